@@ -1,0 +1,124 @@
+/**
+ * The SQLite schema (drizzle). Migrations in `drizzle/` are generated from this file with
+ * `npm run db:generate`; the triggers that make the database itself refuse an illegal status
+ * transition live in a custom migration next to them. All times are epoch milliseconds.
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const inventory = sqliteTable(
+  'inventory',
+  {
+    sku: text('sku').primaryKey(),
+    onHand: integer('on_hand').notNull(),
+    /** bumped on every change: optimistic-locking hook for adapters that want it */
+    version: integer('version').notNull().default(0),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [check('inventory_on_hand_not_negative', sql`${t.onHand} >= 0`)],
+);
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sku: text('sku').notNull(),
+    qty: integer('qty').notNull(),
+    status: text('status', { enum: ['pending', 'awaiting_restock', 'reserved', 'failed'] }).notNull(),
+    supplierRef: text('supplier_ref'),
+    supplierChecks: integer('supplier_checks').notNull().default(0),
+    failureReason: text('failure_reason', {
+      enum: ['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable'],
+    }),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed')`),
+    check('orders_qty_range', sql`${t.qty} BETWEEN 1 AND 1000000`),
+    check(
+      'orders_failure_reason_known',
+      sql`${t.failureReason} IS NULL OR ${t.failureReason} IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable')`,
+    ),
+    check('orders_failed_has_reason', sql`(${t.status} = 'failed') = (${t.failureReason} IS NOT NULL)`),
+    index('orders_status_id').on(t.status, t.id),
+  ],
+);
+
+export const movements = sqliteTable(
+  'movements',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sku: text('sku').notNull(),
+    type: text('type', { enum: ['reservation', 'restock', 'adjustment'] }).notNull(),
+    qty: integer('qty').notNull(),
+    orderId: integer('order_id').references(() => orders.id),
+    onHandAfter: integer('on_hand_after').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    check('movements_type_known', sql`${t.type} IN ('reservation', 'restock', 'adjustment')`),
+    check('movements_on_hand_after_not_negative', sql`${t.onHandAfter} >= 0`),
+    check('movements_qty_not_zero', sql`${t.qty} <> 0`),
+    // at most one movement of each type per order (NULL order ids are distinct in SQLite)
+    uniqueIndex('movements_order_type').on(t.orderId, t.type),
+    index('movements_sku_id').on(t.sku, t.id),
+  ],
+);
+
+export const orderEvents = sqliteTable(
+  'order_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    at: integer('at').notNull(),
+    type: text('type').notNull(),
+    data: text('data').notNull().default('{}'),
+  },
+  (t) => [index('order_events_order_id').on(t.orderId, t.id)],
+);
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type', { enum: ['ReserveInventory', 'CheckSupplierStatus'] }).notNull(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    payload: text('payload').notNull().default('{}'),
+    status: text('status', { enum: ['queued', 'running'] }).notNull().default('queued'),
+    runAt: integer('run_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    lockedBy: text('locked_by'),
+    lockedUntil: integer('locked_until'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    check('jobs_status_known', sql`${t.status} IN ('queued', 'running')`),
+    index('jobs_due').on(t.runAt, t.id),
+    index('jobs_order_id').on(t.orderId),
+  ],
+);
+
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: integer('job_id').notNull(),
+    type: text('type').notNull(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    payload: text('payload').notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error').notNull(),
+    failedAt: integer('failed_at').notNull(),
+    retriedAt: integer('retried_at'),
+  },
+  (t) => [index('dead_letters_order_id').on(t.orderId)],
+);

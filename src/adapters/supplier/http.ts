@@ -1,0 +1,80 @@
+/**
+ * The supplier HTTP client of DESIGN §3. It always runs, whether the answer comes from a real
+ * supplier or from the MSW mock. Every failure that a retry may fix becomes a retryable
+ * SupplierUnavailableError; each call has a timeout on the engine's clock.
+ */
+import { z } from 'zod';
+import { SupplierContractError, SupplierUnavailableError } from '../../domain/errors.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
+
+const reserveAnswer = z.object({ accepted: z.boolean(), ref: z.string().min(1).max(200) });
+const statusAnswer = z.object({ status: z.enum(['ok', 'fail', 'delayed']) });
+
+export interface HttpSupplierOptions {
+  baseUrl: string;
+  clock: Clock;
+  timeoutMs: number;
+  /** the global fetch by default (which MSW intercepts) */
+  fetch?: typeof fetch;
+}
+
+export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+
+  async function call<T>(what: string, url: string, init: RequestInit, schema: z.ZodType<T>): Promise<T> {
+    // the engine's clock decides (virtual time); a real timer backs it up when the clock is virtual
+    // but the supplier is a real server that may never answer
+    const signals = [opts.clock.timeoutSignal(opts.timeoutMs)];
+    if (opts.clock.mode === 'virtual') signals.push(AbortSignal.timeout(Math.max(opts.timeoutMs, 30_000)));
+    const signal = AbortSignal.any(signals);
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, { ...init, signal });
+      text = await response.text();
+    } catch (error) {
+      if (signal.aborted) {
+        throw new SupplierUnavailableError('timeout', `supplier ${what} timed out after ${opts.timeoutMs} ms`, { cause: error });
+      }
+      throw new SupplierUnavailableError('network', `supplier ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      throw new SupplierUnavailableError('http_error', `supplier ${what} answered HTTP ${response.status}`);
+    }
+    if (!response.ok) {
+      throw new SupplierContractError(`supplier ${what} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new SupplierUnavailableError('malformed', `supplier ${what} answered with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new SupplierUnavailableError('malformed', `supplier ${what} answered an unexpected body: ${JSON.stringify(body).slice(0, 120)}`);
+    }
+    return parsed.data;
+  }
+
+  return {
+    reserve(req: ReserveRequest) {
+      return call(
+        'reserve',
+        `${base}/supplier/reserve`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey },
+          body: JSON.stringify({ sku: req.sku, qty: req.qty }),
+        },
+        reserveAnswer,
+      );
+    },
+    async status(ref) {
+      const answer = await call('status', `${base}/supplier/status/${encodeURIComponent(ref)}`, { method: 'GET' }, statusAnswer);
+      return answer.status;
+    },
+  };
+}

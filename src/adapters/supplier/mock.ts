@@ -1,0 +1,132 @@
+/**
+ * The in-process mock supplier: MSW (`msw/node`) intercepts the HTTP client's real `fetch` calls
+ * and answers from a per-SKU script. Each mock gets its own host, so several engines (tests,
+ * scenarios) can share one process; requests to any other host pass through untouched.
+ */
+import { http, HttpResponse, passthrough } from 'msw';
+import { setupServer, type SetupServer } from 'msw/node';
+import type { Clock } from '../../ports/clock.js';
+import { answerAt, reserveAnswers, statusAnswers, type SupplierScript } from './script.js';
+
+export interface SupplierCall {
+  kind: 'reserve' | 'status';
+  sku: string;
+  /** Idempotency-Key of a reserve call */
+  key?: string;
+  ref?: string;
+  answer: string;
+  at: number;
+}
+
+export interface MockSupplier {
+  readonly baseUrl: string;
+  /** every call received, in order */
+  readonly calls: readonly SupplierCall[];
+  /** replace the script for a SKU (or `*`) */
+  script(sku: string, script: SupplierScript[string]): void;
+  close(): void;
+}
+
+/** How long a `timeout` answer hangs: far beyond any client timeout. */
+const HANG_MS = 60 * 60 * 1000;
+
+interface MockState {
+  clock: Clock;
+  script: SupplierScript;
+  calls: SupplierCall[];
+  reserveCalls: Map<string, number>;
+  statusCalls: Map<string, number>;
+}
+
+const mocks = new Map<string, MockState>();
+let server: SetupServer | undefined;
+let nextId = 1;
+
+/** Refs carry the order's key and SKU, so a later process can check a ref this one was given. */
+const refFor = (key: string, sku: string) => `R.${key}.${sku}`;
+const skuOfRef = (ref: string) => /^R\.order-\d+\.(.+)$/.exec(ref)?.[1];
+
+async function hang(state: MockState, request: Request): Promise<Response> {
+  await state.clock.sleep(HANG_MS, request.signal);
+  return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
+}
+
+function ensureServer(): SetupServer {
+  if (server) return server;
+  const route =
+    (kind: 'reserve' | 'status') =>
+    async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
+      const state = mocks.get(new URL(request.url).host);
+      if (!state) return passthrough();
+      const at = state.clock.now();
+      if (kind === 'reserve') {
+        const key = request.headers.get('idempotency-key') ?? '';
+        const body = (await request.json().catch(() => null)) as { sku?: unknown } | null;
+        const sku = typeof body?.sku === 'string' ? body.sku : '';
+        const n = state.reserveCalls.get(key) ?? 0;
+        state.reserveCalls.set(key, n + 1);
+        const answer = answerAt(reserveAnswers(state.script, sku), n);
+        state.calls.push({ kind, sku, key, answer, at });
+        switch (answer) {
+          case 'accepted':
+            return HttpResponse.json({ accepted: true, ref: refFor(key, sku) });
+          case 'rejected':
+            return HttpResponse.json({ accepted: false, ref: '' });
+          case 'error':
+            return HttpResponse.json({ error: 'supplier error' }, { status: 500 });
+          case 'malformed':
+            return HttpResponse.text('<html>502 upstream garbage</html>', { status: 200 });
+          case 'timeout':
+            return hang(state, request);
+        }
+      }
+      const ref = String(params.ref ?? '');
+      const sku = skuOfRef(ref) ?? '';
+      const n = state.statusCalls.get(ref) ?? 0;
+      state.statusCalls.set(ref, n + 1);
+      const answer = answerAt(statusAnswers(state.script, sku), n);
+      state.calls.push({ kind, sku, ref, answer, at });
+      switch (answer) {
+        case 'ok':
+        case 'fail':
+        case 'delayed':
+          return HttpResponse.json({ status: answer });
+        case 'error':
+          return HttpResponse.json({ error: 'supplier error' }, { status: 503 });
+        case 'malformed':
+          return HttpResponse.json({ status: 'maybe' });
+        case 'timeout':
+          return hang(state, request);
+      }
+    };
+  const created = setupServer(http.post('*/supplier/reserve', route('reserve')), http.get('*/supplier/status/:ref', route('status')));
+  created.listen({
+    onUnhandledRequest(request, print) {
+      // a request to a mock host that nobody scripted is a bug; anything else is not ours
+      if (new URL(request.url).hostname.endsWith('.supplier.mock')) print.error();
+    },
+  });
+  server = created;
+  return created;
+}
+
+export function startMockSupplier(opts: { clock: Clock; script?: SupplierScript }): MockSupplier {
+  ensureServer();
+  const host = `m${nextId++}.supplier.mock`;
+  const state: MockState = { clock: opts.clock, script: { ...opts.script }, calls: [], reserveCalls: new Map(), statusCalls: new Map() };
+  mocks.set(host, state);
+  return {
+    baseUrl: `http://${host}`,
+    calls: state.calls,
+    script(sku, s) {
+      state.script[sku] = s;
+    },
+    close() {
+      mocks.delete(host);
+      if (mocks.size === 0 && server) {
+        server.close();
+        server = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The mock supplier's script (DESIGN §3): per SKU, what successive calls of one order answer.
+ * `*` is the script for every SKU not named.
+ */
+import { z } from 'zod';
+
+export const RESERVE_ANSWERS = ['accepted', 'rejected', 'error', 'timeout', 'malformed'] as const;
+export const STATUS_ANSWERS = ['ok', 'fail', 'delayed', 'error', 'timeout', 'malformed'] as const;
+export type ReserveScriptAnswer = (typeof RESERVE_ANSWERS)[number];
+export type StatusScriptAnswer = (typeof STATUS_ANSWERS)[number];
+
+export interface SkuScript {
+  /** one answer, or a list for successive reserve calls (the last repeats); default accepted */
+  reserve?: ReserveScriptAnswer | ReserveScriptAnswer[];
+  /** successive status checks of the order's ref, the last repeating; default [ok] */
+  status?: StatusScriptAnswer | StatusScriptAnswer[];
+}
+export type SupplierScript = Record<string, SkuScript>;
+
+export const reserveAnswerSchema = z.enum(RESERVE_ANSWERS);
+export const statusAnswerSchema = z.enum(STATUS_ANSWERS);
+
+const asList = <T>(v: T | T[] | undefined, fallback: T[]): T[] => (v === undefined ? fallback : Array.isArray(v) ? (v.length ? v : fallback) : [v]);
+
+/** The answer for the `n`-th call (0-based) of a conversation: the last answer repeats. */
+export function answerAt<T>(list: T[], n: number): T {
+  return list[Math.min(n, list.length - 1)]!;
+}
+
+export function reserveAnswers(script: SupplierScript, sku: string): ReserveScriptAnswer[] {
+  return asList((script[sku] ?? script['*'])?.reserve, ['accepted']);
+}
+
+export function statusAnswers(script: SupplierScript, sku: string): StatusScriptAnswer[] {
+  return asList((script[sku] ?? script['*'])?.status, ['ok']);
+}
+
+/** Parses a comma-separated CLI list such as `delayed,delayed,ok`, naming the bad item. */
+export function parseAnswerList<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
+  const items = text.split(',').map((s) => s.trim().toLowerCase());
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${flag}: "${item}" is not a supplier answer; use a comma-separated list of ${allowed.join(', ')}`);
+    }
+  }
+  return items as T[];
+}

@@ -1,0 +1,54 @@
+/**
+ * The in-process event bus. Events are named noun:verb and typed. Listeners run synchronously
+ * after the change they describe has committed; a throwing listener is reported, never allowed to
+ * break the runner or the request that emitted the event.
+ */
+import type { TimelineEvent } from '../domain/events.js';
+import type { Job } from '../domain/jobs.js';
+import type { OrderStatus } from '../domain/order.js';
+
+export interface BusEvents {
+  /** one entry appended to an order's timeline */
+  'order:event': TimelineEvent;
+  'order:transition': { orderId: number; from: OrderStatus; to: OrderStatus; at: number; jobId?: number; attempt?: number };
+  'job:enqueued': { jobIds: number[] };
+  'job:start': { job: Job; at: number };
+  'job:complete': { job: Job; outcome: string; durationMs: number };
+  'job:retry': { job: Job; error: string; retryAt: number; durationMs: number };
+  'job:dead': { job: Job; error: string; durationMs: number };
+  /** the job's lease passed to another runner before it committed; its work was discarded */
+  'job:lost': { job: Job };
+  'listener:error': { event: string; error: unknown };
+}
+
+export type BusListener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;
+
+export interface Bus {
+  on<K extends keyof BusEvents>(type: K, listener: BusListener<K>): () => void;
+  emit<K extends keyof BusEvents>(type: K, payload: BusEvents[K]): void;
+}
+
+export function createBus(): Bus {
+  const listeners = new Map<keyof BusEvents, Set<(payload: never) => void>>();
+  const bus: Bus = {
+    on(type, listener) {
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(listener as (payload: never) => void);
+      return () => set.delete(listener as (payload: never) => void);
+    },
+    emit(type, payload) {
+      const set = listeners.get(type);
+      if (!set) return;
+      for (const listener of set) {
+        try {
+          (listener as BusListener<typeof type>)(payload);
+        } catch (error) {
+          if (type === 'listener:error') continue;
+          bus.emit('listener:error', { event: type, error });
+        }
+      }
+    },
+  };
+  return bus;
+}

@@ -1,0 +1,34 @@
+/** Inventory use cases: stock counts, restocks and the ledger. */
+import { NotFoundError } from '../domain/errors.js';
+import type { InventoryItem, Movement } from '../domain/inventory.js';
+import { parseOnHand, parseQty, parseSku } from '../domain/validation.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+
+export interface InventoryService {
+  set(sku: unknown, onHand: unknown): Promise<InventoryItem>;
+  add(sku: unknown, qty: unknown): Promise<InventoryItem>;
+  get(sku: unknown): Promise<InventoryItem>;
+  list(): Promise<InventoryItem[]>;
+  /** the SKU's ledger, oldest first; NotFoundError for a SKU never seen */
+  movements(sku: unknown): Promise<Movement[]>;
+}
+
+export function createInventoryService({ store, clock }: { store: Store; clock: Clock }): InventoryService {
+  const known = async (sku: string) => {
+    const item = await store.getInventory(sku);
+    if (!item) throw new NotFoundError('sku', sku, 'no stock was ever recorded for it; see `warehouse inventory list`');
+    return item;
+  };
+  return {
+    set: async (sku, onHand) => store.setOnHand(parseSku(sku), parseOnHand(onHand), clock.now()),
+    add: async (sku, qty) => store.addStock(parseSku(sku), parseQty(qty), clock.now()),
+    get: async (sku) => known(parseSku(sku)),
+    list: () => store.listInventory(),
+    async movements(sku) {
+      const normal = parseSku(sku);
+      await known(normal);
+      return store.listMovements(normal);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Timeline events: every state change and job outcome of an order is recorded as one of these,
+ * in the same transaction as the change (DESIGN §2). The first eight keep the seed's names.
+ */
+export const EventType = {
+  OrderCreated: 'OrderCreated',
+  InventoryReserved: 'InventoryReserved',
+  SupplierReservationRequested: 'SupplierReservationRequested',
+  SupplierReservationAccepted: 'SupplierReservationAccepted',
+  SupplierReservationRejected: 'SupplierReservationRejected',
+  SupplierStatusChecked: 'SupplierStatusChecked',
+  OrderReserved: 'OrderReserved',
+  OrderFailed: 'OrderFailed',
+  /** a transient supplier error; the job will run again at `retryAt` */
+  SupplierCallFailed: 'SupplierCallFailed',
+  /** a job ran out of attempts and went to the dead-letter store */
+  JobDeadLettered: 'JobDeadLettered',
+  /** a dead job was put back on the queue by `jobs retry` */
+  JobRetried: 'JobRetried',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+export type EventData = Record<string, unknown>;
+
+/** One entry of an order's timeline. `at` is epoch ms from the Clock port. */
+export interface TimelineEvent {
+  orderId: number;
+  at: number;
+  type: EventType;
+  data: EventData;
+}
+
+/** An event before it has an order id (the order is inserted in the same transaction). */
+export type PlannedEvent = Omit<TimelineEvent, 'orderId' | 'at'>;

@@ -1,0 +1,82 @@
+/**
+ * Glossary (the words used everywhere in this codebase)
+ *
+ * - **order**: a request to hold `qty` units of one `sku`. It moves through the states below.
+ * - **on-hand**: units of a SKU physically in the warehouse and not yet reserved.
+ * - **movement**: one signed change of on-hand, written in the same transaction as the change
+ *   (`reservation` −qty, `restock` +qty, `adjustment` ± to a counted value). The movements of a SKU
+ *   always sum to its on-hand.
+ * - **reservation**: taking units off on-hand for an order (local stock, or the supplier's delivery).
+ * - **supplier ref**: the supplier's handle for a reservation it accepted; checked later.
+ * - **check**: one answered `GET /supplier/status/{ref}` (`ok`, `fail` or `delayed`).
+ * - **job**: a durable unit of work in the database (`ReserveInventory`, `CheckSupplierStatus`),
+ *   run at-least-once by the job runner; a job whose attempts run out is **dead-lettered**.
+ * - **settled**: an order is settled when it reaches a final state; `updatedAt` is then when.
+ *
+ * The order state machine (DESIGN §2):
+ *
+ *   pending ──► reserved                   (stock was on hand)
+ *      │──────► failed                     (supplier rejected, or unavailable)
+ *      └──────► awaiting_restock ──► reserved   (supplier said ok)
+ *                      └───────────► failed     (supplier said fail, stayed delayed, or unavailable)
+ *
+ * `reserved` and `failed` are final. The table below is the only place transitions are written;
+ * the SQLite trigger in `drizzle/` is generated from it (see `transitionPairs`).
+ */
+export const OrderStatus = {
+  pending: 'pending',
+  awaitingRestock: 'awaiting_restock',
+  reserved: 'reserved',
+  failed: 'failed',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+export const ORDER_STATUSES = Object.values(OrderStatus) as readonly OrderStatus[];
+
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending: ['reserved', 'awaiting_restock', 'failed'],
+  awaiting_restock: ['reserved', 'failed'],
+  reserved: [],
+  failed: [],
+};
+
+export const FailureReason = {
+  supplierRejected: 'supplier_rejected',
+  supplierFailed: 'supplier_failed',
+  supplierDelayed: 'supplier_delayed',
+  supplierUnavailable: 'supplier_unavailable',
+} as const;
+export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
+
+export interface Order {
+  id: number;
+  sku: string;
+  qty: number;
+  status: OrderStatus;
+  supplierRef: string | null;
+  supplierChecks: number;
+  failureReason: FailureReason | null;
+  /** epoch milliseconds, from the Clock port */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isFinal(status: OrderStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+/** Every legal (from, to) pair, for the database trigger and for tests. */
+export function transitionPairs(): Array<[OrderStatus, OrderStatus]> {
+  return ORDER_STATUSES.flatMap((from) => TRANSITIONS[from].map((to) => [from, to] as [OrderStatus, OrderStatus]));
+}
+
+export function isOrderStatus(value: string): value is OrderStatus {
+  return (ORDER_STATUSES as readonly string[]).includes(value);
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
+}

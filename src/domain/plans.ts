@@ -1,0 +1,154 @@
+/**
+ * The flow of DESIGN §2 as pure functions. Each planner sees a snapshot read under the row lock
+ * and returns a Plan: the changes to commit in that same transaction. Adapters apply plans; they
+ * never decide anything. A planner that finds the order in a state it does not expect returns a
+ * no-op plan, which is what makes every job safe to run twice.
+ */
+import type { EventData, EventType, PlannedEvent } from './events.js';
+import { decideReservation, type MovementType } from './inventory.js';
+import { JobType, type PlannedJob } from './jobs.js';
+import { FailureReason, type Order, OrderStatus } from './order.js';
+import type { Settings } from './settings.js';
+
+export interface Snapshot {
+  order: Order;
+  /** on-hand of the order's SKU; 0 when the SKU has never been seen */
+  onHand: number;
+}
+
+export interface OrderChange {
+  status?: OrderStatus;
+  supplierRef?: string;
+  supplierChecks?: number;
+  failureReason?: FailureReason;
+}
+
+export interface Plan {
+  /** a short tag for logs, metrics and the caller's branch */
+  outcome: string;
+  order?: OrderChange;
+  /** movements of the order's SKU, applied in order, each tagged with the order id */
+  movements: Array<{ type: MovementType; qty: number }>;
+  events: PlannedEvent[];
+  jobs: PlannedJob[];
+  /** whether the running job is finished by this plan (deleted in the same transaction) */
+  completeJob: boolean;
+}
+
+const ev = (type: EventType, data: EventData = {}): PlannedEvent => ({ type, data });
+
+function plan(outcome: string, parts: Partial<Omit<Plan, 'outcome'>> = {}): Plan {
+  return { outcome, movements: [], events: [], jobs: [], completeJob: true, ...parts };
+}
+
+/** The order is not in the state this step acts from: finish the job, change nothing. */
+export const skip = (why: string): Plan => plan(`skipped:${why}`);
+
+export function isSkip(p: Plan): boolean {
+  return p.outcome.startsWith('skipped:');
+}
+
+function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange = {}): Plan {
+  return plan(`failed:${reason}`, {
+    order: { ...extra, status: OrderStatus.failed, failureReason: reason },
+    events: [...events, ev('OrderFailed', { reason })],
+  });
+}
+
+/** Creating an order records OrderCreated; policies (see app/policies.ts) add its first job. */
+export function planCreateOrder(sku: string, qty: number): Plan {
+  return plan('created', { events: [ev('OrderCreated', { sku, qty })], completeJob: false });
+}
+
+/**
+ * ReserveInventory, first half: take local stock if there is enough. When there is not, nothing
+ * changes but the record that the supplier is being asked; the caller then calls the supplier
+ * outside the transaction and comes back with `planSupplierReservation`.
+ */
+export function planReserveFromStock(s: Snapshot, attempt: number): Plan {
+  if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
+  const decision = decideReservation(s.onHand, s.order.qty);
+  if (decision.kind === 'local') {
+    return plan('reserved:stock', {
+      order: { status: OrderStatus.reserved },
+      movements: [{ type: 'reservation', qty: -s.order.qty }],
+      events: [
+        ev('InventoryReserved', { source: 'stock', qty: s.order.qty, onHandAfter: decision.onHandAfter }),
+        ev('OrderReserved', {}),
+      ],
+    });
+  }
+  return plan('needs-supplier', {
+    events: [ev('SupplierReservationRequested', { qty: s.order.qty, onHand: s.onHand, shortBy: decision.shortBy, attempt })],
+    completeJob: false,
+  });
+}
+
+export type ReserveAnswer = { accepted: boolean; ref: string };
+
+/** ReserveInventory, second half: the supplier answered the reserve call. */
+export function planSupplierReservation(s: Snapshot, answer: ReserveAnswer, now: number, settings: Pick<Settings, 'checkDelayMs'>): Plan {
+  if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
+  if (!answer.accepted) {
+    return fail(FailureReason.supplierRejected, [ev('SupplierReservationRejected', {})]);
+  }
+  const checkAt = now + settings.checkDelayMs;
+  return plan('awaiting-restock', {
+    order: { status: OrderStatus.awaitingRestock, supplierRef: answer.ref },
+    events: [ev('SupplierReservationAccepted', { ref: answer.ref, nextCheckAt: checkAt })],
+    jobs: [{ type: JobType.CheckSupplierStatus, runAt: checkAt, payload: { check: 1 } }],
+  });
+}
+
+export type SupplierStatus = 'ok' | 'fail' | 'delayed';
+
+/**
+ * CheckSupplierStatus: the supplier answered check number `check`. A `delayed` answer schedules
+ * another check while fewer than `maxDelayedRetries` retries have been made (so with 2: checks at
+ * +15 s, +30 s, +45 s), then fails the order with `supplier_delayed`.
+ */
+export function planStatusAnswer(
+  s: Snapshot,
+  status: SupplierStatus,
+  check: number,
+  now: number,
+  settings: Pick<Settings, 'checkDelayMs' | 'maxDelayedRetries'>,
+): Plan {
+  if (s.order.status !== OrderStatus.awaitingRestock) return skip(s.order.status);
+  if (s.order.supplierChecks !== check - 1) return skip(`check-${check}-already-applied`);
+  const checked = ev('SupplierStatusChecked', { status, check });
+  switch (status) {
+    case 'ok':
+      return plan('reserved:supplier', {
+        order: { status: OrderStatus.reserved, supplierChecks: check },
+        movements: [
+          { type: 'restock', qty: s.order.qty },
+          { type: 'reservation', qty: -s.order.qty },
+        ],
+        events: [checked, ev('InventoryReserved', { source: 'supplier', qty: s.order.qty, onHandAfter: s.onHand }), ev('OrderReserved', {})],
+      });
+    case 'fail':
+      return fail(FailureReason.supplierFailed, [checked], { supplierChecks: check });
+    case 'delayed': {
+      const retriesMade = check - 1;
+      if (retriesMade >= settings.maxDelayedRetries) {
+        return fail(FailureReason.supplierDelayed, [checked], { supplierChecks: check });
+      }
+      const nextCheckAt = now + settings.checkDelayMs;
+      return plan('delayed', {
+        order: { supplierChecks: check },
+        events: [{ type: 'SupplierStatusChecked', data: { status, check, nextCheckAt } }],
+        jobs: [{ type: JobType.CheckSupplierStatus, runAt: nextCheckAt, payload: { check: check + 1 } }],
+      });
+    }
+  }
+}
+
+/** A job ran out of attempts: the order cannot move on, so it fails (unless already final). */
+export function planDeadLetter(s: Snapshot, info: { jobId: number; jobType: string; attempts: number; error: string }): Plan {
+  const dead = ev('JobDeadLettered', info);
+  if (s.order.status === OrderStatus.reserved || s.order.status === OrderStatus.failed) {
+    return plan('dead-lettered', { events: [dead] });
+  }
+  return fail(FailureReason.supplierUnavailable, [dead]);
+}

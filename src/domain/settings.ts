@@ -1,0 +1,38 @@
+/** The tunables of the flow (DESIGN §2). Every duration is in milliseconds. */
+export interface Settings {
+  /** delay before each supplier status check */
+  checkDelayMs: number;
+  /** how many more checks a `delayed` answer may cause (2: checks at 15 s, 30 s, 45 s) */
+  maxDelayedRetries: number;
+  /** attempts a job gets for transient errors before it is dead-lettered */
+  jobAttempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** per supplier HTTP call */
+  supplierTimeoutMs: number;
+  /** how long a claimed job stays owned by its runner before another may take it */
+  leaseMs: number;
+  /** jobs run at once by one runner */
+  concurrency: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  checkDelayMs: 15_000,
+  maxDelayedRetries: 2,
+  jobAttempts: 5,
+  backoffBaseMs: 1_000,
+  backoffCapMs: 60_000,
+  supplierTimeoutMs: 5_000,
+  leaseMs: 30_000,
+  concurrency: 8,
+});
+
+/**
+ * Exponential backoff with "equal jitter": half the exponential delay is fixed, half is random,
+ * so retries spread out but never come sooner than half the nominal delay.
+ * `attempt` is the attempt that just failed (1 = the first run).
+ */
+export function backoffDelay(attempt: number, settings: Pick<Settings, 'backoffBaseMs' | 'backoffCapMs'>, random: () => number): number {
+  const nominal = Math.min(settings.backoffCapMs, settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(nominal / 2 + random() * (nominal / 2));
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+/** DESIGN §2 validation: the rules are written once here and reused by the CLI, HTTP and scenarios. */
+export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
+export const MAX_QTY = 1_000_000;
+
+export const SKU_RULE = `a SKU is 1-64 characters of A-Z, 0-9, '.', '_' or '-', starting with a letter or digit`;
+export const QTY_RULE = `qty must be a whole number from 1 to ${MAX_QTY.toLocaleString('en-US')}`;
+
+export const skuSchema = z
+  .string({ error: 'sku must be a string' })
+  .transform((s) => s.trim().toUpperCase())
+  .refine((s) => SKU_PATTERN.test(s), { message: SKU_RULE });
+
+export const qtySchema = z
+  .number({ error: 'qty must be a number' })
+  .int({ error: QTY_RULE })
+  .min(1, { error: QTY_RULE })
+  .max(MAX_QTY, { error: QTY_RULE });
+
+/** on-hand for a stock count: 0 is allowed. */
+export const onHandSchema = z
+  .number({ error: 'onHand must be a number' })
+  .int({ error: `onHand must be a whole number from 0 to ${MAX_QTY}` })
+  .min(0, { error: `onHand must be a whole number from 0 to ${MAX_QTY}` })
+  .max(MAX_QTY, { error: `onHand must be a whole number from 0 to ${MAX_QTY}` });
+
+export const orderInputSchema = z.strictObject({ sku: skuSchema, qty: qtySchema });
+export type OrderInput = z.output<typeof orderInputSchema>;
+
+function parseWith<T>(schema: z.ZodType<T>, field: string, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new ValidationError(field, issue?.message ?? 'invalid', `invalid ${field} ${JSON.stringify(value)}: ${issue?.message ?? 'invalid'}`);
+}
+
+export const parseSku = (value: unknown): string => parseWith(skuSchema, 'sku', value);
+export const parseQty = (value: unknown): number => parseWith(qtySchema, 'qty', value);
+export const parseOnHand = (value: unknown): number => parseWith(onHandSchema, 'onHand', value);
+
+/**
+ * Command-line numbers arrive as text. Only plain decimal digits are a quantity: "3" is 3, while
+ * "3.0", "1e3", "0x10", " 3" and "" are refused, so a typo is never silently reinterpreted.
+ */
+export function numberFromText(field: string, text: string, rule: string): number {
+  if (!/^-?\d+$/.test(text)) {
+    throw new ValidationError(field, rule, `invalid ${field} ${JSON.stringify(text)}: ${rule}`);
+  }
+  return Number(text);
+}
+
+export function parseOrderInput(sku: unknown, qty: unknown): OrderInput {
+  return { sku: parseSku(sku), qty: parseQty(qty) };
+}

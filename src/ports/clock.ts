@@ -1,0 +1,37 @@
+/**
+ * Clock port: the only source of "now" and the only way the engine waits.
+ *
+ * - `real`: wall-clock time.
+ * - `virtual`: time stands still until the job runner advances it. When every running job is
+ *   parked on a clock wait and nothing is due, the runner jumps to the next due job or timer,
+ *   so 45 s of supplier retries take milliseconds.
+ */
+export interface Clock {
+  readonly mode: 'real' | 'virtual';
+  /** epoch milliseconds */
+  now(): number;
+  /**
+   * Wait `ms` on this clock (a parked wait, in virtual time). Resolves early, with `false`, when
+   * `signal` aborts; `true` when the time passed.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
+  /** An AbortSignal that aborts with a TimeoutError after `ms` on this clock. */
+  timeoutSignal(ms: number): AbortSignal;
+}
+
+/** What the job runner needs in addition, to drive virtual time. */
+export interface VirtualClockControl extends Clock {
+  readonly mode: 'virtual';
+  /** parked waits (sleeps) currently pending */
+  readonly parked: number;
+  /** the earliest pending timer, or null */
+  nextTimerAt(): number | null;
+  /** move time forward to `t`, firing every timer due by then in time order */
+  advanceTo(t: number): void;
+  /** called whenever a wait parks, so a runner can notice that all its jobs are waiting */
+  onPark(listener: () => void): () => void;
+}
+
+export function isVirtual(clock: Clock): clock is VirtualClockControl {
+  return clock.mode === 'virtual';
+}

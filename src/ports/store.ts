@@ -1,0 +1,85 @@
+/**
+ * Store and queue ports. Every method is async so that a PostgreSQL adapter can implement the
+ * same interface; the SQLite adapter runs each method as one synchronous IMMEDIATE transaction.
+ *
+ * Planners (domain/plans.ts) are pure and synchronous: the adapter reads a snapshot under the
+ * row lock, calls the planner, and applies the plan in the same transaction.
+ */
+import type { TimelineEvent } from '../domain/events.js';
+import type { InventoryItem, Movement } from '../domain/inventory.js';
+import type { DeadLetter, Job } from '../domain/jobs.js';
+import type { Order, OrderStatus } from '../domain/order.js';
+import type { Plan, Snapshot } from '../domain/plans.js';
+
+/** What a running job asks of the transaction that carries its result. */
+export interface JobLease {
+  jobId: number;
+  workerId: string;
+  /** `complete`: delete the job if the plan says so; `dead`: move it to the dead-letter store */
+  mode: 'complete' | 'dead';
+  error?: string;
+}
+
+/** What one committed plan changed, for the caller and for the event bus. */
+export interface Applied {
+  plan: Plan;
+  order: Order;
+  /** status before the plan, when it changed */
+  from: OrderStatus | null;
+  events: TimelineEvent[];
+  /** ids of the jobs the plan enqueued */
+  jobIds: number[];
+}
+
+export interface OrderPage {
+  orders: Order[];
+  nextCursor: number | null;
+}
+
+export interface OrderStore {
+  /** Insert a `pending` order and apply the creation plan (its events and outbox jobs) atomically. */
+  createOrder(sku: string, qty: number, now: number, planner: (order: Order) => Plan): Promise<Applied>;
+  /**
+   * Lock the order (and its SKU's inventory row), call `planner` with the snapshot, apply its plan.
+   * With `lease`, the job's lease is checked in the same transaction (LeaseLostError if another
+   * runner owns it now) and the job is completed or dead-lettered with the plan.
+   */
+  applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, lease?: JobLease): Promise<Applied>;
+  getOrder(id: number): Promise<Order | null>;
+  getTimeline(orderId: number): Promise<TimelineEvent[]>;
+  listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
+}
+
+export interface InventoryStore {
+  /** A stock count: on-hand becomes `onHand`, via an `adjustment` movement of the difference. */
+  setOnHand(sku: string, onHand: number, now: number): Promise<InventoryItem>;
+  /** A restock: on-hand grows by `qty`, via a `restock` movement. */
+  addStock(sku: string, qty: number, now: number): Promise<InventoryItem>;
+  getInventory(sku: string): Promise<InventoryItem | null>;
+  listInventory(): Promise<InventoryItem[]>;
+  listMovements(sku: string): Promise<Movement[]>;
+}
+
+export interface JobQueue {
+  /**
+   * Claim up to `limit` jobs due at `now` (queued and due, or running with an expired lease),
+   * oldest due first, then in enqueue order. Claiming counts an attempt.
+   */
+  claim(now: number, limit: number, workerId: string, leaseMs: number): Promise<Job[]>;
+  /** Put a job back to run at `runAt` after a transient error; records the event on its order. */
+  reschedule(lease: JobLease, runAt: number, now: number, event: TimelineEvent['data']): Promise<TimelineEvent | null>;
+  /** Give a claimed job back untouched (runner shutting down). */
+  release(jobId: number, workerId: string): Promise<void>;
+  /** When the next job becomes runnable (queued run_at, or a running job's lease end). */
+  nextDueAt(): Promise<number | null>;
+  listJobs(): Promise<Job[]>;
+  listDeadLetters(opts?: { includeRetried?: boolean }): Promise<DeadLetter[]>;
+  /** Re-enqueue a dead job to run at `now`; records JobRetried on its order. */
+  retryDeadLetter(id: number, now: number): Promise<{ job: Job; event: TimelineEvent }>;
+}
+
+export interface Store extends OrderStore, InventoryStore, JobQueue {
+  /** a cheap query that proves the database answers */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+/**
+ * createWarehouse(config): the one place that picks adapters. Everything else receives ports.
+ */
+import { createRealClock } from './adapters/clock/real.js';
+import { createVirtualClock } from './adapters/clock/virtual.js';
+import type { Durability } from './adapters/sqlite/open.js';
+import { openSqliteStore } from './adapters/sqlite/store.js';
+import { createHttpSupplier } from './adapters/supplier/http.js';
+import type { MockSupplier } from './adapters/supplier/mock.js';
+import type { SupplierScript } from './adapters/supplier/script.js';
+import { createBus, type Bus } from './app/bus.js';
+import { createHandlers } from './app/handlers.js';
+import { createInventoryService, type InventoryService } from './app/inventory.js';
+import { createOrderService, type OrderService } from './app/orders.js';
+import { createRandom } from './app/random.js';
+import { createRunner, type Runner } from './app/runner.js';
+import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
+import type { Clock } from './ports/clock.js';
+import type { Store } from './ports/store.js';
+import type { Supplier } from './ports/supplier.js';
+
+export interface WarehouseConfig {
+  /** SQLite file, or ':memory:' */
+  db: string;
+  durability?: Durability;
+  clock?: 'real' | 'virtual' | Clock;
+  /** a real supplier; without it the in-process MSW mock answers */
+  supplierUrl?: string;
+  supplierScript?: SupplierScript;
+  settings?: Partial<Settings>;
+  /** seeds the backoff jitter (deterministic replays) */
+  seed?: number;
+  workerId?: string;
+  pollMs?: number;
+}
+
+export interface Warehouse extends AsyncDisposable {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly bus: Bus;
+  readonly supplier: Supplier;
+  /** the mock, when no supplier URL was given */
+  readonly mock: MockSupplier | null;
+  readonly runner: Runner;
+  readonly orders: OrderService;
+  readonly inventory: InventoryService;
+  readonly settings: Settings;
+  close(): Promise<void>;
+}
+
+export async function createWarehouse(config: WarehouseConfig): Promise<Warehouse> {
+  const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
+  const clock: Clock =
+    typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock() : createRealClock();
+  const store = openSqliteStore({ file: config.db, durability: config.durability, jobAttempts: settings.jobAttempts });
+  let mock: MockSupplier | null = null;
+  try {
+    if (!config.supplierUrl) {
+      // loaded only when needed: msw is the heaviest import of a run
+      const { startMockSupplier } = await import('./adapters/supplier/mock.js');
+      mock = startMockSupplier({ clock, script: config.supplierScript });
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const supplier = createHttpSupplier({ baseUrl: config.supplierUrl ?? mock!.baseUrl, clock, timeoutMs: settings.supplierTimeoutMs });
+  const bus = createBus();
+  const random = createRandom(config.seed);
+  const handlers = createHandlers({ store, supplier, clock, bus, settings });
+  const runner = createRunner({ store, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await runner.drain();
+    mock?.close();
+    await store.close();
+  };
+  return {
+    store,
+    clock,
+    bus,
+    supplier,
+    mock,
+    runner,
+    settings,
+    orders: createOrderService({ store, clock, bus }),
+    inventory: createInventoryService({ store, clock }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
