@@ -28,6 +28,8 @@ export interface WarehouseConfig {
   supplierUrl?: string;
   supplierScript?: SupplierScript;
   settings?: Partial<Settings>;
+  /** where virtual time starts (epoch ms); default: the real time now */
+  virtualStart?: number;
   /** seeds the backoff jitter (deterministic replays) */
   seed?: number;
   workerId?: string;
@@ -51,7 +53,7 @@ export interface Warehouse extends AsyncDisposable {
 export async function createWarehouse(config: WarehouseConfig): Promise<Warehouse> {
   const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
   const clock: Clock =
-    typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock() : createRealClock();
+    typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
   const store = openSqliteStore({ file: config.db, durability: config.durability, jobAttempts: settings.jobAttempts });
   let mock: MockSupplier | null = null;
   try {

@@ -71,7 +71,10 @@ export function createRunner(deps: RunnerDeps): Runner {
   bus.on('job:enqueued', wake);
   if (isVirtual(clock)) clock.onPark(wake);
 
-  const inFlight = () => pq.pending + pq.size;
+  // counted here rather than read from p-queue, which updates its own counts only after a task's
+  // promise settles: a wake-up sent from a job's `finally` must already see the job gone
+  let running = 0;
+  const inFlight = () => running;
   const elapsed = (start: number) => performance.now() - start;
 
   async function settleFailure(job: Job, lease: JobLease, error: unknown, started: number): Promise<void> {
@@ -119,6 +122,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         else bus.emit('listener:error', { event: 'job:settle', error: inner });
       }
     } finally {
+      running--;
       wake();
     }
   }
@@ -127,6 +131,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const free = settings.concurrency - inFlight();
     if (free <= 0) return 0;
     const jobs = await store.claim(clock.now(), free, workerId, settings.leaseMs);
+    running += jobs.length;
     for (const job of jobs) void pq.add(() => execute(job));
     return jobs.length;
   }

@@ -8,7 +8,10 @@ import { SupplierContractError, SupplierUnavailableError } from '../../domain/er
 import type { Clock } from '../../ports/clock.js';
 import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
 
-const reserveAnswer = z.object({ accepted: z.boolean(), ref: z.string().min(1).max(200) });
+const reserveAnswer = z
+  .object({ accepted: z.boolean(), ref: z.string().max(200).optional() })
+  .refine((a) => !a.accepted || Boolean(a.ref), { message: 'an accepted reservation needs a ref' })
+  .transform((a) => ({ accepted: a.accepted, ref: a.ref ?? '' }));
 const statusAnswer = z.object({ status: z.enum(['ok', 'fail', 'delayed']) });
 
 export interface HttpSupplierOptions {

@@ -1,0 +1,68 @@
+/** The JSON shapes of DESIGN §4, shared by the CLI's --json and the HTTP API. Times are ISO-8601. */
+import type { TimelineEvent } from '../domain/events.js';
+import type { InventoryItem, Movement } from '../domain/inventory.js';
+import type { DeadLetter, Job } from '../domain/jobs.js';
+import type { Order } from '../domain/order.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export const orderJson = (o: Order) => ({
+  id: o.id,
+  sku: o.sku,
+  qty: o.qty,
+  status: o.status,
+  supplierRef: o.supplierRef,
+  supplierChecks: o.supplierChecks,
+  failureReason: o.failureReason,
+  createdAt: iso(o.createdAt),
+  updatedAt: iso(o.updatedAt),
+});
+export type OrderJson = ReturnType<typeof orderJson>;
+
+/** Event data keeps its fields; the times in it (`nextCheckAt`, `retryAt`) are shown as ISO too. */
+const dataJson = (data: TimelineEvent['data']) =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k.endsWith('At') && typeof v === 'number' ? iso(v) : v]));
+
+export const eventJson = (e: TimelineEvent) => ({ at: iso(e.at), type: e.type, data: dataJson(e.data) });
+
+export const orderWithTimelineJson = (o: Order & { events: TimelineEvent[] }) => ({ ...orderJson(o), events: o.events.map(eventJson) });
+
+export const inventoryJson = (i: InventoryItem) => ({ sku: i.sku, onHand: i.onHand, updatedAt: iso(i.updatedAt) });
+
+export const movementJson = (m: Movement) => ({
+  id: m.id,
+  sku: m.sku,
+  type: m.type,
+  qty: m.qty,
+  orderId: m.orderId,
+  onHandAfter: m.onHandAfter,
+  at: iso(m.at),
+});
+
+export const jobJson = (j: Job) => ({
+  id: j.id,
+  type: j.type,
+  orderId: j.orderId,
+  payload: j.payload,
+  status: j.status,
+  runAt: iso(j.runAt),
+  attempts: j.attempts,
+  maxAttempts: j.maxAttempts,
+  lockedBy: j.lockedBy,
+  lockedUntil: isoOrNull(j.lockedUntil),
+  lastError: j.lastError,
+  createdAt: iso(j.createdAt),
+});
+
+export const deadLetterJson = (d: DeadLetter) => ({
+  id: d.id,
+  jobId: d.jobId,
+  type: d.type,
+  orderId: d.orderId,
+  payload: d.payload,
+  attempts: d.attempts,
+  lastError: d.lastError,
+  failedAt: iso(d.failedAt),
+  retriedAt: isoOrNull(d.retriedAt),
+});

@@ -1,0 +1,50 @@
+import { inventoryJson, movementJson } from '../../app/json.js';
+import { numberFromText, QTY_RULE } from '../../domain/validation.js';
+import type { Ctx } from '../context.js';
+import { table, when } from '../render.js';
+
+type Args = [string, string];
+
+export async function set(ctx: Ctx, [sku, qty]: string[]): Promise<number> {
+  const onHand = numberFromText('qty', qty!, 'an on-hand count must be a whole number from 0 to 1,000,000');
+  await using w = await ctx.open();
+  const item = await w.inventory.set(sku, onHand);
+  if (ctx.opts.json) ctx.json(inventoryJson(item));
+  else ctx.say(`${ctx.c.bold(item.sku)} on hand: ${item.onHand}`);
+  return 0;
+}
+
+export async function add(ctx: Ctx, [sku, qty]: string[]): Promise<number> {
+  const n = numberFromText('qty', qty!, QTY_RULE);
+  await using w = await ctx.open();
+  const item = await w.inventory.add(sku, n);
+  if (ctx.opts.json) ctx.json(inventoryJson(item));
+  else ctx.say(`${ctx.c.bold(item.sku)} on hand: ${item.onHand} (+${n})`);
+  return 0;
+}
+
+export async function list(ctx: Ctx): Promise<number> {
+  await using w = await ctx.open();
+  const items = await w.inventory.list();
+  if (ctx.opts.json) ctx.json(items.map(inventoryJson));
+  else if (items.length === 0) ctx.say('no inventory yet: try `warehouse inventory set WIDGET 10`');
+  else ctx.say(table(['sku', 'on hand', 'updated'], items.map((i) => [i.sku, i.onHand, when(i.updatedAt)]), ctx.c));
+  return 0;
+}
+
+export async function movements(ctx: Ctx, [sku]: string[]): Promise<number> {
+  await using w = await ctx.open();
+  const rows = await w.inventory.movements(sku);
+  if (ctx.opts.json) ctx.json(rows.map(movementJson));
+  else
+    ctx.say(
+      table(
+        ['id', 'at', 'type', 'qty', 'order', 'on hand after'],
+        rows.map((m) => [m.id, when(m.at), m.type, m.qty > 0 ? `+${m.qty}` : m.qty, m.orderId === null ? null : `#${m.orderId}`, m.onHandAfter]),
+        ctx.c,
+      ),
+    );
+  return 0;
+}
+
+export type { Args };

@@ -1,0 +1,45 @@
+import { deadLetterJson, jobJson } from '../../app/json.js';
+import { numberFromText } from '../../domain/validation.js';
+import type { Ctx } from '../context.js';
+import { table, when } from '../render.js';
+
+export async function list(ctx: Ctx): Promise<number> {
+  await using w = await ctx.open();
+  const jobs = await w.store.listJobs();
+  if (ctx.opts.json) ctx.json(jobs.map(jobJson));
+  else if (jobs.length === 0) ctx.say('no jobs queued');
+  else
+    ctx.say(
+      table(
+        ['id', 'type', 'order', 'status', 'run at', 'attempts', 'last error'],
+        jobs.map((j) => [j.id, j.type, `#${j.orderId}`, j.status, when(j.runAt), `${j.attempts}/${j.maxAttempts}`, j.lastError]),
+        ctx.c,
+      ),
+    );
+  return 0;
+}
+
+export async function failed(ctx: Ctx): Promise<number> {
+  await using w = await ctx.open();
+  const dead = await w.store.listDeadLetters();
+  if (ctx.opts.json) ctx.json(dead.map(deadLetterJson));
+  else if (dead.length === 0) ctx.say('no dead-lettered jobs');
+  else
+    ctx.say(
+      table(
+        ['id', 'job', 'type', 'order', 'attempts', 'failed at', 'last error'],
+        dead.map((d) => [d.id, d.jobId, d.type, `#${d.orderId}`, d.attempts, when(d.failedAt), d.lastError]),
+        ctx.c,
+      ),
+    );
+  return 0;
+}
+
+export async function retry(ctx: Ctx, [id]: string[]): Promise<number> {
+  const n = numberFromText('id', id!, 'a dead-letter id is a whole number; see `warehouse jobs failed`');
+  await using w = await ctx.open();
+  const { job } = await w.store.retryDeadLetter(n, w.clock.now());
+  if (ctx.opts.json) ctx.json(jobJson(job));
+  else ctx.say(`dead letter ${n} is queued again as job ${job.id} (${job.type} for order #${job.orderId}); run \`warehouse work --until-idle\``);
+  return 0;
+}

@@ -1,0 +1,141 @@
+import { orderJson, orderWithTimelineJson } from '../../app/json.js';
+import { DURATION_FORM, parseDuration } from '../../domain/duration.js';
+import { UsageError, ValidationError } from '../../domain/errors.js';
+import type { TimelineEvent } from '../../domain/events.js';
+import { isFinal, isOrderStatus, ORDER_STATUSES } from '../../domain/order.js';
+import type { Settings } from '../../domain/settings.js';
+import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
+import type { Ctx } from '../context.js';
+import { eventLine, orderSummary, statusColour, table, when } from '../render.js';
+import { scriptFromFlags } from './work.js';
+
+async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
+  if (!ctx.io.stdin.isTTY || !ctx.io.stdout.isTTY) {
+    throw new UsageError(`missing --${field}: pass --${field} (there is no terminal to ask on)`);
+  }
+  const { input } = await import('@inquirer/prompts');
+  return input({
+    message: field === 'sku' ? 'SKU' : 'Quantity',
+    validate: (value) => {
+      try {
+        if (field === 'sku') parseSku(value);
+        else numberFromText('qty', value, QTY_RULE);
+        return true;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+}
+
+function settingsFromFlags(opts: Record<string, unknown>): Partial<Settings> {
+  const settings: Partial<Settings> = {};
+  if (typeof opts.checkDelay === 'string') {
+    const ms = parseDuration(opts.checkDelay);
+    if (ms === null) throw new UsageError(`--check-delay must be ${DURATION_FORM} (got ${JSON.stringify(opts.checkDelay)})`);
+    settings.checkDelayMs = ms;
+  }
+  if (typeof opts.maxDelayedRetries === 'string') {
+    settings.maxDelayedRetries = numberFromText('max-delayed-retries', opts.maxDelayedRetries, 'a whole number of retries, 0 or more');
+    if (settings.maxDelayedRetries < 0) throw new ValidationError('max-delayed-retries', 'a whole number of retries, 0 or more');
+  }
+  return settings;
+}
+
+/** A live countdown on a terminal while the order waits on the clock (real time only). */
+function countdown(ctx: Ctx) {
+  let timer: NodeJS.Timeout | undefined;
+  const tty = Boolean(ctx.io.stdout.isTTY) && !ctx.opts.json;
+  const clear = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    if (tty) ctx.io.stdout.write('\r\x1b[2K');
+  };
+  return {
+    clear,
+    waitUntil(at: number, what: string, now: () => number) {
+      clear();
+      if (!tty) return;
+      const draw = () => ctx.io.stdout.write(`\r\x1b[2K${ctx.c.yellow('⏳')} ${what} in ${Math.max(0, (at - now()) / 1000).toFixed(0)}s`);
+      draw();
+      timer = setInterval(draw, 250);
+      timer.unref();
+    },
+  };
+}
+
+export async function create(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const skuText = typeof opts.sku === 'string' ? opts.sku : await ask(ctx, 'sku');
+  const qtyText = typeof opts.qty === 'string' ? opts.qty : await ask(ctx, 'qty');
+  const sku = parseSku(skuText);
+  const qty = numberFromText('qty', qtyText, QTY_RULE);
+  const settings = settingsFromFlags(opts);
+  const seed = typeof opts.seed === 'string' ? numberFromText('seed', opts.seed, 'a whole number') : undefined;
+  const clock = opts.clock as 'real' | 'virtual';
+
+  await using w = await ctx.open({ clock, script: scriptFromFlags(opts, sku), settings, seed });
+  const order = await w.orders.create({ sku, qty });
+  if (opts.wait === false) {
+    if (ctx.opts.json) ctx.json(orderJson(order));
+    else ctx.say(`${orderSummary(order, ctx.c)}\n${ctx.c.dim('queued; run `warehouse work` to move it on')}`);
+    return 0;
+  }
+
+  const live = countdown(ctx);
+  let final = false;
+  const print = (e: TimelineEvent) => {
+    if (e.orderId !== order.id) return;
+    live.clear();
+    if (!ctx.opts.json) ctx.say(eventLine(e, order.createdAt, ctx.c));
+    if (e.type === 'OrderReserved' || e.type === 'OrderFailed') final = true;
+    const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
+    if (next !== undefined && clock === 'real') live.waitUntil(next, e.data.retryAt ? 'retry' : 'next supplier check', () => w.clock.now());
+  };
+  if (!ctx.opts.json) ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku, qty } }, order.createdAt, ctx.c));
+  w.bus.on('order:event', print);
+  await w.runner.runUntilIdle({ until: () => final });
+  live.clear();
+
+  const result = await w.orders.get(order.id);
+  if (ctx.opts.json) ctx.json(orderWithTimelineJson(result));
+  else {
+    const took = ((result.updatedAt - result.createdAt) / 1000).toFixed(3);
+    ctx.say(`${orderSummary(result, ctx.c)} ${ctx.c.dim(`after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`)}`);
+  }
+  if (!isFinal(result.status)) return 1;
+  return result.status === 'failed' ? 1 : 0;
+}
+
+export async function show(ctx: Ctx, [id]: string[]): Promise<number> {
+  const n = numberFromText('id', id!, 'an order id is a whole number; see `warehouse order list`');
+  await using w = await ctx.open();
+  const order = await w.orders.get(n);
+  if (ctx.opts.json) ctx.json(orderWithTimelineJson(order));
+  else {
+    ctx.say(orderSummary(order, ctx.c));
+    for (const e of order.events) ctx.say(`  ${eventLine(e, order.createdAt, ctx.c)}`);
+  }
+  return 0;
+}
+
+export async function list(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const status = opts.status as string | undefined;
+  if (status !== undefined && !isOrderStatus(status)) {
+    throw new UsageError(`--status must be one of ${ORDER_STATUSES.join(', ')} (got ${JSON.stringify(status)})`);
+  }
+  const limit = numberFromText('limit', String(opts.limit), 'a whole number from 1 to 10000');
+  if (limit < 1 || limit > 10_000) throw new ValidationError('limit', 'a whole number from 1 to 10000');
+  await using w = await ctx.open();
+  const { orders } = await w.orders.list({ status, limit });
+  if (ctx.opts.json) ctx.json(orders.map(orderJson));
+  else if (orders.length === 0) ctx.say('no orders');
+  else
+    ctx.say(
+      table(
+        ['id', 'sku', 'qty', 'status', 'checks', 'reason', 'created', 'updated'],
+        orders.map((o) => [o.id, o.sku, o.qty, statusColour(ctx.c, o.status), o.supplierChecks, o.failureReason, when(o.createdAt), when(o.updatedAt)]),
+        ctx.c,
+      ),
+    );
+  return 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * What every command receives: where to write, how (JSON or human, colour or not), and how to
+ * open the engine with the global options. Commands return an exit code; only bin/ exits.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { UsageError } from '../domain/errors.js';
+import type { Settings } from '../domain/settings.js';
+import type { SupplierScript } from '../adapters/supplier/script.js';
+import type { Warehouse, WarehouseConfig } from '../wiring.js';
+
+export interface GlobalOptions {
+  db: string;
+  json: boolean;
+  color: boolean;
+  supplierUrl?: string;
+  durability: 'full' | 'normal';
+}
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Ctx {
+  io: Io;
+  opts: GlobalOptions;
+  c: ChalkInstance;
+  /** human output, to stdout unless --json (then to stderr, so stdout stays pure JSON) */
+  say(line?: string): void;
+  /** machine output: one JSON document on stdout */
+  json(value: unknown): void;
+  open(extra?: { clock?: 'real' | 'virtual'; script?: SupplierScript; settings?: Partial<Settings>; seed?: number }): Promise<Warehouse>;
+}
+
+export function createCtx(io: Io, opts: GlobalOptions): Ctx {
+  const colour = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY);
+  const c = new Chalk({ level: colour ? (io.env.FORCE_COLOR === '0' ? 0 : 1) : 0 });
+  return {
+    io,
+    opts,
+    c,
+    say(line = '') {
+      (opts.json ? io.stderr : io.stdout).write(`${line}\n`);
+    },
+    json(value) {
+      io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    async open(extra = {}) {
+      const { createWarehouse } = await import('../wiring.js');
+      const config: WarehouseConfig = {
+        db: opts.db,
+        durability: opts.durability,
+        clock: extra.clock ?? 'real',
+        supplierUrl: opts.supplierUrl,
+        supplierScript: extra.script,
+        settings: extra.settings,
+        seed: extra.seed,
+      };
+      return createWarehouse(config);
+    },
+  };
+}
+
+/** A flag whose value must be one of a few words. */
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return value as T;
+}

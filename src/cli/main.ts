@@ -1,0 +1,115 @@
+/**
+ * The command registry. This file only declares commands and options (commander); each action
+ * loads its module lazily, so `warehouse --help` pays for none of them. `main` returns the exit
+ * code: 0 ok, 1 a check or operation failed, 2 bad usage or bad input.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { WarehouseError } from '../domain/errors.js';
+import { createCtx, type Ctx, type GlobalOptions, type Io } from './context.js';
+
+type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
+type Loader = () => Promise<Action>;
+
+export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('warehouse')
+    .description('Event-driven stock reservation: orders, a durable job queue, a late-answering supplier, every step recorded.')
+    .version('0.1.0', '-V, --version')
+    .option('--db <file>', 'SQLite database file (created and migrated on first use)', io.env.WAREHOUSE_DB ?? './warehouse.db')
+    .option('--json', 'machine-readable output on stdout', false)
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--supplier-url <url>', 'a real supplier; without it an in-process mock answers', io.env.WAREHOUSE_SUPPLIER_URL)
+    .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const run = (load: Loader) =>
+    async function (this: Command, ...raw: unknown[]) {
+      const cmd = raw.at(-1) as Command;
+      const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+      const args = raw.slice(0, -2).map(String);
+      const ctx = createCtx(io, opts);
+      setCode(await (await load())(ctx, args, opts));
+    };
+  const mod = <K extends string>(path: () => Promise<Record<K, Action>>, name: K): Loader => async () => (await path())[name];
+  const inventory = () => import('./commands/inventory.js');
+  const order = () => import('./commands/order.js');
+  const jobs = () => import('./commands/jobs.js');
+
+  const inv = program.command('inventory').description('stock on hand and its ledger');
+  inv.command('set <sku> <qty>').description('a stock count: on-hand becomes <qty> (an adjustment movement)').action(run(mod(inventory, 'set')));
+  inv.command('add <sku> <qty>').description('a restock: on-hand grows by <qty> (a restock movement)').action(run(mod(inventory, 'add')));
+  inv.command('list').description('every SKU with its on-hand').action(run(mod(inventory, 'list')));
+  inv.command('movements <sku>').description("a SKU's ledger, oldest first").action(run(mod(inventory, 'movements')));
+
+  const ord = program.command('order').description('create and inspect orders');
+  ord
+    .command('create')
+    .description('create an order and run its flow until it is final, printing each event')
+    .option('--sku <sku>', 'the SKU (asked for on a terminal when missing)')
+    .option('--qty <qty>', 'units, 1 to 1,000,000 (asked for on a terminal when missing)')
+    .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
+    .option('--no-wait', 'only store the order and its job; a `warehouse work` runs it')
+    .option('--supplier-status <list>', 'mock script for this run: status answers, e.g. delayed,delayed,ok')
+    .option('--supplier-reserve <list>', 'mock script for this run: reserve answers, e.g. error,accepted')
+    .option('--check-delay <duration>', 'delay before each supplier check (default 15s)')
+    .option('--max-delayed-retries <n>', 'checks a `delayed` answer may add (default 2)')
+    .option('--seed <n>', 'seed for the backoff jitter')
+    .action(run(mod(order, 'create')));
+  ord.command('show <id>').description('an order with its timeline').action(run(mod(order, 'show')));
+  ord
+    .command('list')
+    .description('orders, oldest first')
+    .option('--status <status>', 'only this status: pending, awaiting_restock, reserved, failed')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(run(mod(order, 'list')));
+
+  program
+    .command('work')
+    .description('run queued jobs from the database (until interrupted, or until idle)')
+    .option('--until-idle', 'stop when no job is queued')
+    .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
+    .option('--supplier-status <list>', 'mock script: status answers for every SKU')
+    .option('--supplier-reserve <list>', 'mock script: reserve answers for every SKU')
+    .action(run(async () => (await import('./commands/work.js')).work));
+
+  const jb = program.command('jobs').description('the job queue and its dead-letter store');
+  jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));
+  jb.command('failed').description('dead-lettered jobs').action(run(mod(jobs, 'failed')));
+  jb.command('retry <id>').description('put a dead-lettered job back on the queue').action(run(mod(jobs, 'retry')));
+
+  for (const c of [program, inv, ord, jb, ...program.commands, ...inv.commands, ...ord.commands, ...jb.commands]) {
+    c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'].includes(error.code)) return 0;
+      return 2; // commander already printed the usage error
+    }
+    if (error instanceof WarehouseError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      io.stderr.write('cancelled\n');
+      return 2;
+    }
+    io.stderr.write(`internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (io.env.WAREHOUSE_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    else io.stderr.write('this is a bug in warehouse; run again with WAREHOUSE_DEBUG=1 for details\n');
+    return 1;
+  }
+}
