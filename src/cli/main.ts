@@ -6,9 +6,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
 import { createCtx, type Ctx, type GlobalOptions, type Io } from './context.js';
+import { registerServe } from './commands/serve.register.js';
+import { registerSimulate } from './commands/simulate.register.js';
 
-type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
-type Loader = () => Promise<Action>;
+export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
+export type Loader = () => Promise<Action>;
+/** wraps a lazily loaded action as a commander action handler */
+export type Run = (load: Loader) => (this: Command, ...args: unknown[]) => Promise<void>;
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('warehouse')
@@ -23,7 +27,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const run = (load: Loader) =>
+  const run: Run = (load: Loader) =>
     async function (this: Command, ...raw: unknown[]) {
       const cmd = raw.at(-1) as Command;
       const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
@@ -73,12 +77,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--supplier-reserve <list>', 'mock script: reserve answers for every SKU')
     .action(run(async () => (await import('./commands/work.js')).work));
 
+  registerServe(program, run);
+  registerSimulate(program, run);
+
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));
   jb.command('failed').description('dead-lettered jobs').action(run(mod(jobs, 'failed')));
   jb.command('retry <id>').description('put a dead-lettered job back on the queue').action(run(mod(jobs, 'retry')));
 
-  for (const c of [program, inv, ord, jb, ...program.commands, ...inv.commands, ...ord.commands, ...jb.commands]) {
+  for (const c of [program, ...program.commands, ...program.commands.flatMap((sub) => sub.commands)]) {
     c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   }
   return program;
