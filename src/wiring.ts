@@ -23,6 +23,8 @@ export interface WarehouseConfig {
   /** SQLite file, or ':memory:' */
   db: string;
   durability?: Durability;
+  /** how long a write waits for another process's lock before giving up (default 5 s) */
+  busyTimeoutMs?: number;
   clock?: 'real' | 'virtual' | Clock;
   /** a real supplier; without it the in-process MSW mock answers */
   supplierUrl?: string;
@@ -54,7 +56,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
-  const store = openSqliteStore({ file: config.db, durability: config.durability, jobAttempts: settings.jobAttempts });
+  const store = openSqliteStore({ file: config.db, durability: config.durability, busyTimeoutMs: config.busyTimeoutMs, jobAttempts: settings.jobAttempts });
   let mock: MockSupplier | null = null;
   try {
     if (!config.supplierUrl) {

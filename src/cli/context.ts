@@ -52,6 +52,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
       const config: WarehouseConfig = {
         db: opts.db,
         durability: opts.durability,
+        busyTimeoutMs: io.env.WAREHOUSE_BUSY_TIMEOUT_MS ? Number(io.env.WAREHOUSE_BUSY_TIMEOUT_MS) : undefined,
         clock: extra.clock ?? 'real',
         supplierUrl: opts.supplierUrl,
         supplierScript: extra.script,
