@@ -77,6 +77,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--supplier-reserve <list>', 'mock script: reserve answers for every SKU')
     .action(run(async () => (await import('./commands/work.js')).work));
 
+  program
+    .command('check')
+    .description("verify the database's invariants (no oversell, ledger = on-hand, one job per open order, …)")
+    .action(run(async () => (await import('./commands/check.js')).check));
+
   registerServe(program, run);
   registerSimulate(program, run);
 

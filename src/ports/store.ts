@@ -78,7 +78,16 @@ export interface JobQueue {
   retryDeadLetter(id: number, now: number): Promise<{ job: Job; event: TimelineEvent }>;
 }
 
+/** One broken invariant (DESIGN §8), with the ids involved. */
+export interface Violation {
+  rule: string;
+  message: string;
+  ids: { orderId?: number; sku?: string; movementId?: number };
+}
+
 export interface Store extends OrderStore, InventoryStore, JobQueue {
+  /** Check every invariant of DESIGN §8 on the stored data. */
+  audit(): Promise<Violation[]>;
   /** a cheap query that proves the database answers */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import type { DeadLetter, Job, JobType } from '../../domain/jobs.js';
 import { canTransition, type Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
 import type { Applied, JobLease, OrderPage, Store } from '../../ports/store.js';
+import { auditDatabase } from './audit.js';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open.js';
 import * as t from './schema.js';
 
@@ -299,6 +300,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
         const [event] = insertEvents(tx, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId: row.id, jobType: dead.type } }]);
         return { job: toJob(row), event: event! };
       });
+    },
+
+    async audit() {
+      // one read transaction, so the checks see one consistent state
+      return read(() => raw.transaction(() => auditDatabase(raw)).deferred());
     },
 
     async ping() {
