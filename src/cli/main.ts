@@ -31,7 +31,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     async function (this: Command, ...raw: unknown[]) {
       const cmd = raw.at(-1) as Command;
       const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-      const args = raw.slice(0, -2).map(String);
+      const args = raw.slice(0, -2).filter((a) => a !== undefined).map(String);
       const ctx = createCtx(io, opts);
       setCode(await (await load())(ctx, args, opts));
     };
@@ -88,7 +88,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));
   jb.command('failed').description('dead-lettered jobs').action(run(mod(jobs, 'failed')));
-  jb.command('retry <id>').description('put a dead-lettered job back on the queue').action(run(mod(jobs, 'retry')));
+  jb.command('retry [id]')
+    .description('put a dead-lettered job back on the queue')
+    .option('--all', 'every dead-lettered job not yet retried')
+    .action(run(mod(jobs, 'retry')));
 
   for (const c of [program, ...program.commands, ...program.commands.flatMap((sub) => sub.commands)]) {
     c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -215,3 +215,23 @@ describe('warehouse CLI', () => {
     });
   });
 });
+
+describe('jobs retry --all', () => {
+  it('re-enqueues every dead job once; the retried jobs change nothing for orders already failed', async () => {
+    const db = tempDb();
+    for (let i = 0; i < 2; i++) {
+      await runCli(['--db', db, 'order', 'create', '--sku', 'DOWN', '--qty', '1', '--clock', 'virtual', '--supplier-reserve', 'error']);
+    }
+    const retried = await runCli(['--db', db, '--json', 'jobs', 'retry', '--all']);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toHaveLength(2);
+    expect(JSON.parse((await runCli(['--db', db, '--json', 'jobs', 'retry', '--all'])).stdout)).toEqual([]);
+    await runCli(['--db', db, 'work', '--until-idle', '--clock', 'virtual']);
+    const order = JSON.parse((await runCli(['--db', db, '--json', 'order', 'show', '1'])).stdout);
+    expect(order).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
+    expect(order.events.map((e: { type: string }) => e.type).slice(-3)).toEqual(['JobDeadLettered', 'OrderFailed', 'JobRetried']);
+    expect(checkInvariants(db)).toEqual([]);
+    const neither = await runCli(['--db', db, 'jobs', 'retry']);
+    expect(neither.code).toBe(2);
+  });
+});

@@ -1,4 +1,5 @@
 import { deadLetterJson, jobJson } from '../../app/json.js';
+import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { table, when } from '../render.js';
@@ -35,8 +36,19 @@ export async function failed(ctx: Ctx): Promise<number> {
   return 0;
 }
 
-export async function retry(ctx: Ctx, [id]: string[]): Promise<number> {
-  const n = numberFromText('id', id!, 'a dead-letter id is a whole number; see `warehouse jobs failed`');
+export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unknown>): Promise<number> {
+  if (opts.all) {
+    if (id !== undefined) throw new UsageError('give a dead-letter id or --all, not both');
+    await using w = await ctx.open();
+    const dead = await w.store.listDeadLetters();
+    const jobs = [];
+    for (const d of dead) jobs.push((await w.store.retryDeadLetter(d.id, w.clock.now())).job);
+    if (ctx.opts.json) ctx.json(jobs.map(jobJson));
+    else ctx.say(`${jobs.length} dead-lettered job(s) queued again; run \`warehouse work --until-idle\``);
+    return 0;
+  }
+  if (id === undefined) throw new UsageError('jobs retry needs a dead-letter id (see `warehouse jobs failed`) or --all');
+  const n = numberFromText('id', id, 'a dead-letter id is a whole number; see `warehouse jobs failed`');
   await using w = await ctx.open();
   const { job } = await w.store.retryDeadLetter(n, w.clock.now());
   if (ctx.opts.json) ctx.json(jobJson(job));
