@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
+import { engineOptions } from './flags.js';
 import { createCtx, type Ctx, type GlobalOptions, type Io } from './context.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
@@ -47,18 +48,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   inv.command('movements <sku>').description("a SKU's ledger, oldest first").action(run(mod(inventory, 'movements')));
 
   const ord = program.command('order').description('create and inspect orders');
-  ord
-    .command('create')
+  engineOptions(ord.command('create'))
     .description('create an order and run its flow until it is final, printing each event')
     .option('--sku <sku>', 'the SKU (asked for on a terminal when missing)')
     .option('--qty <qty>', 'units, 1 to 1,000,000 (asked for on a terminal when missing)')
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
     .option('--no-wait', 'only store the order and its job; a `warehouse work` runs it')
-    .option('--supplier-status <list>', 'mock script for this run: status answers, e.g. delayed,delayed,ok')
-    .option('--supplier-reserve <list>', 'mock script for this run: reserve answers, e.g. error,accepted')
-    .option('--check-delay <duration>', 'delay before each supplier check (default 15s)')
-    .option('--max-delayed-retries <n>', 'checks a `delayed` answer may add (default 2)')
-    .option('--seed <n>', 'seed for the backoff jitter')
     .action(run(mod(order, 'create')));
   ord.command('show <id>').description('an order with its timeline').action(run(mod(order, 'show')));
   ord
@@ -68,13 +63,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--limit <n>', 'at most this many', '100')
     .action(run(mod(order, 'list')));
 
-  program
-    .command('work')
+  engineOptions(program.command('work'))
     .description('run queued jobs from the database (until interrupted, or until idle)')
     .option('--until-idle', 'stop when no job is queued')
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
-    .option('--supplier-status <list>', 'mock script: status answers for every SKU')
-    .option('--supplier-reserve <list>', 'mock script: reserve answers for every SKU')
     .action(run(async () => (await import('./commands/work.js')).work));
 
   program

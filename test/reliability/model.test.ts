@@ -89,7 +89,7 @@ const scriptFor = (reserve: readonly ReserveScriptAnswer[], status: readonly Sta
     reserve: fc.array(fc.constantFrom(...reserve), { minLength: 1, maxLength: 6 }),
     status: fc.array(fc.constantFrom(...status), { minLength: 1, maxLength: 8 }),
   });
-const scripts = (reserve = RESERVE_ANSWERS, status = STATUS_ANSWERS) =>
+const scripts = (reserve: readonly ReserveScriptAnswer[] = RESERVE_ANSWERS, status: readonly StatusScriptAnswer[] = STATUS_ANSWERS) =>
   fc.record({ A: scriptFor(reserve, status), B: scriptFor(reserve, status), C: scriptFor(reserve, status) }) as fc.Arbitrary<SupplierScript>;
 
 async function replay(ops: Op[], script: SupplierScript, wrap?: (s: Supplier) => Supplier, drive?: (run: Promise<void>) => Promise<void>) {

@@ -1,13 +1,11 @@
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
-import { DURATION_FORM, parseDuration } from '../../domain/duration.js';
 import { UsageError, ValidationError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
 import { isFinal, isOrderStatus, ORDER_STATUSES } from '../../domain/order.js';
-import type { Settings } from '../../domain/settings.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { eventLine, orderSummary, statusColour, table, when } from '../render.js';
-import { scriptFromFlags } from './work.js';
+import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
   if (!ctx.io.stdin.isTTY || !ctx.io.stdout.isTTY) {
@@ -26,20 +24,6 @@ async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
       }
     },
   });
-}
-
-function settingsFromFlags(opts: Record<string, unknown>): Partial<Settings> {
-  const settings: Partial<Settings> = {};
-  if (typeof opts.checkDelay === 'string') {
-    const ms = parseDuration(opts.checkDelay);
-    if (ms === null) throw new UsageError(`--check-delay must be ${DURATION_FORM} (got ${JSON.stringify(opts.checkDelay)})`);
-    settings.checkDelayMs = ms;
-  }
-  if (typeof opts.maxDelayedRetries === 'string') {
-    settings.maxDelayedRetries = numberFromText('max-delayed-retries', opts.maxDelayedRetries, 'a whole number of retries, 0 or more');
-    if (settings.maxDelayedRetries < 0) throw new ValidationError('max-delayed-retries', 'a whole number of retries, 0 or more');
-  }
-  return settings;
 }
 
 /** A live countdown on a terminal while the order waits on the clock (real time only). */
@@ -70,7 +54,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   const sku = parseSku(skuText);
   const qty = numberFromText('qty', qtyText, QTY_RULE);
   const settings = settingsFromFlags(opts);
-  const seed = typeof opts.seed === 'string' ? numberFromText('seed', opts.seed, 'a whole number') : undefined;
+  const seed = seedFromFlags(opts);
   const clock = opts.clock as 'real' | 'virtual';
 
   await using w = await ctx.open({ clock, script: scriptFromFlags(opts, sku), settings, seed });

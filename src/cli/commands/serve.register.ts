@@ -1,8 +1,21 @@
 /** Declares `warehouse serve` (options only; the action module loads lazily). */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { engineOptions } from '../flags.js';
 import type { Run } from '../main.js';
 
 export function registerServe(program: Command, run: Run): void {
-  void program;
-  void run;
+  const env = process.env;
+  engineOptions(program.command('serve'))
+    .description('HTTP API and job runner over the same database (WAREHOUSE_API_TOKEN turns on bearer auth for writes)')
+    .option('--port <port>', 'TCP port (0: any free port; the URL is printed)', env.WAREHOUSE_PORT ?? '3000')
+    .option('--host <host>', 'address to listen on; without WAREHOUSE_API_TOKEN only loopback is allowed', env.WAREHOUSE_HOST ?? '127.0.0.1')
+    .option('--rate-limit <n>', 'orders per minute per client address, 0 for none (env WAREHOUSE_RATE_LIMIT)', env.WAREHOUSE_RATE_LIMIT ?? '300')
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON log lines on stderr (env LOG_LEVEL)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default(env.LOG_LEVEL ?? 'info'),
+    )
+    .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish', '10s')
+    .option('--no-runner', 'serve the API only; a `warehouse work` process runs the jobs')
+    .action(run(async () => (await import('./serve.js')).serve));
 }

@@ -1,22 +1,13 @@
-import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SupplierScript } from '../../adapters/supplier/script.js';
-import { UsageError } from '../../domain/errors.js';
 import type { Ctx } from '../context.js';
-import { eventLine } from '../render.js';
+import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
-export function scriptFromFlags(opts: Record<string, unknown>, sku = '*'): SupplierScript | undefined {
-  try {
-    const status = typeof opts.supplierStatus === 'string' ? parseAnswerList('--supplier-status', opts.supplierStatus, STATUS_ANSWERS) : undefined;
-    const reserve = typeof opts.supplierReserve === 'string' ? parseAnswerList('--supplier-reserve', opts.supplierReserve, RESERVE_ANSWERS) : undefined;
-    if (!status && !reserve) return undefined;
-    return { [sku]: { ...(status ? { status } : {}), ...(reserve ? { reserve } : {}) } };
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+/** kept for modules that import it from here */
+export { scriptFromFlags };
+import { eventLine } from '../render.js';
 
 export async function work(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const clock = opts.clock as 'real' | 'virtual';
-  await using w = await ctx.open({ clock, script: scriptFromFlags(opts) });
+  await using w = await ctx.open({ clock, script: scriptFromFlags(opts), settings: settingsFromFlags(opts), seed: seedFromFlags(opts) });
   let ran = 0;
   w.bus.on('job:complete', () => ran++);
   w.bus.on('job:dead', () => ran++);

@@ -1,0 +1,47 @@
+/**
+ * `warehouse serve`: the HTTP API and the job runner in one process. Prints the listening URL on
+ * stdout (one line; with --json one JSON object) and logs JSON lines on stderr. SIGINT/SIGTERM
+ * stop it gracefully: stop accepting, let running jobs finish (bounded), close the database, exit 0.
+ */
+import { parseDuration, DURATION_FORM } from '../../domain/duration.js';
+import { UsageError } from '../../domain/errors.js';
+import { numberFromText } from '../../domain/validation.js';
+import type { LogLevel } from '../../http/logging.js';
+import type { Ctx } from '../context.js';
+import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
+
+export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const port = numberFromText('--port', String(opts.port), 'a port from 0 to 65535');
+  if (port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${port})`);
+  const rateLimit = numberFromText('--rate-limit', String(opts.rateLimit), 'orders per minute, a whole number (0: no limit)');
+  if (rateLimit < 0) throw new UsageError('--rate-limit must be 0 or more');
+  const shutdownTimeoutMs = parseDuration(String(opts.shutdownTimeout));
+  if (shutdownTimeoutMs === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
+
+  const { startServer } = await import('../../http/server.js');
+  const server = await startServer({
+    db: ctx.opts.db,
+    durability: ctx.opts.durability,
+    supplierUrl: ctx.opts.supplierUrl,
+    supplierScript: scriptFromFlags(opts),
+    settings: settingsFromFlags(opts),
+    seed: seedFromFlags(opts),
+    port,
+    host: String(opts.host),
+    token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
+    rateLimitPerMinute: rateLimit,
+    logLevel: opts.logLevel as LogLevel,
+    runner: opts.runner !== false,
+    shutdownTimeoutMs,
+  });
+  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, db: ctx.opts.db })}\n`);
+  else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.opts.db}); Ctrl-C to stop\n`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  server.log.info({ signal }, 'shutting down: no new requests; running jobs may finish');
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,73 @@
+/** Engine options shared by the commands that run jobs (order create, work, serve). */
+import type { Command } from 'commander';
+import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SupplierScript } from '../adapters/supplier/script.js';
+import { DURATION_FORM, parseDuration } from '../domain/duration.js';
+import { UsageError } from '../domain/errors.js';
+import type { Settings } from '../domain/settings.js';
+import { numberFromText } from '../domain/validation.js';
+
+/** Declares the settings and mock-script options on a command. */
+export function engineOptions(cmd: Command): Command {
+  return cmd
+    .option('--supplier-status <list>', 'mock script: status answers, e.g. delayed,delayed,ok')
+    .option('--supplier-reserve <list>', 'mock script: reserve answers, e.g. error,accepted')
+    .option('--check-delay <duration>', 'delay before each supplier check (default 15s)')
+    .option('--max-delayed-retries <n>', 'checks a `delayed` answer may add (default 2)')
+    .option('--job-attempts <n>', 'attempts per job before it is dead-lettered (default 5)')
+    .option('--backoff-base <duration>', 'first retry delay after a transient error (default 1s)')
+    .option('--backoff-cap <duration>', 'longest retry delay (default 60s)')
+    .option('--lease <duration>', 'how long a claimed job stays this runner\'s before another may take it (default 30s)')
+    .option('--concurrency <n>', 'jobs run at once (default 8)')
+    .option('--seed <n>', 'seed for the backoff jitter');
+}
+
+function duration(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null) throw new UsageError(`${flag} must be ${DURATION_FORM} (got ${JSON.stringify(text)})`);
+  return ms;
+}
+
+function count(flag: string, text: string, min: number): number {
+  const rule = `${flag} must be a whole number, ${min} or more`;
+  const n = numberFromText(flag.replace(/^--/, ''), text, rule);
+  if (n < min) throw new UsageError(`${rule} (got ${text})`);
+  return n;
+}
+
+export function settingsFromFlags(opts: Record<string, unknown>): Partial<Settings> {
+  const s: Partial<Settings> = {};
+  const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+  const v = {
+    checkDelay: str('checkDelay'),
+    maxDelayedRetries: str('maxDelayedRetries'),
+    jobAttempts: str('jobAttempts'),
+    backoffBase: str('backoffBase'),
+    backoffCap: str('backoffCap'),
+    lease: str('lease'),
+    concurrency: str('concurrency'),
+  };
+  if (v.checkDelay !== undefined) s.checkDelayMs = duration('--check-delay', v.checkDelay);
+  if (v.maxDelayedRetries !== undefined) s.maxDelayedRetries = count('--max-delayed-retries', v.maxDelayedRetries, 0);
+  if (v.jobAttempts !== undefined) s.jobAttempts = count('--job-attempts', v.jobAttempts, 1);
+  if (v.backoffBase !== undefined) s.backoffBaseMs = duration('--backoff-base', v.backoffBase);
+  if (v.backoffCap !== undefined) s.backoffCapMs = duration('--backoff-cap', v.backoffCap);
+  if (v.lease !== undefined) s.leaseMs = duration('--lease', v.lease);
+  if (v.concurrency !== undefined) s.concurrency = count('--concurrency', v.concurrency, 1);
+  return s;
+}
+
+export function seedFromFlags(opts: Record<string, unknown>): number | undefined {
+  return typeof opts.seed === 'string' ? count('--seed', opts.seed, 0) : undefined;
+}
+
+/** `--supplier-status` / `--supplier-reserve` as a mock script for `sku` (`*`: every SKU). */
+export function scriptFromFlags(opts: Record<string, unknown>, sku = '*'): SupplierScript | undefined {
+  try {
+    const status = typeof opts.supplierStatus === 'string' ? parseAnswerList('--supplier-status', opts.supplierStatus, STATUS_ANSWERS) : undefined;
+    const reserve = typeof opts.supplierReserve === 'string' ? parseAnswerList('--supplier-reserve', opts.supplierReserve, RESERVE_ANSWERS) : undefined;
+    if (!status && !reserve) return undefined;
+    return { [sku]: { ...(status ? { status } : {}), ...(reserve ? { reserve } : {}) } };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
