@@ -1,0 +1,80 @@
+/**
+ * Simulator benchmark (`npm run bench:sim`, or `npx tsx bench/sim.ts [--orders N] [--json]`).
+ * Replays a generated scenario of N orders (default 10,000) in virtual time: half are served from
+ * local stock, half go through the supplier with [delayed, delayed, ok] (three checks each),
+ * arriving in chunks of 100 a second. Prints wall time, orders per second and peak RSS (sampled)
+ * against the target: under 10 s and under 300 MB. A benchmark, not a test: it never fails a build.
+ */
+import { parseArgs } from 'node:util';
+import { runScenario } from '../src/sim/index.js';
+import { loadScenario } from '../src/sim/loader.js';
+import { formatProblem } from '../src/sim/model.js';
+
+const TARGET_SECONDS = 10;
+const TARGET_MB = 300;
+const CHUNK = 100;
+
+/** The scenario as YAML text, so the loader is part of what is measured. */
+export function generate(orders: number): string {
+  const local = Math.ceil(orders / 2);
+  const supplied = orders - local;
+  const steps: string[] = [];
+  let chunk = 0;
+  for (let done = 0; done < Math.max(local, supplied); done += CHUNK, chunk++) {
+    const l = Math.min(CHUNK, local - done);
+    const s = Math.min(CHUNK, supplied - done);
+    if (l > 0) steps.push(`  - at: ${chunk}s\n    order: { id: local${chunk}, sku: LOCAL, qty: 1, count: ${l} }`);
+    if (s > 0) steps.push(`  - at: ${chunk}s\n    order: { id: supplied${chunk}, sku: SUPPLIED, qty: 1, count: ${s} }`);
+  }
+  return `name: ${orders} orders, half through a slow supplier
+inventory: { LOCAL: ${local} }
+supplier:
+  SUPPLIED: { reserve: accepted, status: [delayed, delayed, ok] }
+steps:
+${steps.join('\n')}
+expect:
+  inventory: { LOCAL: 0, SUPPLIED: 0 }
+`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000' }, json: { type: 'boolean', default: false } } });
+  const orders = Number(values.orders);
+  if (!Number.isInteger(orders) || orders < 2) throw new Error('--orders must be a whole number, 2 or more');
+
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const started = performance.now();
+  const loaded = loadScenario('bench.yaml', generate(orders));
+  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+  const result = await runScenario(loaded.scenario);
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage.rss());
+
+  const reserved = result.outcome.orders.filter((o) => o.status === 'reserved').length;
+  const slowest = Math.max(...result.outcome.orders.map((o) => o.settledAt ?? 0));
+  const figures = {
+    orders,
+    reserved,
+    passed: result.passed,
+    virtualSeconds: result.outcome.endedAt / 1000,
+    slowestSettledSeconds: slowest / 1000,
+    wallSeconds: Number(seconds.toFixed(2)),
+    ordersPerSecond: Math.round(orders / seconds),
+    peakRssMB: Math.round(peak / 1024 / 1024),
+    target: { wallSeconds: TARGET_SECONDS, peakRssMB: TARGET_MB },
+    withinTarget: seconds < TARGET_SECONDS && peak / 1024 / 1024 < TARGET_MB,
+  };
+  if (values.json) {
+    console.log(JSON.stringify(figures, null, 2));
+    return;
+  }
+  console.log(`simulated ${orders} orders (${reserved} reserved, expectations ${result.passed ? 'met' : 'NOT met'}) over ${figures.virtualSeconds} s of virtual time`);
+  console.log(`wall time   ${figures.wallSeconds} s   (target < ${TARGET_SECONDS} s)`);
+  console.log(`throughput  ${figures.ordersPerSecond} orders/s`);
+  console.log(`peak RSS    ${figures.peakRssMB} MB   (target < ${TARGET_MB} MB)`);
+  console.log(figures.withinTarget ? 'within target' : 'OUTSIDE target');
+}
+
+await main();

@@ -1,0 +1,71 @@
+/**
+ * What `warehouse simulate` shows: one line per scenario with its failures indented under it,
+ * the closing `N passed, N failed`, the --json document (DESIGN §4) and the --timeline lines.
+ * Pure functions from results to text.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { Failure, Outcome, Problem, ScenarioResult } from './model.js';
+
+/** A value as a person reads it: strings bare, null as null, the rest as JSON. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    return `{ ${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${show(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value);
+}
+
+export const failureLine = (f: Failure) => `${f.path}: expected ${show(f.expected)}, got ${show(f.actual)}`;
+
+export function humanLines(results: ScenarioResult[], c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const mark = r.passed ? c.green('✓') : c.red('✗');
+    lines.push(`${mark} ${r.name} ${c.dim(`(${r.file})`)}`);
+    for (const f of r.failures) lines.push(`    ${c.red(f.path)}: expected ${show(f.expected)}, got ${show(f.actual)}`);
+  }
+  lines.push(summaryLine(results));
+  return lines;
+}
+
+export function summaryLine(results: ScenarioResult[]): string {
+  const passed = results.filter((r) => r.passed).length;
+  return `${passed} passed, ${results.length - passed} failed`;
+}
+
+/** The --json document: {passed, failed, scenarios: [{file, name, passed, failures}]}. */
+export function jsonReport(results: ScenarioResult[], problems: Problem[] = []) {
+  const passed = results.filter((r) => r.passed).length;
+  return {
+    passed,
+    failed: results.length - passed,
+    scenarios: results.map((r) => ({ file: r.file, name: r.name, passed: r.passed, failures: r.failures })),
+    ...(problems.length ? { problems } : {}),
+  };
+}
+
+const offset = (ms: number) => `+${(ms / 1000).toFixed(3)}s`;
+
+function dataText(data: Record<string, unknown>): string {
+  return Object.entries(data)
+    .map(([k, v]) => (k.endsWith('At') && typeof v === 'number' ? `${k}=${offset(v)}` : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
+    .join(' ');
+}
+
+/**
+ * Every step and every order's events in time order, times as offsets from the start. Within one
+ * instant: steps first, then events by order (creation order) in their recorded order.
+ */
+export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
+  type Row = { at: number; rank: number; who: string; what: string; detail: string };
+  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, rank: i, who: 'step', what: s.kind, detail: s.text }));
+  let rank = rows.length;
+  for (const o of outcome.orders) for (const e of o.events) rows.push({ at: e.at, rank: rank++, who: o.label, what: e.type, detail: dataText(e.data) });
+  rows.sort((a, b) => a.at - b.at || a.rank - b.rank);
+  const width = Math.min(12, Math.max(4, ...rows.map((r) => r.who.length)));
+  return rows.map((r) => {
+    const what = r.what === 'OrderReserved' ? c.green(r.what) : r.what === 'OrderFailed' || r.what === 'JobDeadLettered' ? c.red(r.what) : r.who === 'step' ? c.bold(r.what) : c.cyan(r.what);
+    return `  ${c.dim(offset(r.at).padStart(10))}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(1, 30 - r.what.length))}${c.dim(r.detail)}`;
+  });
+}

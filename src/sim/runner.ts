@@ -1,0 +1,184 @@
+/**
+ * Replays a scenario on a fresh engine (its own database, job runner, event bus and MSW supplier,
+ * all unchanged) and returns what really happened.
+ *
+ * Time. Virtual by default: starts at SIM_START and moves only as the runner and the steps need,
+ * so a replay is deterministic and takes milliseconds. At one instant T the order is:
+ *   1. jobs already due at T run (in the order they were enqueued) until they finish or wait;
+ *   2. the steps at T are applied, in file order;
+ *   3. the jobs those steps enqueued run.
+ * `realTime`: the same file on the wall clock; each step waits for its time, jobs run alongside.
+ */
+import { createWarehouse, type Warehouse } from '../wiring.js';
+import { isFinal } from '../domain/order.js';
+import { createHorizonClock, type HorizonClock } from './clock.js';
+import type { AppliedStep, MovementOutcome, OrderOutcome, Outcome, Scenario, Step, SupplierCallOutcome } from './model.js';
+
+/** Where virtual time starts: a fixed instant, so timelines are identical run after run. */
+export const SIM_START = Date.UTC(2026, 0, 1, 9, 0, 0);
+export const DEFAULT_SEED = 42;
+
+export interface ReplayOptions {
+  /** seeds the backoff jitter (default DEFAULT_SEED) */
+  seed?: number;
+  realTime?: boolean;
+  /** SQLite file; default an in-memory database */
+  db?: string;
+}
+
+interface Created {
+  id: number;
+  label: string;
+  group: string | null;
+}
+
+/** Steps grouped by instant, in time order (file order within one instant). */
+function instants(steps: Step[]): Step[][] {
+  const out: Step[][] = [];
+  for (const s of steps) {
+    const last = out.at(-1);
+    if (last && last[0]!.at === s.at) last.push(s);
+    else out.push([s]);
+  }
+  return out;
+}
+
+function describeStep(s: Step): string {
+  switch (s.kind) {
+    case 'order':
+      return s.count === null ? `order ${s.label}: ${s.sku} × ${s.qty}` : `${s.count} orders ${s.label}.1…${s.label}.${s.count}: ${s.sku} × ${s.qty} each`;
+    case 'restock':
+      return `restock ${s.sku} +${s.qty}`;
+    case 'set':
+      return `set ${s.sku} on-hand to ${s.onHand}`;
+  }
+}
+
+export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
+  const horizon: HorizonClock | null = opts.realTime ? null : createHorizonClock(SIM_START);
+  const w = await createWarehouse({
+    db: opts.db ?? ':memory:',
+    clock: horizon ?? 'real',
+    seed: opts.seed ?? DEFAULT_SEED,
+    supplierScript: scenario.supplier,
+    settings: scenario.settings,
+    durability: 'normal',
+  });
+  try {
+    const start = w.clock.now();
+    // the opening balance: one adjustment per SKU, left out of the ledger expectations
+    for (const [sku, onHand] of Object.entries(scenario.inventory)) await w.inventory.set(sku, onHand);
+    const opening = new Set<number>();
+    for (const item of await w.store.listInventory()) for (const m of await w.store.listMovements(item.sku)) opening.add(m.id);
+
+    const created: Created[] = [];
+    const applied: AppliedStep[] = [];
+    const apply = async (s: Step) => {
+      applied.push({ at: w.clock.now() - start, kind: s.kind, text: describeStep(s) });
+      if (s.kind === 'order') {
+        const n = s.count ?? 1;
+        for (let k = 1; k <= n; k++) {
+          const order = await w.orders.create({ sku: s.sku, qty: s.qty });
+          created.push({ id: order.id, label: s.count === null ? s.label : `${s.label}.${k}`, group: s.count === null ? null : s.label });
+        }
+      } else if (s.kind === 'restock') await w.inventory.add(s.sku, s.qty);
+      else await w.inventory.set(s.sku, s.onHand);
+    };
+
+    const groups = instants(scenario.steps);
+    if (horizon) await driveVirtual(w, horizon, start, groups, apply);
+    else await driveReal(w, start, groups, apply);
+    return await collect(w, start, created, applied, opening);
+  } finally {
+    await w.close();
+  }
+}
+
+async function driveVirtual(w: Warehouse, clock: HorizonClock, start: number, groups: Step[][], apply: (s: Step) => Promise<void>): Promise<void> {
+  let next = 0;
+  clock.horizon = groups.length ? start + groups[0]![0]!.at : null;
+  const applyNext = async () => {
+    const group = groups[next++]!;
+    for (const s of group) await apply(s);
+    clock.horizon = next < groups.length ? start + groups[next]![0]!.at : null;
+  };
+  // The runner asked to go past the next step. With nothing in flight it simply stops (`until`)
+  // and the loop below applies the step; with jobs parked on a timer beyond the step (a supplier
+  // call that will time out), the step is applied while they wait, as it would be in real time.
+  let applying: Promise<void> | null = null;
+  let stopped = false;
+  clock.onBlocked = () => {
+    if (w.runner.inFlight === 0) stopped = true;
+    else applying ??= applyNext().finally(() => (applying = null));
+  };
+  for (;;) {
+    stopped = false;
+    await w.runner.runUntilIdle({ until: () => stopped });
+    if (applying) {
+      await applying;
+      continue;
+    }
+    if (next >= groups.length) break;
+    // nothing left to run before the next step: time moves to it
+    clock.advanceTo(clock.horizon!);
+    await applyNext();
+  }
+  clock.onBlocked = null;
+}
+
+async function driveReal(w: Warehouse, start: number, groups: Step[][], apply: (s: Step) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const background = w.runner.runForever(stop.signal);
+  try {
+    for (const group of groups) {
+      const wait = start + group[0]!.at - w.clock.now();
+      if (wait > 0) await w.clock.sleep(wait);
+      for (const s of group) await apply(s);
+    }
+  } finally {
+    stop.abort();
+    await background;
+  }
+  await w.runner.runUntilIdle();
+}
+
+/** Times inside event data (`nextCheckAt`, `retryAt`) as ms from the start, like every sim time. */
+const relativeTimes = (data: Record<string, unknown>, start: number) =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k.endsWith('At') && typeof v === 'number' ? v - start : v]));
+
+async function collect(w: Warehouse, start: number, created: Created[], steps: AppliedStep[], opening: Set<number>): Promise<Outcome> {
+  const labelOf = new Map(created.map((c) => [c.id, c.label]));
+  const orders: OrderOutcome[] = [];
+  for (const c of created) {
+    const o = await w.orders.get(c.id);
+    orders.push({
+      label: c.label,
+      group: c.group,
+      id: o.id,
+      sku: o.sku,
+      qty: o.qty,
+      status: o.status,
+      supplierChecks: o.supplierChecks,
+      failureReason: o.failureReason,
+      createdAt: o.createdAt - start,
+      settledAt: isFinal(o.status) ? o.updatedAt - start : null,
+      events: o.events.map((e) => ({ at: e.at - start, label: c.label, type: e.type, data: relativeTimes(e.data, start) })),
+    });
+  }
+  const inventory: Record<string, number> = {};
+  const movements: Record<string, MovementOutcome[]> = {};
+  for (const item of await w.store.listInventory()) {
+    inventory[item.sku] = item.onHand;
+    movements[item.sku] = (await w.store.listMovements(item.sku))
+      .filter((m) => !opening.has(m.id))
+      .map((m) => ({ at: m.at - start, type: m.type, qty: m.qty, order: m.orderId === null ? null : (labelOf.get(m.orderId) ?? `#${m.orderId}`), onHandAfter: m.onHandAfter }));
+  }
+  const idOf = (key?: string) => (key ? Number(/order-(\d+)/.exec(key)?.[1]) : NaN);
+  const supplierCalls: SupplierCallOutcome[] = (w.mock?.calls ?? []).map((c) => ({
+    at: c.at - start,
+    kind: c.kind,
+    label: labelOf.get(idOf(c.kind === 'reserve' ? c.key : c.ref)) ?? null,
+    answer: c.answer,
+  }));
+  return { orders, inventory, movements, steps, supplierCalls, endedAt: w.clock.now() - start };
+}
