@@ -122,3 +122,32 @@ export const deadLetters = sqliteTable(
   },
   (t) => [index('dead_letters_order_id').on(t.orderId)],
 );
+
+/**
+ * Idempotency-Key records of the HTTP API (src/http/idempotency.ts, IETF draft
+ * httpapi-idempotency-key-header). One row per key: `in_flight` while the first request runs
+ * (`locked_until` bounds how long a crashed request can block its key), then `completed` with the
+ * stored response. Rows are purged once `expires_at` (24 h after the first request) has passed.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    key: text('key').primaryKey(),
+    /** sha-256 of the request (method, operation and canonical JSON body) */
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state', { enum: ['in_flight', 'completed'] }).notNull(),
+    status: integer('status'),
+    /** the stored response body, JSON text */
+    body: text('body'),
+    /** the stored response's Location header */
+    location: text('location'),
+    createdAt: integer('created_at').notNull(),
+    lockedUntil: integer('locked_until').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    check('idempotency_keys_state_known', sql`${t.state} IN ('in_flight', 'completed')`),
+    check('idempotency_keys_completed_has_response', sql`(${t.state} = 'completed') = (${t.status} IS NOT NULL AND ${t.body} IS NOT NULL)`),
+    index('idempotency_keys_expires_at').on(t.expiresAt),
+  ],
+);

@@ -1,0 +1,198 @@
+/**
+ * HTTP benchmark: POST /api/order of `warehouse serve` against a minimal Fastify handler that
+ * writes the same rows (one orders row, one order_events row, one jobs row) with hand-written
+ * SQL through better-sqlite3, in one BEGIN IMMEDIATE transaction, with the same durability
+ * (WAL + synchronous=FULL). Each server runs in its own process; autocannon drives it from this one.
+ *
+ *   npx tsx bench/http.ts [--quick] [--json] [--connections n] [--seconds n] [--durability full|normal] [--rounds n]
+ *
+ * `--durability normal` (both sides) takes the fsync out of the picture and shows the HTTP layer's
+ * own cost; the target is stated for the default, `full`.
+ *
+ * Variants: `raw` (the baseline), `api` (the real server, job runner off: the same write path),
+ * `api+runner` (as shipped: the runner also reserves every order in the same process).
+ * Target: api / raw ≥ 0.6 in requests per second.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Variant = 'raw' | 'api' | 'api+runner';
+type Durability = 'full' | 'normal';
+const VARIANTS: Variant[] = ['raw', 'api', 'api+runner'];
+const ORDER = JSON.stringify({ sku: 'BENCH-1', qty: 1 });
+
+// ------------------------------------------------------------------ the servers (child process)
+
+async function serveRaw(db: string, durability: Durability): Promise<string> {
+  const { default: Fastify } = await import('fastify');
+  const { openDatabase } = await import('../src/adapters/sqlite/open.js');
+  const raw = openDatabase({ file: db, durability }); // WAL + synchronous + migrations, as the store opens it
+  const insertOrder = raw.prepare(`INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?) RETURNING *`);
+  const insertEvent = raw.prepare(`INSERT INTO order_events (order_id, at, type, data) VALUES (?, ?, 'OrderCreated', ?)`);
+  const insertJob = raw.prepare(`INSERT INTO jobs (type, order_id, payload, status, run_at, attempts, max_attempts, created_at) VALUES ('ReserveInventory', ?, '{}', 'queued', ?, 0, 5, ?)`);
+  const create = raw.transaction((sku: string, qty: number, now: number) => {
+    const order = insertOrder.get(sku, qty, now, now) as { id: number; sku: string; qty: number; status: string; created_at: number };
+    insertEvent.run(order.id, now, JSON.stringify({ sku, qty }));
+    insertJob.run(order.id, now, now);
+    return order;
+  });
+  const app = Fastify();
+  app.post('/api/order', async (request, reply) => {
+    const { sku, qty } = request.body as { sku: string; qty: number };
+    const order = create.immediate(String(sku).trim().toUpperCase(), Number(qty), Date.now());
+    const at = new Date(order.created_at).toISOString();
+    return reply
+      .code(201)
+      .header('location', `/api/orders/${order.id}`)
+      .send({ id: order.id, sku: order.sku, qty: order.qty, status: order.status, supplierRef: null, supplierChecks: 0, failureReason: null, createdAt: at, updatedAt: at });
+  });
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+async function serveApi(db: string, runner: boolean, durability: Durability): Promise<string> {
+  const { pino } = await import('pino');
+  const { startServer } = await import('../src/http/server.js');
+  const server = await startServer({
+    db,
+    durability,
+    port: 0,
+    runner,
+    rateLimitPerMinute: 0,
+    logLevel: 'info', // as shipped: one line per request, serialised and written (to /dev/null here)
+    logDestination: pino.destination({ dest: '/dev/null', sync: true }),
+  });
+  // plenty of stock, so the runner reserves every order locally (no supplier waits)
+  await fetch(`${server.url}/api/inventory/BENCH-1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"onHand":1000000}' });
+  return server.url;
+}
+
+async function child(variant: Variant, db: string, durability: Durability): Promise<void> {
+  const url = variant === 'raw' ? await serveRaw(db, durability) : await serveApi(db, variant === 'api+runner', durability);
+  process.stdout.write(`${JSON.stringify({ url })}\n`);
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+// ------------------------------------------------------------------ the driver
+
+interface Result {
+  variant: Variant;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+function startChild(variant: Variant, db: string, durability: Durability): Promise<{ url: string; stop: () => Promise<void> }> {
+  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', variant, db, durability], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        const { url } = JSON.parse(line) as { url: string };
+        resolve({ url, stop: () => new Promise<void>((r) => (proc.once('exit', () => r()), proc.kill('SIGTERM'))) });
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`${variant} server exited ${code} before listening`)));
+  });
+}
+
+interface Run {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  failed: number;
+}
+
+async function hit(url: string, connections: number, seconds: number): Promise<Run> {
+  const opts = { url: `${url}/api/order`, method: 'POST', headers: { 'content-type': 'application/json' }, body: ORDER, connections };
+  const r = await autocannon({ ...opts, duration: seconds });
+  return { requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * All servers start first; then each round hits every variant in turn, so a burst of noise from
+ * other work on the machine falls on all of them alike. Figures are medians over the rounds.
+ */
+async function measureAll(dir: string, connections: number, seconds: number, rounds: number, durability: Durability): Promise<Result[]> {
+  const servers = await Promise.all(VARIANTS.map((v) => startChild(v, join(dir, `${v.replace('+', '-')}.db`), durability)));
+  try {
+    for (const s of servers) await hit(s.url, connections, 1); // warm-up (JIT, page cache, WAL)
+    const runs: Run[][] = VARIANTS.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, s] of servers.entries()) runs[i]!.push(await hit(s.url, connections, seconds));
+    }
+    return VARIANTS.map((variant, i) => {
+      const r = runs[i]!;
+      return {
+        variant,
+        requestsPerSecond: median(r.map((x) => x.requestsPerSecond)),
+        p50Ms: median(r.map((x) => x.p50Ms)),
+        p99Ms: median(r.map((x) => x.p99Ms)),
+        total: r.reduce((n, x) => n + x.total, 0),
+        non2xx: r.reduce((n, x) => n + x.failed, 0),
+        errors: 0,
+      };
+    });
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flag = (name: string) => argv.includes(name);
+  const value = (name: string, fallback: number) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? Number(argv[i + 1]) : fallback;
+  };
+  const quick = flag('--quick');
+  const connections = value('--connections', 10);
+  const seconds = value('--seconds', quick ? 3 : 10);
+  const rounds = value('--rounds', quick ? 1 : 3);
+  const durability: Durability = argv[argv.indexOf('--durability') + 1] === 'normal' && argv.includes('--durability') ? 'normal' : 'full';
+  const dir = mkdtempSync(join(tmpdir(), 'warehouse-bench-'));
+  try {
+    const results = await measureAll(dir, connections, seconds, rounds, durability);
+    const raw = results.find((r) => r.variant === 'raw')!;
+    const ratio = (v: Variant) => Math.round((results.find((r) => r.variant === v)!.requestsPerSecond / raw.requestsPerSecond) * 100) / 100;
+    const summary = { connections, seconds, rounds, durability: `WAL + synchronous=${durability.toUpperCase()}`, results, ratio: { api: ratio('api'), apiWithRunner: ratio('api+runner') }, target: 0.6 };
+    if (flag('--json')) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      console.log(`POST /api/order, ${connections} connections, ${rounds} round(s) of ${seconds} s per variant (medians), ${summary.durability}`);
+      console.log('variant       req/s     p50 ms   p99 ms   total    non-2xx');
+      for (const r of results) {
+        console.log(
+          `${r.variant.padEnd(12)} ${r.requestsPerSecond.toFixed(0).padStart(7)} ${String(r.p50Ms).padStart(9)} ${String(r.p99Ms).padStart(8)} ${String(r.total).padStart(8)} ${String(r.non2xx + r.errors).padStart(8)}`,
+        );
+      }
+      console.log(`ratio api/raw ${summary.ratio.api} (target ≥ ${summary.target}); api+runner/raw ${summary.ratio.apiWithRunner}`);
+    }
+    if (results.some((r) => r.non2xx + r.errors > 0)) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--serve') await child(args[1] as Variant, args[2]!, args[3] as Durability);
+else await main(args);

@@ -1,0 +1,109 @@
+/**
+ * The one error handler: every failure leaves as RFC 9457 application/problem+json. Bad input is
+ * a 4xx that names what was wrong; only a real server fault is a 5xx, and it is logged with its
+ * stack while the client gets no detail beyond "internal error". Never a stack trace on the wire.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DatabaseError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Problem } from './schemas.js';
+
+export const PROBLEM_TYPE = 'application/problem+json';
+
+/** Problem `type` URIs: `about:blank` for plain HTTP statuses, a URN for the API's own kinds. */
+export const ProblemType = {
+  validation: 'urn:warehouse:problem:validation',
+  idempotencyMismatch: 'urn:warehouse:problem:idempotency-key-reused',
+  idempotencyInFlight: 'urn:warehouse:problem:idempotency-key-in-flight',
+  blank: 'about:blank',
+} as const;
+
+export function problem(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: ProblemType.blank, title: STATUS_CODES[status] ?? 'Error', status, detail, ...extra };
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type(PROBLEM_TYPE).send(p);
+}
+
+/** An error a handler throws to answer with a given problem. */
+export class HttpProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/** zod issues → `errors: [{field, message}]`; an unknown property is named by its key. */
+function fieldsOf(issues: readonly ValidationIssue[], context: string): Array<{ field: string; message: string }> {
+  return issues.flatMap((issue) => {
+    const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
+      return (issue.params.keys as string[]).map((k) => ({
+        field: path ? `${path}.${k}` : k,
+        message: `unknown property ${JSON.stringify(k)}: only the documented fields may be sent`,
+      }));
+    }
+    const field = path || context;
+    const message = path ? (issue.message ?? 'invalid') : `${context} must be a JSON object (${issue.message ?? 'invalid'})`;
+    return [{ field, message }];
+  });
+}
+
+const CLIENT_ERRORS: Record<string, number> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 400,
+  FST_ERR_CTP_EMPTY_JSON_BODY: 400,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 400,
+  FST_ERR_CTP_BODY_TOO_LARGE: 413,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 415,
+};
+
+const DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON (a __proto__ or constructor.prototype key is refused too)',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty; send a JSON object',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is larger than the 16 KiB limit',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'send the body as application/json',
+};
+
+export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
+  const err = error as FastifyError;
+  if (error instanceof HttpProblem) return error.problem;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const context = err.validationContext ?? 'body';
+    const errors = fieldsOf(err.validation as unknown as ValidationIssue[], context === 'querystring' ? 'query' : context);
+    const first = errors[0] ?? { field: context, message: 'invalid' };
+    return problem(422, `invalid ${first.field}: ${first.message}`, { type: ProblemType.validation, title: 'Validation failed', field: first.field, errors });
+  }
+  if (error instanceof ValidationError) {
+    return problem(422, error.message, { type: ProblemType.validation, title: 'Validation failed', field: error.field, errors: [{ field: error.field, message: error.rule }] });
+  }
+  if (error instanceof NotFoundError) return problem(404, error.message);
+  const mapped = err.code ? CLIENT_ERRORS[err.code] : undefined;
+  if (mapped) return problem(mapped, DETAILS[err.code] ?? err.message);
+  // secure-json-parse refuses __proto__ / constructor.prototype keys with a 400 SyntaxError
+  if (error instanceof SyntaxError && err.statusCode === 400) return problem(400, `malformed JSON body: ${error.message}`);
+  if (err.statusCode === 429) return problem(429, 'too many orders from this client; retry after the number of seconds in Retry-After');
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return problem(err.statusCode, err.message);
+  if (error instanceof DatabaseError) {
+    request.log.error({ err: error }, 'database error');
+    return problem(503, 'the database is busy or unavailable; try again shortly');
+  }
+  request.log.error({ err: error }, 'internal error');
+  return problem(500, `internal error (request ${request.id}); the server log has the details`);
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const p = toProblem(error as FastifyError, request);
+    if (p.status === 503) reply.header('retry-after', '1');
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
+}

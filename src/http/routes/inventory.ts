@@ -1,0 +1,59 @@
+/** Inventory: GET/PUT /api/inventory/{sku}, POST …/restock, GET …/movements. */
+import { z } from 'zod';
+import { inventoryJson, movementJson } from '../../app/json.js';
+import type { Warehouse } from '../../wiring.js';
+import { inventorySchema, movementSchema, P, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_SECURITY } from '../schemas.js';
+import type { ZodApp } from '../types.js';
+
+export function inventoryRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
+  app.get(
+    '/api/inventory/:sku',
+    { schema: { summary: "A SKU's on-hand", tags: ['inventory'], params: skuParams, response: { 200: inventorySchema, 404: P[404], 422: P[422], ...SERVER_ERRORS } } },
+    async (request) => inventoryJson(await w.inventory.get(request.params.sku)),
+  );
+
+  app.get(
+    '/api/inventory/:sku/movements',
+    {
+      schema: {
+        summary: "A SKU's ledger, oldest first (404 for a SKU never seen)",
+        tags: ['inventory'],
+        params: skuParams,
+        response: { 200: z.array(movementSchema), 404: P[404], 422: P[422], ...SERVER_ERRORS },
+      },
+    },
+    async (request) => (await w.inventory.movements(request.params.sku)).map(movementJson),
+  );
+
+  const writeErrors = { 400: P[400], 401: P[401], 413: P[413], 415: P[415], 422: P[422], ...SERVER_ERRORS };
+
+  app.put(
+    '/api/inventory/:sku',
+    {
+      schema: {
+        summary: 'A stock count: on-hand becomes onHand (an adjustment movement of the difference)',
+        tags: ['inventory'],
+        security: WRITE_SECURITY,
+        params: skuParams,
+        body: setOnHandBody,
+        response: { 200: inventorySchema, ...writeErrors },
+      },
+    },
+    async (request) => inventoryJson(await w.inventory.set(request.params.sku, request.body.onHand)),
+  );
+
+  app.post(
+    '/api/inventory/:sku/restock',
+    {
+      schema: {
+        summary: 'A restock: on-hand grows by qty (a restock movement)',
+        tags: ['inventory'],
+        security: WRITE_SECURITY,
+        params: skuParams,
+        body: restockBody,
+        response: { 200: inventorySchema, ...writeErrors },
+      },
+    },
+    async (request) => inventoryJson(await w.inventory.add(request.params.sku, request.body.qty)),
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * `startServer(options)`: the HTTP API and the job runner in one process, over one SQLite file.
+ * Returns once listening; `close()` stops accepting, lets in-flight requests and running jobs
+ * finish (bounded by `shutdownTimeoutMs`), then closes the database. Tests call it with port 0.
+ */
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream, Logger } from 'pino';
+import type Database from 'better-sqlite3';
+import { createSqliteIdempotencyStore } from '../adapters/sqlite/idempotency.js';
+import type { SupplierScript } from '../adapters/supplier/script.js';
+import type { Settings } from '../domain/settings.js';
+import type { Clock } from '../ports/clock.js';
+import { createWarehouse, type Warehouse } from '../wiring.js';
+import { buildApp, type AppOptions } from './app.js';
+import { assertSafeBind } from './auth.js';
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, type IdempotencyStore } from './idempotency.js';
+import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
+import { createMetrics } from './metrics.js';
+
+export interface ServerOptions {
+  /** SQLite file (default ./warehouse.db); ignored when `warehouse` is given */
+  db?: string;
+  durability?: 'full' | 'normal';
+  supplierUrl?: string;
+  supplierScript?: SupplierScript;
+  settings?: Partial<Settings>;
+  /** seeds the backoff jitter */
+  seed?: number;
+  clock?: 'real' | 'virtual' | Clock;
+  /** an engine to serve; then the caller owns it and `close()` leaves it open */
+  warehouse?: Warehouse;
+  port?: number;
+  host?: string;
+  /** bearer token for writes (WAREHOUSE_API_TOKEN); without one only loopback is allowed */
+  token?: string;
+  /** orders per minute per client address; 0 turns the limit off (default 300) */
+  rateLimitPerMinute?: number;
+  logLevel?: LogLevel;
+  /** where log lines go (default: stderr) */
+  logDestination?: DestinationStream;
+  /** run the job runner in this process (default true) */
+  runner?: boolean;
+  /** how long close() waits for running jobs (default 10 s) */
+  shutdownTimeoutMs?: number;
+  idempotencyTtlMs?: number;
+  idempotencyLeaseMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  warehouse: Warehouse;
+  idempotency: IdempotencyStore;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
+const PURGE_EVERY_MS = 10 * 60 * 1000;
+
+function rawDatabase(w: Warehouse): Database.Database {
+  const raw = (w.store as { raw?: Database.Database }).raw;
+  if (!raw) throw new Error('the HTTP server keeps Idempotency-Key records in SQLite and needs the SQLite store');
+  return raw;
+}
+
+const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  return Promise.race([p.then(() => 'done' as const), t]).finally(() => clearTimeout(timer));
+};
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  assertSafeBind(host, options.token);
+  const log = createLogger(options.logLevel ?? 'info', options.logDestination);
+  const owned = !options.warehouse;
+  const warehouse =
+    options.warehouse ??
+    (await createWarehouse({
+      db: options.db ?? './warehouse.db',
+      durability: options.durability,
+      clock: options.clock ?? 'real',
+      supplierUrl: options.supplierUrl,
+      supplierScript: options.supplierScript,
+      settings: options.settings,
+      seed: options.seed,
+    }));
+  const idempotency = createSqliteIdempotencyStore(rawDatabase(warehouse));
+  const metrics = createMetrics({ bus: warehouse.bus, store: warehouse.store });
+  const stopLogs = logEngineEvents(warehouse.bus, log);
+  const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  const appOptions: AppOptions = {
+    warehouse,
+    idempotency,
+    metrics,
+    logger: log,
+    token: options.token,
+    rateLimit: perMinute > 0 ? { max: perMinute, timeWindowMs: 60_000 } : false,
+    idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
+    idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
+    requestTimeoutMs: options.requestTimeoutMs,
+  };
+  let app: RunningServer['app'];
+  try {
+    app = await buildApp(appOptions);
+    await app.listen({ port: options.port ?? 3000, host });
+  } catch (error) {
+    stopLogs();
+    metrics.dispose();
+    if (owned) await warehouse.close();
+    throw error;
+  }
+  const address = app.server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const stop = new AbortController();
+  const running =
+    options.runner === false
+      ? Promise.resolve()
+      : warehouse.runner.runForever(stop.signal).catch((error: unknown) => log.error({ err: error }, 'job runner stopped on an error'));
+  const purge = () => idempotency.expire(warehouse.clock.now()).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
+  void purge();
+  const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const bound = options.shutdownTimeoutMs ?? 10_000;
+      clearInterval(purgeTimer);
+      await app.close(); // stop accepting; in-flight requests finish
+      stop.abort();
+      log.info({ runningJobs: warehouse.runner.inFlight }, 'stopped accepting requests; waiting for running jobs');
+      if ((await within(running, bound)) === 'timeout') log.warn({ inFlight: warehouse.runner.inFlight }, `jobs still running after ${bound} ms; their leases will expire and another runner will take them`);
+      stopLogs();
+      metrics.dispose();
+      if (owned && (await within(warehouse.close(), 1_000)) === 'timeout') log.warn('the database was closed with jobs still running');
+      log.info('server stopped');
+      log.flush?.();
+    })());
+
+  log.info({ url, db: options.db, runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute }, 'listening');
+  return { url, app, warehouse, idempotency, log, close };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DatabaseError } from '../../src/domain/errors.js';
+import type { Warehouse } from '../../src/wiring.js';
+import { testWarehouse } from '../helpers.js';
+import { testServer } from './support.js';
+import type Database from 'better-sqlite3';
+
+const keyRows = (w: Warehouse, key: string): number =>
+  ((w.store as unknown as { raw: Database.Database }).raw.prepare(`SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = ?`).get(key) as { n: number }).n;
+
+/** An engine whose order creation fails the way `fail` says. */
+async function failingWarehouse(fail: () => never): Promise<Warehouse> {
+  const w = await testWarehouse({ clock: 'real' });
+  return { ...w, orders: { ...w.orders, create: async () => fail() } };
+}
+
+describe('server faults', () => {
+  it('answers a real fault with 500, the request id and no detail, and logs it with its stack', async () => {
+    const logs: Array<Record<string, unknown>> = [];
+    const w = await failingWarehouse(() => {
+      throw new Error('boom: secret internals');
+    });
+    const server = await testServer({ warehouse: w, runner: false, logLevel: 'info', logDestination: { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) } });
+    const r = await server.call('POST', '/api/order', { json: { sku: 'A', qty: 1 }, headers: { 'x-request-id': 'fault-1', 'idempotency-key': 'fault-key' } });
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'internal error (request fault-1); the server log has the details' });
+    expect(r.text).not.toContain('boom');
+    const logged = logs.find((l) => l.reqId === 'fault-1' && l.level === 50) as { err: { message: string; stack: string } } | undefined;
+    expect(logged?.err.message).toBe('boom: secret internals');
+    expect(logged?.err.stack).toContain('faults.test.ts');
+    // the failed request released its Idempotency-Key: the key is free for a retry
+    expect(keyRows(w, 'fault-key')).toBe(0);
+    await server.close();
+    await w.close();
+  });
+
+  it('answers 503 with Retry-After when the database is locked past its timeout', async () => {
+    const w = await failingWarehouse(() => {
+      throw new DatabaseError('database test.db is locked by another process (waited 5000 ms); try again when it is free');
+    });
+    const server = await testServer({ warehouse: w, runner: false });
+    const r = await server.call('POST', '/api/orders', { json: { sku: 'A', qty: 1 } });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.body.detail).toBe('the database is busy or unavailable; try again shortly');
+    await server.close();
+    await w.close();
+  });
+
+  it('reports an unhealthy database on /healthz with 503', async () => {
+    const server = await testServer({ runner: false });
+    await server.warehouse.store.close();
+    const r = await server.call('GET', '/healthz');
+    expect(r.status).toBe(503);
+    expect(r.body).toMatchObject({ status: 503, detail: 'the database does not answer' });
+    await server.close();
+  });
+});

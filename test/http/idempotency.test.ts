@@ -1,0 +1,123 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/adapters/sqlite/open.js';
+import { createSqliteIdempotencyStore } from '../../src/adapters/sqlite/idempotency.js';
+import { fingerprint, IDEMPOTENCY_TTL_MS } from '../../src/http/idempotency.js';
+import { tempDb } from '../helpers.js';
+import { rowCounts, testServer, type TestServer } from './support.js';
+
+const countOrders = (file: string): number => rowCounts(file).orders!;
+
+describe('Idempotency-Key on order creation', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await testServer({ rateLimitPerMinute: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('replays the first response (same status, body and Location) and creates one order', async () => {
+    const headers = { 'idempotency-key': 'replay-1' };
+    const first = await server.call('POST', '/api/order', { json: { sku: 'widget', qty: 2 }, headers });
+    expect(first.status).toBe(201);
+    const again = await server.call('POST', '/api/order', { json: { sku: 'widget', qty: 2 }, headers });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    // the same order written differently (case, spaces, key order) is the same request
+    const same = await server.call('POST', '/api/orders', { raw: '{ "qty": 2, "sku": " Widget " }', headers });
+    expect(same.body).toEqual(first.body);
+    expect(countOrders(server.db)).toBe(1);
+  });
+
+  it('refuses the same key with another body with 422, storing nothing', async () => {
+    const headers = { 'idempotency-key': 'mismatch-1' };
+    await server.call('POST', '/api/order', { json: { sku: 'WIDGET', qty: 1 }, headers });
+    const before = rowCounts(server.db);
+    const other = await server.call('POST', '/api/order', { json: { sku: 'WIDGET', qty: 3 }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ type: 'urn:warehouse:problem:idempotency-key-reused', status: 422, field: 'Idempotency-Key' });
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+
+  it('answers 409 with Retry-After while the first request with the key is in flight', async () => {
+    // a request holding the key right now, as another process would between begin and complete
+    const fp = fingerprint('create-order', { sku: 'WIDGET', qty: 5 });
+    expect(await server.idempotency.begin('busy-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 })).toEqual({ kind: 'new' });
+    const before = rowCounts(server.db);
+    const r = await server.call('POST', '/api/order', { json: { sku: 'widget', qty: 5 }, headers: { 'idempotency-key': 'busy-1' } });
+    expect(r.status).toBe(409);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.body).toMatchObject({ type: 'urn:warehouse:problem:idempotency-key-in-flight', status: 409 });
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+
+  it('creates exactly one order when ten requests race with one key', async () => {
+    const before = countOrders(server.db);
+    const headers = { 'idempotency-key': 'race-1' };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => server.call('POST', '/api/order', { json: { sku: 'RACE', qty: 1 }, headers })));
+    const created = replies.filter((r) => r.status === 201);
+    expect(replies.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+    expect(countOrders(server.db)).toBe(before + 1);
+  });
+
+  it('still replays after a restart, from the database', async () => {
+    const db = tempDb();
+    const a = await testServer({ db });
+    const first = await a.call('POST', '/api/order', { json: { sku: 'X', qty: 1 }, headers: { 'idempotency-key': 'restart-1' } });
+    await a.close();
+    const b = await testServer({ db });
+    const again = await b.call('POST', '/api/order', { json: { sku: 'X', qty: 1 }, headers: { 'idempotency-key': 'restart-1' } });
+    await b.close();
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(countOrders(db)).toBe(1);
+  });
+});
+
+describe('the SQLite idempotency store', () => {
+  const T0 = Date.UTC(2026, 0, 1, 9);
+  const opts = { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 };
+  let raw: Database.Database;
+  beforeAll(() => {
+    raw = openDatabase({ file: tempDb() });
+  });
+  afterAll(() => raw.close());
+
+  it('expires a key 24 h after its first request', async () => {
+    const store = createSqliteIdempotencyStore(raw);
+    expect(await store.begin('k', 'fp', T0, opts)).toEqual({ kind: 'new' });
+    await store.complete('k', 'fp', { status: 201, body: '{"id":1}', location: '/api/orders/1' });
+    expect(await store.begin('k', 'fp', T0 + IDEMPOTENCY_TTL_MS - 1, opts)).toEqual({
+      kind: 'replay',
+      response: { status: 201, body: '{"id":1}', location: '/api/orders/1' },
+    });
+    expect(await store.begin('k', 'other', T0 + IDEMPOTENCY_TTL_MS - 1, opts)).toEqual({ kind: 'mismatch' });
+    expect(await store.begin('k', 'other', T0 + IDEMPOTENCY_TTL_MS, opts)).toEqual({ kind: 'new' });
+  });
+
+  it('purges expired records', async () => {
+    const store = createSqliteIdempotencyStore(raw);
+    await store.begin('old', 'fp', T0, opts);
+    await store.begin('new', 'fp', T0 + 1000, opts);
+    expect(await store.expire(T0 + IDEMPOTENCY_TTL_MS + 500)).toBeGreaterThanOrEqual(1);
+    expect(raw.prepare(`SELECT key FROM idempotency_keys WHERE key IN ('old', 'new')`).all()).toEqual([{ key: 'new' }]);
+  });
+
+  it('lets a new request take over a claim whose lease ran out (its request died)', async () => {
+    const store = createSqliteIdempotencyStore(raw);
+    await store.begin('crash', 'fp', T0, opts);
+    expect(await store.begin('crash', 'fp', T0 + 59_999, opts)).toEqual({ kind: 'in_flight' });
+    expect(await store.begin('crash', 'fp', T0 + 60_000, opts)).toEqual({ kind: 'new' });
+  });
+
+  it('frees a key whose request failed', async () => {
+    const store = createSqliteIdempotencyStore(raw);
+    await store.begin('failed', 'fp', T0, opts);
+    await store.release('failed', 'fp');
+    expect(await store.begin('failed', 'fp2', T0 + 1, opts)).toEqual({ kind: 'new' });
+  });
+});
