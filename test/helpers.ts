@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll } from 'vitest';
 import { auditDatabase } from '../src/adapters/sqlite/audit.js';
 import { createWarehouse, type Warehouse, type WarehouseConfig } from '../src/wiring.js';
 
@@ -12,9 +11,12 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'warehouse.js');
 
 const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const cleanUp = () => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+};
+// under vitest: after each test file; in scripts (soak, benchmarks): when the process exits
+if (process.env.VITEST) (await import('vitest')).afterAll(cleanUp);
+else process.on('exit', cleanUp);
 
 /** A fresh directory, removed after the test file. */
 export function tempDir(): string {
