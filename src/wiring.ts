@@ -23,6 +23,8 @@ export interface WarehouseConfig {
   /** SQLite file, or ':memory:' */
   db: string;
   durability?: Durability;
+  /** batch the writes of one event-loop turn into one commit (see adapters/sqlite/store.ts) */
+  groupCommit?: boolean;
   /** how long a write waits for another process's lock before giving up (default 5 s) */
   busyTimeoutMs?: number;
   clock?: 'real' | 'virtual' | Clock;
@@ -56,7 +58,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
-  const store = openSqliteStore({ file: config.db, durability: config.durability, busyTimeoutMs: config.busyTimeoutMs, jobAttempts: settings.jobAttempts });
+  const store = openSqliteStore({ file: config.db, durability: config.durability, busyTimeoutMs: config.busyTimeoutMs, jobAttempts: settings.jobAttempts, groupCommit: config.groupCommit });
   let mock: MockSupplier | null = null;
   try {
     if (!config.supplierUrl) {
@@ -68,7 +70,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     await store.close();
     throw error;
   }
-  const supplier = createHttpSupplier({ baseUrl: config.supplierUrl ?? mock!.baseUrl, clock, timeoutMs: settings.supplierTimeoutMs });
+  const supplier = createHttpSupplier({
+    baseUrl: config.supplierUrl ?? mock!.baseUrl,
+    clock,
+    timeoutMs: settings.supplierTimeoutMs,
+    // a real supplier under virtual time: wall time must bound the wait too
+    wallTimeoutMs: config.supplierUrl && clock.mode === 'virtual' ? Math.max(settings.supplierTimeoutMs, 30_000) : undefined,
+  });
   const bus = createBus();
   const random = createRandom(config.seed);
   const handlers = createHandlers({ store, supplier, clock, bus, settings });

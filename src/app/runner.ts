@@ -14,7 +14,7 @@ import { isRetryable, LeaseLostError, SupplierUnavailableError, WarehouseError }
 import type { Job } from '../domain/jobs.js';
 import { planDeadLetter } from '../domain/plans.js';
 import { backoffDelay, type Settings } from '../domain/settings.js';
-import { isVirtual, type Clock } from '../ports/clock.js';
+import { isVirtual, type Clock, type VirtualClockControl } from '../ports/clock.js';
 import type { JobLease, Store } from '../ports/store.js';
 import type { Bus } from './bus.js';
 import type { JobHandlers } from './handlers.js';
@@ -36,6 +36,12 @@ export interface RunOptions {
   /** stop as soon as this returns true (checked whenever something happened) */
   until?: () => boolean;
   signal?: AbortSignal;
+  /**
+   * Virtual clock only: time may move up to this instant (epoch ms), not past it. When the runner
+   * would move past it, time stops at the horizon and `runUntilIdle` returns at once, leaving jobs
+   * that wait on later timers waiting; a later call carries on from there.
+   */
+  horizon?: number;
 }
 
 export interface Runner {
@@ -147,7 +153,17 @@ export function createRunner(deps: RunnerDeps): Runner {
     signal?.removeEventListener('abort', onAbort);
   }
 
-  async function loop(opts: RunOptions & { forever: boolean }): Promise<void> {
+  /** Returns 'horizon' when the run stopped at its horizon (jobs may still be waiting). */
+  async function loop(opts: RunOptions & { forever: boolean }): Promise<'horizon' | 'done'> {
+    // the virtual clock moves through here, so that it never passes the horizon
+    const advance = (clock: VirtualClockControl, t: number): boolean => {
+      if (opts.horizon !== undefined && t > opts.horizon) {
+        clock.advanceTo(Math.max(opts.horizon, clock.now()));
+        return false;
+      }
+      clock.advanceTo(t);
+      return true;
+    };
     // once `until` holds or the signal aborts, stop claiming and let the jobs in flight finish
     let draining = false;
     for (;;) {
@@ -164,7 +180,7 @@ export function createRunner(deps: RunnerDeps): Runner {
             await Promise.race([wakeSeen, idleWait(null, opts.signal)]);
             continue;
           }
-          clock.advanceTo(Math.max(next, clock.now()));
+          if (!advance(clock, Math.max(next, clock.now()))) return 'horizon';
           continue;
         }
         if (clock.parked >= busy) {
@@ -174,7 +190,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           const now = clock.now();
           const candidates = [timer, !draining && due !== null && due > now ? due : null].filter((x): x is number => x !== null);
           if (candidates.length > 0) {
-            clock.advanceTo(Math.min(...candidates));
+            if (!advance(clock, Math.min(...candidates))) return 'horizon';
             continue;
           }
         }
@@ -195,6 +211,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const next = busy < settings.concurrency ? await store.nextDueAt() : null;
       await Promise.race([wakeSeen, idleWait(next, opts.signal)]);
     }
+    return 'done';
   }
 
   return {
@@ -203,7 +220,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       return inFlight();
     },
     async runUntilIdle(opts = {}) {
-      await loop({ ...opts, forever: false });
+      if ((await loop({ ...opts, forever: false })) === 'horizon') return;
       await pq.onIdle();
     },
     async runForever(signal) {

@@ -32,7 +32,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     async function (this: Command, ...raw: unknown[]) {
       const cmd = raw.at(-1) as Command;
       const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-      const args = raw.slice(0, -2).filter((a) => a !== undefined).map(String);
+      // a variadic argument arrives as an array: flatten it, so an action gets one string per argument
+      const args = raw.slice(0, -2).flat().filter((a) => a !== undefined).map(String);
       const ctx = createCtx(io, opts);
       setCode(await (await load())(ctx, args, opts));
     };

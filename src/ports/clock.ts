@@ -15,8 +15,11 @@ export interface Clock {
    * `signal` aborts; `true` when the time passed.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
-  /** An AbortSignal that aborts with a TimeoutError after `ms` on this clock. */
-  timeoutSignal(ms: number): AbortSignal;
+  /**
+   * An AbortSignal that aborts with a TimeoutError after `ms` on this clock. Call `clear()` once
+   * the guarded work is done, so no timer outlives it.
+   */
+  timeout(ms: number): { signal: AbortSignal; clear(): void };
 }
 
 /** What the job runner needs in addition, to drive virtual time. */

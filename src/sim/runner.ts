@@ -11,7 +11,8 @@
  */
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { isFinal } from '../domain/order.js';
-import { createHorizonClock, type HorizonClock } from './clock.js';
+import { createVirtualClock } from '../adapters/clock/virtual.js';
+import type { VirtualClockControl } from '../ports/clock.js';
 import type { AppliedStep, MovementOutcome, OrderOutcome, Outcome, Scenario, Step, SupplierCallOutcome } from './model.js';
 
 /** Where virtual time starts: a fixed instant, so timelines are identical run after run. */
@@ -55,10 +56,10 @@ function describeStep(s: Step): string {
 }
 
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
-  const horizon: HorizonClock | null = opts.realTime ? null : createHorizonClock(SIM_START);
+  const virtual: VirtualClockControl | null = opts.realTime ? null : createVirtualClock(SIM_START);
   const w = await createWarehouse({
     db: opts.db ?? ':memory:',
-    clock: horizon ?? 'real',
+    clock: virtual ?? 'real',
     seed: opts.seed ?? DEFAULT_SEED,
     supplierScript: scenario.supplier,
     settings: scenario.settings,
@@ -86,7 +87,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     };
 
     const groups = instants(scenario.steps);
-    if (horizon) await driveVirtual(w, horizon, start, groups, apply);
+    if (virtual) await driveVirtual(w, virtual, start, groups, apply);
     else await driveReal(w, start, groups, apply);
     return await collect(w, start, created, applied, opening);
   } finally {
@@ -94,36 +95,16 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
   }
 }
 
-async function driveVirtual(w: Warehouse, clock: HorizonClock, start: number, groups: Step[][], apply: (s: Step) => Promise<void>): Promise<void> {
-  let next = 0;
-  clock.horizon = groups.length ? start + groups[0]![0]!.at : null;
-  const applyNext = async () => {
-    const group = groups[next++]!;
+async function driveVirtual(w: Warehouse, clock: VirtualClockControl, start: number, groups: Step[][], apply: (s: Step) => Promise<void>): Promise<void> {
+  for (const group of groups) {
+    const at = start + group[0]!.at;
+    // everything due before or at the step runs first; jobs waiting on later timers (a supplier
+    // call that will time out) go on waiting while the step is applied, as they would in real time
+    await w.runner.runUntilIdle({ horizon: at });
+    clock.advanceTo(at);
     for (const s of group) await apply(s);
-    clock.horizon = next < groups.length ? start + groups[next]![0]!.at : null;
-  };
-  // The runner asked to go past the next step. With nothing in flight it simply stops (`until`)
-  // and the loop below applies the step; with jobs parked on a timer beyond the step (a supplier
-  // call that will time out), the step is applied while they wait, as it would be in real time.
-  let applying: Promise<void> | null = null;
-  let stopped = false;
-  clock.onBlocked = () => {
-    if (w.runner.inFlight === 0) stopped = true;
-    else applying ??= applyNext().finally(() => (applying = null));
-  };
-  for (;;) {
-    stopped = false;
-    await w.runner.runUntilIdle({ until: () => stopped });
-    if (applying) {
-      await applying;
-      continue;
-    }
-    if (next >= groups.length) break;
-    // nothing left to run before the next step: time moves to it
-    clock.advanceTo(clock.horizon!);
-    await applyNext();
   }
-  clock.onBlocked = null;
+  await w.runner.runUntilIdle();
 }
 
 async function driveReal(w: Warehouse, start: number, groups: Step[][], apply: (s: Step) => Promise<void>): Promise<void> {

@@ -31,11 +31,15 @@ export const FAST = ['--check-delay', '100ms', '--lease', '1s', '--backoff-base'
 export const CHAOS_SCRIPT = ['--supplier-reserve', 'error,accepted', '--supplier-status', 'delayed,ok'];
 
 export function spawnWorker(db: string, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, [BIN, '--db', db, '--no-color', 'work', ...FAST, ...CHAOS_SCRIPT, ...args], {
+  const child = spawn(process.execPath, [BIN, '--db', db, '--no-color', 'work', ...FAST, ...CHAOS_SCRIPT, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // an unread pipe fills up and blocks the worker on its next write: always consume both
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return child;
 }
 
 export async function seedOrders(db: string, orders: number): Promise<number[]> {

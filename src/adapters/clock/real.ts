@@ -18,6 +18,10 @@ export function createRealClock(): Clock {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
-    timeoutSignal: (ms) => AbortSignal.timeout(ms),
+    timeout(ms) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+      return { signal: controller.signal, clear: () => clearTimeout(timer) };
+    },
   };
 }

@@ -53,14 +53,15 @@ export function createVirtualClock(start = Date.UTC(2026, 0, 1, 9, 0, 0)): Virtu
         for (const l of parkListeners) l();
       });
     },
-    timeoutSignal(ms) {
+    timeout(ms) {
       const controller = new AbortController();
-      add({
+      const timer: Timer = {
         at: now + Math.max(0, ms),
         seq: seq++,
         fire: () => controller.abort(new DOMException(`timed out after ${ms} ms (virtual)`, 'TimeoutError')),
-      });
-      return controller.signal;
+      };
+      add(timer);
+      return { signal: controller.signal, clear: () => remove(timer) };
     },
     nextTimerAt() {
       return timers[0]?.at ?? null;

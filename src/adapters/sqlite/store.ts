@@ -1,8 +1,13 @@
 /**
  * The SQLite adapter of the Store port (orders, inventory, movements, timeline) and of the
- * JobQueue port (the jobs table is the outbox and the queue at once). Each method is one
+ * JobQueue port (the jobs table is the outbox and the queue at once). Each write is one
  * synchronous `BEGIN IMMEDIATE` transaction on better-sqlite3, wrapped in an async function:
  * nothing is awaited inside a transaction, so no other work can interleave with it.
+ *
+ * Group commit (`groupCommit: true`): writes issued in the same turn of the event loop are run
+ * in one IMMEDIATE transaction, each inside its own SAVEPOINT (a failing write rolls back alone),
+ * and every caller is answered only after the shared COMMIT: one fsync for many writes, the same
+ * durability for each.
  */
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -17,10 +22,13 @@ import type { Applied, JobLease, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open.js';
 import * as t from './schema.js';
+import { prepareStatements } from './statements.js';
 
 export interface SqliteStoreOptions extends OpenOptions {
   /** attempts a new job gets (Settings.jobAttempts) */
   jobAttempts?: number;
+  /** batch the writes of one event-loop turn into one transaction (see above) */
+  groupCommit?: boolean;
 }
 
 type Db = BetterSQLite3Database<typeof t>;
@@ -42,57 +50,98 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
   const jobAttempts = opts.jobAttempts ?? 5;
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
 
-  /** one IMMEDIATE transaction; SQLite errors become DatabaseErrors a user can act on */
-  function write<T>(fn: (tx: Db) => T): T {
+  const q = prepareStatements(db);
+  const describe = (error: unknown) => describeSqliteError(error, opts.file, busyTimeoutMs) ?? error;
+
+  // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
+  const inTransaction = raw.transaction((fn: () => unknown) => fn());
+  const immediate = <T>(fn: () => T): T => inTransaction.immediate(fn) as T;
+  interface Pending {
+    fn: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  let batch: Pending[] = [];
+  const runBatch = raw.transaction((items: Pending[]) =>
+    items.map((item) => {
+      try {
+        return { ok: true as const, value: inTransaction(item.fn) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  function flush(): void {
+    const items = batch;
+    batch = [];
+    let results: ReturnType<typeof runBatch>;
     try {
-      return db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' });
+      results = runBatch.immediate(items);
     } catch (error) {
-      throw describeSqliteError(error, opts.file, busyTimeoutMs) ?? error;
+      for (const item of items) item.reject(describe(error));
+      return;
     }
+    results.forEach((r, i) => (r.ok ? items[i]!.resolve(r.value) : items[i]!.reject(describe(r.error))));
+  }
+
+  /** A write transaction; SQLite errors become DatabaseErrors a user can act on. */
+  function write<T>(fn: () => T): Promise<T> {
+    if (!opts.groupCommit) {
+      try {
+        return Promise.resolve(immediate(fn));
+      } catch (error) {
+        return Promise.reject(describe(error));
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      if (batch.length === 0) setImmediate(flush);
+      batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    });
   }
   function read<T>(fn: () => T): T {
     try {
       return fn();
     } catch (error) {
-      throw describeSqliteError(error, opts.file, busyTimeoutMs) ?? error;
+      throw describe(error);
     }
   }
 
-  function loadOrder(tx: Db, id: number): Order {
-    const order = tx.select().from(t.orders).where(eq(t.orders.id, id)).get();
+  function loadOrder(id: number): Order {
+    const order = q.orderById.get({ id });
     if (!order) throw new NotFoundError('order', id);
     return order;
   }
 
-  function checkLease(tx: Db, lease: JobLease): JobRow {
-    const job = tx.select().from(t.jobs).where(eq(t.jobs.id, lease.jobId)).get();
+  function checkLease(lease: JobLease): JobRow {
+    const job = q.jobById.get({ id: lease.jobId });
     if (!job || job.status !== 'running' || job.lockedBy !== lease.workerId) throw new LeaseLostError(lease.jobId);
     return job;
   }
 
-  function insertEvents(tx: Db, orderId: number, now: number, events: Plan['events']): TimelineEvent[] {
-    if (events.length === 0) return [];
-    const rows = events.map((e) => ({ orderId, at: now, type: e.type, data: JSON.stringify(e.data) }));
-    tx.insert(t.orderEvents).values(rows).run();
-    return events.map((e) => ({ orderId, at: now, type: e.type, data: e.data }));
+  function insertEvents(orderId: number, now: number, events: Plan['events']): TimelineEvent[] {
+    return events.map((e) => {
+      q.insertEvent.run({ orderId, at: now, type: e.type, data: JSON.stringify(e.data) });
+      return { orderId, at: now, type: e.type, data: e.data };
+    });
   }
 
   /** Apply one signed change to a SKU's on-hand and write its movement. Creates the row at 0. */
-  function move(tx: Db, sku: string, type: Movement['type'], qty: number, orderId: number | null, now: number): number {
-    const row = tx.select({ onHand: t.inventory.onHand }).from(t.inventory).where(eq(t.inventory.sku, sku)).get();
-    if (!row) tx.insert(t.inventory).values({ sku, onHand: 0, updatedAt: now }).run();
-    const onHandAfter = (row?.onHand ?? 0) + qty;
-    tx.update(t.inventory)
-      .set({ onHand: onHandAfter, version: sql`${t.inventory.version} + 1`, updatedAt: now })
-      .where(eq(t.inventory.sku, sku))
-      .run();
-    tx.insert(t.movements).values({ sku, type, qty, orderId, onHandAfter, at: now }).run();
+  function move(sku: string, type: Movement['type'], qty: number, orderId: number | null, now: number, known?: number): number {
+    let onHand = known;
+    if (onHand === undefined) {
+      const row = q.onHand.get({ sku });
+      if (!row) q.insertInventory.run({ sku, now });
+      onHand = row?.onHand ?? 0;
+    }
+    const onHandAfter = onHand + qty;
+    q.updateOnHand.run({ sku, onHand: onHandAfter, now });
+    q.insertMovement.run({ sku, type, qty, orderId, onHandAfter, at: now });
     return onHandAfter;
   }
 
   /** Apply a plan to a locked order, within the caller's transaction. */
-  function applyPlan(tx: Db, order: Order, plan: Plan, now: number, lease?: JobLease): Applied {
-    const job = lease ? checkLease(tx, lease) : undefined;
+  function applyPlan(order: Order, plan: Plan, now: number, lease?: JobLease, onHand?: { value: number; exists: boolean }): Applied {
+    const job = lease ? checkLease(lease) : undefined;
     let after = order;
     let from: Order['status'] | null = null;
     if (plan.order) {
@@ -102,24 +151,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
         from = order.status;
       }
       after = { ...order, ...plan.order, status: next, updatedAt: now };
-      tx.update(t.orders)
-        .set({ ...plan.order, status: next, updatedAt: now })
-        .where(eq(t.orders.id, order.id))
-        .run();
+      q.updateOrder.run({ ...after });
     }
-    for (const m of plan.movements) move(tx, order.sku, m.type, m.qty, order.id, now);
-    const events = insertEvents(tx, order.id, now, plan.events);
+    let known = onHand?.exists ? onHand.value : undefined;
+    for (const m of plan.movements) known = move(order.sku, m.type, m.qty, order.id, now, known);
+    const events = insertEvents(order.id, now, plan.events);
     const jobIds = plan.jobs.map(
-      (j) =>
-        tx
-          .insert(t.jobs)
-          .values({ type: j.type, orderId: order.id, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts: jobAttempts, createdAt: now })
-          .returning({ id: t.jobs.id })
-          .get().id,
+      (j) => q.insertJob.get({ type: j.type, orderId: order.id, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts: jobAttempts, now })!.id,
     );
     if (job && lease) {
       if (lease.mode === 'dead') {
-        tx.insert(t.deadLetters)
+        db.insert(t.deadLetters)
           .values({
             jobId: job.id,
             type: job.type,
@@ -131,7 +173,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
           })
           .run();
       }
-      if (lease.mode === 'dead' || plan.completeJob) tx.delete(t.jobs).where(eq(t.jobs.id, job.id)).run();
+      if (lease.mode === 'dead' || plan.completeJob) q.deleteJob.run({ id: job.id });
     }
     return { plan, order: after, from, events, jobIds };
   }
@@ -139,33 +181,29 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
   const store: Store & { raw: Database.Database } = {
     raw,
 
-    async createOrder(sku, qty, now, planner) {
-      return write((tx) => {
-        const order = tx
-          .insert(t.orders)
-          .values({ sku, qty, status: 'pending', supplierChecks: 0, createdAt: now, updatedAt: now })
-          .returning()
-          .get();
-        return applyPlan(tx, order, planner(order), now);
+    createOrder(sku, qty, now, planner) {
+      return write(() => {
+        const order = q.insertOrder.get({ sku, qty, now })!;
+        return applyPlan(order, planner(order), now);
       });
     },
 
-    async applyToOrder(orderId, now, planner, lease) {
-      return write((tx) => {
-        const order = loadOrder(tx, orderId);
-        const inv = tx.select({ onHand: t.inventory.onHand }).from(t.inventory).where(eq(t.inventory.sku, order.sku)).get();
+    applyToOrder(orderId, now, planner, lease) {
+      return write(() => {
+        const order = loadOrder(orderId);
+        const inv = q.onHand.get({ sku: order.sku });
         const snapshot: Snapshot = { order, onHand: inv?.onHand ?? 0 };
-        return applyPlan(tx, order, planner(snapshot), now, lease);
+        return applyPlan(order, planner(snapshot), now, lease, { value: snapshot.onHand, exists: inv !== undefined });
       });
     },
 
     async getOrder(id) {
-      return read(() => db.select().from(t.orders).where(eq(t.orders.id, id)).get() ?? null);
+      return read(() => q.orderById.get({ id }) ?? null);
     },
 
     async getTimeline(orderId) {
       return read(() =>
-        db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, orderId)).orderBy(asc(t.orderEvents.id)).all().map(toEvent),
+        q.timeline.all({ orderId }).map(toEvent),
       );
     },
 
@@ -183,29 +221,25 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
       });
     },
 
-    async setOnHand(sku, onHand, now) {
-      return write((tx) => {
-        const row = tx.select().from(t.inventory).where(eq(t.inventory.sku, sku)).get();
+    setOnHand(sku, onHand, now) {
+      return write(() => {
+        const row = q.onHand.get({ sku });
         const delta = onHand - (row?.onHand ?? 0);
-        if (delta !== 0) move(tx, sku, 'adjustment', delta, null, now);
-        else if (!row) tx.insert(t.inventory).values({ sku, onHand: 0, updatedAt: now }).run();
-        return tx.select({ sku: t.inventory.sku, onHand: t.inventory.onHand, updatedAt: t.inventory.updatedAt }).from(t.inventory).where(eq(t.inventory.sku, sku)).get()!;
+        if (delta !== 0) move(sku, 'adjustment', delta, null, now);
+        else if (!row) q.insertInventory.run({ sku, now });
+        return q.inventoryItem.get({ sku })!;
       });
     },
 
-    async addStock(sku, qty, now) {
-      return write((tx) => {
-        const onHand = move(tx, sku, 'restock', qty, null, now);
+    addStock(sku, qty, now) {
+      return write(() => {
+        const onHand = move(sku, 'restock', qty, null, now);
         return { sku, onHand, updatedAt: now };
       });
     },
 
     async getInventory(sku) {
-      return read(
-        () =>
-          db.select({ sku: t.inventory.sku, onHand: t.inventory.onHand, updatedAt: t.inventory.updatedAt }).from(t.inventory).where(eq(t.inventory.sku, sku)).get() ??
-          null,
-      );
+      return read(() => q.inventoryItem.get({ sku }) ?? null);
     },
 
     async listInventory() {
@@ -220,39 +254,29 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
 
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
-      return write((tx) => {
-        const due = tx
-          .select()
-          .from(t.jobs)
-          .where(and(lte(t.jobs.runAt, now), or(eq(t.jobs.status, 'queued'), lte(t.jobs.lockedUntil, now))))
-          .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
-          .limit(limit)
-          .all();
-        return due.map((row) => {
-          const claimed = { ...row, status: 'running' as const, lockedBy: workerId, lockedUntil: now + leaseMs, attempts: row.attempts + 1 };
-          tx.update(t.jobs)
-            .set({ status: 'running', lockedBy: workerId, lockedUntil: claimed.lockedUntil, attempts: claimed.attempts })
-            .where(eq(t.jobs.id, row.id))
-            .run();
-          return toJob(claimed);
-        });
-      });
+      // not batched: a claim must see the jobs committed just before it, and is cheap to repeat
+      return read(() =>
+        immediate(() =>
+          q.dueJobs.all({ now, limit }).map((row) => {
+            const claimed = { ...row, status: 'running' as const, lockedBy: workerId, lockedUntil: now + leaseMs, attempts: row.attempts + 1 };
+            q.claimJob.run({ id: row.id, workerId, lockedUntil: claimed.lockedUntil, attempts: claimed.attempts });
+            return toJob(claimed);
+          }),
+        ),
+      );
     },
 
-    async reschedule(lease, runAt, now, data) {
-      return write((tx) => {
-        const job = checkLease(tx, lease);
-        tx.update(t.jobs)
-          .set({ status: 'queued', runAt, lockedBy: null, lockedUntil: null, lastError: lease.error ?? null })
-          .where(eq(t.jobs.id, job.id))
-          .run();
-        return insertEvents(tx, job.orderId, now, [{ type: 'SupplierCallFailed', data }])[0] ?? null;
+    reschedule(lease, runAt, now, data) {
+      return write(() => {
+        const job = checkLease(lease);
+        q.requeueJob.run({ id: job.id, runAt, lastError: lease.error ?? null });
+        return insertEvents(job.orderId, now, [{ type: 'SupplierCallFailed', data }])[0] ?? null;
       });
     },
 
     async release(jobId, workerId) {
-      write((tx) =>
-        tx
+      await write(() =>
+        db
           .update(t.jobs)
           .set({ status: 'queued', lockedBy: null, lockedUntil: null, attempts: sql`max(${t.jobs.attempts} - 1, 0)` })
           .where(and(eq(t.jobs.id, jobId), eq(t.jobs.lockedBy, workerId)))
@@ -261,13 +285,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
     },
 
     async nextDueAt() {
-      return read(() => {
-        const row = db
-          .select({ next: sql<number | null>`min(CASE WHEN ${t.jobs.status} = 'queued' THEN ${t.jobs.runAt} ELSE ${t.jobs.lockedUntil} END)` })
-          .from(t.jobs)
-          .get();
-        return row?.next ?? null;
-      });
+      return read(() => q.nextDueAt.get()?.next ?? null);
     },
 
     async listJobs() {
@@ -286,8 +304,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
       );
     },
 
-    async retryDeadLetter(id, now) {
-      return write((tx) => {
+    retryDeadLetter(id, now) {
+      return write(() => {
+        const tx = db;
         const dead = tx.select().from(t.deadLetters).where(eq(t.deadLetters.id, id)).get();
         if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
         if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
@@ -297,7 +316,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
           .returning()
           .get();
         tx.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, id)).run();
-        const [event] = insertEvents(tx, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId: row.id, jobType: dead.type } }]);
+        const [event] = insertEvents(dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId: row.id, jobType: dead.type } }]);
         return { job: toJob(row), event: event! };
       });
     },

@@ -18,6 +18,11 @@ export interface HttpSupplierOptions {
   baseUrl: string;
   clock: Clock;
   timeoutMs: number;
+  /**
+   * Also give up after this much wall time. Needed when the clock is virtual but the supplier is
+   * a real server that may never answer (virtual time does not pass while a job waits on it).
+   */
+  wallTimeoutMs?: number;
   /** the global fetch by default (which MSW intercepts) */
   fetch?: typeof fetch;
 }
@@ -27,11 +32,10 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
   const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
 
   async function call<T>(what: string, url: string, init: RequestInit, schema: z.ZodType<T>): Promise<T> {
-    // the engine's clock decides (virtual time); a real timer backs it up when the clock is virtual
-    // but the supplier is a real server that may never answer
-    const signals = [opts.clock.timeoutSignal(opts.timeoutMs)];
-    if (opts.clock.mode === 'virtual') signals.push(AbortSignal.timeout(Math.max(opts.timeoutMs, 30_000)));
-    const signal = AbortSignal.any(signals);
+    // the engine's clock decides the timeout (so it is virtual in virtual time)
+    const timeout = opts.clock.timeout(opts.timeoutMs);
+    const wall = opts.wallTimeoutMs === undefined ? undefined : AbortSignal.timeout(opts.wallTimeoutMs);
+    const signal = wall ? AbortSignal.any([timeout.signal, wall]) : timeout.signal;
     let response: Response;
     let text: string;
     try {
@@ -42,6 +46,8 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
         throw new SupplierUnavailableError('timeout', `supplier ${what} timed out after ${opts.timeoutMs} ms`, { cause: error });
       }
       throw new SupplierUnavailableError('network', `supplier ${what} failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      timeout.clear();
     }
     if (response.status >= 500 || response.status === 408 || response.status === 429) {
       throw new SupplierUnavailableError('http_error', `supplier ${what} answered HTTP ${response.status}`);

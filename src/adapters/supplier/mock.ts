@@ -53,11 +53,16 @@ async function hang(state: MockState, request: Request): Promise<Response> {
 
 function ensureServer(): SetupServer {
   if (server) return server;
-  const route =
-    (kind: 'reserve' | 'status') =>
-    async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
-      const state = mocks.get(new URL(request.url).host);
-      if (!state) return passthrough();
+  // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
+  // pattern per handler on every request, and it lets every other host pass through
+  const route = async ({ request }: { request: Request }) => {
+      const url = new URL(request.url);
+      const state = mocks.get(url.host);
+      // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
+      if (!state) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
+      const statusPath = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
+      const kind = request.method === 'POST' && url.pathname === '/supplier/reserve' ? 'reserve' : request.method === 'GET' && statusPath ? 'status' : null;
+      if (kind === null) return HttpResponse.json({ error: `no such supplier route: ${request.method} ${url.pathname}` }, { status: 404 });
       const at = state.clock.now();
       if (kind === 'reserve') {
         const key = request.headers.get('idempotency-key') ?? '';
@@ -80,7 +85,7 @@ function ensureServer(): SetupServer {
             return hang(state, request);
         }
       }
-      const ref = String(params.ref ?? '');
+      const ref = decodeURIComponent(statusPath![1]!);
       const sku = skuOfRef(ref) ?? '';
       const n = state.statusCalls.get(ref) ?? 0;
       state.statusCalls.set(ref, n + 1);
@@ -99,7 +104,7 @@ function ensureServer(): SetupServer {
           return hang(state, request);
       }
     };
-  const created = setupServer(http.post('*/supplier/reserve', route('reserve')), http.get('*/supplier/status/:ref', route('status')));
+  const created = setupServer(http.all('*', route));
   created.listen({
     onUnhandledRequest(request, print) {
       // a request to a mock host that nobody scripted is a bug; anything else is not ours

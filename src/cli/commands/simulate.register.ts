@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { Run } from '../main.js';
 
 export function registerSimulate(program: Command, run: Run): void {
-  const action = run(async () => (await import('./simulate.js')).simulate);
   program
     .command('simulate <files...>')
     .description('replay YAML scenarios in virtual time and check their expectations (exit 1 if any fails, 2 if a file is malformed)')
@@ -12,9 +11,5 @@ export function registerSimulate(program: Command, run: Run): void {
     .option('--seed <n>', 'seed for the backoff jitter (default 42)')
     .option('--timeline', "print every order's events with their times from the start")
     .option('--diagram <file>', 'write a Mermaid sequence diagram per scenario to <file> (Markdown)')
-    // `run` passes each positional argument on as one string: spread the variadic list so the
-    // action receives one argument per file
-    .action(function (this: Command, files: string[], options: unknown, cmd: Command) {
-      return action.call(this, ...files, options, cmd);
-    });
+    .action(run(async () => (await import('./simulate.js')).simulate));
 }

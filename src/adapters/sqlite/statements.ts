@@ -1,0 +1,76 @@
+/**
+ * The statements of the hot path (order creation, job claims, plan application), built with
+ * drizzle and prepared once per connection: re-building and re-preparing SQL on every call cost
+ * more CPU than SQLite's own work (see docs/performance.md).
+ */
+import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import * as t from './schema.js';
+
+const p = <T extends string>(name: T) => sql.placeholder(name);
+/** a placeholder where drizzle's `set()` wants an SQL value */
+const v = (name: string) => sql`${sql.placeholder(name)}`;
+
+export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
+  return {
+    orderById: db.select().from(t.orders).where(eq(t.orders.id, p('id'))).prepare(),
+    timeline: db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, p('orderId'))).orderBy(asc(t.orderEvents.id)).prepare(),
+    insertOrder: db
+      .insert(t.orders)
+      .values({ sku: p('sku'), qty: p('qty'), status: 'pending', supplierChecks: 0, createdAt: p('now'), updatedAt: p('now') })
+      .returning()
+      .prepare(),
+    updateOrder: db
+      .update(t.orders)
+      .set({ status: v('status'), supplierRef: v('supplierRef'), supplierChecks: v('supplierChecks'), failureReason: v('failureReason'), updatedAt: v('updatedAt') })
+      .where(eq(t.orders.id, p('id')))
+      .prepare(),
+    onHand: db.select({ onHand: t.inventory.onHand }).from(t.inventory).where(eq(t.inventory.sku, p('sku'))).prepare(),
+    inventoryItem: db
+      .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, updatedAt: t.inventory.updatedAt })
+      .from(t.inventory)
+      .where(eq(t.inventory.sku, p('sku')))
+      .prepare(),
+    insertInventory: db.insert(t.inventory).values({ sku: p('sku'), onHand: 0, updatedAt: p('now') }).prepare(),
+    updateOnHand: db
+      .update(t.inventory)
+      .set({ onHand: v('onHand'), version: sql`${t.inventory.version} + 1`, updatedAt: v('now') })
+      .where(eq(t.inventory.sku, p('sku')))
+      .prepare(),
+    insertMovement: db
+      .insert(t.movements)
+      .values({ sku: p('sku'), type: p('type'), qty: p('qty'), orderId: p('orderId'), onHandAfter: p('onHandAfter'), at: p('at') })
+      .prepare(),
+    insertEvent: db.insert(t.orderEvents).values({ orderId: p('orderId'), at: p('at'), type: p('type'), data: p('data') }).prepare(),
+    insertJob: db
+      .insert(t.jobs)
+      .values({ type: p('type'), orderId: p('orderId'), payload: p('payload'), runAt: p('runAt'), maxAttempts: p('maxAttempts'), createdAt: p('now') })
+      .returning({ id: t.jobs.id })
+      .prepare(),
+    jobById: db.select().from(t.jobs).where(eq(t.jobs.id, p('id'))).prepare(),
+    deleteJob: db.delete(t.jobs).where(eq(t.jobs.id, p('id'))).prepare(),
+    dueJobs: db
+      .select()
+      .from(t.jobs)
+      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), lte(t.jobs.lockedUntil, p('now')))))
+      .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
+      .limit(p('limit'))
+      .prepare(),
+    claimJob: db
+      .update(t.jobs)
+      .set({ status: 'running', lockedBy: v('workerId'), lockedUntil: v('lockedUntil'), attempts: v('attempts') })
+      .where(eq(t.jobs.id, p('id')))
+      .prepare(),
+    requeueJob: db
+      .update(t.jobs)
+      .set({ status: 'queued', runAt: v('runAt'), lockedBy: null, lockedUntil: null, lastError: v('lastError') })
+      .where(eq(t.jobs.id, p('id')))
+      .prepare(),
+    nextDueAt: db
+      .select({ next: sql<number | null>`min(CASE WHEN ${t.jobs.status} = 'queued' THEN ${t.jobs.runAt} ELSE ${t.jobs.lockedUntil} END)` })
+      .from(t.jobs)
+      .prepare(),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
