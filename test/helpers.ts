@@ -32,7 +32,9 @@ export function tempDb(): string {
 
 /** An engine on a real temp SQLite file, virtual clock and seeded jitter unless told otherwise. */
 export async function testWarehouse(config: Partial<WarehouseConfig> = {}): Promise<Warehouse> {
-  return createWarehouse({ db: tempDb(), clock: 'virtual', seed: 1, virtualStart: Date.UTC(2026, 0, 1, 9), ...config });
+  // the `group-commit` test project runs the engine suites again with batched commits
+  const groupCommit = process.env.WAREHOUSE_GROUP_COMMIT === '1';
+  return createWarehouse({ db: tempDb(), clock: 'virtual', seed: 1, virtualStart: Date.UTC(2026, 0, 1, 9), groupCommit, ...config });
 }
 
 export interface CliResult {
