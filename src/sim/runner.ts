@@ -64,6 +64,8 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     supplierScript: scenario.supplier,
     settings: scenario.settings,
     durability: 'normal',
+    // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
+    mockTransport: 'direct',
   });
   try {
     const start = w.clock.now();

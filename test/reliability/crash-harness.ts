@@ -61,7 +61,10 @@ export async function crashRun(opts: CrashOptions): Promise<CrashStats> {
   const live = new Set<ChildProcess>();
   let killDone!: () => void;
   const allKilled = new Promise<void>((r) => (killDone = r));
-  let nextKillAt = 1 + Math.floor(random() * 6);
+  // spread the kills over the first part of the run (an order prints about 5 events on its way)
+  const spacing = Math.max(2, Math.floor((opts.orders * 5) / (opts.kills + 1)));
+  const gap = () => 1 + Math.floor(random() * spacing);
+  let nextKillAt = gap();
   if (opts.kills === 0) killDone();
   // resolves when the last live worker has exited on its own (it ran out of work)
   let noneLeft!: () => void;
@@ -85,7 +88,7 @@ export async function crashRun(opts: CrashOptions): Promise<CrashStats> {
           live.delete(victim);
           victim.kill('SIGKILL');
           stats.kills++;
-          nextKillAt = stats.eventsSeen + 1 + Math.floor(random() * 8);
+          nextKillAt = stats.eventsSeen + gap();
           if (stats.kills >= opts.kills) killDone();
           else {
             stats.restarts++;

@@ -3,7 +3,7 @@
  * and answers from a per-SKU script. Each mock gets its own host, so several engines (tests,
  * scenarios) can share one process; requests to any other host pass through untouched.
  */
-import { http, HttpResponse, passthrough } from 'msw';
+import { getResponse, http, HttpResponse, passthrough, type RequestHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
 import type { Clock } from '../../ports/clock.js';
 import { answerAt, reserveAnswers, statusAnswers, type SupplierScript } from './script.js';
@@ -20,6 +20,12 @@ export interface SupplierCall {
 
 export interface MockSupplier {
   readonly baseUrl: string;
+  /**
+   * With transport `direct`: a fetch that hands each request straight to the same MSW handler
+   * (msw's getResponse) instead of intercepting the global fetch. Same client code, same answers;
+   * no interceptor, which costs CPU and keeps memory per request (used by the simulator).
+   */
+  readonly fetch?: typeof fetch;
   /** every call received, in order */
   readonly calls: readonly SupplierCall[];
   /** replace the script for a SKU (or `*`) */
@@ -31,6 +37,8 @@ export interface MockSupplier {
 const HANG_MS = 60 * 60 * 1000;
 
 interface MockState {
+  /** answers through the msw/node interceptor (false: `direct`) */
+  intercept: boolean;
   clock: Clock;
   script: SupplierScript;
   calls: SupplierCall[];
@@ -51,8 +59,10 @@ async function hang(state: MockState, request: Request): Promise<Response> {
   return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
 }
 
-function ensureServer(): SetupServer {
-  if (server) return server;
+let handlers: RequestHandler[] | undefined;
+
+function mockHandlers(): RequestHandler[] {
+  if (handlers) return handlers;
   // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
   // pattern per handler on every request, and it lets every other host pass through
   const route = async ({ request }: { request: Request }) => {
@@ -104,7 +114,13 @@ function ensureServer(): SetupServer {
           return hang(state, request);
       }
     };
-  const created = setupServer(http.all('*', route));
+  handlers = [http.all('*', route)];
+  return handlers;
+}
+
+function ensureServer(): SetupServer {
+  if (server) return server;
+  const created = setupServer(...mockHandlers());
   created.listen({
     onUnhandledRequest(request, print) {
       // a request to a mock host that nobody scripted is a bug; anything else is not ours
@@ -115,20 +131,37 @@ function ensureServer(): SetupServer {
   return created;
 }
 
-export function startMockSupplier(opts: { clock: Clock; script?: SupplierScript }): MockSupplier {
-  ensureServer();
+/** Resolves `request` with the mock's handlers; honours the request's abort signal. */
+async function directFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const signal = request.signal;
+  signal.throwIfAborted();
+  const answer = getResponse(mockHandlers(), request);
+  const response = await new Promise<Response | undefined>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+  if (!response || response.type === 'error') throw new TypeError('fetch failed: the mock supplier gave no answer');
+  return response;
+}
+
+export function startMockSupplier(opts: { clock: Clock; script?: SupplierScript; transport?: 'intercept' | 'direct' }): MockSupplier {
+  const direct = opts.transport === 'direct';
+  if (!direct) ensureServer();
   const host = `m${nextId++}.supplier.mock`;
-  const state: MockState = { clock: opts.clock, script: { ...opts.script }, calls: [], reserveCalls: new Map(), statusCalls: new Map() };
+  const state: MockState = { intercept: !direct, clock: opts.clock, script: { ...opts.script }, calls: [], reserveCalls: new Map(), statusCalls: new Map() };
   mocks.set(host, state);
   return {
     baseUrl: `http://${host}`,
+    ...(direct ? { fetch: directFetch } : {}),
     calls: state.calls,
     script(sku, s) {
       state.script[sku] = s;
     },
     close() {
       mocks.delete(host);
-      if (mocks.size === 0 && server) {
+      if (server && ![...mocks.values()].some((m) => m.intercept)) {
         server.close();
         server = undefined;
       }
