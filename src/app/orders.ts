@@ -5,7 +5,7 @@ import type { Order, OrderStatus } from '../domain/order.js';
 import { planCreateOrder } from '../domain/plans.js';
 import { parseOrderInput } from '../domain/validation.js';
 import type { Clock } from '../ports/clock.js';
-import type { OrderPage, Store } from '../ports/store.js';
+import type { IdempotentResponse, OrderPage, Store } from '../ports/store.js';
 import type { Bus } from './bus.js';
 import { withPolicies } from './policies.js';
 import { publishApplied } from './publish.js';
@@ -16,17 +16,17 @@ export interface OrderWithTimeline extends Order {
 
 export interface OrderService {
   /** Validates, stores the order `pending` with OrderCreated and its ReserveInventory job, atomically. */
-  create(input: { sku: unknown; qty: unknown }): Promise<Order>;
+  create(input: { sku: unknown; qty: unknown }, idempotent?: IdempotentResponse): Promise<Order>;
   get(id: number): Promise<OrderWithTimeline>;
   list(query?: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
 }
 
 export function createOrderService({ store, clock, bus }: { store: Store; clock: Clock; bus: Bus }): OrderService {
   return {
-    async create(input) {
+    async create(input, idempotent) {
       const { sku, qty } = parseOrderInput(input.sku, input.qty);
       const now = clock.now();
-      const applied = await store.createOrder(sku, qty, now, () => withPolicies(planCreateOrder(sku, qty), now));
+      const applied = await store.createOrder(sku, qty, now, () => withPolicies(planCreateOrder(sku, qty), now), idempotent);
       publishApplied(bus, applied);
       return applied.order;
     },

@@ -70,6 +70,14 @@ export class LeaseLostError extends WarehouseError {
   }
 }
 
+/** An Idempotency-Key's in-flight claim expired and passed to another request before this one committed. */
+export class IdempotencyClaimLostError extends WarehouseError {
+  readonly code = 'idempotency_claim_lost';
+  constructor(readonly key: string) {
+    super(`the Idempotency-Key ${JSON.stringify(key)} was taken over by another request; retry to get its response`);
+  }
+}
+
 /** A supplier call failed in a way worth retrying: 5xx, timeout, network error, malformed body. */
 export class SupplierUnavailableError extends WarehouseError {
   readonly code = 'supplier_unavailable';

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DatabaseError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Problem } from './schemas.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -91,6 +91,9 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof SyntaxError && err.statusCode === 400) return problem(400, `malformed JSON body: ${error.message}`);
   if (err.statusCode === 429) return problem(429, 'too many orders from this client; retry after the number of seconds in Retry-After');
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return problem(err.statusCode, err.message);
+  if (error instanceof IdempotencyClaimLostError) {
+    return problem(409, error.message, { type: ProblemType.idempotencyInFlight, title: 'Request in flight' });
+  }
   if (error instanceof DatabaseError) {
     request.log.error({ err: error }, 'database error');
     return problem(503, 'the database is busy or unavailable; try again shortly');

@@ -36,9 +36,19 @@ export interface OrderPage {
   nextCursor: number | null;
 }
 
+/**
+ * The response to an order creation under an HTTP Idempotency-Key, stored in the transaction that
+ * creates the order: a crash can never leave an order whose key would create it a second time.
+ */
+export interface IdempotentResponse {
+  key: string;
+  fingerprint: string;
+  respond(order: Order): { status: number; body: string; location: string | null };
+}
+
 export interface OrderStore {
   /** Insert a `pending` order and apply the creation plan (its events and outbox jobs) atomically. */
-  createOrder(sku: string, qty: number, now: number, planner: (order: Order) => Plan): Promise<Applied>;
+  createOrder(sku: string, qty: number, now: number, planner: (order: Order) => Plan, idempotent?: IdempotentResponse): Promise<Applied>;
   /**
    * Lock the order (and its SKU's inventory row), call `planner` with the snapshot, apply its plan.
    * With `lease`, the job's lease is checked in the same transaction (LeaseLostError if another

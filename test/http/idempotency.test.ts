@@ -54,6 +54,29 @@ describe('Idempotency-Key on order creation', () => {
     expect(rowCounts(server.db)).toEqual(before);
   });
 
+  it('stores the response in the same transaction that creates the order', async () => {
+    const r = await server.call('POST', '/api/order', { json: { sku: 'ATOMIC', qty: 1 }, headers: { 'idempotency-key': 'atomic-1' } });
+    expect(r.status).toBe(201);
+    const db = new Database(server.db, { readonly: true });
+    const row = db.prepare(`SELECT state, status, body, location FROM idempotency_keys WHERE key = 'atomic-1'`).get() as Record<string, unknown>;
+    db.close();
+    expect(row).toEqual({ state: 'completed', status: 201, body: JSON.stringify(r.body), location: r.headers.get('location') });
+  });
+
+  it('rolls the order back when its key was taken over before the order committed', async () => {
+    const fp = fingerprint('create-order', { sku: 'LOST', qty: 1 });
+    await server.idempotency.begin('lost-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 });
+    // another request took the key over (this one's claim expired meanwhile)
+    const raw = new Database(server.db);
+    raw.prepare(`UPDATE idempotency_keys SET fingerprint = 'someone-else' WHERE key = 'lost-1'`).run();
+    raw.close();
+    const before = rowCounts(server.db);
+    await expect(
+      server.warehouse.orders.create({ sku: 'LOST', qty: 1 }, { key: 'lost-1', fingerprint: fp, respond: () => ({ status: 201, body: '{}', location: null }) }),
+    ).rejects.toThrow(/taken over/);
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+
   it('creates exactly one order when ten requests race with one key', async () => {
     const before = countOrders(server.db);
     const headers = { 'idempotency-key': 'race-1' };

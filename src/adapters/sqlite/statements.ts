@@ -66,6 +66,11 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .set({ status: 'queued', runAt: v('runAt'), lockedBy: null, lockedUntil: null, lastError: v('lastError') })
       .where(eq(t.jobs.id, p('id')))
       .prepare(),
+    completeIdempotency: db
+      .update(t.idempotencyKeys)
+      .set({ state: 'completed', status: v('status'), body: v('body'), location: v('location') })
+      .where(and(eq(t.idempotencyKeys.key, p('key')), eq(t.idempotencyKeys.fingerprint, p('fingerprint')), eq(t.idempotencyKeys.state, 'in_flight')))
+      .prepare(),
     nextDueAt: db
       .select({ next: sql<number | null>`min(CASE WHEN ${t.jobs.status} = 'queued' THEN ${t.jobs.runAt} ELSE ${t.jobs.lockedUntil} END)` })
       .from(t.jobs)

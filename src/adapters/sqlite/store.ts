@@ -12,7 +12,7 @@
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type Database from 'better-sqlite3';
-import { IllegalTransitionError, LeaseLostError, NotFoundError } from '../../domain/errors.js';
+import { IdempotencyClaimLostError, IllegalTransitionError, LeaseLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import type { InventoryItem, Movement } from '../../domain/inventory.js';
 import type { DeadLetter, Job, JobType } from '../../domain/jobs.js';
@@ -181,10 +181,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
   const store: Store & { raw: Database.Database } = {
     raw,
 
-    createOrder(sku, qty, now, planner) {
+    createOrder(sku, qty, now, planner, idempotent) {
       return write(() => {
         const order = q.insertOrder.get({ sku, qty, now })!;
-        return applyPlan(order, planner(order), now);
+        const applied = applyPlan(order, planner(order), now);
+        if (idempotent) {
+          const response = idempotent.respond(applied.order);
+          const done = q.completeIdempotency.run({ key: idempotent.key, fingerprint: idempotent.fingerprint, ...response });
+          // the claim was lost (expired and taken over): roll the order back rather than answer twice
+          if (done.changes !== 1) throw new IdempotencyClaimLostError(idempotent.key);
+        }
+        return applied;
       });
     },
 

@@ -83,9 +83,13 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
             break;
         }
         try {
-          const body = orderJson(await w.orders.create(request.body));
-          await idempotency.complete(key, fp, { status: 201, body: JSON.stringify(body), location: location(body.id) });
-          return reply.code(201).header('location', location(body.id)).send(body);
+          // the response is stored in the transaction that creates the order (see IdempotentResponse)
+          const order = await w.orders.create(request.body, {
+            key,
+            fingerprint: fp,
+            respond: (o) => ({ status: 201, body: JSON.stringify(orderJson(o)), location: location(o.id) }),
+          });
+          return reply.code(201).header('location', location(order.id)).send(orderJson(order));
         } catch (error) {
           await idempotency.release(key, fp).catch((e: unknown) => request.log.error({ err: e }, 'could not release an idempotency key'));
           throw error;
