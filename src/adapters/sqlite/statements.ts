@@ -56,6 +56,12 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
       .limit(p('limit'))
       .prepare(),
+    anyDue: db
+      .select({ id: t.jobs.id })
+      .from(t.jobs)
+      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), lte(t.jobs.lockedUntil, p('now')))))
+      .limit(1)
+      .prepare(),
     claimJob: db
       .update(t.jobs)
       .set({ status: 'running', lockedBy: v('workerId'), lockedUntil: v('lockedUntil'), attempts: v('attempts') })

@@ -261,6 +261,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
 
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
+      // most polls find nothing: a plain read answers them without taking the write lock
+      if (!read(() => q.anyDue.get({ now }))) return [];
       // not batched: a claim must see the jobs committed just before it, and is cheap to repeat
       return read(() =>
         immediate(() =>
