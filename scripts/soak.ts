@@ -2,12 +2,14 @@
  * `npm run soak`: the reliability suite at large sizes. For each fault class it prints what was
  * tried and whether anything was lost or duplicated. Exit 1 if any class found a problem.
  *
- *   npm run soak [-- --orders 5000 --kills 50 --workers 3 --runs 300]
+ *   npm run soak [-- --orders 5000 --kills 50 --workers 3 --servers 3 --runs 300 --fuzz 20000]
  */
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { checkInvariants, tempDb } from '../test/helpers.js';
 import { crashRun, seedOrders } from '../test/reliability/crash-harness.js';
+import { httpFuzzProperty, startFuzzTarget } from '../test/reliability/http-fuzz.js';
+import { serveCrashRun, verifyServeCrash } from '../test/reliability/serve-crash-harness.js';
 import { chaosProblems, differences, op, replay, SCHEDULED_RESERVE, SCHEDULED_STATUS, schedulerDriver, scripts } from '../test/reliability/model.js';
 
 const argv = process.argv.slice(2);
@@ -19,6 +21,8 @@ const ORDERS = arg('orders', 5_000);
 const KILLS = arg('kills', 50);
 const WORKERS = arg('workers', 3);
 const RUNS = arg('runs', 300);
+const SERVERS = arg('servers', 3);
+const FUZZ = arg('fuzz', 20_000);
 
 const results: Array<{ fault: string; tried: string; ok: boolean; detail: string }> = [];
 const t0 = performance.now();
@@ -56,11 +60,46 @@ async function property(fault: string, property: fc.IAsyncProperty<never> | fc.I
   });
 }
 
+/** `warehouse serve` + `work` processes killed mid-request, after a 201 and mid-job, then drained. */
+async function serveCrash() {
+  const db = tempDb();
+  const started = performance.now();
+  const stats = await serveCrashRun({ db, orders: ORDERS, kills: KILLS, servers: SERVERS, workers: Math.max(1, WORKERS - 1), clients: 8, seed: 2026 });
+  const v = verifyServeCrash(db, stats);
+  const k = stats.kills;
+  results.push({
+    fault: 'kill -9 of serve (and work) processes under HTTP load',
+    tried: `${ORDERS} order requests (${stats.sent} sent with retries, ${stats.answered} answered), ${SERVERS} serve + ${Math.max(1, WORKERS - 1)} work processes, SIGKILLs: ${k['mid-request']} mid-request, ${k['after-201']} after a 201, ${k.worker} workers; ${stats.restarts} restarts`,
+    ok: v.problems.length === 0,
+    detail: `${v.created} orders acknowledged, ${v.orders} stored, ${v.unanswered} requests never acknowledged, failed ${JSON.stringify(v.failed)}, ${v.problems.length} problems${v.problems.length ? `: ${v.problems.slice(0, 3).join('; ')}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  });
+}
+
+/** hostile HTTP requests against one in-process server (test/reliability/http-fuzz.ts) */
+async function httpFuzz() {
+  const target = await startFuzzTarget();
+  const started = performance.now();
+  try {
+    const out = await fc.check(httpFuzzProperty(target), { numRuns: FUZZ });
+    const seen = [...target.seen].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}: ${n}`).join(', ');
+    results.push({
+      fault: 'hostile HTTP input (random JSON, wrong types, huge numbers, unicode, odd headers, raw bodies)',
+      tried: `${out.numRuns} random requests`,
+      ok: !out.failed,
+      detail: out.failed ? `counterexample: ${fc.stringify(out.counterexample).slice(0, 500)}: ${String(out.errorInstance).slice(0, 800)}` : `answers ${seen} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    });
+  } finally {
+    await target.close();
+  }
+}
+
 const fail = (problems: string[]) => {
   if (problems.length) throw new Error(problems.join('; '));
 };
 
+await httpFuzz();
 await crash();
+await serveCrash();
 await property(
   'engine vs reference model (orders, restocks, supplier scripts)',
   fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
