@@ -10,7 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring.js';
 import { installAuth } from './auth.js';
-import { installErrorHandlers } from './errors.js';
+import { frameworkErrors, installErrorHandlers } from './errors.js';
 import type { IdempotencyStore } from './idempotency.js';
 import { requestId } from './logging.js';
 import type { Metrics } from './metrics.js';
@@ -46,6 +46,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

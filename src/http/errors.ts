@@ -108,5 +108,25 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (p.status === 503) reply.header('retry-after', '1');
     return sendProblem(reply, p);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply.header('x-request-id', request.id), problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler(notFound);
+  // answered before the body is read: a request with no route is a 404 whatever its body
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return notFound(request, reply);
+  });
+}
+
+/**
+ * Errors Fastify's router meets before any hook runs (a path segment over the length limit, bad
+ * percent-encoding): the same problem+json and X-Request-Id as every other answer. Passed to
+ * Fastify as its `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void sendProblem(reply, problem(414, 'a path segment is longer than 100 characters; no SKU or id is that long', { type: ProblemType.blank }));
+    return;
+  }
+  void sendProblem(reply, problem(400, 'the URL is not valid (bad percent-encoding in the path); encode it again', { type: ProblemType.blank }));
 }

@@ -105,6 +105,7 @@ export const P = {
   404: problem('no such resource'),
   409: problem('a request with this Idempotency-Key is still in flight'),
   413: problem('body larger than 16 KiB'),
+  414: problem('a path segment longer than 100 characters'),
   415: problem('body is not application/json'),
   422: problem('a field broke a validation rule (`field` names it), or an Idempotency-Key was reused with another body'),
   429: problem('too many orders from this client; see Retry-After'),
@@ -112,8 +113,8 @@ export const P = {
   503: problem('the database is busy or does not answer; see Retry-After'),
 } as const;
 
-/** what any route may answer when the server, not the request, is at fault */
-export const SERVER_ERRORS = { 500: P[500], 503: P[503] } as const;
+/** what any route can answer: a URL the router refuses (bad percent-encoding, a segment too long), a server fault */
+export const SERVER_ERRORS = { 400: P[400], 414: P[414], 500: P[500], 503: P[503] } as const;
 
 /** OpenAPI: writes need a bearer token when the server has one (WAREHOUSE_API_TOKEN) */
 export const WRITE_SECURITY = [{ bearer: [] }];

@@ -25,7 +25,7 @@ export function inventoryRoutes(app: ZodApp, { warehouse: w }: { warehouse: Ware
     async (request) => (await w.inventory.movements(request.params.sku)).map(movementJson),
   );
 
-  const writeErrors = { 400: P[400], 401: P[401], 413: P[413], 415: P[415], 422: P[422], ...SERVER_ERRORS };
+  const writeErrors = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], ...SERVER_ERRORS };
 
   app.put(
     '/api/inventory/:sku',

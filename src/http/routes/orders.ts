@@ -45,7 +45,7 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
           headers: createHeaders,
           body: orderCreateBody,
           security: WRITE_SECURITY,
-          response: { 201: orderSchema, 400: P[400], 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS },
+          response: { 201: orderSchema, 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS },
         },
         onRequest: limit ? [limit] : [],
       },
