@@ -14,6 +14,7 @@ export interface GlobalOptions {
   color: boolean;
   supplierUrl?: string;
   durability: 'full' | 'normal';
+  groupCommit: boolean;
 }
 
 export interface Io {
@@ -52,6 +53,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
       const config: WarehouseConfig = {
         db: opts.db,
         durability: opts.durability,
+        groupCommit: opts.groupCommit,
         busyTimeoutMs: io.env.WAREHOUSE_BUSY_TIMEOUT_MS ? Number(io.env.WAREHOUSE_BUSY_TIMEOUT_MS) : undefined,
         clock: extra.clock ?? 'real',
         supplierUrl: opts.supplierUrl,

@@ -24,6 +24,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--supplier-url <url>', 'a real supplier; without it an in-process mock answers', io.env.WAREHOUSE_SUPPLIER_URL)
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
+    .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -21,6 +21,8 @@ export interface ServerOptions {
   /** SQLite file (default ./warehouse.db); ignored when `warehouse` is given */
   db?: string;
   durability?: 'full' | 'normal';
+  /** one commit per event-loop turn for all writes in it (see adapters/sqlite/store.ts) */
+  groupCommit?: boolean;
   supplierUrl?: string;
   supplierScript?: SupplierScript;
   settings?: Partial<Settings>;
@@ -81,6 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     (await createWarehouse({
       db: options.db ?? './warehouse.db',
       durability: options.durability,
+      groupCommit: options.groupCommit,
       clock: options.clock ?? 'real',
       supplierUrl: options.supplierUrl,
       supplierScript: options.supplierScript,

@@ -22,6 +22,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const server = await startServer({
     db: ctx.opts.db,
     durability: ctx.opts.durability,
+    groupCommit: ctx.opts.groupCommit,
     supplierUrl: ctx.opts.supplierUrl,
     supplierScript: scriptFromFlags(opts),
     settings: settingsFromFlags(opts),
