@@ -1,25 +1,9 @@
-/** Engine options shared by the commands that run jobs (order create, work, serve). */
-import type { Command } from 'commander';
+/** Parsing the engine options declared in options.ts (order create, work, serve). */
 import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SupplierScript } from '../adapters/supplier/script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
 import { numberFromText } from '../domain/validation.js';
-
-/** Declares the settings and mock-script options on a command. */
-export function engineOptions(cmd: Command): Command {
-  return cmd
-    .option('--supplier-status <list>', 'mock script: status answers, e.g. delayed,delayed,ok')
-    .option('--supplier-reserve <list>', 'mock script: reserve answers, e.g. error,accepted')
-    .option('--check-delay <duration>', 'delay before each supplier check (default 15s)')
-    .option('--max-delayed-retries <n>', 'checks a `delayed` answer may add (default 2)')
-    .option('--job-attempts <n>', 'attempts per job before it is dead-lettered (default 5)')
-    .option('--backoff-base <duration>', 'first retry delay after a transient error (default 1s)')
-    .option('--backoff-cap <duration>', 'longest retry delay (default 60s)')
-    .option('--lease <duration>', 'how long a claimed job stays this runner\'s before another may take it (default 30s)')
-    .option('--concurrency <n>', 'jobs run at once (default 8)')
-    .option('--seed <n>', 'seed for the backoff jitter');
-}
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);

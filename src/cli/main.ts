@@ -5,8 +5,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
-import { engineOptions } from './flags.js';
-import { createCtx, type Ctx, type GlobalOptions, type Io } from './context.js';
+import { engineOptions } from './options.js';
+import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 
@@ -35,6 +35,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
       // a variadic argument arrives as an array: flatten it, so an action gets one string per argument
       const args = raw.slice(0, -2).flat().filter((a) => a !== undefined).map(String);
+      // loaded with the command, not before: chalk and zod are not needed for --help
+      const { createCtx } = await import('./context.js');
       const ctx = createCtx(io, opts);
       setCode(await (await load())(ctx, args, opts));
     };

@@ -1,6 +1,6 @@
 /** Declares `warehouse serve` (options only; the action module loads lazily). */
 import { Option, type Command } from 'commander';
-import { engineOptions } from '../flags.js';
+import { engineOptions } from '../options.js';
 import type { Run } from '../main.js';
 
 export function registerServe(program: Command, run: Run): void {
