@@ -66,6 +66,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     durability: 'normal',
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
     mockTransport: 'direct',
+    groupCommit: true,
   });
   try {
     const start = w.clock.now();
