@@ -115,7 +115,7 @@ describe('the SQLite database itself', () => {
     expect(theirs?.id).toBe(mine!.id);
     expect(theirs?.attempts).toBe(2);
     await expect(
-      store.applyToOrder(created.order.id, 1_001, (s) => ({ outcome: 'x', order: { status: 'failed', failureReason: 'supplier_failed' }, movements: [], events: [], jobs: [], completeJob: true }), {
+      store.applyToOrder(created.order.id, 1_001, () => ({ outcome: 'x', order: { status: 'failed', failureReason: 'supplier_failed' }, movements: [], events: [], jobs: [], completeJob: true }), {
         jobId: mine!.id,
         workerId: 'runner-a',
         mode: 'complete',

@@ -9,12 +9,12 @@
  * and every caller is answered only after the shared COMMIT: one fsync for many writes, the same
  * durability for each.
  */
-import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type Database from 'better-sqlite3';
 import { IdempotencyClaimLostError, IllegalTransitionError, LeaseLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
-import type { InventoryItem, Movement } from '../../domain/inventory.js';
+import type { Movement } from '../../domain/inventory.js';
 import type { DeadLetter, Job, JobType } from '../../domain/jobs.js';
 import { canTransition, type Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
@@ -340,6 +340,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
     },
 
     async close() {
+      if (batch.length > 0 && raw.open) flush(); // writes already accepted still commit
       if (raw.open) raw.close();
     },
   };
