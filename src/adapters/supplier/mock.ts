@@ -3,7 +3,7 @@
  * and answers from a per-SKU script. Each mock gets its own host, so several engines (tests,
  * scenarios) can share one process; requests to any other host pass through untouched.
  */
-import { getResponse, http, HttpResponse, passthrough, type RequestHandler } from 'msw';
+import { http, HttpResponse, passthrough, type RequestHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
 import type { Clock } from '../../ports/clock.js';
 import { answerAt, reserveAnswers, statusAnswers, type SupplierScript } from './script.js';
@@ -61,60 +61,64 @@ async function hang(state: MockState, request: Request): Promise<Response> {
 
 let handlers: RequestHandler[] | undefined;
 
+/**
+ * The mock's answer to one request: route by host (one host per mock) and path, then answer from
+ * the SKU's script. MSW's catch-all handler calls it; so does the `direct` transport.
+ */
+async function answer(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const state = mocks.get(url.host);
+  // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
+  if (!state) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
+  const statusPath = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
+  const kind = request.method === 'POST' && url.pathname === '/supplier/reserve' ? 'reserve' : request.method === 'GET' && statusPath ? 'status' : null;
+  if (kind === null) return HttpResponse.json({ error: `no such supplier route: ${request.method} ${url.pathname}` }, { status: 404 });
+  const at = state.clock.now();
+  if (kind === 'reserve') {
+    const key = request.headers.get('idempotency-key') ?? '';
+    const body = (await request.json().catch(() => null)) as { sku?: unknown } | null;
+    const sku = typeof body?.sku === 'string' ? body.sku : '';
+    const n = state.reserveCalls.get(key) ?? 0;
+    state.reserveCalls.set(key, n + 1);
+    const scripted = answerAt(reserveAnswers(state.script, sku), n);
+    state.calls.push({ kind, sku, key, answer: scripted, at });
+    switch (scripted) {
+      case 'accepted':
+        return HttpResponse.json({ accepted: true, ref: refFor(key, sku) });
+      case 'rejected':
+        return HttpResponse.json({ accepted: false, ref: '' });
+      case 'error':
+        return HttpResponse.json({ error: 'supplier error' }, { status: 500 });
+      case 'malformed':
+        return HttpResponse.text('<html>502 upstream garbage</html>', { status: 200 });
+      case 'timeout':
+        return hang(state, request);
+    }
+  }
+  const ref = decodeURIComponent(statusPath![1]!);
+  const sku = skuOfRef(ref) ?? '';
+  const n = state.statusCalls.get(ref) ?? 0;
+  state.statusCalls.set(ref, n + 1);
+  const scripted = answerAt(statusAnswers(state.script, sku), n);
+  state.calls.push({ kind, sku, ref, answer: scripted, at });
+  switch (scripted) {
+    case 'ok':
+    case 'fail':
+    case 'delayed':
+      return HttpResponse.json({ status: scripted });
+    case 'error':
+      return HttpResponse.json({ error: 'supplier error' }, { status: 503 });
+    case 'malformed':
+      return HttpResponse.json({ status: 'maybe' });
+    case 'timeout':
+      return hang(state, request);
+  }
+}
+
 function mockHandlers(): RequestHandler[] {
-  if (handlers) return handlers;
   // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
   // pattern per handler on every request, and it lets every other host pass through
-  const route = async ({ request }: { request: Request }) => {
-      const url = new URL(request.url);
-      const state = mocks.get(url.host);
-      // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
-      if (!state) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
-      const statusPath = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
-      const kind = request.method === 'POST' && url.pathname === '/supplier/reserve' ? 'reserve' : request.method === 'GET' && statusPath ? 'status' : null;
-      if (kind === null) return HttpResponse.json({ error: `no such supplier route: ${request.method} ${url.pathname}` }, { status: 404 });
-      const at = state.clock.now();
-      if (kind === 'reserve') {
-        const key = request.headers.get('idempotency-key') ?? '';
-        const body = (await request.json().catch(() => null)) as { sku?: unknown } | null;
-        const sku = typeof body?.sku === 'string' ? body.sku : '';
-        const n = state.reserveCalls.get(key) ?? 0;
-        state.reserveCalls.set(key, n + 1);
-        const answer = answerAt(reserveAnswers(state.script, sku), n);
-        state.calls.push({ kind, sku, key, answer, at });
-        switch (answer) {
-          case 'accepted':
-            return HttpResponse.json({ accepted: true, ref: refFor(key, sku) });
-          case 'rejected':
-            return HttpResponse.json({ accepted: false, ref: '' });
-          case 'error':
-            return HttpResponse.json({ error: 'supplier error' }, { status: 500 });
-          case 'malformed':
-            return HttpResponse.text('<html>502 upstream garbage</html>', { status: 200 });
-          case 'timeout':
-            return hang(state, request);
-        }
-      }
-      const ref = decodeURIComponent(statusPath![1]!);
-      const sku = skuOfRef(ref) ?? '';
-      const n = state.statusCalls.get(ref) ?? 0;
-      state.statusCalls.set(ref, n + 1);
-      const answer = answerAt(statusAnswers(state.script, sku), n);
-      state.calls.push({ kind, sku, ref, answer, at });
-      switch (answer) {
-        case 'ok':
-        case 'fail':
-        case 'delayed':
-          return HttpResponse.json({ status: answer });
-        case 'error':
-          return HttpResponse.json({ error: 'supplier error' }, { status: 503 });
-        case 'malformed':
-          return HttpResponse.json({ status: 'maybe' });
-        case 'timeout':
-          return hang(state, request);
-      }
-    };
-  handlers = [http.all('*', route)];
+  handlers ??= [http.all('*', ({ request }) => answer(request))];
   return handlers;
 }
 
@@ -131,16 +135,16 @@ function ensureServer(): SetupServer {
   return created;
 }
 
-/** Resolves `request` with the mock's handlers; honours the request's abort signal. */
+/** Answers `request` straight from the mock (no interception, no MSW matching); honours its abort signal. */
 async function directFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
   const signal = request.signal;
   signal.throwIfAborted();
-  const answer = getResponse(mockHandlers(), request);
+  const pending = answer(request);
   const response = await new Promise<Response | undefined>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
   if (!response || response.type === 'error') throw new TypeError('fetch failed: the mock supplier gave no answer');
   return response;
