@@ -21,9 +21,10 @@ export interface SupplierCall {
 export interface MockSupplier {
   readonly baseUrl: string;
   /**
-   * With transport `direct`: a fetch that hands each request straight to the same MSW handler
-   * (msw's getResponse) instead of intercepting the global fetch. Same client code, same answers;
-   * no interceptor, which costs CPU and keeps memory per request (used by the simulator).
+   * With transport `direct`: a fetch that hands each request straight to the mock's resolver (the
+   * one MSW's handler calls) instead of intercepting the global fetch. Same client code, same
+   * answers as real `Request`/`Response` objects; no interceptor and no MSW matching, which cost
+   * CPU and memory per request (used by the simulator).
    */
   readonly fetch?: typeof fetch;
   /** every call received, in order */
