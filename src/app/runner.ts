@@ -153,6 +153,19 @@ export function createRunner(deps: RunnerDeps): Runner {
     signal?.removeEventListener('abort', onAbort);
   }
 
+  /** Virtual clock, idle and running forever: wait `pollMs` of wall time (or until aborted). */
+  function wallPoll(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, pollMs);
+      signal?.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+
   /** Returns 'horizon' when the run stopped at its horizon (jobs may still be waiting). */
   async function loop(opts: RunOptions & { forever: boolean }): Promise<'horizon' | 'done'> {
     // the virtual clock moves through here, so that it never passes the horizon
@@ -177,7 +190,9 @@ export function createRunner(deps: RunnerDeps): Runner {
           const next = await store.nextDueAt();
           if (next === null) {
             if (!opts.forever) break;
-            await Promise.race([wakeSeen, idleWait(null, opts.signal)]);
+            // nothing queued here: look again after a wall-clock poll (a wait on the virtual clock
+            // would park, and a parked wait wakes the runner at once), or when work is enqueued
+            await Promise.race([wakeSeen, wallPoll(opts.signal)]);
             continue;
           }
           if (!advance(clock, Math.max(next, clock.now()))) return 'horizon';

@@ -1,8 +1,9 @@
 /** The real `bin/warehouse.js`, spawned as a process on temp databases. */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkInvariants, runCli, tempDb } from '../helpers.js';
+import { BIN, checkInvariants, runCli, tempDb } from '../helpers.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/^\s+at /m);
@@ -234,4 +235,28 @@ describe('jobs retry --all', () => {
     const neither = await runCli(['--db', db, 'jobs', 'retry']);
     expect(neither.code).toBe(2);
   });
+});
+
+describe('warehouse work without --until-idle', () => {
+  for (const clock of ['real', 'virtual']) {
+    it(`waits for work on the ${clock} clock and stops cleanly on SIGINT`, async () => {
+      const db = tempDb();
+      const child = spawn(process.execPath, [BIN, '--db', db, 'work', '--clock', clock], {
+        env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      // idle and listening: the worker prints its banner, then must still answer signals
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('Ctrl-C to stop')) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(out).toMatch(/0 job\(s\) run, 0 queued/);
+    });
+  }
 });
