@@ -48,7 +48,7 @@ export function createMetrics({ bus, store }: { bus: Bus; store: Store }): Metri
     help: 'dead-lettered jobs not yet retried',
     registers,
     async collect() {
-      this.set((await store.listDeadLetters()).length);
+      this.set((await store.countJobs()).dead);
     },
   });
   new Gauge({
@@ -57,9 +57,9 @@ export function createMetrics({ bus, store }: { bus: Bus; store: Store }): Metri
     labelNames: ['status'],
     registers,
     async collect() {
-      const all = await store.listJobs();
-      this.set({ status: 'queued' }, all.filter((j) => j.status === 'queued').length);
-      this.set({ status: 'running' }, all.filter((j) => j.status === 'running').length);
+      const { queued, running } = await store.countJobs();
+      this.set({ status: 'queued' }, queued);
+      this.set({ status: 'running' }, running);
     },
   });
 

@@ -83,6 +83,8 @@ export interface JobQueue {
   /** When the next job becomes runnable (queued run_at, or a running job's lease end). */
   nextDueAt(): Promise<number | null>;
   listJobs(): Promise<Job[]>;
+  /** How many jobs are queued (due or later) and running, and how many dead letters await a retry. */
+  countJobs(): Promise<{ queued: number; running: number; dead: number }>;
   listDeadLetters(opts?: { includeRetried?: boolean }): Promise<DeadLetter[]>;
   /** Re-enqueue a dead job to run at `now`; records JobRetried on its order. */
   retryDeadLetter(id: number, now: number): Promise<{ job: Job; event: TimelineEvent }>;

@@ -108,8 +108,10 @@ describe('the SQLite database itself', () => {
   it('discards the work of a runner whose lease passed to another', async () => {
     const { store } = rawDb();
     const created = await store.createOrder('A', 1, 0, () => ({ ...planCreateOrder('A', 1), jobs: [{ type: 'ReserveInventory', runAt: 0, payload: {} }] }));
+    expect(await store.countJobs()).toEqual({ queued: 1, running: 0, dead: 0 });
     const [mine] = await store.claim(0, 1, 'runner-a', 1_000);
     expect(mine?.orderId).toBe(created.order.id);
+    expect(await store.countJobs()).toEqual({ queued: 0, running: 1, dead: 0 });
     // runner-a goes silent; after its lease, runner-b takes the job over
     const [theirs] = await store.claim(1_000, 1, 'runner-b', 1_000);
     expect(theirs?.id).toBe(mine!.id);

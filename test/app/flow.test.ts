@@ -172,6 +172,7 @@ describe('transient supplier errors', () => {
     expect(dead).toMatchObject([{ type: 'ReserveInventory', orderId: order.id, attempts: 5 }]);
     expect(dead[0]!.lastError).toMatch(/HTTP 500/);
     expect(await w.store.listJobs()).toEqual([]);
+    expect(await w.store.countJobs()).toEqual({ queued: 0, running: 0, dead: 1 });
     expect(types(order).slice(-2)).toEqual(['JobDeadLettered', 'OrderFailed']);
   });
 

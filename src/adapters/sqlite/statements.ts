@@ -77,6 +77,14 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .set({ state: 'completed', status: v('status'), body: v('body'), location: v('location') })
       .where(and(eq(t.idempotencyKeys.key, p('key')), eq(t.idempotencyKeys.fingerprint, p('fingerprint')), eq(t.idempotencyKeys.state, 'in_flight')))
       .prepare(),
+    countJobs: db
+      .select({
+        queued: sql<number>`coalesce(sum(${t.jobs.status} = 'queued'), 0)`,
+        running: sql<number>`coalesce(sum(${t.jobs.status} = 'running'), 0)`,
+        dead: sql<number>`(SELECT count(*) FROM ${t.deadLetters} WHERE ${t.deadLetters.retriedAt} IS NULL)`,
+      })
+      .from(t.jobs)
+      .prepare(),
     nextDueAt: db
       .select({ next: sql<number | null>`min(CASE WHEN ${t.jobs.status} = 'queued' THEN ${t.jobs.runAt} ELSE ${t.jobs.lockedUntil} END)` })
       .from(t.jobs)

@@ -301,6 +301,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
       return read(() => db.select().from(t.jobs).orderBy(asc(t.jobs.runAt), asc(t.jobs.id)).all().map(toJob));
     },
 
+    async countJobs() {
+      return read(() => q.countJobs.get() ?? { queued: 0, running: 0, dead: 0 });
+    },
+
     async listDeadLetters(opts = {}) {
       return read(() =>
         db
