@@ -7,7 +7,6 @@ export const JobType = {
   CheckSupplierStatus: 'CheckSupplierStatus',
 } as const;
 export type JobType = (typeof JobType)[keyof typeof JobType];
-export const JOB_TYPES = Object.values(JobType) as readonly JobType[];
 
 export interface JobPayloads {
   ReserveInventory: Record<string, never>;

@@ -7,7 +7,7 @@
 import type { EventData, EventType, PlannedEvent } from './events.js';
 import { decideReservation, type MovementType } from './inventory.js';
 import { JobType, type PlannedJob } from './jobs.js';
-import { FailureReason, type Order, OrderStatus } from './order.js';
+import { assertNever, FailureReason, type Order, OrderStatus } from './order.js';
 import type { Settings } from './settings.js';
 
 export interface Snapshot {
@@ -44,9 +44,6 @@ function plan(outcome: string, parts: Partial<Omit<Plan, 'outcome'>> = {}): Plan
 /** The order is not in the state this step acts from: finish the job, change nothing. */
 export const skip = (why: string): Plan => plan(`skipped:${why}`);
 
-export function isSkip(p: Plan): boolean {
-  return p.outcome.startsWith('skipped:');
-}
 
 function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange = {}): Plan {
   return plan(`failed:${reason}`, {
@@ -141,6 +138,8 @@ export function planStatusAnswer(
         jobs: [{ type: JobType.CheckSupplierStatus, runAt: nextCheckAt, payload: { check: check + 1 } }],
       });
     }
+    default:
+      return assertNever(status, 'supplier status');
   }
 }
 

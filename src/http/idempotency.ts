@@ -2,9 +2,9 @@
  * Idempotency-Key on order creation (IETF draft-ietf-httpapi-idempotency-key-header).
  *
  * Contract, for one key:
- * - first request: `begin` records it `in_flight` (with a lease) and the order is created; then
- *   `complete` stores the response (status, body, Location). A failure before that calls `release`,
- *   so the client can try again with the same key.
+ * - first request: `begin` records it `in_flight` (with a lease); the order is then created and
+ *   its response (status, body, Location) stored in the same transaction (`IdempotentResponse` on
+ *   the Store port). A failure before that calls `release`, so the client can try again with the key.
  * - a replay (same key, same fingerprint, completed): the stored response, same status and body.
  * - the same key with another request (fingerprint differs): 422, nothing is created.
  * - the same key while the first request is still in flight (lease not run out): 409.
@@ -34,8 +34,6 @@ export type BeginResult =
 export interface IdempotencyStore {
   /** Atomically look the key up and, when it is new (or expired, or abandoned), claim it. */
   begin(key: string, fingerprint: string, now: number, opts: { ttlMs: number; leaseMs: number }): Promise<BeginResult>;
-  /** Store the response of the request that claimed the key. */
-  complete(key: string, fingerprint: string, response: StoredResponse): Promise<void>;
   /** Forget an in-flight claim (the request failed; the key may be used again). */
   release(key: string, fingerprint: string): Promise<void>;
   /** Delete the records expired at `now`; returns how many. */

@@ -78,8 +78,6 @@ export interface JobQueue {
   claim(now: number, limit: number, workerId: string, leaseMs: number): Promise<Job[]>;
   /** Put a job back to run at `runAt` after a transient error; records the event on its order. */
   reschedule(lease: JobLease, runAt: number, now: number, event: TimelineEvent['data']): Promise<TimelineEvent | null>;
-  /** Give a claimed job back untouched (runner shutting down). */
-  release(jobId: number, workerId: string): Promise<void>;
   /** When the next job becomes runnable (queued run_at, or a running job's lease end). */
   nextDueAt(): Promise<number | null>;
   listJobs(): Promise<Job[]>;

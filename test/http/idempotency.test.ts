@@ -113,7 +113,8 @@ describe('the SQLite idempotency store', () => {
   it('expires a key 24 h after its first request', async () => {
     const store = createSqliteIdempotencyStore(raw);
     expect(await store.begin('k', 'fp', T0, opts)).toEqual({ kind: 'new' });
-    await store.complete('k', 'fp', { status: 201, body: '{"id":1}', location: '/api/orders/1' });
+    // completed as the order's transaction completes it (src/adapters/sqlite/statements.ts)
+    raw.prepare(`UPDATE idempotency_keys SET state = 'completed', status = 201, body = '{"id":1}', location = '/api/orders/1' WHERE key = 'k'`).run();
     expect(await store.begin('k', 'fp', T0 + IDEMPOTENCY_TTL_MS - 1, opts)).toEqual({
       kind: 'replay',
       response: { status: 201, body: '{"id":1}', location: '/api/orders/1' },

@@ -24,9 +24,6 @@ export function createSqliteIdempotencyStore(db: Database.Database, busyTimeoutM
   const insert = db.prepare<[string, string, number, number, number]>(
     `INSERT INTO idempotency_keys (key, fingerprint, state, created_at, locked_until, expires_at) VALUES (?, ?, 'in_flight', ?, ?, ?)`,
   );
-  const finish = db.prepare<[number, string, string | null, string, string]>(
-    `UPDATE idempotency_keys SET state = 'completed', status = ?, body = ?, location = ? WHERE key = ? AND fingerprint = ? AND state = 'in_flight'`,
-  );
   const drop = db.prepare<[string, string]>(`DELETE FROM idempotency_keys WHERE key = ? AND fingerprint = ? AND state = 'in_flight'`);
   const purge = db.prepare<[number]>(`DELETE FROM idempotency_keys WHERE expires_at <= ?`);
 
@@ -58,9 +55,6 @@ export function createSqliteIdempotencyStore(db: Database.Database, busyTimeoutM
   return {
     async begin(key, fp, now, { ttlMs, leaseMs }) {
       return guarded(() => begin.immediate(key, fp, now, ttlMs, leaseMs));
-    },
-    async complete(key, fp, response) {
-      guarded(() => db.transaction(() => finish.run(response.status, response.body, response.location, key, fp)).immediate());
     },
     async release(key, fp) {
       guarded(() => db.transaction(() => drop.run(key, fp)).immediate());

@@ -9,12 +9,12 @@
  * and every caller is answered only after the shared COMMIT: one fsync for many writes, the same
  * durability for each.
  */
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type Database from 'better-sqlite3';
 import { IdempotencyClaimLostError, IllegalTransitionError, LeaseLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
-import type { Movement } from '../../domain/inventory.js';
+import { adjustmentFor, type Movement } from '../../domain/inventory.js';
 import type { DeadLetter, Job, JobType } from '../../domain/jobs.js';
 import { canTransition, type Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
@@ -231,7 +231,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
     setOnHand(sku, onHand, now) {
       return write(() => {
         const row = q.onHand.get({ sku });
-        const delta = onHand - (row?.onHand ?? 0);
+        const delta = adjustmentFor(row?.onHand ?? 0, onHand);
         if (delta !== 0) move(sku, 'adjustment', delta, null, now);
         else if (!row) q.insertInventory.run({ sku, now });
         return q.inventoryItem.get({ sku })!;
@@ -281,16 +281,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
         q.requeueJob.run({ id: job.id, runAt, lastError: lease.error ?? null });
         return insertEvents(job.orderId, now, [{ type: 'SupplierCallFailed', data }])[0] ?? null;
       });
-    },
-
-    async release(jobId, workerId) {
-      await write(() =>
-        db
-          .update(t.jobs)
-          .set({ status: 'queued', lockedBy: null, lockedUntil: null, attempts: sql`max(${t.jobs.attempts} - 1, 0)` })
-          .where(and(eq(t.jobs.id, jobId), eq(t.jobs.lockedBy, workerId)))
-          .run(),
-      );
     },
 
     async nextDueAt() {

@@ -2,8 +2,6 @@
  * The mock supplier's script (DESIGN §3): per SKU, what successive calls of one order answer.
  * `*` is the script for every SKU not named.
  */
-import { z } from 'zod';
-
 export const RESERVE_ANSWERS = ['accepted', 'rejected', 'error', 'timeout', 'malformed'] as const;
 export const STATUS_ANSWERS = ['ok', 'fail', 'delayed', 'error', 'timeout', 'malformed'] as const;
 export type ReserveScriptAnswer = (typeof RESERVE_ANSWERS)[number];
@@ -17,8 +15,6 @@ export interface SkuScript {
 }
 export type SupplierScript = Record<string, SkuScript>;
 
-export const reserveAnswerSchema = z.enum(RESERVE_ANSWERS);
-export const statusAnswerSchema = z.enum(STATUS_ANSWERS);
 
 const asList = <T>(v: T | T[] | undefined, fallback: T[]): T[] => (v === undefined ? fallback : Array.isArray(v) ? (v.length ? v : fallback) : [v]);
 

@@ -3,8 +3,6 @@ import { numberFromText, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { table, when } from '../render.js';
 
-type Args = [string, string];
-
 export async function set(ctx: Ctx, [sku, qty]: string[]): Promise<number> {
   const onHand = numberFromText('qty', qty!, 'an on-hand count must be a whole number from 0 to 1,000,000');
   await using w = await ctx.open();
@@ -46,5 +44,3 @@ export async function movements(ctx: Ctx, [sku]: string[]): Promise<number> {
     );
   return 0;
 }
-
-export type { Args };
