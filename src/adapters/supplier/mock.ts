@@ -62,6 +62,13 @@ async function hang(state: MockState, request: Request): Promise<Response> {
 
 let handlers: RequestHandler[] | undefined;
 
+/** The position of this call in its conversation (0 for the first), counting it. */
+function turn(calls: Map<string, number>, id: string): number {
+  const n = calls.get(id) ?? 0;
+  calls.set(id, n + 1);
+  return n;
+}
+
 /**
  * The mock's answer to one request: route by host (one host per mock) and path, then answer from
  * the SKU's script. MSW's catch-all handler calls it; so does the `direct` transport.
@@ -79,9 +86,7 @@ async function answer(request: Request): Promise<Response> {
     const key = request.headers.get('idempotency-key') ?? '';
     const body = (await request.json().catch(() => null)) as { sku?: unknown } | null;
     const sku = typeof body?.sku === 'string' ? body.sku : '';
-    const n = state.reserveCalls.get(key) ?? 0;
-    state.reserveCalls.set(key, n + 1);
-    const scripted = answerAt(reserveAnswers(state.script, sku), n);
+    const scripted = answerAt(reserveAnswers(state.script, sku), turn(state.reserveCalls, key));
     state.calls.push({ kind, sku, key, answer: scripted, at });
     switch (scripted) {
       case 'accepted':
@@ -98,9 +103,7 @@ async function answer(request: Request): Promise<Response> {
   }
   const ref = decodeURIComponent(statusPath![1]!);
   const sku = skuOfRef(ref) ?? '';
-  const n = state.statusCalls.get(ref) ?? 0;
-  state.statusCalls.set(ref, n + 1);
-  const scripted = answerAt(statusAnswers(state.script, sku), n);
+  const scripted = answerAt(statusAnswers(state.script, sku), turn(state.statusCalls, ref));
   state.calls.push({ kind, sku, ref, answer: scripted, at });
   switch (scripted) {
     case 'ok':
