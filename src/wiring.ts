@@ -30,6 +30,11 @@ export interface WarehouseConfig {
   clock?: 'real' | 'virtual' | Clock;
   /** a real supplier; without it the in-process MSW mock answers */
   supplierUrl?: string;
+  /**
+   * For work that never runs a job (reading, stock counts, enqueuing): no supplier is set up, so
+   * msw is not even loaded; `runner` then throws.
+   */
+  noJobs?: boolean;
   supplierScript?: SupplierScript;
   /**
    * How the mock answers: `intercept` (default) through msw/node's interception of the global
@@ -67,7 +72,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const store = openSqliteStore({ file: config.db, durability: config.durability, busyTimeoutMs: config.busyTimeoutMs, jobAttempts: settings.jobAttempts, groupCommit: config.groupCommit });
   let mock: MockSupplier | null = null;
   try {
-    if (!config.supplierUrl) {
+    if (!config.supplierUrl && !config.noJobs) {
       // loaded only when needed: msw is the heaviest import of a run
       const { startMockSupplier } = await import('./adapters/supplier/mock.js');
       mock = startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport });
@@ -77,7 +82,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     throw error;
   }
   const supplier = createHttpSupplier({
-    baseUrl: config.supplierUrl ?? mock!.baseUrl,
+    baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
     fetch: mock?.fetch,
     clock,
     timeoutMs: settings.supplierTimeoutMs,
@@ -102,7 +107,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     bus,
     supplier,
     mock,
-    runner,
+    get runner(): Runner {
+      if (config.noJobs) throw new Error('this engine was opened with noJobs: it has no supplier and runs no jobs');
+      return runner;
+    },
     settings,
     orders: createOrderService({ store, clock, bus }),
     inventory: createInventoryService({ store, clock }),

@@ -32,7 +32,8 @@ export interface Ctx {
   say(line?: string): void;
   /** machine output: one JSON document on stdout */
   json(value: unknown): void;
-  open(extra?: { clock?: 'real' | 'virtual'; script?: SupplierScript; settings?: Partial<Settings>; seed?: number }): Promise<Warehouse>;
+  /** The engine, for a command that runs no job unless `runsJobs` (then with its supplier). */
+  open(extra?: { runsJobs?: boolean; clock?: 'real' | 'virtual'; script?: SupplierScript; settings?: Partial<Settings>; seed?: number }): Promise<Warehouse>;
 }
 
 export function createCtx(io: Io, opts: GlobalOptions): Ctx {
@@ -57,6 +58,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
         busyTimeoutMs: io.env.WAREHOUSE_BUSY_TIMEOUT_MS ? Number(io.env.WAREHOUSE_BUSY_TIMEOUT_MS) : undefined,
         clock: extra.clock ?? 'real',
         supplierUrl: opts.supplierUrl,
+        noJobs: !extra.runsJobs,
         supplierScript: extra.script,
         settings: extra.settings,
         seed: extra.seed,

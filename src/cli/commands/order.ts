@@ -57,7 +57,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   const seed = seedFromFlags(opts);
   const clock = opts.clock as 'real' | 'virtual';
 
-  await using w = await ctx.open({ clock, script: scriptFromFlags(opts, sku), settings, seed });
+  await using w = await ctx.open({ runsJobs: opts.wait !== false, clock, script: scriptFromFlags(opts, sku), settings, seed });
   const order = await w.orders.create({ sku, qty });
   if (opts.wait === false) {
     if (ctx.opts.json) ctx.json(orderJson(order));

@@ -7,7 +7,7 @@ import { eventLine } from '../render.js';
 
 export async function work(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const clock = opts.clock as 'real' | 'virtual';
-  await using w = await ctx.open({ clock, script: scriptFromFlags(opts), settings: settingsFromFlags(opts), seed: seedFromFlags(opts) });
+  await using w = await ctx.open({ runsJobs: true, clock, script: scriptFromFlags(opts), settings: settingsFromFlags(opts), seed: seedFromFlags(opts) });
   let ran = 0;
   w.bus.on('job:complete', () => ran++);
   w.bus.on('job:dead', () => ran++);
