@@ -29,9 +29,8 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type Database from 'better-sqlite3';
 import type { Durability } from '../src/adapters/sqlite/open.js';
-import { openSqliteStore } from '../src/adapters/sqlite/store.js';
+import { openConnection } from '../src/adapters/sqlite/connection.js';
 import type { TimelineEvent } from '../src/domain/events.js';
 import { createWarehouse } from '../src/wiring.js';
 
@@ -159,17 +158,16 @@ async function runEngine(
   inflight: number,
   groupCommit = false,
 ): Promise<{ figures: RunFigures; synchronous: number }> {
-  const w = await createWarehouse({ db: file, clock: 'real', durability, groupCommit });
-  const raw = (w.store as unknown as { raw: Database.Database }).raw;
-  const synchronous = Number(raw.pragma('synchronous', { simple: true }));
+  const w = await createWarehouse({ database: { kind: 'sqlite', file, durability, groupCommit }, clock: 'real' });
+  const synchronous = Number((await w.store.info()).synchronous);
   await w.inventory.set(SKU, STOCK);
 
   // count the runner's claim transactions (one commit each) without changing what they do
   // (an empty claim writes nothing, so SQLite commits it without a WAL write or fsync)
   let claims = 0;
   let emptyClaims = 0;
-  const claim = w.store.claim.bind(w.store);
-  w.store.claim = async (...args) => {
+  const claim = w.queue.claim.bind(w.queue);
+  w.queue.claim = async (...args) => {
     const jobs = await claim(...args);
     if (jobs.length > 0) claims++;
     else emptyClaims++;
@@ -274,8 +272,8 @@ async function runEngine(
 // baseline: the same writes, hand-written SQL, one transaction per step
 
 function runBaseline(file: string, durability: Durability, orders: number, warmup: number): RunFigures {
-  const store = openSqliteStore({ file, durability });
-  const db = store.raw;
+  const connection = openConnection({ file, durability });
+  const db = connection.raw;
   const workerId = `bench-baseline:${process.pid}`;
   const leaseMs = 30_000;
   const maxAttempts = 5;

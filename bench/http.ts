@@ -57,8 +57,7 @@ async function serveApi(db: string, runner: boolean, durability: Durability): Pr
   const { pino } = await import('pino');
   const { startServer } = await import('../src/http/server.js');
   const server = await startServer({
-    db,
-    durability,
+    database: { kind: 'sqlite', file: db, durability },
     port: 0,
     runner,
     rateLimitPerMinute: 0,

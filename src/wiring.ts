@@ -3,30 +3,30 @@
  */
 import { createRealClock } from './adapters/clock/real.js';
 import { createVirtualClock } from './adapters/clock/virtual.js';
-import type { Durability } from './adapters/sqlite/open.js';
-import { openSqliteStore } from './adapters/sqlite/store.js';
+import { openSqliteBackend } from './adapters/sqlite/index.js';
 import { createHttpSupplier } from './adapters/supplier/http.js';
 import type { MockSupplier } from './adapters/supplier/mock.js';
 import type { SupplierScript } from './adapters/supplier/script.js';
 import { createBus, type Bus } from './app/bus.js';
 import { createHandlers } from './app/handlers.js';
 import { createInventoryService, type InventoryService } from './app/inventory.js';
+import { createJobsService, type JobsService } from './app/jobs.js';
 import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
 import { createRunner, type Runner } from './app/runner.js';
+import { UsageError } from './domain/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
+import { parseDatabase, type DatabaseConfig } from './config.js';
+import type { IdempotencyStore } from './http/idempotency.js';
 import type { Clock } from './ports/clock.js';
+import type { Backend } from './ports/database.js';
+import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
 
 export interface WarehouseConfig {
-  /** SQLite file, or ':memory:' */
-  db: string;
-  durability?: Durability;
-  /** batch the writes of one event-loop turn into one commit (see adapters/sqlite/store.ts) */
-  groupCommit?: boolean;
-  /** how long a write waits for another process's lock before giving up (default 5 s) */
-  busyTimeoutMs?: number;
+  /** the database (config.ts); a string is a SQLite file (or ':memory:') or a postgres:// URL */
+  database: DatabaseConfig | string;
   clock?: 'real' | 'virtual' | Clock;
   /** a real supplier; without it the in-process MSW mock answers */
   supplierUrl?: string;
@@ -52,7 +52,11 @@ export interface WarehouseConfig {
 }
 
 export interface Warehouse extends AsyncDisposable {
+  readonly database: DatabaseConfig;
   readonly store: Store;
+  readonly queue: JobQueue;
+  /** the HTTP API's Idempotency-Key records, in the same database */
+  readonly idempotency: IdempotencyStore;
   readonly clock: Clock;
   readonly bus: Bus;
   readonly supplier: Supplier;
@@ -61,6 +65,7 @@ export interface Warehouse extends AsyncDisposable {
   readonly runner: Runner;
   readonly orders: OrderService;
   readonly inventory: InventoryService;
+  readonly jobs: JobsService;
   readonly settings: Settings;
   close(): Promise<void>;
 }
@@ -69,7 +74,9 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
-  const store = openSqliteStore({ file: config.db, durability: config.durability, busyTimeoutMs: config.busyTimeoutMs, jobAttempts: settings.jobAttempts, groupCommit: config.groupCommit });
+  const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
+  const backend = await openBackend(database, settings);
+  const { store, queue } = backend;
   let mock: MockSupplier | null = null;
   try {
     if (!config.supplierUrl && !config.noJobs) {
@@ -78,7 +85,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       mock = startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport });
     }
   } catch (error) {
-    await store.close();
+    await backend.close();
     throw error;
   }
   const supplier = createHttpSupplier({
@@ -92,17 +99,20 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const bus = createBus();
   const random = createRandom(config.seed);
   const handlers = createHandlers({ store, supplier, clock, bus, settings });
-  const runner = createRunner({ store, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs });
+  const runner = createRunner({ store, queue, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs });
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     await runner.drain();
     mock?.close();
-    await store.close();
+    await backend.close();
   };
   return {
+    database,
     store,
+    queue,
+    idempotency: backend.idempotency,
     clock,
     bus,
     supplier,
@@ -114,7 +124,18 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     settings,
     orders: createOrderService({ store, clock, bus }),
     inventory: createInventoryService({ store, clock }),
+    jobs: createJobsService({ queue, store, clock, bus }),
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The one place that picks a database adapter. */
+async function openBackend(database: DatabaseConfig, settings: Settings): Promise<Backend> {
+  switch (database.kind) {
+    case 'sqlite':
+      return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts });
+    case 'postgres':
+      throw new UsageError(`PostgreSQL is not supported by this build (${database.url})`);
+  }
 }

@@ -30,11 +30,19 @@ export function tempDb(): string {
   return join(tempDir(), 'test.db');
 }
 
-/** An engine on a real temp SQLite file, virtual clock and seeded jitter unless told otherwise. */
-export async function testWarehouse(config: Partial<WarehouseConfig> = {}): Promise<Warehouse> {
-  // the `group-commit` test project runs the engine suites again with batched commits
+/**
+ * An engine on a real temp SQLite file (or `db`), virtual clock and seeded jitter unless told
+ * otherwise. The `group-commit` test project runs the engine suites again with batched commits.
+ */
+export async function testWarehouse({ db, ...config }: Partial<WarehouseConfig> & { db?: string } = {}): Promise<Warehouse> {
   const groupCommit = process.env.WAREHOUSE_GROUP_COMMIT === '1';
-  return createWarehouse({ db: tempDb(), clock: 'virtual', seed: 1, virtualStart: Date.UTC(2026, 0, 1, 9), groupCommit, ...config });
+  return createWarehouse({
+    database: { kind: 'sqlite', file: db ?? tempDb(), groupCommit },
+    clock: 'virtual',
+    seed: 1,
+    virtualStart: Date.UTC(2026, 0, 1, 9),
+    ...config,
+  });
 }
 
 export interface CliResult {

@@ -6,18 +6,27 @@
 import type { TimelineEvent } from '../domain/events.js';
 import type { Job } from '../domain/jobs.js';
 import type { OrderStatus } from '../domain/order.js';
+import type { FaultOwner } from '../domain/errors.js';
+import type { DriverState } from './driver.js';
 
 export interface BusEvents {
   /** one entry appended to an order's timeline */
   'order:event': TimelineEvent;
-  'order:transition': { orderId: number; from: OrderStatus; to: OrderStatus; at: number; jobId?: number; attempt?: number };
-  'job:enqueued': { jobIds: number[] };
+  'order:transition': { orderId: number; from: OrderStatus; to: OrderStatus; at: number; jobId?: string; attempt?: number };
+  'job:enqueued': { jobIds: string[] };
   'job:start': { job: Job; at: number };
   'job:complete': { job: Job; outcome: string; durationMs: number };
-  'job:retry': { job: Job; error: string; retryAt: number; durationMs: number };
+  /** the run failed and the job runs again at `retryAt`; `counted`: it spent an attempt (the supplier's trouble) */
+  'job:retry': { job: Job; error: string; owner: FaultOwner; counted: boolean; retryAt: number; durationMs: number };
   'job:dead': { job: Job; error: string; durationMs: number };
+  /** the job cannot proceed and waits for an operator (or for the database to recover) */
+  'job:parked': { job: Job; reason: string };
   /** the job's lease passed to another runner before it committed; its work was discarded */
   'job:lost': { job: Job };
+  /** the run's end could not be committed (the database's trouble): the job waits for its lease to expire */
+  'job:unsettled': { job: Job; error: string; owner: FaultOwner };
+  /** the runner changed state (app/driver.ts); `reason` says why when it is degraded */
+  'runner:state': { state: DriverState; reason: string | null; at: number };
   'listener:error': { event: string; error: unknown };
 }
 

@@ -1,18 +1,21 @@
 /**
  * Job handlers: the two steps of DESIGN §2 that run on the queue. Each one commits through the
- * store with the job's lease, so its effects and the job's completion land in one transaction,
- * and calls the supplier only between transactions.
+ * store with the job's lease, so its effects and the job's end land in one transaction, and calls
+ * the supplier only between transactions.
  */
-import type { Job, JobType } from '../domain/jobs.js';
-import { planReserveFromStock, planStatusAnswer, planSupplierReservation, skip } from '../domain/plans.js';
+import { type JobType } from '../domain/jobs.js';
+import { NEEDS_SUPPLIER, planReserveFromStock, planStatusAnswer, planSupplierReservation, skip } from '../domain/plans.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
-import type { JobLease, Store } from '../ports/store.js';
+import type { ClaimedJob, JobStep } from '../ports/queue.js';
+import type { Store } from '../ports/store.js';
 import type { Supplier } from '../ports/supplier.js';
 import type { Bus } from './bus.js';
+import { idempotencyKeyFor } from './keys.js';
 import { publishApplied } from './publish.js';
 
-export type JobHandler = (job: Job, lease: JobLease) => Promise<string>;
+/** Runs one job to its end; returns the outcome of its last plan. Throws on failure (see executor.ts). */
+export type JobHandler = (job: ClaimedJob) => Promise<string>;
 export type JobHandlers = Record<JobType, JobHandler>;
 
 export interface HandlerDeps {
@@ -23,33 +26,39 @@ export interface HandlerDeps {
   settings: Settings;
 }
 
-export const idempotencyKeyFor = (orderId: number) => `order-${orderId}`;
+const complete = (job: ClaimedJob): JobStep => ({ lease: job.lease, settle: { kind: 'complete' } });
 
 export function createHandlers({ store, supplier, clock, bus, settings }: HandlerDeps): JobHandlers {
   return {
-    async ReserveInventory(job, lease) {
-      const local = await store.applyToOrder(job.orderId, clock.now(), (s) => planReserveFromStock(s, job.attempts), lease);
+    async ReserveInventory(job) {
+      // a run after another (a retry, or a run cut short) may find the supplier already asked
+      const asked = job.runs > 1 && (await store.getTimeline(job.orderId)).some((e) => e.type === 'SupplierReservationRequested');
+      // stock on hand (or nothing to do) finishes the job; a shortage keeps it running for the supplier call
+      const local = await store.applyToOrder(job.orderId, clock.now(), (s) => planReserveFromStock(s, job.attempt, asked), {
+        lease: job.lease,
+        settle: (plan) => (plan.outcome === NEEDS_SUPPLIER ? { kind: 'keep' } : { kind: 'complete' }),
+      });
       publishApplied(bus, local, job);
-      if (local.plan.outcome !== 'needs-supplier') return local.plan.outcome;
+      if (local.plan.outcome !== NEEDS_SUPPLIER) return local.plan.outcome;
 
       const { sku, qty } = local.order;
       const answer = await supplier.reserve({ sku, qty, idempotencyKey: idempotencyKeyFor(job.orderId) });
       const now = clock.now();
-      const applied = await store.applyToOrder(job.orderId, now, (s) => planSupplierReservation(s, answer, now, settings), lease);
+      const applied = await store.applyToOrder(job.orderId, now, (s) => planSupplierReservation(s, answer, now, settings), complete(job));
       publishApplied(bus, applied, job);
       return applied.plan.outcome;
     },
 
-    async CheckSupplierStatus(job, lease) {
+    async CheckSupplierStatus(job) {
       const check = (job.payload as { check?: number }).check ?? 1;
       const order = await store.getOrder(job.orderId);
       if (!order || order.status !== 'awaiting_restock' || order.supplierChecks !== check - 1 || !order.supplierRef) {
-        const done = await store.applyToOrder(job.orderId, clock.now(), () => skip(order?.status ?? 'missing'), lease);
+        const done = await store.applyToOrder(job.orderId, clock.now(), () => skip(order?.status ?? 'missing'), complete(job));
         return done.plan.outcome;
       }
       const status = await supplier.status(order.supplierRef);
       const now = clock.now();
-      const applied = await store.applyToOrder(job.orderId, now, (s) => planStatusAnswer(s, status, check, now, settings), lease);
+      const applied = await store.applyToOrder(job.orderId, now, (s) => planStatusAnswer(s, status, check, now, settings), complete(job));
       publishApplied(bus, applied, job);
       return applied.plan.outcome;
     },

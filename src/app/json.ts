@@ -1,7 +1,8 @@
 /** The JSON shapes of DESIGN §4, shared by the CLI's --json and the HTTP API. Times are ISO-8601. */
 import type { TimelineEvent } from '../domain/events.js';
 import type { InventoryItem, Movement } from '../domain/inventory.js';
-import type { DeadLetter, Job } from '../domain/jobs.js';
+import type { Job } from '../domain/jobs.js';
+import type { DeadLetter, JobInfo } from '../ports/queue.js';
 import type { Order } from '../domain/order.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -40,20 +41,26 @@ export const movementJson = (m: Movement) => ({
   at: iso(m.at),
 });
 
-export const jobJson = (j: Job) => ({
+/** A queued job as operators see it. Ids are opaque strings (the queue's own). */
+export const jobJson = (j: JobInfo) => ({
   id: j.id,
   type: j.type,
   orderId: j.orderId,
   payload: j.payload,
-  status: j.status,
+  state: j.state,
   runAt: iso(j.runAt),
-  attempts: j.attempts,
+  attempt: j.attempt,
   maxAttempts: j.maxAttempts,
+  runs: j.runs,
   lockedBy: j.lockedBy,
   lockedUntil: isoOrNull(j.lockedUntil),
   lastError: j.lastError,
+  parkedReason: j.parkedReason,
   createdAt: iso(j.createdAt),
 });
+
+/** A job as it was (re-)enqueued. */
+export const enqueuedJobJson = (j: Job) => ({ id: j.id, type: j.type, orderId: j.orderId, payload: j.payload, runAt: iso(j.runAt), attempt: j.attempt });
 
 export const deadLetterJson = (d: DeadLetter) => ({
   id: d.id,

@@ -11,7 +11,7 @@ export function publishApplied(bus: Bus, applied: Applied, job?: Job): void {
       from: applied.from,
       to: applied.order.status,
       at: applied.order.updatedAt,
-      ...(job ? { jobId: job.id, attempt: job.attempts } : {}),
+      ...(job ? { jobId: job.id, attempt: job.attempt } : {}),
     });
   }
   if (applied.jobIds.length > 0) bus.emit('job:enqueued', { jobIds: applied.jobIds });

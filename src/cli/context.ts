@@ -7,9 +7,12 @@ import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
 import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Warehouse, WarehouseConfig } from '../wiring.js';
+import { describeDatabase, resolveDatabase, type DatabaseConfig } from '../config.js';
 
 export interface GlobalOptions {
-  db: string;
+  /** --database (or its alias --db): a SQLite file or a postgres:// URL; the environment otherwise */
+  database?: string;
+  db?: string;
   json: boolean;
   color: boolean;
   supplierUrl?: string;
@@ -27,6 +30,10 @@ export interface Io {
 export interface Ctx {
   io: Io;
   opts: GlobalOptions;
+  /** the database this command runs on, parsed once (config.ts) */
+  database: DatabaseConfig;
+  /** the database for messages: the file, or the URL without its password */
+  databaseLabel: string;
   c: ChalkInstance;
   /** human output, to stdout unless --json (then to stderr, so stdout stays pure JSON) */
   say(line?: string): void;
@@ -37,11 +44,22 @@ export interface Ctx {
 }
 
 export function createCtx(io: Io, opts: GlobalOptions): Ctx {
+  if (opts.database !== undefined && opts.db !== undefined && opts.database !== opts.db) {
+    throw new UsageError('give --database or --db (the same option), not both');
+  }
+  const busy = io.env.WAREHOUSE_BUSY_TIMEOUT_MS;
+  const database = resolveDatabase(opts.database ?? opts.db, io.env, {
+    durability: opts.durability,
+    groupCommit: opts.groupCommit,
+    busyTimeoutMs: busy ? Number(busy) : undefined,
+  });
   const colour = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY);
   const c = new Chalk({ level: colour ? (io.env.FORCE_COLOR === '0' ? 0 : 1) : 0 });
   return {
     io,
     opts,
+    database,
+    databaseLabel: describeDatabase(database),
     c,
     say(line = '') {
       (opts.json ? io.stderr : io.stdout).write(`${line}\n`);
@@ -52,10 +70,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
     async open(extra = {}) {
       const { createWarehouse } = await import('../wiring.js');
       const config: WarehouseConfig = {
-        db: opts.db,
-        durability: opts.durability,
-        groupCommit: opts.groupCommit,
-        busyTimeoutMs: io.env.WAREHOUSE_BUSY_TIMEOUT_MS ? Number(io.env.WAREHOUSE_BUSY_TIMEOUT_MS) : undefined,
+        database,
         clock: extra.clock ?? 'real',
         supplierUrl: opts.supplierUrl,
         noJobs: !extra.runsJobs,

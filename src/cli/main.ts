@@ -19,7 +19,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('warehouse')
     .description('Event-driven stock reservation: orders, a durable job queue, a late-answering supplier, every step recorded.')
     .version('0.1.0', '-V, --version')
-    .option('--db <file>', 'SQLite database file (created and migrated on first use)', io.env.WAREHOUSE_DB ?? './warehouse.db')
+    .option('--database <file|url>', 'a SQLite file (created and migrated on first use) or a postgres:// URL (env WAREHOUSE_DB, DATABASE_URL; default ./warehouse.db)')
+    .option('--db <file|url>', 'the same as --database')
     .option('--json', 'machine-readable output on stdout', false)
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--supplier-url <url>', 'a real supplier; without it an in-process mock answers', io.env.WAREHOUSE_SUPPLIER_URL)
@@ -84,6 +85,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));
   jb.command('failed').description('dead-lettered jobs').action(run(mod(jobs, 'failed')));
+  jb.command('resume [id]')
+    .description('put a parked job back on the queue (jobs park for a bug, or after long database trouble)')
+    .option('--all', 'every parked job')
+    .action(run(mod(jobs, 'resume')));
   jb.command('retry [id]')
     .description('put a dead-lettered job back on the queue')
     .option('--all', 'every dead-lettered job not yet retried')

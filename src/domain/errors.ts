@@ -1,10 +1,26 @@
 /**
- * Typed errors. Whether a failure is retried is a property of the error (`retryable`), never
- * decided by matching message text. Messages say what failed, why, and what to do.
+ * Typed errors. What happens after a failure is decided by the error, never by matching message
+ * text: each error says whose trouble it is (`owner`) and whether trying again may help
+ * (`retryable`). Messages say what failed, why, and what to do.
+ *
+ * Owners (docs/architecture.md, "Faults have owners"):
+ * - `supplier`: the supplier's trouble (5xx, timeout, network, malformed body, a contract breach).
+ *   The only owner whose trouble may fail an order (`supplier_unavailable`, once attempts run out).
+ * - `database`: the engine's own database is busy, locked, full, unreadable, corrupt, in conflict
+ *   (PostgreSQL serialization failures, deadlocks) or unreachable. Retried with backoff; never
+ *   spends a job's attempts, never fails an order.
+ * - `user`: bad input or usage (exit 2, HTTP 4xx). Nothing was stored.
+ * - `concurrency`: another runner or request won a race (a lost lease or idempotency claim): this
+ *   work is discarded, the winner's stands.
+ * - `bug`: anything else, including errors that are not ours. Retried a bounded number of times,
+ *   then the job is parked for an operator; the order is never failed for it.
  */
+export type FaultOwner = 'supplier' | 'database' | 'user' | 'concurrency' | 'bug';
+
 export abstract class WarehouseError extends Error {
   abstract readonly code: string;
-  /** true when the job runner should try again later */
+  abstract readonly owner: FaultOwner;
+  /** true when trying the same thing again later may succeed */
   readonly retryable: boolean = false;
   /** CLI exit code when this error reaches the entry point */
   readonly exitCode: number = 1;
@@ -17,6 +33,7 @@ export abstract class WarehouseError extends Error {
 /** Bad input from the user: a field broke a rule. Exit 2 / HTTP 422. */
 export class ValidationError extends WarehouseError {
   readonly code = 'validation';
+  readonly owner = 'user';
   override readonly exitCode = 2;
   constructor(
     readonly field: string,
@@ -29,6 +46,7 @@ export class ValidationError extends WarehouseError {
 
 export class NotFoundError extends WarehouseError {
   readonly code = 'not_found';
+  readonly owner = 'user';
   constructor(
     readonly entity: 'order' | 'job' | 'sku' | 'dead letter',
     readonly id: string | number,
@@ -41,6 +59,7 @@ export class NotFoundError extends WarehouseError {
 /** The database refused a change (constraint or trigger), or the code tried an illegal one. */
 export class IllegalTransitionError extends WarehouseError {
   readonly code = 'illegal_transition';
+  readonly owner = 'bug';
   constructor(
     readonly orderId: number,
     readonly from: string,
@@ -50,22 +69,42 @@ export class IllegalTransitionError extends WarehouseError {
   }
 }
 
-/** The database file cannot be used (not SQLite, locked past the busy timeout, unreadable). */
+/**
+ * What went wrong with the database, as far as an operator needs to know:
+ * - `busy`: another process holds the write lock (SQLite), or a lock timeout (PostgreSQL 55P03)
+ * - `conflict`: a serialization failure or deadlock (PostgreSQL 40001, 40P01); the transaction
+ *   was rolled back and may simply run again
+ * - `full`: the disk (or quota) is full
+ * - `io`: the disk could not be read or written
+ * - `corrupt`: the file is damaged; refused for writes until restored
+ * - `readonly`: the file or its directory cannot be written
+ * - `unavailable`: the file cannot be opened, or the server cannot be reached
+ * - `not_a_database`: the file is not a database of ours at all
+ */
+export type DatabaseFault = 'busy' | 'conflict' | 'full' | 'io' | 'corrupt' | 'readonly' | 'unavailable' | 'not_a_database';
+
+/** The database could not do what was asked. Retried by the job runner; HTTP 503. */
 export class DatabaseError extends WarehouseError {
   readonly code = 'database';
+  readonly owner = 'database';
+  override readonly retryable: boolean;
   constructor(
     message: string,
     readonly file?: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { fault?: DatabaseFault },
   ) {
     super(message, options);
+    this.fault = options?.fault ?? 'unavailable';
+    this.retryable = this.fault !== 'not_a_database';
   }
+  readonly fault: DatabaseFault;
 }
 
 /** A job lost its lease to another runner before it could commit; its work is discarded. */
 export class LeaseLostError extends WarehouseError {
   readonly code = 'lease_lost';
-  constructor(readonly jobId: number) {
+  readonly owner = 'concurrency';
+  constructor(readonly jobId: string) {
     super(`job ${jobId} lost its lease to another runner; its result was discarded`);
   }
 }
@@ -73,6 +112,7 @@ export class LeaseLostError extends WarehouseError {
 /** An Idempotency-Key's in-flight claim expired and passed to another request before this one committed. */
 export class IdempotencyClaimLostError extends WarehouseError {
   readonly code = 'idempotency_claim_lost';
+  readonly owner = 'concurrency';
   constructor(readonly key: string) {
     super(`the Idempotency-Key ${JSON.stringify(key)} was taken over by another request; retry to get its response`);
   }
@@ -81,6 +121,7 @@ export class IdempotencyClaimLostError extends WarehouseError {
 /** A supplier call failed in a way worth retrying: 5xx, timeout, network error, malformed body. */
 export class SupplierUnavailableError extends WarehouseError {
   readonly code = 'supplier_unavailable';
+  readonly owner = 'supplier';
   override readonly retryable = true;
   constructor(
     readonly kind: 'http_error' | 'timeout' | 'network' | 'malformed',
@@ -94,6 +135,7 @@ export class SupplierUnavailableError extends WarehouseError {
 /** A supplier answer that no retry will fix (a 4xx other than 408/429). */
 export class SupplierContractError extends WarehouseError {
   readonly code = 'supplier_contract';
+  readonly owner = 'supplier';
   constructor(message: string) {
     super(message);
   }
@@ -102,9 +144,24 @@ export class SupplierContractError extends WarehouseError {
 /** Usage error found after commander parsed the line (e.g. no terminal to ask on). */
 export class UsageError extends WarehouseError {
   readonly code = 'usage';
+  readonly owner = 'user';
   override readonly exitCode = 2;
 }
 
-export function isRetryable(error: unknown): boolean {
-  return error instanceof WarehouseError ? error.retryable : false;
+/** Whose trouble an error is, and whether trying again may help. */
+export interface Fault {
+  owner: FaultOwner;
+  retryable: boolean;
+  /** a short word for logs, metrics and the timeline: the error's code or kind */
+  kind: string;
+  message: string;
+}
+
+export function faultOf(error: unknown): Fault {
+  if (error instanceof WarehouseError) {
+    const kind = error instanceof SupplierUnavailableError ? error.kind : error instanceof DatabaseError ? error.fault : error.code;
+    return { owner: error.owner, retryable: error.retryable, kind, message: error.message };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { owner: 'bug', retryable: false, kind: error instanceof Error ? error.name : 'error', message };
 }

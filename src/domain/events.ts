@@ -17,6 +17,12 @@ export const EventType = {
   JobDeadLettered: 'JobDeadLettered',
   /** a dead job was put back on the queue by `jobs retry` */
   JobRetried: 'JobRetried',
+  /** the database's trouble stopped a job; it runs again at `retryAt` without spending an attempt */
+  JobDeferred: 'JobDeferred',
+  /** a job that cannot proceed was parked for an operator, with its `reason` */
+  JobParked: 'JobParked',
+  /** a parked job was put back on the queue */
+  JobResumed: 'JobResumed',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

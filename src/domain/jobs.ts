@@ -1,12 +1,17 @@
 /**
- * Jobs are durable rows, claimed by a runner under a lease, run at-least-once. Handlers make
+ * Jobs are the two steps of the flow that run on a queue (DESIGN §2), at-least-once. Handlers make
  * their effects exactly-once by acting only from the state they expect (see plans.ts).
+ *
+ * The domain knows what a job is for — its type, its order, its payload, when it is due and
+ * which attempt this is — and nothing of how a queue stores, leases or delivers it (see
+ * ports/queue.ts).
  */
 export const JobType = {
   ReserveInventory: 'ReserveInventory',
   CheckSupplierStatus: 'CheckSupplierStatus',
 } as const;
 export type JobType = (typeof JobType)[keyof typeof JobType];
+export const JOB_TYPES = Object.values(JobType) as readonly JobType[];
 
 export interface JobPayloads {
   ReserveInventory: Record<string, never>;
@@ -14,36 +19,19 @@ export interface JobPayloads {
   CheckSupplierStatus: { check: number };
 }
 
-export const JobStatus = { queued: 'queued', running: 'running' } as const;
-export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
-
 export interface Job<T extends JobType = JobType> {
-  id: number;
+  /** opaque: given by the queue */
+  id: string;
   type: T;
   orderId: number;
   payload: JobPayloads[T];
-  status: JobStatus;
+  /** when it became (or becomes) due, epoch ms */
   runAt: number;
-  /** runs started so far, this one included once claimed */
-  attempts: number;
-  maxAttempts: number;
-  lockedBy: string | null;
-  lockedUntil: number | null;
-  lastError: string | null;
-  createdAt: number;
-}
-
-/** A job that ran out of attempts (or failed for good), kept for `jobs failed` / `jobs retry`. */
-export interface DeadLetter {
-  id: number;
-  jobId: number;
-  type: JobType;
-  orderId: number;
-  payload: unknown;
-  attempts: number;
-  lastError: string;
-  failedAt: number;
-  retriedAt: number | null;
+  /**
+   * Which attempt this run is: 1 + the runs that failed for the supplier's trouble. Runs cut short
+   * by a crash or by the database's trouble do not count (they are nobody's answer).
+   */
+  attempt: number;
 }
 
 export interface PlannedJob {

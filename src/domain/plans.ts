@@ -31,18 +31,19 @@ export interface Plan {
   movements: Array<{ type: MovementType; qty: number }>;
   events: PlannedEvent[];
   jobs: PlannedJob[];
-  /** whether the running job is finished by this plan (deleted in the same transaction) */
-  completeJob: boolean;
 }
 
 const ev = (type: EventType, data: EventData = {}): PlannedEvent => ({ type, data });
 
 function plan(outcome: string, parts: Partial<Omit<Plan, 'outcome'>> = {}): Plan {
-  return { outcome, movements: [], events: [], jobs: [], completeJob: true, ...parts };
+  return { outcome, movements: [], events: [], jobs: [], ...parts };
 }
 
-/** The order is not in the state this step acts from: finish the job, change nothing. */
+/** The order is not in the state this step acts from: change nothing. */
 export const skip = (why: string): Plan => plan(`skipped:${why}`);
+
+/** Record one event on the order's timeline and change nothing else (a job's retry, a deferral). */
+export const note = (type: EventType, data: EventData): Plan => plan(`noted:${type}`, { events: [ev(type, data)] });
 
 
 function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange = {}): Plan {
@@ -54,18 +55,26 @@ function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange 
 
 /** Creating an order records OrderCreated; policies (see app/policies.ts) add its first job. */
 export function planCreateOrder(sku: string, qty: number): Plan {
-  return plan('created', { events: [ev('OrderCreated', { sku, qty })], completeJob: false });
+  return plan('created', { events: [ev('OrderCreated', { sku, qty })] });
 }
+
+/** The outcome of `planReserveFromStock` when the supplier must be asked. */
+export const NEEDS_SUPPLIER = 'needs-supplier';
 
 /**
  * ReserveInventory, first half: take local stock if there is enough. When there is not, nothing
  * changes but the record that the supplier is being asked; the caller then calls the supplier
  * outside the transaction and comes back with `planSupplierReservation`.
+ *
+ * Once the supplier has been asked (`supplierAsked`: an earlier run recorded the request), the
+ * conversation is finished with the supplier even if stock has arrived since: the supplier may
+ * already hold a reservation under the order's Idempotency-Key, and asking again with the same key
+ * returns it instead of leaving it orphaned.
  */
-export function planReserveFromStock(s: Snapshot, attempt: number): Plan {
+export function planReserveFromStock(s: Snapshot, attempt: number, supplierAsked = false): Plan {
   if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
   const decision = decideReservation(s.onHand, s.order.qty);
-  if (decision.kind === 'local') {
+  if (decision.kind === 'local' && !supplierAsked) {
     return plan('reserved:stock', {
       order: { status: OrderStatus.reserved },
       movements: [{ type: 'reservation', qty: -s.order.qty }],
@@ -75,9 +84,9 @@ export function planReserveFromStock(s: Snapshot, attempt: number): Plan {
       ],
     });
   }
-  return plan('needs-supplier', {
-    events: [ev('SupplierReservationRequested', { qty: s.order.qty, onHand: s.onHand, shortBy: decision.shortBy, attempt })],
-    completeJob: false,
+  const shortBy = Math.max(0, s.order.qty - s.onHand);
+  return plan(NEEDS_SUPPLIER, {
+    events: [ev('SupplierReservationRequested', { qty: s.order.qty, onHand: s.onHand, shortBy, attempt, ...(supplierAsked ? { again: true } : {}) })],
   });
 }
 
@@ -144,7 +153,7 @@ export function planStatusAnswer(
 }
 
 /** A job ran out of attempts: the order cannot move on, so it fails (unless already final). */
-export function planDeadLetter(s: Snapshot, info: { jobId: number; jobType: string; attempts: number; error: string }): Plan {
+export function planDeadLetter(s: Snapshot, info: { jobId: string; jobType: string; attempts: number; error: string }): Plan {
   const dead = ev('JobDeadLettered', info);
   if (s.order.status === OrderStatus.reserved || s.order.status === OrderStatus.failed) {
     return plan('dead-lettered', { events: [dead] });

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Bus } from '../app/bus.js';
-import type { Store } from '../ports/store.js';
+import type { JobQueue } from '../ports/queue.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -16,7 +16,7 @@ export interface Metrics {
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics({ bus, store }: { bus: Bus; store: Store }): Metrics {
+export function createMetrics({ bus, queue }: { bus: Bus; queue: JobQueue }): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const requests = new Histogram({
@@ -48,7 +48,7 @@ export function createMetrics({ bus, store }: { bus: Bus; store: Store }): Metri
     help: 'dead-lettered jobs not yet retried',
     registers,
     async collect() {
-      this.set((await store.countJobs()).dead);
+      this.set((await queue.count()).dead);
     },
   });
   new Gauge({
@@ -57,9 +57,10 @@ export function createMetrics({ bus, store }: { bus: Bus; store: Store }): Metri
     labelNames: ['status'],
     registers,
     async collect() {
-      const { queued, running } = await store.countJobs();
+      const { queued, running, parked } = await queue.count();
       this.set({ status: 'queued' }, queued);
       this.set({ status: 'running' }, running);
+      this.set({ status: 'parked' }, parked);
     },
   });
 

@@ -5,11 +5,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
-import type Database from 'better-sqlite3';
-import { createSqliteIdempotencyStore } from '../adapters/sqlite/idempotency.js';
 import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
+import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
@@ -18,11 +17,8 @@ import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
 import { createMetrics } from './metrics.js';
 
 export interface ServerOptions {
-  /** SQLite file (default ./warehouse.db); ignored when `warehouse` is given */
-  db?: string;
-  durability?: 'full' | 'normal';
-  /** one commit per event-loop turn for all writes in it (see adapters/sqlite/store.ts) */
-  groupCommit?: boolean;
+  /** the database (default ./warehouse.db); ignored when `warehouse` is given */
+  database?: DatabaseConfig | string;
   supplierUrl?: string;
   supplierScript?: SupplierScript;
   settings?: Partial<Settings>;
@@ -61,11 +57,6 @@ export interface RunningServer {
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
-function rawDatabase(w: Warehouse): Database.Database {
-  const raw = (w.store as { raw?: Database.Database }).raw;
-  if (!raw) throw new Error('the HTTP server keeps Idempotency-Key records in SQLite and needs the SQLite store');
-  return raw;
-}
 
 const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
   let timer: NodeJS.Timeout | undefined;
@@ -81,17 +72,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const warehouse =
     options.warehouse ??
     (await createWarehouse({
-      db: options.db ?? './warehouse.db',
-      durability: options.durability,
-      groupCommit: options.groupCommit,
+      database: options.database ?? DEFAULT_DATABASE,
       clock: options.clock ?? 'real',
       supplierUrl: options.supplierUrl,
       supplierScript: options.supplierScript,
       settings: options.settings,
       seed: options.seed,
     }));
-  const idempotency = createSqliteIdempotencyStore(rawDatabase(warehouse));
-  const metrics = createMetrics({ bus: warehouse.bus, store: warehouse.store });
+  const idempotency = warehouse.idempotency;
+  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {
@@ -143,6 +132,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log.flush?.();
     })());
 
-  log.info({ url, db: options.db, runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute }, 'listening');
+  log.info({ url, database: describeDatabase(warehouse.database), runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute }, 'listening');
   return { url, app, warehouse, idempotency, log, close };
 }

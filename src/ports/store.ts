@@ -1,24 +1,17 @@
 /**
- * Store and queue ports. Every method is async so that a PostgreSQL adapter can implement the
- * same interface; the SQLite adapter runs each method as one synchronous IMMEDIATE transaction.
+ * The store port: orders, their timelines, inventory and its ledger. Every method is async, so a
+ * server database can implement the same interface; the SQLite adapter runs each write as one
+ * synchronous IMMEDIATE transaction, a PostgreSQL adapter as one transaction holding row locks.
  *
  * Planners (domain/plans.ts) are pure and synchronous: the adapter reads a snapshot under the
- * row lock, calls the planner, and applies the plan in the same transaction.
+ * row lock, calls the planner, and applies the plan in the same transaction — together with the
+ * jobs the plan enqueues (the outbox) and, for a running job, its settlement (ports/queue.ts).
  */
 import type { TimelineEvent } from '../domain/events.js';
 import type { InventoryItem, Movement } from '../domain/inventory.js';
-import type { DeadLetter, Job } from '../domain/jobs.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 import type { Plan, Snapshot } from '../domain/plans.js';
-
-/** What a running job asks of the transaction that carries its result. */
-export interface JobLease {
-  jobId: number;
-  workerId: string;
-  /** `complete`: delete the job if the plan says so; `dead`: move it to the dead-letter store */
-  mode: 'complete' | 'dead';
-  error?: string;
-}
+import type { JobStep } from './queue.js';
 
 /** What one committed plan changed, for the caller and for the event bus. */
 export interface Applied {
@@ -28,7 +21,7 @@ export interface Applied {
   from: OrderStatus | null;
   events: TimelineEvent[];
   /** ids of the jobs the plan enqueued */
-  jobIds: number[];
+  jobIds: string[];
 }
 
 export interface OrderPage {
@@ -51,10 +44,10 @@ export interface OrderStore {
   createOrder(sku: string, qty: number, now: number, planner: (order: Order) => Plan, idempotent?: IdempotentResponse): Promise<Applied>;
   /**
    * Lock the order (and its SKU's inventory row), call `planner` with the snapshot, apply its plan.
-   * With `lease`, the job's lease is checked in the same transaction (LeaseLostError if another
-   * runner owns it now) and the job is completed or dead-lettered with the plan.
+   * With `step`, the running job's lease is checked in the same transaction (LeaseLostError if
+   * another runner owns it now) and the job is settled as the step says.
    */
-  applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, lease?: JobLease): Promise<Applied>;
+  applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep): Promise<Applied>;
   getOrder(id: number): Promise<Order | null>;
   getTimeline(orderId: number): Promise<TimelineEvent[]>;
   listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
@@ -70,24 +63,6 @@ export interface InventoryStore {
   listMovements(sku: string): Promise<Movement[]>;
 }
 
-export interface JobQueue {
-  /**
-   * Claim up to `limit` jobs due at `now` (queued and due, or running with an expired lease),
-   * oldest due first, then in enqueue order. Claiming counts an attempt.
-   */
-  claim(now: number, limit: number, workerId: string, leaseMs: number): Promise<Job[]>;
-  /** Put a job back to run at `runAt` after a transient error; records the event on its order. */
-  reschedule(lease: JobLease, runAt: number, now: number, event: TimelineEvent['data']): Promise<TimelineEvent | null>;
-  /** When the next job becomes runnable (queued run_at, or a running job's lease end). */
-  nextDueAt(): Promise<number | null>;
-  listJobs(): Promise<Job[]>;
-  /** How many jobs are queued (due or later) and running, and how many dead letters await a retry. */
-  countJobs(): Promise<{ queued: number; running: number; dead: number }>;
-  listDeadLetters(opts?: { includeRetried?: boolean }): Promise<DeadLetter[]>;
-  /** Re-enqueue a dead job to run at `now`; records JobRetried on its order. */
-  retryDeadLetter(id: number, now: number): Promise<{ job: Job; event: TimelineEvent }>;
-}
-
 /** One broken invariant (DESIGN §8), with the ids involved. */
 export interface Violation {
   rule: string;
@@ -95,10 +70,11 @@ export interface Violation {
   ids: { orderId?: number; sku?: string; movementId?: number };
 }
 
-export interface Store extends OrderStore, InventoryStore, JobQueue {
+export interface Store extends OrderStore, InventoryStore {
   /** Check every invariant of DESIGN §8 on the stored data. */
   audit(): Promise<Violation[]>;
   /** a cheap query that proves the database answers */
   ping(): Promise<void>;
-  close(): Promise<void>;
+  /** facts about the connection for operators and benchmarks (e.g. SQLite's journal mode and synchronous level) */
+  info(): Promise<Record<string, string | number>>;
 }

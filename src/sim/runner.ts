@@ -58,15 +58,13 @@ function describeStep(s: Step): string {
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createVirtualClock(SIM_START);
   const w = await createWarehouse({
-    db: opts.db ?? ':memory:',
+    database: { kind: 'sqlite', file: opts.db ?? ':memory:', durability: 'normal', groupCommit: true },
     clock: virtual ?? 'real',
     seed: opts.seed ?? DEFAULT_SEED,
     supplierScript: scenario.supplier,
     settings: scenario.settings,
-    durability: 'normal',
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
     mockTransport: 'direct',
-    groupCommit: true,
   });
   try {
     const start = w.clock.now();

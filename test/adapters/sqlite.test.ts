@@ -1,16 +1,18 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../src/adapters/sqlite/store.js';
+import { openSqliteBackend } from '../../src/adapters/sqlite/index.js';
 import { DatabaseError, LeaseLostError } from '../../src/domain/errors.js';
 import { ORDER_STATUSES, canTransition } from '../../src/domain/order.js';
 import { planCreateOrder } from '../../src/domain/plans.js';
 import { tempDb } from '../helpers.js';
 
+/** A migrated SQLite backend on a temp file, and a raw connection of the test's own to the same file. */
 function rawDb() {
   const file = tempDb();
-  const store = openSqliteStore({ file });
-  return { file, store, db: store.raw };
+  const backend = openSqliteBackend({ file });
+  const db = new Database(file);
+  return { file, store: backend.store, queue: backend.queue, db, close: async () => (db.close(), backend.close()) };
 }
 
 function insertOrder(db: Database.Database, status = 'pending') {
@@ -31,17 +33,19 @@ function orderIn(db: Database.Database, status: string): number {
 
 describe('the SQLite database itself', () => {
   it('creates and migrates a new file on first open, in WAL mode with synchronous=FULL', async () => {
-    const { file, store, db } = rawDb();
+    const { file, store, db, close } = rawDb();
     expect(existsSync(file)).toBe(true);
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(await store.info()).toMatchObject({ journalMode: 'wal', synchronous: 2 });
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['orders', 'inventory', 'movements', 'order_events', 'jobs', 'dead_letters']));
-    await store.close();
+    const migrations = () => (db.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
+    const applied = migrations();
+    expect(applied).toBeGreaterThanOrEqual(4);
     // reopening applies nothing twice
-    const again = openSqliteStore({ file });
-    expect((again.raw.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get() as { n: number }).n).toBeGreaterThanOrEqual(2);
+    const again = openSqliteBackend({ file });
+    expect(migrations()).toBe(applied);
     await again.close();
+    await close();
   });
 
   for (const from of ORDER_STATUSES) {
@@ -88,41 +92,43 @@ describe('the SQLite database itself', () => {
   it('refuses to open a file that is not SQLite, and leaves it untouched', () => {
     const file = tempDb();
     writeFileSync(file, 'just some text, not a database\n');
-    expect(() => openSqliteStore({ file })).toThrow(DatabaseError);
+    expect(() => openSqliteBackend({ file })).toThrow(DatabaseError);
     expect(readFileSync(file, 'utf8')).toBe('just some text, not a database\n');
     expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('reports a database locked past the busy timeout as a DatabaseError', async () => {
-    const { file, store } = rawDb();
+    const { file, close } = rawDb();
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
-    const blocked = openSqliteStore({ file, busyTimeoutMs: 50 });
-    await expect(blocked.setOnHand('A', 1, 0)).rejects.toThrow(/locked by another process/);
+    const blocked = openSqliteBackend({ file, busyTimeoutMs: 50 });
+    await expect(blocked.store.setOnHand('A', 1, 0)).rejects.toThrow(/locked by another process/);
     other.exec('ROLLBACK');
     other.close();
     await blocked.close();
-    await store.close();
+    await close();
   });
 
   it('discards the work of a runner whose lease passed to another', async () => {
-    const { store } = rawDb();
+    const { store, queue, close } = rawDb();
     const created = await store.createOrder('A', 1, 0, () => ({ ...planCreateOrder('A', 1), jobs: [{ type: 'ReserveInventory', runAt: 0, payload: {} }] }));
-    expect(await store.countJobs()).toEqual({ queued: 1, running: 0, dead: 0 });
-    const [mine] = await store.claim(0, 1, 'runner-a', 1_000);
+    expect(await queue.count()).toEqual({ queued: 1, running: 0, parked: 0, dead: 0 });
+    const [mine] = await queue.claim(0, 1, 'runner-a', 1_000);
     expect(mine?.orderId).toBe(created.order.id);
-    expect(await store.countJobs()).toEqual({ queued: 0, running: 1, dead: 0 });
+    expect(await queue.count()).toEqual({ queued: 0, running: 1, parked: 0, dead: 0 });
     // runner-a goes silent; after its lease, runner-b takes the job over
-    const [theirs] = await store.claim(1_000, 1, 'runner-b', 1_000);
+    const [theirs] = await queue.claim(1_000, 1, 'runner-b', 1_000);
     expect(theirs?.id).toBe(mine!.id);
-    expect(theirs?.attempts).toBe(2);
+    expect(theirs?.runs).toBe(2);
+    // a run cut short spends no attempt
+    expect(theirs?.attempt).toBe(1);
     await expect(
-      store.applyToOrder(created.order.id, 1_001, () => ({ outcome: 'x', order: { status: 'failed', failureReason: 'supplier_failed' }, movements: [], events: [], jobs: [], completeJob: true }), {
-        jobId: mine!.id,
-        workerId: 'runner-a',
-        mode: 'complete',
+      store.applyToOrder(created.order.id, 1_001, () => ({ outcome: 'x', order: { status: 'failed', failureReason: 'supplier_failed' }, movements: [], events: [], jobs: [] }), {
+        lease: mine!.lease,
+        settle: { kind: 'complete' },
       }),
     ).rejects.toBeInstanceOf(LeaseLostError);
     expect((await store.getOrder(created.order.id))?.status).toBe('pending');
+    await close();
   });
 });

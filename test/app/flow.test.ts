@@ -2,6 +2,7 @@
  * Every branch of DESIGN §2, in virtual time, through the real supplier HTTP client and the MSW
  * mock, on a real SQLite file; the DESIGN §8 invariants are checked after each.
  */
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupplierScript } from '../../src/adapters/supplier/script.js';
 import type { Warehouse } from '../../src/wiring.js';
@@ -168,11 +169,11 @@ describe('transient supplier errors', () => {
     const order = await run(w, 'DOWN', 1);
     expect(order).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
     expect(w.mock!.calls.filter((c) => c.kind === 'reserve')).toHaveLength(5);
-    const dead = await w.store.listDeadLetters();
+    const dead = await w.jobs.failed();
     expect(dead).toMatchObject([{ type: 'ReserveInventory', orderId: order.id, attempts: 5 }]);
     expect(dead[0]!.lastError).toMatch(/HTTP 500/);
-    expect(await w.store.listJobs()).toEqual([]);
-    expect(await w.store.countJobs()).toEqual({ queued: 0, running: 0, dead: 1 });
+    expect(await w.jobs.list()).toEqual([]);
+    expect(await w.jobs.counts()).toEqual({ queued: 0, running: 0, parked: 0, dead: 1 });
     expect(types(order).slice(-2)).toEqual(['JobDeadLettered', 'OrderFailed']);
   });
 
@@ -191,26 +192,27 @@ describe('transient supplier errors', () => {
     const { w } = await engine({ GONE: { status: ['timeout'] } });
     const order = await run(w, 'GONE', 1);
     expect(order).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable', supplierChecks: 0 });
-    expect((await w.store.listDeadLetters())[0]).toMatchObject({ type: 'CheckSupplierStatus' });
+    expect((await w.jobs.failed())[0]).toMatchObject({ type: 'CheckSupplierStatus' });
   });
 });
 
 describe('at-least-once jobs with exactly-once effects', () => {
   it('writes nothing twice when every job of a finished order runs again', async () => {
-    const { w } = await engine({ BOLT: { status: ['delayed', 'ok'] } });
+    const { w, file } = await engine({ BOLT: { status: ['delayed', 'ok'] } });
     const order = await run(w, 'BOLT', 3);
     const before = { moves: await w.inventory.movements('BOLT'), events: order.events.length, calls: w.mock!.calls.length };
     // redeliver both jobs, as a crashed runner's queue would
-    const db = (w.store as unknown as { raw: import('better-sqlite3').Database }).raw;
+    const db = new Database(file);
     const insert = db.prepare(`INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, created_at) VALUES (?, ?, ?, ?, 5, ?)`);
     insert.run('ReserveInventory', order.id, '{}', w.clock.now(), w.clock.now());
     insert.run('CheckSupplierStatus', order.id, '{"check":1}', w.clock.now(), w.clock.now());
     insert.run('CheckSupplierStatus', order.id, '{"check":2}', w.clock.now(), w.clock.now());
+    db.close();
     await w.runner.runUntilIdle();
     expect(await w.inventory.movements('BOLT')).toEqual(before.moves);
     expect((await w.orders.get(order.id)).events).toHaveLength(before.events);
     expect(w.mock!.calls).toHaveLength(before.calls);
-    expect(await w.store.listJobs()).toEqual([]);
+    expect(await w.jobs.list()).toEqual([]);
   });
 
   it('gets the same supplier ref for the same Idempotency-Key', async () => {
@@ -224,7 +226,7 @@ describe('at-least-once jobs with exactly-once effects', () => {
     const { w } = await engine();
     await w.inventory.set('A', 5);
     const order = await w.orders.create({ sku: 'A', qty: 1 });
-    const [stolen] = await w.store.claim(w.clock.now(), 1, 'runner-that-dies', w.settings.leaseMs);
+    const [stolen] = await w.queue.claim(w.clock.now(), 1, 'runner-that-dies', w.settings.leaseMs);
     expect(stolen?.orderId).toBe(order.id);
     await w.runner.runUntilIdle();
     const done = await w.orders.get(order.id);

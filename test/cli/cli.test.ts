@@ -108,10 +108,10 @@ describe('warehouse CLI', () => {
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ id: 1, status: 'pending', supplierChecks: 0 });
       const jobs = JSON.parse((await runCli(['--db', db, '--json', 'jobs', 'list'])).stdout);
-      expect(jobs).toMatchObject([{ type: 'ReserveInventory', orderId: 1, status: 'queued', attempts: 0 }]);
+      expect(jobs).toMatchObject([{ type: 'ReserveInventory', orderId: 1, state: 'queued', attempt: 1, runs: 0 }]);
       const w = await runCli(['--db', db, '--json', 'work', '--until-idle', '--clock', 'virtual']);
       expect(w.code).toBe(0);
-      expect(JSON.parse(w.stdout)).toEqual({ jobsRun: 2, jobsQueued: 0 });
+      expect(JSON.parse(w.stdout)).toEqual({ jobsRun: 2, jobsQueued: 0, jobsParked: 0 });
       const shown = JSON.parse((await runCli(['--db', db, '--json', 'order', 'show', '1'])).stdout);
       expect(shown).toMatchObject({ id: 1, status: 'reserved', supplierChecks: 1 });
       const listed = JSON.parse((await runCli(['--db', db, '--json', 'order', 'list', '--status', 'reserved'])).stdout);
@@ -127,10 +127,10 @@ describe('warehouse CLI', () => {
       const r = await runCli(['--db', db, 'order', 'create', '--sku', 'DOWN', '--qty', '1', '--clock', 'virtual', '--supplier-reserve', 'error', '--json']);
       expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
       const failed = JSON.parse((await runCli(['--db', db, '--json', 'jobs', 'failed'])).stdout);
-      expect(failed).toMatchObject([{ id: 1, type: 'ReserveInventory', orderId: 1, attempts: 5, lastError: expect.stringMatching(/HTTP 500/) }]);
+      expect(failed).toMatchObject([{ id: '1', type: 'ReserveInventory', orderId: 1, attempts: 5, lastError: expect.stringMatching(/HTTP 500/) }]);
       const retry = await runCli(['--db', db, '--json', 'jobs', 'retry', '1']);
       expect(retry.code).toBe(0);
-      expect(JSON.parse(retry.stdout)).toMatchObject({ type: 'ReserveInventory', orderId: 1, status: 'queued' });
+      expect(JSON.parse(retry.stdout)).toMatchObject({ type: 'ReserveInventory', orderId: 1, attempt: 1 });
       expect(JSON.parse((await runCli(['--db', db, '--json', 'jobs', 'failed'])).stdout)).toEqual([]);
       const unknown = await runCli(['--db', db, 'jobs', 'retry', '99']);
       expect(unknown.code).toBe(1);

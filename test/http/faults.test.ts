@@ -3,10 +3,18 @@ import { DatabaseError } from '../../src/domain/errors.js';
 import type { Warehouse } from '../../src/wiring.js';
 import { testWarehouse } from '../helpers.js';
 import { testServer } from './support.js';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
-const keyRows = (w: Warehouse, key: string): number =>
-  ((w.store as unknown as { raw: Database.Database }).raw.prepare(`SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = ?`).get(key) as { n: number }).n;
+/** Idempotency-Key rows for `key`, read through a connection of the test's own. */
+function keyRows(w: Warehouse, key: string): number {
+  if (w.database.kind !== 'sqlite') throw new Error('this test reads the SQLite file');
+  const db = new Database(w.database.file, { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = ?`).get(key) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 /** An engine whose order creation fails the way `fail` says. */
 async function failingWarehouse(fail: () => never): Promise<Warehouse> {
@@ -49,7 +57,7 @@ describe('server faults', () => {
 
   it('reports an unhealthy database on /healthz with 503', async () => {
     const server = await testServer({ runner: false });
-    await server.warehouse.store.close();
+    await server.warehouse.close();
     const r = await server.call('GET', '/healthz');
     expect(r.status).toBe(503);
     expect(r.body).toMatchObject({ status: 503, detail: 'the database does not answer' });

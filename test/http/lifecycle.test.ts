@@ -117,7 +117,7 @@ describe('warehouse serve as a process', () => {
     await supplier.close();
 
     const transition = await p.logLine((l) => l.msg === 'order transition' && l.orderId === id);
-    expect(transition).toMatchObject({ from: 'pending', to: 'awaiting_restock', jobId: expect.any(Number), attempt: 1 });
+    expect(transition).toMatchObject({ from: 'pending', to: 'awaiting_restock', jobId: expect.any(String), attempt: 1 });
     const file = new Database(db, { readonly: true });
     expect(file.prepare('SELECT status, supplier_ref FROM orders WHERE id = ?').get(id)).toEqual({ status: 'awaiting_restock', supplier_ref: 'REF-1' });
     expect(file.prepare('SELECT type, status FROM jobs WHERE order_id = ?').all(id)).toEqual([{ type: 'CheckSupplierStatus', status: 'queued' }]);

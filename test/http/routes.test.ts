@@ -119,7 +119,7 @@ describe('the HTTP API, route by route', () => {
     expect(line).toMatchObject({ method: 'GET', url: '/healthz', route: '/healthz', status: 200 });
     expect(logs.filter((l) => l.reqId === 'trace-42')).toHaveLength(1);
     const transitions = logs.filter((l) => l.msg === 'order transition');
-    expect(transitions).toContainEqual(expect.objectContaining({ orderId: 3, from: 'pending', to: 'awaiting_restock', jobId: expect.any(Number), attempt: 1 }));
+    expect(transitions).toContainEqual(expect.objectContaining({ orderId: 3, from: 'pending', to: 'awaiting_restock', jobId: expect.any(String), attempt: 1 }));
     expect(transitions).toContainEqual(expect.objectContaining({ orderId: 3, from: 'awaiting_restock', to: 'reserved' }));
   });
 });

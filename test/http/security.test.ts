@@ -57,7 +57,7 @@ describe('without a token', () => {
   });
 
   it('refuses to listen on a non-loopback address, and says why', async () => {
-    const err = await startServer({ db: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent' }).catch((e: unknown) => e);
+    const err = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/refusing to listen on 0\.0\.0\.0 without WAREHOUSE_API_TOKEN/);
@@ -72,7 +72,7 @@ describe('without a token', () => {
   });
 
   it('listens on any address once a token is set', async () => {
-    const server = await startServer({ db: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token: 't' });
+    const server = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token: 't' });
     expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     await server.close();
   });

@@ -98,9 +98,9 @@ export function checkAgainstOpenApi(doc: OpenApiDoc, method: string, path: strin
   }
 }
 
-export async function testServer(options: ServerOptions = {}): Promise<TestServer> {
-  const db = options.db ?? tempDb();
-  const server = await startServer({ port: 0, logLevel: 'silent', db, ...options });
+export async function testServer({ db: given, ...options }: ServerOptions & { db?: string } = {}): Promise<TestServer> {
+  const db = given ?? tempDb();
+  const server = await startServer({ port: 0, logLevel: 'silent', database: db, ...options });
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as OpenApiDoc;
   const call = async (method: string, path: string, init: CallInit = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...init.headers };

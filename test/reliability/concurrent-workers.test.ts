@@ -10,7 +10,7 @@ import { checkInvariants, runCli, tempDb } from '../helpers.js';
 describe('three worker processes on one hot SKU', () => {
   it('reserve exactly the stock there is and settle every order once', async () => {
     const db = tempDb();
-    const w = await createWarehouse({ db, clock: 'real' });
+    const w = await createWarehouse({ database: db, clock: 'real' });
     await w.inventory.set('HOT', 50);
     for (let i = 0; i < 150; i++) await w.orders.create({ sku: 'HOT', qty: 1 });
     await w.close();

@@ -45,7 +45,7 @@ export function spawnWorker(db: string, args: string[] = []): ChildProcess {
 }
 
 export async function seedOrders(db: string, orders: number): Promise<number[]> {
-  const w = await createWarehouse({ db, clock: 'real' });
+  const w = await createWarehouse({ database: db, clock: 'real' });
   try {
     // a third of the orders can be served from stock; the rest go to the supplier
     await w.inventory.set('HOT', Math.ceil(orders / 3));

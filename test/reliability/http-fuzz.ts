@@ -334,7 +334,7 @@ export interface FuzzTarget {
  */
 export async function startFuzzTarget(): Promise<FuzzTarget> {
   const db = tempDb();
-  const server = await startServer({ port: 0, db, runner: false, rateLimitPerMinute: 0, logLevel: 'silent', supplierUrl: 'http://127.0.0.1:9/never-called' });
+  const server = await startServer({ port: 0, database: db, runner: false, rateLimitPerMinute: 0, logLevel: 'silent', supplierUrl: 'http://127.0.0.1:9/never-called' });
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as FuzzTarget['doc'];
   return {
     url: server.url,

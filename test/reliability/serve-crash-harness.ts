@@ -88,7 +88,7 @@ export function startServe(db: string, extra: string[] = [], globalArgs: string[
 
 /** HOT has stock for about a third of the orders; SUP has none, so its orders go to the supplier. */
 async function seedStock(db: string, orders: number): Promise<void> {
-  const w = await createWarehouse({ db, clock: 'real' });
+  const w = await createWarehouse({ database: db, clock: 'real' });
   try {
     await w.inventory.set('HOT', Math.ceil(orders / 3));
   } finally {

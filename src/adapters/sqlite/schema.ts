@@ -89,17 +89,23 @@ export const jobs = sqliteTable(
       .notNull()
       .references(() => orders.id),
     payload: text('payload').notNull().default('{}'),
-    status: text('status', { enum: ['queued', 'running'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'running', 'parked'] }).notNull().default('queued'),
     runAt: integer('run_at').notNull(),
+    /** runs started (claims), whatever ended them */
     attempts: integer('attempts').notNull().default(0),
+    /** runs that failed for the supplier's trouble: the attempts spent (ports/queue.ts) */
+    failures: integer('failures').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull(),
+    /** the lease token of the runner holding it */
     lockedBy: text('locked_by'),
     lockedUntil: integer('locked_until'),
     lastError: text('last_error'),
+    parkedReason: text('parked_reason'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
-    check('jobs_status_known', sql`${t.status} IN ('queued', 'running')`),
+    check('jobs_status_known', sql`${t.status} IN ('queued', 'running', 'parked')`),
+    check('jobs_parked_has_reason', sql`(${t.status} = 'parked') = (${t.parkedReason} IS NOT NULL)`),
     index('jobs_due').on(t.runAt, t.id),
     index('jobs_order_id').on(t.orderId),
   ],

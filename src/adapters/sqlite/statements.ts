@@ -52,14 +52,14 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
     dueJobs: db
       .select()
       .from(t.jobs)
-      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), lte(t.jobs.lockedUntil, p('now')))))
+      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
       .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
       .limit(p('limit'))
       .prepare(),
     anyDue: db
       .select({ id: t.jobs.id })
       .from(t.jobs)
-      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), lte(t.jobs.lockedUntil, p('now')))))
+      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
       .limit(1)
       .prepare(),
     claimJob: db
@@ -69,7 +69,12 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .prepare(),
     requeueJob: db
       .update(t.jobs)
-      .set({ status: 'queued', runAt: v('runAt'), lockedBy: null, lockedUntil: null, lastError: v('lastError') })
+      .set({ status: 'queued', runAt: v('runAt'), lockedBy: null, lockedUntil: null, lastError: v('lastError'), failures: sql`${t.jobs.failures} + ${sql.placeholder('counted')}` })
+      .where(eq(t.jobs.id, p('id')))
+      .prepare(),
+    parkJob: db
+      .update(t.jobs)
+      .set({ status: 'parked', lockedBy: null, lockedUntil: null, parkedReason: v('reason'), lastError: v('reason') })
       .where(eq(t.jobs.id, p('id')))
       .prepare(),
     completeIdempotency: db
@@ -81,12 +86,15 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .select({
         queued: sql<number>`coalesce(sum(${t.jobs.status} = 'queued'), 0)`,
         running: sql<number>`coalesce(sum(${t.jobs.status} = 'running'), 0)`,
+        parked: sql<number>`coalesce(sum(${t.jobs.status} = 'parked'), 0)`,
         dead: sql<number>`(SELECT count(*) FROM ${t.deadLetters} WHERE ${t.deadLetters.retriedAt} IS NULL)`,
       })
       .from(t.jobs)
       .prepare(),
     nextDueAt: db
-      .select({ next: sql<number | null>`min(CASE WHEN ${t.jobs.status} = 'queued' THEN ${t.jobs.runAt} ELSE ${t.jobs.lockedUntil} END)` })
+      .select({
+        next: sql<number | null>`min(CASE ${t.jobs.status} WHEN 'queued' THEN ${t.jobs.runAt} WHEN 'running' THEN ${t.jobs.lockedUntil} END)`,
+      })
       .from(t.jobs)
       .prepare(),
   };

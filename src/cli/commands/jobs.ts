@@ -1,4 +1,4 @@
-import { deadLetterJson, jobJson } from '../../app/json.js';
+import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
@@ -6,14 +6,14 @@ import { table, when } from '../render.js';
 
 export async function list(ctx: Ctx): Promise<number> {
   await using w = await ctx.open();
-  const jobs = await w.store.listJobs();
+  const jobs = await w.jobs.list();
   if (ctx.opts.json) ctx.json(jobs.map(jobJson));
   else if (jobs.length === 0) ctx.say('no jobs queued');
   else
     ctx.say(
       table(
-        ['id', 'type', 'order', 'status', 'run at', 'attempts', 'last error'],
-        jobs.map((j) => [j.id, j.type, `#${j.orderId}`, j.status, when(j.runAt), `${j.attempts}/${j.maxAttempts}`, j.lastError]),
+        ['id', 'type', 'order', 'state', 'run at', 'attempt', 'runs', 'last error / parked because'],
+        jobs.map((j) => [j.id, j.type, `#${j.orderId}`, j.state, when(j.runAt), `${j.attempt}/${j.maxAttempts}`, j.runs, j.parkedReason ?? j.lastError]),
         ctx.c,
       ),
     );
@@ -22,7 +22,7 @@ export async function list(ctx: Ctx): Promise<number> {
 
 export async function failed(ctx: Ctx): Promise<number> {
   await using w = await ctx.open();
-  const dead = await w.store.listDeadLetters();
+  const dead = await w.jobs.failed();
   if (ctx.opts.json) ctx.json(dead.map(deadLetterJson));
   else if (dead.length === 0) ctx.say('no dead-lettered jobs');
   else
@@ -40,18 +40,28 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
   if (opts.all) {
     if (id !== undefined) throw new UsageError('give a dead-letter id or --all, not both');
     await using w = await ctx.open();
-    const dead = await w.store.listDeadLetters();
-    const jobs = [];
-    for (const d of dead) jobs.push((await w.store.retryDeadLetter(d.id, w.clock.now())).job);
-    if (ctx.opts.json) ctx.json(jobs.map(jobJson));
+    const jobs = await w.jobs.retryAll();
+    if (ctx.opts.json) ctx.json(jobs.map(enqueuedJobJson));
     else ctx.say(`${jobs.length} dead-lettered job(s) queued again; run \`warehouse work --until-idle\``);
     return 0;
   }
   if (id === undefined) throw new UsageError('jobs retry needs a dead-letter id (see `warehouse jobs failed`) or --all');
   const n = numberFromText('id', id, 'a dead-letter id is a whole number; see `warehouse jobs failed`');
   await using w = await ctx.open();
-  const { job } = await w.store.retryDeadLetter(n, w.clock.now());
-  if (ctx.opts.json) ctx.json(jobJson(job));
+  const job = await w.jobs.retry(String(n));
+  if (ctx.opts.json) ctx.json(enqueuedJobJson(job));
   else ctx.say(`dead letter ${n} is queued again as job ${job.id} (${job.type} for order #${job.orderId}); run \`warehouse work --until-idle\``);
   return 0;
+}
+
+/** `jobs resume [id] [--all]`: put parked jobs back on the queue. */
+export async function resume(ctx: Ctx, [id]: string[], opts: Record<string, unknown>): Promise<number> {
+  if (opts.all && id !== undefined) throw new UsageError('give a job id or --all, not both');
+  if (!opts.all && id === undefined) throw new UsageError('jobs resume needs a parked job id (see `warehouse jobs list`) or --all');
+  await using w = await ctx.open();
+  const jobs = await w.jobs.resume(opts.all ? undefined : id);
+  if (ctx.opts.json) ctx.json(jobs.map(enqueuedJobJson));
+  else if (jobs.length === 0) ctx.say(id === undefined ? 'no parked jobs' : `job ${id} is not parked; see \`warehouse jobs list\``);
+  else ctx.say(`${jobs.length} parked job(s) queued again; run \`warehouse work --until-idle\``);
+  return id !== undefined && jobs.length === 0 ? 1 : 0;
 }

@@ -20,9 +20,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
 
   const { startServer } = await import('../../http/server.js');
   const server = await startServer({
-    db: ctx.opts.db,
-    durability: ctx.opts.durability,
-    groupCommit: ctx.opts.groupCommit,
+    database: ctx.database,
     supplierUrl: ctx.opts.supplierUrl,
     supplierScript: scriptFromFlags(opts),
     settings: settingsFromFlags(opts),
@@ -35,8 +33,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     runner: opts.runner !== false,
     shutdownTimeoutMs,
   });
-  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, db: ctx.opts.db })}\n`);
-  else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.opts.db}); Ctrl-C to stop\n`);
+  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, database: ctx.databaseLabel })}\n`);
+  else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.databaseLabel}); Ctrl-C to stop\n`);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -19,11 +19,12 @@ export async function work(ctx: Ctx, _args: string[], opts: Record<string, unkno
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    ctx.say(ctx.c.dim(`worker ${w.runner.workerId} on ${ctx.opts.db}; Ctrl-C to stop`));
+    ctx.say(ctx.c.dim(`worker ${w.runner.workerId} on ${ctx.databaseLabel}; Ctrl-C to stop`));
     await w.runner.runForever(stop.signal);
   }
-  const left = await w.store.listJobs();
-  if (ctx.opts.json) ctx.json({ jobsRun: ran, jobsQueued: left.length });
-  else ctx.say(`${ran} job(s) run, ${left.length} queued`);
+  const left = await w.jobs.counts();
+  const queued = left.queued + left.running;
+  if (ctx.opts.json) ctx.json({ jobsRun: ran, jobsQueued: queued, jobsParked: left.parked });
+  else ctx.say(`${ran} job(s) run, ${queued} queued${left.parked ? `, ${left.parked} parked (see \`warehouse jobs list\`)` : ''}`);
   return 0;
 }

@@ -1,0 +1,74 @@
+/**
+ * The jobs table seen from inside a transaction: enqueueing a plan's jobs (the outbox) and
+ * settling a running job with the change it made (ports/queue.ts). Shared by the store, which
+ * commits both with the order's change, and the queue.
+ */
+import { LeaseLostError } from '../../domain/errors.js';
+import type { Job, JobType, PlannedJob } from '../../domain/jobs.js';
+import { assertNever } from '../../domain/order.js';
+import type { Plan } from '../../domain/plans.js';
+import type { JobStep } from '../../ports/queue.js';
+import type { Connection } from './connection.js';
+import * as t from './schema.js';
+
+export type JobRow = typeof t.jobs.$inferSelect;
+
+export const toJob = (r: JobRow): Job => ({
+  id: String(r.id),
+  type: r.type as JobType,
+  orderId: r.orderId,
+  payload: JSON.parse(r.payload) as Job['payload'],
+  runAt: r.runAt,
+  attempt: r.failures + 1,
+});
+
+/** A lease token names the runner and the claim, so a re-claim by the same runner is another lease. */
+export const leaseToken = (workerId: string, runs: number) => `${workerId}#${runs}`;
+
+export function enqueue(c: Connection, orderId: number, jobs: PlannedJob[], now: number, maxAttempts: number): string[] {
+  return jobs.map((j) =>
+    String(c.q.insertJob.get({ type: j.type, orderId, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts, now })!.id),
+  );
+}
+
+/** The row a lease still owns, or LeaseLostError. */
+function leased(c: Connection, step: JobStep): JobRow {
+  const job = c.q.jobById.get({ id: Number(step.lease.jobId) });
+  if (!job || job.status !== 'running' || job.lockedBy !== step.lease.token) throw new LeaseLostError(step.lease.jobId);
+  return job;
+}
+
+export function settle(c: Connection, step: JobStep, plan: Plan, now: number): void {
+  const job = leased(c, step);
+  const s = typeof step.settle === 'function' ? step.settle(plan) : step.settle;
+  switch (s.kind) {
+    case 'keep':
+      return;
+    case 'complete':
+      c.q.deleteJob.run({ id: job.id });
+      return;
+    case 'retry':
+      c.q.requeueJob.run({ id: job.id, runAt: s.runAt, lastError: s.error, counted: s.counted ? 1 : 0 });
+      return;
+    case 'dead':
+      c.db
+        .insert(t.deadLetters)
+        .values({
+          jobId: job.id,
+          type: job.type,
+          orderId: job.orderId,
+          payload: job.payload,
+          attempts: job.failures + 1,
+          lastError: s.error,
+          failedAt: now,
+        })
+        .run();
+      c.q.deleteJob.run({ id: job.id });
+      return;
+    case 'park':
+      c.q.parkJob.run({ id: job.id, reason: s.reason });
+      return;
+    default:
+      assertNever(s, 'job settlement');
+  }
+}

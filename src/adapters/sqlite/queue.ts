@@ -1,0 +1,114 @@
+/**
+ * The SQLite adapter of the JobQueue port: the jobs table is the outbox and the queue at once.
+ * Claims take the write lock (IMMEDIATE) so two processes never claim the same job; a poll that
+ * finds nothing due is a plain read.
+ */
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { NotFoundError } from '../../domain/errors.js';
+import type { JobType } from '../../domain/jobs.js';
+import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
+import type { Connection } from './connection.js';
+import { enqueue, leaseToken, toJob, type JobRow } from './outbox.js';
+import * as t from './schema.js';
+import { insertEvents } from './store.js';
+
+type DeadRow = typeof t.deadLetters.$inferSelect;
+
+const toInfo = (r: JobRow): JobInfo => ({
+  ...toJob(r),
+  state: r.status,
+  runs: r.attempts,
+  maxAttempts: r.maxAttempts,
+  lockedBy: r.lockedBy,
+  lockedUntil: r.lockedUntil,
+  lastError: r.lastError,
+  parkedReason: r.parkedReason,
+  createdAt: r.createdAt,
+});
+
+const toDead = (r: DeadRow): DeadLetter => ({
+  ...r,
+  id: String(r.id),
+  jobId: String(r.jobId),
+  type: r.type as JobType,
+  payload: JSON.parse(r.payload) as unknown,
+});
+
+export function createSqliteQueue(c: Connection, opts: { jobAttempts: number }): JobQueue {
+  const { q, db } = c;
+  return {
+    async claim(now, limit, workerId, leaseMs) {
+      if (limit <= 0) return [];
+      // most polls find nothing: a plain read answers them without taking the write lock
+      if (!c.read(() => q.anyDue.get({ now }))) return [];
+      // not batched: a claim must see the jobs committed just before it, and is cheap to repeat
+      return c.writeAlone(() =>
+        q.dueJobs.all({ now, limit }).map((row): ClaimedJob => {
+          const runs = row.attempts + 1;
+          const token = leaseToken(workerId, runs);
+          const lockedUntil = now + leaseMs;
+          q.claimJob.run({ id: row.id, workerId: token, lockedUntil, attempts: runs });
+          return { ...toJob(row), runs, lease: { jobId: String(row.id), token } };
+        }),
+      );
+    },
+
+    async nextDueAt() {
+      return c.read(() => q.nextDueAt.get()?.next ?? null);
+    },
+
+    async list() {
+      return c.read(() => db.select().from(t.jobs).orderBy(asc(t.jobs.runAt), asc(t.jobs.id)).all().map(toInfo));
+    },
+
+    async count() {
+      return c.read(() => q.countJobs.get() ?? { queued: 0, running: 0, parked: 0, dead: 0 });
+    },
+
+    async listDeadLetters(o = {}) {
+      return c.read(() =>
+        db
+          .select()
+          .from(t.deadLetters)
+          .where(o.includeRetried ? undefined : isNull(t.deadLetters.retriedAt))
+          .orderBy(asc(t.deadLetters.id))
+          .all()
+          .map(toDead),
+      );
+    },
+
+    retryDeadLetter(id, now) {
+      return c.write(() => {
+        const n = /^\d+$/.test(id) ? Number(id) : -1;
+        const dead = db.select().from(t.deadLetters).where(eq(t.deadLetters.id, n)).get();
+        if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
+        if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
+        const [jobId] = enqueue(c, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload) }], now, opts.jobAttempts);
+        db.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, n)).run();
+        const [event] = insertEvents(c, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId, jobType: dead.type } }]);
+        const job = toJob(q.jobById.get({ id: Number(jobId) })!);
+        return { job, event: event! };
+      });
+    },
+
+    resumeParked(now, which = {}) {
+      return c.write(() => {
+        const rows = db
+          .select()
+          .from(t.jobs)
+          .where(and(eq(t.jobs.status, 'parked'), which.jobId !== undefined ? eq(t.jobs.id, /^\d+$/.test(which.jobId) ? Number(which.jobId) : -1) : undefined))
+          .all()
+          .filter((r) => which.reasonPrefix === undefined || (r.parkedReason ?? '').startsWith(which.reasonPrefix));
+        if (rows.length === 0) return [];
+        db.update(t.jobs)
+          .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0 })
+          .where(inArray(t.jobs.id, rows.map((r) => r.id)))
+          .run();
+        return rows.map((r) => {
+          const [event] = insertEvents(c, r.orderId, now, [{ type: 'JobResumed', data: { jobId: String(r.id), jobType: r.type, reason: r.parkedReason } }]);
+          return { job: { ...toJob(r), runAt: now }, event: event! };
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Which database an engine runs on: a tagged value, parsed once from the command line or the
+ * environment (`--database`, its alias `--db`, then `WAREHOUSE_DB`, then `DATABASE_URL`, then
+ * `./warehouse.db`), and handed to `createWarehouse`, which picks the adapter.
+ */
+import { UsageError } from './domain/errors.js';
+
+export interface SqliteConfig {
+  kind: 'sqlite';
+  /** a file path, or ':memory:' */
+  file: string;
+  /** synchronous=FULL (default: an acknowledged write survives power loss) or NORMAL */
+  durability?: 'full' | 'normal';
+  /** batch the writes of one event-loop turn into one commit */
+  groupCommit?: boolean;
+  /** how long a write waits for another process's lock before giving up (default 5 s) */
+  busyTimeoutMs?: number;
+}
+
+export interface PostgresConfig {
+  kind: 'postgres';
+  /** postgres://user@host:port/database */
+  url: string;
+  /** connections in the pool (default 10) */
+  poolSize?: number;
+  /** a schema of its own (default `public`): tests and side-by-side runs use one each */
+  schema?: string;
+}
+
+export type DatabaseConfig = SqliteConfig | PostgresConfig;
+
+export const DEFAULT_DATABASE = './warehouse.db';
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/** A file path (or `sqlite:path`) is SQLite; a `postgres://` URL is PostgreSQL. */
+export function parseDatabase(text: string, sqlite: Omit<SqliteConfig, 'kind' | 'file'> = {}): DatabaseConfig {
+  const value = text.trim();
+  if (value === '') throw new UsageError('--database needs a SQLite file path or a postgres:// URL');
+  if (POSTGRES_URL.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new UsageError(`--database ${JSON.stringify(value)} is not a valid URL; write it as postgres://user@host:5432/database`);
+    }
+    return { kind: 'postgres', url: value };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new UsageError(`--database ${JSON.stringify(value)}: only SQLite files and postgres:// URLs are supported`);
+  }
+  return { kind: 'sqlite', file: value.replace(/^sqlite:/i, ''), ...sqlite };
+}
+
+/** The database named by the flag, or the environment, or the default file. */
+export function resolveDatabase(flag: string | undefined, env: NodeJS.ProcessEnv, sqlite: Omit<SqliteConfig, 'kind' | 'file'> = {}): DatabaseConfig {
+  const text = flag ?? env.WAREHOUSE_DB ?? (env.DATABASE_URL && POSTGRES_URL.test(env.DATABASE_URL) ? env.DATABASE_URL : undefined) ?? DEFAULT_DATABASE;
+  return parseDatabase(text, sqlite);
+}
+
+/** For messages and logs: the file, or the URL without its password. */
+export function describeDatabase(config: DatabaseConfig): string {
+  if (config.kind === 'sqlite') return config.file;
+  try {
+    const url = new URL(config.url);
+    if (url.password) url.password = '***';
+    return url.toString() + (config.schema ? ` (schema ${config.schema})` : '');
+  } catch {
+    return 'postgres (invalid URL)';
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The job queue port. Jobs are enqueued by the transaction that creates the need for them (the
+ * transactional outbox: see `Store.createOrder` / `Store.applyToOrder`, whose plans carry the jobs
+ * to enqueue), claimed by a runner under a lease, and settled by the transaction that commits
+ * their effect on the order (`Store.applyToOrder(…, step)`): a job's effect and its end are one
+ * commit, so a crash between them cannot happen.
+ *
+ * Glossary:
+ * - **lease**: a runner's proof that it owns a claimed job until `lockedUntil`; a lease that
+ *   expires passes the job to the next claim. A settlement with a lease that is no longer the
+ *   job's is refused (LeaseLostError) and its transaction rolled back.
+ * - **attempt**: a run counted against the job's budget (`Settings.jobAttempts`): only runs that
+ *   failed for the supplier's trouble count. A run cut short by a crash or by the database's
+ *   trouble is run again with the same attempt number.
+ * - **dead letter**: a job whose attempts ran out, kept for an operator (`jobs failed`, `jobs retry`).
+ * - **parked**: a job that cannot proceed for a reason that is nobody's answer (a bug, or the
+ *   database's trouble past a long bound). It stays the order's live job, is not claimed, and shows
+ *   its reason; `resumeParked` puts it back (an operator, or the runner once the database is well).
+ *
+ * Ids and lease tokens are opaque strings: each adapter chooses its own.
+ */
+import type { TimelineEvent } from '../domain/events.js';
+import type { Job, JobType } from '../domain/jobs.js';
+import type { Plan } from '../domain/plans.js';
+
+export interface Lease {
+  readonly jobId: string;
+  readonly token: string;
+}
+
+/** A job as a runner holds it: with its lease. */
+export interface ClaimedJob<T extends JobType = JobType> extends Job<T> {
+  readonly lease: Lease;
+  /** runs started so far (claims since enqueued or resumed), this one included */
+  readonly runs: number;
+}
+
+/** What the transaction that carries a job's effect does with the job itself. */
+export type JobSettlement =
+  /** an intermediate commit: the job keeps running (its lease is still checked) */
+  | { kind: 'keep' }
+  /** the job is done */
+  | { kind: 'complete' }
+  /** run it again at `runAt`; `counted`: this run spends an attempt (the supplier's trouble) */
+  | { kind: 'retry'; runAt: number; error: string; counted: boolean }
+  /** its attempts ran out: to the dead-letter store */
+  | { kind: 'dead'; error: string }
+  /** it cannot proceed for a reason an operator must see: parked, not claimed, until resumed */
+  | { kind: 'park'; reason: string };
+
+export interface JobStep {
+  lease: Lease;
+  /** what to do with the job; a function decides from the plan the transaction commits */
+  settle: JobSettlement | ((plan: Plan) => JobSettlement);
+}
+
+export const JobState = { queued: 'queued', running: 'running', parked: 'parked' } as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+/** A job as the queue shows it to operators (`jobs list`, the dashboard). */
+export interface JobInfo extends Job {
+  state: JobState;
+  /** runs started since it was enqueued or resumed (claims), whatever ended them */
+  runs: number;
+  maxAttempts: number;
+  /** the runner holding it, while running */
+  lockedBy: string | null;
+  lockedUntil: number | null;
+  lastError: string | null;
+  /** why it is parked */
+  parkedReason: string | null;
+  createdAt: number;
+}
+
+/** A job whose attempts ran out, kept for `jobs failed` / `jobs retry`. */
+export interface DeadLetter {
+  id: string;
+  jobId: string;
+  type: JobType;
+  orderId: number;
+  payload: unknown;
+  attempts: number;
+  lastError: string;
+  failedAt: number;
+  retriedAt: number | null;
+}
+
+export interface JobCounts {
+  /** queued, due now or later */
+  queued: number;
+  running: number;
+  parked: number;
+  /** dead letters not yet retried */
+  dead: number;
+}
+
+export interface JobQueue {
+  /**
+   * Claim up to `limit` jobs due at `now` (queued and due, or running with an expired lease),
+   * oldest due first, then in enqueue order, each under a new lease of `leaseMs`.
+   */
+  claim(now: number, limit: number, workerId: string, leaseMs: number): Promise<ClaimedJob[]>;
+  /** When the next job becomes claimable (a queued job's run time, or a running job's lease end). */
+  nextDueAt(): Promise<number | null>;
+  list(): Promise<JobInfo[]>;
+  count(): Promise<JobCounts>;
+  listDeadLetters(opts?: { includeRetried?: boolean }): Promise<DeadLetter[]>;
+  /** Re-enqueue a dead job to run at `now`; records JobRetried on its order. */
+  retryDeadLetter(id: string, now: number): Promise<{ job: Job; event: TimelineEvent }>;
+  /**
+   * Put parked jobs back on the queue to run at `now` (all of them, or those whose reason starts
+   * with `reasonPrefix`, or the one with `jobId`); records JobResumed on each one's order.
+   */
+  resumeParked(now: number, which?: { jobId?: string; reasonPrefix?: string }): Promise<Array<{ job: Job; event: TimelineEvent }>>;
+}
