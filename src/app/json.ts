@@ -29,7 +29,7 @@ export const eventJson = (e: TimelineEvent) => ({ at: iso(e.at), type: e.type, d
 
 export const orderWithTimelineJson = (o: Order & { events: TimelineEvent[] }) => ({ ...orderJson(o), events: o.events.map(eventJson) });
 
-export const inventoryJson = (i: InventoryItem) => ({ sku: i.sku, onHand: i.onHand, updatedAt: iso(i.updatedAt) });
+export const inventoryJson = (i: InventoryItem) => ({ sku: i.sku, onHand: i.onHand, version: i.version, updatedAt: iso(i.updatedAt) });
 
 export const movementJson = (m: Movement) => ({
   id: m.id,

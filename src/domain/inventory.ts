@@ -9,6 +9,8 @@ export const MOVEMENT_TYPES = Object.values(MovementType) as readonly MovementTy
 export interface InventoryItem {
   sku: string;
   onHand: number;
+  /** grows by one with every change of the row (optimistic locking compares it) */
+  version: number;
   updatedAt: number;
 }
 

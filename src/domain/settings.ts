@@ -1,3 +1,15 @@
+/**
+ * How the reservation takes stock (DESIGN §7), on either database:
+ * - `pessimistic` (the seed's): lock the inventory row (`SELECT … FOR UPDATE`), check, decrement
+ * - `optimistic`: read without a lock, `UPDATE … WHERE version = $v`; a lost race re-reads and
+ *   retries (bounded, with jitter), each conflict counted
+ * - `atomic`: one conditional `UPDATE … SET on_hand = on_hand - $q WHERE on_hand >= $q RETURNING`
+ * On SQLite every strategy is correct and serialised by the single writer.
+ */
+export const ReserveStrategy = { pessimistic: 'pessimistic', optimistic: 'optimistic', atomic: 'atomic' } as const;
+export type ReserveStrategy = (typeof ReserveStrategy)[keyof typeof ReserveStrategy];
+export const RESERVE_STRATEGIES = Object.values(ReserveStrategy) as readonly ReserveStrategy[];
+
 /** The tunables of the flow (DESIGN §2). Every duration is in milliseconds. */
 export interface Settings {
   /** delay before each supplier status check */
@@ -14,6 +26,7 @@ export interface Settings {
   leaseMs: number;
   /** jobs run at once by one runner */
   concurrency: number;
+  reserveStrategy: ReserveStrategy;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -25,6 +38,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   supplierTimeoutMs: 5_000,
   leaseMs: 30_000,
   concurrency: 8,
+  reserveStrategy: 'pessimistic',
 });
 
 /**

@@ -67,7 +67,7 @@ export const eventSchema = z.object({ at: isoTime, type: z.string(), data: z.rec
 export const orderWithTimelineSchema = orderSchema.extend({ events: z.array(eventSchema) }).meta({ id: 'OrderWithTimeline' });
 export const orderPageSchema = z.object({ orders: z.array(orderSchema), nextCursor: z.number().int().nullable() }).meta({ id: 'OrderPage' });
 
-export const inventorySchema = z.object({ sku: z.string(), onHand: z.number().int(), updatedAt: isoTime }).meta({ id: 'Inventory' });
+export const inventorySchema = z.object({ sku: z.string(), onHand: z.number().int(), version: z.number().int(), updatedAt: isoTime }).meta({ id: 'Inventory' });
 export const movementSchema = z
   .object({
     id: z.number().int(),

@@ -36,10 +36,10 @@ describe('warehouse CLI', () => {
       const add = await runCli(['--db', db, '--json', 'inventory', 'add', 'BOLT-1', '5']);
       expect(add.code).toBe(0);
       const item = JSON.parse(add.stdout);
-      expect(item).toEqual({ sku: 'BOLT-1', onHand: 15, updatedAt: expect.stringMatching(ISO) });
+      expect(item).toEqual({ sku: 'BOLT-1', onHand: 15, version: 2, updatedAt: expect.stringMatching(ISO) });
 
       const list = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout);
-      expect(list).toEqual([{ sku: 'BOLT-1', onHand: 15, updatedAt: expect.stringMatching(ISO) }]);
+      expect(list).toEqual([{ sku: 'BOLT-1', onHand: 15, version: 2, updatedAt: expect.stringMatching(ISO) }]);
 
       const moves = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'movements', 'BOLT-1'])).stdout);
       expect(moves).toEqual([

@@ -27,7 +27,7 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .prepare(),
     onHand: db.select({ onHand: t.inventory.onHand }).from(t.inventory).where(eq(t.inventory.sku, p('sku'))).prepare(),
     inventoryItem: db
-      .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, updatedAt: t.inventory.updatedAt })
+      .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt })
       .from(t.inventory)
       .where(eq(t.inventory.sku, p('sku')))
       .prepare(),

@@ -134,8 +134,8 @@ export function createSqliteStore(c: Connection, opts: { jobAttempts: number }):
 
     addStock(sku, qty, now) {
       return c.write(() => {
-        const onHand = move(sku, 'restock', qty, null, now);
-        return { sku, onHand, updatedAt: now };
+        move(sku, 'restock', qty, null, now);
+        return q.inventoryItem.get({ sku })!;
       });
     },
 
@@ -145,7 +145,7 @@ export function createSqliteStore(c: Connection, opts: { jobAttempts: number }):
 
     async listInventory() {
       return c.read(() =>
-        db.select({ sku: t.inventory.sku, onHand: t.inventory.onHand, updatedAt: t.inventory.updatedAt }).from(t.inventory).orderBy(asc(t.inventory.sku)).all(),
+        db.select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt }).from(t.inventory).orderBy(asc(t.inventory.sku)).all(),
       );
     },
 
