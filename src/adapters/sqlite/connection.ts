@@ -4,6 +4,15 @@
  * inside it, so no other work can interleave), `read(fn)` runs a plain read. SQLite's errors come
  * out as DatabaseErrors that say what to do.
  *
+ * Another process's lock never blocks the event loop: SQLite itself waits at most
+ * BLOCKING_BUSY_WAIT_MS (a lock is usually brief), then the write is tried again after an
+ * asynchronous pause (growing to 50 ms), until `busyTimeoutMs` has passed. Meanwhile the process
+ * answers HTTP requests, reads and supplier replies as usual. (Measured against the alternative,
+ * a worker thread, in docs/decisions.md.)
+ *
+ * A database found corrupt (by `quick_check` at open, or by any statement that meets damage) is
+ * refused for every later write with the same message: nothing more is written into it.
+ *
  * Group commit (`groupCommit: true`): writes issued in the same turn of the event loop are run
  * in one IMMEDIATE transaction, each inside its own SAVEPOINT (a failing write rolls back alone),
  * and every caller is answered only after the shared COMMIT: one fsync for many writes, the same
@@ -11,7 +20,8 @@
  */
 import type Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { describeSqliteError, openDatabase, type OpenOptions } from './open.js';
+import { DatabaseError } from '../../domain/errors.js';
+import { describeSqliteError, isBusy, openDatabase, type OpenOptions } from './open.js';
 import * as t from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -32,7 +42,9 @@ export interface Connection {
   write<T>(fn: () => T): Promise<T>;
   /** one write transaction of its own, never batched: it must see what committed just before */
   writeAlone<T>(fn: () => T): Promise<T>;
-  read<T>(fn: () => T): T;
+  read<T>(fn: () => T): Promise<T>;
+  /** set once the database was found corrupt: every later write is refused with it */
+  readonly corrupt: DatabaseError | null;
   close(): void;
 }
 
@@ -42,18 +54,43 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function openConnection(opts: ConnectionOptions): Connection {
   const raw = openDatabase(opts);
   const db: Db = drizzle(raw, { schema: t });
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
   const q = prepareStatements(db);
-  const describe = (error: unknown) => describeSqliteError(error, opts.file, busyTimeoutMs) ?? error;
+  let corrupt: DatabaseError | null = null;
+  const describe = (error: unknown) => {
+    const described = describeSqliteError(error, opts.file, busyTimeoutMs);
+    if (described?.fault === 'corrupt') corrupt ??= described;
+    return described ?? error;
+  };
+
+  /**
+   * Runs `attempt` until it does not meet another process's lock, pausing asynchronously between
+   * tries; gives up with a `busy` DatabaseError after busyTimeoutMs.
+   */
+  async function patiently<T>(attempt: () => T): Promise<T> {
+    const deadline = performance.now() + busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      if (corrupt) throw corrupt;
+      try {
+        return attempt();
+      } catch (error) {
+        if (!isBusy(error) || performance.now() + wait > deadline) throw describe(error);
+      }
+      await pause(wait);
+    }
+  }
 
   // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
   const inTransaction = raw.transaction((fn: () => unknown) => fn());
   const immediate = <T>(fn: () => T): T => inTransaction.immediate(fn) as T;
 
   let batch: Pending[] = [];
+  let flushing = false;
   const runBatch = raw.transaction((items: Pending[]) =>
     items.map((item) => {
       try {
@@ -63,49 +100,76 @@ export function openConnection(opts: ConnectionOptions): Connection {
       }
     }),
   );
-  function flush(): void {
-    const items = batch;
-    batch = [];
-    let results: ReturnType<typeof runBatch>;
+  /** Commits the batch; writes queued while it waits for a lock join it. */
+  async function flush(): Promise<void> {
+    flushing = true;
     try {
-      results = runBatch.immediate(items);
-    } catch (error) {
-      for (const item of items) item.reject(describe(error));
-      return;
+      let items: Pending[] = [];
+      let results: ReturnType<typeof runBatch>;
+      try {
+        // taking the lock is retried as a whole: BEGIN IMMEDIATE fails before any write ran
+        results = await patiently(() => {
+          const taken = batch.slice();
+          const done = runBatch.immediate(taken);
+          batch.splice(0, taken.length);
+          items = taken;
+          return done;
+        });
+      } catch (error) {
+        const failed = batch.splice(0);
+        for (const item of failed) item.reject(error);
+        return;
+      }
+      results.forEach((r, i) => (r.ok ? items[i]!.resolve(r.value) : items[i]!.reject(describe(r.error))));
+    } finally {
+      flushing = false;
+      if (batch.length > 0) setImmediate(() => void flush());
     }
-    results.forEach((r, i) => (r.ok ? items[i]!.resolve(r.value) : items[i]!.reject(describe(r.error))));
   }
 
-  function writeAlone<T>(fn: () => T): Promise<T> {
-    try {
-      return Promise.resolve(immediate(fn));
-    } catch (error) {
-      return Promise.reject(describe(error));
-    }
-  }
+  const writeAlone = <T>(fn: () => T): Promise<T> => patiently(() => immediate(fn));
 
   return {
     file: opts.file,
     raw,
     db,
     q,
+    get corrupt() {
+      return corrupt;
+    },
     write<T>(fn: () => T): Promise<T> {
       if (!opts.groupCommit) return writeAlone(fn);
+      if (corrupt) return Promise.reject(corrupt);
       return new Promise<T>((resolve, reject) => {
-        if (batch.length === 0) setImmediate(flush);
+        if (batch.length === 0 && !flushing) setImmediate(() => void flush());
         batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       });
     },
     writeAlone,
-    read<T>(fn: () => T): T {
-      try {
-        return fn();
-      } catch (error) {
-        throw describe(error);
+    async read<T>(fn: () => T): Promise<T> {
+      // WAL readers rarely meet a lock (a checkpoint, a recovery); when they do, they wait too
+      const deadline = performance.now() + busyTimeoutMs;
+      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+        try {
+          return fn();
+        } catch (error) {
+          if (!isBusy(error) || performance.now() + wait > deadline) throw describe(error);
+        }
+        await pause(wait);
       }
     },
     close() {
-      if (batch.length > 0 && raw.open) flush(); // writes already accepted still commit
+      // writes already accepted still commit (synchronously: the process may be about to exit)
+      if (batch.length > 0 && raw.open && !corrupt) {
+        const items = batch;
+        batch = [];
+        try {
+          const results = runBatch.immediate(items);
+          results.forEach((r, i) => (r.ok ? items[i]!.resolve(r.value) : items[i]!.reject(describe(r.error))));
+        } catch (error) {
+          for (const item of items) item.reject(describe(error));
+        }
+      }
       if (raw.open) raw.close();
     },
   };

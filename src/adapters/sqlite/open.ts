@@ -4,11 +4,11 @@
  * write lock, so that two processes opening a new file at once cannot both migrate it.
  */
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { DatabaseError } from '../../domain/errors.js';
+import { DatabaseError, UsageError } from '../../domain/errors.js';
 
 export type Durability = 'full' | 'normal';
 
@@ -18,6 +18,12 @@ export interface OpenOptions {
   /** synchronous=FULL (default: an acknowledged write survives power loss) or NORMAL */
   durability?: Durability;
   busyTimeoutMs?: number;
+  /**
+   * Run SQLite's `quick_check` when opening: `auto` (default) for files up to QUICK_CHECK_MAX_BYTES,
+   * where it costs well under a quarter of a second (docs/performance.md); larger files are
+   * checked by `warehouse check`, and damage met later is caught by the connection.
+   */
+  quickCheck?: boolean | 'auto';
 }
 
 const HEADER = 'SQLite format 3\0';
@@ -46,44 +52,109 @@ function assertSqliteFile(file: string): void {
   }
 }
 
+const isCode = (error: { code: string }, ...codes: string[]) => codes.some((c) => error.code === c || error.code.startsWith(`${c}_`));
+
+/** SQLite's "another connection holds the lock": worth waiting for (asynchronously: connection.ts). */
+export function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && isCode(error, 'SQLITE_BUSY', 'SQLITE_LOCKED');
+}
+
+/**
+ * SQLite's errors as DatabaseErrors that say whose trouble it is and what to do (errors.ts,
+ * DatabaseFault). Anything else (a constraint, a bug) is returned as null and passes unchanged.
+ */
 export function describeSqliteError(error: unknown, file: string, busyTimeoutMs: number): DatabaseError | null {
   if (!(error instanceof Database.SqliteError)) return null;
-  if (error.code === 'SQLITE_BUSY' || error.code.startsWith('SQLITE_BUSY_') || error.code === 'SQLITE_LOCKED') {
+  const cause = { cause: error };
+  if (isBusy(error)) {
+    return new DatabaseError(`database ${file} is locked by another process (waited ${busyTimeoutMs} ms); try again when it is free`, file, {
+      ...cause,
+      fault: 'busy',
+    });
+  }
+  if (isCode(error, 'SQLITE_CORRUPT', 'SQLITE_NOTADB')) {
+    return new DatabaseError(corruptMessage(file, error.message), file, { ...cause, fault: 'corrupt' });
+  }
+  // ENOSPC while growing the WAL can also surface as an I/O error that says so
+  if (isCode(error, 'SQLITE_FULL') || (isCode(error, 'SQLITE_IOERR') && /full|space/i.test(error.message))) {
     return new DatabaseError(
-      `database ${file} is locked by another process (waited ${busyTimeoutMs} ms); try again when it is free`,
+      `disk full: free space on ${dirname(resolve(file))} (database ${file} could not be written); writes resume by themselves once there is room`,
       file,
-      { cause: error },
+      { ...cause, fault: 'full' },
     );
   }
-  if (error.code === 'SQLITE_NOTADB' || error.code === 'SQLITE_CORRUPT') {
-    return new DatabaseError(`${file} is not a usable SQLite database (${error.message}); it was left untouched`, file, { cause: error });
+  if (isCode(error, 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH')) {
+    return new DatabaseError(`cannot write database ${file} (${error.message}); check the path and its permissions`, file, { ...cause, fault: 'readonly' });
   }
-  if (error.code === 'SQLITE_READONLY' || error.code.startsWith('SQLITE_READONLY_') || error.code === 'SQLITE_CANTOPEN') {
-    return new DatabaseError(`cannot write database ${file} (${error.message}); check the path and its permissions`, file, { cause: error });
-  }
-  if (error.code === 'SQLITE_FULL' || error.code === 'SQLITE_IOERR' || error.code.startsWith('SQLITE_IOERR_')) {
-    return new DatabaseError(`database ${file} could not be written (${error.message}); check the disk`, file, { cause: error });
+  if (isCode(error, 'SQLITE_IOERR')) {
+    return new DatabaseError(`database ${file} could not be read or written (${error.message}); check the disk`, file, { ...cause, fault: 'io' });
   }
   return null;
 }
 
+export function corruptMessage(file: string, detail: string): string {
+  return (
+    `database ${file} is corrupt (${detail}); it is refused for writes so that nothing more is lost. ` +
+    `Restore it from a backup (\`warehouse backup <file>\` makes one), or salvage what SQLite can read with \`sqlite3 ${file} .recover\``
+  );
+}
+
+/** A missing directory is the user's mistake (a typo in the path): say which, and how to fix it. */
+function assertDirectory(file: string): void {
+  if (file === ':memory:' || file.startsWith('file:')) return;
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir)) {
+    throw new UsageError(`the directory of the database does not exist: ${dir}. Create it (mkdir -p ${JSON.stringify(dir)}) or pass another --database`);
+  }
+}
+
+/** How long SQLite itself blocks on another process's lock before connection.ts waits asynchronously. */
+export const BLOCKING_BUSY_WAIT_MS = 10;
+
 export function openDatabase(opts: OpenOptions): Database.Database {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
+  assertDirectory(opts.file);
   assertSqliteFile(opts.file);
   let db: Database.Database | undefined;
   try {
+    // opening and migrating may wait the whole busy timeout (once, at start); afterwards writes
+    // wait without blocking the event loop (connection.ts)
     db = new Database(opts.file, { timeout: busyTimeoutMs });
     // header check passed; a wrong file still fails here before anything is written
     db.pragma('schema_version');
     if (opts.file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    if (wantsQuickCheck(opts)) assertIntact(db, opts.file);
     migrate(db);
+    db.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, BLOCKING_BUSY_WAIT_MS)}`);
     return db;
   } catch (error) {
     db?.close();
     throw describeSqliteError(error, opts.file, busyTimeoutMs) ?? error;
   }
+}
+
+/** 32 MiB: about 125,000 orders, a quick_check of about 0.25 s here. */
+export const QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024;
+
+function wantsQuickCheck(opts: OpenOptions): boolean {
+  if (opts.quickCheck === true || opts.quickCheck === false) return opts.quickCheck;
+  if (opts.file === ':memory:' || !existsSync(opts.file)) return false;
+  return statSync(opts.file).size <= QUICK_CHECK_MAX_BYTES;
+}
+
+/** `PRAGMA quick_check`: a damaged file is refused before anything writes to it. */
+export function assertIntact(db: Database.Database, file: string): void {
+  const problems = integrityProblems(db, 'quick_check', 5);
+  if (problems.length > 0) throw new DatabaseError(corruptMessage(file, problems.join('; ')), file, { fault: 'corrupt' });
+}
+
+/** SQLite's own check of the file (`integrity_check`, or the cheaper `quick_check`); [] when intact. */
+export function integrityProblems(db: Database.Database, pragma: 'integrity_check' | 'quick_check', max = 100): string[] {
+  const rows = db.pragma(`${pragma}(${max})`) as Array<Record<string, string>>;
+  const messages = rows.map((r) => Object.values(r)[0] ?? '');
+  return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
 }
 
 /**

@@ -40,7 +40,7 @@ export function createSqliteQueue(c: Connection, opts: { jobAttempts: number }):
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
       // most polls find nothing: a plain read answers them without taking the write lock
-      if (!c.read(() => q.anyDue.get({ now }))) return [];
+      if (!(await c.read(() => q.anyDue.get({ now })))) return [];
       // not batched: a claim must see the jobs committed just before it, and is cheap to repeat
       return c.writeAlone(() =>
         q.dueJobs.all({ now, limit }).map((row): ClaimedJob => {

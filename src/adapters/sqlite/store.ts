@@ -13,6 +13,7 @@ import type { JobStep } from '../../ports/queue.js';
 import type { Applied, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
 import type { Connection } from './connection.js';
+import { corruptMessage, integrityProblems } from './open.js';
 import { enqueue, settle } from './outbox.js';
 import * as t from './schema.js';
 
@@ -154,12 +155,16 @@ export function createSqliteStore(c: Connection, opts: { jobAttempts: number }):
     },
 
     async audit() {
+      // SQLite's own check first: on a damaged file the rules below would report its symptoms
+      const damage = await c.read(() => integrityProblems(c.raw, 'integrity_check'));
+      if (damage.length > 0) return [{ rule: 'database-intact', message: corruptMessage(c.file, damage.slice(0, 5).join('; ')), ids: {} }];
       // one read transaction, so the checks see one consistent state
       return c.read(() => c.raw.transaction(() => auditDatabase(c.raw)).deferred());
     },
 
     async ping() {
-      c.read(() => c.raw.prepare('SELECT 1').get());
+      if (c.corrupt) throw c.corrupt;
+      await c.read(() => c.raw.prepare('SELECT 1').get());
     },
 
     async info() {
