@@ -4,7 +4,7 @@ import type { TimelineEvent } from '../../domain/events.js';
 import { isFinal, isOrderStatus, ORDER_STATUSES } from '../../domain/order.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
-import { eventLine, orderSummary, statusColour, table, when } from '../render.js';
+import { eventHeader, eventLine, orderSummary, statusColour, table, when } from '../render.js';
 import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
@@ -75,7 +75,10 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
     if (next !== undefined && clock === 'real') live.waitUntil(next, e.data.retryAt ? 'retry' : 'next supplier check', () => w.clock.now());
   };
-  if (!ctx.opts.json) ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku, qty } }, order.createdAt, ctx.c));
+  if (!ctx.opts.json) {
+    ctx.say(eventHeader(ctx.c));
+    ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku, qty } }, order.createdAt, ctx.c));
+  }
   w.bus.on('order:event', print);
   await w.runner.runUntilIdle({ until: () => final });
   live.clear();
@@ -97,6 +100,7 @@ export async function show(ctx: Ctx, [id]: string[]): Promise<number> {
   if (ctx.opts.json) ctx.json(orderWithTimelineJson(order));
   else {
     ctx.say(orderSummary(order, ctx.c));
+    ctx.say(`  ${eventHeader(ctx.c)}`);
     for (const e of order.events) ctx.say(`  ${eventLine(e, order.createdAt, ctx.c)}`);
   }
   return 0;
