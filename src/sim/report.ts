@@ -25,7 +25,10 @@ export function humanLines(results: ScenarioResult[], c: ChalkInstance): string[
     const mark = r.passed ? c.green('✓') : c.red('✗');
     lines.push(`${mark} ${r.name} ${c.dim(`(${r.file})`)}`);
     for (const f of r.failures) lines.push(`    ${c.red(f.path)}: expected ${show(f.expected)}, got ${show(f.actual)}`);
+    for (const w of r.warnings) lines.push(`    ${c.yellow(`warning: ${w}`)}`);
   }
+  const unchecked = results.filter((r) => r.warnings.length).length;
+  if (unchecked) lines.push(c.yellow(`${unchecked} scenario(s) passed with a warning; --strict makes them fail`));
   lines.push(summaryLine(results));
   return lines;
 }
@@ -41,7 +44,7 @@ export function jsonReport(results: ScenarioResult[], problems: Problem[] = []) 
   return {
     passed,
     failed: results.length - passed,
-    scenarios: results.map((r) => ({ file: r.file, name: r.name, passed: r.passed, failures: r.failures })),
+    scenarios: results.map((r) => ({ file: r.file, name: r.name, passed: r.passed, failures: r.failures, ...(r.warnings.length ? { warnings: r.warnings } : {}) })),
     ...(problems.length ? { problems } : {}),
   };
 }
