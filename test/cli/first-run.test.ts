@@ -2,8 +2,10 @@
  * Issue 10 item 10: a first run is never silent. Off a terminal (a pipe, a CI log) `order create`
  * on the real clock prints one line per wait instead of the terminal's live countdown.
  */
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDb } from '../helpers.js';
+import { ROOT, runCli, tempDb, tempDir } from '../helpers.js';
 
 describe('order create off a terminal', () => {
   it('prints a line saying what it waits for and when it is due, before each real wait', async () => {
@@ -23,5 +25,19 @@ describe('order create off a terminal', () => {
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ status: 'reserved' });
     expect(j.stderr).toBe('');
+  });
+});
+
+describe("the README's set-up command", () => {
+  it('is a first run that replays the scenarios and writes no database, so the demo starts on a fresh one', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const setUp = /^npm install && npx warehouse ([^#\n]+?)\s*(#.*)?$/m.exec(readme);
+    expect(setUp, 'the README set-up line: npm install && npx warehouse …').not.toBeNull();
+    const cwd = tempDir();
+    symlinkSync(join(ROOT, 'scenarios'), join(cwd, 'scenarios'));
+    const r = await runCli(setUp![1]!.split(/\s+/), { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+    expect(readdirSync(cwd)).toEqual(['scenarios']);
   });
 });
