@@ -130,6 +130,9 @@ describe('warehouse simulate', () => {
     expect(text).toContain('```mermaid\nsequenceDiagram\n    participant client\n    participant API\n    participant queue\n    participant job\n    participant supplier\n');
     expect(text).toContain('    supplier-->>job: ok\n');
     expect(text).toContain('    job-->>API: a reserved\n');
+    // scenario time, without the `+` that means "since the order's creation" elsewhere
+    expect(text).toContain('    Note over client,supplier: time 45s\n');
+    expect(text).not.toMatch(/Note over client,supplier: \+/);
   });
 });
 
