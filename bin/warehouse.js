@@ -1,6 +1,19 @@
 #!/usr/bin/env node
 // The entry point: run the compiled CLI and exit with its code (the only process.exit).
-import { main } from '../dist/cli/main.js';
+// dist/ is found next to this file's real path, so a symlink to it (`npm link`, a bin in PATH)
+// works from any directory.
+import { fileURLToPath } from 'node:url';
+
+let main;
+try {
+  ({ main } = await import('../dist/cli/main.js'));
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const what = /dist[\\/]cli[\\/]main\.js/.test(error.message) ? 'it is not built (no dist/)' : `a dependency is missing (${error.message.split('\n')[0]})`;
+  process.stderr.write(`error: warehouse cannot start: ${what}\nrun \`npm install\` in ${root} (it installs the dependencies and builds dist/)\n`);
+  process.exit(1);
+}
 
 const code = await main(process.argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 process.exitCode = code;

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
+import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerServe } from './commands/serve.register.js';
@@ -27,6 +28,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
     .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
     .showHelpAfterError('(run with --help for usage)')
+    // every subcommand's --help lists the global options too (subcommands inherit this setting)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -96,8 +99,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   for (const c of [program, ...program.commands, ...program.commands.flatMap((sub) => sub.commands)]) {
     c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    const examples = EXAMPLES[commandPath(c)];
+    if (examples) c.addHelpText('after', examplesText(examples));
   }
   return program;
+}
+
+/** `order create` for that command, '' for the program itself. */
+export function commandPath(c: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = c; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -8,7 +8,8 @@ import type { Outcome, SimEvent } from './model.js';
 
 export const MAX_ORDERS = 8;
 
-const at = (ms: number) => `+${ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(3)}s`}`;
+/** Scenario time, as in --timeline's clock column: no `+` (that sign means "since the order's creation"). */
+const at = (ms: number) => `time ${ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(3)}s`}`;
 /** Mermaid reads `;` as a statement end and `#` as an entity: keep message text plain. */
 const plain = (s: string) => s.replace(/[;#]/g, ' ').replace(/[\r\n]+/g, ' ').trim();
 

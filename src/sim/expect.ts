@@ -58,3 +58,16 @@ export function compare(expect: Expectations, outcome: Outcome, opts: CompareOpt
   }
   return failures;
 }
+
+/**
+ * How many values the expectations check. 0 means the scenario checks nothing: it would pass
+ * whatever the engine did, so `simulate` warns (and fails it under --strict). A `movements` list
+ * counts even when empty (it claims "no movements").
+ */
+export function expectationCount(expect: Expectations): number {
+  let n = 0;
+  for (const exp of Object.values(expect.orders)) n += Object.values(exp).filter((v) => v !== undefined).length;
+  for (const counts of Object.values(expect.count)) n += Object.values(counts).filter((v) => v !== undefined).length;
+  n += Object.keys(expect.inventory).length + Object.keys(expect.movements).length;
+  return n;
+}

@@ -148,6 +148,8 @@ export interface ScenarioResult {
   name: string;
   passed: boolean;
   failures: Failure[];
+  /** things worth knowing that do not fail the scenario (e.g. it checks nothing) */
+  warnings: string[];
   outcome: Outcome;
 }
 

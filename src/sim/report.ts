@@ -4,6 +4,7 @@
  * Pure functions from results to text.
  */
 import type { ChalkInstance } from 'chalk';
+import { dataText, SINCE_CREATED, sinceCreated } from '../cli/timeline.js';
 import type { Failure, Outcome, Problem, ScenarioResult } from './model.js';
 
 /** A value as a person reads it: strings bare, null as null, the rest as JSON. */
@@ -24,7 +25,10 @@ export function humanLines(results: ScenarioResult[], c: ChalkInstance): string[
     const mark = r.passed ? c.green('✓') : c.red('✗');
     lines.push(`${mark} ${r.name} ${c.dim(`(${r.file})`)}`);
     for (const f of r.failures) lines.push(`    ${c.red(f.path)}: expected ${show(f.expected)}, got ${show(f.actual)}`);
+    for (const w of r.warnings) lines.push(`    ${c.yellow(`warning: ${w}`)}`);
   }
+  const unchecked = results.filter((r) => r.warnings.length).length;
+  if (unchecked) lines.push(c.yellow(`${unchecked} scenario(s) passed with a warning; --strict makes them fail`));
   lines.push(summaryLine(results));
   return lines;
 }
@@ -40,32 +44,35 @@ export function jsonReport(results: ScenarioResult[], problems: Problem[] = []) 
   return {
     passed,
     failed: results.length - passed,
-    scenarios: results.map((r) => ({ file: r.file, name: r.name, passed: r.passed, failures: r.failures })),
+    scenarios: results.map((r) => ({ file: r.file, name: r.name, passed: r.passed, failures: r.failures, ...(r.warnings.length ? { warnings: r.warnings } : {}) })),
     ...(problems.length ? { problems } : {}),
   };
 }
 
-const offset = (ms: number) => `+${(ms / 1000).toFixed(3)}s`;
-
-function dataText(data: Record<string, unknown>): string {
-  return Object.entries(data)
-    .map(([k, v]) => (k.endsWith('At') && typeof v === 'number' ? `${k}=${offset(v)}` : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
-    .join(' ');
-}
+/** Scenario time (since the start, no `+`): the simulator's clock column. */
+const scenarioTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
 /**
- * Every step and every order's events in time order, times as offsets from the start. Within one
- * instant: steps first, then events by order (creation order) in their recorded order.
+ * Every step and every order's events in time order. Two times per line, as in the CLI
+ * (src/cli/timeline.ts): the scenario's clock (time since its start) and, for an order's event,
+ * the time since that order's creation (`+`); times inside event data are since creation too.
+ * Within one instant: steps first, then events by order (creation order) in their recorded order.
  */
 export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
-  type Row = { at: number; rank: number; who: string; what: string; detail: string };
-  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, rank: i, who: 'step', what: s.kind, detail: s.text }));
+  type Row = { at: number; since: string; rank: number; who: string; what: string; detail: string };
+  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, since: '', rank: i, who: 'step', what: s.kind, detail: s.text }));
   let rank = rows.length;
-  for (const o of outcome.orders) for (const e of o.events) rows.push({ at: e.at, rank: rank++, who: o.label, what: e.type, detail: dataText(e.data) });
+  for (const o of outcome.orders) {
+    for (const e of o.events) rows.push({ at: e.at, since: sinceCreated(e.at - o.createdAt), rank: rank++, who: o.label, what: e.type, detail: dataText(e.data, o.createdAt) });
+  }
   rows.sort((a, b) => a.at - b.at || a.rank - b.rank);
-  const width = Math.min(12, Math.max(4, ...rows.map((r) => r.who.length)));
-  return rows.map((r) => {
-    const what = r.what === 'OrderReserved' ? c.green(r.what) : r.what === 'OrderFailed' || r.what === 'JobDeadLettered' ? c.red(r.what) : r.who === 'step' ? c.bold(r.what) : c.cyan(r.what);
-    return `  ${c.dim(offset(r.at).padStart(10))}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(1, 30 - r.what.length))}${c.dim(r.detail)}`;
-  });
+  const width = Math.min(12, Math.max(5, ...rows.map((r) => r.who.length)));
+  const header = c.dim(`  ${'time'.padStart(10)}  ${SINCE_CREATED.padStart(13)}  ${'order'.padEnd(width)}  ${'event'.padEnd(30)}details`);
+  return [
+    header,
+    ...rows.map((r) => {
+      const what = r.what === 'OrderReserved' ? c.green(r.what) : r.what === 'OrderFailed' || r.what === 'JobDeadLettered' ? c.red(r.what) : r.who === 'step' ? c.bold(r.what) : c.cyan(r.what);
+      return `  ${c.dim(scenarioTime(r.at).padStart(10))}  ${r.since.padStart(13)}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(1, 30 - r.what.length))}${c.dim(r.detail)}`.trimEnd();
+    }),
+  ];
 }

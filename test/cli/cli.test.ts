@@ -111,7 +111,7 @@ describe('warehouse CLI', () => {
       expect(jobs).toMatchObject([{ type: 'ReserveInventory', orderId: 1, state: 'queued', attempt: 1, runs: 0 }]);
       const w = await runCli(['--db', db, '--json', 'work', '--until-idle', '--clock', 'virtual']);
       expect(w.code).toBe(0);
-      expect(JSON.parse(w.stdout)).toEqual({ jobsRun: 2, jobsQueued: 0, jobsParked: 0 });
+      expect(JSON.parse(w.stdout)).toEqual({ jobsRun: 2, jobsChangedNothing: 0, jobsQueued: 0, jobsParked: 0 });
       const shown = JSON.parse((await runCli(['--db', db, '--json', 'order', 'show', '1'])).stdout);
       expect(shown).toMatchObject({ id: 1, status: 'reserved', supplierChecks: 1 });
       const listed = JSON.parse((await runCli(['--db', db, '--json', 'order', 'list', '--status', 'reserved'])).stdout);

@@ -124,12 +124,15 @@ describe('warehouse simulate', () => {
     const md = join(dir, 'flow.md');
     const r = await runCli(['simulate', join(ROOT, 'scenarios', 'delayed-twice.yaml'), '--timeline', '--diagram', md]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\+45\.000s\s+a\s+OrderReserved/);
-    expect(r.stdout).toMatch(/\+15\.000s\s+a\s+SupplierStatusChecked\s+status=delayed check=1/);
+    expect(r.stdout).toMatch(/45\.000s\s+\+45\.000s\s+a\s+OrderReserved/);
+    expect(r.stdout).toMatch(/15\.000s\s+\+15\.000s\s+a\s+SupplierStatusChecked\s+status=delayed check=1/);
     const text = readFileSync(md, 'utf8');
     expect(text).toContain('```mermaid\nsequenceDiagram\n    participant client\n    participant API\n    participant queue\n    participant job\n    participant supplier\n');
     expect(text).toContain('    supplier-->>job: ok\n');
     expect(text).toContain('    job-->>API: a reserved\n');
+    // scenario time, without the `+` that means "since the order's creation" elsewhere
+    expect(text).toContain('    Note over client,supplier: time 45s\n');
+    expect(text).not.toMatch(/Note over client,supplier: \+/);
   });
 });
 

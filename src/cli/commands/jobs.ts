@@ -1,5 +1,6 @@
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
 import { UsageError } from '../../domain/errors.js';
+import { isFinal } from '../../domain/order.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { table, when } from '../render.js';
@@ -43,6 +44,9 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
     const jobs = await w.jobs.retryAll();
     if (ctx.opts.json) ctx.json(jobs.map(enqueuedJobJson));
     else ctx.say(`${jobs.length} dead-lettered job(s) queued again; run \`warehouse work --until-idle\``);
+    const settled = [];
+    for (const job of jobs) if (isFinal((await w.orders.get(job.orderId)).status)) settled.push(`#${job.orderId}`);
+    if (settled.length) ctx.say(ctx.c.yellow(`${settled.length} of them will change nothing: their orders are already final (${settled.join(', ')}); a retried job only acts on an order still waiting for it`));
     return 0;
   }
   if (id === undefined) throw new UsageError('jobs retry needs a dead-letter id (see `warehouse jobs failed`) or --all');
@@ -51,6 +55,13 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
   const job = await w.jobs.retry(String(n));
   if (ctx.opts.json) ctx.json(enqueuedJobJson(job));
   else ctx.say(`dead letter ${n} is queued again as job ${job.id} (${job.type} for order #${job.orderId}); run \`warehouse work --until-idle\``);
+  // a dead letter has usually failed its order already (failed is final): the job will find
+  // nothing to do, and saying so now saves a puzzled look at `work`'s output
+  const order = await w.orders.get(job.orderId);
+  if (isFinal(order.status)) {
+    const why = `${order.status}${order.failureReason ? ` (${order.failureReason})` : ''}`;
+    ctx.say(ctx.c.yellow(`order #${order.id} is already ${why}, a final state: the job will change nothing when it runs`));
+  }
   return 0;
 }
 

@@ -4,7 +4,8 @@ import type { TimelineEvent } from '../../domain/events.js';
 import { isFinal, isOrderStatus, ORDER_STATUSES } from '../../domain/order.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
-import { eventLine, orderSummary, statusColour, table, when } from '../render.js';
+import { eventHeader, eventLine, orderSummary, statusColour, table, when } from '../render.js';
+import { sinceCreated } from '../timeline.js';
 import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
@@ -26,8 +27,11 @@ async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
   });
 }
 
-/** A live countdown on a terminal while the order waits on the clock (real time only). */
-function countdown(ctx: Ctx) {
+/**
+ * While the order waits on the real clock: a live countdown on a terminal; elsewhere (a pipe, a
+ * CI log) one line per wait, so a long wait is never silent.
+ */
+function countdown(ctx: Ctx, createdAt: number) {
   let timer: NodeJS.Timeout | undefined;
   const tty = Boolean(ctx.io.stdout.isTTY) && !ctx.opts.json;
   const clear = () => {
@@ -39,7 +43,12 @@ function countdown(ctx: Ctx) {
     clear,
     waitUntil(at: number, what: string, now: () => number) {
       clear();
-      if (!tty) return;
+      if (ctx.opts.json) return;
+      if (!tty) {
+        const wait = `waiting ${(Math.max(0, at - now()) / 1000).toFixed(1)}s for the ${what}, due at ${sinceCreated(at - createdAt)} (--clock virtual skips the waits)`;
+        ctx.say(ctx.c.dim(wait));
+        return;
+      }
       const draw = () => ctx.io.stdout.write(`\r\x1b[2K${ctx.c.yellow('⏳')} ${what} in ${Math.max(0, (at - now()) / 1000).toFixed(0)}s`);
       draw();
       timer = setInterval(draw, 250);
@@ -65,7 +74,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     return 0;
   }
 
-  const live = countdown(ctx);
+  const live = countdown(ctx, order.createdAt);
   let final = false;
   const print = (e: TimelineEvent) => {
     if (e.orderId !== order.id) return;
@@ -73,9 +82,12 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     if (!ctx.opts.json) ctx.say(eventLine(e, order.createdAt, ctx.c));
     if (e.type === 'OrderReserved' || e.type === 'OrderFailed') final = true;
     const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
-    if (next !== undefined && clock === 'real') live.waitUntil(next, e.data.retryAt ? 'retry' : 'next supplier check', () => w.clock.now());
+    if (next !== undefined && clock === 'real') live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now());
   };
-  if (!ctx.opts.json) ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku, qty } }, order.createdAt, ctx.c));
+  if (!ctx.opts.json) {
+    ctx.say(eventHeader(ctx.c));
+    ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku, qty } }, order.createdAt, ctx.c));
+  }
   w.bus.on('order:event', print);
   await w.runner.runUntilIdle({ until: () => final });
   live.clear();
@@ -97,6 +109,7 @@ export async function show(ctx: Ctx, [id]: string[]): Promise<number> {
   if (ctx.opts.json) ctx.json(orderWithTimelineJson(order));
   else {
     ctx.say(orderSummary(order, ctx.c));
+    ctx.say(`  ${eventHeader(ctx.c)}`);
     for (const e of order.events) ctx.say(`  ${eventLine(e, order.createdAt, ctx.c)}`);
   }
   return 0;

@@ -4,8 +4,9 @@ import type { Run } from '../main.js';
 
 export function registerSimulate(program: Command, run: Run): void {
   program
-    .command('simulate <files...>')
-    .description('replay YAML scenarios in virtual time and check their expectations (exit 1 if any fails, 2 if a file is malformed)')
+    .command('simulate <paths...>')
+    .description('replay YAML scenarios (files, or directories of .yaml/.yml files) in virtual time and check their expectations (exit 1 if any fails, 2 if a file is malformed)')
+    .option('--strict', 'a scenario that checks nothing (no expect) fails instead of passing with a warning')
     .option('--junit <file>', 'also write a JUnit XML report to <file>')
     .option('--real-time', 'run on the wall clock instead of virtual time (waits really pass)')
     .option('--seed <n>', 'seed for the backoff jitter (default 42)')

@@ -1,0 +1,32 @@
+/**
+ * The examples each command's `--help` ends with (the way `gh` shows them): one or two real
+ * command lines per command, keyed by the command's path. Plain strings, so `--help` stays cheap.
+ * test/cli/help.test.ts checks every command has some, and that each names its own command.
+ */
+export const EXAMPLES: Record<string, string[]> = {
+  '': ['warehouse inventory set WIDGET 10', 'warehouse order create --sku WIDGET --qty 3', 'warehouse simulate scenarios/'],
+  inventory: ['warehouse inventory list', 'warehouse inventory movements WIDGET'],
+  'inventory set': ['warehouse inventory set WIDGET 10          # a stock count: on-hand becomes 10'],
+  'inventory add': ['warehouse inventory add WIDGET 5           # a delivery: on-hand grows by 5'],
+  'inventory list': ['warehouse inventory list', 'warehouse --json inventory list'],
+  'inventory movements': ['warehouse inventory movements WIDGET'],
+  order: ['warehouse order create --sku WIDGET --qty 3', 'warehouse order show 1'],
+  'order create': [
+    'warehouse order create --sku WIDGET --qty 3',
+    'warehouse order create --sku WIDGET --qty 30 --clock virtual --supplier-status delayed,delayed,ok',
+  ],
+  'order show': ['warehouse order show 1', 'warehouse --json order show 1'],
+  'order list': ['warehouse order list --status failed', 'warehouse --json order list --limit 20'],
+  work: ['warehouse work --until-idle                # run what is due now, then stop', 'warehouse work --clock virtual             # run until Ctrl-C, skipping the waits'],
+  check: ['warehouse check', 'warehouse --db other.db check', 'warehouse --database postgres://127.0.0.1/test check'],
+  serve: ['warehouse serve --check-delay 1s', 'warehouse serve --port 0                   # any free port; the URL is printed'],
+  simulate: ['warehouse simulate scenarios/', 'warehouse simulate scenarios/delayed-twice.yaml --timeline', 'warehouse simulate --strict --junit report.xml scenarios/'],
+  jobs: ['warehouse jobs list', 'warehouse jobs failed'],
+  'jobs list': ['warehouse jobs list'],
+  'jobs failed': ['warehouse jobs failed'],
+  'jobs resume': ['warehouse jobs resume 12', 'warehouse jobs resume --all && warehouse work --until-idle'],
+  'jobs retry': ['warehouse jobs retry 1', 'warehouse jobs retry --all && warehouse work --until-idle'],
+};
+
+/** The text commander prints after a command's help. */
+export const examplesText = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;

@@ -1,0 +1,32 @@
+/**
+ * How times read in human output. A `+` time always means one thing: the time since the order
+ * was created (`+15.021s`). `order create`, `order show`, `work` and `simulate --timeline` print
+ * every event with it, and the times inside an event's data (`nextCheckAt`, `retryAt`) are
+ * written the same way, so `next check at +15.021s` on a line stamped `+0.021s` is due 15 s
+ * later. The other column is a clock: UTC time of day in the CLI, time since the scenario's
+ * start in the simulator (no `+`). Pure text; imported by the CLI and by src/sim/report.ts.
+ */
+
+/** The header of the offset column. */
+export const SINCE_CREATED = 'since created';
+
+/** `ms` since the order's creation: `+15.021s`. */
+export const sinceCreated = (ms: number) => `+${(ms / 1000).toFixed(3)}s`;
+
+const TIME_KEYS: Record<string, string> = { nextCheckAt: 'next check at', retryAt: 'retry at' };
+
+/**
+ * An event's data as `k=v` pairs. Times in it (keys ending in `At`, in the same unit and origin
+ * as `createdAt`) become offsets since the order's creation: `next check at +15.021s`.
+ */
+export function dataText(data: Record<string, unknown>, createdAt: number): string {
+  return Object.entries(data)
+    .map(([k, v]) => {
+      if (k.endsWith('At') && typeof v === 'number') {
+        const at = sinceCreated(v - createdAt);
+        return k in TIME_KEYS ? `${TIME_KEYS[k]} ${at}` : `${k}=${at}`;
+      }
+      return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+    })
+    .join(' ');
+}
