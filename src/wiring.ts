@@ -75,7 +75,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
   const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
-  const backend = await openBackend(database, settings);
+  const backend = await openBackend(database, settings, clock.mode);
   const { store, queue } = backend;
   let mock: MockSupplier | null = null;
   try {
@@ -131,10 +131,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
 }
 
 /** The one place that picks a database adapter. */
-async function openBackend(database: DatabaseConfig, settings: Settings): Promise<Backend> {
+async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode']): Promise<Backend> {
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts });
+      return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, clock });
     case 'postgres':
       throw new UsageError(`PostgreSQL is not supported by this build (${database.url})`);
   }

@@ -8,15 +8,19 @@ import { createSqliteStore } from './store.js';
 export interface SqliteBackendOptions extends ConnectionOptions {
   /** attempts a new job gets (Settings.jobAttempts) */
   jobAttempts?: number;
+  /** the engine's clock (default real): jobs enqueued on the virtual clock are marked as such */
+  clock?: 'real' | 'virtual';
+  /** Settings.leaseMs: how far a re-based lease reaches */
+  leaseMs?: number;
 }
 
 export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
   const c = openConnection(opts);
-  const jobAttempts = opts.jobAttempts ?? 5;
+  const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: `sqlite:${opts.file}`,
-    store: createSqliteStore(c, { jobAttempts }),
-    queue: createSqliteQueue(c, { jobAttempts }),
+    store: createSqliteStore(c, stamp),
+    queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c.raw, opts.busyTimeoutMs),
     async close() {
       c.close();

@@ -25,9 +25,17 @@ export const toJob = (r: JobRow): Job => ({
 /** A lease token names the runner and the claim, so a re-claim by the same runner is another lease. */
 export const leaseToken = (workerId: string, runs: number) => `${workerId}#${runs}`;
 
-export function enqueue(c: Connection, orderId: number, jobs: PlannedJob[], now: number, maxAttempts: number): string[] {
+/** How the jobs a backend enqueues are stamped: attempts they get, and whether their times are virtual. */
+export interface EnqueueOptions {
+  jobAttempts: number;
+  /** the engine's clock: jobs enqueued on the virtual clock are marked so a real-time process can re-base them */
+  clock: 'real' | 'virtual';
+}
+
+export function enqueue(c: Connection, orderId: number, jobs: PlannedJob[], now: number, opts: EnqueueOptions): string[] {
+  const virtual = opts.clock === 'virtual' ? 1 : 0;
   return jobs.map((j) =>
-    String(c.q.insertJob.get({ type: j.type, orderId, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts, now })!.id),
+    String(c.q.insertJob.get({ type: j.type, orderId, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts: opts.jobAttempts, virtual, now })!.id),
   );
 }
 

@@ -8,7 +8,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { Connection } from './connection.js';
-import { enqueue, leaseToken, toJob, type JobRow } from './outbox.js';
+import { enqueue, leaseToken, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
 import * as t from './schema.js';
 import { insertEvents } from './store.js';
 
@@ -34,11 +34,42 @@ const toDead = (r: DeadRow): DeadLetter => ({
   payload: JSON.parse(r.payload) as unknown,
 });
 
-export function createSqliteQueue(c: Connection, opts: { jobAttempts: number }): JobQueue {
+/** A real-time process looks for jobs a virtual run left behind at most this often. */
+const REBASE_EVERY_MS = 5_000;
+
+export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseMs: number }): JobQueue {
   const { q, db } = c;
+  let rebasedAt = -Infinity;
+
+  /**
+   * Jobs left by an interrupted run on the virtual clock carry virtual times, which may lie hours
+   * or months ahead of the wall clock. A process on the real clock re-bases them (docs/architecture.md,
+   * "Virtual time left behind"): the waits of a virtual run were meant to be skipped, so a queued
+   * job is due now; a leased one keeps its lease at most one lease length from now, so a killed
+   * run's job is taken up then. The mark is cleared: from then on it is a real-time job, and the
+   * waits it schedules are real.
+   */
+  async function rebase(now: number): Promise<void> {
+    if (opts.clock !== 'real' || now - rebasedAt < REBASE_EVERY_MS) return;
+    rebasedAt = now;
+    if (!(await c.read(() => db.select({ id: t.jobs.id }).from(t.jobs).where(eq(t.jobs.virtual, 1)).limit(1).get()))) return;
+    await c.writeAlone(() =>
+      c.raw
+        .prepare(
+          `UPDATE jobs SET
+             run_at = MIN(run_at, :now),
+             locked_until = CASE WHEN locked_until IS NULL THEN NULL ELSE MIN(locked_until, :now + :lease) END,
+             virtual = 0
+           WHERE virtual = 1`,
+        )
+        .run({ now, lease: opts.leaseMs }),
+    );
+  }
+
   return {
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
+      await rebase(now);
       // most polls find nothing: a plain read answers them without taking the write lock
       if (!(await c.read(() => q.anyDue.get({ now })))) return [];
       // not batched: a claim must see the jobs committed just before it, and is cheap to repeat
@@ -54,6 +85,7 @@ export function createSqliteQueue(c: Connection, opts: { jobAttempts: number }):
     },
 
     async nextDueAt() {
+      await rebase(Date.now());
       return c.read(() => q.nextDueAt.get()?.next ?? null);
     },
 
@@ -83,7 +115,7 @@ export function createSqliteQueue(c: Connection, opts: { jobAttempts: number }):
         const dead = db.select().from(t.deadLetters).where(eq(t.deadLetters.id, n)).get();
         if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
         if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
-        const [jobId] = enqueue(c, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload) }], now, opts.jobAttempts);
+        const [jobId] = enqueue(c, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload) }], now, opts);
         db.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, n)).run();
         const [event] = insertEvents(c, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId, jobType: dead.type } }]);
         const job = toJob(q.jobById.get({ id: Number(jobId) })!);

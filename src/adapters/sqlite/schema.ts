@@ -101,6 +101,8 @@ export const jobs = sqliteTable(
     lockedUntil: integer('locked_until'),
     lastError: text('last_error'),
     parkedReason: text('parked_reason'),
+    /** 1 when enqueued by a run on the virtual clock: its times are virtual (see queue.ts, rebase) */
+    virtual: integer('virtual').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
@@ -108,6 +110,7 @@ export const jobs = sqliteTable(
     check('jobs_parked_has_reason', sql`(${t.status} = 'parked') = (${t.parkedReason} IS NOT NULL)`),
     index('jobs_due').on(t.runAt, t.id),
     index('jobs_order_id').on(t.orderId),
+    index('jobs_virtual').on(t.virtual).where(sql`${t.virtual} = 1`),
   ],
 );
 

@@ -14,7 +14,7 @@ import type { Applied, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
-import { enqueue, settle } from './outbox.js';
+import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
 
 const toEvent = (r: typeof t.orderEvents.$inferSelect): TimelineEvent => ({
@@ -32,7 +32,7 @@ export function insertEvents(c: Connection, orderId: number, now: number, events
   });
 }
 
-export function createSqliteStore(c: Connection, opts: { jobAttempts: number }): Store {
+export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
   const { q, db } = c;
 
   function loadOrder(id: number): Order {
@@ -73,7 +73,7 @@ export function createSqliteStore(c: Connection, opts: { jobAttempts: number }):
     let known = onHand?.exists ? onHand.value : undefined;
     for (const m of plan.movements) known = move(order.sku, m.type, m.qty, order.id, now, known);
     const events = insertEvents(c, order.id, now, plan.events);
-    const jobIds = enqueue(c, order.id, plan.jobs, now, opts.jobAttempts);
+    const jobIds = enqueue(c, order.id, plan.jobs, now, opts);
     return { plan, order: after, from, events, jobIds };
   }
 
