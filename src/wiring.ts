@@ -30,6 +30,8 @@ export interface WarehouseConfig {
   clock?: 'real' | 'virtual' | Clock;
   /** a real supplier; without it the in-process MSW mock answers */
   supplierUrl?: string;
+  /** bearer token sent to the supplier */
+  supplierToken?: string;
   /**
    * For work that never runs a job (reading, stock counts, enqueuing): no supplier is set up, so
    * msw is not even loaded; `runner` then throws.
@@ -75,7 +77,9 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     if (!config.supplierUrl && !config.noJobs) {
       // loaded only when needed: msw is the heaviest import of a run
       const { startMockSupplier } = await import('./adapters/supplier/mock.js');
-      mock = startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport });
+      // its conversations live in the engine's file (tables of its own), so other processes continue them
+      const state = { file: config.db, busyTimeoutMs: config.busyTimeoutMs };
+      mock = await startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport, state });
     }
   } catch (error) {
     await store.close();
@@ -84,6 +88,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const supplier = createHttpSupplier({
     baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
     fetch: mock?.fetch,
+    token: config.supplierToken,
     clock,
     timeoutMs: settings.supplierTimeoutMs,
     // a real supplier under virtual time: wall time must bound the wait too
@@ -98,7 +103,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     if (closed) return;
     closed = true;
     await runner.drain();
-    mock?.close();
+    await mock?.close();
     await store.close();
   };
   return {
