@@ -13,6 +13,7 @@ export interface GlobalOptions {
   json: boolean;
   color: boolean;
   supplierUrl?: string;
+  supplierToken?: string;
   durability: 'full' | 'normal';
   groupCommit: boolean;
 }
@@ -58,6 +59,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
         busyTimeoutMs: io.env.WAREHOUSE_BUSY_TIMEOUT_MS ? Number(io.env.WAREHOUSE_BUSY_TIMEOUT_MS) : undefined,
         clock: extra.clock ?? 'real',
         supplierUrl: opts.supplierUrl,
+        supplierToken: opts.supplierToken || undefined,
         noJobs: !extra.runsJobs,
         supplierScript: extra.script,
         settings: extra.settings,

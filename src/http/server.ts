@@ -24,6 +24,8 @@ export interface ServerOptions {
   /** one commit per event-loop turn for all writes in it (see adapters/sqlite/store.ts) */
   groupCommit?: boolean;
   supplierUrl?: string;
+  /** bearer token sent to the supplier */
+  supplierToken?: string;
   supplierScript?: SupplierScript;
   settings?: Partial<Settings>;
   /** seeds the backoff jitter */
@@ -86,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       groupCommit: options.groupCommit,
       clock: options.clock ?? 'real',
       supplierUrl: options.supplierUrl,
+      supplierToken: options.supplierToken,
       supplierScript: options.supplierScript,
       settings: options.settings,
       seed: options.seed,

@@ -24,6 +24,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     durability: ctx.opts.durability,
     groupCommit: ctx.opts.groupCommit,
     supplierUrl: ctx.opts.supplierUrl,
+    supplierToken: ctx.opts.supplierToken || undefined,
     supplierScript: scriptFromFlags(opts),
     settings: settingsFromFlags(opts),
     seed: seedFromFlags(opts),
