@@ -14,6 +14,7 @@
  * With a token (WAREHOUSE_SUPPLIER_TOKEN), every route but /openapi.json and /healthz needs
  * `Authorization: Bearer <token>`. Errors are application/problem+json.
  */
+import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createMockAnswers, type MockReply } from '../adapters/supplier/answers.js';
@@ -87,7 +88,8 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
     if (status >= 500) return problem(reply, 500, 'Internal Server Error', `the mock failed: ${error.message}`);
     // the contract names one status for a request that breaks it
     const contract = request.url.startsWith('/supplier/');
-    return problem(reply, contract ? 400 : status, contract ? 'Bad Request' : (error.name ?? 'Bad Request'), `${error.message}; see /openapi.json`);
+    const code = contract ? 400 : status;
+    return problem(reply, code, STATUS_CODES[code] ?? 'Bad Request', `${error.message}; see /openapi.json`);
   });
   app.setNotFoundHandler((request, reply) => problem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`));
 

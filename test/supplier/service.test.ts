@@ -182,3 +182,15 @@ describe('the supplier service', () => {
     await expect(held).rejects.toThrow();
   });
 });
+
+describe('the supplier service, scripted for every SKU', () => {
+  it('takes * as the script of every SKU without one of its own', async () => {
+    const s = await testService({ script: { KEEP: { reserve: 'accepted' } } });
+    expect((await putScript(s.url, '*', { reserve: 'rejected' })).status).toBe(200);
+    const c = client(s.url);
+    expect(await c.reserve({ sku: 'ANY', qty: 1, idempotencyKey: key(1) })).toEqual({ accepted: false, ref: '' });
+    expect(await c.reserve({ sku: 'KEEP', qty: 1, idempotencyKey: key(2) })).toMatchObject({ accepted: true });
+    expect((await fetch(`${s.url}/mock/scripts/*`, { method: 'DELETE' })).status).toBe(204);
+    expect(await c.reserve({ sku: 'ANY', qty: 1, idempotencyKey: key(3) })).toMatchObject({ accepted: true });
+  });
+});
