@@ -2,7 +2,9 @@
  * The in-process mock over a stored state: an order's own script reaches whichever process runs
  * the order, even one that meets the order before the script is bound to it.
  */
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SupplierUnavailableError } from '../../src/domain/errors.js';
 import { createRealClock } from '../../src/adapters/clock/real.js';
 import { createHttpSupplier } from '../../src/adapters/supplier/http.js';
 import { startMockSupplier, type MockSupplier } from '../../src/adapters/supplier/mock.js';
@@ -53,5 +55,22 @@ describe('an order script stored around the order', () => {
     const worker = await mockOn(file);
     expect(await worker.client.reserve({ sku: 'WIDGET', qty: 1, idempotencyKey: 'order-1' })).toMatchObject({ accepted: true });
     expect(await worker.mock.conversations()).toMatchObject([{ key: 'order-1', script: { source: 'default' } }]);
+  });
+});
+
+describe('a mock whose state another process keeps locked', () => {
+  it('answers 503, a transient failure the engine retries, and goes on once the lock is gone', async () => {
+    const file = tempDb();
+    const mock = await startMockSupplier({ clock, transport: 'direct', state: { file, busyTimeoutMs: 50 } });
+    mocks.push(mock);
+    const client = createHttpSupplier({ baseUrl: mock.baseUrl, fetch: mock.fetch, clock, timeoutMs: 5_000 });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    const error = await client.reserve({ sku: 'A', qty: 1, idempotencyKey: 'order-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SupplierUnavailableError);
+    expect((error as Error).message).toMatch(/HTTP 503/);
+    other.exec('ROLLBACK');
+    other.close();
+    expect(await client.reserve({ sku: 'A', qty: 1, idempotencyKey: 'order-1' })).toEqual({ accepted: true, ref: 'R.order-1.A' });
   });
 });

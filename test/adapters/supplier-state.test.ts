@@ -206,4 +206,24 @@ describe('the SQLite mock state in the engine file', () => {
     lock.exec('ROLLBACK');
     lock.close();
   });
+
+  it("waits for another process's write lock without blocking the event loop, and gives up after the busy timeout", async () => {
+    const file = tempDb();
+    const state = track(openSqliteMockState({ file, busyTimeoutMs: 2_000 }));
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    let done = false;
+    const call = state.reserve(req(1), NOW, 0).then((t) => ((done = true), t));
+    // the event loop goes on while the call waits: timers fire, the call is still pending
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(done).toBe(false);
+    other.exec('COMMIT');
+    expect((await call).kind).toBe('answer');
+
+    const impatient = track(openSqliteMockState({ file, busyTimeoutMs: 50 }));
+    other.exec('BEGIN IMMEDIATE');
+    await expect(impatient.reserve(req(2), NOW, 0)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    other.exec('ROLLBACK');
+    other.close();
+  });
 });
