@@ -30,6 +30,8 @@ export interface WarehouseConfig {
   clock?: 'real' | 'virtual' | Clock;
   /** a real supplier; without it the in-process MSW mock answers */
   supplierUrl?: string;
+  /** bearer token sent to the supplier */
+  supplierToken?: string;
   /**
    * For work that never runs a job (reading, stock counts, enqueuing): no supplier is set up, so
    * msw is not even loaded; `runner` then throws.
@@ -82,7 +84,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     if (!config.supplierUrl && !config.noJobs) {
       // loaded only when needed: msw is the heaviest import of a run
       const { startMockSupplier } = await import('./adapters/supplier/mock.js');
-      mock = startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport });
+      // its conversations live in the engine's file (tables of its own), so other processes continue
+      // them; on a server database they are kept in memory until the mock gets a state there
+      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs } : undefined;
+      mock = await startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport, state });
     }
   } catch (error) {
     await backend.close();
@@ -91,6 +96,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const supplier = createHttpSupplier({
     baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
     fetch: mock?.fetch,
+    token: config.supplierToken,
     clock,
     timeoutMs: settings.supplierTimeoutMs,
     // a real supplier under virtual time: wall time must bound the wait too
@@ -105,7 +111,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     if (closed) return;
     closed = true;
     await runner.drain();
-    mock?.close();
+    await mock?.close();
     await backend.close();
   };
   return {

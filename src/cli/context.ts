@@ -16,6 +16,7 @@ export interface GlobalOptions {
   json: boolean;
   color: boolean;
   supplierUrl?: string;
+  supplierToken?: string;
   durability: 'full' | 'normal';
   groupCommit: boolean;
 }
@@ -73,6 +74,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
         database,
         clock: extra.clock ?? 'real',
         supplierUrl: opts.supplierUrl,
+        supplierToken: opts.supplierToken || undefined,
         noJobs: !extra.runsJobs,
         supplierScript: extra.script,
         settings: extra.settings,

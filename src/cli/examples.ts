@@ -21,6 +21,12 @@ export const EXAMPLES: Record<string, string[]> = {
   check: ['warehouse check', 'warehouse --db other.db check', 'warehouse --database postgres://127.0.0.1/test check'],
   serve: ['warehouse serve --check-delay 1s', 'warehouse serve --port 0                   # any free port; the URL is printed'],
   simulate: ['warehouse simulate scenarios/', 'warehouse simulate scenarios/delayed-twice.yaml --timeline', 'warehouse simulate --strict --junit report.xml scenarios/'],
+  supplier: ['warehouse supplier serve', 'warehouse supplier openapi > supplier.openapi.json'],
+  'supplier serve': [
+    'warehouse supplier serve --port 4010 --script supplier.yaml',
+    'warehouse supplier serve --state ./supplier.db   # then: warehouse --supplier-url http://127.0.0.1:4010 work',
+  ],
+  'supplier openapi': ['warehouse supplier openapi'],
   jobs: ['warehouse jobs list', 'warehouse jobs failed'],
   'jobs list': ['warehouse jobs list'],
   'jobs failed': ['warehouse jobs failed'],

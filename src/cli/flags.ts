@@ -1,5 +1,5 @@
 /** Parsing the engine options declared in options.ts (order create, work, serve). */
-import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SupplierScript } from '../adapters/supplier/script.js';
+import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SkuScript, type SupplierScript } from '../adapters/supplier/script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
@@ -44,14 +44,39 @@ export function seedFromFlags(opts: Record<string, unknown>): number | undefined
   return typeof opts.seed === 'string' ? count('--seed', opts.seed, 0) : undefined;
 }
 
-/** `--supplier-status` / `--supplier-reserve` as a mock script for `sku` (`*`: every SKU). */
-export function scriptFromFlags(opts: Record<string, unknown>, sku = '*'): SupplierScript | undefined {
+/** `--supplier-status` / `--supplier-reserve` as one script (undefined when neither is given). */
+function answersFromFlags(opts: Record<string, unknown>): SkuScript | undefined {
+  let script: SkuScript;
   try {
     const status = typeof opts.supplierStatus === 'string' ? parseAnswerList('--supplier-status', opts.supplierStatus, STATUS_ANSWERS) : undefined;
     const reserve = typeof opts.supplierReserve === 'string' ? parseAnswerList('--supplier-reserve', opts.supplierReserve, RESERVE_ANSWERS) : undefined;
     if (!status && !reserve) return undefined;
-    return { [sku]: { ...(status ? { status } : {}), ...(reserve ? { reserve } : {}) } };
+    script = { ...(status ? { status } : {}), ...(reserve ? { reserve } : {}) };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (typeof opts.supplierUrl === 'string' && opts.supplierUrl) {
+    throw new UsageError(
+      '--supplier-status and --supplier-reserve script the in-process mock supplier, and --supplier-url replaces it: ' +
+        'script that supplier instead (`warehouse supplier serve --script file.yaml`, or PUT /mock/scripts/{sku} while it runs)',
+    );
+  }
+  return script;
+}
+
+/**
+ * For `work` and `serve`: the flags as the mock's script for every SKU (`*`). It is stored with
+ * the mock's state, so it stays the supplier's mood for later runs on the same database too.
+ */
+export function scriptFromFlags(opts: Record<string, unknown>): SupplierScript | undefined {
+  const script = answersFromFlags(opts);
+  return script ? { '*': script } : undefined;
+}
+
+/**
+ * For `order create`: the flags as that order's own script (DESIGN §3): it belongs to the order's
+ * conversation, whichever process runs its jobs, and changes no other order's answers.
+ */
+export function orderScriptFromFlags(opts: Record<string, unknown>): SkuScript | undefined {
+  return answersFromFlags(opts);
 }

@@ -10,6 +10,7 @@ import { engineOptions } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
+import { registerSupplier } from './commands/supplier.register.js';
 
 export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
 export type Loader = () => Promise<Action>;
@@ -25,6 +26,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--json', 'machine-readable output on stdout', false)
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--supplier-url <url>', 'a real supplier; without it an in-process mock answers', io.env.WAREHOUSE_SUPPLIER_URL)
+    .option('--supplier-token <token>', 'bearer token sent to the supplier (env WAREHOUSE_SUPPLIER_TOKEN)', io.env.WAREHOUSE_SUPPLIER_TOKEN)
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
     .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
     .showHelpAfterError('(run with --help for usage)')
@@ -84,6 +86,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   registerServe(program, run);
   registerSimulate(program, run);
+  registerSupplier(program, run);
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));

@@ -20,6 +20,8 @@ export interface ServerOptions {
   /** the database (default ./warehouse.db); ignored when `warehouse` is given */
   database?: DatabaseConfig | string;
   supplierUrl?: string;
+  /** bearer token sent to the supplier */
+  supplierToken?: string;
   supplierScript?: SupplierScript;
   settings?: Partial<Settings>;
   /** seeds the backoff jitter */
@@ -75,6 +77,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       database: options.database ?? DEFAULT_DATABASE,
       clock: options.clock ?? 'real',
       supplierUrl: options.supplierUrl,
+      supplierToken: options.supplierToken,
       supplierScript: options.supplierScript,
       settings: options.settings,
       seed: options.seed,

@@ -155,11 +155,11 @@ async function collect(w: Warehouse, start: number, created: Created[], steps: A
       .filter((m) => !opening.has(m.id))
       .map((m) => ({ at: m.at - start, type: m.type, qty: m.qty, order: m.orderId === null ? null : (labelOf.get(m.orderId) ?? `#${m.orderId}`), onHandAfter: m.onHandAfter }));
   }
-  const idOf = (key?: string) => (key ? Number(/order-(\d+)/.exec(key)?.[1]) : NaN);
+  const idOf = (key: string | null) => (key ? Number(/order-(\d+)/.exec(key)?.[1]) : NaN);
   const supplierCalls: SupplierCallOutcome[] = (w.mock?.calls ?? []).map((c) => ({
     at: c.at - start,
     kind: c.kind,
-    label: labelOf.get(idOf(c.kind === 'reserve' ? c.key : c.ref)) ?? null,
+    label: labelOf.get(idOf(c.key)) ?? null,
     answer: c.answer,
   }));
   return { orders, inventory, movements, steps, supplierCalls, endedAt: w.clock.now() - start };

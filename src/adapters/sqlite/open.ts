@@ -72,7 +72,10 @@ export function describeSqliteError(error: unknown, file: string, busyTimeoutMs:
       fault: 'busy',
     });
   }
-  if (isCode(error, 'SQLITE_CORRUPT', 'SQLITE_NOTADB')) {
+  if (isCode(error, 'SQLITE_NOTADB')) {
+    return new DatabaseError(`${file} is not a usable SQLite database (${error.message}); it was left untouched`, file, { ...cause, fault: 'not_a_database' });
+  }
+  if (isCode(error, 'SQLITE_CORRUPT')) {
     return new DatabaseError(corruptMessage(file, error.message), file, { ...cause, fault: 'corrupt' });
   }
   // ENOSPC while growing the WAL can also surface as an I/O error that says so

@@ -1,18 +1,14 @@
 /**
  * The supplier HTTP client of DESIGN §3. It always runs, whether the answer comes from a real
- * supplier or from the MSW mock. Every failure that a retry may fix becomes a retryable
- * SupplierUnavailableError; each call has a timeout on the engine's clock.
+ * supplier or from the mock. Answers are parsed with the contract's schemas (contract.ts). Every
+ * failure that a retry may fix becomes a retryable SupplierUnavailableError; each call has a
+ * timeout on the engine's clock.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SupplierContractError, SupplierUnavailableError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
-
-const reserveAnswer = z
-  .object({ accepted: z.boolean(), ref: z.string().max(200).optional() })
-  .refine((a) => !a.accepted || Boolean(a.ref), { message: 'an accepted reservation needs a ref' })
-  .transform((a) => ({ accepted: a.accepted, ref: a.ref ?? '' }));
-const statusAnswer = z.object({ status: z.enum(['ok', 'fail', 'delayed']) });
+import { reserveAnswerSchema, statusAnswerSchema } from './contract.js';
 
 export interface HttpSupplierOptions {
   baseUrl: string;
@@ -23,6 +19,8 @@ export interface HttpSupplierOptions {
    * a real server that may never answer (virtual time does not pass while a job waits on it).
    */
   wallTimeoutMs?: number;
+  /** sent as `Authorization: Bearer <token>` (--supplier-token, WAREHOUSE_SUPPLIER_TOKEN) */
+  token?: string;
   /** the global fetch by default (which MSW intercepts) */
   fetch?: typeof fetch;
 }
@@ -30,8 +28,9 @@ export interface HttpSupplierOptions {
 export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
 
-  async function call<T>(what: string, url: string, init: RequestInit, schema: z.ZodType<T>): Promise<T> {
+  async function call<S extends z.ZodType>(what: string, url: string, init: RequestInit, schema: S): Promise<z.output<S>> {
     // the engine's clock decides the timeout (so it is virtual in virtual time)
     const timeout = opts.clock.timeout(opts.timeoutMs);
     const wall = opts.wallTimeoutMs === undefined ? undefined : AbortSignal.timeout(opts.wallTimeoutMs);
@@ -69,20 +68,21 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
   }
 
   return {
-    reserve(req: ReserveRequest) {
-      return call(
+    async reserve(req: ReserveRequest) {
+      const answer = await call(
         'reserve',
         `${base}/supplier/reserve`,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey },
+          headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey, ...auth },
           body: JSON.stringify({ sku: req.sku, qty: req.qty }),
         },
-        reserveAnswer,
+        reserveAnswerSchema,
       );
+      return { accepted: answer.accepted, ref: answer.ref ?? '' };
     },
     async status(ref) {
-      const answer = await call('status', `${base}/supplier/status/${encodeURIComponent(ref)}`, { method: 'GET' }, statusAnswer);
+      const answer = await call('status', `${base}/supplier/status/${encodeURIComponent(ref)}`, { method: 'GET', headers: { ...auth } }, statusAnswerSchema);
       return answer.status;
     },
   };

@@ -1,22 +1,20 @@
 /**
  * The in-process mock supplier: MSW (`msw/node`) intercepts the HTTP client's real `fetch` calls
- * and answers from a per-SKU script. Each mock gets its own host, so several engines (tests,
- * scenarios) can share one process; requests to any other host pass through untouched.
+ * and answers them from the mock's state (answers.ts), which lives in the engine's database
+ * (`mock_*` tables; in memory for ':memory:'), so every process on one database continues the
+ * same conversations. Each mock gets its own host, so several engines (tests, scenarios) can
+ * share one process; requests to any other host pass through untouched.
  */
-import { http, HttpResponse, passthrough, type RequestHandler } from 'msw';
+import { passthrough, http, HttpResponse, type RequestHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
+import { createRealClock } from '../clock/real.js';
 import type { Clock } from '../../ports/clock.js';
-import { answerAt, reserveAnswers, statusAnswers, type SupplierScript } from './script.js';
+import { createMockAnswers, type AnsweredCall, type MockAnswers, type MockReply } from './answers.js';
+import type { SkuScript, SupplierScript } from './script.js';
+import { openMockState, type MockStateOptions } from './state/open.js';
+import type { ConversationView, MockState } from './state/types.js';
 
-export interface SupplierCall {
-  kind: 'reserve' | 'status';
-  sku: string;
-  /** Idempotency-Key of a reserve call */
-  key?: string;
-  ref?: string;
-  answer: string;
-  at: number;
-}
+export type SupplierCall = AnsweredCall;
 
 export interface MockSupplier {
   readonly baseUrl: string;
@@ -27,96 +25,68 @@ export interface MockSupplier {
    * CPU and memory per request (used by the simulator).
    */
   readonly fetch?: typeof fetch;
-  /** every call received, in order */
+  /** every call this process's mock received, in order (the state has every process's) */
   readonly calls: readonly SupplierCall[];
-  /** replace the script for a SKU (or `*`) */
-  script(sku: string, script: SupplierScript[string]): void;
-  close(): void;
+  readonly state: MockState;
+  /** replace the stored script of a SKU (or `*`); null deletes it */
+  setScript(sku: string, script: SkuScript | null): Promise<void>;
+  /**
+   * Creates an order with a script of its own: the script is announced, `create` makes the order
+   * and returns its Idempotency-Key, then the script is bound to that key. A worker that meets the
+   * order in between waits for the binding (see MockState). `inTime` is false when the order's
+   * conversation had started before the binding (the creator was held up for seconds).
+   */
+  scriptOrder<T>(sku: string, script: SkuScript, create: () => Promise<{ key: string; value: T }>): Promise<{ value: T; inTime: boolean }>;
+  conversations(filter?: { key?: string }): Promise<ConversationView[]>;
+  close(): Promise<void>;
 }
 
 /** How long a `timeout` answer hangs: far beyond any client timeout. */
 const HANG_MS = 60 * 60 * 1000;
 
-interface MockState {
+interface Mock {
   /** answers through the msw/node interceptor (false: `direct`) */
   intercept: boolean;
   clock: Clock;
-  script: SupplierScript;
+  answers: MockAnswers;
   calls: SupplierCall[];
-  reserveCalls: Map<string, number>;
-  statusCalls: Map<string, number>;
 }
 
-const mocks = new Map<string, MockState>();
+const mocks = new Map<string, Mock>();
 let server: SetupServer | undefined;
 let nextId = 1;
-
-/** Refs carry the order's key and SKU, so a later process can check a ref this one was given. */
-const refFor = (key: string, sku: string) => `R.${key}.${sku}`;
-const skuOfRef = (ref: string) => /^R\.order-\d+\.(.+)$/.exec(ref)?.[1];
-
-async function hang(state: MockState, request: Request): Promise<Response> {
-  await state.clock.sleep(HANG_MS, request.signal);
-  return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
-}
-
 let handlers: RequestHandler[] | undefined;
 
-/** The position of this call in its conversation (0 for the first), counting it. */
-function turn(calls: Map<string, number>, id: string): number {
-  const n = calls.get(id) ?? 0;
-  calls.set(id, n + 1);
-  return n;
+async function toResponse(mock: Mock, reply: MockReply, request: Request): Promise<Response> {
+  if (reply.kind === 'hang') {
+    await mock.clock.sleep(HANG_MS, request.signal);
+    return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
+  }
+  return new HttpResponse(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
 }
 
 /**
  * The mock's answer to one request: route by host (one host per mock) and path, then answer from
- * the SKU's script. MSW's catch-all handler calls it; so does the `direct` transport.
+ * the state. MSW's catch-all handler calls it; so does the `direct` transport.
  */
 async function answer(request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const state = mocks.get(url.host);
+  const mock = mocks.get(url.host);
   // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
-  if (!state) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
-  const statusPath = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
-  const kind = request.method === 'POST' && url.pathname === '/supplier/reserve' ? 'reserve' : request.method === 'GET' && statusPath ? 'status' : null;
-  if (kind === null) return HttpResponse.json({ error: `no such supplier route: ${request.method} ${url.pathname}` }, { status: 404 });
-  const at = state.clock.now();
-  if (kind === 'reserve') {
-    const key = request.headers.get('idempotency-key') ?? '';
-    const body = (await request.json().catch(() => null)) as { sku?: unknown } | null;
-    const sku = typeof body?.sku === 'string' ? body.sku : '';
-    const scripted = answerAt(reserveAnswers(state.script, sku), turn(state.reserveCalls, key));
-    state.calls.push({ kind, sku, key, answer: scripted, at });
-    switch (scripted) {
-      case 'accepted':
-        return HttpResponse.json({ accepted: true, ref: refFor(key, sku) });
-      case 'rejected':
-        return HttpResponse.json({ accepted: false, ref: '' });
-      case 'error':
-        return HttpResponse.json({ error: 'supplier error' }, { status: 500 });
-      case 'malformed':
-        return HttpResponse.text('<html>502 upstream garbage</html>', { status: 200 });
-      case 'timeout':
-        return hang(state, request);
-    }
+  if (!mock) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
+  if (request.method === 'POST' && url.pathname === '/supplier/reserve') {
+    const body: unknown = await request.json().catch(() => undefined);
+    const { reply, call } = await mock.answers.reserve({ key: request.headers.get('idempotency-key') ?? undefined, body, signal: request.signal });
+    mock.calls.push(call);
+    return toResponse(mock, reply, request);
   }
-  const ref = decodeURIComponent(statusPath![1]!);
-  const sku = skuOfRef(ref) ?? '';
-  const scripted = answerAt(statusAnswers(state.script, sku), turn(state.statusCalls, ref));
-  state.calls.push({ kind, sku, ref, answer: scripted, at });
-  switch (scripted) {
-    case 'ok':
-    case 'fail':
-    case 'delayed':
-      return HttpResponse.json({ status: scripted });
-    case 'error':
-      return HttpResponse.json({ error: 'supplier error' }, { status: 503 });
-    case 'malformed':
-      return HttpResponse.json({ status: 'maybe' });
-    case 'timeout':
-      return hang(state, request);
+  const status = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
+  if (request.method === 'GET' && status) {
+    const { reply, call } = await mock.answers.status({ ref: decodeURIComponent(status[1]!) });
+    mock.calls.push(call);
+    return toResponse(mock, reply, request);
   }
+  return HttpResponse.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no such supplier route: ${request.method} ${url.pathname}` }, { status: 404 });
 }
 
 function mockHandlers(): RequestHandler[] {
@@ -154,25 +124,59 @@ async function directFetch(input: string | URL | Request, init?: RequestInit): P
   return response;
 }
 
-export function startMockSupplier(opts: { clock: Clock; script?: SupplierScript; transport?: 'intercept' | 'direct' }): MockSupplier {
+export interface MockSupplierOptions {
+  /** the engine's clock: answer times, and how long a `timeout` answer hangs */
+  clock: Clock;
+  /** SKU scripts to store at start (each replaces its SKU's stored script) */
+  script?: SupplierScript;
+  transport?: 'intercept' | 'direct';
+  /** where the conversations live: a state, or where to open one (default: in memory) */
+  state?: MockState | MockStateOptions;
+  /** wall time, for order-script announcements between processes (default: the real clock) */
+  wall?: Clock;
+}
+
+export async function startMockSupplier(opts: MockSupplierOptions): Promise<MockSupplier> {
   const direct = opts.transport === 'direct';
+  const given = opts.state;
+  const owned = !given || !('reserve' in given);
+  const state: MockState = owned ? await openMockState(given ?? { file: ':memory:' }) : given;
+  const wall = opts.wall ?? createRealClock();
+  try {
+    if (opts.script && Object.keys(opts.script).length) await state.putScripts(opts.script, opts.clock.now());
+  } catch (error) {
+    if (owned) await state.close();
+    throw error;
+  }
   if (!direct) ensureServer();
   const host = `m${nextId++}.supplier.mock`;
-  const state: MockState = { intercept: !direct, clock: opts.clock, script: { ...opts.script }, calls: [], reserveCalls: new Map(), statusCalls: new Map() };
-  mocks.set(host, state);
+  const mock: Mock = { intercept: !direct, clock: opts.clock, answers: createMockAnswers({ state, clock: opts.clock, wall }), calls: [] };
+  mocks.set(host, mock);
   return {
     baseUrl: `http://${host}`,
     ...(direct ? { fetch: directFetch } : {}),
-    calls: state.calls,
-    script(sku, s) {
-      state.script[sku] = s;
+    calls: mock.calls,
+    state,
+    setScript: (sku, script) => state.putScripts({ [sku]: script }, opts.clock.now()),
+    async scriptOrder<T>(sku: string, script: SkuScript, create: () => Promise<{ key: string; value: T }>) {
+      const id = await state.announceOrderScript(sku, script, wall.now());
+      let created: { key: string; value: T };
+      try {
+        created = await create();
+      } catch (error) {
+        await state.withdrawOrderScript(id).catch(() => undefined);
+        throw error;
+      }
+      return { value: created.value, inTime: await state.bindOrderScript(id, created.key) };
     },
-    close() {
+    conversations: (filter) => state.conversations(filter),
+    async close() {
       mocks.delete(host);
       if (server && ![...mocks.values()].some((m) => m.intercept)) {
         server.close();
         server = undefined;
       }
+      if (owned) await state.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The mock supplier's script (DESIGN §3): per SKU, what successive calls of one order answer.
- * `*` is the script for every SKU not named.
+ * `*` is the script for every SKU not named. An order may also have a script of its own
+ * (`order create --supplier-status …`), in the same shape; see conversation.ts.
  */
 export const RESERVE_ANSWERS = ['accepted', 'rejected', 'error', 'timeout', 'malformed'] as const;
 export const STATUS_ANSWERS = ['ok', 'fail', 'delayed', 'error', 'timeout', 'malformed'] as const;
@@ -15,7 +16,6 @@ export interface SkuScript {
 }
 export type SupplierScript = Record<string, SkuScript>;
 
-
 const asList = <T>(v: T | T[] | undefined, fallback: T[]): T[] => (v === undefined ? fallback : Array.isArray(v) ? (v.length ? v : fallback) : [v]);
 
 /** The answer for the `n`-th call (0-based) of a conversation: the last answer repeats. */
@@ -23,12 +23,19 @@ export function answerAt<T>(list: T[], n: number): T {
   return list[Math.min(n, list.length - 1)]!;
 }
 
-export function reserveAnswers(script: SupplierScript, sku: string): ReserveScriptAnswer[] {
-  return asList((script[sku] ?? script['*'])?.reserve, ['accepted']);
+/** A SKU's (or an order's) reserve answers, the default filled in. */
+export function reserveAnswers(script: SkuScript): ReserveScriptAnswer[] {
+  return asList(script.reserve, ['accepted']);
 }
 
-export function statusAnswers(script: SupplierScript, sku: string): StatusScriptAnswer[] {
-  return asList((script[sku] ?? script['*'])?.status, ['ok']);
+/** A SKU's (or an order's) status answers, the default filled in. */
+export function statusAnswers(script: SkuScript): StatusScriptAnswer[] {
+  return asList(script.status, ['ok']);
+}
+
+/** The script with both lists written out: how it is stored and shown. */
+export function normalizeScript(script: SkuScript): { reserve: ReserveScriptAnswer[]; status: StatusScriptAnswer[] } {
+  return { reserve: reserveAnswers(script), status: statusAnswers(script) };
 }
 
 /** Parses a comma-separated CLI list such as `delayed,delayed,ok`, naming the bad item. */

@@ -1,12 +1,13 @@
+import { idempotencyKeyFor } from '../../app/keys.js';
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import { UsageError, ValidationError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
-import { isFinal, isOrderStatus, ORDER_STATUSES } from '../../domain/order.js';
+import { isFinal, isOrderStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { eventHeader, eventLine, orderSummary, statusColour, table, when } from '../render.js';
 import { sinceCreated } from '../timeline.js';
-import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
+import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
   if (!ctx.io.stdin.isTTY || !ctx.io.stdout.isTTY) {
@@ -66,8 +67,20 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   const seed = seedFromFlags(opts);
   const clock = opts.clock as 'real' | 'virtual';
 
-  await using w = await ctx.open({ runsJobs: opts.wait !== false, clock, script: scriptFromFlags(opts, sku), settings, seed });
-  const order = await w.orders.create({ sku, qty });
+  const script = orderScriptFromFlags(opts);
+
+  // a script of the order's own needs the mock's state, even when a `warehouse work` runs the jobs
+  await using w = await ctx.open({ runsJobs: opts.wait !== false || script !== undefined, clock, settings, seed });
+  let order: Order;
+  if (script && w.mock) {
+    // stored with the order, so whichever process runs its jobs hears the same conversation
+    const made = await w.mock.scriptOrder(sku, script, async () => {
+      const o = await w.orders.create({ sku, qty });
+      return { key: idempotencyKeyFor(o.id), value: o };
+    });
+    order = made.value;
+    if (!made.inTime) ctx.io.stderr.write(`warning: order ${order.id} reached the supplier before its script was stored; it follows ${sku}'s script\n`);
+  } else order = await w.orders.create({ sku, qty });
   if (opts.wait === false) {
     if (ctx.opts.json) ctx.json(orderJson(order));
     else ctx.say(`${orderSummary(order, ctx.c)}\n${ctx.c.dim('queued; run `warehouse work` to move it on')}`);

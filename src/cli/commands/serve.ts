@@ -22,6 +22,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const server = await startServer({
     database: ctx.database,
     supplierUrl: ctx.opts.supplierUrl,
+    supplierToken: ctx.opts.supplierToken || undefined,
     supplierScript: scriptFromFlags(opts),
     settings: settingsFromFlags(opts),
     seed: seedFromFlags(opts),

@@ -1,0 +1,91 @@
+/**
+ * The supplier contract of DESIGN §3 as zod schemas: the one source for the HTTP client's parsing
+ * (http.ts), the mock's answers (answers.ts) and the OpenAPI 3.1 document (openapi.ts, kept in
+ * contracts/supplier.openapi.json).
+ *
+ * - `POST /supplier/reserve`, header `Idempotency-Key`, body ReserveRequest → 200 ReserveAnswer.
+ *   The same key always gets the same final answer and ref.
+ * - `GET /supplier/status/{ref}` → 200 StatusAnswer.
+ * - Errors are RFC 9457 `application/problem+json`. 5xx, 408 and 429 are transient (the engine
+ *   retries with the same key); any other 4xx is a fault no retry fixes. A 200 whose body does not
+ *   match its schema counts as transient too ("malformed"), as does no answer within the timeout.
+ */
+import { z } from 'zod';
+import { MAX_QTY, SKU_PATTERN } from '../../domain/validation.js';
+
+/**
+ * The contract's named schemas (components of the OpenAPI document). A registry of its own, not
+ * zod's global one, so the warehouse API's own document never picks them up.
+ */
+export const contractRegistry = z.registry<{ id: string }>();
+
+export const SUPPLIER_STATUSES = ['ok', 'fail', 'delayed'] as const;
+
+/** Printable ASCII without spaces; the engine sends `order-<id>`. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,128}$/;
+
+export const idempotencyKeySchema = z
+  .string()
+  .regex(IDEMPOTENCY_KEY_PATTERN)
+  .meta({
+    description: 'Names one reservation. The engine sends `order-<id>`; every retry of that reservation repeats it. 1-128 printable ASCII characters, no spaces.',
+    examples: ['order-42'],
+  })
+  .register(contractRegistry, { id: 'IdempotencyKey' });
+
+export const refSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .meta({ description: "The supplier's reference for an accepted reservation, opaque to the engine.", examples: ['R.order-42.WIDGET'] })
+  .register(contractRegistry, { id: 'Ref' });
+
+export const reserveRequestSchema = z
+  .strictObject({
+    sku: z.string().regex(SKU_PATTERN).meta({ description: 'The SKU: 1-64 characters of A-Z, 0-9, ".", "_" or "-"', examples: ['WIDGET'] }),
+    qty: z.number().int().min(1).max(MAX_QTY).meta({ description: 'Units wanted', examples: [5] }),
+  })
+  .meta({ description: 'What the engine asks the supplier to reserve.' })
+  .register(contractRegistry, { id: 'ReserveRequest' });
+
+const accepted = z
+  .object({ accepted: z.literal(true), ref: refSchema })
+  .meta({ title: 'Accepted', description: 'The supplier will deliver; ask for the status of `ref` later.' });
+const rejected = z
+  .object({ accepted: z.literal(false), ref: z.string().max(200).optional().meta({ description: 'Empty or absent' }) })
+  .meta({ title: 'Rejected', description: 'The supplier cannot deliver. Final: the order fails with `supplier_rejected`.' });
+
+export const reserveAnswerSchema = z
+  .discriminatedUnion('accepted', [accepted, rejected])
+  .meta({
+    description: 'The final answer to a reservation. The same Idempotency-Key gets this same answer and ref every time.',
+    examples: [{ accepted: true, ref: 'R.order-42.WIDGET' }, { accepted: false, ref: '' }],
+  })
+  .register(contractRegistry, { id: 'ReserveAnswer' });
+
+export const statusAnswerSchema = z
+  .object({
+    status: z.enum(SUPPLIER_STATUSES).meta({
+      description: '`ok`: delivered, the order is reserved. `fail`: will not deliver, the order fails. `delayed`: not yet; the engine asks again later.',
+    }),
+  })
+  .meta({ description: 'Where an accepted reservation stands.', examples: [{ status: 'delayed' }] })
+  .register(contractRegistry, { id: 'StatusAnswer' });
+
+export const problemSchema = z
+  .object({
+    type: z.string().meta({ description: 'A URI naming the kind of problem; `about:blank` for a plain HTTP status' }),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional().meta({ description: 'What went wrong and what to do, for a person' }),
+  })
+  .meta({ description: 'An error, as RFC 9457 application/problem+json.' })
+  .register(contractRegistry, { id: 'Problem' });
+
+export type ReserveRequestBody = z.infer<typeof reserveRequestSchema>;
+export type ReserveAnswer = z.infer<typeof reserveAnswerSchema>;
+export type StatusAnswer = z.infer<typeof statusAnswerSchema>;
+export type Problem = z.infer<typeof problemSchema>;
+export type SupplierStatus = (typeof SUPPLIER_STATUSES)[number];
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,0 +1,45 @@
+/**
+ * Where the mock supplier keeps its scripts and conversations. Every method is one atomic step
+ * (one transaction in a database), so any number of processes sharing the state answer one
+ * conversation in script order. Implementations: memory.ts (':memory:' engines: tests, the
+ * simulator), sqlite.ts (tables `mock_*` in the engine's file, or the supplier service's own file).
+ * A PostgreSQL one is one more file with the same methods; the answering rules are the pure
+ * functions of conversation.ts, so each implementation only loads and stores records.
+ */
+import type { CallRecord, Conversation, ReserveTurn, StoredScript } from '../conversation.js';
+import type { SkuScript, StatusScriptAnswer } from '../script.js';
+
+export interface ConversationView extends Conversation {
+  /** the script it reads now, both lists written out */
+  script: { source: 'order' | 'sku' | '*' | 'default'; reserve: string[]; status: string[] };
+  calls: CallRecord[];
+}
+
+export type StatusTurnResult = { answer: StatusScriptAnswer; conv: Conversation; call: CallRecord };
+
+export interface MockState {
+  /** Stores SKU (or `*`) scripts, each replacing its SKU's; null deletes one. An unchanged script keeps its version. */
+  putScripts(scripts: Record<string, SkuScript | null>, now: number): Promise<void>;
+  listScripts(): Promise<StoredScript[]>;
+
+  /**
+   * An order's own script, in two steps around the order's creation (its id, hence its key, is
+   * known only after): `announce` before, `bind` after (`withdraw` if the order was not created).
+   * While an announcement for a SKU is unbound and younger than the `pendingAfter` given to
+   * `reserve`, a conversation of that SKU without a script of its own does not start: `reserve`
+   * answers `wait`. `bind` returns false when the key's conversation had already started.
+   * Announcements use wall time (`wallNow`), as they are about other processes.
+   */
+  announceOrderScript(sku: string, script: SkuScript, wallNow: number): Promise<number>;
+  bindOrderScript(id: number, key: string): Promise<boolean>;
+  withdrawOrderScript(id: number): Promise<void>;
+
+  /** One reserve call, answered and recorded atomically (see takeReserveTurn). */
+  reserve(req: { key: string; sku: string; qty: number }, now: number, pendingAfter: number): Promise<ReserveTurn | { kind: 'wait' }>;
+  /** One status call, answered and recorded atomically; null when no accepted reservation has this ref. */
+  status(ref: string, now: number): Promise<StatusTurnResult | null>;
+
+  /** Every conversation with its calls, oldest first; `key` picks one. */
+  conversations(filter?: { key?: string }): Promise<ConversationView[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+/**
+ * `warehouse supplier serve`: the mock supplier as its own HTTP service (src/supplier/service.ts).
+ * Prints the URL on stdout (with --json one JSON object), then one line per call. SIGINT/SIGTERM
+ * stop it: no new calls, hanging `timeout` answers released, the state file closed, exit 0.
+ * `warehouse supplier openapi` prints the contract.
+ */
+import { UsageError } from '../../domain/errors.js';
+import { numberFromText } from '../../domain/validation.js';
+import { isLoopback } from '../../http/auth.js';
+import type { Ctx } from '../context.js';
+
+export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const port = numberFromText('--port', String(opts.port), 'a port from 0 to 65535');
+  if (port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${port})`);
+  const host = String(opts.host);
+  const token = ctx.opts.supplierToken || undefined;
+  if (!token && !isLoopback(host)) {
+    throw new UsageError(
+      `refusing to listen on ${host} without a token: anyone who can reach it could script the supplier. ` +
+        'Set WAREHOUSE_SUPPLIER_TOKEN (or --supplier-token) to a secret, or listen on 127.0.0.1.',
+    );
+  }
+  const stateFile = String(opts.state);
+  const { loadScriptFile } = await import('../../supplier/script-file.js');
+  const script = typeof opts.script === 'string' ? await loadScriptFile(opts.script) : undefined;
+
+  const { startSupplierService } = await import('../../supplier/service.js');
+  const { formatLogLine } = await import('../../supplier/log.js');
+  const { openMockState } = await import('../../adapters/supplier/state/open.js');
+  const { describeSqliteError } = await import('../../adapters/sqlite/open.js');
+  let state;
+  try {
+    state = await openMockState({ file: stateFile });
+  } catch (error) {
+    throw describeSqliteError(error, stateFile, 5_000) ?? error;
+  }
+  const service = await startSupplierService({
+    state,
+    script,
+    port,
+    host,
+    token,
+    log: (line) => ctx.io.stdout.write(`${ctx.opts.json ? JSON.stringify(line) : formatLogLine(line)}\n`),
+  }).catch(async (error: unknown) => {
+    await state.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`);
+    throw error;
+  });
+  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: service.url, state: stateFile })}\n`);
+  else {
+    ctx.io.stdout.write(`supplier listening on ${service.url} (state ${stateFile}); Ctrl-C to stop\n`);
+    ctx.io.stdout.write(ctx.c.dim(`point the engine at it: warehouse --supplier-url ${service.url} work\n`));
+  }
+
+  await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await service.close();
+  await state.close();
+  return 0;
+}
+
+export async function openapi(ctx: Ctx): Promise<number> {
+  const { supplierOpenApiText } = await import('../../adapters/supplier/openapi.js');
+  ctx.io.stdout.write(supplierOpenApiText());
+  return 0;
+}
