@@ -235,7 +235,8 @@ export const hostileRequest: fc.Arbitrary<HostileRequest> = fc.oneof(
 
 /** DESIGN §2 validation written out again, independently of the zod schemas the server uses. */
 const SKU_RE = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
-const normSku = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : undefined);
+// ASCII only: a non-ASCII SKU is refused, never folded by toUpperCase ("ß" would become SS)
+const normSku = (v: unknown) => (typeof v === 'string' && /^[\x00-\x7f]*$/.test(v) ? v.trim().toUpperCase() : undefined);
 const isQty = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1_000_000;
 const isOnHand = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000;
 const onlyKeys = (v: unknown, keys: string[]): v is Record<string, unknown> =>
