@@ -3,6 +3,7 @@
  */
 import { createRealClock } from './adapters/clock/real.js';
 import { createVirtualClock } from './adapters/clock/virtual.js';
+import { createSqliteIdempotencyStore } from './adapters/sqlite/idempotency.js';
 import type { Durability } from './adapters/sqlite/open.js';
 import { openSqliteStore } from './adapters/sqlite/store.js';
 import { createHttpSupplier } from './adapters/supplier/http.js';
@@ -16,6 +17,7 @@ import { createRandom } from './app/random.js';
 import { createRunner, type Runner } from './app/runner.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import type { Clock } from './ports/clock.js';
+import type { IdempotencyStore } from './ports/idempotency.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
 
@@ -53,6 +55,8 @@ export interface WarehouseConfig {
 
 export interface Warehouse extends AsyncDisposable {
   readonly store: Store;
+  /** Idempotency-Key records, in the same database as the store (their responses are completed by its writes) */
+  readonly idempotency: IdempotencyStore;
   readonly clock: Clock;
   readonly bus: Bus;
   readonly supplier: Supplier;
@@ -70,6 +74,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
   const store = openSqliteStore({ file: config.db, durability: config.durability, busyTimeoutMs: config.busyTimeoutMs, jobAttempts: settings.jobAttempts, groupCommit: config.groupCommit });
+  // the same connection: the store's write transactions complete these records
+  const idempotency = createSqliteIdempotencyStore(store.raw, config.busyTimeoutMs);
   let mock: MockSupplier | null = null;
   try {
     if (!config.supplierUrl && !config.noJobs) {
@@ -103,6 +109,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   };
   return {
     store,
+    idempotency,
     clock,
     bus,
     supplier,

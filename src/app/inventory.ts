@@ -3,11 +3,12 @@ import { NotFoundError } from '../domain/errors.js';
 import type { InventoryItem, Movement } from '../domain/inventory.js';
 import { parseOnHand, parseQty, parseSku } from '../domain/validation.js';
 import type { Clock } from '../ports/clock.js';
-import type { Store } from '../ports/store.js';
+import type { IdempotentResponse, Store } from '../ports/store.js';
 
 export interface InventoryService {
   set(sku: unknown, onHand: unknown): Promise<InventoryItem>;
-  add(sku: unknown, qty: unknown): Promise<InventoryItem>;
+  /** a restock; with `idempotent`, its response is stored in the restock's transaction */
+  add(sku: unknown, qty: unknown, idempotent?: IdempotentResponse<InventoryItem>): Promise<InventoryItem>;
   get(sku: unknown): Promise<InventoryItem>;
   list(): Promise<InventoryItem[]>;
   /** the SKU's ledger, oldest first; NotFoundError for a SKU never seen */
@@ -22,7 +23,7 @@ export function createInventoryService({ store, clock }: { store: Store; clock: 
   };
   return {
     set: async (sku, onHand) => store.setOnHand(parseSku(sku), parseOnHand(onHand), clock.now()),
-    add: async (sku, qty) => store.addStock(parseSku(sku), parseQty(qty), clock.now()),
+    add: async (sku, qty, idempotent) => store.addStock(parseSku(sku), parseQty(qty), clock.now(), idempotent),
     get: async (sku) => known(parseSku(sku)),
     list: () => store.listInventory(),
     async movements(sku) {

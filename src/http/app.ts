@@ -11,7 +11,6 @@ import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring.js';
 import { installAuth } from './auth.js';
 import { frameworkErrors, installErrorHandlers } from './errors.js';
-import type { IdempotencyStore } from './idempotency.js';
 import { requestId } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { inventoryRoutes } from './routes/inventory.js';
@@ -23,7 +22,6 @@ export const BODY_LIMIT = 16 * 1024;
 
 export interface AppOptions {
   warehouse: Warehouse;
-  idempotency: IdempotencyStore;
   metrics: Metrics;
   logger: Logger;
   token?: string;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../domain/order.js';
+import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
 import { onHandSchema, orderInputSchema, qtySchema, SKU_RULE, skuSchema } from '../domain/validation.js';
 
 // ---------------------------------------------------------------- requests
@@ -41,8 +42,17 @@ export const listQuery = z.strictObject({
   cursor: digits('cursor', Number.MAX_SAFE_INTEGER).optional(),
 });
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().optional().meta({ description: 'IETF draft Idempotency-Key: 1-255 visible ASCII characters; replays return the first response for 24 h' }),
+/** Idempotency-Key, bare (`k`) or as the draft's sf-string (`"k"`): the same key either way. */
+export const idempotencyHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .transform((value, ctx) => {
+      const key = parseIdempotencyKey(value);
+      if (key === null) ctx.issues.push({ code: 'custom', input: value, message: IDEMPOTENCY_KEY_RULE });
+      return key ?? z.NEVER;
+    })
+    .optional()
+    .meta({ description: 'IETF draft Idempotency-Key: a retry with the same key and request within 24 h gets the first response, and nothing is done twice' }),
 });
 
 // ---------------------------------------------------------------- responses

@@ -5,15 +5,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
-import type Database from 'better-sqlite3';
-import { createSqliteIdempotencyStore } from '../adapters/sqlite/idempotency.js';
 import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
-import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, type IdempotencyStore } from './idempotency.js';
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
 import { createMetrics } from './metrics.js';
 
@@ -53,19 +51,12 @@ export interface RunningServer {
   url: string;
   app: Awaited<ReturnType<typeof buildApp>>;
   warehouse: Warehouse;
-  idempotency: IdempotencyStore;
   log: Logger;
   close(): Promise<void>;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
-
-function rawDatabase(w: Warehouse): Database.Database {
-  const raw = (w.store as { raw?: Database.Database }).raw;
-  if (!raw) throw new Error('the HTTP server keeps Idempotency-Key records in SQLite and needs the SQLite store');
-  return raw;
-}
 
 const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
   let timer: NodeJS.Timeout | undefined;
@@ -90,13 +81,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       settings: options.settings,
       seed: options.seed,
     }));
-  const idempotency = createSqliteIdempotencyStore(rawDatabase(warehouse));
   const metrics = createMetrics({ bus: warehouse.bus, store: warehouse.store });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {
     warehouse,
-    idempotency,
     metrics,
     logger: log,
     token: options.token,
@@ -123,7 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.runner === false
       ? Promise.resolve()
       : warehouse.runner.runForever(stop.signal).catch((error: unknown) => log.error({ err: error }, 'job runner stopped on an error'));
-  const purge = () => idempotency.expire(warehouse.clock.now()).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
+  const purge = () => warehouse.idempotency.expire(warehouse.clock.now()).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
   void purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
 
@@ -144,5 +133,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })());
 
   log.info({ url, db: options.db, runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute }, 'listening');
-  return { url, app, warehouse, idempotency, log, close };
+  return { url, app, warehouse, log, close };
 }

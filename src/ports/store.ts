@@ -10,6 +10,7 @@ import type { InventoryItem, Movement } from '../domain/inventory.js';
 import type { DeadLetter, Job } from '../domain/jobs.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 import type { Plan, Snapshot } from '../domain/plans.js';
+import type { StoredResponse } from './idempotency.js';
 
 /** What a running job asks of the transaction that carries its result. */
 export interface JobLease {
@@ -37,13 +38,16 @@ export interface OrderPage {
 }
 
 /**
- * The response to an order creation under an HTTP Idempotency-Key, stored in the transaction that
- * creates the order: a crash can never leave an order whose key would create it a second time.
+ * The response to a write made under an Idempotency-Key (IdempotencyStore port), stored in the
+ * write's own transaction: a crash can never leave an order or a restock whose key would do it a
+ * second time. `respond` builds the response from what the write produced (`T`: the order, or the
+ * inventory row after a restock). If the key's claim was lost meanwhile, the write is rolled back
+ * (IdempotencyClaimLostError).
  */
-export interface IdempotentResponse {
+export interface IdempotentResponse<T = Order> {
   key: string;
   fingerprint: string;
-  respond(order: Order): { status: number; body: string; location: string | null };
+  respond(result: T): StoredResponse;
 }
 
 export interface OrderStore {
@@ -63,8 +67,8 @@ export interface OrderStore {
 export interface InventoryStore {
   /** A stock count: on-hand becomes `onHand`, via an `adjustment` movement of the difference. */
   setOnHand(sku: string, onHand: number, now: number): Promise<InventoryItem>;
-  /** A restock: on-hand grows by `qty`, via a `restock` movement. */
-  addStock(sku: string, qty: number, now: number): Promise<InventoryItem>;
+  /** A restock: on-hand grows by `qty`, via a `restock` movement (and `idempotent`'s response stored with it). */
+  addStock(sku: string, qty: number, now: number, idempotent?: IdempotentResponse<InventoryItem>): Promise<InventoryItem>;
   getInventory(sku: string): Promise<InventoryItem | null>;
   listInventory(): Promise<InventoryItem[]>;
   listMovements(sku: string): Promise<Movement[]>;

@@ -2,6 +2,7 @@
  * Every branch of DESIGN §2, in virtual time, through the real supplier HTTP client and the MSW
  * mock, on a real SQLite file; the DESIGN §8 invariants are checked after each.
  */
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupplierScript } from '../../src/adapters/supplier/script.js';
 import type { Warehouse } from '../../src/wiring.js';
@@ -197,15 +198,16 @@ describe('transient supplier errors', () => {
 
 describe('at-least-once jobs with exactly-once effects', () => {
   it('writes nothing twice when every job of a finished order runs again', async () => {
-    const { w } = await engine({ BOLT: { status: ['delayed', 'ok'] } });
+    const { w, file } = await engine({ BOLT: { status: ['delayed', 'ok'] } });
     const order = await run(w, 'BOLT', 3);
     const before = { moves: await w.inventory.movements('BOLT'), events: order.events.length, calls: w.mock!.calls.length };
     // redeliver both jobs, as a crashed runner's queue would
-    const db = (w.store as unknown as { raw: import('better-sqlite3').Database }).raw;
+    const db = new Database(file);
     const insert = db.prepare(`INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, created_at) VALUES (?, ?, ?, ?, 5, ?)`);
     insert.run('ReserveInventory', order.id, '{}', w.clock.now(), w.clock.now());
     insert.run('CheckSupplierStatus', order.id, '{"check":1}', w.clock.now(), w.clock.now());
     insert.run('CheckSupplierStatus', order.id, '{"check":2}', w.clock.now(), w.clock.now());
+    db.close();
     await w.runner.runUntilIdle();
     expect(await w.inventory.movements('BOLT')).toEqual(before.moves);
     expect((await w.orders.get(order.id)).events).toHaveLength(before.events);

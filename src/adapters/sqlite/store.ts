@@ -18,7 +18,7 @@ import { adjustmentFor, type Movement } from '../../domain/inventory.js';
 import type { DeadLetter, Job, JobType } from '../../domain/jobs.js';
 import { canTransition, type Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
-import type { Applied, JobLease, OrderPage, Store } from '../../ports/store.js';
+import type { Applied, IdempotentResponse, JobLease, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
 import { describeSqliteError, openDatabase, type OpenOptions } from './open.js';
 import * as t from './schema.js';
@@ -178,6 +178,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
     return { plan, order: after, from, events, jobIds };
   }
 
+  /** Complete an Idempotency-Key record inside the caller's write transaction. */
+  function storeResponse<T>(idempotent: IdempotentResponse<T>, result: T): void {
+    const done = q.completeIdempotency.run({ key: idempotent.key, fingerprint: idempotent.fingerprint, ...idempotent.respond(result) });
+    // the claim was lost (expired and taken over): roll the write back rather than do it twice
+    if (done.changes !== 1) throw new IdempotencyClaimLostError(idempotent.key);
+  }
+
   const store: Store & { raw: Database.Database } = {
     raw,
 
@@ -238,10 +245,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
       });
     },
 
-    addStock(sku, qty, now) {
+    addStock(sku, qty, now, idempotent) {
       return write(() => {
         const onHand = move(sku, 'restock', qty, null, now);
-        return { sku, onHand, updatedAt: now };
+        const item = { sku, onHand, updatedAt: now };
+        if (idempotent) storeResponse(idempotent, item);
+        return item;
       });
     },
 

@@ -1,11 +1,15 @@
 /** Inventory: GET/PUT /api/inventory/{sku}, POST …/restock, GET …/movements. */
 import { z } from 'zod';
 import { inventoryJson, movementJson } from '../../app/json.js';
+import type { InventoryItem } from '../../domain/inventory.js';
 import type { Warehouse } from '../../wiring.js';
-import { inventorySchema, movementSchema, P, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_SECURITY } from '../schemas.js';
+import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
+import { idempotencyHeaders, inventorySchema, movementSchema, P, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
-export function inventoryRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
+export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idempotencyTtlMs: number; idempotencyLeaseMs: number }): void {
+  const { warehouse: w } = opts;
+  const deps: IdempotencyDeps = { idempotency: w.idempotency, clock: w.clock, ttlMs: opts.idempotencyTtlMs, leaseMs: opts.idempotencyLeaseMs };
   app.get(
     '/api/inventory/:sku',
     { schema: { summary: "A SKU's on-hand", tags: ['inventory'], params: skuParams, response: { 200: inventorySchema, 404: P[404], 422: P[422], ...SERVER_ERRORS } } },
@@ -49,11 +53,18 @@ export function inventoryRoutes(app: ZodApp, { warehouse: w }: { warehouse: Ware
         summary: 'A restock: on-hand grows by qty (a restock movement)',
         tags: ['inventory'],
         security: WRITE_SECURITY,
+        headers: idempotencyHeaders,
         params: skuParams,
         body: restockBody,
-        response: { 200: inventorySchema, ...writeErrors },
+        response: { 200: inventorySchema, ...writeErrors, 409: P[409] },
       },
     },
-    async (request) => inventoryJson(await w.inventory.add(request.params.sku, request.body.qty)),
+    async (request, reply) =>
+      answerIdempotently<InventoryItem>(deps, reply, request.headers['idempotency-key'], {
+        operation: 'restock',
+        input: { sku: request.params.sku, qty: request.body.qty },
+        run: (idempotent) => w.inventory.add(request.params.sku, request.body.qty, idempotent),
+        answer: (item) => ({ status: 200, body: inventoryJson(item) }),
+      }),
   );
 }
