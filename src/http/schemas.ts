@@ -5,7 +5,8 @@
  * (SKU, qty, on-hand) come from src/domain/validation.ts, shared with the CLI.
  */
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../domain/order.js';
+import { MOVEMENT_TYPES } from '../domain/inventory.js';
+import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
 import { onHandSchema, orderInputSchema, qtySchema, SKU_RULE, skuSchema } from '../domain/validation.js';
 
@@ -35,7 +36,7 @@ const digits = (field: string, max: number) =>
 
 export const MAX_PAGE = 1000;
 export const listQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES as [string, ...string[]], { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+  status: z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
   limit: digits('limit', MAX_PAGE)
     .refine((n) => n >= 1, { error: 'limit must be at least 1' })
     .optional(),
@@ -64,10 +65,10 @@ export const orderSchema = z
     id: z.number().int(),
     sku: z.string(),
     qty: z.number().int(),
-    status: z.enum(['pending', 'awaiting_restock', 'reserved', 'failed']),
+    status: z.enum(ORDER_STATUSES),
     supplierRef: z.string().nullable(),
     supplierChecks: z.number().int(),
-    failureReason: z.enum(['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable']).nullable(),
+    failureReason: z.enum(Object.values(FailureReason)).nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -82,7 +83,7 @@ export const movementSchema = z
   .object({
     id: z.number().int(),
     sku: z.string(),
-    type: z.enum(['reservation', 'restock', 'adjustment']),
+    type: z.enum(MOVEMENT_TYPES),
     qty: z.number().int(),
     orderId: z.number().int().nullable(),
     onHandAfter: z.number().int(),

@@ -3,7 +3,7 @@
  * GET /api/orders?status=&limit=&cursor=.
  */
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
-import type { Order, OrderStatus } from '../../domain/order.js';
+import type { Order } from '../../domain/order.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
 import { idempotencyHeaders, idParams, listQuery, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
@@ -69,7 +69,7 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const page = await w.orders.list({ status: status as OrderStatus | undefined, limit: limit ?? 100, cursor });
+      const page = await w.orders.list({ status, limit: limit ?? 100, cursor });
       return { orders: page.orders.map(orderJson), nextCursor: page.nextCursor };
     },
   );
