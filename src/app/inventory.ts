@@ -11,8 +11,15 @@ export interface InventoryService {
   add(sku: unknown, qty: unknown, idempotent?: IdempotentResponse<InventoryItem>): Promise<InventoryItem>;
   get(sku: unknown): Promise<InventoryItem>;
   list(): Promise<InventoryItem[]>;
-  /** the SKU's ledger, oldest first; NotFoundError for a SKU never seen */
+  /** the SKU's whole ledger, oldest first; NotFoundError for a SKU never seen */
   movements(sku: unknown): Promise<Movement[]>;
+  /** one page of the ledger: at most `limit` movements after `cursor`, and the cursor of the next page (null: none) */
+  movementPage(sku: unknown, page: { limit: number; cursor?: number }): Promise<MovementPage>;
+}
+
+export interface MovementPage {
+  movements: Movement[];
+  nextCursor: number | null;
 }
 
 export function createInventoryService({ store, clock }: { store: Store; clock: Clock }): InventoryService {
@@ -30,6 +37,14 @@ export function createInventoryService({ store, clock }: { store: Store; clock: 
       const normal = parseSku(sku);
       await known(normal);
       return store.listMovements(normal);
+    },
+    async movementPage(sku, { limit, cursor }) {
+      const normal = parseSku(sku);
+      await known(normal);
+      // one more than asked for says whether a next page exists
+      const rows = await store.listMovements(normal, { limit: limit + 1, cursor });
+      const movements = rows.slice(0, limit);
+      return { movements, nextCursor: rows.length > limit ? movements.at(-1)!.id : null };
     },
   };
 }

@@ -34,13 +34,19 @@ const digits = (field: string, max: number) =>
     .transform(Number)
     .refine((n) => n <= max, { error: `${field} must be at most ${max}` });
 
+/** pages of a list (orders, a SKU's movements): `limit` per page, `cursor` = the last id seen */
+export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
-export const listQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+const pageFields = {
   limit: digits('limit', MAX_PAGE)
     .refine((n) => n >= 1, { error: 'limit must be at least 1' })
     .optional(),
   cursor: digits('cursor', Number.MAX_SAFE_INTEGER).optional(),
+};
+export const pageQuery = z.strictObject(pageFields);
+export const listQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+  ...pageFields,
 });
 
 /** Idempotency-Key, bare (`k`) or as the draft's sf-string (`"k"`): the same key either way. */
@@ -90,6 +96,8 @@ export const movementSchema = z
     at: isoTime,
   })
   .meta({ id: 'Movement' });
+
+export const movementPageSchema = z.object({ movements: z.array(movementSchema), nextCursor: z.number().int().nullable() }).meta({ id: 'MovementPage' });
 
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 

@@ -71,7 +71,11 @@ export interface InventoryStore {
   addStock(sku: string, qty: number, now: number, idempotent?: IdempotentResponse<InventoryItem>): Promise<InventoryItem>;
   getInventory(sku: string): Promise<InventoryItem | null>;
   listInventory(): Promise<InventoryItem[]>;
-  listMovements(sku: string): Promise<Movement[]>;
+  /**
+   * A SKU's movements, oldest first (by id): all of them, or at most `limit` with an id above
+   * `cursor` (the id of the last movement of the previous page).
+   */
+  listMovements(sku: string, page?: { limit?: number; cursor?: number }): Promise<Movement[]>;
 }
 
 export interface JobQueue {

@@ -41,7 +41,7 @@ const SUCCESS: Record<string, z.ZodType> = {
   'GET /api/orders/{id} 200': s.orderWithTimelineSchema,
   'GET /api/orders 200': s.orderPageSchema,
   'GET /api/inventory/{sku} 200': s.inventorySchema,
-  'GET /api/inventory/{sku}/movements 200': s.movementSchema.array(),
+  'GET /api/inventory/{sku}/movements 200': s.movementPageSchema,
   'PUT /api/inventory/{sku} 200': s.inventorySchema,
   'POST /api/inventory/{sku}/restock 200': s.inventorySchema,
   'GET /healthz 200': s.healthSchema,

@@ -264,8 +264,15 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store & { readonly ra
       );
     },
 
-    async listMovements(sku) {
-      return read(() => db.select().from(t.movements).where(eq(t.movements.sku, sku)).orderBy(asc(t.movements.id)).all());
+    async listMovements(sku, { limit, cursor } = {}) {
+      return read(() => {
+        const query = db
+          .select()
+          .from(t.movements)
+          .where(and(eq(t.movements.sku, sku), cursor !== undefined ? gt(t.movements.id, cursor) : undefined))
+          .orderBy(asc(t.movements.id));
+        return (limit !== undefined ? query.limit(limit) : query).all();
+      });
     },
 
     async claim(now, limit, workerId, leaseMs) {

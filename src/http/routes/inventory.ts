@@ -1,10 +1,9 @@
 /** Inventory: GET/PUT /api/inventory/{sku}, POST …/restock, GET …/movements. */
-import { z } from 'zod';
 import { inventoryJson, movementJson } from '../../app/json.js';
 import type { InventoryItem } from '../../domain/inventory.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
-import { idempotencyHeaders, inventorySchema, movementSchema, P, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_SECURITY } from '../schemas.js';
+import { DEFAULT_PAGE, idempotencyHeaders, inventorySchema, movementPageSchema, P, pageQuery, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idempotencyTtlMs: number; idempotencyLeaseMs: number }): void {
@@ -20,13 +19,18 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
     '/api/inventory/:sku/movements',
     {
       schema: {
-        summary: "A SKU's ledger, oldest first (404 for a SKU never seen)",
+        summary: "A SKU's ledger, oldest first, a page at a time; follow nextCursor for the next page (404 for a SKU never seen)",
         tags: ['inventory'],
         params: skuParams,
-        response: { 200: z.array(movementSchema), 404: P[404], 422: P[422], ...SERVER_ERRORS },
+        querystring: pageQuery,
+        response: { 200: movementPageSchema, 404: P[404], 422: P[422], ...SERVER_ERRORS },
       },
     },
-    async (request) => (await w.inventory.movements(request.params.sku)).map(movementJson),
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const page = await w.inventory.movementPage(request.params.sku, { limit: limit ?? DEFAULT_PAGE, cursor });
+      return { movements: page.movements.map(movementJson), nextCursor: page.nextCursor };
+    },
   );
 
   const writeErrors = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], ...SERVER_ERRORS };

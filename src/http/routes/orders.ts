@@ -6,7 +6,7 @@ import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import type { Order } from '../../domain/order.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
-import { idempotencyHeaders, idParams, listQuery, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import { DEFAULT_PAGE, idempotencyHeaders, idParams, listQuery, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export interface OrderRouteOptions {
@@ -69,7 +69,7 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const page = await w.orders.list({ status, limit: limit ?? 100, cursor });
+      const page = await w.orders.list({ status, limit: limit ?? DEFAULT_PAGE, cursor });
       return { orders: page.orders.map(orderJson), nextCursor: page.nextCursor };
     },
   );
