@@ -10,6 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring.js';
 import { installAuth } from './auth.js';
+import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
 import { frameworkErrors, installErrorHandlers } from './errors.js';
 import { requestId } from './logging.js';
 import type { Metrics } from './metrics.js';
@@ -28,19 +29,18 @@ export interface AppOptions {
   rateLimit: OrderRouteOptions['rateLimit'];
   idempotencyTtlMs: number;
   idempotencyLeaseMs: number;
-  /** whole request (headers and body) must arrive within this (default 10 s) */
-  requestTimeoutMs?: number;
+  /** request, idle and keep-alive timeouts (connection.ts; defaults 10 s, 60 s, 5 s) */
+  timeouts?: Partial<Timeouts>;
 }
 
 export async function buildApp(opts: AppOptions): Promise<ZodApp> {
-  const app = Fastify({
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const app: ZodApp = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }), // one line per request, written in onResponse below
     genReqId: requestId,
     bodyLimit: BODY_LIMIT,
-    requestTimeout: opts.requestTimeoutMs ?? 10_000,
-    connectionTimeout: 60_000, // an idle socket is closed after a minute
-    keepAliveTimeout: 5_000,
+    ...connectionOptions(timeouts, () => app.log),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -51,11 +51,11 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON is the only body type: text/plain (a Fastify default) would reach validation as a string
   app.removeContentTypeParser(['text/plain']);
-  installErrorHandlers(app);
-
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  installConnectionGuards(app, timeouts);
+  installErrorHandlers(app);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const ms = reply.elapsedTime;

@@ -106,6 +106,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const p = toProblem(error as FastifyError, request);
     if (p.status === 503) reply.header('retry-after', '1');
+    // a request that ran out of time may still be sending: do not wait for the rest
+    if (p.status === 408) reply.header('connection', 'close');
     return sendProblem(reply, p);
   });
   const notFound = (request: FastifyRequest, reply: FastifyReply) =>

@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
+import type { Timeouts } from './connection.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
 import { createMetrics } from './metrics.js';
@@ -44,7 +45,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   idempotencyTtlMs?: number;
   idempotencyLeaseMs?: number;
-  requestTimeoutMs?: number;
+  /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
+  timeouts?: Partial<Timeouts>;
 }
 
 export interface RunningServer {
@@ -92,7 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     rateLimit: perMinute > 0 ? { max: perMinute, timeWindowMs: 60_000 } : false,
     idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
     idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
-    requestTimeoutMs: options.requestTimeoutMs,
+    timeouts: options.timeouts,
   };
   let app: RunningServer['app'];
   try {
