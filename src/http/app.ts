@@ -13,6 +13,7 @@ import { installAuth } from './auth.js';
 import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
 import { frameworkErrors, installErrorHandlers } from './errors.js';
 import { requestId } from './logging.js';
+import { installMethods } from './methods.js';
 import type { Metrics } from './metrics.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes } from './routes/ops.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   rateLimit: OrderRouteOptions['rateLimit'];
   idempotencyTtlMs: number;
   idempotencyLeaseMs: number;
+  /** the one origin whose browser pages may call the API (CORS); none by default */
+  corsOrigin?: string;
   /** request, idle and keep-alive timeouts (connection.ts; defaults 10 s, 60 s, 5 s) */
   timeouts?: Partial<Timeouts>;
 }
@@ -55,7 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     reply.header('x-request-id', request.id);
   });
   installConnectionGuards(app, timeouts);
-  installErrorHandlers(app);
+  installErrorHandlers(app, installMethods(app, opts.corsOrigin));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const ms = reply.elapsedTime;

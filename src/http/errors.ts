@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Unrouted } from './methods.js';
 import type { Problem } from './schemas.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -102,7 +103,8 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   return problem(500, `internal error (request ${request.id}); the server log has the details`);
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** The error handler, and `unrouted` (404/405/OPTIONS, methods.ts) for requests no route matches. */
+export function installErrorHandlers(app: FastifyInstance, unrouted: Unrouted): void {
   app.setErrorHandler((error, request, reply) => {
     const p = toProblem(error as FastifyError, request);
     if (p.status === 503) reply.header('retry-after', '1');
@@ -110,12 +112,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (p.status === 408) reply.header('connection', 'close');
     return sendProblem(reply, p);
   });
-  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
-    sendProblem(reply.header('x-request-id', request.id), problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
-  app.setNotFoundHandler(notFound);
-  // answered before the body is read: a request with no route is a 404 whatever its body
+  const answer = (request: FastifyRequest, reply: FastifyReply) => unrouted(request, reply.header('x-request-id', request.id));
+  app.setNotFoundHandler(answer);
+  // answered before the body is read: a request with no route is a 404 (or 405) whatever its body
   app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) return notFound(request, reply);
+    if (request.is404) return answer(request, reply);
   });
 }
 

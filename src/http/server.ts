@@ -7,11 +7,13 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Settings } from '../domain/settings.js';
+import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
 import type { Timeouts } from './connection.js';
+import { isOrigin } from './methods.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
 import { createMetrics } from './metrics.js';
@@ -45,6 +47,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   idempotencyTtlMs?: number;
   idempotencyLeaseMs?: number;
+  /** the one origin whose browser pages may call the API (CORS, `--cors-origin`); none by default */
+  corsOrigin?: string;
   /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
   timeouts?: Partial<Timeouts>;
 }
@@ -69,6 +73,9 @@ const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   assertSafeBind(host, options.token);
+  if (options.corsOrigin !== undefined && !isOrigin(options.corsOrigin)) {
+    throw new UsageError(`--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`);
+  }
   const log = createLogger(options.logLevel ?? 'info', options.logDestination);
   const owned = !options.warehouse;
   const warehouse =
@@ -95,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
     idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
     timeouts: options.timeouts,
+    corsOrigin: options.corsOrigin,
   };
   let app: RunningServer['app'];
   try {

@@ -77,7 +77,7 @@ const CASES: Case[] = [
   { name: 'a negative cursor', method: 'GET', path: '/api/orders?cursor=-1', status: 422, type: V, field: 'cursor' },
   { name: 'an unknown query parameter', method: 'GET', path: '/api/orders?sort=desc', status: 422, type: V, field: 'sort' },
   { name: 'an unknown route', method: 'GET', path: '/api/nope', status: 404 },
-  { name: 'a method the route does not have', method: 'DELETE', path: '/api/orders/1', status: 404 },
+  { name: 'a method the route does not have', method: 'DELETE', path: '/api/orders/1', status: 405 },
 ];
 
 describe('bad requests', () => {

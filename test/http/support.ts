@@ -77,7 +77,10 @@ export function checkAgainstOpenApi(doc: OpenApiDoc, method: string, path: strin
   }
   const operation = doc.paths[template]![method.toLowerCase()];
   if (!operation) {
-    expect(reply.status, `${method} ${path}: undocumented method`).toBe(404);
+    // a method the path does not have: 405 naming the ones it has; OPTIONS lists them
+    expect(reply.status, `${method} ${path}: undocumented method`).toBe(method === 'OPTIONS' ? 204 : 405);
+    expect(reply.headers.get('allow'), `${method} ${path}: Allow`).toMatch(/OPTIONS/);
+    if (method !== 'OPTIONS') s.problemSchema.parse(reply.body);
     return;
   }
   const declared = operation.responses[String(reply.status)];
