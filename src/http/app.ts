@@ -10,6 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring.js';
 import { installAuth } from './auth.js';
+import { installBodyRules } from './body.js';
 import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
 import { frameworkErrors, installErrorHandlers } from './errors.js';
 import { requestId } from './logging.js';
@@ -57,6 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  installBodyRules(app); // before the body's deadline (a refused body is not waited for)
   installConnectionGuards(app, timeouts);
   installErrorHandlers(app, installMethods(app, opts.corsOrigin));
   app.addHook('onResponse', async (request, reply) => {

@@ -58,6 +58,9 @@ function fieldsOf(issues: readonly ValidationIssue[], context: string): Array<{ 
   });
 }
 
+/** a route that needs a body got none: the same answer with or without a Content-Type */
+export const NO_BODY = 'the request has no body; send a JSON object with Content-Type: application/json';
+
 const CLIENT_ERRORS: Record<string, number> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 400,
   FST_ERR_CTP_EMPTY_JSON_BODY: 400,
@@ -68,7 +71,7 @@ const CLIENT_ERRORS: Record<string, number> = {
 
 const DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON (a __proto__ or constructor.prototype key is refused too)',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty; send a JSON object',
+  FST_ERR_CTP_EMPTY_JSON_BODY: NO_BODY,
   FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is larger than the 16 KiB limit',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'send the body as application/json',
 };
@@ -78,6 +81,7 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof HttpProblem) return error.problem;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = err.validationContext ?? 'body';
+    if (context === 'body' && request.body === undefined) return problem(400, NO_BODY);
     const errors = fieldsOf(err.validation as unknown as ValidationIssue[], context === 'querystring' ? 'query' : context);
     const first = errors[0] ?? { field: context, message: 'invalid' };
     return problem(422, `invalid ${first.field}: ${first.message}`, { type: ProblemType.validation, title: 'Validation failed', field: first.field, errors });
