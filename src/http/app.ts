@@ -28,6 +28,8 @@ export interface AppOptions {
   metrics: Metrics;
   logger: Logger;
   token?: string;
+  /** failed-token attempts per client per minute before its writes get 429 (default 10) */
+  authFailuresPerMinute?: number;
   rateLimit: OrderRouteOptions['rateLimit'];
   idempotencyTtlMs: number;
   idempotencyLeaseMs: number;
@@ -67,7 +69,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     opts.metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
     request.log.info({ method: request.method, url: request.url, route, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
   });
-  installAuth(app, opts.token);
+  installAuth(app, opts.token, { failuresPerMinute: opts.authFailuresPerMinute, now: () => opts.warehouse.clock.now() });
 
   await app.register(fastifyRateLimit, {
     global: false,

@@ -127,7 +127,7 @@ export const P = {
   414: problem('a path segment longer than 100 characters'),
   415: problem('body is not application/json'),
   422: problem('a field broke a validation rule (`field` names it), or an Idempotency-Key was reused with another body'),
-  429: problem('too many orders from this client; see Retry-After'),
+  429: problem('too many requests from this client (orders per minute, or writes with a wrong token); see Retry-After'),
   500: problem('a server fault (logged; the body names the request id, never the cause)'),
   503: problem('the database is busy or does not answer; see Retry-After'),
 } as const;

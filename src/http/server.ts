@@ -36,6 +36,8 @@ export interface ServerOptions {
   host?: string;
   /** bearer token for writes (WAREHOUSE_API_TOKEN); without one only loopback is allowed */
   token?: string;
+  /** failed-token attempts per client address per minute before its writes get 429 (default 10) */
+  authFailuresPerMinute?: number;
   /** orders per minute per client address; 0 turns the limit off (default 300) */
   rateLimitPerMinute?: number;
   logLevel?: LogLevel;
@@ -98,6 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     metrics,
     logger: log,
     token: options.token,
+    authFailuresPerMinute: options.authFailuresPerMinute,
     rateLimit: perMinute > 0 ? { max: perMinute, timeWindowMs: 60_000 } : false,
     idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
     idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
