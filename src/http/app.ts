@@ -6,7 +6,7 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring.js';
 import { installAuth } from './auth.js';
@@ -15,6 +15,7 @@ import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Time
 import { frameworkErrors, installErrorHandlers } from './errors.js';
 import { requestId } from './logging.js';
 import { installMethods } from './methods.js';
+import { SWAGGER_OPTIONS } from './openapi.js';
 import type { Metrics } from './metrics.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes } from './routes/ops.js';
@@ -76,19 +77,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     // the problem body is written by the error handler; Retry-After is set by the plugin
     errorResponseBuilder: (_req, ctx) => Object.assign(new Error(`rate limit exceeded, retry in ${ctx.after}`), { statusCode: ctx.statusCode }),
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'warehouse',
-        version: '0.1.0',
-        description: 'Event-driven stock reservation. Errors are RFC 9457 application/problem+json. Writes need a bearer token when the server has one.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(fastifySwagger, SWAGGER_OPTIONS);
 
   orderRoutes(app, opts);
   inventoryRoutes(app, opts);

@@ -6,7 +6,7 @@ import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import type { Order } from '../../domain/order.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
-import { DEFAULT_PAGE, idempotencyHeaders, idParams, listQuery, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import { DEFAULT_PAGE, idempotencyHeaders, idParams, listQuery, ok, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, PUBLIC, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export interface OrderRouteOptions {
@@ -25,17 +25,22 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
   // one limiter (one counter per client) shared by both paths
   const limit = opts.rateLimit ? app.rateLimit({ max: opts.rateLimit.max, timeWindow: opts.rateLimit.timeWindowMs }) : undefined;
 
-  for (const url of ['/api/order', '/api/orders']) {
+  for (const [url, operationId, alias] of [
+    ['/api/orders', 'createOrder', ''],
+    ['/api/order', 'createOrderSingular', ' (the same as POST /api/orders)'],
+  ] as const) {
     app.post(
       url,
       {
         schema: {
-          summary: 'Create an order (stored pending with its ReserveInventory job)',
+          operationId,
+          summary: `Create an order${alias}`,
+          description: 'The order is stored pending with its ReserveInventory job, in one transaction; the job runner then reserves it from stock or asks the supplier. Rate limited per client (300 a minute by default).',
           tags: ['orders'],
           headers: idempotencyHeaders,
           body: orderCreateBody,
           security: WRITE_SECURITY,
-          response: { 201: orderSchema, 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS },
+          response: { 201: ok('the new order, pending (or, on a replay, the stored answer)', orderSchema), 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS },
         },
         onRequest: limit ? [limit] : [],
       },
@@ -52,7 +57,14 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
   app.get(
     '/api/orders/:id',
     {
-      schema: { summary: 'An order with its timeline', tags: ['orders'], params: idParams, response: { 200: orderWithTimelineSchema, 404: P[404], 422: P[422], ...SERVER_ERRORS } },
+      schema: {
+        operationId: 'getOrder',
+        summary: 'An order with its timeline',
+        tags: ['orders'],
+        security: PUBLIC,
+        params: idParams,
+        response: { 200: ok('the order, with every event of its timeline', orderWithTimelineSchema), 404: P[404], 422: P[422], ...SERVER_ERRORS },
+      },
     },
     async (request) => orderWithTimelineJson(await w.orders.get(request.params.id)),
   );
@@ -61,10 +73,12 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
     '/api/orders',
     {
       schema: {
-        summary: 'Orders, oldest first; follow nextCursor for the next page',
+        operationId: 'listOrders',
+        summary: 'Orders, oldest first, a page at a time; follow nextCursor for the next page',
         tags: ['orders'],
+        security: PUBLIC,
         querystring: listQuery,
-        response: { 200: orderPageSchema, 422: P[422], ...SERVER_ERRORS },
+        response: { 200: ok('one page of orders, and the cursor of the next (null on the last page)', orderPageSchema), 422: P[422], ...SERVER_ERRORS },
       },
     },
     async (request) => {
