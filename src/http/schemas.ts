@@ -26,6 +26,9 @@ export const orderCreateBody = z.strictObject({ ...orderInputSchema.shape, sku }
 export const setOnHandBody = z.strictObject({ onHand: onHandSchema });
 export const restockBody = z.strictObject({ qty: qtySchema });
 
+/** the largest id (or cursor) a request may name: 15 digits */
+const MAX_ID = 999_999_999_999_999;
+
 /** path ids: plain decimal digits, no sign, no leading zero */
 export const idParams = z.strictObject({
   id: documented(
@@ -33,7 +36,7 @@ export const idParams = z.strictObject({
       .string()
       .regex(/^[1-9][0-9]{0,14}$/, { error: 'id must be a positive whole number' })
       .transform(Number),
-    { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, description: "the order's id", examples: [1] },
+    { type: 'integer', minimum: 1, maximum: MAX_ID, description: "the order's id", examples: [1] },
   ),
 });
 export const skuParams = z.strictObject({ sku });
@@ -53,10 +56,10 @@ const pageFields = {
     digits('limit', MAX_PAGE).refine((n) => n >= 1, { error: 'limit must be at least 1' }),
     { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE, description: `at most this many per page (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})` },
   ).optional(),
-  cursor: documented(digits('cursor', Number.MAX_SAFE_INTEGER), {
+  cursor: documented(digits('cursor', MAX_ID), {
     type: 'integer',
     minimum: 0,
-    maximum: Number.MAX_SAFE_INTEGER,
+    maximum: MAX_ID,
     description: "the previous page's nextCursor: this page starts after it",
   }).optional(),
 };
