@@ -17,9 +17,9 @@ import { createRunner, type Runner } from './app/runner.js';
 import { UsageError } from './domain/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import { parseDatabase, type DatabaseConfig } from './config.js';
-import type { IdempotencyStore } from './http/idempotency.js';
 import type { Clock } from './ports/clock.js';
 import type { Backend } from './ports/database.js';
+import type { IdempotencyStore } from './ports/idempotency.js';
 import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
@@ -57,7 +57,7 @@ export interface Warehouse extends AsyncDisposable {
   readonly database: DatabaseConfig;
   readonly store: Store;
   readonly queue: JobQueue;
-  /** the HTTP API's Idempotency-Key records, in the same database */
+  /** Idempotency-Key records, in the same database as the store (their responses are completed by its writes) */
   readonly idempotency: IdempotencyStore;
   readonly clock: Clock;
   readonly bus: Bus;

@@ -55,7 +55,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   inv.command('set <sku> <qty>').description('a stock count: on-hand becomes <qty> (an adjustment movement)').action(run(mod(inventory, 'set')));
   inv.command('add <sku> <qty>').description('a restock: on-hand grows by <qty> (a restock movement)').action(run(mod(inventory, 'add')));
   inv.command('list').description('every SKU with its on-hand').action(run(mod(inventory, 'list')));
-  inv.command('movements <sku>').description("a SKU's ledger, oldest first").action(run(mod(inventory, 'movements')));
+  inv
+    .command('movements <sku>')
+    .description("a SKU's ledger, oldest first, a page at a time")
+    .option('--limit <n>', 'at most this many movements (1 to 10000)', '100')
+    .option('--cursor <id>', 'start after this movement id (printed as the next page\'s cursor)')
+    .action(run(mod(inventory, 'movements')));
 
   const ord = program.command('order').description('create and inspect orders');
   engineOptions(ord.command('create'))

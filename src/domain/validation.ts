@@ -3,13 +3,32 @@ import { ValidationError } from './errors.js';
 
 /** DESIGN §2 validation: the rules are written once here and reused by the CLI, HTTP and scenarios. */
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
+/** What a client may send: the same, in either case (surrounding blanks are trimmed too). */
+export const SKU_INPUT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const MAX_QTY = 1_000_000;
 
 export const SKU_RULE = `a SKU is 1-64 characters of A-Z, 0-9, '.', '_' or '-', starting with a letter or digit`;
 export const QTY_RULE = `qty must be a whole number from 1 to ${MAX_QTY.toLocaleString('en-US')}`;
 
+/** the first character outside ASCII, described for a message (`"ı" (U+0131)`, `U+00A0`), or null */
+function firstNonAscii(s: string): string | null {
+  const c = /[^\x00-\x7f]/u.exec(s)?.[0];
+  if (c === undefined) return null;
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  // an invisible character (a no-break space, a BOM) is named by its code point alone
+  return /[\p{C}\p{Z}]/u.test(c) ? code : `"${c}" (${code})`;
+}
+
+/**
+ * Only ASCII is upper-cased, and anything else is refused before normalising: `toUpperCase` would
+ * fold "wıdget" onto WIDGET, "glaß" onto GLASS, "ﬁle" onto FILE and "ſku" onto SKU.
+ */
 export const skuSchema = z
   .string({ error: 'sku must be a string' })
+  .check((ctx) => {
+    const bad = firstNonAscii(ctx.value);
+    if (bad) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${bad} is not ASCII; ${SKU_RULE} (other letters are refused, never folded onto another SKU)` });
+  })
   .transform((s) => s.trim().toUpperCase())
   .refine((s) => SKU_PATTERN.test(s), { message: SKU_RULE });
 

@@ -6,13 +6,16 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring.js';
 import { installAuth } from './auth.js';
+import { installBodyRules } from './body.js';
+import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
 import { frameworkErrors, installErrorHandlers } from './errors.js';
-import type { IdempotencyStore } from './idempotency.js';
 import { requestId } from './logging.js';
+import { installMethods } from './methods.js';
+import { SWAGGER_OPTIONS } from './openapi.js';
 import type { Metrics } from './metrics.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes } from './routes/ops.js';
@@ -23,26 +26,28 @@ export const BODY_LIMIT = 16 * 1024;
 
 export interface AppOptions {
   warehouse: Warehouse;
-  idempotency: IdempotencyStore;
   metrics: Metrics;
   logger: Logger;
   token?: string;
+  /** failed-token attempts per client per minute before its writes get 429 (default 10) */
+  authFailuresPerMinute?: number;
   rateLimit: OrderRouteOptions['rateLimit'];
   idempotencyTtlMs: number;
   idempotencyLeaseMs: number;
-  /** whole request (headers and body) must arrive within this (default 10 s) */
-  requestTimeoutMs?: number;
+  /** the one origin whose browser pages may call the API (CORS); none by default */
+  corsOrigin?: string;
+  /** request, idle and keep-alive timeouts (connection.ts; defaults 10 s, 60 s, 5 s) */
+  timeouts?: Partial<Timeouts>;
 }
 
 export async function buildApp(opts: AppOptions): Promise<ZodApp> {
-  const app = Fastify({
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const app: ZodApp = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }), // one line per request, written in onResponse below
     genReqId: requestId,
     bodyLimit: BODY_LIMIT,
-    requestTimeout: opts.requestTimeoutMs ?? 10_000,
-    connectionTimeout: 60_000, // an idle socket is closed after a minute
-    keepAliveTimeout: 5_000,
+    ...connectionOptions(timeouts, () => app.log),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -53,37 +58,26 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON is the only body type: text/plain (a Fastify default) would reach validation as a string
   app.removeContentTypeParser(['text/plain']);
-  installErrorHandlers(app);
-
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  installBodyRules(app); // before the body's deadline (a refused body is not waited for)
+  installConnectionGuards(app, timeouts);
+  installErrorHandlers(app, installMethods(app, opts.corsOrigin));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const ms = reply.elapsedTime;
     opts.metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
     request.log.info({ method: request.method, url: request.url, route, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
   });
-  installAuth(app, opts.token);
+  installAuth(app, opts.token, { failuresPerMinute: opts.authFailuresPerMinute, now: () => opts.warehouse.clock.now() });
 
   await app.register(fastifyRateLimit, {
     global: false,
     // the problem body is written by the error handler; Retry-After is set by the plugin
     errorResponseBuilder: (_req, ctx) => Object.assign(new Error(`rate limit exceeded, retry in ${ctx.after}`), { statusCode: ctx.statusCode }),
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'warehouse',
-        version: '0.1.0',
-        description: 'Event-driven stock reservation. Errors are RFC 9457 application/problem+json. Writes need a bearer token when the server has one.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(fastifySwagger, SWAGGER_OPTIONS);
 
   orderRoutes(app, opts);
   inventoryRoutes(app, opts);

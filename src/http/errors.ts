@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Unrouted } from './methods.js';
 import type { Problem } from './schemas.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -57,6 +58,9 @@ function fieldsOf(issues: readonly ValidationIssue[], context: string): Array<{ 
   });
 }
 
+/** a route that needs a body got none: the same answer with or without a Content-Type */
+export const NO_BODY = 'the request has no body; send a JSON object with Content-Type: application/json';
+
 const CLIENT_ERRORS: Record<string, number> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 400,
   FST_ERR_CTP_EMPTY_JSON_BODY: 400,
@@ -67,7 +71,7 @@ const CLIENT_ERRORS: Record<string, number> = {
 
 const DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON (a __proto__ or constructor.prototype key is refused too)',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty; send a JSON object',
+  FST_ERR_CTP_EMPTY_JSON_BODY: NO_BODY,
   FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is larger than the 16 KiB limit',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'send the body as application/json',
 };
@@ -77,6 +81,7 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof HttpProblem) return error.problem;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = err.validationContext ?? 'body';
+    if (context === 'body' && request.body === undefined) return problem(400, NO_BODY);
     const errors = fieldsOf(err.validation as unknown as ValidationIssue[], context === 'querystring' ? 'query' : context);
     const first = errors[0] ?? { field: context, message: 'invalid' };
     return problem(422, `invalid ${first.field}: ${first.message}`, { type: ProblemType.validation, title: 'Validation failed', field: first.field, errors });
@@ -102,18 +107,20 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   return problem(500, `internal error (request ${request.id}); the server log has the details`);
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** The error handler, and `unrouted` (404/405/OPTIONS, methods.ts) for requests no route matches. */
+export function installErrorHandlers(app: FastifyInstance, unrouted: Unrouted): void {
   app.setErrorHandler((error, request, reply) => {
     const p = toProblem(error as FastifyError, request);
     if (p.status === 503) reply.header('retry-after', '1');
+    // a request that ran out of time may still be sending: do not wait for the rest
+    if (p.status === 408) reply.header('connection', 'close');
     return sendProblem(reply, p);
   });
-  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
-    sendProblem(reply.header('x-request-id', request.id), problem(404, `no route ${request.method} ${request.url.split('?')[0]}`));
-  app.setNotFoundHandler(notFound);
-  // answered before the body is read: a request with no route is a 404 whatever its body
+  const answer = (request: FastifyRequest, reply: FastifyReply) => unrouted(request, reply.header('x-request-id', request.id));
+  app.setNotFoundHandler(answer);
+  // answered before the body is read: a request with no route is a 404 (or 405) whatever its body
   app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) return notFound(request, reply);
+    if (request.is404) return answer(request, reply);
   });
 }
 

@@ -5,23 +5,39 @@
  * (SKU, qty, on-hand) come from src/domain/validation.ts, shared with the CLI.
  */
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../domain/order.js';
-import { onHandSchema, orderInputSchema, qtySchema, SKU_RULE, skuSchema } from '../domain/validation.js';
+import { MOVEMENT_TYPES } from '../domain/inventory.js';
+import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
+import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
+import { onHandSchema, orderInputSchema, qtySchema, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
+import { documented } from './openapi.js';
 
 // ---------------------------------------------------------------- requests
 
-/** the domain's rules, described for the OpenAPI document (a refine has no JSON Schema form) */
-const sku = skuSchema.meta({ description: `trimmed and upper-cased, then: ${SKU_RULE}` });
+/** the domain's rules, described for the OpenAPI document as a client should send them */
+const sku = documented(skuSchema, {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: SKU_INPUT_PATTERN.source,
+  description: `${SKU_RULE}; ASCII only, any case (it is upper-cased: widget-1 is WIDGET-1)`,
+  examples: ['WIDGET-1'],
+});
 export const orderCreateBody = z.strictObject({ ...orderInputSchema.shape, sku }).meta({ description: 'qty is a JSON integer, never a string' });
 export const setOnHandBody = z.strictObject({ onHand: onHandSchema });
 export const restockBody = z.strictObject({ qty: qtySchema });
 
+/** the largest id (or cursor) a request may name: 15 digits */
+const MAX_ID = 999_999_999_999_999;
+
 /** path ids: plain decimal digits, no sign, no leading zero */
 export const idParams = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]{0,14}$/, { error: 'id must be a positive whole number' })
-    .transform(Number),
+  id: documented(
+    z
+      .string()
+      .regex(/^[1-9][0-9]{0,14}$/, { error: 'id must be a positive whole number' })
+      .transform(Number),
+    { type: 'integer', minimum: 1, maximum: MAX_ID, description: "the order's id", examples: [1] },
+  ),
 });
 export const skuParams = z.strictObject({ sku });
 
@@ -32,17 +48,44 @@ const digits = (field: string, max: number) =>
     .transform(Number)
     .refine((n) => n <= max, { error: `${field} must be at most ${max}` });
 
+/** pages of a list (orders, a SKU's movements): `limit` per page, `cursor` = the last id seen */
+export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
+const pageFields = {
+  limit: documented(
+    digits('limit', MAX_PAGE).refine((n) => n >= 1, { error: 'limit must be at least 1' }),
+    { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE, description: `at most this many per page (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})` },
+  ).optional(),
+  cursor: documented(digits('cursor', MAX_ID), {
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_ID,
+    description: "the previous page's nextCursor: this page starts after it",
+  }).optional(),
+};
+export const pageQuery = z.strictObject(pageFields);
 export const listQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES as [string, ...string[]], { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
-  limit: digits('limit', MAX_PAGE)
-    .refine((n) => n >= 1, { error: 'limit must be at least 1' })
-    .optional(),
-  cursor: digits('cursor', Number.MAX_SAFE_INTEGER).optional(),
+  status: z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+  ...pageFields,
 });
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().optional().meta({ description: 'IETF draft Idempotency-Key: 1-255 visible ASCII characters; replays return the first response for 24 h' }),
+/** Idempotency-Key, bare (`k`) or as the draft's sf-string (`"k"`): the same key either way. */
+export const idempotencyHeaders = z.looseObject({
+  'idempotency-key': documented(
+    z.string().transform((value, ctx) => {
+      const key = parseIdempotencyKey(value);
+      if (key === null) ctx.issues.push({ code: 'custom', input: value, message: IDEMPOTENCY_KEY_RULE });
+      return key ?? z.NEVER;
+    }),
+    {
+      type: 'string',
+      pattern: '^[\\x21-\\x7e]{1,255}$',
+      description:
+        'IETF draft Idempotency-Key: 1-255 visible ASCII characters, bare or as a quoted sf-string ("k" is the same key as k). ' +
+        'A retry with the same key and request within 24 h gets the first answer, and nothing is done twice.',
+      examples: ['8e0b6c1e-7d5a-4c1f-9b7e-2f4d3c2a1b0e'],
+    },
+  ).optional(),
 });
 
 // ---------------------------------------------------------------- responses
@@ -54,10 +97,10 @@ export const orderSchema = z
     id: z.number().int(),
     sku: z.string(),
     qty: z.number().int(),
-    status: z.enum(['pending', 'awaiting_restock', 'reserved', 'failed']),
+    status: z.enum(ORDER_STATUSES),
     supplierRef: z.string().nullable(),
     supplierChecks: z.number().int(),
-    failureReason: z.enum(['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable']).nullable(),
+    failureReason: z.enum(Object.values(FailureReason)).nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -72,7 +115,7 @@ export const movementSchema = z
   .object({
     id: z.number().int(),
     sku: z.string(),
-    type: z.enum(['reservation', 'restock', 'adjustment']),
+    type: z.enum(MOVEMENT_TYPES),
     qty: z.number().int(),
     orderId: z.number().int().nullable(),
     onHandAfter: z.number().int(),
@@ -80,7 +123,11 @@ export const movementSchema = z
   })
   .meta({ id: 'Movement' });
 
+export const movementPageSchema = z.object({ movements: z.array(movementSchema), nextCursor: z.number().int().nullable() }).meta({ id: 'MovementPage' });
+
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+export const metricsText = z.string().meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
+export const openApiSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
 /** RFC 9457 problem details; `field`/`errors` name what broke a validation rule. */
 export const problemSchema = z
@@ -100,21 +147,30 @@ export type Problem = z.output<typeof problemSchema>;
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 
 export const P = {
-  400: problem('malformed JSON or a forbidden property (__proto__, constructor)'),
+  400: problem('the request cannot be read: malformed JSON, a __proto__ or constructor key, no body, a bad request line or URL, or HTTP/1.1 without Host'),
   401: problem('a bearer token is configured and the request has none, or a wrong one'),
   404: problem('no such resource'),
+  408: problem('the request did not arrive whole within the request time (10 s)'),
   409: problem('a request with this Idempotency-Key is still in flight'),
   413: problem('body larger than 16 KiB'),
   414: problem('a path segment longer than 100 characters'),
-  415: problem('body is not application/json'),
-  422: problem('a field broke a validation rule (`field` names it), or an Idempotency-Key was reused with another body'),
-  429: problem('too many orders from this client; see Retry-After'),
+  415: problem('the body is not application/json in UTF-8, or it is compressed (Content-Encoding)'),
+  422: problem('a field broke a validation rule (`field` names it), or an Idempotency-Key was reused with another request'),
+  431: problem('request headers larger than 16 KiB'),
+  429: problem('too many requests from this client (orders per minute, or writes with a wrong token); see Retry-After'),
   500: problem('a server fault (logged; the body names the request id, never the cause)'),
   503: problem('the database is busy or does not answer; see Retry-After'),
 } as const;
 
-/** what any route can answer: a URL the router refuses (bad percent-encoding, a segment too long), a server fault */
-export const SERVER_ERRORS = { 400: P[400], 414: P[414], 500: P[500], 503: P[503] } as const;
+/** what any request can be answered, whatever its route: it cannot be read, or arrives too slowly, or a server fault */
+export const ANY_REQUEST = { 400: P[400], 408: P[408], 431: P[431], 500: P[500], 503: P[503] } as const;
+/** ANY_REQUEST, and a path parameter the router refuses (too long) */
+export const SERVER_ERRORS = { ...ANY_REQUEST, 414: P[414] } as const;
+
+/** a success answer, as JSON */
+export const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
 
 /** OpenAPI: writes need a bearer token when the server has one (WAREHOUSE_API_TOKEN) */
 export const WRITE_SECURITY = [{ bearer: [] }];
+/** OpenAPI: reads are open to anyone who can reach the server */
+export const PUBLIC = [];

@@ -7,12 +7,15 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Settings } from '../domain/settings.js';
+import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
-import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, type IdempotencyStore } from './idempotency.js';
+import type { Timeouts } from './connection.js';
+import { isOrigin } from './methods.js';
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
 import { createMetrics } from './metrics.js';
 
@@ -33,6 +36,8 @@ export interface ServerOptions {
   host?: string;
   /** bearer token for writes (WAREHOUSE_API_TOKEN); without one only loopback is allowed */
   token?: string;
+  /** failed-token attempts per client address per minute before its writes get 429 (default 10) */
+  authFailuresPerMinute?: number;
   /** orders per minute per client address; 0 turns the limit off (default 300) */
   rateLimitPerMinute?: number;
   logLevel?: LogLevel;
@@ -44,14 +49,16 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   idempotencyTtlMs?: number;
   idempotencyLeaseMs?: number;
-  requestTimeoutMs?: number;
+  /** the one origin whose browser pages may call the API (CORS, `--cors-origin`); none by default */
+  corsOrigin?: string;
+  /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
+  timeouts?: Partial<Timeouts>;
 }
 
 export interface RunningServer {
   url: string;
   app: Awaited<ReturnType<typeof buildApp>>;
   warehouse: Warehouse;
-  idempotency: IdempotencyStore;
   log: Logger;
   close(): Promise<void>;
 }
@@ -69,6 +76,9 @@ const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   assertSafeBind(host, options.token);
+  if (options.corsOrigin !== undefined && !isOrigin(options.corsOrigin)) {
+    throw new UsageError(`--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`);
+  }
   const log = createLogger(options.logLevel ?? 'info', options.logDestination);
   const owned = !options.warehouse;
   const warehouse =
@@ -82,20 +92,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       settings: options.settings,
       seed: options.seed,
     }));
-  const idempotency = warehouse.idempotency;
   const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {
     warehouse,
-    idempotency,
     metrics,
     logger: log,
     token: options.token,
+    authFailuresPerMinute: options.authFailuresPerMinute,
     rateLimit: perMinute > 0 ? { max: perMinute, timeWindowMs: 60_000 } : false,
     idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
     idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
-    requestTimeoutMs: options.requestTimeoutMs,
+    timeouts: options.timeouts,
+    corsOrigin: options.corsOrigin,
   };
   let app: RunningServer['app'];
   try {
@@ -115,7 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.runner === false
       ? Promise.resolve()
       : warehouse.runner.runForever(stop.signal).catch((error: unknown) => log.error({ err: error }, 'job runner stopped on an error'));
-  const purge = () => idempotency.expire(warehouse.clock.now()).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
+  const purge = () => warehouse.idempotency.expire(warehouse.clock.now()).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
   void purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
 
@@ -136,5 +146,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })());
 
   log.info({ url, database: describeDatabase(warehouse.database), runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute }, 'listening');
-  return { url, app, warehouse, idempotency, log, close };
+  return { url, app, warehouse, log, close };
 }

@@ -3,7 +3,7 @@
  * an order's change, the jobs it enqueues and the settlement of the job that made it commit
  * together. `wiring.ts` opens one per engine from a `DatabaseConfig`.
  */
-import type { IdempotencyStore } from '../http/idempotency.js';
+import type { IdempotencyStore } from './idempotency.js';
 import type { JobQueue } from './queue.js';
 import type { Store } from './store.js';
 

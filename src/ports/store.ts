@@ -11,6 +11,7 @@ import type { TimelineEvent } from '../domain/events.js';
 import type { InventoryItem, Movement } from '../domain/inventory.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 import type { Plan, Snapshot } from '../domain/plans.js';
+import type { StoredResponse } from './idempotency.js';
 import type { JobStep } from './queue.js';
 
 /** What one committed plan changed, for the caller and for the event bus. */
@@ -30,13 +31,16 @@ export interface OrderPage {
 }
 
 /**
- * The response to an order creation under an HTTP Idempotency-Key, stored in the transaction that
- * creates the order: a crash can never leave an order whose key would create it a second time.
+ * The response to a write made under an Idempotency-Key (IdempotencyStore port), stored in the
+ * write's own transaction: a crash can never leave an order or a restock whose key would do it a
+ * second time. `respond` builds the response from what the write produced (`T`: the order, or the
+ * inventory row after a restock). If the key's claim was lost meanwhile, the write is rolled back
+ * (IdempotencyClaimLostError).
  */
-export interface IdempotentResponse {
+export interface IdempotentResponse<T = Order> {
   key: string;
   fingerprint: string;
-  respond(order: Order): { status: number; body: string; location: string | null };
+  respond(result: T): StoredResponse;
 }
 
 export interface OrderStore {
@@ -56,11 +60,15 @@ export interface OrderStore {
 export interface InventoryStore {
   /** A stock count: on-hand becomes `onHand`, via an `adjustment` movement of the difference. */
   setOnHand(sku: string, onHand: number, now: number): Promise<InventoryItem>;
-  /** A restock: on-hand grows by `qty`, via a `restock` movement. */
-  addStock(sku: string, qty: number, now: number): Promise<InventoryItem>;
+  /** A restock: on-hand grows by `qty`, via a `restock` movement (and `idempotent`'s response stored with it). */
+  addStock(sku: string, qty: number, now: number, idempotent?: IdempotentResponse<InventoryItem>): Promise<InventoryItem>;
   getInventory(sku: string): Promise<InventoryItem | null>;
   listInventory(): Promise<InventoryItem[]>;
-  listMovements(sku: string): Promise<Movement[]>;
+  /**
+   * A SKU's movements, oldest first (by id): all of them, or at most `limit` with an id above
+   * `cursor` (the id of the last movement of the previous page).
+   */
+  listMovements(sku: string, page?: { limit?: number; cursor?: number }): Promise<Movement[]>;
 }
 
 /** One broken invariant (DESIGN §8), with the ids involved. */

@@ -53,7 +53,7 @@ const CASES: Case[] = [
   { name: 'an array body', method: 'POST', path: '/api/order', init: order([{ sku: 'A', qty: 1 }]), status: 422, type: V, field: 'body' },
   { name: 'a null body', method: 'POST', path: '/api/order', init: raw('null'), status: 422, type: V, field: 'body' },
   { name: 'a string body', method: 'POST', path: '/api/order', init: raw('"A,1"'), status: 422, type: V, field: 'body' },
-  { name: 'no body at all', method: 'POST', path: '/api/order', status: 422, type: V, field: 'body' },
+  { name: 'no body at all', method: 'POST', path: '/api/order', status: 400 },
   { name: 'an Idempotency-Key with a space', method: 'POST', path: '/api/order', init: { json: { sku: 'A', qty: 1 }, headers: { 'idempotency-key': 'a b' } }, status: 422, type: V, field: 'idempotency-key' },
   { name: 'an Idempotency-Key of 256 characters', method: 'POST', path: '/api/order', init: { json: { sku: 'A', qty: 1 }, headers: { 'idempotency-key': 'k'.repeat(256) } }, status: 422, type: V, field: 'idempotency-key' },
   { name: 'negative onHand', method: 'PUT', path: '/api/inventory/A', init: order({ onHand: -1 }), status: 422, type: V, field: 'onHand' },
@@ -77,7 +77,7 @@ const CASES: Case[] = [
   { name: 'a negative cursor', method: 'GET', path: '/api/orders?cursor=-1', status: 422, type: V, field: 'cursor' },
   { name: 'an unknown query parameter', method: 'GET', path: '/api/orders?sort=desc', status: 422, type: V, field: 'sort' },
   { name: 'an unknown route', method: 'GET', path: '/api/nope', status: 404 },
-  { name: 'a method the route does not have', method: 'DELETE', path: '/api/orders/1', status: 404 },
+  { name: 'a method the route does not have', method: 'DELETE', path: '/api/orders/1', status: 405 },
 ];
 
 describe('bad requests', () => {

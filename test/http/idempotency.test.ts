@@ -45,7 +45,7 @@ describe('Idempotency-Key on order creation', () => {
   it('answers 409 with Retry-After while the first request with the key is in flight', async () => {
     // a request holding the key right now, as another process would between begin and complete
     const fp = fingerprint('create-order', { sku: 'WIDGET', qty: 5 });
-    expect(await server.idempotency.begin('busy-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 })).toEqual({ kind: 'new' });
+    expect(await server.warehouse.idempotency.begin('busy-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 })).toEqual({ kind: 'new' });
     const before = rowCounts(server.db);
     const r = await server.call('POST', '/api/order', { json: { sku: 'widget', qty: 5 }, headers: { 'idempotency-key': 'busy-1' } });
     expect(r.status).toBe(409);
@@ -65,7 +65,7 @@ describe('Idempotency-Key on order creation', () => {
 
   it('rolls the order back when its key was taken over before the order committed', async () => {
     const fp = fingerprint('create-order', { sku: 'LOST', qty: 1 });
-    await server.idempotency.begin('lost-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 });
+    await server.warehouse.idempotency.begin('lost-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 });
     // another request took the key over (this one's claim expired meanwhile)
     const raw = new Database(server.db);
     raw.prepare(`UPDATE idempotency_keys SET fingerprint = 'someone-else' WHERE key = 'lost-1'`).run();
@@ -98,6 +98,98 @@ describe('Idempotency-Key on order creation', () => {
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(countOrders(db)).toBe(1);
+  });
+});
+
+describe('Idempotency-Key on restock (every POST that writes)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await testServer({ rateLimitPerMinute: 0, runner: false });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  const restock = (sku: string, qty: number, key?: string) =>
+    server.call('POST', `/api/inventory/${sku}/restock`, { json: { qty }, headers: key === undefined ? {} : { 'idempotency-key': key } });
+
+  it('adds the stock once when a restock is retried with its key, and replays the first answer', async () => {
+    const first = await restock('BOLT', 5, 'restock-1');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ sku: 'BOLT', onHand: 5 });
+    const again = await restock('bolt', 5, 'restock-1');
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await server.call('GET', '/api/inventory/BOLT')).body.onHand).toBe(5);
+    expect(rowCounts(server.db).movements).toBe(1);
+    // without a key, a restock is a new restock
+    expect((await restock('BOLT', 5)).body.onHand).toBe(10);
+  });
+
+  it('refuses the key with another quantity, another SKU or another operation, storing nothing', async () => {
+    await restock('NUT', 2, 'restock-2');
+    const before = rowCounts(server.db);
+    for (const r of [
+      await restock('NUT', 3, 'restock-2'),
+      await restock('BOLT', 2, 'restock-2'),
+      await server.call('POST', '/api/order', { json: { sku: 'NUT', qty: 2 }, headers: { 'idempotency-key': 'restock-2' } }),
+    ]) {
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ type: 'urn:warehouse:problem:idempotency-key-reused', field: 'Idempotency-Key' });
+    }
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+
+  it('stores the response in the same transaction as the restock', async () => {
+    const r = await restock('WASHER', 7, 'restock-3');
+    const db = new Database(server.db, { readonly: true });
+    const row = db.prepare(`SELECT state, status, body, location FROM idempotency_keys WHERE key = 'restock-3'`).get() as Record<string, unknown>;
+    db.close();
+    expect(row).toEqual({ state: 'completed', status: 200, body: JSON.stringify(r.body), location: null });
+  });
+
+  it('rolls the restock back when its key was taken over before it committed', async () => {
+    const w = server.warehouse;
+    const fp = fingerprint('restock', { sku: 'LOST', qty: 1 });
+    await w.idempotency.begin('restock-lost', fp, w.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 });
+    const raw = new Database(server.db);
+    raw.prepare(`UPDATE idempotency_keys SET fingerprint = 'someone-else' WHERE key = 'restock-lost'`).run();
+    raw.close();
+    const before = rowCounts(server.db);
+    await expect(w.inventory.add('LOST', 1, { key: 'restock-lost', fingerprint: fp, respond: () => ({ status: 200, body: '{}', location: null }) })).rejects.toThrow(/taken over/);
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+});
+
+describe('the Idempotency-Key header', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await testServer({ rateLimitPerMinute: 0, runner: false });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  const create = (key: string) => server.call('POST', '/api/order', { json: { sku: 'KEYED', qty: 1 }, headers: { 'idempotency-key': key } });
+
+  it('is the same key bare and as the draft\'s quoted sf-string', async () => {
+    const quoted = await create('"sf-1"');
+    expect(quoted.status).toBe(201);
+    const bare = await create('sf-1');
+    expect(bare.headers.get('idempotent-replayed')).toBe('true');
+    expect(bare.body).toEqual(quoted.body);
+    // and the other way round, with the sf-string's escapes undone
+    const first = await create('a"b\\c');
+    const again = await create('"a\\"b\\\\c"');
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(countOrders(server.db)).toBe(2);
+  });
+
+  it.each(['"unterminated', '"a b"', '""', '"bad \\x escape"', '"é"'])('refuses %j with 422 naming the header', async (key) => {
+    const r = await create(key);
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ field: 'idempotency-key' });
+    expect(r.body.detail).toMatch(/Idempotency-Key must be 1-255 visible ASCII characters, bare \(k\) or as a quoted string/);
   });
 });
 

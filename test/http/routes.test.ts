@@ -28,7 +28,8 @@ describe('the HTTP API, route by route', () => {
     expect(get.status).toBe(200);
     expect(get.body.onHand).toBe(8);
     const ledger = await server.call('GET', '/api/inventory/WIDGET-1/movements');
-    expect(ledger.body.map((m: { type: string; qty: number }) => [m.type, m.qty])).toEqual([
+    expect(ledger.body.nextCursor).toBeNull();
+    expect(ledger.body.movements.map((m: { type: string; qty: number }) => [m.type, m.qty])).toEqual([
       ['adjustment', 5],
       ['restock', 3],
     ]);

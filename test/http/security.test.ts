@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/domain/errors.js';
 import { isLoopback, tokenMatches } from '../../src/http/auth.js';
 import { startServer } from '../../src/http/server.js';
+import type { VirtualClockControl } from '../../src/ports/clock.js';
 import { runCli, tempDb } from '../helpers.js';
 import { rowCounts, testServer, type TestServer } from './support.js';
+
+const STRONG = 'c0ffee'.repeat(6);
 
 describe('bearer auth (WAREHOUSE_API_TOKEN)', () => {
   let server: TestServer;
@@ -71,9 +74,58 @@ describe('without a token', () => {
     expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without WAREHOUSE_API_TOKEN/);
   });
 
-  it('listens on any address once a token is set', async () => {
-    const server = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token: 't' });
+  it('listens on any address once a strong token is set', async () => {
+    const server = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token: STRONG });
     expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    await server.close();
+  });
+});
+
+describe('a weak token', () => {
+  it.each([['one character', 't'], ['31 characters', 'x'.repeat(31)]])('with %s is refused beyond loopback, with how to make a strong one', async (_name, token) => {
+    const err = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(new RegExp(`weak WAREHOUSE_API_TOKEN \\(${token.length} characters\\): beyond loopback it must have at least 32; make one with \`openssl rand -hex 32\``));
+  });
+
+  it.each([['a space', ' '], ['blanks', '   '], ['a space inside', 'a'.repeat(20) + ' ' + 'b'.repeat(20)]])('made of %s is refused everywhere', async (_name, token) => {
+    const err = await startServer({ database: tempDb(), port: 0, logLevel: 'silent', token }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/must not be blank or hold spaces/);
+  });
+
+  it('is still fine on loopback', async () => {
+    const server = await startServer({ database: tempDb(), port: 0, logLevel: 'silent', token: 'short' });
+    await server.close();
+  });
+
+  it('makes `serve` exit 2 beyond loopback, naming the fix', async () => {
+    const r = await runCli(['--db', tempDb(), 'serve', '--host', '0.0.0.0', '--port', '0'], { env: { WAREHOUSE_API_TOKEN: 'x' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/weak WAREHOUSE_API_TOKEN \(1 characters\).*openssl rand -hex 32/);
+  });
+});
+
+describe('wrong tokens, again and again', () => {
+  it('lock the client out for the rest of the minute after 10: 429 with Retry-After, even with the right token', async () => {
+    const server = await testServer({ token: STRONG, clock: 'virtual', runner: false });
+    const clock = server.warehouse.clock as VirtualClockControl;
+    const write = (token: string) => server.call('PUT', '/api/inventory/A', { json: { onHand: 1 }, headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 10; i++) expect((await write(`guess-${i}`)).status).toBe(401);
+    const before = rowCounts(server.db);
+    for (const token of ['guess-10', STRONG]) {
+      const r = await write(token);
+      expect(r.status).toBe(429);
+      expect(Number(r.headers.get('retry-after'))).toBe(60);
+      expect(r.body).toMatchObject({ type: 'about:blank', status: 429, detail: expect.stringMatching(/wrong or missing bearer token/) });
+    }
+    expect(rowCounts(server.db)).toEqual(before);
+    // reads are not locked, and the lock ends with the minute
+    expect((await server.call('GET', '/healthz')).status).toBe(200);
+    clock.advanceTo(clock.now() + 30_000);
+    expect(Number((await write(STRONG)).headers.get('retry-after'))).toBe(30);
+    clock.advanceTo(clock.now() + 30_000);
+    expect((await write(STRONG)).status).toBe(200);
     await server.close();
   });
 });

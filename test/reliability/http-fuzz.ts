@@ -18,7 +18,7 @@
  */
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { fingerprint, IDEMPOTENCY_KEY_PATTERN } from '../../src/http/idempotency.js';
+import { fingerprint } from '../../src/http/idempotency.js';
 import { inventorySchema, orderSchema, problemSchema } from '../../src/http/schemas.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { tempDb } from '../helpers.js';
@@ -235,9 +235,15 @@ export const hostileRequest: fc.Arbitrary<HostileRequest> = fc.oneof(
 
 /** DESIGN §2 validation written out again, independently of the zod schemas the server uses. */
 const SKU_RE = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
-const normSku = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : undefined);
+// ASCII only: a non-ASCII SKU is refused, never folded by toUpperCase ("ß" would become SS)
+const normSku = (v: unknown) => (typeof v === 'string' && /^[\x00-\x7f]*$/.test(v) ? v.trim().toUpperCase() : undefined);
 const isQty = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1_000_000;
 const isOnHand = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000;
+/** the key an Idempotency-Key value names: bare, or an RFC 8941 sf-string ("k" is k); null if invalid */
+const keyOf = (v: string): string | null => {
+  const k = v.startsWith('"') ? /^"((?:[ !#-[\]-~]|\\["\\])*)"$/.exec(v)?.[1]?.replace(/\\(.)/g, '$1') : v;
+  return k !== undefined && /^[!-~]{1,255}$/.test(k) ? k : null;
+};
 const onlyKeys = (v: unknown, keys: string[]): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => keys.includes(k)) && keys.every((k) => k in v);
 
@@ -263,7 +269,7 @@ export function predict(req: HostileRequest, keyState?: { fingerprint: string; s
     valid = onlyKeys(j, ['sku', 'qty']) && SKU_RE.test(normSku(j.sku) ?? '') && isQty(j.qty);
     if (keys.length > 1) return 'either';
     if (keys.length === 1) {
-      if (!IDEMPOTENCY_KEY_PATTERN.test(keys[0]!)) return 'reject';
+      if (keyOf(keys[0]!) === null) return 'reject';
       if (valid && keyState) {
         const fp = fingerprint('create-order', { sku: normSku((j as Record<string, unknown>).sku), qty: (j as Record<string, unknown>).qty });
         if (keyState.fingerprint !== fp || keyState.state !== 'completed') return 'reject';
@@ -365,9 +371,11 @@ async function send(target: FuzzTarget, req: HostileRequest): Promise<Reply> {
 
 function keyRow(db: string, keys: string[]): { fingerprint: string; state: string } | undefined {
   if (keys.length !== 1) return undefined;
+  const key = keyOf(keys[0]!);
+  if (key === null) return undefined;
   const raw = new Database(db, { readonly: true });
   try {
-    return raw.prepare(`SELECT fingerprint, state FROM idempotency_keys WHERE key = ?`).get(keys[0]) as { fingerprint: string; state: string } | undefined;
+    return raw.prepare(`SELECT fingerprint, state FROM idempotency_keys WHERE key = ?`).get(key) as { fingerprint: string; state: string } | undefined;
   } finally {
     raw.close();
   }

@@ -1,10 +1,11 @@
 /**
- * SQLite implementation of the IdempotencyStore port (src/http/idempotency.ts) over the
+ * SQLite implementation of the IdempotencyStore port (src/ports/idempotency.ts) over the
  * `idempotency_keys` table. Every write is one synchronous BEGIN IMMEDIATE transaction, so two
- * server processes on one file see each other's claims.
+ * server processes on one file see each other's claims. A record is completed by the store's
+ * write transaction (statements.ts `completeIdempotency`), not here.
  */
 import type Database from 'better-sqlite3';
-import type { BeginResult, IdempotencyStore } from '../../http/idempotency.js';
+import type { BeginResult, IdempotencyStore } from '../../ports/idempotency.js';
 import { describeSqliteError } from './open.js';
 
 interface Row {

@@ -10,7 +10,7 @@ import { adjustmentFor, type Movement } from '../../domain/inventory.js';
 import { canTransition, type Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
 import type { JobStep } from '../../ports/queue.js';
-import type { Applied, OrderPage, Store } from '../../ports/store.js';
+import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
@@ -77,17 +77,19 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
     return { plan, order: after, from, events, jobIds };
   }
 
+  /** Complete an Idempotency-Key record inside the caller's write transaction. */
+  function storeResponse<T>(idempotent: IdempotentResponse<T>, result: T): void {
+    const done = q.completeIdempotency.run({ key: idempotent.key, fingerprint: idempotent.fingerprint, ...idempotent.respond(result) });
+    // the claim was lost (expired and taken over): roll the write back rather than do it twice
+    if (done.changes !== 1) throw new IdempotencyClaimLostError(idempotent.key);
+  }
+
   return {
     createOrder(sku, qty, now, planner, idempotent) {
       return c.write(() => {
         const order = q.insertOrder.get({ sku, qty, now })!;
         const applied = applyPlan(order, planner(order), now);
-        if (idempotent) {
-          const response = idempotent.respond(applied.order);
-          const done = q.completeIdempotency.run({ key: idempotent.key, fingerprint: idempotent.fingerprint, ...response });
-          // the claim was lost (expired and taken over): roll the order back rather than answer twice
-          if (done.changes !== 1) throw new IdempotencyClaimLostError(idempotent.key);
-        }
+        if (idempotent) storeResponse(idempotent, applied.order);
         return applied;
       });
     },
@@ -133,10 +135,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
       });
     },
 
-    addStock(sku, qty, now) {
+    addStock(sku, qty, now, idempotent) {
       return c.write(() => {
         move(sku, 'restock', qty, null, now);
-        return q.inventoryItem.get({ sku })!;
+        const item = q.inventoryItem.get({ sku })!;
+        if (idempotent) storeResponse(idempotent, item);
+        return item;
       });
     },
 
@@ -150,8 +154,15 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
       );
     },
 
-    async listMovements(sku) {
-      return c.read(() => db.select().from(t.movements).where(eq(t.movements.sku, sku)).orderBy(asc(t.movements.id)).all());
+    async listMovements(sku, { limit, cursor } = {}) {
+      return c.read(() => {
+        const query = db
+          .select()
+          .from(t.movements)
+          .where(and(eq(t.movements.sku, sku), cursor !== undefined ? gt(t.movements.id, cursor) : undefined))
+          .orderBy(asc(t.movements.id));
+        return (limit !== undefined ? query.limit(limit) : query).all();
+      });
     },
 
     async audit() {

@@ -1,7 +1,12 @@
 import { inventoryJson, movementJson } from '../../app/json.js';
+import { ValidationError } from '../../domain/errors.js';
 import { numberFromText, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { table, when } from '../render.js';
+
+/** a page of the ledger: as many as `order list` shows at most */
+const MAX_CLI_PAGE = 10_000;
+const PAGE_RULE = `a whole number from 1 to ${MAX_CLI_PAGE}`;
 
 export async function set(ctx: Ctx, [sku, qty]: string[]): Promise<number> {
   const onHand = numberFromText('qty', qty!, 'an on-hand count must be a whole number from 0 to 1,000,000');
@@ -30,9 +35,14 @@ export async function list(ctx: Ctx): Promise<number> {
   return 0;
 }
 
-export async function movements(ctx: Ctx, [sku]: string[]): Promise<number> {
+export async function movements(ctx: Ctx, [sku]: string[], opts: Record<string, unknown>): Promise<number> {
+  const limit = numberFromText('limit', String(opts.limit), PAGE_RULE);
+  if (limit < 1 || limit > MAX_CLI_PAGE) throw new ValidationError('limit', PAGE_RULE);
+  const cursor = opts.cursor === undefined ? undefined : numberFromText('cursor', String(opts.cursor), 'the cursor is a movement id, a whole number');
   await using w = await ctx.open();
-  const rows = await w.inventory.movements(sku);
+  const page = await w.inventory.movementPage(sku, { limit, cursor });
+  const rows = page.movements;
+  const more = page.nextCursor === null ? null : `more: warehouse inventory movements ${rows[0]?.sku ?? sku} --limit ${limit} --cursor ${page.nextCursor}`;
   if (ctx.opts.json) ctx.json(rows.map(movementJson));
   else
     ctx.say(
@@ -42,5 +52,7 @@ export async function movements(ctx: Ctx, [sku]: string[]): Promise<number> {
         ctx.c,
       ),
     );
+  // with --json this goes to stderr: stdout stays one JSON array (DESIGN §4)
+  if (more) ctx.say(more);
   return 0;
 }

@@ -30,6 +30,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     host: String(opts.host),
     token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
     rateLimitPerMinute: rateLimit,
+    corsOrigin: opts.corsOrigin === undefined ? undefined : String(opts.corsOrigin),
     logLevel: opts.logLevel as LogLevel,
     runner: opts.runner !== false,
     shutdownTimeoutMs,

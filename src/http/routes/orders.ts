@@ -2,106 +2,69 @@
  * Orders: POST /api/order (and /api/orders) with Idempotency-Key, GET /api/orders/{id},
  * GET /api/orders?status=&limit=&cursor=.
  */
-import { z } from 'zod';
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
-import type { OrderStatus } from '../../domain/order.js';
+import type { Order } from '../../domain/order.js';
 import type { Warehouse } from '../../wiring.js';
-import { HttpProblem, problem, ProblemType } from '../errors.js';
-import { fingerprint, IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore } from '../idempotency.js';
-import { idParams, listQuery, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
+import { DEFAULT_PAGE, idempotencyHeaders, idParams, listQuery, ok, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, PUBLIC, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export interface OrderRouteOptions {
   warehouse: Warehouse;
-  idempotency: IdempotencyStore;
   idempotencyTtlMs: number;
   idempotencyLeaseMs: number;
   /** orders per window per client; false: no limit */
   rateLimit: { max: number; timeWindowMs: number } | false;
 }
 
-const createHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .regex(IDEMPOTENCY_KEY_PATTERN, { error: 'Idempotency-Key must be 1-255 visible ASCII characters' })
-    .optional()
-    .meta({ description: 'IETF draft Idempotency-Key: a replay within 24 h returns the first response' }),
-});
-
 export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
-  const { warehouse: w, idempotency } = opts;
+  const { warehouse: w } = opts;
   const location = (id: number) => `/api/orders/${id}`;
+  const deps: IdempotencyDeps = { idempotency: w.idempotency, clock: w.clock, ttlMs: opts.idempotencyTtlMs, leaseMs: opts.idempotencyLeaseMs };
 
   // one limiter (one counter per client) shared by both paths
   const limit = opts.rateLimit ? app.rateLimit({ max: opts.rateLimit.max, timeWindow: opts.rateLimit.timeWindowMs }) : undefined;
 
-  for (const url of ['/api/order', '/api/orders']) {
+  for (const [url, operationId, alias] of [
+    ['/api/orders', 'createOrder', ''],
+    ['/api/order', 'createOrderSingular', ' (the same as POST /api/orders)'],
+  ] as const) {
     app.post(
       url,
       {
         schema: {
-          summary: 'Create an order (stored pending with its ReserveInventory job)',
+          operationId,
+          summary: `Create an order${alias}`,
+          description: 'The order is stored pending with its ReserveInventory job, in one transaction; the job runner then reserves it from stock or asks the supplier. Rate limited per client (300 a minute by default).',
           tags: ['orders'],
-          headers: createHeaders,
+          headers: idempotencyHeaders,
           body: orderCreateBody,
           security: WRITE_SECURITY,
-          response: { 201: orderSchema, 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS },
+          response: { 201: ok('the new order, pending (or, on a replay, the stored answer)', orderSchema), 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS },
         },
         onRequest: limit ? [limit] : [],
       },
-      async (request, reply) => {
-        const key = request.headers['idempotency-key'];
-        if (key === undefined) {
-          const order = await w.orders.create(request.body);
-          return reply.code(201).header('location', location(order.id)).send(orderJson(order));
-        }
-        const fp = fingerprint('create-order', request.body);
-        const begun = await idempotency.begin(key, fp, w.clock.now(), { ttlMs: opts.idempotencyTtlMs, leaseMs: opts.idempotencyLeaseMs });
-        switch (begun.kind) {
-          case 'replay': {
-            const { status, body, location: loc } = begun.response;
-            if (loc) reply.header('location', loc);
-            return reply.code(status as 201).header('idempotent-replayed', 'true').send(JSON.parse(body) as z.output<typeof orderSchema>);
-          }
-          case 'mismatch':
-            throw new HttpProblem(
-              problem(422, 'this Idempotency-Key was already used with a different request body; use a new key for a new order', {
-                type: ProblemType.idempotencyMismatch,
-                title: 'Idempotency-Key reused',
-                field: 'Idempotency-Key',
-              }),
-            );
-          case 'in_flight':
-            reply.header('retry-after', '1');
-            throw new HttpProblem(
-              problem(409, 'a request with this Idempotency-Key is still being processed; retry shortly to get its response', {
-                type: ProblemType.idempotencyInFlight,
-                title: 'Request in flight',
-              }),
-            );
-          case 'new':
-            break;
-        }
-        try {
-          // the response is stored in the transaction that creates the order (see IdempotentResponse)
-          const order = await w.orders.create(request.body, {
-            key,
-            fingerprint: fp,
-            respond: (o) => ({ status: 201, body: JSON.stringify(orderJson(o)), location: location(o.id) }),
-          });
-          return reply.code(201).header('location', location(order.id)).send(orderJson(order));
-        } catch (error) {
-          await idempotency.release(key, fp).catch((e: unknown) => request.log.error({ err: e }, 'could not release an idempotency key'));
-          throw error;
-        }
-      },
+      async (request, reply) =>
+        answerIdempotently<Order>(deps, reply, request.headers['idempotency-key'], {
+          operation: 'create-order',
+          input: request.body,
+          run: (idempotent) => w.orders.create(request.body, idempotent),
+          answer: (order) => ({ status: 201, body: orderJson(order), location: location(order.id) }),
+        }),
     );
   }
 
   app.get(
     '/api/orders/:id',
     {
-      schema: { summary: 'An order with its timeline', tags: ['orders'], params: idParams, response: { 200: orderWithTimelineSchema, 404: P[404], 422: P[422], ...SERVER_ERRORS } },
+      schema: {
+        operationId: 'getOrder',
+        summary: 'An order with its timeline',
+        tags: ['orders'],
+        security: PUBLIC,
+        params: idParams,
+        response: { 200: ok('the order, with every event of its timeline', orderWithTimelineSchema), 404: P[404], 422: P[422], ...SERVER_ERRORS },
+      },
     },
     async (request) => orderWithTimelineJson(await w.orders.get(request.params.id)),
   );
@@ -110,15 +73,17 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
     '/api/orders',
     {
       schema: {
-        summary: 'Orders, oldest first; follow nextCursor for the next page',
+        operationId: 'listOrders',
+        summary: 'Orders, oldest first, a page at a time; follow nextCursor for the next page',
         tags: ['orders'],
+        security: PUBLIC,
         querystring: listQuery,
-        response: { 200: orderPageSchema, 422: P[422], ...SERVER_ERRORS },
+        response: { 200: ok('one page of orders, and the cursor of the next (null on the last page)', orderPageSchema), 422: P[422], ...SERVER_ERRORS },
       },
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const page = await w.orders.list({ status: status as OrderStatus | undefined, limit: limit ?? 100, cursor });
+      const page = await w.orders.list({ status, limit: limit ?? DEFAULT_PAGE, cursor });
       return { orders: page.orders.map(orderJson), nextCursor: page.nextCursor };
     },
   );

@@ -1,0 +1,145 @@
+/**
+ * Issue 10 items 3 and 4, with real slow clients on raw sockets: the timeouts fire when the
+ * documentation says (not up to 30 s late, as Node's default connectionsCheckingInterval made
+ * them), and every error raised before routing (408, 431, a bad request line, a missing Host) is
+ * problem+json with an X-Request-Id.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { tempDb } from '../helpers.js';
+import { rowCounts } from './support.js';
+
+const REQUEST_MS = 1_500;
+/** how late a close may be: Node checks every REQUEST_MS / 10, plus scheduling on a busy machine */
+const LATE_MS = REQUEST_MS / 10 + 500;
+
+interface Exchange {
+  /** what the server wrote, as text */
+  text: string;
+  /** ms from connect to the server closing the socket */
+  closedAfter: number;
+}
+
+/** Connects, runs `client` (which writes slowly or not at all), and resolves when the server closes. */
+function exchange(url: string, client: (socket: Socket) => void): Promise<Exchange> {
+  const { port, hostname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let text = '';
+    const socket = connect(Number(port), hostname, () => client(socket));
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', () => undefined); // a reset after the answer is still a close
+    socket.on('close', () => resolve({ text, closedAfter: performance.now() - started }));
+    setTimeout(() => reject(new Error(`the server kept the socket open: ${JSON.stringify(text)}`)), 20_000).unref();
+  });
+}
+
+/** writes `chunks` one every `everyMs` while the socket is open */
+function trickle(socket: Socket, chunks: string[], everyMs: number): void {
+  const timer = setInterval(() => {
+    const next = chunks.shift();
+    if (next === undefined || socket.destroyed) return clearInterval(timer);
+    socket.write(next);
+  }, everyMs);
+}
+
+function parse(text: string) {
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine.split(' ')[1]), headers, body: body ? (JSON.parse(body) as Record<string, unknown>) : undefined };
+}
+
+function expectProblem(text: string, status: number, detail: RegExp) {
+  const r = parse(text);
+  expect(r.status).toBe(status);
+  expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(r.headers['x-request-id']).toMatch(/^[\w.:-]{1,64}$/);
+  expect(r.body).toMatchObject({ type: 'about:blank', status, detail: expect.stringMatching(detail) });
+  return r;
+}
+
+describe('timeouts, measured with slow clients', () => {
+  let server: RunningServer;
+  let db: string;
+  beforeAll(async () => {
+    db = tempDb();
+    server = await startServer({ port: 0, database: db, logLevel: 'silent', runner: false, rateLimitPerMinute: 0, timeouts: { requestMs: REQUEST_MS, keepAliveMs: 1_000 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers 408 and closes a connection that sends nothing, when the request time runs out', async () => {
+    const r = await exchange(server.url, () => undefined);
+    expectProblem(r.text, 408, /did not arrive whole within 1\.5 s/);
+    expect(r.closedAfter).toBeGreaterThanOrEqual(REQUEST_MS - 50);
+    expect(r.closedAfter).toBeLessThan(REQUEST_MS + LATE_MS);
+  });
+
+  it('answers 408 to headers sent a line at a time, counted from their first byte', async () => {
+    const lines = ['GET /healthz HTTP/1.1\r\n', 'Host: x\r\n', ...Array.from({ length: 40 }, (_, i) => `X-Slow-${i}: 1\r\n`)];
+    const r = await exchange(server.url, (s) => trickle(s, lines, 100));
+    expectProblem(r.text, 408, /did not arrive whole/);
+    expect(r.closedAfter).toBeGreaterThanOrEqual(REQUEST_MS);
+    expect(r.closedAfter).toBeLessThan(REQUEST_MS + 100 + LATE_MS);
+  });
+
+  it('answers 408 to a body sent a byte at a time, stores nothing and closes the connection', async () => {
+    const before = rowCounts(db);
+    const body = JSON.stringify({ sku: 'SLOW', qty: 1 }) + ' '.repeat(60);
+    const head = `POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const r = await exchange(server.url, (s) => {
+      s.write(head);
+      trickle(s, [...body], 50);
+    });
+    expectProblem(r.text, 408, /body did not arrive whole/);
+    expect(r.closedAfter).toBeGreaterThanOrEqual(REQUEST_MS - 50);
+    expect(r.closedAfter).toBeLessThan(REQUEST_MS + LATE_MS);
+    expect(rowCounts(db)).toEqual(before);
+  });
+
+  it('closes a kept-alive connection once it has been idle for the keep-alive time', async () => {
+    const r = await exchange(server.url, (s) => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(parse(r.text).status).toBe(200);
+    // Node closes a second after the `Keep-Alive: timeout` it announces, so clients close first
+    expect(r.text).toMatch(/Keep-Alive: timeout=1\b/i);
+    expect(r.closedAfter).toBeLessThan(1_000 + 1_000 + LATE_MS);
+  });
+
+  it('closes a socket without any traffic after the idle time, when that is the shorter', async () => {
+    const idle = await startServer({ port: 0, database: tempDb(), logLevel: 'silent', runner: false, timeouts: { requestMs: 10_000, idleMs: 700 } });
+    const r = await exchange(idle.url, () => undefined);
+    await idle.close();
+    expect(r.closedAfter).toBeGreaterThanOrEqual(650);
+    expect(r.closedAfter).toBeLessThan(700 + LATE_MS);
+  });
+});
+
+describe('errors before routing', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, database: tempDb(), logLevel: 'silent', runner: false });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers a bad request line with 400 problem+json', async () => {
+    const r = await exchange(server.url, (s) => s.write('GARBAGE\r\n\r\n'));
+    expectProblem(r.text, 400, /could not be parsed as HTTP\/1\.1/);
+  });
+
+  it('answers a 20 KB header with 431 problem+json', async () => {
+    const r = await exchange(server.url, (s) => s.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    expectProblem(r.text, 431, /headers are larger than 16 KiB/);
+  });
+
+  it('answers an HTTP/1.1 request without Host with 400 problem+json, and serves HTTP/1.0 without one', async () => {
+    const r = await exchange(server.url, (s) => s.write('GET /healthz HTTP/1.1\r\n\r\n'));
+    expectProblem(r.text, 400, /needs a Host header/);
+    const old = await exchange(server.url, (s) => s.write('GET /healthz HTTP/1.0\r\n\r\n'));
+    expect(parse(old.text)).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Issue 10 item 2: the OpenAPI document as tools see it. The copy in docs/openapi.json is the one
+ * the server serves; @redocly/cli's recommended rules find nothing in it; and a client that knows
+ * only the document (test/http/contract.ts) gets 2xx for every valid request it generates, a
+ * declared 4xx for every invalid one, and answers that conform to the document in status,
+ * headers and body.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOVEMENT_TYPES } from '../../src/domain/inventory.js';
+import { FailureReason, ORDER_STATUSES } from '../../src/domain/order.js';
+import { buildDocument, documentText } from '../../src/http/document.js';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { ROOT, tempDb } from '../helpers.js';
+import { conformanceChecker, invalidRequests, operations, validRequests, type Generated } from './contract.js';
+
+const FILE = join(ROOT, 'docs', 'openapi.json');
+const TOKEN = 'contract-'.repeat(4);
+
+function redocly(file: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'redocly'), ['lint', file, '--extends', 'recommended', '--format', 'json'], {
+      cwd: ROOT,
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('the OpenAPI document', () => {
+  let server: RunningServer;
+  let served: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  beforeAll(async () => {
+    server = await startServer({ port: 0, database: tempDb(), logLevel: 'silent', runner: false, token: TOKEN, supplierUrl: 'http://127.0.0.1:9/never-called' });
+    served = (await (await fetch(`${server.url}/openapi.json`)).json()) as Record<string, unknown>;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('is kept in docs/openapi.json as served (run `npm run openapi` after changing the API)', async () => {
+    expect(documentText(served)).toBe(documentText(await buildDocument()));
+    expect(readFileSync(FILE, 'utf8'), 'docs/openapi.json is stale: run `npm run openapi`').toBe(documentText(served));
+  });
+
+  it('passes @redocly/cli lint with the recommended rules, without a warning', async () => {
+    const { code, out } = await redocly(FILE);
+    const json = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1);
+    const report = JSON.parse(json) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string }> };
+    expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('names every operation, and says which are public', () => {
+    const ops = operations(served);
+    expect(ops.length).toBe(11);
+    const ids = ops.map(({ op }) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { method, op } of ops) {
+      expect(op.security, op.operationId).toEqual(method === 'GET' ? [] : [{ bearer: [] }]);
+      expect(Object.keys(op.responses).some((s) => s.startsWith('4')), `${op.operationId} has a 4xx`).toBe(true);
+    }
+    expect(served.servers).toHaveLength(1);
+  });
+
+  it("takes its enums from the domain's constants", () => {
+    const { Order, Movement } = served.components.schemas;
+    expect(Order.properties.status.enum).toEqual([...ORDER_STATUSES]);
+    expect(Order.properties.failureReason.anyOf[0].enum).toEqual(Object.values(FailureReason));
+    expect(Movement.properties.type.enum).toEqual([...MOVEMENT_TYPES]);
+  });
+
+  describe('requests generated from it alone', () => {
+    const seen = new Map<string, number[]>();
+    const send = async (g: Generated) => {
+      const res = await fetch(`${server.url}${g.path}`, { method: g.method, headers: g.headers, body: g.body === undefined ? undefined : JSON.stringify(g.body) });
+      const text = await res.text();
+      seen.set(g.operationId, [...(seen.get(g.operationId) ?? []), res.status]);
+      return { status: res.status, headers: res.headers, text };
+    };
+    const templateOf = (g: Generated) => operations(served).find(({ op }) => op.operationId === g.operationId)!.path;
+
+    it('succeed when valid, every one, and every answer conforms to the document', async () => {
+      const problems = conformanceChecker(served);
+      const requests = validRequests(served, TOKEN);
+      expect(requests.length).toBeGreaterThan(40);
+      const failures: string[] = [];
+      for (const g of requests) {
+        const answer = await send(g);
+        const found = problems(templateOf(g), g.method, answer);
+        if (answer.status < 200 || answer.status > 299) found.unshift(`answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+        if (found.length) failures.push(`${g.method} ${g.path} (${g.note}): ${found.join('; ')}`);
+      }
+      expect(failures).toEqual([]);
+      // every operation was exercised
+      expect([...seen.keys()].sort()).toEqual(operations(served).map(({ op }) => op.operationId as string).sort());
+    });
+
+    it('get a declared 4xx when they cross a bound the document states, conforming too', async () => {
+      const problems = conformanceChecker(served);
+      const requests = invalidRequests(served, TOKEN);
+      expect(requests.length).toBeGreaterThan(15);
+      const failures: string[] = [];
+      for (const g of requests) {
+        const answer = await send(g);
+        const found = problems(templateOf(g), g.method, answer);
+        if (answer.status < 400 || answer.status > 499) found.unshift(`answered ${answer.status}, not a 4xx`);
+        if (found.length) failures.push(`${g.method} ${g.path} (${g.note}): ${found.join('; ')}`);
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('can tell a non-conforming answer (the check can fail)', () => {
+      const problems = conformanceChecker(served);
+      const headers = new Headers({ 'content-type': 'application/json', 'x-request-id': 'r1', 'x-secret': '1' });
+      const found = problems('/api/inventory/{sku}', 'GET', { status: 200, headers, text: JSON.stringify({ sku: 'A', onHand: '1' }) });
+      expect(found.join('\n')).toMatch(/body: .*onHand/);
+      expect(found.join('\n')).toMatch(/header x-secret is sent but not declared/);
+      expect(problems('/api/inventory/{sku}', 'GET', { status: 418, headers, text: '' })).toEqual([expect.stringMatching(/does not declare/)]);
+      expect(problems('/api/orders', 'POST', { status: 201, headers: new Headers({ 'content-type': 'application/json' }), text: '{}' }).join('\n')).toMatch(/required header location missing/);
+    });
+  });
+});
