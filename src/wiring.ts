@@ -13,12 +13,13 @@ import { createInventoryService, type InventoryService } from './app/inventory.j
 import { createJobsService, type JobsService } from './app/jobs.js';
 import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
+import type { DriverStatus } from './app/driver.js';
 import { createRunner, type Runner } from './app/runner.js';
 import { UsageError } from './domain/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import { parseDatabase, type DatabaseConfig } from './config.js';
 import type { Clock } from './ports/clock.js';
-import type { Backend } from './ports/database.js';
+import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
 import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
@@ -65,6 +66,10 @@ export interface Warehouse extends AsyncDisposable {
   /** the mock, when no supplier URL was given */
   readonly mock: MockSupplier | null;
   readonly runner: Runner;
+  /** a consistent copy of the database into a new file (Backend.backup) */
+  backup(destination: string): Promise<BackupResult>;
+  /** the runner's state (null for an engine opened with noJobs) */
+  runnerStatus(): DriverStatus | null;
   readonly orders: OrderService;
   readonly inventory: InventoryService;
   readonly jobs: JobsService;
@@ -123,6 +128,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     bus,
     supplier,
     mock,
+    backup: (destination) => backend.backup(destination),
+    runnerStatus: () => (config.noJobs ? null : runner.status),
     get runner(): Runner {
       if (config.noJobs) throw new Error('this engine was opened with noJobs: it has no supplier and runs no jobs');
       return runner;

@@ -81,6 +81,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   engineOptions(program.command('work'))
     .description('run queued jobs from the database (until interrupted, or until idle)')
     .option('--until-idle', 'stop when no job is queued')
+    .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish (exit 1 past it)', '10s')
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
     .action(run(async () => (await import('./commands/work.js')).work));
 
@@ -88,6 +89,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('check')
     .description("verify the database's invariants (no oversell, ledger = on-hand, one job per open order, …)")
     .action(run(async () => (await import('./commands/check.js')).check));
+
+  program
+    .command('backup <file>')
+    .description('a consistent copy of the database into a new file, taken while it is in use (SQLite online backup), then checked')
+    .action(run(async () => (await import('./commands/backup.js')).backup));
 
   registerServe(program, run);
   registerSimulate(program, run);

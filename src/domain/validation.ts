@@ -63,11 +63,13 @@ export const parseOnHand = (value: unknown): number => parseWith(onHandSchema, '
  * Command-line numbers arrive as text. Only plain decimal digits are a quantity: "3" is 3, while
  * "3.0", "1e3", "0x10", " 3" and "" are refused, so a typo is never silently reinterpreted.
  */
+/** A whole number written in `text`; refused (never rounded) beyond JavaScript's exact integers (2^53 − 1). */
 export function numberFromText(field: string, text: string, rule: string): number {
-  if (!/^-?\d+$/.test(text)) {
+  const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) {
     throw new ValidationError(field, rule, `invalid ${field} ${JSON.stringify(text)}: ${rule}`);
   }
-  return Number(text);
+  return n;
 }
 
 export function parseOrderInput(sku: unknown, qty: unknown): OrderInput {

@@ -99,19 +99,35 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof IdempotencyClaimLostError) {
     return problem(409, error.message, { type: ProblemType.idempotencyInFlight, title: 'Request in flight' });
   }
-  if (error instanceof DatabaseError) {
-    request.log.error({ err: error }, 'database error');
-    return problem(503, 'the database is busy or unavailable; try again shortly');
-  }
+  if (error instanceof DatabaseError) return databaseProblem(error, request);
   request.log.error({ err: error }, 'internal error');
   return problem(500, `internal error (request ${request.id}); the server log has the details`);
 }
 
 /** The error handler, and `unrouted` (404/405/OPTIONS, methods.ts) for requests no route matches. */
+/**
+ * The database's trouble, by fault: a full disk is 507 Insufficient Storage (nothing was stored;
+ * retry once there is room), a corrupt file 503 "database corrupt" (no retry will help until it
+ * is restored), and everything passing (locked, conflict, I/O, unreachable) 503 with Retry-After.
+ */
+function databaseProblem(error: DatabaseError, request: FastifyRequest): Problem {
+  request.log.error({ err: error, fault: error.fault }, 'database error');
+  switch (error.fault) {
+    case 'full':
+      return problem(507, 'disk full: the database could not store this; nothing was stored. Retry once the server has room again');
+    case 'corrupt':
+      return problem(503, 'database corrupt: the server refuses writes until it is restored from a backup (the server log says more)');
+    case 'readonly':
+      return problem(503, 'the database cannot be written (permissions or a read-only disk); nothing was stored');
+    default:
+      return problem(503, 'the database is busy or unavailable; try again shortly');
+  }
+}
+
 export function installErrorHandlers(app: FastifyInstance, unrouted: Unrouted): void {
   app.setErrorHandler((error, request, reply) => {
     const p = toProblem(error as FastifyError, request);
-    if (p.status === 503) reply.header('retry-after', '1');
+    if (p.status === 503 && !p.detail?.startsWith('database corrupt')) reply.header('retry-after', '1');
     // a request that ran out of time may still be sending: do not wait for the rest
     if (p.status === 408) reply.header('connection', 'close');
     return sendProblem(reply, p);

@@ -125,7 +125,13 @@ export const movementSchema = z
 
 export const movementPageSchema = z.object({ movements: z.array(movementSchema), nextCursor: z.number().int().nullable() }).meta({ id: 'MovementPage' });
 
-export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+export const healthSchema = z
+  .object({
+    status: z.literal('ok'),
+    database: z.literal('ok'),
+    runner: z.enum(['running', 'idle', 'off']).meta({ description: "the job runner's state; `off` when this server runs no jobs (--no-runner)" }),
+  })
+  .meta({ id: 'Health' });
 export const metricsText = z.string().meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
 export const openApiSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
@@ -159,13 +165,17 @@ export const P = {
   431: problem('request headers larger than 16 KiB'),
   429: problem('too many requests from this client (orders per minute, or writes with a wrong token); see Retry-After'),
   500: problem('a server fault (logged; the body names the request id, never the cause)'),
-  503: problem('the database is busy or does not answer; see Retry-After'),
+  503: problem('the database is busy or does not answer (see Retry-After), is corrupt (`database corrupt`), or the job runner is degraded (/healthz)'),
+  507: problem('disk full: the database could not store the write; nothing was stored (retry once the server has room)'),
 } as const;
 
 /** what any request can be answered, whatever its route: it cannot be read, or arrives too slowly, or a server fault */
 export const ANY_REQUEST = { 400: P[400], 408: P[408], 431: P[431], 500: P[500], 503: P[503] } as const;
 /** ANY_REQUEST, and a path parameter the router refuses (too long) */
 export const SERVER_ERRORS = { ...ANY_REQUEST, 414: P[414] } as const;
+
+/** what a write can be answered besides ANY_REQUEST's: the disk is full */
+export const WRITE_FAULTS = { 507: P[507] } as const;
 
 /** a success answer, as JSON */
 export const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });

@@ -7,6 +7,13 @@ import type { IdempotencyStore } from './idempotency.js';
 import type { JobQueue } from './queue.js';
 import type { Store } from './store.js';
 
+export interface BackupResult {
+  destination: string;
+  bytes: number;
+  /** SQLite's quick_check of the copy: [] when intact */
+  problems: string[];
+}
+
 export interface Backend {
   /** `sqlite:<file>` or the server URL without its password: for messages and logs */
   readonly name: string;
@@ -14,6 +21,12 @@ export interface Backend {
   readonly queue: JobQueue;
   /** the HTTP API's Idempotency-Key records */
   readonly idempotency: IdempotencyStore;
+  /**
+   * A consistent copy of the whole database into a new file, taken while it is in use (SQLite's
+   * online backup), checked after; backends that have their own tools (pg_dump) refuse with a
+   * UsageError naming them.
+   */
+  backup(destination: string): Promise<BackupResult>;
   /** Commit what was already accepted, then release the connection(s). */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@
  */
 import type { TimelineEvent } from '../domain/events.js';
 import type { InventoryItem, Movement } from '../domain/inventory.js';
+import type { DatabaseFault } from '../domain/errors.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 import type { Plan, Snapshot } from '../domain/plans.js';
 import type { StoredResponse } from './idempotency.js';
@@ -71,6 +72,8 @@ export interface InventoryStore {
   listMovements(sku: string, page?: { limit?: number; cursor?: number }): Promise<Movement[]>;
 }
 
+export type DatabaseHealth = { ok: true } | { ok: false; fault: DatabaseFault; message: string };
+
 /** One broken invariant (DESIGN §8), with the ids involved. */
 export interface Violation {
   rule: string;
@@ -83,6 +86,8 @@ export interface Store extends OrderStore, InventoryStore {
   audit(): Promise<Violation[]>;
   /** a cheap query that proves the database answers */
   ping(): Promise<void>;
+  /** Whether the database answers and takes writes; when not, whose fault and what to do. */
+  health(): Promise<DatabaseHealth>;
   /** facts about the connection for operators and benchmarks (e.g. SQLite's journal mode and synchronous level) */
   info(): Promise<Record<string, string | number>>;
 }

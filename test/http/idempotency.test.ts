@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/adapters/sqlite/open.js';
+import { openConnection, type Connection } from '../../src/adapters/sqlite/connection.js';
 import { createSqliteIdempotencyStore } from '../../src/adapters/sqlite/idempotency.js';
 import { fingerprint, IDEMPOTENCY_TTL_MS } from '../../src/http/idempotency.js';
 import { tempDb } from '../helpers.js';
@@ -196,14 +196,16 @@ describe('the Idempotency-Key header', () => {
 describe('the SQLite idempotency store', () => {
   const T0 = Date.UTC(2026, 0, 1, 9);
   const opts = { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 };
+  let connection: Connection;
   let raw: Database.Database;
   beforeAll(() => {
-    raw = openDatabase({ file: tempDb() });
+    connection = openConnection({ file: tempDb() });
+    raw = connection.raw;
   });
-  afterAll(() => raw.close());
+  afterAll(() => connection.close());
 
   it('expires a key 24 h after its first request', async () => {
-    const store = createSqliteIdempotencyStore(raw);
+    const store = createSqliteIdempotencyStore(connection);
     expect(await store.begin('k', 'fp', T0, opts)).toEqual({ kind: 'new' });
     // completed as the order's transaction completes it (src/adapters/sqlite/statements.ts)
     raw.prepare(`UPDATE idempotency_keys SET state = 'completed', status = 201, body = '{"id":1}', location = '/api/orders/1' WHERE key = 'k'`).run();
@@ -216,7 +218,7 @@ describe('the SQLite idempotency store', () => {
   });
 
   it('purges expired records', async () => {
-    const store = createSqliteIdempotencyStore(raw);
+    const store = createSqliteIdempotencyStore(connection);
     await store.begin('old', 'fp', T0, opts);
     await store.begin('new', 'fp', T0 + 1000, opts);
     expect(await store.expire(T0 + IDEMPOTENCY_TTL_MS + 500)).toBeGreaterThanOrEqual(1);
@@ -224,14 +226,30 @@ describe('the SQLite idempotency store', () => {
   });
 
   it('lets a new request take over a claim whose lease ran out (its request died)', async () => {
-    const store = createSqliteIdempotencyStore(raw);
+    const store = createSqliteIdempotencyStore(connection);
     await store.begin('crash', 'fp', T0, opts);
     expect(await store.begin('crash', 'fp', T0 + 59_999, opts)).toEqual({ kind: 'in_flight' });
     expect(await store.begin('crash', 'fp', T0 + 60_000, opts)).toEqual({ kind: 'new' });
   });
 
+  it('frees a key whose release could not be written (another process held the lock) for the next request', async () => {
+    const file = tempDb();
+    const own = openConnection({ file, busyTimeoutMs: 100 });
+    const store = createSqliteIdempotencyStore(own);
+    await store.begin('stuck', 'fp', T0, opts);
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    await expect(store.release('stuck', 'fp')).rejects.toThrow(/locked by another process/);
+    other.exec('ROLLBACK');
+    other.close();
+    // the claim is still in the file, in flight for a minute, but this process knows its request failed
+    expect(own.raw.prepare(`SELECT state FROM idempotency_keys WHERE key = 'stuck'`).get()).toEqual({ state: 'in_flight' });
+    expect(await store.begin('stuck', 'fp', T0 + 1, opts)).toEqual({ kind: 'new' });
+    own.close();
+  });
+
   it('frees a key whose request failed', async () => {
-    const store = createSqliteIdempotencyStore(raw);
+    const store = createSqliteIdempotencyStore(connection);
     await store.begin('failed', 'fp', T0, opts);
     await store.release('failed', 'fp');
     expect(await store.begin('failed', 'fp2', T0 + 1, opts)).toEqual({ kind: 'new' });

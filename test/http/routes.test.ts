@@ -81,7 +81,7 @@ describe('the HTTP API, route by route', () => {
   it('answers /healthz from the database', async () => {
     const r = await server.call('GET', '/healthz');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'ok' });
+    expect(r.body).toEqual({ status: 'ok', database: 'ok', runner: expect.stringMatching(/^(running|idle)$/) });
   });
 
   it('exposes Prometheus metrics of orders, reservations, the supplier and jobs', async () => {

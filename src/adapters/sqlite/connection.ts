@@ -45,6 +45,12 @@ export interface Connection {
   read<T>(fn: () => T): Promise<T>;
   /** set once the database was found corrupt: every later write is refused with it */
   readonly corrupt: DatabaseError | null;
+  /**
+   * Whether the database takes writes: corrupt, or the last write failed for the database's
+   * trouble (full, I/O, read-only, locked) and none has succeeded since — then a probe write
+   * (rewriting the header's user_version) tells whether it has recovered.
+   */
+  health(): Promise<{ ok: true } | { ok: false; fault: DatabaseError['fault']; message: string }>;
   close(): void;
 }
 
@@ -62,20 +68,33 @@ export function openConnection(opts: ConnectionOptions): Connection {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
   const q = prepareStatements(db);
   let corrupt: DatabaseError | null = null;
+  let lastFault: DatabaseError | null = null;
   const describe = (error: unknown) => {
     const described = describeSqliteError(error, opts.file, busyTimeoutMs);
     if (described?.fault === 'corrupt') corrupt ??= described;
     return described ?? error;
   };
+  /** a write's outcome: a database fault is remembered for health(); any success clears it */
+  const noted = <T>(p: Promise<T>): Promise<T> =>
+    p.then(
+      (value) => {
+        lastFault = null;
+        return value;
+      },
+      (error: unknown) => {
+        if (error instanceof DatabaseError) lastFault = error;
+        throw error;
+      },
+    );
 
   /**
    * Runs `attempt` until it does not meet another process's lock, pausing asynchronously between
    * tries; gives up with a `busy` DatabaseError after busyTimeoutMs.
    */
-  async function patiently<T>(attempt: () => T): Promise<T> {
+  async function untilUnlocked<T>(attempt: () => T, refuseCorrupt = false): Promise<T> {
     const deadline = performance.now() + busyTimeoutMs;
     for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-      if (corrupt) throw corrupt;
+      if (refuseCorrupt && corrupt) throw corrupt;
       try {
         return attempt();
       } catch (error) {
@@ -84,6 +103,8 @@ export function openConnection(opts: ConnectionOptions): Connection {
       await pause(wait);
     }
   }
+  /** a write: refused once the database was found corrupt */
+  const patiently = <T>(attempt: () => T): Promise<T> => untilUnlocked(attempt, true);
 
   // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
   const inTransaction = raw.transaction((fn: () => unknown) => fn());
@@ -127,7 +148,10 @@ export function openConnection(opts: ConnectionOptions): Connection {
     }
   }
 
-  const writeAlone = <T>(fn: () => T): Promise<T> => patiently(() => immediate(fn));
+  /** WAL readers rarely meet a lock (a checkpoint, a recovery); when they do, they wait too. */
+  const read = <T>(fn: () => T): Promise<T> => untilUnlocked(fn);
+
+  const writeAlone = <T>(fn: () => T): Promise<T> => noted(patiently(() => immediate(fn)));
 
   return {
     file: opts.file,
@@ -140,24 +164,34 @@ export function openConnection(opts: ConnectionOptions): Connection {
     write<T>(fn: () => T): Promise<T> {
       if (!opts.groupCommit) return writeAlone(fn);
       if (corrupt) return Promise.reject(corrupt);
-      return new Promise<T>((resolve, reject) => {
-        if (batch.length === 0 && !flushing) setImmediate(() => void flush());
-        batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      });
+      return noted(
+        new Promise<T>((resolve, reject) => {
+          if (batch.length === 0 && !flushing) setImmediate(() => void flush());
+          batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        }),
+      );
+    },
+    async health() {
+      if (corrupt) return { ok: false, fault: corrupt.fault, message: corrupt.message };
+      if (lastFault) {
+        const version = Number(raw.pragma('user_version', { simple: true }));
+        try {
+          await writeAlone(() => raw.pragma(`user_version = ${version}`));
+        } catch (error) {
+          const fault = error instanceof DatabaseError ? error : lastFault;
+          if (fault) return { ok: false, fault: fault.fault, message: fault.message };
+        }
+      }
+      try {
+        await read(() => raw.prepare('SELECT 1').get());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, fault: error instanceof DatabaseError ? error.fault : 'unavailable', message };
+      }
+      return { ok: true };
     },
     writeAlone,
-    async read<T>(fn: () => T): Promise<T> {
-      // WAL readers rarely meet a lock (a checkpoint, a recovery); when they do, they wait too
-      const deadline = performance.now() + busyTimeoutMs;
-      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-        try {
-          return fn();
-        } catch (error) {
-          if (!isBusy(error) || performance.now() + wait > deadline) throw describe(error);
-        }
-        await pause(wait);
-      }
-    },
+    read,
     close() {
       // writes already accepted still commit (synchronously: the process may be about to exit)
       if (batch.length > 0 && raw.open && !corrupt) {

@@ -1,12 +1,17 @@
 /**
  * SQLite implementation of the IdempotencyStore port (src/ports/idempotency.ts) over the
- * `idempotency_keys` table. Every write is one synchronous BEGIN IMMEDIATE transaction, so two
- * server processes on one file see each other's claims. A record is completed by the store's
- * write transaction (statements.ts `completeIdempotency`), not here.
+ * `idempotency_keys` table. Every write is one BEGIN IMMEDIATE transaction on the backend's shared
+ * connection (waiting for another process's lock without blocking), so two server processes on
+ * one file see each other's claims. A record is completed by the store's write transaction
+ * (statements.ts `completeIdempotency`), not here.
+ *
+ * A claim whose request failed is released at once. When the release itself cannot be written
+ * (the disk is full, the database locked), this process remembers the claim as abandoned and the
+ * next request with the key takes it over, instead of answering 409 until the claim's lease runs
+ * out.
  */
-import type Database from 'better-sqlite3';
 import type { BeginResult, IdempotencyStore } from '../../ports/idempotency.js';
-import { describeSqliteError } from './open.js';
+import type { Connection } from './connection.js';
 
 interface Row {
   key: string;
@@ -19,7 +24,10 @@ interface Row {
   expires_at: number;
 }
 
-export function createSqliteIdempotencyStore(db: Database.Database, busyTimeoutMs = 5_000): IdempotencyStore {
+export function createSqliteIdempotencyStore(c: Connection): IdempotencyStore {
+  const db = c.raw;
+  /** claims this process could not release: key → fingerprint */
+  const abandoned = new Map<string, string>();
   const select = db.prepare<[string], Row>(`SELECT * FROM idempotency_keys WHERE key = ?`);
   const remove = db.prepare<[string]>(`DELETE FROM idempotency_keys WHERE key = ?`);
   const insert = db.prepare<[string, string, number, number, number]>(
@@ -30,8 +38,9 @@ export function createSqliteIdempotencyStore(db: Database.Database, busyTimeoutM
 
   const begin = db.transaction((key: string, fp: string, now: number, ttlMs: number, leaseMs: number): BeginResult => {
     let row = select.get(key);
-    // an expired record, or a claim whose request died, no longer holds the key
-    if (row && (row.expires_at <= now || (row.state === 'in_flight' && row.locked_until <= now))) {
+    // an expired record, or a claim whose request died (or failed, here), no longer holds the key
+    const dead = row?.state === 'in_flight' && (row.locked_until <= now || abandoned.get(key) === row.fingerprint);
+    if (row && (row.expires_at <= now || dead)) {
       remove.run(key);
       row = undefined;
     }
@@ -44,24 +53,23 @@ export function createSqliteIdempotencyStore(db: Database.Database, busyTimeoutM
     return { kind: 'replay', response: { status: row.status!, body: row.body!, location: row.location } };
   });
 
-  /** a locked or broken database becomes a DatabaseError (HTTP 503), as in the store */
-  const guarded = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (error) {
-      throw describeSqliteError(error, db.name, busyTimeoutMs) ?? error;
-    }
-  };
-
   return {
     async begin(key, fp, now, { ttlMs, leaseMs }) {
-      return guarded(() => begin.immediate(key, fp, now, ttlMs, leaseMs));
+      const result = await c.writeAlone(() => begin(key, fp, now, ttlMs, leaseMs));
+      if (result.kind === 'new') abandoned.delete(key);
+      return result;
     },
     async release(key, fp) {
-      guarded(() => db.transaction(() => drop.run(key, fp)).immediate());
+      try {
+        await c.writeAlone(() => drop.run(key, fp));
+        abandoned.delete(key);
+      } catch (error) {
+        abandoned.set(key, fp);
+        throw error;
+      }
     },
     async expire(now) {
-      return guarded(() => db.transaction(() => purge.run(now).changes).immediate());
+      return c.writeAlone(() => purge.run(now).changes);
     },
   };
 }

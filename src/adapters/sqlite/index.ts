@@ -1,5 +1,6 @@
 /** `openSqliteBackend`: the store and the queue over one SQLite connection (ports/database.ts). */
 import type { Backend } from '../../ports/database.js';
+import { backupSqlite } from './backup.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { createSqliteQueue } from './queue.js';
@@ -21,7 +22,8 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
     name: `sqlite:${opts.file}`,
     store: createSqliteStore(c, stamp),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
-    idempotency: createSqliteIdempotencyStore(c.raw, opts.busyTimeoutMs),
+    idempotency: createSqliteIdempotencyStore(c),
+    backup: (destination) => backupSqlite(c, destination),
     async close() {
       c.close();
     },

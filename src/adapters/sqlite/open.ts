@@ -3,8 +3,8 @@
  * pragmas (WAL, synchronous, busy timeout, foreign keys) and apply pending migrations under a
  * write lock, so that two processes opening a new file at once cannot both migrate it.
  */
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
@@ -87,6 +87,15 @@ export function describeSqliteError(error: unknown, file: string, busyTimeoutMs:
     );
   }
   if (isCode(error, 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH')) {
+    const dir = dirname(resolve(file));
+    if (file !== ':memory:' && !writable(dir)) {
+      return new DatabaseError(
+        `cannot use database ${file}: its directory ${dir} is read-only, and SQLite (in WAL mode) must create ${basename(file)}-wal and -shm beside the file even to read it. ` +
+          `Make the directory writable, or copy ${basename(file)} (no -wal file beside it: it is complete) to a writable place`,
+        file,
+        { ...cause, fault: 'readonly' },
+      );
+    }
     return new DatabaseError(`cannot write database ${file} (${error.message}); check the path and its permissions`, file, { ...cause, fault: 'readonly' });
   }
   if (isCode(error, 'SQLITE_IOERR')) {
@@ -100,6 +109,15 @@ export function corruptMessage(file: string, detail: string): string {
     `database ${file} is corrupt (${detail}); it is refused for writes so that nothing more is lost. ` +
     `Restore it from a backup (\`warehouse backup <file>\` makes one), or salvage what SQLite can read with \`sqlite3 ${file} .recover\``
   );
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A missing directory is the user's mistake (a typo in the path): say which, and how to fix it. */

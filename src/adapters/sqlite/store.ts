@@ -173,6 +173,8 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
       return c.read(() => c.raw.transaction(() => auditDatabase(c.raw)).deferred());
     },
 
+    health: () => c.health(),
+
     async ping() {
       if (c.corrupt) throw c.corrupt;
       await c.read(() => c.raw.prepare('SELECT 1').get());

@@ -5,6 +5,7 @@ import type { TimelineEvent } from '../../domain/events.js';
 import { isFinal, isOrderStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
+import { sayTrouble } from '../trouble.js';
 import { eventHeader, eventLine, orderSummary, statusColour, table, when } from '../render.js';
 import { sinceCreated } from '../timeline.js';
 import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
@@ -102,6 +103,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku, qty } }, order.createdAt, ctx.c));
   }
   w.bus.on('order:event', print);
+  sayTrouble(ctx, w);
   await w.runner.runUntilIdle({ until: () => final });
   live.clear();
 

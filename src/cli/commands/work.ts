@@ -1,4 +1,7 @@
+import { DURATION_FORM, parseDuration } from '../../domain/duration.js';
+import { UsageError } from '../../domain/errors.js';
 import type { Ctx } from '../context.js';
+import { sayTrouble } from '../trouble.js';
 import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 /** kept for modules that import it from here */
@@ -41,15 +44,31 @@ export async function work(ctx: Ctx, _args: string[], opts: Record<string, unkno
   });
   w.bus.on('job:dead', () => ran++);
   w.bus.on('order:event', (e) => print(e.orderId, (at) => eventLine(e, at, ctx.c, true), e.at));
+  sayTrouble(ctx, w);
+  let undrained = 0;
   if (opts.untilIdle) {
     await w.runner.runUntilIdle();
   } else {
+    const bound = shutdownTimeout(opts);
     const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    let leaveNow!: () => void;
+    const leave = new Promise<void>((resolve) => (leaveNow = resolve));
+    const onSignal = () => {
+      // a second Ctrl-C: leave now; the leases of running jobs expire and other workers take them
+      if (stop.signal.aborted) return leaveNow();
+      ctx.io.stderr.write(`stopping: no new jobs; waiting up to ${bound / 1000} s for ${w.runner.inFlight} running job(s) (Ctrl-C again to leave now)\n`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     ctx.say(ctx.c.dim(`worker ${w.runner.workerId} on ${ctx.databaseLabel}; Ctrl-C to stop`));
-    await w.runner.runForever(stop.signal);
+    const running = w.runner.runForever(stop.signal);
+    // asked to stop, the worker may take `bound` to drain; past it, it leaves and says so (exit 1)
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })).then(
+      () => Promise.race([running, leave, new Promise((r) => setTimeout(r, bound).unref())]),
+    );
+    undrained = w.runner.inFlight;
+    if (undrained === 0) await running;
   }
   await printing;
   const left = await w.jobs.counts();
@@ -59,5 +78,15 @@ export async function work(ctx: Ctx, _args: string[], opts: Record<string, unkno
     ctx.say(
       `${ran} job(s) run${skipped ? ` (${skipped} changed nothing)` : ''}, ${queued} queued${left.parked ? `, ${left.parked} parked (see \`warehouse jobs list\`)` : ''}`,
     );
+  if (undrained > 0) {
+    ctx.io.stderr.write(`error: ${undrained} job(s) still running after the shutdown timeout; their leases will expire and another worker will take them\n`);
+    return 1;
+  }
   return 0;
+}
+
+function shutdownTimeout(opts: Record<string, unknown>): number {
+  const ms = parseDuration(String(opts.shutdownTimeout ?? '10s'));
+  if (ms === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
+  return ms;
 }

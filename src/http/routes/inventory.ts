@@ -3,7 +3,7 @@ import { inventoryJson, movementJson } from '../../app/json.js';
 import type { InventoryItem } from '../../domain/inventory.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
-import { DEFAULT_PAGE, idempotencyHeaders, inventorySchema, movementPageSchema, ok, P, pageQuery, PUBLIC, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_SECURITY } from '../schemas.js';
+import { DEFAULT_PAGE, idempotencyHeaders, inventorySchema, movementPageSchema, ok, P, pageQuery, PUBLIC, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_FAULTS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idempotencyTtlMs: number; idempotencyLeaseMs: number }): void {
@@ -44,7 +44,7 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
     },
   );
 
-  const writeErrors = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS };
+  const writeErrors = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS };
 
   app.put(
     '/api/inventory/:sku',

@@ -11,20 +11,24 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
     {
       schema: {
         operationId: 'health',
-        summary: 'Liveness and readiness: the database answers a query (503 when it does not)',
+        summary: 'Readiness: the database answers and takes writes, and the job runner is not degraded (503 saying which and why otherwise)',
         tags: ['ops'],
         security: PUBLIC,
-        response: { 200: ok('the database answers', healthSchema), ...ANY_REQUEST },
+        response: { 200: ok('the database answers and takes writes; the runner runs (or is off)', healthSchema), ...ANY_REQUEST },
       },
     },
     async (request) => {
-      try {
-        await w.store.ping();
-      } catch (error) {
-        request.log.error({ err: error }, 'health check: the database does not answer');
-        throw new HttpProblem(problem(503, 'the database does not answer'));
+      const database = await w.store.health().catch((error: unknown) => ({ ok: false as const, fault: 'unavailable', message: String(error) }));
+      if (!database.ok) {
+        request.log.error({ fault: database.fault, reason: database.message }, 'health check: the database is unwell');
+        throw new HttpProblem(problem(503, `database ${database.fault === 'full' ? 'disk full' : database.fault}: ${database.message}`));
       }
-      return { status: 'ok' as const };
+      const runner = w.runnerStatus();
+      if (runner?.state === 'degraded') {
+        throw new HttpProblem(problem(503, `job runner degraded since ${new Date(runner.since).toISOString()}: ${runner.reason ?? 'unknown'}`));
+      }
+      const state: 'running' | 'idle' | 'off' = runner?.state === 'running' || runner?.state === 'idle' ? runner.state : 'off';
+      return { status: 'ok' as const, database: 'ok' as const, runner: state };
     },
   );
 
