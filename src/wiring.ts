@@ -14,7 +14,6 @@ import { createJobsService, type JobsService } from './app/jobs.js';
 import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
 import { createRunner, type Runner } from './app/runner.js';
-import { UsageError } from './domain/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import { parseDatabase, type DatabaseConfig } from './config.js';
 import type { IdempotencyStore } from './http/idempotency.js';
@@ -134,8 +133,11 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
 async function openBackend(database: DatabaseConfig, settings: Settings): Promise<Backend> {
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts });
-    case 'postgres':
-      throw new UsageError(`PostgreSQL is not supported by this build (${database.url})`);
+      return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts, reserveStrategy: settings.reserveStrategy });
+    case 'postgres': {
+      // loaded only for PostgreSQL: a SQLite run never loads pg
+      const { openPostgresBackend } = await import('./adapters/postgres/index.js');
+      return openPostgresBackend({ ...database, jobAttempts: settings.jobAttempts, reserveStrategy: settings.reserveStrategy });
+    }
   }
 }
