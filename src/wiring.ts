@@ -129,8 +129,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   };
 }
 
-/** The one place that picks a database adapter. */
-async function openBackend(database: DatabaseConfig, settings: Settings): Promise<Backend> {
+/** The one place that picks a database adapter (exported for the port contract suites). */
+export async function openBackend(database: DatabaseConfig, settings: Settings): Promise<Backend> {
   switch (database.kind) {
     case 'sqlite':
       return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts, reserveStrategy: settings.reserveStrategy });

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { RESERVE_ANSWERS, STATUS_ANSWERS, type ReserveScriptAnswer, type StatusScriptAnswer, type SupplierScript } from '../../src/adapters/supplier/script.js';
 import type { Supplier } from '../../src/ports/supplier.js';
-import { tempDb, testWarehouse } from '../helpers.js';
+import type { Settings } from '../../src/domain/settings.js';
+import { freshDatabase, TEST_DATABASE, testWarehouse } from '../helpers.js';
 
 export const SKUS = ['A', 'B', 'C'] as const;
 export const TRANSIENT = new Set(['error', 'timeout', 'malformed']);
@@ -89,9 +90,24 @@ const scriptFor = (reserve: readonly ReserveScriptAnswer[], status: readonly Sta
 export const scripts = (reserve: readonly ReserveScriptAnswer[] = RESERVE_ANSWERS, status: readonly StatusScriptAnswer[] = STATUS_ANSWERS) =>
   fc.record({ A: scriptFor(reserve, status), B: scriptFor(reserve, status), C: scriptFor(reserve, status) }) as fc.Arbitrary<SupplierScript>;
 
-export async function replay(ops: Op[], script: SupplierScript, wrap?: (s: Supplier) => Supplier, drive?: (run: Promise<void>) => Promise<void>) {
-  const file = tempDb();
-  const w = await testWarehouse({ db: file, supplierScript: script });
+/**
+ * The model takes stock in the order jobs run. On SQLite (one writer, synchronous transactions) jobs
+ * started in claim order also take stock in that order; on PostgreSQL jobs running at once race for
+ * the inventory row's lock in real time, and the server picks the winner. The properties compared
+ * against the model therefore run one job at a time on PostgreSQL; the stock race itself is the
+ * subject of the store contract (test/contract) and the multi-process test (test/postgres).
+ */
+export const MODEL_SETTINGS: Partial<Settings> = TEST_DATABASE === 'postgres' ? { concurrency: 1 } : {};
+
+export async function replay(
+  ops: Op[],
+  script: SupplierScript,
+  wrap?: (s: Supplier) => Supplier,
+  drive?: (run: Promise<void>) => Promise<void>,
+  settings: Partial<Settings> = {},
+) {
+  const file = freshDatabase();
+  const w = await testWarehouse({ db: file, supplierScript: script, settings });
   if (wrap) Object.assign(w.supplier, wrap({ reserve: w.supplier.reserve.bind(w.supplier), status: w.supplier.status.bind(w.supplier) }));
   const ids: number[] = [];
   const start = w.clock.now();

@@ -76,10 +76,11 @@ export function labelFor(url: string, schema: string): string {
   }
 }
 
-export function createPool(opts: PgConnectionOptions): pg.Pool {
+/** The driver's settings for a URL: libpq's defaults for what it leaves out, our search_path and lock timeout. */
+export function poolConfig(opts: PgConnectionOptions): pg.PoolConfig {
   const schema = opts.schema ?? 'public';
   const parsed = parse(opts.url);
-  const config: pg.PoolConfig = {
+  return {
     ...(parsed as pg.PoolConfig),
     // libpq's default: the operating-system user when the URL names none
     user: parsed.user || process.env.PGUSER || userInfo().username,
@@ -89,9 +90,13 @@ export function createPool(opts: PgConnectionOptions): pg.Pool {
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 10_000,
     application_name: 'warehouse',
-    options: `-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`,
+    // the URL's own `options` (e.g. `-c synchronous_commit=off`) are kept, ours come after them
+    options: [parsed.options, `-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`].filter(Boolean).join(' '),
   };
-  const pool = new pg.Pool(config);
+}
+
+export function createPool(opts: PgConnectionOptions): pg.Pool {
+  const pool = new pg.Pool(poolConfig(opts));
   // an idle client whose server went away: the next query reports it; without a listener it would crash the process
   pool.on('error', () => {});
   return pool;

@@ -39,7 +39,8 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<number> {
       let applied = 0;
       for (const m of migrations) {
         if (m.folderMillis <= last) continue;
-        for (const stmt of m.sql) if (stmt.trim()) await client.query(stmt);
+        // one round trip per migration (the simple protocol runs several statements in one query)
+        await client.query(m.sql.filter((stmt) => stmt.trim()).join('\n'));
         await client.query(`INSERT INTO ${table} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.folderMillis]);
         applied++;
       }
