@@ -89,9 +89,9 @@ export function poolConfig(opts: PgConnectionOptions): pg.PoolConfig {
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 10_000,
-    application_name: 'warehouse',
-    // the URL's own `options` (e.g. `-c synchronous_commit=off`) are kept, ours come after them
-    options: [parsed.options, `-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`].filter(Boolean).join(' '),
+    application_name: parsed.application_name || 'warehouse',
+    // the URL's own `options` come after ours, so `?options=-c lock_timeout=2s` (or synchronous_commit=off) wins
+    options: [`-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`, parsed.options].filter(Boolean).join(' '),
   };
 }
 
