@@ -17,7 +17,7 @@
  * A SKU's inventory row is created at 0 by its first movement (DESIGN §8): a plan with movements
  * on a SKU without a row creates it (`INSERT … ON CONFLICT DO NOTHING`) and reads it again.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { DatabaseError } from '../../domain/errors.js';
 import type { Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
@@ -60,6 +60,19 @@ export async function writeOnHand(tx: Tx, sku: string, onHand: number, now: numb
   await tx.update(t.inventory).set({ onHand, version: sql`${t.inventory.version} + 1`, updatedAt: now }).where(eq(t.inventory.sku, sku));
 }
 
+/**
+ * One movement of an order in one statement: the row's update (`set`, under the extra condition
+ * `where`) and, when it updated the row, the movement with the on-hand it left. Returns that
+ * on-hand, or null when the condition refused the update (nothing was written).
+ */
+async function moveRow(tx: Tx, sku: string, set: SQL, where: SQL, m: { type: string; qty: number }, orderId: number, now: number): Promise<number | null> {
+  const r = await tx.execute<{ on_hand_after: number }>(sql`WITH u AS (
+      UPDATE inventory SET on_hand = ${set}, version = version + 1, updated_at = ${now}::bigint WHERE sku = ${sku}${where} RETURNING on_hand)
+    INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at)
+    SELECT ${sku}::text, ${m.type}::text, ${m.qty}::int, ${orderId}::int, u.on_hand, ${now}::bigint FROM u RETURNING on_hand_after`);
+  return r.rows[0]?.on_hand_after ?? null;
+}
+
 const sameMovements = (a: Plan, b: Plan) => JSON.stringify(a.movements) === JSON.stringify(b.movements);
 
 /**
@@ -68,7 +81,6 @@ const sameMovements = (a: Plan, b: Plan) => JSON.stringify(a.movements) === JSON
  */
 export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s: Snapshot) => Plan, strategy: ReserveStrategy): Promise<Plan> {
   const { sku } = order;
-  const move = (type: t.MovementRowType, qty: number, onHandAfter: number) => insertMovement(tx, { sku, type, qty, orderId: order.id, onHandAfter, at: now });
   for (let replans = 0; replans < MAX_PLANS; replans++) {
     const row = await readStock(tx, sku, strategy === 'pessimistic');
     const plan = planner({ order, onHand: row?.onHand ?? 0 });
@@ -79,11 +91,11 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s
     }
     switch (strategy) {
       case 'pessimistic': {
+        // the row is locked: write the on-hand the plan was made on, moved
         let onHand = row.onHand;
         for (const m of plan.movements) {
           onHand += m.qty;
-          await writeOnHand(tx, sku, onHand, now);
-          await move(m.type, m.qty, onHand);
+          await moveRow(tx, sku, sql`${onHand}::int`, sql``, m, order.id, now);
         }
         return plan;
       }
@@ -91,14 +103,9 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s
         let { onHand, version } = row;
         for (const m of plan.movements) {
           onHand += m.qty;
-          const updated = await tx
-            .update(t.inventory)
-            .set({ onHand, version: version + 1, updatedAt: now })
-            .where(and(eq(t.inventory.sku, sku), eq(t.inventory.version, version)))
-            .returning({ sku: t.inventory.sku });
-          if (updated.length === 0) throw new VersionConflict(sku);
+          const after = await moveRow(tx, sku, sql`${onHand}::int`, sql` AND version = ${version}::int`, m, order.id, now);
+          if (after === null) throw new VersionConflict(sku);
           version++;
-          await move(m.type, m.qty, onHand);
         }
         return plan;
       }
@@ -107,23 +114,18 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s
         let first = true;
         let gone = false;
         for (const m of plan.movements) {
-          const [after] = await tx
-            .update(t.inventory)
-            .set({ onHand: sql`${t.inventory.onHand} + ${m.qty}`, version: sql`${t.inventory.version} + 1`, updatedAt: now })
-            .where(and(eq(t.inventory.sku, sku), sql`${t.inventory.onHand} + ${m.qty} >= 0`))
-            .returning({ onHand: t.inventory.onHand });
-          if (!after) {
+          const after = await moveRow(tx, sku, sql`on_hand + ${m.qty}::int`, sql` AND on_hand + ${m.qty}::int >= 0`, m, order.id, now);
+          if (after === null) {
             // only the first movement can find the stock gone: later ones follow our own update, under its row lock
             if (!first) throw new Error(`atomic reservation of order ${order.id}: movement refused after the first was applied`);
             gone = true;
             break;
           }
-          if (first && after.onHand - m.qty !== row.onHand) {
-            applied = planner({ order, onHand: after.onHand - m.qty });
+          if (first && after - m.qty !== row.onHand) {
+            applied = planner({ order, onHand: after - m.qty });
             if (!sameMovements(applied, plan)) throw new Error(`atomic reservation of order ${order.id}: the plan changed with the stock it met`);
           }
           first = false;
-          await move(m.type, m.qty, after.onHand);
         }
         if (gone) continue;
         return applied;

@@ -20,7 +20,7 @@ import type { JobStep } from '../../ports/queue.js';
 import type { Applied, OrderPage, Store } from '../../ports/store.js';
 import { auditPostgres } from './audit.js';
 import { jitterPause, type PgConnection, type Tx } from './connection.js';
-import { enqueue, insertEvents, settle } from './outbox.js';
+import { settle, writePlanRows } from './outbox.js';
 import { ensureStockRow, insertMovement, planAndMove, readStock, VersionConflict, writeOnHand } from './stock.js';
 import * as t from './schema.js';
 
@@ -40,7 +40,7 @@ export function createPostgresStore(c: PgConnection, opts: { jobAttempts: number
 
   /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
   async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = []): Promise<Applied> {
-    let after = order;
+    let after: Order | null = null;
     let from: Order['status'] | null = null;
     if (plan.order) {
       const next = plan.order.status ?? order.status;
@@ -49,12 +49,9 @@ export function createPostgresStore(c: PgConnection, opts: { jobAttempts: number
         from = order.status;
       }
       after = { ...order, ...plan.order, status: next, updatedAt: now };
-      const { status, supplierRef, supplierChecks, failureReason, updatedAt } = after;
-      await tx.update(t.orders).set({ status, supplierRef, supplierChecks, failureReason, updatedAt }).where(eq(t.orders.id, order.id));
     }
-    const events = await insertEvents(tx, order.id, now, [...notes, ...plan.events]);
-    const jobIds = await enqueue(tx, order.id, plan.jobs, now, opts.jobAttempts);
-    return { plan, order: after, from, events, jobIds };
+    const { jobIds, events } = await writePlanRows(tx, order.id, now, { order: after, events: [...notes, ...plan.events], jobs: plan.jobs }, opts.jobAttempts);
+    return { plan, order: after ?? order, from, events, jobIds };
   }
 
   /**
