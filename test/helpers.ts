@@ -13,7 +13,10 @@ import Database from 'better-sqlite3';
 import { auditDatabase } from '../src/adapters/sqlite/audit.js';
 import { parseDatabase } from '../src/config.js';
 import { createWarehouse, type Warehouse, type WarehouseConfig } from '../src/wiring.js';
-import { dropSchemas, pgInvariants, pgQuery, PG_TEST_URL } from './postgres/support.js';
+import { PG_TEST_URL } from './postgres/url.js';
+
+/** pg and the PostgreSQL adapter are loaded only by tests that use them */
+const pgSupport = () => import('./postgres/support.js');
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'warehouse.js');
@@ -28,7 +31,7 @@ if (process.env.VITEST) {
   const { afterAll } = await import('vitest');
   afterAll(async () => {
     cleanUp();
-    await dropSchemas(schemas.splice(0));
+    if (schemas.length > 0) await (await pgSupport()).dropSchemas(schemas.splice(0));
   });
 } else process.on('exit', cleanUp);
 
@@ -133,7 +136,7 @@ export function checkInvariants(file: string): string[] {
  */
 export async function invariantsOf(db: string): Promise<string[]> {
   const config = parseDatabase(db);
-  return config.kind === 'sqlite' ? checkInvariants(config.file) : pgInvariants(config.url, config.schema ?? 'public');
+  return config.kind === 'sqlite' ? checkInvariants(config.file) : (await pgSupport()).pgInvariants(config.url, config.schema ?? 'public');
 }
 
 /**
@@ -144,7 +147,7 @@ export async function rawSql(db: string, text: string, params: unknown[] = []): 
   const config = parseDatabase(db);
   if (config.kind === 'postgres') {
     let i = 0;
-    return pgQuery(config.url, config.schema ?? 'public', text.replace(/\?/g, () => `$${++i}`), params);
+    return (await pgSupport()).pgQuery(config.url, config.schema ?? 'public', text.replace(/\?/g, () => `$${++i}`), params);
   }
   const raw = new Database(config.file);
   try {

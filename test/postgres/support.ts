@@ -8,7 +8,9 @@ import pg from 'pg';
 import { auditPostgres } from '../../src/adapters/postgres/audit.js';
 import { openPgConnection, poolConfig } from '../../src/adapters/postgres/connection.js';
 
-export const PG_TEST_URL = process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
+import { PG_TEST_URL } from './url.js';
+
+export { PG_TEST_URL };
 
 /** `null` when the test server answers; otherwise why not (one line). */
 export async function pgUnavailable(url = PG_TEST_URL): Promise<string | null> {
