@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { auditDatabase } from '../src/adapters/sqlite/audit.js';
 import { parseDatabase } from '../src/config.js';
 import { createWarehouse, type Warehouse, type WarehouseConfig } from '../src/wiring.js';
-import { PG_TEST_URL } from './postgres/url.js';
+import { PG_TEST_URL, TEST_SCHEMA_PREFIX } from './postgres/url.js';
 
 /** pg and the PostgreSQL adapter are loaded only by tests that use them */
 const pgSupport = () => import('./postgres/support.js');
@@ -29,10 +29,11 @@ const cleanUp = () => {
 // under vitest: after each test file; in scripts (soak, benchmarks): when the process exits
 if (process.env.VITEST) {
   const { afterAll } = await import('vitest');
+  // dropping a schema takes ~0.1 s here; a property test may leave a hundred
   afterAll(async () => {
     cleanUp();
     if (schemas.length > 0) await (await pgSupport()).dropSchemas(schemas.splice(0));
-  });
+  }, 300_000);
 } else process.on('exit', cleanUp);
 
 /** `postgres` in the `postgres` test project: the engine suites then run on PostgreSQL schemas. */
@@ -41,7 +42,7 @@ export const TEST_DATABASE: 'sqlite' | 'postgres' = process.env.WAREHOUSE_TEST_D
 let schemaCount = 0;
 /** A new schema name on the test server, dropped after the test file. */
 export function tempSchema(): string {
-  const name = `t_${process.pid}_${++schemaCount}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const name = `${TEST_SCHEMA_PREFIX}${process.pid}_${++schemaCount}_${Math.floor(Math.random() * 1e6).toString(36)}`;
   schemas.push(name);
   return name;
 }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { auditPostgres } from '../../src/adapters/postgres/audit.js';
 import { openPgConnection, poolConfig } from '../../src/adapters/postgres/connection.js';
 
-import { PG_TEST_URL } from './url.js';
+import { PG_TEST_URL, TEST_SCHEMA_PREFIX } from './url.js';
 
 export { PG_TEST_URL };
 
@@ -52,8 +52,38 @@ export async function dropSchemas(names: string[], url = PG_TEST_URL): Promise<v
   await client.connect();
   try {
     await client.query('SET client_min_messages = warning');
-    for (const name of names) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    // a few per statement: one commit for several, without running out of lock slots
+    for (let i = 0; i < names.length; i += 10) {
+      await client.query(`DROP SCHEMA IF EXISTS ${names.slice(i, i + 10).map((n) => `"${n}"`).join(', ')} CASCADE`);
+    }
   } finally {
     await client.end();
   }
+}
+
+/** Drops the test schemas left by test processes that are gone (a run killed before its cleanup). */
+export async function dropOrphanSchemas(url = PG_TEST_URL): Promise<number> {
+  const client = new pg.Client(poolConfig({ url }));
+  await client.connect();
+  let names: string[];
+  try {
+    const r = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)`, [TEST_SCHEMA_PREFIX]);
+    names = r.rows.map((row) => row.name);
+  } finally {
+    await client.end();
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const orphans = names.filter((n) => {
+    const pid = Number(n.slice(TEST_SCHEMA_PREFIX.length).split('_')[0]);
+    return Number.isInteger(pid) && pid > 0 && !alive(pid);
+  });
+  await dropSchemas(orphans, url);
+  return orphans.length;
 }
