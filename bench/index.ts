@@ -6,6 +6,8 @@
  *   http    bench/http.ts   spawned as `tsx bench/http.ts --json [--quick]`
  *   sim     bench/sim.ts    spawned the same way
  *   cli     bench/cli.ts    spawned the same way (needs `dist/`: run `npm run build` first)
+ *   locking bench/locking.ts spawned the same way (PostgreSQL; it prints {"locking":{"skipped":…}}
+ *           and is counted as skipped when no server answers)
  *
  * Contract for a spawned part: with `--json` its last JSON line on stdout is `{"<part>":{...}}`
  * (bench/cli.ts prints `{"cli":{...}}`); every other line is shown as it comes. A part whose file
@@ -22,7 +24,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Durability } from '../src/adapters/sqlite/open.js';
 
-const PARTS = ['engine', 'http', 'sim', 'cli'] as const;
+const PARTS = ['engine', 'http', 'sim', 'cli', 'locking'] as const;
 type Part = (typeof PARTS)[number];
 type Figures = Record<string, unknown>;
 
@@ -140,6 +142,11 @@ function row(part: Part, f: Figures): [string, string, string, string] {
       return [`${num(f.orders)} orders in ${num(f.wallMs)} ms`, '', '', `peak RSS ${num(f.peakRssMb)} MB`];
     case 'cli':
       return [`${num(f.ms, 1)} ms`, `${num(f.nodeMs, 1)} ms`, num(f.ratio, 2), 'warehouse --help vs node -e 0, target ratio ≤ 3'];
+    case 'locking': {
+      const at16 = (f.at16 ?? {}) as Record<string, { engine: number; baseline: number } | null>;
+      const each = (k: 'engine' | 'baseline') => Object.values(at16).map((v) => num(v?.[k])).join('/');
+      return [`${each('engine')} orders/s`, `${each('baseline')} orders/s`, num(f.ratio, 2), `pessimistic/optimistic/atomic at 16, oversell ${num(f.oversell)}, deadlocks ${num(f.deadlocks)}`];
+    }
   }
 }
 
@@ -153,7 +160,7 @@ function table(rows: string[][]): string {
 async function main(): Promise<number> {
   const selected = parseOnly();
   const durability = parseDurability();
-  const results: Record<Part, Figures | null> = { engine: null, http: null, sim: null, cli: null };
+  const results: Record<Part, Figures | null> = { engine: null, http: null, sim: null, cli: null, locking: null };
   const skipped: Partial<Record<Part, string>> = {};
   const failed: Partial<Record<Part, string>> = {};
   const seconds: Partial<Record<Part, number>> = {};
@@ -174,7 +181,10 @@ async function main(): Promise<number> {
     console.log(`\n[${part}]`);
     const t0 = performance.now();
     try {
-      results[part] = await runPart(part, durability);
+      const figures = await runPart(part, durability);
+      // a part that cannot run here (locking without PostgreSQL) says why instead of figures
+      if (typeof figures.skipped === 'string') skipped[part] = figures.skipped;
+      else results[part] = figures;
     } catch (error) {
       failed[part] = error instanceof Error ? error.message : String(error);
       console.error(`[${part}] FAILED: ${failed[part]}`);

@@ -19,12 +19,42 @@ export interface SqliteConfig {
 
 export interface PostgresConfig {
   kind: 'postgres';
-  /** postgres://user@host:port/database */
+  /** postgres://user@host:port/database, without the two query parameters below */
   url: string;
-  /** connections in the pool (default 10) */
+  /** connections in the pool (default 10); `?poolSize=N` in the URL */
   poolSize?: number;
-  /** a schema of its own (default `public`): tests and side-by-side runs use one each */
+  /** a schema of its own (default `public`): tests and side-by-side runs use one each; `?schema=name` in the URL */
   schema?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** `?poolSize=` and `?schema=` are ours: taken out of the URL (the rest goes to the driver as it is). */
+function parsePostgres(value: string): PostgresConfig {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--database ${JSON.stringify(value)} is not a valid URL; write it as postgres://user@host:5432/database`);
+  }
+  const config: PostgresConfig = { kind: 'postgres', url: value };
+  const pool = url.searchParams.get('poolSize');
+  if (pool !== null) {
+    const n = /^\d{1,4}$/.test(pool) ? Number(pool) : NaN;
+    if (!(n >= 1 && n <= 1000)) throw new UsageError(`poolSize in the database URL must be a whole number from 1 to 1000 (got ${JSON.stringify(pool)})`);
+    config.poolSize = n;
+    url.searchParams.delete('poolSize');
+  }
+  const schema = url.searchParams.get('schema');
+  if (schema !== null) {
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new UsageError(`schema in the database URL must be a lower-case name of letters, digits and _ (got ${JSON.stringify(schema)})`);
+    }
+    config.schema = schema;
+    url.searchParams.delete('schema');
+  }
+  if (pool !== null || schema !== null) config.url = url.toString();
+  return config;
 }
 
 export type DatabaseConfig = SqliteConfig | PostgresConfig;
@@ -37,14 +67,7 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 export function parseDatabase(text: string, sqlite: Omit<SqliteConfig, 'kind' | 'file'> = {}): DatabaseConfig {
   const value = text.trim();
   if (value === '') throw new UsageError('--database needs a SQLite file path or a postgres:// URL');
-  if (POSTGRES_URL.test(value)) {
-    try {
-      new URL(value);
-    } catch {
-      throw new UsageError(`--database ${JSON.stringify(value)} is not a valid URL; write it as postgres://user@host:5432/database`);
-    }
-    return { kind: 'postgres', url: value };
-  }
+  if (POSTGRES_URL.test(value)) return parsePostgres(value);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     throw new UsageError(`--database ${JSON.stringify(value)}: only SQLite files and postgres:// URLs are supported`);
   }

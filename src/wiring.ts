@@ -15,7 +15,6 @@ import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
 import type { DriverStatus } from './app/driver.js';
 import { createRunner, type Runner } from './app/runner.js';
-import { UsageError } from './domain/errors.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import { parseDatabase, type DatabaseConfig } from './config.js';
 import type { Clock } from './ports/clock.js';
@@ -143,12 +142,16 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   };
 }
 
-/** The one place that picks a database adapter. */
-async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode']): Promise<Backend> {
+/** The one place that picks a database adapter (exported for the port contract suites). */
+export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real'): Promise<Backend> {
+  const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteBackend({ ...database, jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, clock });
-    case 'postgres':
-      throw new UsageError(`PostgreSQL is not supported by this build (${database.url})`);
+      return openSqliteBackend({ ...database, ...stamp });
+    case 'postgres': {
+      // loaded only for PostgreSQL: a SQLite run never loads pg
+      const { openPostgresBackend } = await import('./adapters/postgres/index.js');
+      return openPostgresBackend({ ...database, ...stamp });
+    }
   }
 }

@@ -1,22 +1,68 @@
-/** Shared test helpers: temp databases, the real CLI as a process, and the DESIGN §8 invariants. */
+/**
+ * Shared test helpers: temp databases, the real CLI as a process, and the DESIGN §8 invariants.
+ *
+ * The engine suites run on SQLite (the `all` project) and again on PostgreSQL (the `postgres`
+ * project, WAREHOUSE_TEST_DATABASE=postgres): `freshDatabase()` gives a new temp SQLite file, or a
+ * new PostgreSQL schema of this test file's own (dropped after the file), on DATABASE_URL.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { auditDatabase } from '../src/adapters/sqlite/audit.js';
+import { parseDatabase } from '../src/config.js';
 import { createWarehouse, type Warehouse, type WarehouseConfig } from '../src/wiring.js';
+import { PG_TEST_URL, TEST_SCHEMA_PREFIX } from './postgres/url.js';
+
+/** pg and the PostgreSQL adapter are loaded only by tests that use them */
+const pgSupport = () => import('./postgres/support.js');
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'warehouse.js');
 
 const dirs: string[] = [];
+const schemas: string[] = [];
 const cleanUp = () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 };
 // under vitest: after each test file; in scripts (soak, benchmarks): when the process exits
-if (process.env.VITEST) (await import('vitest')).afterAll(cleanUp);
-else process.on('exit', cleanUp);
+if (process.env.VITEST) {
+  const { afterAll } = await import('vitest');
+  // dropping a schema takes ~0.1 s here; a property test may leave a hundred
+  afterAll(async () => {
+    cleanUp();
+    if (schemas.length > 0) await (await pgSupport()).dropSchemas(schemas.splice(0));
+  }, 300_000);
+} else process.on('exit', cleanUp);
+
+/** `postgres` in the `postgres` test project: the engine suites then run on PostgreSQL schemas. */
+export const TEST_DATABASE: 'sqlite' | 'postgres' = process.env.WAREHOUSE_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+let schemaCount = 0;
+/** A new schema name on the test server, dropped after the test file. */
+export function tempSchema(): string {
+  const name = `${TEST_SCHEMA_PREFIX}${process.pid}_${++schemaCount}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+  schemas.push(name);
+  return name;
+}
+
+/**
+ * A `postgres://` URL for a new schema of this test file's own (the adapter creates it on open).
+ * Its sessions commit without waiting for the server's WAL flush (`synchronous_commit=off`): the
+ * tests kill clients, never the server, so nothing they check depends on that wait.
+ */
+export function tempPgUrl(schema = tempSchema()): string {
+  const url = new URL(PG_TEST_URL);
+  url.searchParams.set('schema', schema);
+  if (!url.searchParams.has('options')) url.searchParams.set('options', '-c synchronous_commit=off');
+  return url.toString();
+}
+
+/** A new empty database for one engine, as a `--database` value: a temp SQLite file, or a fresh PostgreSQL schema. */
+export function freshDatabase(): string {
+  return TEST_DATABASE === 'postgres' ? tempPgUrl() : tempDb();
+}
 
 /** A fresh directory, removed after the test file. */
 export function tempDir(): string {
@@ -31,13 +77,15 @@ export function tempDb(): string {
 }
 
 /**
- * An engine on a real temp SQLite file (or `db`), virtual clock and seeded jitter unless told
- * otherwise. The `group-commit` test project runs the engine suites again with batched commits.
+ * An engine on a fresh database (or `db`: a SQLite file or a postgres:// URL), virtual clock and
+ * seeded jitter unless told otherwise. The `group-commit` test project runs the engine suites
+ * again with batched commits; the `postgres` project on PostgreSQL.
  */
 export async function testWarehouse({ db, ...config }: Partial<WarehouseConfig> & { db?: string } = {}): Promise<Warehouse> {
   const groupCommit = process.env.WAREHOUSE_GROUP_COMMIT === '1';
+  const database = parseDatabase(db ?? freshDatabase());
   return createWarehouse({
-    database: { kind: 'sqlite', file: db ?? tempDb(), groupCommit },
+    database: database.kind === 'sqlite' ? { ...database, groupCommit } : database,
     clock: 'virtual',
     seed: 1,
     virtualStart: Date.UTC(2026, 0, 1, 9),
@@ -80,5 +128,33 @@ export function checkInvariants(file: string): string[] {
     return auditDatabase(db).map((v) => `${v.rule}: ${v.message}`);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * DESIGN §8 on a database given as a `--database` value (a SQLite file or a postgres:// URL), through
+ * a connection of its own: the same SQL rules as `warehouse check`. [] when every invariant holds.
+ */
+export async function invariantsOf(db: string): Promise<string[]> {
+  const config = parseDatabase(db);
+  return config.kind === 'sqlite' ? checkInvariants(config.file) : (await pgSupport()).pgInvariants(config.url, config.schema ?? 'public');
+}
+
+/**
+ * Raw SQL on a database given as a `--database` value, through a connection of its own, with `?`
+ * placeholders on both databases (tests that write what the engine never would).
+ */
+export async function rawSql(db: string, text: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  const config = parseDatabase(db);
+  if (config.kind === 'postgres') {
+    let i = 0;
+    return (await pgSupport()).pgQuery(config.url, config.schema ?? 'public', text.replace(/\?/g, () => `$${++i}`), params);
+  }
+  const raw = new Database(config.file);
+  try {
+    const stmt = raw.prepare(text);
+    return stmt.reader ? (stmt.all(...params) as Array<Record<string, unknown>>) : (stmt.run(...params), []);
+  } finally {
+    raw.close();
   }
 }

@@ -2,7 +2,7 @@
 import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SkuScript, type SupplierScript } from '../adapters/supplier/script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
-import type { Settings } from '../domain/settings.js';
+import { RESERVE_STRATEGIES, type ReserveStrategy, type Settings } from '../domain/settings.js';
 import { numberFromText } from '../domain/validation.js';
 
 function duration(flag: string, text: string): number {
@@ -29,6 +29,7 @@ export function settingsFromFlags(opts: Record<string, unknown>): Partial<Settin
     backoffCap: str('backoffCap'),
     lease: str('lease'),
     concurrency: str('concurrency'),
+    reserveStrategy: str('reserveStrategy'),
   };
   if (v.checkDelay !== undefined) s.checkDelayMs = duration('--check-delay', v.checkDelay);
   if (v.maxDelayedRetries !== undefined) s.maxDelayedRetries = count('--max-delayed-retries', v.maxDelayedRetries, 0);
@@ -37,6 +38,12 @@ export function settingsFromFlags(opts: Record<string, unknown>): Partial<Settin
   if (v.backoffCap !== undefined) s.backoffCapMs = duration('--backoff-cap', v.backoffCap);
   if (v.lease !== undefined) s.leaseMs = duration('--lease', v.lease);
   if (v.concurrency !== undefined) s.concurrency = count('--concurrency', v.concurrency, 1);
+  if (v.reserveStrategy !== undefined) {
+    if (!(RESERVE_STRATEGIES as readonly string[]).includes(v.reserveStrategy)) {
+      throw new UsageError(`--reserve-strategy must be one of ${RESERVE_STRATEGIES.join(', ')} (got ${JSON.stringify(v.reserveStrategy)})`);
+    }
+    s.reserveStrategy = v.reserveStrategy as ReserveStrategy;
+  }
   return s;
 }
 

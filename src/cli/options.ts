@@ -16,5 +16,6 @@ export function engineOptions(cmd: Command): Command {
     .option('--backoff-cap <duration>', 'longest retry delay (default 60s)')
     .option('--lease <duration>', 'how long a claimed job stays this runner\'s before another may take it (default 30s)')
     .option('--concurrency <n>', 'jobs run at once (default 8)')
+    .option('--reserve-strategy <strategy>', 'how a reservation takes stock: pessimistic (row lock, default), optimistic (version check), atomic (conditional update)')
     .option('--seed <n>', 'seed for the backoff jitter');
 }

@@ -23,6 +23,11 @@ export const EventType = {
   JobParked: 'JobParked',
   /** a parked job was put back on the queue */
   JobResumed: 'JobResumed',
+  /**
+   * the optimistic reservation strategy found the SKU's inventory row changed under it
+   * (`conflicts` times) before the change it commits with this event; recorded by the adapter
+   */
+  InventoryConflict: 'InventoryConflict',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

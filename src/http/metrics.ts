@@ -41,6 +41,12 @@ export function createMetrics({ bus, queue }: { bus: Bus; queue: JobQueue }): Me
     registers,
   });
   const jobs = new Counter({ name: 'warehouse_job_runs_total', help: 'job runs by type and result', labelNames: ['type', 'result'], registers });
+  const conflicts = new Counter({
+    name: 'warehouse_inventory_conflicts_total',
+    help: 'optimistic reservations that found the inventory row changed and ran again, by strategy (InventoryConflict events)',
+    labelNames: ['strategy'],
+    registers,
+  });
   const retries = new Counter({ name: 'warehouse_job_retries_total', help: 'job runs rescheduled after a transient error', labelNames: ['type'], registers });
   const durations = new Histogram({ name: 'warehouse_job_duration_seconds', help: 'job run time', labelNames: ['type'], buckets: DURATION_BUCKETS, registers });
   new Gauge({
@@ -84,6 +90,9 @@ export function createMetrics({ bus, queue }: { bus: Bus; queue: JobQueue }): Me
           break;
         case 'SupplierStatusChecked':
           supplier.inc({ call: 'status', answer: String(e.data.status) });
+          break;
+        case 'InventoryConflict':
+          conflicts.inc({ strategy: String(e.data.strategy) }, Number(e.data.conflicts) || 0);
           break;
         case 'SupplierCallFailed':
           supplier.inc({ call: e.data.jobType === 'CheckSupplierStatus' ? 'status' : 'reserve', answer: String(e.data.kind) });

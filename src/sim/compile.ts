@@ -25,6 +25,7 @@ function settingsOf(raw: RawScenario['settings']): Partial<Settings> {
   if (raw.backoffBase !== undefined) s.backoffBaseMs = raw.backoffBase;
   if (raw.backoffCap !== undefined) s.backoffCapMs = raw.backoffCap;
   if (raw.supplierTimeout !== undefined) s.supplierTimeoutMs = raw.supplierTimeout;
+  if (raw.reserveStrategy !== undefined) s.reserveStrategy = raw.reserveStrategy;
   return s;
 }
 

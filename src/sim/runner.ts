@@ -9,6 +9,7 @@
  *   3. the jobs those steps enqueued run.
  * `realTime`: the same file on the wall clock; each step waits for its time, jobs run alongside.
  */
+import { parseDatabase } from '../config.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { isFinal } from '../domain/order.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
@@ -23,7 +24,7 @@ export interface ReplayOptions {
   /** seeds the backoff jitter (default DEFAULT_SEED) */
   seed?: number;
   realTime?: boolean;
-  /** SQLite file; default an in-memory database */
+  /** a SQLite file or a postgres:// URL (a fresh schema); default an in-memory SQLite database */
   db?: string;
 }
 
@@ -57,8 +58,9 @@ function describeStep(s: Step): string {
 
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createVirtualClock(SIM_START);
+  const database = parseDatabase(opts.db ?? ':memory:');
   const w = await createWarehouse({
-    database: { kind: 'sqlite', file: opts.db ?? ':memory:', durability: 'normal', groupCommit: true },
+    database: database.kind === 'sqlite' ? { ...database, durability: 'normal', groupCommit: true } : database,
     clock: virtual ?? 'real',
     seed: opts.seed ?? DEFAULT_SEED,
     supplierScript: scenario.supplier,

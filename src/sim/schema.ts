@@ -8,6 +8,7 @@ import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../adapters/supplier/script.js'
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
+import { RESERVE_STRATEGIES, type ReserveStrategy } from '../domain/settings.js';
 import { MAX_QTY, QTY_RULE } from '../domain/validation.js';
 
 export const LABEL_RULE = "a label is 1-64 letters, digits, '_' or '-' (a '.' is kept for burst members such as b.1)";
@@ -55,6 +56,7 @@ export const settingsSchema = z.strictObject({
   backoffBase: durationSchema.optional(),
   backoffCap: durationSchema.optional(),
   supplierTimeout: durationSchema.optional(),
+  reserveStrategy: z.enum(RESERVE_STRATEGIES as [ReserveStrategy, ...ReserveStrategy[]], { error: `not a reserve strategy: use one of ${RESERVE_STRATEGIES.join(', ')}` }).optional(),
 });
 
 const orderStep = z.strictObject({

@@ -3,7 +3,10 @@ import { runScenario } from '../../src/sim/index.js';
 import { loadScenario } from '../../src/sim/loader.js';
 import { formatProblem, type Scenario } from '../../src/sim/model.js';
 import { replay } from '../../src/sim/runner.js';
-import { checkInvariants, tempDb } from '../helpers.js';
+import { freshDatabase, invariantsOf, TEST_DATABASE } from '../helpers.js';
+
+/** In the `postgres` project each replay gets a fresh PostgreSQL schema; on SQLite the runner's in-memory default. */
+const on = (opts: { seed?: number } = {}) => (TEST_DATABASE === 'postgres' ? { db: freshDatabase(), ...opts } : opts);
 
 const load = (text: string): Scenario => {
   const r = loadScenario('t.yaml', text);
@@ -23,6 +26,7 @@ expect:
   orders: { a: { status: reserved, supplierChecks: 3, failureReason: null, settledAt: 45s } }
   movements: { W: [{ type: restock, qty: 3, order: a }, { type: reservation, qty: -3, order: a }] }
 `),
+      on(),
     );
     expect(r.failures).toEqual([]);
     expect(r.passed).toBe(true);
@@ -45,6 +49,7 @@ expect:
   inventory: { W: 1 }
   movements: { W: [{ type: reservation, qty: -2, order: a }, { type: restock, qty: 1 }] }
 `),
+      on(),
     );
     expect(r.passed).toBe(false);
     expect(r.failures).toEqual([
@@ -74,6 +79,7 @@ expect:
     b: { status: reserved, settledAt: 3s }
     a: { status: reserved, supplierChecks: 1 }
 `),
+      on(),
     );
     expect(r.failures).toEqual([]);
     const a = r.outcome.orders.find((o) => o.label === 'a')!;
@@ -99,6 +105,7 @@ expect:
   orders: { a: { status: reserved, settledAt: 15s } }
   movements: { W: [{ type: restock, qty: 2, order: a }, { type: reservation, qty: -2, order: a }, { type: adjustment, qty: 5 }] }
 `),
+      on(),
     );
     expect(r.failures).toEqual([]);
   });
@@ -115,16 +122,24 @@ steps:
   - at: 8s
     order: { id: c, sku: W, qty: 2 }
 `);
-    const [one, two] = [await replay(s), await replay(s)];
-    expect(two.orders).toEqual(one.orders);
-    expect(two.movements).toEqual(one.movements);
+    const [one, two] = [await replay(s, on()), await replay(s, on())];
+    if (TEST_DATABASE === 'sqlite') {
+      expect(two.orders).toEqual(one.orders);
+      expect(two.movements).toEqual(one.movements);
+    } else {
+      // PostgreSQL: the 20 jobs due at 0 s race for the row lock in real time, so which 3 orders take
+      // the stock varies; the outcome does not (docs/decisions.md, "Determinism on PostgreSQL")
+      const totals = (r: typeof one) => r.orders.map((o) => [o.label, o.status, o.failureReason]);
+      expect(totals(two)).toEqual(totals(one));
+      expect(two.movements.W!.filter((m) => m.order === null)).toEqual(one.movements.W!.filter((m) => m.order === null));
+    }
     expect(one.orders.filter((o) => o.status === 'reserved').length).toBe(21);
-    const other = await replay(s, { seed: 7 });
+    const other = await replay(s, on({ seed: 7 }));
     expect(other.orders.map((o) => o.settledAt)).not.toEqual(one.orders.map((o) => o.settledAt));
   });
 
   it('leaves a database that keeps the invariants', async () => {
-    const db = tempDb();
+    const db = freshDatabase();
     await replay(
       load(`name: burst
 inventory: { G: 10 }
@@ -137,6 +152,6 @@ steps:
 `),
       { db },
     );
-    expect(checkInvariants(db)).toEqual([]);
+    expect(await invariantsOf(db)).toEqual([]);
   });
 });

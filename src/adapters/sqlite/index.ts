@@ -1,4 +1,5 @@
 /** `openSqliteBackend`: the store and the queue over one SQLite connection (ports/database.ts). */
+import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
 import { backupSqlite } from './backup.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
@@ -13,6 +14,8 @@ export interface SqliteBackendOptions extends ConnectionOptions {
   clock?: 'real' | 'virtual';
   /** Settings.leaseMs: how far a re-based lease reaches */
   leaseMs?: number;
+  /** how reservations take stock (all serialised by SQLite's single writer) */
+  reserveStrategy?: ReserveStrategy;
 }
 
 export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
@@ -20,7 +23,7 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: `sqlite:${opts.file}`,
-    store: createSqliteStore(c, stamp),
+    store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic' }),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
     backup: (destination) => backupSqlite(c, destination),

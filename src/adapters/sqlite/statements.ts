@@ -37,6 +37,19 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .set({ onHand: v('onHand'), version: sql`${t.inventory.version} + 1`, updatedAt: v('now') })
       .where(eq(t.inventory.sku, p('sku')))
       .prepare(),
+    /** optimistic strategy: the change applies only to the version that was read */
+    updateOnHandAtVersion: db
+      .update(t.inventory)
+      .set({ onHand: v('onHand'), version: sql`${t.inventory.version} + 1`, updatedAt: v('now') })
+      .where(and(eq(t.inventory.sku, p('sku')), eq(t.inventory.version, p('version'))))
+      .prepare(),
+    /** atomic strategy: one conditional update, refused when it would take on-hand below 0 */
+    addOnHandIfEnough: db
+      .update(t.inventory)
+      .set({ onHand: sql`${t.inventory.onHand} + ${sql.placeholder('qty')}`, version: sql`${t.inventory.version} + 1`, updatedAt: v('now') })
+      .where(and(eq(t.inventory.sku, p('sku')), sql`${t.inventory.onHand} + ${sql.placeholder('qty')} >= 0`))
+      .returning({ onHand: t.inventory.onHand })
+      .prepare(),
     insertMovement: db
       .insert(t.movements)
       .values({ sku: p('sku'), type: p('type'), qty: p('qty'), orderId: p('orderId'), onHandAfter: p('onHandAfter'), at: p('at') })

@@ -2,13 +2,18 @@
  * The SQLite adapter of the Store port (orders, inventory, movements, timeline). Each write is one
  * `BEGIN IMMEDIATE` transaction on the shared connection (connection.ts): the order's change, the
  * jobs its plan enqueues and the settlement of the job that made it commit together.
+ *
+ * Reservation strategies: the write lock of BEGIN IMMEDIATE covers the whole file, so every
+ * strategy is correct here and all are serialised by the single writer; each still runs its own
+ * SQL (see `reserveMove`). The difference between them shows on PostgreSQL.
  */
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { IdempotencyClaimLostError, IllegalTransitionError, NotFoundError } from '../../domain/errors.js';
+import { DatabaseError, IdempotencyClaimLostError, IllegalTransitionError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type Movement } from '../../domain/inventory.js';
-import { canTransition, type Order } from '../../domain/order.js';
+import { assertNever, canTransition, type Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
+import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
@@ -32,7 +37,15 @@ export function insertEvents(c: Connection, orderId: number, now: number, events
   });
 }
 
-export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
+interface Stock {
+  onHand: number;
+  version: number;
+}
+
+const conflict = (sku: string) =>
+  new DatabaseError(`the inventory row of ${sku} changed under the reservation; it will run again`, undefined, { fault: 'conflict' });
+
+export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
   const { q, db } = c;
 
   function loadOrder(id: number): Order {
@@ -41,22 +54,50 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
     return order;
   }
 
-  /** Apply one signed change to a SKU's on-hand and write its movement. Creates the row at 0. */
-  function move(sku: string, type: Movement['type'], qty: number, orderId: number | null, now: number, known?: number): number {
-    let onHand = known;
-    if (onHand === undefined) {
-      const row = q.onHand.get({ sku });
-      if (!row) q.insertInventory.run({ sku, now });
-      onHand = row?.onHand ?? 0;
-    }
-    const onHandAfter = onHand + qty;
+  /** A stock count or restock: one signed change of on-hand and its movement. Creates the row at 0. */
+  function move(sku: string, type: Movement['type'], qty: number, orderId: number | null, now: number): number {
+    const row = q.onHand.get({ sku });
+    if (!row) q.insertInventory.run({ sku, now });
+    const onHandAfter = (row?.onHand ?? 0) + qty;
     q.updateOnHand.run({ sku, onHand: onHandAfter, now });
     q.insertMovement.run({ sku, type, qty, orderId, onHandAfter, at: now });
     return onHandAfter;
   }
 
+  /**
+   * One movement of an order's reservation, as the strategy says (domain/settings.ts). Under
+   * SQLite's single writer (`BEGIN IMMEDIATE`) the snapshot cannot change before the write, so the
+   * optimistic and atomic statements never find the row changed; they run so that each strategy's
+   * SQL is the one exercised, and a refusal would be a DatabaseError like PostgreSQL's.
+   */
+  function reserveMove(sku: string, type: Movement['type'], qty: number, orderId: number, now: number, stock: Stock | undefined): Stock {
+    if (!stock) {
+      q.insertInventory.run({ sku, now });
+      stock = { onHand: 0, version: 0 };
+    }
+    let onHandAfter = stock.onHand + qty;
+    switch (opts.strategy) {
+      case 'pessimistic':
+        q.updateOnHand.run({ sku, onHand: onHandAfter, now });
+        break;
+      case 'optimistic':
+        if (q.updateOnHandAtVersion.run({ sku, onHand: onHandAfter, version: stock.version, now }).changes !== 1) throw conflict(sku);
+        break;
+      case 'atomic': {
+        const row = q.addOnHandIfEnough.get({ sku, qty, now });
+        if (!row) throw conflict(sku);
+        onHandAfter = row.onHand;
+        break;
+      }
+      default:
+        assertNever(opts.strategy, 'reserve strategy');
+    }
+    q.insertMovement.run({ sku, type, qty, orderId, onHandAfter, at: now });
+    return { onHand: onHandAfter, version: stock.version + 1 };
+  }
+
   /** Apply a plan to a locked order, within the caller's transaction. */
-  function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep, onHand?: { value: number; exists: boolean }): Applied {
+  function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep, stock?: Stock): Applied {
     // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
     if (step) settle(c, step, plan, now);
     let after = order;
@@ -70,8 +111,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
       after = { ...order, ...plan.order, status: next, updatedAt: now };
       q.updateOrder.run({ ...after });
     }
-    let known = onHand?.exists ? onHand.value : undefined;
-    for (const m of plan.movements) known = move(order.sku, m.type, m.qty, order.id, now, known);
+    for (const m of plan.movements) stock = reserveMove(order.sku, m.type, m.qty, order.id, now, stock);
     const events = insertEvents(c, order.id, now, plan.events);
     const jobIds = enqueue(c, order.id, plan.jobs, now, opts);
     return { plan, order: after, from, events, jobIds };
@@ -97,9 +137,9 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions): Store {
     applyToOrder(orderId, now, planner, step) {
       return c.write(() => {
         const order = loadOrder(orderId);
-        const inv = q.onHand.get({ sku: order.sku });
+        const inv = q.inventoryItem.get({ sku: order.sku });
         const snapshot: Snapshot = { order, onHand: inv?.onHand ?? 0 };
-        return applyPlan(order, planner(snapshot), now, step, { value: snapshot.onHand, exists: inv !== undefined });
+        return applyPlan(order, planner(snapshot), now, step, inv);
       });
     },
 

@@ -1,0 +1,150 @@
+/**
+ * The connection pool shared by the store, the queue and the idempotency records of one backend,
+ * with the two ways in:
+ * - `tx(fn)`: one READ COMMITTED transaction on one pooled client. `fn` may await its queries (it
+ *   holds the client), but nothing else — no HTTP, no clock wait — runs inside. A transaction the
+ *   server rolled back for a serialization failure or a deadlock (40001, 40P01) is run again, a
+ *   few times, after a short jittered pause; then it fails as a `conflict` DatabaseError.
+ * - `read(fn)`: plain queries outside a transaction.
+ * Errors come out as DatabaseErrors that say what to check (errors.ts).
+ *
+ * Every connection starts with `search_path` set to the backend's schema, so unqualified table
+ * names are that schema's, and with a `lock_timeout`, so a row lock never waits forever.
+ */
+import { userInfo } from 'node:os';
+import { parse } from 'pg-connection-string';
+import pg from 'pg';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { describePgError, sqlState } from './errors.js';
+import * as t from './schema.js';
+
+export type Db = NodePgDatabase<typeof t>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface PgConnectionOptions {
+  /** postgres://user@host:port/database (the URL's own query parameters go to the driver) */
+  url: string;
+  /** connections in the pool (default 10) */
+  poolSize?: number;
+  /** the schema every table lives in (default `public`) */
+  schema?: string;
+  /** how long a statement waits for a row lock before failing as `busy` (default 10 s) */
+  lockTimeoutMs?: number;
+  /** how long opening a connection may take (default 5 s) */
+  connectTimeoutMs?: number;
+}
+
+/** What the adapter counted since it opened (Store.info(), the locking benchmark). */
+export interface PgCounters {
+  /** optimistic strategy: versioned updates that found the row changed, and retried */
+  conflicts: number;
+  /** transactions the server rolled back as deadlocks (40P01) */
+  deadlocks: number;
+  /** transactions rolled back as serialization failures (40001) */
+  serializationFailures: number;
+  /** transactions run again (after a conflict, a deadlock or a serialization failure) */
+  retries: number;
+}
+
+export interface PgConnection {
+  readonly pool: pg.Pool;
+  readonly db: Db;
+  readonly schema: string;
+  /** the URL without its password, and the schema: for messages */
+  readonly label: string;
+  readonly counters: PgCounters;
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Turn a driver error into a DatabaseError (or return it unchanged). */
+  describe(error: unknown): unknown;
+  close(): Promise<void>;
+}
+
+/** transactions rolled back by the server (40001, 40P01) are run this many times in all */
+const TX_TRIES = 4;
+
+/** A short wall-clock pause with jitter between tries: the database's contention is in wall time. */
+export const jitterPause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 2 * 2 ** attempt));
+
+export function labelFor(url: string, schema: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return `${u.toString()}${schema === 'public' ? '' : ` (schema ${schema})`}`;
+  } catch {
+    return 'postgres (invalid URL)';
+  }
+}
+
+/** The driver's settings for a URL: libpq's defaults for what it leaves out, our search_path and lock timeout. */
+export function poolConfig(opts: PgConnectionOptions): pg.PoolConfig {
+  const schema = opts.schema ?? 'public';
+  const parsed = parse(opts.url);
+  return {
+    ...(parsed as pg.PoolConfig),
+    // libpq's default: the operating-system user when the URL names none
+    user: parsed.user || process.env.PGUSER || userInfo().username,
+    password: parsed.password || process.env.PGPASSWORD || undefined,
+    port: parsed.port ? Number(parsed.port) : 5432,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 10_000,
+    application_name: parsed.application_name || 'warehouse',
+    // the URL's own `options` come after ours, so `?options=-c lock_timeout=2s` (or synchronous_commit=off) wins
+    options: [`-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`, parsed.options].filter(Boolean).join(' '),
+  };
+}
+
+export function createPool(opts: PgConnectionOptions): pg.Pool {
+  const pool = new pg.Pool(poolConfig(opts));
+  // an idle client whose server went away: the next query reports it; without a listener it would crash the process
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function openPgConnection(opts: PgConnectionOptions): PgConnection {
+  const schema = opts.schema ?? 'public';
+  const label = labelFor(opts.url, schema);
+  const pool = createPool(opts);
+  const db: Db = drizzle({ client: pool, schema: t });
+  const counters: PgCounters = { conflicts: 0, deadlocks: 0, serializationFailures: 0, retries: 0 };
+  const describe = (error: unknown) => describePgError(error, label) ?? error;
+  let closed: Promise<void> | null = null;
+
+  return {
+    pool,
+    db,
+    schema,
+    label,
+    counters,
+    describe,
+    async tx(fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction(fn);
+        } catch (error) {
+          const state = sqlState(error);
+          if (state === '40P01') counters.deadlocks++;
+          if (state === '40001') counters.serializationFailures++;
+          if ((state === '40P01' || state === '40001') && attempt < TX_TRIES) {
+            counters.retries++;
+            await jitterPause(attempt);
+            continue;
+          }
+          throw describe(error);
+        }
+      }
+    },
+    async read(fn) {
+      try {
+        return await fn(db);
+      } catch (error) {
+        throw describe(error);
+      }
+    },
+    close() {
+      closed ??= pool.end().catch(() => {});
+      return closed;
+    },
+  };
+}

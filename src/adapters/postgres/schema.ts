@@ -1,0 +1,166 @@
+/**
+ * The PostgreSQL schema (drizzle pg-core): the same tables, columns, checks and indexes as the
+ * SQLite one (src/adapters/sqlite/schema.ts). Migrations in `drizzle-pg/` are generated from this
+ * file with `npm run db:generate:pg`; the triggers live in a custom migration generated from the
+ * domain's transition table (triggers.ts).
+ *
+ * Table names are unqualified: every connection's `search_path` is the backend's schema
+ * (`public` unless `?schema=` says otherwise), so one database can hold several engines side by
+ * side (tests use one schema each). Times are epoch milliseconds from the Clock port (`bigint`,
+ * read as JS numbers), never the server's `now()`.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, check, index, integer, json, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+
+export const inventory = pgTable(
+  'inventory',
+  {
+    sku: text('sku').primaryKey(),
+    onHand: integer('on_hand').notNull(),
+    /** bumped on every change: the optimistic strategy compares it */
+    version: integer('version').notNull().default(0),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [check('inventory_on_hand_not_negative', sql`${t.onHand} >= 0`)],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    sku: text('sku').notNull(),
+    qty: integer('qty').notNull(),
+    status: text('status', { enum: ['pending', 'awaiting_restock', 'reserved', 'failed'] }).notNull(),
+    supplierRef: text('supplier_ref'),
+    supplierChecks: integer('supplier_checks').notNull().default(0),
+    failureReason: text('failure_reason', {
+      enum: ['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable'],
+    }),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed')`),
+    check('orders_qty_range', sql`${t.qty} BETWEEN 1 AND 1000000`),
+    check(
+      'orders_failure_reason_known',
+      sql`${t.failureReason} IS NULL OR ${t.failureReason} IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable')`,
+    ),
+    check('orders_failed_has_reason', sql`(${t.status} = 'failed') = (${t.failureReason} IS NOT NULL)`),
+    index('orders_status_id').on(t.status, t.id),
+  ],
+);
+
+export const movements = pgTable(
+  'movements',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    sku: text('sku').notNull(),
+    type: text('type', { enum: ['reservation', 'restock', 'adjustment'] }).notNull(),
+    qty: integer('qty').notNull(),
+    orderId: integer('order_id').references(() => orders.id),
+    onHandAfter: integer('on_hand_after').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [
+    check('movements_type_known', sql`${t.type} IN ('reservation', 'restock', 'adjustment')`),
+    check('movements_on_hand_after_not_negative', sql`${t.onHandAfter} >= 0`),
+    check('movements_qty_not_zero', sql`${t.qty} <> 0`),
+    // at most one movement of each type per order (NULL order ids are distinct)
+    uniqueIndex('movements_order_type').on(t.orderId, t.type),
+    index('movements_sku_id').on(t.sku, t.id),
+  ],
+);
+
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    at: ms('at').notNull(),
+    type: text('type').notNull(),
+    /** `json`, not `jsonb`: the text is kept as written, keys in their order */
+    data: json('data').notNull().default({}),
+  },
+  (t) => [index('order_events_order_id').on(t.orderId, t.id)],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    type: text('type', { enum: ['ReserveInventory', 'CheckSupplierStatus'] }).notNull(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    payload: json('payload').notNull().default({}),
+    status: text('status', { enum: ['queued', 'running', 'parked'] }).notNull().default('queued'),
+    runAt: ms('run_at').notNull(),
+    /** runs started (claims), whatever ended them */
+    attempts: integer('attempts').notNull().default(0),
+    /** runs that failed for the supplier's trouble: the attempts spent (ports/queue.ts) */
+    failures: integer('failures').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    /** the lease token of the runner holding it */
+    lockedBy: text('locked_by'),
+    lockedUntil: ms('locked_until'),
+    lastError: text('last_error'),
+    parkedReason: text('parked_reason'),
+    /** true when enqueued by a run on the virtual clock: its times are virtual (queue.ts, rebase) */
+    virtual: boolean('virtual').notNull().default(false),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    check('jobs_status_known', sql`${t.status} IN ('queued', 'running', 'parked')`),
+    check('jobs_parked_has_reason', sql`(${t.status} = 'parked') = (${t.parkedReason} IS NOT NULL)`),
+    index('jobs_due').on(t.runAt, t.id),
+    index('jobs_order_id').on(t.orderId),
+    index('jobs_virtual').on(t.virtual).where(sql`${t.virtual}`),
+  ],
+);
+
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    jobId: integer('job_id').notNull(),
+    type: text('type').notNull(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    payload: json('payload').notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error').notNull(),
+    failedAt: ms('failed_at').notNull(),
+    retriedAt: ms('retried_at'),
+  },
+  (t) => [index('dead_letters_order_id').on(t.orderId)],
+);
+
+/** Idempotency-Key records of the HTTP API: see the SQLite schema for the contract. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    key: text('key').primaryKey(),
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state', { enum: ['in_flight', 'completed'] }).notNull(),
+    status: integer('status'),
+    body: text('body'),
+    location: text('location'),
+    createdAt: ms('created_at').notNull(),
+    lockedUntil: ms('locked_until').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [
+    check('idempotency_keys_state_known', sql`${t.state} IN ('in_flight', 'completed')`),
+    check('idempotency_keys_completed_has_response', sql`(${t.state} = 'completed') = (${t.status} IS NOT NULL AND ${t.body} IS NOT NULL)`),
+    index('idempotency_keys_expires_at').on(t.expiresAt),
+  ],
+);
+
+export type MovementRowType = (typeof movements.$inferInsert)['type'];
+export type JobRow = typeof jobs.$inferSelect;

@@ -1,0 +1,136 @@
+/**
+ * The reservation strategies (domain/settings.ts ReserveStrategy) on PostgreSQL: how the snapshot
+ * of a SKU's on-hand is read for the planner, and how the plan's movements change the row. All run
+ * inside the order's transaction, after the order's own row lock (`SELECT … FOR UPDATE`).
+ *
+ * - pessimistic (the seed's): `SELECT … FOR UPDATE` on the inventory row, plan on what it holds,
+ *   write the new on-hand. Concurrent reservations of one SKU queue on the row lock.
+ * - optimistic: read without a lock, plan, `UPDATE … SET version = version + 1 WHERE sku = $1 AND
+ *   version = $2`. No row updated means another transaction changed the row since the read: the
+ *   whole transaction is rolled back (VersionConflict) and run again by the store, counted.
+ * - atomic: read without a lock, plan, then each movement is one conditional
+ *   `UPDATE … SET on_hand = on_hand + $d WHERE sku = $1 AND on_hand + $d >= 0 RETURNING on_hand`.
+ *   No row updated means the stock went in the meantime: plan again on a fresh read (nothing was
+ *   written yet). When it succeeds on another value than the one read, the plan is made again on the
+ *   value the statement really saw, so the events say what the ledger says.
+ *
+ * A SKU's inventory row is created at 0 by its first movement (DESIGN §8): a plan with movements
+ * on a SKU without a row creates it (`INSERT … ON CONFLICT DO NOTHING`) and reads it again.
+ */
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { DatabaseError } from '../../domain/errors.js';
+import type { Order } from '../../domain/order.js';
+import type { Plan, Snapshot } from '../../domain/plans.js';
+import type { ReserveStrategy } from '../../domain/settings.js';
+import type { Tx } from './connection.js';
+import * as t from './schema.js';
+
+/** The optimistic strategy's versioned update found the row changed: roll back and try again. */
+export class VersionConflict extends Error {
+  constructor(readonly sku: string) {
+    super(`inventory row ${sku} changed since it was read`);
+  }
+}
+
+/** Plans made in one transaction at most (a new row read again; the atomic strategy finding the stock gone). */
+const MAX_PLANS = 20;
+
+interface StockRow {
+  onHand: number;
+  version: number;
+}
+
+export async function readStock(tx: Tx, sku: string, lock: boolean): Promise<StockRow | null> {
+  const q = tx.select({ onHand: t.inventory.onHand, version: t.inventory.version }).from(t.inventory).where(eq(t.inventory.sku, sku));
+  const [row] = lock ? await q.for('update') : await q;
+  return row ?? null;
+}
+
+/** Creates a SKU's row at on-hand 0 unless it exists (another transaction may create it at once). */
+export async function ensureStockRow(tx: Tx, sku: string, now: number): Promise<void> {
+  await tx.insert(t.inventory).values({ sku, onHand: 0, version: 0, updatedAt: now }).onConflictDoNothing();
+}
+
+export async function insertMovement(tx: Tx, m: { sku: string; type: t.MovementRowType; qty: number; orderId: number | null; onHandAfter: number; at: number }): Promise<void> {
+  await tx.insert(t.movements).values(m);
+}
+
+/** Sets a locked row's on-hand (and bumps its version). */
+export async function writeOnHand(tx: Tx, sku: string, onHand: number, now: number): Promise<void> {
+  await tx.update(t.inventory).set({ onHand, version: sql`${t.inventory.version} + 1`, updatedAt: now }).where(eq(t.inventory.sku, sku));
+}
+
+/**
+ * One movement of an order in one statement: the row's update (`set`, under the extra condition
+ * `where`) and, when it updated the row, the movement with the on-hand it left. Returns that
+ * on-hand, or null when the condition refused the update (nothing was written).
+ */
+async function moveRow(tx: Tx, sku: string, set: SQL, where: SQL, m: { type: string; qty: number }, orderId: number, now: number): Promise<number | null> {
+  const r = await tx.execute<{ on_hand_after: number }>(sql`WITH u AS (
+      UPDATE inventory SET on_hand = ${set}, version = version + 1, updated_at = ${now}::bigint WHERE sku = ${sku}${where} RETURNING on_hand)
+    INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at)
+    SELECT ${sku}::text, ${m.type}::text, ${m.qty}::int, ${orderId}::int, u.on_hand, ${now}::bigint FROM u RETURNING on_hand_after`);
+  return r.rows[0]?.on_hand_after ?? null;
+}
+
+const sameMovements = (a: Plan, b: Plan) => JSON.stringify(a.movements) === JSON.stringify(b.movements);
+
+/**
+ * Plan the order on its SKU's stock and apply the plan's movements, as `strategy` says. Returns the
+ * plan applied. Throws VersionConflict (optimistic) for the caller to retry the transaction.
+ */
+export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s: Snapshot) => Plan, strategy: ReserveStrategy): Promise<Plan> {
+  const { sku } = order;
+  for (let replans = 0; replans < MAX_PLANS; replans++) {
+    const row = await readStock(tx, sku, strategy === 'pessimistic');
+    const plan = planner({ order, onHand: row?.onHand ?? 0 });
+    if (plan.movements.length === 0) return plan;
+    if (!row) {
+      await ensureStockRow(tx, sku, now);
+      continue;
+    }
+    switch (strategy) {
+      case 'pessimistic': {
+        // the row is locked: write the on-hand the plan was made on, moved
+        let onHand = row.onHand;
+        for (const m of plan.movements) {
+          onHand += m.qty;
+          await moveRow(tx, sku, sql`${onHand}::int`, sql``, m, order.id, now);
+        }
+        return plan;
+      }
+      case 'optimistic': {
+        let { onHand, version } = row;
+        for (const m of plan.movements) {
+          onHand += m.qty;
+          const after = await moveRow(tx, sku, sql`${onHand}::int`, sql` AND version = ${version}::int`, m, order.id, now);
+          if (after === null) throw new VersionConflict(sku);
+          version++;
+        }
+        return plan;
+      }
+      case 'atomic': {
+        let applied = plan;
+        let first = true;
+        let gone = false;
+        for (const m of plan.movements) {
+          const after = await moveRow(tx, sku, sql`on_hand + ${m.qty}::int`, sql` AND on_hand + ${m.qty}::int >= 0`, m, order.id, now);
+          if (after === null) {
+            // only the first movement can find the stock gone: later ones follow our own update, under its row lock
+            if (!first) throw new Error(`atomic reservation of order ${order.id}: movement refused after the first was applied`);
+            gone = true;
+            break;
+          }
+          if (first && after - m.qty !== row.onHand) {
+            applied = planner({ order, onHand: after - m.qty });
+            if (!sameMovements(applied, plan)) throw new Error(`atomic reservation of order ${order.id}: the plan changed with the stock it met`);
+          }
+          first = false;
+        }
+        if (gone) continue;
+        return applied;
+      }
+    }
+  }
+  throw new DatabaseError(`the stock of ${sku} kept changing under the atomic reservation of order ${order.id}; it will run again`, undefined, { fault: 'conflict' });
+}

@@ -1,0 +1,211 @@
+/**
+ * The PostgreSQL adapter of the Store port. Each write is one READ COMMITTED transaction on one
+ * pooled client (connection.ts). A plan is applied the way the seed describes: `SELECT … FOR UPDATE`
+ * on the order, the SKU's stock read as the reservation strategy says (stock.ts: a row lock for
+ * `pessimistic`), plan, apply, commit — together with the jobs the plan enqueues and the settlement
+ * of the job that made it.
+ *
+ * Locks are always taken in one order — the order's row, then the SKU's inventory row, then the
+ * job's row — so two transactions of this adapter cannot deadlock each other; job claims skip
+ * locked rows and wait for nothing.
+ */
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { DatabaseError, IdempotencyClaimLostError, IllegalTransitionError, NotFoundError } from '../../domain/errors.js';
+import type { PlannedEvent, TimelineEvent } from '../../domain/events.js';
+import { adjustmentFor, type InventoryItem } from '../../domain/inventory.js';
+import { canTransition, type Order } from '../../domain/order.js';
+import type { Plan, Snapshot } from '../../domain/plans.js';
+import type { ReserveStrategy } from '../../domain/settings.js';
+import type { JobStep } from '../../ports/queue.js';
+import type { Applied, OrderPage, Store } from '../../ports/store.js';
+import { auditPostgres } from './audit.js';
+import { jitterPause, type PgConnection, type Tx } from './connection.js';
+import { settle, writePlanRows, type EnqueueOptions } from './outbox.js';
+import { ensureStockRow, insertMovement, planAndMove, readStock, VersionConflict, writeOnHand } from './stock.js';
+import * as t from './schema.js';
+
+/** Transactions the optimistic strategy runs for one change before it gives up as a `conflict`. */
+export const OPTIMISTIC_TRIES = 16;
+
+const inventoryColumns = { sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt };
+
+export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
+  const { db } = c;
+
+  async function lockOrder(tx: Tx, id: number): Promise<Order> {
+    const [order] = await tx.select().from(t.orders).where(eq(t.orders.id, id)).for('update');
+    if (!order) throw new NotFoundError('order', id);
+    return order;
+  }
+
+  /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
+  async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = []): Promise<Applied> {
+    let after: Order | null = null;
+    let from: Order['status'] | null = null;
+    if (plan.order) {
+      const next = plan.order.status ?? order.status;
+      if (next !== order.status) {
+        if (!canTransition(order.status, next)) throw new IllegalTransitionError(order.id, order.status, next);
+        from = order.status;
+      }
+      after = { ...order, ...plan.order, status: next, updatedAt: now };
+    }
+    const { jobIds, events } = await writePlanRows(tx, order.id, now, { order: after, events: [...notes, ...plan.events], jobs: plan.jobs }, opts);
+    return { plan, order: after ?? order, from, events, jobIds };
+  }
+
+  /**
+   * One change of an order in its own transaction; under the optimistic strategy a version
+   * conflict rolls it back and runs it again after a jittered pause, counted, and the transaction
+   * that commits records how many on the order's timeline (InventoryConflict).
+   */
+  async function change(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep): Promise<Applied> {
+    for (let conflicts = 0; ; ) {
+      try {
+        return await c.tx(async (tx) => {
+          const order = await lockOrder(tx, orderId);
+          const plan = await planAndMove(tx, order, now, planner, opts.strategy);
+          // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
+          if (step) await settle(tx, step, plan, now);
+          const notes: PlannedEvent[] = conflicts > 0 ? [{ type: 'InventoryConflict', data: { sku: order.sku, strategy: opts.strategy, conflicts } }] : [];
+          return applyPlan(tx, order, plan, now, notes);
+        });
+      } catch (error) {
+        if (!(error instanceof VersionConflict)) throw error;
+        conflicts++;
+        c.counters.conflicts++;
+        if (conflicts >= OPTIMISTIC_TRIES) {
+          throw new DatabaseError(
+            `order ${orderId}: the stock of ${error.sku} changed under ${conflicts} optimistic tries in a row; it will run again after a pause`,
+            c.label,
+            { fault: 'conflict' },
+          );
+        }
+        c.counters.retries++;
+        await jitterPause(Math.min(conflicts, 5));
+      }
+    }
+  }
+
+  /** A stock count or restock: always under the row lock (the strategies are about reservations). */
+  async function adjust(sku: string, now: number, delta: (onHand: number) => number, type: 'adjustment' | 'restock'): Promise<InventoryItem> {
+    return c.tx(async (tx) => {
+      let row = await readStock(tx, sku, true);
+      if (!row) {
+        await ensureStockRow(tx, sku, now);
+        row = (await readStock(tx, sku, true))!;
+      }
+      const d = delta(row.onHand);
+      if (d !== 0) {
+        await writeOnHand(tx, sku, row.onHand + d, now);
+        await insertMovement(tx, { sku, type, qty: d, orderId: null, onHandAfter: row.onHand + d, at: now });
+      }
+      const [item] = await tx.select(inventoryColumns).from(t.inventory).where(eq(t.inventory.sku, sku));
+      return item!;
+    });
+  }
+
+  return {
+    createOrder(sku, qty, now, planner, idempotent) {
+      return c.tx(async (tx) => {
+        const [order] = await tx.insert(t.orders).values({ sku, qty, status: 'pending', supplierChecks: 0, createdAt: now, updatedAt: now }).returning();
+        const applied = await applyPlan(tx, order!, planner(order!), now);
+        if (idempotent) {
+          const response = idempotent.respond(applied.order);
+          const done = await tx
+            .update(t.idempotencyKeys)
+            .set({ state: 'completed', ...response })
+            .where(and(eq(t.idempotencyKeys.key, idempotent.key), eq(t.idempotencyKeys.fingerprint, idempotent.fingerprint), eq(t.idempotencyKeys.state, 'in_flight')))
+            .returning({ key: t.idempotencyKeys.key });
+          // the claim was lost (expired and taken over): roll the order back rather than answer twice
+          if (done.length !== 1) throw new IdempotencyClaimLostError(idempotent.key);
+        }
+        return applied;
+      });
+    },
+
+    applyToOrder: change,
+
+    getOrder(id) {
+      return c.read(async () => (await db.select().from(t.orders).where(eq(t.orders.id, id)))[0] ?? null);
+    },
+
+    getTimeline(orderId) {
+      return c.read(async () =>
+        (await db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, orderId)).orderBy(asc(t.orderEvents.id))).map((r) => ({
+          orderId: r.orderId,
+          at: r.at,
+          type: r.type as TimelineEvent['type'],
+          data: r.data as Record<string, unknown>,
+        })),
+      );
+    },
+
+    listOrders({ status, limit = 100, cursor }) {
+      return c.read(async () => {
+        const rows = await db
+          .select()
+          .from(t.orders)
+          .where(and(status ? eq(t.orders.status, status) : undefined, cursor !== undefined ? gt(t.orders.id, cursor) : undefined))
+          .orderBy(asc(t.orders.id))
+          .limit(limit + 1);
+        const page = rows.slice(0, limit);
+        return { orders: page, nextCursor: rows.length > limit ? page.at(-1)!.id : null } satisfies OrderPage;
+      });
+    },
+
+    setOnHand(sku, onHand, now) {
+      return adjust(sku, now, (current) => adjustmentFor(current, onHand), 'adjustment');
+    },
+
+    addStock(sku, qty, now) {
+      return adjust(sku, now, () => qty, 'restock');
+    },
+
+    getInventory(sku) {
+      return c.read(async () => (await db.select(inventoryColumns).from(t.inventory).where(eq(t.inventory.sku, sku)))[0] ?? null);
+    },
+
+    listInventory() {
+      return c.read(() => db.select(inventoryColumns).from(t.inventory).orderBy(asc(t.inventory.sku)));
+    },
+
+    listMovements(sku) {
+      return c.read(() => db.select().from(t.movements).where(eq(t.movements.sku, sku)).orderBy(asc(t.movements.id)));
+    },
+
+    audit() {
+      return auditPostgres(c);
+    },
+
+    async ping() {
+      await c.read(() => c.pool.query('SELECT 1'));
+    },
+
+    async health() {
+      try {
+        await c.read(() => c.pool.query('SELECT 1'));
+        return { ok: true };
+      } catch (error) {
+        const fault = error instanceof DatabaseError ? error.fault : 'unavailable';
+        return { ok: false, fault, message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+
+    info() {
+      return c.read(async () => {
+        const r = await c.pool.query<{ v: string; iso: string }>(`SELECT current_setting('server_version') AS v, current_setting('transaction_isolation') AS iso`);
+        return {
+          database: 'postgres',
+          url: c.label,
+          schema: c.schema,
+          serverVersion: r.rows[0]?.v ?? '',
+          isolation: r.rows[0]?.iso ?? '',
+          reserveStrategy: opts.strategy,
+          poolSize: c.pool.options.max ?? 10,
+          ...c.counters,
+        };
+      });
+    },
+  };
+}
