@@ -3,7 +3,7 @@
  * servers can live in one process). Counters follow the engine's bus events; the queue gauges
  * are read from the store at scrape time, so they include other processes' work on the same file.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Bus } from '../app/bus.js';
 import type { JobQueue } from '../ports/queue.js';
 
@@ -18,6 +18,9 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 export function createMetrics({ bus, queue }: { bus: Bus; queue: JobQueue }): Metrics {
   const registry = new Registry();
+  // the process's own figures (CPU, memory, event-loop lag: nodejs_eventloop_lag_max_seconds is the
+  // worst delay since the previous scrape), read at scrape time
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const registers = [registry];
   const requests = new Histogram({
     name: 'warehouse_http_request_duration_seconds',

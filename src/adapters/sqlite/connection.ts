@@ -103,8 +103,27 @@ export function openConnection(opts: ConnectionOptions): Connection {
       await pause(wait);
     }
   }
-  /** a write: refused once the database was found corrupt */
-  const patiently = <T>(attempt: () => T): Promise<T> => untilUnlocked(attempt, true);
+  /**
+   * A write: refused once the database was found corrupt. While one of this process's writes waits
+   * for the lock, later ones queue behind it (FIFO) instead of each probing the lock: SQLite takes
+   * one writer at a time anyway, and many probing writers would keep the event loop busy.
+   */
+  let waiting = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  function patiently<T>(attempt: () => T): Promise<T> {
+    if (waiting === 0) {
+      if (corrupt) return Promise.reject(corrupt);
+      try {
+        return Promise.resolve(attempt());
+      } catch (error) {
+        if (!isBusy(error)) return Promise.reject(describe(error));
+      }
+    }
+    waiting++;
+    const run = queue.then(() => untilUnlocked(attempt, true));
+    queue = run.catch(() => undefined);
+    return run.finally(() => waiting--);
+  }
 
   // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
   const inTransaction = raw.transaction((fn: () => unknown) => fn());
@@ -173,13 +192,17 @@ export function openConnection(opts: ConnectionOptions): Connection {
     },
     async health() {
       if (corrupt) return { ok: false, fault: corrupt.fault, message: corrupt.message };
-      if (lastFault) {
-        const version = Number(raw.pragma('user_version', { simple: true }));
+      const previous = lastFault;
+      if (previous) {
+        // one try, no waiting: a health check must answer at once, lock or not
         try {
-          await writeAlone(() => raw.pragma(`user_version = ${version}`));
+          const version = Number(raw.pragma('user_version', { simple: true }));
+          immediate(() => raw.pragma(`user_version = ${version}`));
+          lastFault = null;
         } catch (error) {
-          const fault = error instanceof DatabaseError ? error : lastFault;
-          if (fault) return { ok: false, fault: fault.fault, message: fault.message };
+          const described = describe(error);
+          const fault = described instanceof DatabaseError ? described : previous;
+          return { ok: false, fault: fault.fault, message: fault.message };
         }
       }
       try {

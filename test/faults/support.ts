@@ -1,0 +1,93 @@
+/**
+ * The engine's own faults, made the way they really happen: another process holding the write
+ * lock, a disk that fills, a damaged file, a killed virtual-clock run. Helpers to start the
+ * processes involved and to read what they did.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { ROOT } from '../helpers.js';
+import { spawnCli, type Proc } from '../supplier/support.js';
+
+export { spawnCli, type Proc };
+
+const lockers: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const l of lockers.splice(0)) if (l.exitCode === null) l.kill('SIGKILL');
+});
+
+/**
+ * Another process that takes the database's write lock (BEGIN IMMEDIATE) and holds it for `ms`
+ * of its own wall time, then lets go. Resolves once it holds the lock; `released` once it let go.
+ */
+export async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
+  const code = `
+    const Database = require(${JSON.stringify(join(ROOT, 'node_modules', 'better-sqlite3'))});
+    const db = new Database(${JSON.stringify(file)}, { timeout: 10000 });
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('ROLLBACK'); db.close(); process.stdout.write('released\\n'); }, ${ms});
+  `;
+  const child = spawn(process.execPath, ['-e', code]);
+  lockers.push(child);
+  let out = '';
+  let gotLock!: () => void;
+  const locked = new Promise<void>((resolve) => (gotLock = resolve));
+  const released = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('locked\n')) gotLock();
+      if (out.includes('released\n')) resolve();
+    });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the lock holder exited with ${code}`))));
+  });
+  await locked;
+  return { released };
+}
+
+/** `warehouse supplier serve` on its own state file (its disk and lock are not the engine's). */
+export async function supplierService(dir: string): Promise<string> {
+  const supplier = spawnCli(['supplier', 'serve', '--port', '0', '--state', join(dir, 'supplier.db')]);
+  const [, url] = await supplier.waitFor(/supplier listening on (http:\/\/\S+) /);
+  return url!;
+}
+
+export interface OrderJson {
+  id: number;
+  sku: string;
+  status: string;
+  failureReason: string | null;
+  events?: Array<{ type: string; data: Record<string, unknown> }>;
+}
+
+export async function post(api: string, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+}
+
+/** Every order, with its timeline. */
+export async function allOrders(api: string): Promise<OrderJson[]> {
+  const { orders } = (await (await fetch(`${api}/api/orders?limit=1000`)).json()) as { orders: OrderJson[] };
+  return Promise.all(orders.map(async (o) => (await (await fetch(`${api}/api/orders/${o.id}`)).json()) as OrderJson));
+}
+
+/**
+ * Polls until every order is final (other processes commit on their own: there is nothing to wait
+ * on but their commits), at most `ms` of wall time.
+ */
+export async function untilAllFinal(api: string, ms = 30_000): Promise<OrderJson[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const orders = await allOrders(api);
+    if (orders.every((o) => o.status === 'reserved' || o.status === 'failed') || Date.now() > deadline) return orders;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** nodejs_eventloop_lag_max_seconds from /metrics: the worst event-loop delay since the previous scrape. */
+export async function eventLoopLagMaxMs(api: string): Promise<number> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+  if (!m) throw new Error('no nodejs_eventloop_lag_max_seconds in /metrics');
+  return Number(m[1]) * 1000;
+}
