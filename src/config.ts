@@ -15,6 +15,8 @@ export interface SqliteConfig {
   groupCommit?: boolean;
   /** how long a write waits for another process's lock before giving up (default 5 s) */
   busyTimeoutMs?: number;
+  /** SQLite's own check of the file at open (default `auto`: by size, see adapters/sqlite/open.ts) */
+  quickCheck?: boolean | 'auto';
 }
 
 export interface PostgresConfig {

@@ -136,8 +136,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       clearInterval(purgeTimer);
       await app.close(); // stop accepting; in-flight requests finish
       stop.abort();
-      log.info({ runningJobs: warehouse.runner.inFlight }, 'stopped accepting requests; waiting for running jobs');
-      if ((await within(running, bound)) === 'timeout') log.warn({ inFlight: warehouse.runner.inFlight }, `jobs still running after ${bound} ms; their leases will expire and another runner will take them`);
+      const inFlight = () => (options.runner === false ? 0 : warehouse.runner.inFlight);
+      log.info({ runningJobs: inFlight() }, 'stopped accepting requests; waiting for running jobs');
+      if ((await within(running, bound)) === 'timeout') log.warn({ inFlight: inFlight() }, `jobs still running after ${bound} ms; their leases will expire and another runner will take them`);
       stopLogs();
       metrics.dispose();
       if (owned && (await within(warehouse.close(), 1_000)) === 'timeout') log.warn('the database was closed with jobs still running');
