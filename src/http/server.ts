@@ -43,6 +43,8 @@ export interface ServerOptions {
   idempotencyTtlMs?: number;
   idempotencyLeaseMs?: number;
   requestTimeoutMs?: number;
+  /** the dashboard's event stream heartbeat (default 15 s) */
+  eventHeartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -93,6 +95,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
     idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
     requestTimeoutMs: options.requestTimeoutMs,
+    supplierUrl: options.supplierUrl,
+    eventHeartbeatMs: options.eventHeartbeatMs,
   };
   let app: RunningServer['app'];
   try {

@@ -4,7 +4,7 @@
  * (virtual time, the MSW mock); the rare operator branches from a written timeline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SupplierScript } from '../../src/adapters/supplier/script.js';
+import type { SkuScript } from '../../src/adapters/supplier/script.js';
 import { explainOrder, offset, type Explanation } from '../../src/app/explain.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { Order } from '../../src/domain/order.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 /** An order for `qty` of S (10 on hand), run until idle (or up to `horizon` ms of virtual time). */
-async function explained(script: SupplierScript, qty = 30, opts: { horizon?: number; run?: boolean } = {}): Promise<{ x: Explanation; w: Warehouse }> {
+async function explained(script: SkuScript, qty = 30, opts: { horizon?: number; run?: boolean } = {}): Promise<{ x: Explanation; w: Warehouse }> {
   const w = await testWarehouse({ supplierScript: { S: script } });
   open.push(w);
   await w.inventory.set('S', 10);
