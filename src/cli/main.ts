@@ -63,7 +63,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
     .option('--no-wait', 'only store the order and its job; a `warehouse work` runs it')
     .action(run(mod(order, 'create')));
-  ord.command('show <id>').description('an order with its timeline').action(run(mod(order, 'show')));
+  ord
+    .command('show <id>')
+    .description('an order with its timeline')
+    .addOption(new Option('--format <format>', 'text, or md: a Markdown table for slides and print').choices(['text', 'md']).default('text'))
+    .action(run(mod(order, 'show')));
+  engineOptions(ord.command('explain <id>'))
+    .description('why the order is where it is: its states, the story in one line, each step in plain words (pass the settings it ran under)')
+    .action(run(mod(order, 'explain')));
   ord
     .command('list')
     .description('orders, oldest first')
