@@ -27,7 +27,7 @@ import PQueue from 'p-queue';
 import { faultOf } from '../domain/errors.js';
 import { DATABASE_BACKOFF } from '../domain/retry.js';
 import { backoffDelay } from '../domain/settings.js';
-import { isVirtual, type Clock, type VirtualClockControl } from '../ports/clock.js';
+import { isVirtual, type Clock, type ClockPacer, type VirtualClockControl } from '../ports/clock.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { Bus } from './bus.js';
 import type { Executor } from './executor.js';
@@ -168,6 +168,22 @@ export function createDriver(deps: DriverDeps): Driver {
     signal?.removeEventListener('abort', onAbort);
   }
 
+  /**
+   * Paced virtual time: wait at the pacer, which moves time or not, until it does, something
+   * happens here (a wake-up), or a wall-clock poll passes (jobs other processes enqueue).
+   */
+  async function atPacer(pacer: ClockPacer, next: number | null, wakeSeen: Promise<void>, signal?: AbortSignal): Promise<void> {
+    const poll = new AbortController();
+    const onAbort = () => poll.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await pacer.idle(next, Promise.race([wakeSeen, wallWait(pollMs, poll.signal)]));
+    } finally {
+      poll.abort(); // ends the poll's timer with the wait
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** After the database's trouble: resume what was parked for it (best effort, never fatal). */
   function recovered(): void {
     queue
@@ -219,18 +235,18 @@ export function createDriver(deps: DriverDeps): Driver {
           // again after a wake-up or a wall-clock poll). While draining it moves time itself, so
           // that a stop never waits for a teacher's click.
           const pacer = draining ? undefined : clock.pacer;
-          const poll = () => Promise.race([wakeSeen, wallWait(pollMs, opts.signal)]);
           if (busy === 0) {
             const next = await queue.nextDueAt();
             if (next === null) {
               if (!opts.forever) break;
               // nothing queued here: look again after a wall-clock poll (a wait on the virtual clock
               // would park, and a parked wait wakes the runner at once), or when work is enqueued
-              await (pacer ? pacer.idle(null, poll()) : poll());
+              if (pacer) await atPacer(pacer, null, wakeSeen, opts.signal);
+              else await Promise.race([wakeSeen, wallWait(pollMs, opts.signal)]);
               continue;
             }
             if (pacer && next > clock.now()) {
-              await pacer.idle(next, poll());
+              await atPacer(pacer, next, wakeSeen, opts.signal);
               continue;
             }
             if (!advance(clock, Math.max(next, clock.now()))) return 'horizon';
@@ -245,7 +261,7 @@ export function createDriver(deps: DriverDeps): Driver {
             if (candidates.length > 0) {
               const next = Math.min(...candidates);
               if (pacer && next > now) {
-                await pacer.idle(next, poll());
+                await atPacer(pacer, next, wakeSeen, opts.signal);
                 continue;
               }
               if (!advance(clock, next)) return 'horizon';

@@ -8,6 +8,7 @@ import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
+import { registerDemo } from './commands/demo.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 
@@ -91,6 +92,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   registerServe(program, run);
   registerSimulate(program, run);
+  registerDemo(program, run);
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));

@@ -58,3 +58,6 @@ export function wrapParts(head: string, parts: string[], indent: number, width =
   lines.push(line);
   return lines.map((l) => l.trimEnd());
 }
+
+/** The words of a sentence for wrapParts; `+15 s` stays together. */
+export const words = (text: string): string[] => text.split(/ (?!s(?:[\s),.;:]|$))/).filter(Boolean);
