@@ -1,6 +1,6 @@
 /**
  * `warehouse demo [scenario.yaml] [--auto] [--dashboard]`: a narrated replay for a class, on a
- * fresh temporary database (never --db), of a scenario (default: scenarios/demo/tour.yaml, one
+ * fresh temporary database (never --db), of a scenario (default: scenarios/tour.yaml, one
  * order per branch of the flow).
  *
  * The story moves one moment at a time: the next instant a step is due or a job falls due (or a
@@ -27,7 +27,7 @@ import { words, wrapParts } from '../timeline.js';
 import { branchesVisited, momentHeader, orderLines, stepLines, summaryLines, type Ending } from './demo-narration.js';
 
 /** the built-in story (from src/ or dist/ alike) */
-export const TOUR = fileURLToPath(new URL('../../../scenarios/demo/tour.yaml', import.meta.url));
+export const TOUR = fileURLToPath(new URL('../../../scenarios/tour.yaml', import.meta.url));
 /** a story stops after this many moments, whatever is left */
 const MAX_MOMENTS = 10_000;
 
