@@ -123,7 +123,7 @@ describe('warehouse simulate', () => {
 
   it('prints the timeline and writes a Mermaid diagram', async () => {
     const md = join(dir, 'flow.md');
-    const r = await runCli(['simulate', join(ROOT, 'scenarios', 'delayed-twice.yaml'), '--timeline', '--diagram', md]);
+    const r = await runCli(['simulate', join(ROOT, 'scenarios', 'delayed-twice.yaml'), '--timeline', '--diagram', md, '--no-svg']); // the SVG: svg.test.ts
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/45\.000s\s+\+45\.000s\s+a\s+OrderReserved/);
     expect(unwrap(r.stdout)).toMatch(/15\.000s\s+\+15\.000s\s+a\s+SupplierStatusChecked\s+status=delayed check=1/);
