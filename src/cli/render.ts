@@ -91,15 +91,15 @@ export function stateLine(t: { orderId: number; from: OrderStatus; to: OrderStat
   return `${margin}${c.dim(time(t.at))} ${sinceCreated(t.at - createdAt).padStart(13)}  ${order}${c.bold('state:')} ${statusColour(c, t.from)} → ${statusColour(c, t.to)}`;
 }
 
-export function orderSummary(o: Order, c: ChalkInstance): string {
+/** `order #2 WIDGET × 30: reserved supplierRef=… supplierChecks=3`, wrapped at 80 columns. */
+export function orderSummary(o: Order, c: ChalkInstance, after?: string): string {
   const extra = [
     o.supplierRef ? `supplierRef=${o.supplierRef}` : null,
     `supplierChecks=${o.supplierChecks}`,
     o.failureReason ? `reason=${c.red(o.failureReason)}` : null,
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return `order ${c.bold(`#${o.id}`)} ${o.sku} × ${o.qty}: ${statusColour(c, o.status)} ${c.dim(extra)}`;
+  ].filter((x): x is string => x !== null);
+  const parts = [...extra.map((x) => c.dim(x)), ...(after ? [c.dim(after)] : [])];
+  return wrapParts(`order ${c.bold(`#${o.id}`)} ${o.sku} × ${o.qty}: ${statusColour(c, o.status)}`, parts, 4).join('\n');
 }
 
 /**

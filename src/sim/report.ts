@@ -60,7 +60,8 @@ const scenarioTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
  */
 export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
   type Row = { at: number; since: string; rank: number; who: string; what: string; detail: string[] };
-  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, since: '', rank: i, who: 'step', what: s.kind, detail: [s.text] }));
+  // a step's text (`restock WIDGET +5`) stands in the event column: it says what kind it is
+  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, since: '', rank: i, who: 'step', what: s.text, detail: [] }));
   let rank = rows.length;
   for (const o of outcome.orders) {
     for (const e of o.events) rows.push({ at: e.at, since: sinceCreated(e.at - o.createdAt), rank: rank++, who: o.label, what: e.type, detail: dataParts(e.data, o.createdAt) });

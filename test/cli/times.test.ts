@@ -92,7 +92,7 @@ describe('time offsets in human output', () => {
     // b is created at 25 s: its events are at +0.000s since its creation
     expect(r.stdout).toMatch(/^\s+25\.000s\s+\+0\.000s\s+b\s+OrderCreated/m);
     expect(r.stdout).toMatch(/^\s+25\.000s\s+\+0\.000s\s+b\s+OrderReserved$/m);
-    expect(r.stdout).toMatch(/^\s+20\.000s\s+step\s+restock\s+restock WIDGET \+5$/m);
+    expect(r.stdout).toMatch(/^\s+20\.000s\s+step\s+restock WIDGET \+5$/m);
     expect(r.stdout).toMatch(/^\s+15\.000s\s+\+15\.000s\s+a\s+SupplierStatusChecked\s+status=delayed check=1 next check at \+30\.000s$/m);
   });
 

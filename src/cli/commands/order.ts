@@ -104,7 +104,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   if (ctx.opts.json) ctx.json(orderWithTimelineJson(result));
   else {
     const took = ((result.updatedAt - result.createdAt) / 1000).toFixed(3);
-    ctx.say(`${orderSummary(result, ctx.c)} ${ctx.c.dim(`after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`)}`);
+    ctx.say(orderSummary(result, ctx.c, `after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`));
   }
   if (!isFinal(result.status)) return 1;
   return result.status === 'failed' ? 1 : 0;
