@@ -78,14 +78,15 @@ export interface Ending {
   x: Explanation;
 }
 
-export function summaryLines(endings: Ending[], branches: Record<string, boolean>, c: ChalkInstance): string[] {
+export function summaryLines(endings: Ending[], branches: Record<string, boolean>, c: ChalkInstance, stopped = false): string[] {
   const width = Math.min(16, Math.max(5, ...endings.map((e) => e.label.length)));
-  const lines = [c.bold('How each order ended:')];
+  const lines = [c.bold(stopped ? 'Where each order stands (the story was stopped):' : 'How each order ended:')];
   for (const { label, order, x } of endings) {
     lines.push(...wrapParts(`  ${label.padEnd(width)} #${String(order.id).padEnd(3)}`, [x.path.map((s) => statusColour(c, s)).join(' → '), ...(order.failureReason ? [`(${order.failureReason})`] : [])], width + 8));
   }
   lines.push('', c.bold('Branches of the flow visited:'));
-  const marks = Object.entries(branches).map(([name, seen]) => (seen ? `${c.green('✓')} ${name}` : `${c.dim('·')} ${c.dim(`${name} (not in this story)`)}`));
+  const missing = stopped ? 'not reached: the story was stopped' : 'not in this story';
+  const marks = Object.entries(branches).map(([name, seen]) => (seen ? `${c.green('✓')} ${name}` : `${c.dim('·')} ${c.dim(`${name} (${missing})`)}`));
   lines.push(...wrapParts(' ', marks.map((m, i) => (i < marks.length - 1 ? `${m},` : m)), 2));
   return lines;
 }

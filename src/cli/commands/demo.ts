@@ -106,6 +106,7 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     w.bus.on('order:event', (e) => touched.add(e.orderId));
     const told = new Map<number, number>();
     let next = 0;
+    let stopped = false;
 
     for (let moment = 0; moment < MAX_MOMENTS; moment++) {
       await controls.settled();
@@ -113,7 +114,10 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
       const due = controls.state().next;
       const candidates = [stepAt, due].filter((t): t is number => t !== null);
       if (candidates.length === 0) break;
-      if (moment > 0 && !(await pause())) break;
+      if (moment > 0 && !(await pause())) {
+        stopped = true;
+        break;
+      }
       const t = Math.min(...candidates);
       if (t > clock.now()) await controls.advanceTo(t);
       ctx.say(momentHeader(t - start, c));
@@ -150,7 +154,7 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     const branches = branchesVisited(all);
     const violations = await w.jobs.audit();
     ctx.say();
-    for (const line of summaryLines(endings, branches, c)) ctx.say(line);
+    for (const line of summaryLines(endings, branches, c, stopped)) ctx.say(line);
     const check =
       violations.length === 0
         ? ['warehouse check:', c.green('every invariant holds'), ...words('(no oversell, ledger = on hand, one live job per open order).')]
