@@ -12,6 +12,8 @@ const state = {
   orders: [],
   filter: { status: '', sku: '' },
   selected: null,
+  /** show the newest order until someone picks one (a class watching the demo follows along) */
+  follow: true,
   detail: null,
   jobs: { jobs: [], counts: { queued: 0, running: 0, parked: 0, dead: 0 }, truncated: false },
   dead: [],
@@ -91,6 +93,11 @@ const loadCheck = debounce(async () => {
 
 const loadOrders = debounce(async () => {
   state.orders = await allOrders(state.filter.status || undefined);
+  const newest = state.orders.at(-1)?.id ?? null;
+  if (state.follow && newest !== null && newest !== state.selected) {
+    state.selected = newest;
+    loadDetail();
+  }
   drawOrders();
 }, 150);
 
@@ -107,7 +114,7 @@ const loadDetail = debounce(async () => {
   const movements = took ? (await get(`/api/inventory/${encodeURIComponent(order.sku)}/movements`).catch(() => [])).filter((m) => m.orderId === id) : [];
   if (state.selected !== id) return;
   state.detail = { order, explanation, movements };
-  $('#detail-title').textContent = `Order #${id}`;
+  $('#detail-title').textContent = state.follow ? `Order #${id} · the newest` : `Order #${id}`;
   renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now() });
 }, 120);
 
@@ -137,6 +144,7 @@ const loadStock = debounce(async () => {
 }, 150);
 
 function select(id) {
+  state.follow = false;
   state.selected = id;
   history.replaceState(null, '', `#order-${id}`);
   drawOrders();
@@ -230,7 +238,10 @@ $('#sku-filter').addEventListener('input', (e) => {
 const controls = setupControls({ say, onOrderCreated: select, onClock: setClock });
 
 const fromHash = /^#order-(\d+)$/.exec(location.hash);
-if (fromHash) state.selected = Number(fromHash[1]);
+if (fromHash) {
+  state.selected = Number(fromHash[1]);
+  state.follow = false;
+}
 loadAll();
 connect();
 setInterval(() => {

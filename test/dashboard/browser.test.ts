@@ -155,6 +155,22 @@ describe.runIf(run)('the dashboard in a browser', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
   });
 
+  it('follows the newest order until one is picked, as a class watching the demo wants', async () => {
+    const server = await serve();
+    const w = server.warehouse;
+    await w.inventory.set('WIDGET', 10);
+    for (let i = 0; i < 2; i++) await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    const page = await open(server);
+    await page.waitForSelector('#detail-title:text-is("Order #2 · the newest")');
+    await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    await page.waitForSelector('#detail-title:text-is("Order #3 · the newest")');
+    await page.locator('#orders-list tr[data-order-id="1"]').click();
+    await page.waitForSelector('#detail-title:text-is("Order #1")');
+    await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    await page.waitForSelector('#orders-list tr[data-order-id="4"]');
+    await expect(page.locator('#detail-title').textContent()).resolves.toBe('Order #1');
+  });
+
   it('asks for the token on a protected server, refuses the controls without it, and works with it', async () => {
     const server = await serve({ token: 'class-secret' });
     const page = await open(server);
