@@ -6,7 +6,7 @@
  * views go to docs/img with UPDATE_SCREENSHOTS=1.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createPacedClock } from '../../src/adapters/clock/paced.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { checkInvariants, tempDb } from '../helpers.js';
@@ -21,13 +21,11 @@ interface Served extends RunningServer {
 }
 
 describe.runIf(run)('the dashboard in a browser', () => {
-  let browser: Browser;
+  // launched by the first test that needs it: under CI=true without Chromium, each test fails with the reason
+  let browser: Browser | undefined;
   const servers: Served[] = [];
   const pages: Page[] = [];
 
-  beforeAll(async () => {
-    browser = await launch();
-  });
   afterAll(async () => {
     await browser?.close();
   });
@@ -48,6 +46,7 @@ describe.runIf(run)('the dashboard in a browser', () => {
   }
 
   async function open(server: Served, viewport = { width: 1280, height: 720 }): Promise<Page> {
+    browser ??= await launch();
     const page = await browser.newPage({ viewport });
     pages.push(page);
     const errors: string[] = [];
