@@ -17,7 +17,9 @@
  *
  * Time: with the real clock, idle sleeps until the next due job (polling for jobs other processes
  * enqueue). With the virtual clock it never sleeps: when no job can run and every running job is
- * parked on a clock wait, it jumps time to the next due job or timer.
+ * parked on a clock wait, it jumps time to the next due job or timer — unless the clock is paced
+ * (ports/clock.ts ClockPacer): then it reports that moment to the pacer and waits for the
+ * controls to move time.
  *
  * Leaving `degraded` for `running` after the database's trouble resumes the jobs parked for it.
  */
@@ -25,7 +27,7 @@ import PQueue from 'p-queue';
 import { faultOf } from '../domain/errors.js';
 import { DATABASE_BACKOFF } from '../domain/retry.js';
 import { backoffDelay } from '../domain/settings.js';
-import { isVirtual, type Clock, type VirtualClockControl } from '../ports/clock.js';
+import { isVirtual, type Clock, type ClockPacer, type VirtualClockControl } from '../ports/clock.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { Bus } from './bus.js';
 import type { Executor } from './executor.js';
@@ -166,6 +168,22 @@ export function createDriver(deps: DriverDeps): Driver {
     signal?.removeEventListener('abort', onAbort);
   }
 
+  /**
+   * Paced virtual time: wait at the pacer, which moves time or not, until it does, something
+   * happens here (a wake-up), or a wall-clock poll passes (jobs other processes enqueue).
+   */
+  async function atPacer(pacer: ClockPacer, next: number | null, wakeSeen: Promise<void>, signal?: AbortSignal): Promise<void> {
+    const poll = new AbortController();
+    const onAbort = () => poll.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await pacer.idle(next, Promise.race([wakeSeen, wallWait(pollMs, poll.signal)]));
+    } finally {
+      poll.abort(); // ends the poll's timer with the wait
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** After the database's trouble: resume what was parked for it (best effort, never fatal). */
   function recovered(): void {
     queue
@@ -212,13 +230,23 @@ export function createDriver(deps: DriverDeps): Driver {
         const busy = running;
         if (!draining) to(busy > 0 ? 'running' : 'idle');
         if (isVirtual(clock)) {
+          // a paced clock (serve --clock virtual, demo) is moved by its controls, not here: where
+          // this loop would jump to the next moment, it waits at the pacer instead (and looks
+          // again after a wake-up or a wall-clock poll). While draining it moves time itself, so
+          // that a stop never waits for a teacher's click.
+          const pacer = draining ? undefined : clock.pacer;
           if (busy === 0) {
             const next = await queue.nextDueAt();
             if (next === null) {
               if (!opts.forever) break;
               // nothing queued here: look again after a wall-clock poll (a wait on the virtual clock
               // would park, and a parked wait wakes the runner at once), or when work is enqueued
-              await Promise.race([wakeSeen, wallWait(pollMs, opts.signal)]);
+              if (pacer) await atPacer(pacer, null, wakeSeen, opts.signal);
+              else await Promise.race([wakeSeen, wallWait(pollMs, opts.signal)]);
+              continue;
+            }
+            if (pacer && next > clock.now()) {
+              await atPacer(pacer, next, wakeSeen, opts.signal);
               continue;
             }
             if (!advance(clock, Math.max(next, clock.now()))) return 'horizon';
@@ -231,7 +259,12 @@ export function createDriver(deps: DriverDeps): Driver {
             const now = clock.now();
             const candidates = [timer, !draining && due !== null && due > now ? due : null].filter((x): x is number => x !== null);
             if (candidates.length > 0) {
-              if (!advance(clock, Math.min(...candidates))) return 'horizon';
+              const next = Math.min(...candidates);
+              if (pacer && next > now) {
+                await atPacer(pacer, next, wakeSeen, opts.signal);
+                continue;
+              }
+              if (!advance(clock, next)) return 'horizon';
               continue;
             }
           }

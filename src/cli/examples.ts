@@ -4,23 +4,28 @@
  * test/cli/help.test.ts checks every command has some, and that each names its own command.
  */
 export const EXAMPLES: Record<string, string[]> = {
-  '': ['warehouse inventory set WIDGET 10', 'warehouse order create --sku WIDGET --qty 3', 'warehouse simulate scenarios/'],
+  '': ['warehouse demo --dashboard', 'warehouse inventory set WIDGET 10', 'warehouse order create --sku WIDGET --qty 3', 'warehouse simulate scenarios/'],
   inventory: ['warehouse inventory list', 'warehouse inventory movements WIDGET'],
   'inventory set': ['warehouse inventory set WIDGET 10          # a stock count: on-hand becomes 10'],
   'inventory add': ['warehouse inventory add WIDGET 5           # a delivery: on-hand grows by 5'],
   'inventory list': ['warehouse inventory list', 'warehouse --json inventory list'],
   'inventory movements': ['warehouse inventory movements WIDGET'],
-  order: ['warehouse order create --sku WIDGET --qty 3', 'warehouse order show 1'],
+  order: ['warehouse order create --sku WIDGET --qty 3', 'warehouse order show 1', 'warehouse order explain 1'],
   'order create': [
     'warehouse order create --sku WIDGET --qty 3',
     'warehouse order create --sku WIDGET --qty 30 --clock virtual --supplier-status delayed,delayed,ok',
   ],
-  'order show': ['warehouse order show 1', 'warehouse --json order show 1'],
+  'order show': ['warehouse order show 1', 'warehouse order show 1 --format md > order-1.md   # for slides and print'],
+  'order explain': ['warehouse order explain 2', 'warehouse --json order explain 2'],
   'order list': ['warehouse order list --status failed', 'warehouse --json order list --limit 20'],
   work: ['warehouse work --until-idle                # run what is due now, then stop', 'warehouse work --clock virtual             # run until Ctrl-C, skipping the waits'],
   backup: ['warehouse backup backups/warehouse-2026-11-26.db', 'warehouse --db other.db backup other-copy.db'],
   check: ['warehouse check', 'warehouse --db other.db check', 'warehouse --database postgres://127.0.0.1/test check'],
-  serve: ['warehouse serve --check-delay 1s', 'warehouse serve --port 0                   # any free port; the URL is printed'],
+  serve: [
+    'warehouse serve --check-delay 1s',
+    'warehouse serve --clock virtual            # for a class: the dashboard\'s controls move time',
+    'warehouse serve --port 0                   # any free port; the URL is printed',
+  ],
   simulate: ['warehouse simulate scenarios/', 'warehouse simulate scenarios/delayed-twice.yaml --timeline', 'warehouse simulate --strict --junit report.xml scenarios/'],
   supplier: ['warehouse supplier serve', 'warehouse supplier openapi > supplier.openapi.json'],
   'supplier serve': [
@@ -28,6 +33,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'warehouse supplier serve --state ./supplier.db   # then: warehouse --supplier-url http://127.0.0.1:4010 work',
   ],
   'supplier openapi': ['warehouse supplier openapi'],
+  demo: [
+    'warehouse demo --dashboard                 # the built-in tour, with the live dashboard',
+    'warehouse demo --auto --pace 5s            # no Enter needed: one moment every 5 s',
+    'warehouse demo scenarios/delayed-twice.yaml',
+  ],
   jobs: ['warehouse jobs list', 'warehouse jobs failed'],
   'jobs list': ['warehouse jobs list'],
   'jobs failed': ['warehouse jobs failed'],

@@ -8,6 +8,7 @@ import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
+import { registerDemo } from './commands/demo.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
@@ -70,7 +71,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
     .option('--no-wait', 'only store the order and its job; a `warehouse work` runs it')
     .action(run(mod(order, 'create')));
-  ord.command('show <id>').description('an order with its timeline').action(run(mod(order, 'show')));
+  ord
+    .command('show <id>')
+    .description('an order with its timeline')
+    .addOption(new Option('--format <format>', 'text, or md: a Markdown table for slides and print').choices(['text', 'md']).default('text'))
+    .action(run(mod(order, 'show')));
+  engineOptions(ord.command('explain <id>'))
+    .description('why the order is where it is: its states, the story in one line, each step in plain words (pass the settings it ran under)')
+    .action(run(mod(order, 'explain')));
   ord
     .command('list')
     .description('orders, oldest first')
@@ -98,6 +106,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   registerServe(program, run);
   registerSimulate(program, run);
   registerSupplier(program, run);
+  registerDemo(program, run);
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));

@@ -1,13 +1,49 @@
-/** Human output: tables and timeline lines. */
+/** Human output: tables and timeline lines, fitting 80 columns (DESIGN §9). */
+import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { TimelineEvent } from '../domain/events.js';
-import type { Order } from '../domain/order.js';
-import { dataText, SINCE_CREATED, sinceCreated } from './timeline.js';
+import type { Order, OrderStatus } from '../domain/order.js';
+import { dataParts, SINCE_CREATED, sinceCreated, WIDTH, wrapParts } from './timeline.js';
 
-export function table(head: string[], rows: Array<Array<string | number | null>>, c: ChalkInstance): string {
-  const t = new Table({ head: head.map((h) => c.bold(h)), style: { head: [], border: [] } });
-  for (const row of rows) t.push(row.map((v) => (v === null ? c.dim('-') : String(v))));
+const visible = (s: string) => stripVTControlCharacters(s).length;
+
+/**
+ * A table no wider than `width` columns. While it is too wide, the widest column that can still
+ * wrap between words is narrowed by one, and its cells wrap there. Only when no column can narrow
+ * that way is the column holding the longest word narrowed further, and its over-long words cut
+ * in pieces that each fill a line. The table wraps, not the terminal.
+ */
+export function table(head: string[], rows: Array<Array<string | number | null>>, c: ChalkInstance, width = WIDTH): string {
+  const cells = rows.map((row) => row.map((v) => (v === null ? c.dim('-') : String(v))));
+  const heads = head.map((h) => c.bold(h));
+  const column = (i: number) => [heads[i]!, ...cells.map((r) => r[i] ?? '')].flatMap((cell) => cell.split('\n'));
+  // content plus one space of padding each side; the least: the longest word
+  const widths = heads.map((_, i) => Math.max(...column(i).map(visible)) + 2);
+  const least = heads.map((_, i) => Math.max(3, ...column(i).flatMap((l) => l.split(' ')).map(visible)) + 2);
+  const total = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
+  const narrowed = total() > width;
+  let breakWords = false;
+  while (total() > width) {
+    // first the widest column that still wraps between words; then the one holding the longest word
+    const candidates = widths.map((w, i) => (breakWords ? (w > 8 ? least[i]! : -1) : w > least[i]! ? w : -1));
+    const widest = candidates.indexOf(Math.max(...candidates));
+    if (candidates[widest]! < 0) {
+      if (breakWords) break;
+      breakWords = true;
+      continue;
+    }
+    widths[widest]!--;
+  }
+  // a word longer than its column: cut it in pieces of the column's width (plain text only)
+  const cut = (text: string, room: number) =>
+    text.includes('\x1b') ? text : text.replace(new RegExp(`[^\\s]{${room + 1},}`, 'g'), (word) => word.match(new RegExp(`.{1,${room}}`, 'g'))!.join(' '));
+  const t = new Table({
+    head: heads.map((h, i) => cut(h, widths[i]! - 2)),
+    style: { head: [], border: [] },
+    ...(narrowed ? { colWidths: widths, wordWrap: true } : {}),
+  });
+  for (const row of cells) t.push(row.map((v, i) => (narrowed ? cut(v, widths[i]! - 2) : v)));
   return t.toString();
 }
 
@@ -34,24 +70,36 @@ export function eventHeader(c: ChalkInstance, withOrder = false): string {
   return c.dim(`${'time (UTC)'.padEnd(12)} ${SINCE_CREATED.padStart(13)}  ${withOrder ? 'order ' : ''}${'event'.padEnd(EVENT_WIDTH)} details`);
 }
 
-/** One timeline line: UTC time of day, time since the order's creation, event, details. */
-export function eventLine(e: TimelineEvent, createdAt: number, c: ChalkInstance, withOrder = false): string {
+/**
+ * One timeline event: UTC time of day, time since the order's creation, event, details; the
+ * details wrap under their own column so the line fits 80 columns. `margin` indents every line.
+ */
+export function eventLine(e: TimelineEvent, createdAt: number, c: ChalkInstance, withOrder = false, margin = ''): string {
   const name =
     e.type === 'OrderReserved' ? c.green(e.type) : e.type === 'OrderFailed' || e.type === 'JobDeadLettered' ? c.red(e.type) : e.type === 'SupplierCallFailed' ? c.yellow(e.type) : c.cyan(e.type);
   const order = withOrder ? `${c.bold(`#${e.orderId}`.padEnd(5))} ` : '';
-  const line = `${c.dim(time(e.at))} ${sinceCreated(e.at - createdAt).padStart(13)}  ${order}${name.padEnd(EVENT_WIDTH + (name.length - e.type.length))} ${c.dim(dataText(e.data, createdAt))}`;
-  return line.trimEnd();
+  const head = `${margin}${c.dim(time(e.at))} ${sinceCreated(e.at - createdAt).padStart(13)}  ${order}${name.padEnd(EVENT_WIDTH + (name.length - e.type.length))}`;
+  const details = dataParts(e.data, createdAt).map((p) => c.dim(p));
+  // continuation lines hang under the event column, two spaces in
+  const eventColumn = visible(margin) + 12 + 1 + 13 + 2 + (withOrder ? 6 : 0);
+  return wrapParts(head, details, eventColumn + 2).join('\n');
 }
 
-export function orderSummary(o: Order, c: ChalkInstance): string {
+/** A state change, in the event column: `state: pending → awaiting_restock`. */
+export function stateLine(t: { orderId: number; from: OrderStatus; to: OrderStatus; at: number }, createdAt: number, c: ChalkInstance, withOrder = false, margin = ''): string {
+  const order = withOrder ? `${c.bold(`#${t.orderId}`.padEnd(5))} ` : '';
+  return `${margin}${c.dim(time(t.at))} ${sinceCreated(t.at - createdAt).padStart(13)}  ${order}${c.bold('state:')} ${statusColour(c, t.from)} → ${statusColour(c, t.to)}`;
+}
+
+/** `order #2 WIDGET × 30: reserved supplierRef=… supplierChecks=3`, wrapped at 80 columns. */
+export function orderSummary(o: Order, c: ChalkInstance, after?: string): string {
   const extra = [
     o.supplierRef ? `supplierRef=${o.supplierRef}` : null,
     `supplierChecks=${o.supplierChecks}`,
     o.failureReason ? `reason=${c.red(o.failureReason)}` : null,
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return `order ${c.bold(`#${o.id}`)} ${o.sku} × ${o.qty}: ${statusColour(c, o.status)} ${c.dim(extra)}`;
+  ].filter((x): x is string => x !== null);
+  const parts = [...extra.map((x) => c.dim(x)), ...(after ? [c.dim(after)] : [])];
+  return wrapParts(`order ${c.bold(`#${o.id}`)} ${o.sku} × ${o.qty}: ${statusColour(c, o.status)}`, parts, 4).join('\n');
 }
 
 /**

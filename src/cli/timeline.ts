@@ -19,14 +19,45 @@ const TIME_KEYS: Record<string, string> = { nextCheckAt: 'next check at', retryA
  * An event's data as `k=v` pairs. Times in it (keys ending in `At`, in the same unit and origin
  * as `createdAt`) become offsets since the order's creation: `next check at +15.021s`.
  */
-export function dataText(data: Record<string, unknown>, createdAt: number): string {
-  return Object.entries(data)
-    .map(([k, v]) => {
-      if (k.endsWith('At') && typeof v === 'number') {
-        const at = sinceCreated(v - createdAt);
-        return k in TIME_KEYS ? `${TIME_KEYS[k]} ${at}` : `${k}=${at}`;
-      }
-      return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
-    })
-    .join(' ');
+export function dataParts(data: Record<string, unknown>, createdAt: number): string[] {
+  return Object.entries(data).map(([k, v]) => {
+    if (k.endsWith('At') && typeof v === 'number') {
+      const at = sinceCreated(v - createdAt);
+      return k in TIME_KEYS ? `${TIME_KEYS[k]} ${at}` : `${k}=${at}`;
+    }
+    return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+  });
 }
+
+/** dataParts on one line */
+export const dataText = (data: Record<string, unknown>, createdAt: number): string => dataParts(data, createdAt).join(' ');
+
+/** Human output fits this many columns (DESIGN §9). */
+export const WIDTH = 80;
+
+/**
+ * `head` followed by `parts` (each kept whole when it fits, else split at its spaces), wrapped at
+ * `width` visible columns; continuation lines start with `indent` spaces. Colour codes do not count.
+ */
+export function wrapParts(head: string, parts: string[], indent: number, width = WIDTH): string[] {
+  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const room = Math.max(10, width - indent);
+  const tokens = parts.flatMap((p) => (visible(p) <= room ? [p] : p.split(' ')));
+  const lines: string[] = [];
+  let line = head;
+  let fresh = visible(head) <= indent;
+  for (const t of tokens) {
+    if (!fresh && visible(line) + 1 + visible(t) > width) {
+      lines.push(line);
+      line = ' '.repeat(indent);
+      fresh = true;
+    }
+    line = fresh ? `${line.padEnd(indent)}${t}` : `${line} ${t}`;
+    fresh = false;
+  }
+  lines.push(line);
+  return lines.map((l) => l.trimEnd());
+}
+
+/** The words of a sentence for wrapParts; `+15 s` stays together. */
+export const words = (text: string): string[] => text.split(/ (?!s(?:[\s),.;:]|$))/).filter(Boolean);

@@ -20,6 +20,7 @@ import type { Metrics } from './metrics.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes } from './routes/ops.js';
 import { orderRoutes, type OrderRouteOptions } from './routes/orders.js';
+import { teachingRoutes } from './routes/teaching.js';
 import type { ZodApp } from './types.js';
 
 export const BODY_LIMIT = 16 * 1024;
@@ -38,6 +39,10 @@ export interface AppOptions {
   corsOrigin?: string;
   /** request, idle and keep-alive timeouts (connection.ts; defaults 10 s, 60 s, 5 s) */
   timeouts?: Partial<Timeouts>;
+  /** the supplier service, for the dashboard's scripts (routes/supplier-script.ts) */
+  supplierUrl?: string;
+  /** the event stream's heartbeat (default 15 s) */
+  eventHeartbeatMs?: number;
 }
 
 export async function buildApp(opts: AppOptions): Promise<ZodApp> {
@@ -82,6 +87,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
   orderRoutes(app, opts);
   inventoryRoutes(app, opts);
   opsRoutes(app, opts);
+  teachingRoutes(app, opts); // the dashboard and its API (DESIGN §9)
   await app.ready();
   return app;
 }

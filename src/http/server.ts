@@ -53,6 +53,8 @@ export interface ServerOptions {
   corsOrigin?: string;
   /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
   timeouts?: Partial<Timeouts>;
+  /** the dashboard's event stream heartbeat (default 15 s) */
+  eventHeartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -106,6 +108,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     idempotencyLeaseMs: options.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS,
     timeouts: options.timeouts,
     corsOrigin: options.corsOrigin,
+    supplierUrl: options.supplierUrl,
+    eventHeartbeatMs: options.eventHeartbeatMs,
   };
   let app: RunningServer['app'];
   try {

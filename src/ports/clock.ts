@@ -33,6 +33,23 @@ export interface VirtualClockControl extends Clock {
   advanceTo(t: number): void;
   /** called whenever a wait parks, so a runner can notice that all its jobs are waiting */
   onPark(listener: () => void): () => void;
+  /**
+   * Set on a paced clock (`serve --clock virtual`, `warehouse demo`): time is moved by someone
+   * else (a teacher's controls), never by the runner itself. See ClockPacer.
+   */
+  readonly pacer?: ClockPacer;
+}
+
+/**
+ * The gate a paced virtual clock puts between the runner and time. Where the runner would jump
+ * the clock to the next moment anything can happen, it calls `idle(next, interrupt)` instead and
+ * waits: until the controls move time (then it looks again), or until `interrupt` resolves (a job
+ * was enqueued, a wait parked, a poll interval passed). The pacer learns from these calls when
+ * the runner has nothing left to do at the current instant, and what the next moment is.
+ */
+export interface ClockPacer {
+  /** `next`: the first moment a timer fires or a job falls due (epoch ms), or null: nothing scheduled */
+  idle(next: number | null, interrupt: Promise<unknown>): Promise<void>;
 }
 
 export function isVirtual(clock: Clock): clock is VirtualClockControl {

@@ -68,6 +68,7 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
     const base: Path = ['steps', i];
     if (s.at < last) report([...base, 'at'], `steps must be in time order: this step at ${formatDuration(s.at)} comes after one at ${formatDuration(last)}`);
     last = Math.max(last, s.at);
+    const said = s.say === undefined ? {} : { say: s.say };
     if (s.order) {
       const sku = skuField(s.order.sku, [...base, 'order', 'sku'], report);
       const label = s.order.id;
@@ -75,15 +76,15 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
       else if (s.order.count === undefined) singles.add(label);
       else groups.set(label, s.order.count);
       skus.add(sku);
-      steps.push({ kind: 'order', at: s.at, label, sku, qty: s.order.qty, count: s.order.count ?? null });
+      steps.push({ kind: 'order', at: s.at, label, sku, qty: s.order.qty, count: s.order.count ?? null, ...said });
     } else if (s.restock) {
       const sku = skuField(s.restock.sku, [...base, 'restock', 'sku'], report);
       skus.add(sku);
-      steps.push({ kind: 'restock', at: s.at, sku, qty: s.restock.qty });
+      steps.push({ kind: 'restock', at: s.at, sku, qty: s.restock.qty, ...said });
     } else if (s.set) {
       const sku = skuField(s.set.sku, [...base, 'set', 'sku'], report);
       skus.add(sku);
-      steps.push({ kind: 'set', at: s.at, sku, onHand: s.set.onHand });
+      steps.push({ kind: 'set', at: s.at, sku, onHand: s.set.onHand, ...said });
     }
   });
 

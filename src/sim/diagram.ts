@@ -72,7 +72,22 @@ export function mermaid(name: string, outcome: Outcome): string {
   return out.join('\n');
 }
 
-/** A Markdown section per scenario, each with its diagram in a mermaid fence. */
-export function diagramMarkdown(items: Array<{ name: string; file: string; outcome: Outcome }>): string {
-  return items.map((i) => `## ${i.name}\n\n\`${i.file}\`\n\n\`\`\`mermaid\n${mermaid(i.name, i.outcome)}\n\`\`\`\n`).join('\n');
+/** A Markdown section per scenario, each with its diagram in a mermaid fence (and a link to its rendered SVG). */
+export function diagramMarkdown(items: Array<{ name: string; file: string; outcome: Outcome; svg?: string }>): string {
+  return items
+    .map((i) => `## ${i.name}\n\n\`${i.file}\`\n\n\`\`\`mermaid\n${mermaid(i.name, i.outcome)}\n\`\`\`\n${i.svg ? `\nRendered: [${i.svg}](${encodeURI(i.svg)})\n` : ''}`)
+    .join('\n');
+}
+
+/** The SVG files next to `markdown` (flow.md: flow.svg, or flow-<scenario file>.svg for several). */
+export function svgNames(markdown: string, files: string[]): string[] {
+  const base = markdown.replace(/\.(md|markdown)$/i, '');
+  const seen = new Map<string, number>();
+  return files.map((f) => {
+    if (files.length === 1) return `${base}.svg`;
+    const stem = (f.split(/[\\/]/).pop() ?? 'scenario').replace(/\.ya?ml$/i, '');
+    const n = (seen.get(stem) ?? 0) + 1;
+    seen.set(stem, n);
+    return `${base}-${stem}${n > 1 ? `-${n}` : ''}.svg`;
+  });
 }

@@ -21,6 +21,8 @@ import type { Settings } from '../domain/settings.js';
 export interface OrderStep {
   kind: 'order';
   at: number;
+  /** narration for `warehouse demo` (the step's `say`) */
+  say?: string;
   /** the step's `id`; for a burst, the group label */
   label: string;
   sku: string;
@@ -31,12 +33,14 @@ export interface OrderStep {
 export interface RestockStep {
   kind: 'restock';
   at: number;
+  say?: string;
   sku: string;
   qty: number;
 }
 export interface SetStep {
   kind: 'set';
   at: number;
+  say?: string;
   sku: string;
   onHand: number;
 }

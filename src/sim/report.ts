@@ -4,7 +4,7 @@
  * Pure functions from results to text.
  */
 import type { ChalkInstance } from 'chalk';
-import { dataText, SINCE_CREATED, sinceCreated } from '../cli/timeline.js';
+import { dataParts, SINCE_CREATED, sinceCreated, wrapParts } from '../cli/timeline.js';
 import type { Failure, Outcome, Problem, ScenarioResult } from './model.js';
 
 /** A value as a person reads it: strings bare, null as null, the rest as JSON. */
@@ -59,20 +59,23 @@ const scenarioTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
  * Within one instant: steps first, then events by order (creation order) in their recorded order.
  */
 export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
-  type Row = { at: number; since: string; rank: number; who: string; what: string; detail: string };
-  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, since: '', rank: i, who: 'step', what: s.kind, detail: s.text }));
+  type Row = { at: number; since: string; rank: number; who: string; what: string; detail: string[] };
+  // a step's text (`restock WIDGET +5`) stands in the event column: it says what kind it is
+  const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, since: '', rank: i, who: 'step', what: s.text, detail: [] }));
   let rank = rows.length;
   for (const o of outcome.orders) {
-    for (const e of o.events) rows.push({ at: e.at, since: sinceCreated(e.at - o.createdAt), rank: rank++, who: o.label, what: e.type, detail: dataText(e.data, o.createdAt) });
+    for (const e of o.events) rows.push({ at: e.at, since: sinceCreated(e.at - o.createdAt), rank: rank++, who: o.label, what: e.type, detail: dataParts(e.data, o.createdAt) });
   }
   rows.sort((a, b) => a.at - b.at || a.rank - b.rank);
   const width = Math.min(12, Math.max(5, ...rows.map((r) => r.who.length)));
   const header = c.dim(`  ${'time'.padStart(10)}  ${SINCE_CREATED.padStart(13)}  ${'order'.padEnd(width)}  ${'event'.padEnd(30)}details`);
   return [
     header,
-    ...rows.map((r) => {
+    ...rows.flatMap((r) => {
       const what = r.what === 'OrderReserved' ? c.green(r.what) : r.what === 'OrderFailed' || r.what === 'JobDeadLettered' ? c.red(r.what) : r.who === 'step' ? c.bold(r.what) : c.cyan(r.what);
-      return `  ${c.dim(scenarioTime(r.at).padStart(10))}  ${r.since.padStart(13)}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(1, 30 - r.what.length))}${c.dim(r.detail)}`.trimEnd();
+      const head = `  ${c.dim(scenarioTime(r.at).padStart(10))}  ${r.since.padStart(13)}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(0, 29 - r.what.length))}`;
+      // details wrap under the event column, two spaces in, so a line fits 80 columns
+      return wrapParts(head, r.detail.map((d) => c.dim(d)), 2 + 10 + 2 + 13 + 2 + width + 2 + 2);
     }),
   ];
 }

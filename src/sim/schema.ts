@@ -73,6 +73,8 @@ export const STEP_KINDS = ['order', 'restock', 'set'] as const;
 export const stepSchema = z
   .strictObject({
     at: durationSchema,
+    /** narration for `warehouse demo` (what this step shows); `simulate` ignores it */
+    say: z.string({ error: 'say is free text: what the step shows, for `warehouse demo`' }).optional(),
     order: orderStep.optional(),
     restock: restockStep.optional(),
     set: setStep.optional(),

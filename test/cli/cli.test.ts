@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, checkInvariants, runCli, tempDb } from '../helpers.js';
+import { unwrap } from './unwrap.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/^\s+at /m);
@@ -82,7 +83,7 @@ describe('warehouse CLI', () => {
       const db = tempDb();
       const r = await runCli(['--db', db, 'order', 'create', '--sku', 'X', '--qty', '1', '--clock', 'virtual', '--supplier-status', 'delayed,ok']);
       expect(r.code).toBe(0);
-      const lines = r.stdout.trim().split('\n');
+      const lines = unwrap(r.stdout.trim()).split('\n');
       expect(lines.map((l) => /\b(Order\w+|Supplier\w+|Inventory\w+)\b/.exec(l)?.[1]).filter(Boolean)).toEqual([
         'OrderCreated',
         'SupplierReservationRequested',

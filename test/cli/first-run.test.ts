@@ -6,21 +6,24 @@ import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDb, tempDir } from '../helpers.js';
+import { unwrap } from './unwrap.js';
 
 describe('order create off a terminal', () => {
   it('prints a line saying what it waits for and when it is due, before each real wait', async () => {
     const r = await runCli(['--db', tempDb(), 'order', 'create', '--sku', 'W', '--qty', '1', '--check-delay', '200ms']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n');
+    const lines = unwrap(r.stdout.trimEnd()).split('\n');
     const accepted = lines.findIndex((l) => l.includes('SupplierReservationAccepted'));
     const due = /next check at (\+\d+\.\d{3}s)/.exec(lines[accepted]!)![1]!;
-    expect(lines[accepted + 1]).toMatch(new RegExp(`^waiting 0\\.\\ds for the next supplier check, due at \\${due} \\(--clock virtual skips the waits\\)$`));
-    expect(lines[accepted + 2]).toMatch(/SupplierStatusChecked/);
+    // the state change that commit made, then the wait it starts
+    expect(lines[accepted + 1]).toMatch(/\+0\.\d{3}s {2}state: pending → awaiting_restock$/);
+    expect(lines[accepted + 2]).toMatch(new RegExp(`^waiting 0\\.\\ds for the next supplier check, due at \\${due} \\(--clock virtual skips the waits\\)$`));
+    expect(lines[accepted + 3]).toMatch(/SupplierStatusChecked/);
   });
 
   it('prints no wait line on the virtual clock, nor with --json', async () => {
     const v = await runCli(['--db', tempDb(), 'order', 'create', '--sku', 'W', '--qty', '1', '--clock', 'virtual']);
-    expect(v.stdout).not.toMatch(/waiting/);
+    expect(v.stdout).not.toMatch(/^waiting/m);
     const j = await runCli(['--db', tempDb(), '--json', 'order', 'create', '--sku', 'W', '--qty', '1', '--check-delay', '100ms']);
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ status: 'reserved' });

@@ -107,7 +107,12 @@ describe('the HTTP API, route by route', () => {
     const r = await server.call('GET', '/openapi.json');
     expect(r.body.openapi).toBe('3.1.0');
     expect(Object.keys(r.body.paths).sort()).toEqual(
-      ['/api/inventory/{sku}', '/api/inventory/{sku}/movements', '/api/inventory/{sku}/restock', '/api/order', '/api/orders', '/api/orders/{id}', '/healthz', '/metrics', '/openapi.json'].sort(),
+      [
+        ...['/api/inventory/{sku}', '/api/inventory/{sku}/movements', '/api/inventory/{sku}/restock', '/api/order', '/api/orders', '/api/orders/{id}', '/healthz', '/metrics', '/openapi.json'],
+        // the dashboard and its API (src/http/routes/teaching.ts)
+        ...['/', '/dashboard/{file}', '/api/events', '/api/clock', '/api/orders/{id}/explain', '/api/jobs', '/api/jobs/dead-letters', '/api/jobs/dead-letters/{id}/retry', '/api/jobs/{id}/resume'],
+        ...['/api/supplier/scripts', '/api/supplier/scripts/{sku}', '/api/overview', '/api/inventory', '/api/check'],
+      ].sort(),
     );
     expect(r.body.paths['/api/order'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(r.body.components.schemas.Problem).toBeDefined();

@@ -134,7 +134,7 @@ export function recordingFetch(inner: typeof fetch = (...a) => fetch(...a)) {
     const request = new Request(input, init);
     const body = request.method === 'GET' ? null : await request.clone().text();
     const entry: { request: SeenRequest; response: SeenResponse | null } = {
-      request: { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body },
+      request: { method: request.method, url: request.url, headers: Object.fromEntries([...(request.headers as unknown as Iterable<[string, string]>)]), body },
       response: null,
     };
     seen.push(entry);

@@ -13,8 +13,9 @@ export async function list(ctx: Ctx): Promise<number> {
   else
     ctx.say(
       table(
-        ['id', 'type', 'order', 'state', 'run at', 'attempt', 'runs', 'last error / parked because'],
-        jobs.map((j) => [j.id, j.type, `#${j.orderId}`, j.state, when(j.runAt), `${j.attempt}/${j.maxAttempts}`, j.runs, j.parkedReason ?? j.lastError]),
+        ['id', 'type', 'order', 'state', 'run at (UTC)', 'attempt', 'last error / parked because'],
+        // runs beyond the attempt (crashes, database trouble) are shown with it, to fit 80 columns
+        jobs.map((j) => [j.id, j.type, `#${j.orderId}`, j.state, when(j.runAt), `${j.attempt}/${j.maxAttempts}${j.runs > j.attempt ? `, ${j.runs} runs` : ''}`, j.parkedReason ?? j.lastError]),
         ctx.c,
       ),
     );

@@ -1,14 +1,17 @@
 import { idempotencyKeyFor } from '../../app/keys.js';
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
+import { explainOrder } from '../../app/explain.js';
 import { UsageError, ValidationError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
 import { isFinal, isOrderStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
+import type { BusEvents } from '../../app/bus.js';
 import type { Ctx } from '../context.js';
 import { sayTrouble } from '../trouble.js';
-import { eventHeader, eventLine, orderSummary, statusColour, table, when } from '../render.js';
-import { sinceCreated } from '../timeline.js';
+import { eventHeader, eventLine, orderSummary, stateLine, statusColour, table, when } from '../render.js';
+import { sinceCreated, wrapParts } from '../timeline.js';
 import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
+import { explanationText, timelineMarkdown } from './order-text.js';
 
 async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
   if (!ctx.io.stdin.isTTY || !ctx.io.stdout.isTTY) {
@@ -96,7 +99,11 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     if (!ctx.opts.json) ctx.say(eventLine(e, order.createdAt, ctx.c));
     if (e.type === 'OrderReserved' || e.type === 'OrderFailed') final = true;
     const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
-    if (next !== undefined && clock === 'real') live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now());
+    // after this commit's state change is printed (the bus sends it right after its events)
+    if (next !== undefined && clock === 'real') queueMicrotask(() => live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now()));
+  };
+  const printState = (t: BusEvents['order:transition']) => {
+    if (t.orderId === order.id && !ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
   };
   if (!ctx.opts.json) {
     ctx.say(eventHeader(ctx.c));
@@ -104,6 +111,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   }
   w.bus.on('order:event', print);
   sayTrouble(ctx, w);
+  w.bus.on('order:transition', printState);
   await w.runner.runUntilIdle({ until: () => final });
   live.clear();
 
@@ -111,22 +119,38 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   if (ctx.opts.json) ctx.json(orderWithTimelineJson(result));
   else {
     const took = ((result.updatedAt - result.createdAt) / 1000).toFixed(3);
-    ctx.say(`${orderSummary(result, ctx.c)} ${ctx.c.dim(`after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`)}`);
+    ctx.say(orderSummary(result, ctx.c, `after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`));
   }
   if (!isFinal(result.status)) return 1;
   return result.status === 'failed' ? 1 : 0;
 }
 
-export async function show(ctx: Ctx, [id]: string[]): Promise<number> {
+export async function show(ctx: Ctx, [id]: string[], opts: Record<string, unknown>): Promise<number> {
   const n = numberFromText('id', id!, 'an order id is a whole number; see `warehouse order list`');
+  const format = String(opts.format ?? 'text');
+  if (format !== 'text' && format !== 'md') throw new UsageError(`--format must be text or md (got ${JSON.stringify(format)})`);
   await using w = await ctx.open();
   const order = await w.orders.get(n);
   if (ctx.opts.json) ctx.json(orderWithTimelineJson(order));
+  else if (format === 'md') ctx.say(timelineMarkdown(order, explainOrder(order, order.events, w.settings)));
   else {
     ctx.say(orderSummary(order, ctx.c));
     ctx.say(`  ${eventHeader(ctx.c)}`);
-    for (const e of order.events) ctx.say(`  ${eventLine(e, order.createdAt, ctx.c)}`);
+    for (const e of order.events) ctx.say(eventLine(e, order.createdAt, ctx.c, false, '  '));
+    const states = explainOrder(order, order.events, w.settings).pathText;
+    for (const line of wrapParts(`  ${ctx.c.bold('states:')}`, [states, ctx.c.dim(`(\`warehouse order explain ${order.id}\` says why)`)], 4)) ctx.say(line);
   }
+  return 0;
+}
+
+/** `order explain <id>`: why the order is where it is (src/app/explain.ts). */
+export async function explain(ctx: Ctx, [id]: string[], opts: Record<string, unknown>): Promise<number> {
+  const n = numberFromText('id', id!, 'an order id is a whole number; see `warehouse order list`');
+  await using w = await ctx.open({ settings: settingsFromFlags(opts) });
+  const order = await w.orders.get(n);
+  const x = explainOrder(order, order.events, w.settings);
+  if (ctx.opts.json) ctx.json({ ...x, events: x.events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+  else for (const line of explanationText(order, x, ctx.c)) ctx.say(line);
   return 0;
 }
 
@@ -144,8 +168,17 @@ export async function list(ctx: Ctx, _args: string[], opts: Record<string, unkno
   else
     ctx.say(
       table(
-        ['id', 'sku', 'qty', 'status', 'checks', 'reason', 'created', 'updated'],
-        orders.map((o) => [o.id, o.sku, o.qty, statusColour(ctx.c, o.status), o.supplierChecks, o.failureReason, when(o.createdAt), when(o.updatedAt)]),
+        ['id', 'sku', 'qty', 'status', 'checks', 'created (UTC)', 'settled'],
+        orders.map((o) => [
+          o.id,
+          o.sku,
+          o.qty,
+          // the reason on a line of its own, so the table fits 80 columns
+          o.failureReason ? `${statusColour(ctx.c, o.status)}\n${o.failureReason}` : statusColour(ctx.c, o.status),
+          o.supplierChecks,
+          when(o.createdAt),
+          isFinal(o.status) ? sinceCreated(o.updatedAt - o.createdAt) : null,
+        ]),
         ctx.c,
       ),
     );

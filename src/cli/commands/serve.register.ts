@@ -16,6 +16,11 @@ export function registerServe(program: Command, run: Run): void {
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default(env.LOG_LEVEL ?? 'info'),
     )
+    .addOption(
+      new Option('--clock <clock>', 'real time, or virtual time that only the dashboard\'s controls move (pause, step, +15 s, ×1/×10/×100): for a class')
+        .choices(['real', 'virtual'])
+        .default('real'),
+    )
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish', '10s')
     .option('--no-runner', 'serve the API only; a `warehouse work` process runs the jobs')
     .action(run(async () => (await import('./serve.js')).serve));

@@ -1,6 +1,7 @@
 /**
- * `warehouse serve`: the HTTP API and the job runner in one process. Prints the listening URL on
- * stdout (one line; with --json one JSON object) and logs JSON lines on stderr. SIGINT/SIGTERM
+ * `warehouse serve`: the HTTP API, the live dashboard and the job runner in one process. Prints the
+ * dashboard's and the API's URL on stdout (with --json one JSON object) and logs JSON lines on
+ * stderr. `--clock virtual` runs on a paced virtual clock that only the dashboard moves. SIGINT/SIGTERM
  * stop it gracefully: stop accepting, let running jobs finish (bounded), close the database, exit 0.
  */
 import { parseDuration, DURATION_FORM } from '../../domain/duration.js';
@@ -19,7 +20,11 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   if (shutdownTimeoutMs === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
 
   const { startServer } = await import('../../http/server.js');
+  // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),
+  // never by the runner itself: a class watches each step happen
+  const clock = opts.clock === 'virtual' ? (await import('../../adapters/clock/paced.js')).createPacedClock() : 'real';
   const server = await startServer({
+    clock,
     database: ctx.database,
     supplierUrl: ctx.opts.supplierUrl,
     supplierToken: ctx.opts.supplierToken || undefined,
@@ -35,8 +40,12 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     runner: opts.runner !== false,
     shutdownTimeoutMs,
   });
-  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, database: ctx.databaseLabel })}\n`);
-  else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.databaseLabel}); Ctrl-C to stop\n`);
+  const dashboard = `${server.url}/`;
+  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, dashboard, clock: opts.clock, database: ctx.databaseLabel })}\n`);
+  else {
+    const time = clock === 'real' ? 'real time' : "virtual time, moved by the page's clock controls";
+    ctx.io.stdout.write(`dashboard: ${dashboard} (${time})\nlistening on ${server.url} (database ${ctx.databaseLabel}); Ctrl-C to stop\n`);
+  }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

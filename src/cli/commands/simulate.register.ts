@@ -11,6 +11,7 @@ export function registerSimulate(program: Command, run: Run): void {
     .option('--real-time', 'run on the wall clock instead of virtual time (waits really pass)')
     .option('--seed <n>', 'seed for the backoff jitter (default 42)')
     .option('--timeline', "print every order's events with their times from the start")
-    .option('--diagram <file>', 'write a Mermaid sequence diagram per scenario to <file> (Markdown)')
+    .option('--diagram <file>', 'write a Mermaid sequence diagram per scenario to <file> (Markdown), and each rendered as SVG beside it (needs Chromium)')
+    .option('--no-svg', 'with --diagram, write the Markdown only')
     .action(run(async () => (await import('./simulate.js')).simulate));
 }

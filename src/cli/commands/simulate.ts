@@ -7,7 +7,8 @@
 import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
-import { diagramMarkdown } from '../../sim/diagram.js';
+import { basename, dirname, join } from 'node:path';
+import { diagramMarkdown, mermaid, svgNames } from '../../sim/diagram.js';
 import { scenarioFiles } from '../../sim/files.js';
 import { formatProblem, loadAll, runScenarios } from '../../sim/index.js';
 import { junitXml } from '../../sim/junit.js';
@@ -52,6 +53,27 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
   if (ctx.opts.json) ctx.json(jsonReport(results));
   else for (const line of humanLines(results, ctx.c)) ctx.say(line);
   if (junit) await write(junit, junitXml(results), 'JUnit report');
-  if (diagram) await write(diagram, diagramMarkdown(results.map((r) => ({ name: r.name, file: r.file, outcome: r.outcome }))), 'diagram');
+  if (diagram) await writeDiagrams(ctx, diagram, results, opts.svg !== false);
   return results.every((r) => r.passed) ? 0 : 1;
+}
+
+/**
+ * `--diagram out.md`: the Markdown with a Mermaid sequence diagram per scenario, and each diagram
+ * rendered as SVG next to it (Mermaid in headless Chromium; without one a note says how to get it).
+ */
+async function writeDiagrams(ctx: Ctx, file: string, results: Array<{ name: string; file: string; outcome: Parameters<typeof mermaid>[1] }>, svg: boolean): Promise<void> {
+  const names = svgNames(file, results.map((r) => r.file));
+  let rendered: string[] | null = null;
+  if (svg) {
+    const { NoBrowserError, renderSvgs } = await import('../../sim/svg.js');
+    try {
+      rendered = await renderSvgs(results.map((r) => mermaid(r.name, r.outcome)));
+    } catch (error) {
+      const why = error instanceof NoBrowserError ? error.message : `Chromium or Mermaid failed: ${(error as Error).message.split('\n')[0]}`;
+      ctx.io.stderr.write(`note: no SVG written: ${why}; --no-svg leaves it out\n`);
+    }
+  }
+  const items = results.map((r, i) => ({ name: r.name, file: r.file, outcome: r.outcome, ...(rendered ? { svg: basename(names[i]!) } : {}) }));
+  await write(file, diagramMarkdown(items), 'diagram');
+  if (rendered) for (const [i, text] of rendered.entries()) await write(join(dirname(file), basename(names[i]!)), text, 'SVG diagram');
 }

@@ -6,7 +6,7 @@ import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 /** kept for modules that import it from here */
 export { scriptFromFlags };
-import { eventHeader, eventLine, skipText } from '../render.js';
+import { eventHeader, eventLine, skipText, stateLine } from '../render.js';
 
 export async function work(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const clock = opts.clock as 'real' | 'virtual';
@@ -44,6 +44,8 @@ export async function work(ctx: Ctx, _args: string[], opts: Record<string, unkno
   });
   w.bus.on('job:dead', () => ran++);
   w.bus.on('order:event', (e) => print(e.orderId, (at) => eventLine(e, at, ctx.c, true), e.at));
+  // each state change right after the events of the commit that made it
+  w.bus.on('order:transition', (t) => print(t.orderId, (at) => stateLine(t, at, ctx.c, true), t.at));
   sayTrouble(ctx, w);
   let undrained = 0;
   if (opts.untilIdle) {

@@ -1,0 +1,252 @@
+// The live dashboard: loads the state from the HTTP API, then follows GET /api/events (server-sent
+// events, resumed by the browser with Last-Event-ID; a `reset` event reloads everything) and
+// refreshes the panels an event concerns, a few times a second at most.
+import { allOrders, get, api, token } from './api.js';
+import { setupControls } from './controls.js';
+import { createDiagram } from './diagram.js';
+import { $, clockText, debounce, fill, h } from './dom.js';
+import { renderDetail, renderOrders, renderQueue, renderStock, statusOptions, tickCountdowns } from './views.js';
+
+const state = {
+  overview: null,
+  orders: [],
+  filter: { status: '', sku: '' },
+  selected: null,
+  /** show the newest order until someone picks one (a class watching the demo follows along) */
+  follow: true,
+  detail: null,
+  jobs: { jobs: [], counts: { queued: 0, running: 0, parked: 0, dead: 0 }, truncated: false },
+  dead: [],
+  stock: [],
+  stockSku: null,
+  ledger: null,
+  clock: null,
+  clockSeenAt: 0,
+  events: [],
+};
+
+const diagram = createDiagram($('#diagram'));
+
+function say(text, kind = 'info') {
+  const m = $('#message');
+  m.textContent = text;
+  m.dataset.kind = kind;
+}
+
+/** the engine's now, estimated between clock updates */
+function now() {
+  const c = state.clock;
+  if (!c) return Date.now();
+  const at = Date.parse(c.now);
+  const wall = performance.now() - state.clockSeenAt;
+  if (c.mode === 'real') return at + wall;
+  if (!c.playing) return at;
+  const t = at + wall * c.rate;
+  return c.next ? Math.min(t, Date.parse(c.next)) : t;
+}
+
+function setClock(c) {
+  state.clock = c;
+  state.clockSeenAt = performance.now();
+  const controls = $('#clock-controls');
+  controls.hidden = !c.paced;
+  for (const b of controls.querySelectorAll('button')) {
+    b.disabled = Boolean(c.lockedBy);
+    b.setAttribute('aria-pressed', String(b.dataset.clockAction === 'play' ? c.playing && Number(b.dataset.rate) === c.rate : b.dataset.clockAction === 'pause' && !c.playing));
+  }
+  drawClock();
+}
+
+function drawClock() {
+  const c = state.clock;
+  if (!c) return;
+  const t = now();
+  $('#clock-now').textContent = `${clockText(t)} UTC`;
+  let mode = c.mode === 'real' ? 'real time' : c.paced ? (c.playing ? `virtual · playing ×${c.rate}` : 'virtual · paused') : 'virtual';
+  if (c.lockedBy) mode += ` · ${c.lockedBy} drives it`;
+  if (c.paced && c.next) mode += ` · next at ${clockText(Date.parse(c.next))} (+${Math.max(0, Math.round((Date.parse(c.next) - t) / 1000))} s)`;
+  else if (c.paced) mode += ' · nothing scheduled';
+  $('#clock-mode').textContent = mode;
+  $('#clock').dataset.clockNow = String(Math.round(t));
+}
+
+// ---------------------------------------------------------------- loading
+
+const loadOverview = debounce(async () => {
+  const o = await get('/api/overview');
+  state.overview = o;
+  diagram.setCounts(o.orders);
+  fill($('#counts-text'), ...Object.entries(o.orders).map(([s, n]) => h('span', { dataset: { state: s } }, `${s} ${n}`)));
+  setClock(o.clock);
+  $('#runner').textContent = `runner ${o.runner.state}${o.runner.reason ? `: ${o.runner.reason}` : ''}`;
+  $('#runner').dataset.state = o.runner.state;
+  $('#auth-note').hidden = !o.auth || Boolean(token.get());
+}, 120);
+
+const loadCheck = debounce(async () => {
+  const c = await get('/api/check');
+  const b = $('#check');
+  b.dataset.check = c.ok ? 'ok' : 'broken';
+  b.textContent = c.ok ? 'check ✓ invariants hold' : `check ✗ ${c.violations.length} broken: ${c.violations[0].message}`;
+  b.title = c.ok ? 'warehouse check: no oversell, ledger = on hand, one live job per open order' : c.violations.map((v) => v.message).join('\n');
+}, 600);
+
+const loadOrders = debounce(async () => {
+  state.orders = await allOrders(state.filter.status || undefined);
+  const newest = state.orders.at(-1)?.id ?? null;
+  if (state.follow && newest !== null && newest !== state.selected) {
+    state.selected = newest;
+    loadDetail();
+  }
+  drawOrders();
+}, 150);
+
+function drawOrders() {
+  renderOrders($('#orders-list'), state.orders, { selected: state.selected, filter: state.filter, onSelect: select });
+}
+
+const loadDetail = debounce(async () => {
+  const id = state.selected;
+  if (id === null) return renderDetail($('#detail-body'), { order: null });
+  const [order, explanation] = await Promise.all([get(`/api/orders/${id}`), get(`/api/orders/${id}/explain`)]);
+  // an order has movements once stock was taken for it (InventoryReserved)
+  const took = order.events.some((e) => e.type === 'InventoryReserved');
+  const movements = took ? (await get(`/api/inventory/${encodeURIComponent(order.sku)}/movements`).catch(() => [])).filter((m) => m.orderId === id) : [];
+  if (state.selected !== id) return;
+  state.detail = { order, explanation, movements };
+  $('#detail-title').textContent = state.follow ? `Order #${id} · the newest` : `Order #${id}`;
+  renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now() });
+}, 120);
+
+const loadQueue = debounce(async () => {
+  const [list, dead] = await Promise.all([get('/api/jobs'), get('/api/jobs/dead-letters')]);
+  state.jobs = list;
+  state.dead = dead;
+  drawQueue();
+  if (state.detail) renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now() });
+}, 150);
+
+function rates() {
+  const since = performance.now() - 60_000;
+  state.events = state.events.filter((e) => e.at >= since);
+  const n = (type) => state.events.filter((e) => e.type === type).length;
+  return { complete: n('job:complete'), retry: n('job:retry'), dead: n('job:dead') };
+}
+
+function drawQueue() {
+  renderQueue($('#queue-body'), { list: state.jobs, dead: state.dead, now: now(), rates: rates(), onRetry: retry, onSelect: select });
+}
+
+const loadStock = debounce(async () => {
+  state.stock = await get('/api/inventory');
+  state.ledger = state.stockSku ? await get(`/api/inventory/${encodeURIComponent(state.stockSku)}/movements`).catch(() => null) : null;
+  renderStock($('#stock-body'), { items: state.stock, sku: state.stockSku, ledger: state.ledger, onSelect: selectSku });
+}, 150);
+
+function select(id) {
+  state.follow = false;
+  state.selected = id;
+  history.replaceState(null, '', `#order-${id}`);
+  drawOrders();
+  loadDetail();
+}
+
+function selectSku(sku) {
+  state.stockSku = sku;
+  loadStock();
+}
+
+async function retry(dead, button) {
+  button.disabled = true;
+  try {
+    const job = await api('POST', `/api/jobs/dead-letters/${dead.id}/retry`);
+    say(`dead letter ${dead.id} is queued again as job ${job.id} (${job.type} for order #${job.orderId})`);
+  } catch (error) {
+    say(`retry refused: ${error.message}${error.status === 401 ? ". Enter the server's token." : ''}`, 'error');
+    if (error.status === 401) controls.askToken();
+    button.disabled = false;
+  }
+}
+
+function loadAll() {
+  loadOverview();
+  loadCheck();
+  loadOrders();
+  loadDetail();
+  loadQueue();
+  loadStock();
+}
+
+// ---------------------------------------------------------------- live updates
+
+function connect() {
+  const conn = $('#conn');
+  const es = new EventSource('/api/events');
+  const live = () => {
+    conn.dataset.connection = 'live';
+    conn.textContent = '● live';
+  };
+  es.addEventListener('hello', live);
+  es.addEventListener('open', live);
+  es.addEventListener('error', () => {
+    conn.dataset.connection = 'reconnecting';
+    conn.textContent = '○ reconnecting…';
+  });
+  es.addEventListener('reset', () => {
+    live();
+    loadAll();
+  });
+  const on = (type, fn) => es.addEventListener(type, (m) => fn(JSON.parse(m.data)));
+  on('order:transition', (t) => {
+    diagram.flash(t.from, t.to);
+    loadOverview();
+    loadCheck();
+  });
+  on('order:event', (e) => {
+    if (e.type === 'OrderCreated') loadOverview();
+    if (e.type === 'InventoryReserved') loadStock();
+    loadOrders();
+    if (e.orderId === state.selected) loadDetail();
+  });
+  for (const type of ['job:enqueued', 'job:start', 'job:complete', 'job:retry', 'job:dead', 'job:parked', 'job:lost', 'job:unsettled']) {
+    on(type, () => {
+      state.events.push({ type, at: performance.now() });
+      loadQueue();
+      if (type === 'job:dead') loadOverview();
+    });
+  }
+  on('runner:state', () => loadOverview());
+  on('stock:changed', () => {
+    loadStock();
+    loadCheck();
+  });
+  on('clock', setClock);
+}
+
+// ---------------------------------------------------------------- start
+
+fill($('#status-filter'), ...statusOptions());
+$('#status-filter').addEventListener('change', (e) => {
+  state.filter.status = e.currentTarget.value;
+  loadOrders();
+});
+$('#sku-filter').addEventListener('input', (e) => {
+  state.filter.sku = e.currentTarget.value;
+  drawOrders();
+});
+
+const controls = setupControls({ say, onOrderCreated: select, onClock: setClock });
+
+const fromHash = /^#order-(\d+)$/.exec(location.hash);
+if (fromHash) {
+  state.selected = Number(fromHash[1]);
+  state.follow = false;
+}
+loadAll();
+connect();
+setInterval(() => {
+  drawClock();
+  tickCountdowns($('#queue-body'), now());
+  tickCountdowns($('#detail-body'), now());
+  $('.rates')?.replaceChildren(`last minute: ${Object.entries(rates()).map(([k, n]) => `${n} ${{ complete: 'done', retry: 'retried', dead: 'dead-lettered' }[k]}`).join(' · ')}`);
+}, 250);

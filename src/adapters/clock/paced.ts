@@ -1,0 +1,233 @@
+/**
+ * A paced virtual clock, for a class watching (`serve --clock virtual`, `warehouse demo`): virtual
+ * time that never moves by itself. The runner does not jump it either: where it would, it waits
+ * at the pacer (ports/clock.ts ClockPacer) and tells it the next moment anything can happen. The
+ * controls move time:
+ *
+ * - `pause()` / `play(rate)`: play moves virtual time at `rate` × wall time (×1, ×10, ×100), and
+ *   stops at each moment something is due, so every job still runs exactly at its due time.
+ * - `step()`: to the next moment the runner waits for (a job falling due, a timer such as a
+ *   supplier call's timeout), and lets everything due then run.
+ * - `advanceBy(ms)` / `advanceTo(t)`: through every moment up to the target, in time order, each
+ *   one run before the next (a jump of +15 s runs a check due at +5 s at +5 s, not at +15 s).
+ * - `settled()`: resolves once the runner has nothing left to do at the current instant.
+ * - `lock(owner)`: while set (the demo drives the clock), the HTTP controls are refused.
+ *
+ * Control operations run one at a time, in the order called.
+ */
+import type { ClockPacer, VirtualClockControl } from '../../ports/clock.js';
+import { isVirtual, type Clock } from '../../ports/clock.js';
+import { createVirtualClock } from './virtual.js';
+
+export const PLAY_RATES = [1, 10, 100] as const;
+export type PlayRate = (typeof PLAY_RATES)[number];
+
+export interface ClockState {
+  /** virtual now, epoch ms */
+  now: number;
+  playing: boolean;
+  /** the rate of play (kept while paused) */
+  rate: PlayRate;
+  /** the next moment the runner waits for; null: nothing scheduled, or the runner is busy */
+  next: number | null;
+  /** the runner has nothing to do at the current instant */
+  settled: boolean;
+  /** who drives the clock when not the HTTP controls (e.g. "the demo") */
+  lockedBy: string | null;
+}
+
+export interface ClockControls {
+  state(): ClockState;
+  pause(): ClockState;
+  play(rate: PlayRate): ClockState;
+  step(): Promise<ClockState>;
+  advanceBy(ms: number): Promise<ClockState>;
+  advanceTo(t: number): Promise<ClockState>;
+  /** resolves when the runner waits with nothing to do now (or after `timeoutMs` of wall time) */
+  settled(timeoutMs?: number): Promise<void>;
+  lock(owner: string | null): void;
+  onChange(listener: (state: ClockState) => void): () => void;
+}
+
+export interface PacedClock extends VirtualClockControl {
+  readonly pacer: ClockPacer;
+  readonly controls: ClockControls;
+}
+
+export function isPaced(clock: Clock): clock is PacedClock {
+  return isVirtual(clock) && clock.pacer !== undefined && 'controls' in clock;
+}
+
+/** How often play moves time (wall ms). */
+const TICK_MS = 50;
+/** A jump stops after this many moments, whatever is left (a guard, far above any class's need). */
+const MAX_HOPS = 100_000;
+const SETTLE_TIMEOUT_MS = 10_000;
+
+export function createPacedClock(start = Date.now()): PacedClock {
+  const vc = createVirtualClock(start);
+  /** the runner's current wait at the gate */
+  let gate: { next: number | null; release: () => void } | null = null;
+  const settledWaiters = new Set<() => void>();
+  const listeners = new Set<(s: ClockState) => void>();
+  let playing = false;
+  let rate: PlayRate = 1;
+  let lockedBy: string | null = null;
+  let ticker: NodeJS.Timeout | undefined;
+  let lastTick = 0;
+  let lastNext: number | null | undefined;
+  let busy = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const state = (): ClockState => ({ now: vc.now(), playing, rate, next: gate?.next ?? null, settled: gate !== null, lockedBy });
+  const changed = () => {
+    const s = state();
+    lastNext = s.next;
+    for (const l of listeners) {
+      try {
+        l(s);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  };
+
+  const pacer: ClockPacer = {
+    idle(next, interrupt) {
+      return new Promise<void>((resolve) => {
+        const me = {
+          next,
+          release: () => {
+            if (gate === me) gate = null;
+            resolve();
+          },
+        };
+        gate = me;
+        interrupt.then(me.release, me.release);
+        for (const w of [...settledWaiters]) w();
+        if (next !== lastNext) changed();
+      });
+    },
+  };
+
+  /** Move time to `t` (timers fire on the way) and let the runner look again if anything is due. */
+  function moveTo(t: number): void {
+    const wake = gate !== null && gate.next !== null && t >= gate.next;
+    vc.advanceTo(t);
+    if (wake) gate?.release();
+    changed();
+  }
+
+  function settled(timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        settledWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref?.();
+      settledWaiters.add(done);
+      // kick: the runner claims whatever is due now before it waits at the gate again
+      gate?.release();
+    });
+  }
+
+  /** one control operation at a time */
+  function serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = queue.then(async () => {
+      busy = true;
+      try {
+        return await op();
+      } finally {
+        busy = false;
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function runTo(target: number): Promise<ClockState> {
+    for (let hops = 0; hops < MAX_HOPS; hops++) {
+      await settled();
+      const next = gate?.next ?? null;
+      if (next !== null && next <= target && next > vc.now()) {
+        moveTo(next);
+        continue;
+      }
+      break;
+    }
+    if (vc.now() < target) moveTo(target);
+    await settled();
+    return state();
+  }
+
+  function tick(): void {
+    const wall = performance.now();
+    const budget = (wall - lastTick) * rate;
+    lastTick = wall;
+    // time flows while the runner waits; a control operation in progress has the clock
+    if (!gate || busy) return;
+    const target = vc.now() + budget;
+    const next = gate.next;
+    moveTo(next !== null && next <= target ? next : target);
+  }
+
+  const controls: ClockControls = {
+    state,
+    pause() {
+      playing = false;
+      if (ticker) clearInterval(ticker);
+      ticker = undefined;
+      changed();
+      return state();
+    },
+    play(r) {
+      rate = r;
+      playing = true;
+      lastTick = performance.now();
+      if (!ticker) {
+        ticker = setInterval(tick, TICK_MS);
+        ticker.unref?.();
+      }
+      changed();
+      return state();
+    },
+    step: () =>
+      serial(async () => {
+        await settled();
+        const next = gate?.next ?? null;
+        if (next !== null) {
+          moveTo(Math.max(next, vc.now()));
+          await settled();
+        }
+        return state();
+      }),
+    advanceBy: (ms) => serial(() => runTo(vc.now() + Math.max(0, ms))),
+    advanceTo: (t) => serial(() => runTo(t)),
+    settled,
+    lock(owner) {
+      lockedBy = owner;
+      changed();
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
+  return {
+    mode: 'virtual',
+    now: vc.now,
+    get parked() {
+      return vc.parked;
+    },
+    sleep: vc.sleep,
+    timeout: vc.timeout,
+    nextTimerAt: vc.nextTimerAt,
+    advanceTo: vc.advanceTo,
+    onPark: vc.onPark,
+    pacer,
+    controls,
+  };
+}

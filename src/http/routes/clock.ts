@@ -1,0 +1,89 @@
+/**
+ * The clock: GET /api/clock (any server) and POST /api/clock (a paced virtual clock only:
+ * `serve --clock virtual`): pause, play at ×1/×10/×100, step to the next due job or timer, or
+ * advance a number of seconds (every moment on the way runs at its own time). A POST is a write:
+ * it needs the bearer token when the server has one. Refused (409) on the real clock, and while
+ * the demo drives the clock.
+ */
+import type { ClockState } from '../../adapters/clock/paced.js';
+import { isPaced } from '../../adapters/clock/paced.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Warehouse } from '../../wiring.js';
+import { HttpProblem, problem, ProblemType } from '../errors.js';
+import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import type { ZodApp } from '../types.js';
+import { clockActionBody, clockSchema, problemResponse } from './teaching-schemas.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The clock as JSON, whatever kind it is. */
+export function clockJson(clock: Clock) {
+  if (!isPaced(clock)) {
+    return { mode: clock.mode, paced: false, now: iso(clock.now()), playing: true, rate: 1, next: null, settled: true, lockedBy: null };
+  }
+  return pacedJson(clock.controls.state());
+}
+
+export const pacedJson = (s: ClockState) => ({
+  mode: 'virtual' as const,
+  paced: true,
+  now: iso(s.now),
+  playing: s.playing,
+  rate: s.rate,
+  next: s.next === null ? null : iso(s.next),
+  settled: s.settled,
+  lockedBy: s.lockedBy,
+});
+
+export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
+  app.get(
+    '/api/clock',
+    { schema: { summary: "The engine's clock: real, or virtual and paced (serve --clock virtual)", tags: ['teaching'], response: { 200: clockSchema, ...SERVER_ERRORS } } },
+    async () => clockJson(w.clock),
+  );
+
+  app.post(
+    '/api/clock',
+    {
+      schema: {
+        summary: 'Move a paced virtual clock: pause, play {rate: 1|10|100}, step, advance {seconds}',
+        tags: ['teaching'],
+        security: WRITE_SECURITY,
+        body: clockActionBody,
+        response: {
+          200: clockSchema,
+          401: P[401],
+          409: problemResponse('the clock is real (start the server with --clock virtual), or the demo drives it'),
+          413: P[413],
+          415: P[415],
+          422: P[422],
+          ...SERVER_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const clock = w.clock;
+      if (!isPaced(clock)) {
+        throw new HttpProblem(problem(409, 'this server runs on the real clock, which nobody can move; start it with `warehouse serve --clock virtual` to control time'));
+      }
+      const { controls } = clock;
+      const owner = controls.state().lockedBy;
+      if (owner) throw new HttpProblem(problem(409, `${owner} drives the clock; its own controls move time (press Enter in its terminal)`));
+      const body = request.body;
+      const needs = (field: 'rate' | 'seconds', rule: string) =>
+        new HttpProblem(problem(422, `invalid ${field}: ${rule}`, { type: ProblemType.validation, title: 'Validation failed', field, errors: [{ field, message: rule }] }));
+      switch (body.action) {
+        case 'pause':
+          return pacedJson(controls.pause());
+        case 'play':
+          if (body.rate === undefined) throw needs('rate', 'play needs a rate: 1, 10 or 100');
+          return pacedJson(controls.play(body.rate));
+        case 'step':
+          return pacedJson(await controls.step());
+        case 'advance':
+          if (body.seconds === undefined) throw needs('seconds', 'advance needs seconds, a whole number from 1 to 86400');
+          return pacedJson(await controls.advanceBy(body.seconds * 1000));
+      }
+    },
+  );
+}

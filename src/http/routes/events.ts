@@ -1,0 +1,178 @@
+/**
+ * GET /api/events: the engine's bus as server-sent events (text/event-stream), for the dashboard.
+ *
+ * - Each engine event is one SSE event named like the bus event (`order:event`,
+ *   `order:transition`, `job:enqueued`, `job:start`, `job:complete`, `job:retry`, `job:dead`,
+ *   `job:parked`, `job:lost`, `job:unsettled`, `runner:state`), plus `stock:changed` (a stock count
+ *   or restock through this API) and `supplier:script` (a script set through this API), with a
+ *   JSON `data` line and an `id:` line `<epoch>-<n>`: n grows by one per event, epoch names this
+ *   server process.
+ * - Resume: a client that reconnects with `Last-Event-ID` (browsers do it by themselves; or
+ *   `?lastEventId=`) gets every event it missed from a ring of the last RING_SIZE events. When
+ *   its id is older than the ring, or from another process (the server restarted), it gets a
+ *   `reset` event instead: reload your state, then follow the stream.
+ * - A new stream starts with `hello` (the current id, the clock). `clock` events (a paced clock
+ *   moved or changed mode) are snapshots: at most five a second, never replayed; read
+ *   GET /api/clock after a reconnect.
+ * - A comment line every HEARTBEAT_MS keeps proxies and the server's idle timeout from closing a
+ *   quiet stream. A client that reads too slowly (over 1 MiB unsent) is dropped; it reconnects
+ *   and resumes.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { isPaced } from '../../adapters/clock/paced.js';
+import type { BusEvents } from '../../app/bus.js';
+import { eventJson } from '../../app/json.js';
+import type { Job } from '../../domain/jobs.js';
+import type { Warehouse } from '../../wiring.js';
+import { SERVER_ERRORS } from '../schemas.js';
+import type { ZodApp } from '../types.js';
+import { pacedJson } from './clock.js';
+
+export const RING_SIZE = 2_000;
+export const HEARTBEAT_MS = 15_000;
+const MAX_UNSENT_BYTES = 1024 * 1024;
+const CLOCK_EVERY_MS = 200;
+
+export interface EventHub {
+  /** publish an event to every stream (buffered for resume unless `snapshot`) */
+  publish(type: string, data: unknown, snapshot?: boolean): void;
+  readonly clients: number;
+  close(): void;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const jobLite = (j: Job) => ({ id: j.id, type: j.type, orderId: j.orderId, attempt: j.attempt, runAt: iso(j.runAt) });
+
+/** How each bus event goes on the wire (JSON-friendly: ISO times, jobs without payloads). */
+const WIRE: { [K in keyof BusEvents]?: (p: BusEvents[K]) => unknown } = {
+  'order:event': (e) => ({ orderId: e.orderId, ...eventJson(e) }),
+  'order:transition': (t) => ({ orderId: t.orderId, from: t.from, to: t.to, at: iso(t.at), jobId: t.jobId ?? null, attempt: t.attempt ?? null }),
+  'job:enqueued': (e) => e,
+  'job:start': (e) => ({ job: jobLite(e.job), at: iso(e.at) }),
+  'job:complete': (e) => ({ job: jobLite(e.job), outcome: e.outcome, durationMs: Math.round(e.durationMs * 100) / 100 }),
+  'job:retry': (e) => ({ job: jobLite(e.job), error: e.error, owner: e.owner, counted: e.counted, retryAt: iso(e.retryAt) }),
+  'job:dead': (e) => ({ job: jobLite(e.job), error: e.error }),
+  'job:parked': (e) => ({ job: jobLite(e.job), reason: e.reason }),
+  'job:lost': (e) => ({ job: jobLite(e.job) }),
+  'job:unsettled': (e) => ({ job: jobLite(e.job), error: e.error, owner: e.owner }),
+  'runner:state': (e) => ({ state: e.state, reason: e.reason, at: iso(e.at) }),
+};
+
+export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbeatMs?: number } = {}) {
+  const ringSize = opts.ringSize ?? RING_SIZE;
+  const epoch = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  let seq = 0;
+  const ring: Array<{ seq: number; frame: string }> = [];
+  const clients = new Set<ServerResponse>();
+
+  const write = (res: ServerResponse, frame: string) => {
+    if (res.writableLength > MAX_UNSENT_BYTES) {
+      clients.delete(res);
+      res.end();
+      return;
+    }
+    res.write(frame);
+  };
+
+  const hub: EventHub = {
+    publish(type, data, snapshot = false) {
+      let frame = `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+      if (!snapshot) {
+        seq++;
+        frame = `id: ${epoch}-${seq}\n${frame}`;
+        ring.push({ seq, frame });
+        if (ring.length > ringSize) ring.shift();
+      }
+      for (const res of clients) write(res, frame);
+    },
+    get clients() {
+      return clients.size;
+    },
+    close() {
+      clearInterval(heartbeat);
+      if (clockTimer) clearTimeout(clockTimer);
+      for (const off of offs) off();
+      for (const res of clients) res.end();
+      clients.clear();
+    },
+  };
+
+  const offs = (Object.keys(WIRE) as Array<keyof BusEvents>).map((type) =>
+    w.bus.on(type, (payload) => hub.publish(type, (WIRE[type] as (p: unknown) => unknown)(payload))),
+  );
+
+  // a paced clock moves up to twenty times a second while playing: send its latest state, throttled
+  let clockTimer: NodeJS.Timeout | undefined;
+  if (isPaced(w.clock)) {
+    const { controls } = w.clock;
+    offs.push(
+      controls.onChange(() => {
+        clockTimer ??= setTimeout(() => {
+          clockTimer = undefined;
+          hub.publish('clock', pacedJson(controls.state()), true);
+        }, CLOCK_EVERY_MS);
+      }),
+    );
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const res of clients) write(res, ': heartbeat\n\n');
+  }, opts.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+
+  /** Attach a response as a stream, resuming after `lastEventId` when it can. */
+  function attach(res: ServerResponse, lastEventId: string | undefined): void {
+    res.write('retry: 2000\n\n');
+    const m = lastEventId ? /^([a-z0-9]+)-(\d+)$/.exec(lastEventId) : null;
+    const after = m && m[1] === epoch ? Number(m[2]) : null;
+    const oldest = ring[0]?.seq ?? seq + 1;
+    const current = `${epoch}-${seq}`;
+    if (lastEventId === undefined) {
+      res.write(`id: ${current}\nevent: hello\ndata: ${JSON.stringify({ id: current })}\n\n`);
+    } else if (after === null || after < oldest - 1 || after > seq) {
+      const why = after === null ? 'the id is from another server process (it restarted)' : `the events after ${lastEventId} are no longer kept (the last ${ringSize} are)`;
+      res.write(`id: ${current}\nevent: reset\ndata: ${JSON.stringify({ id: current, reason: `${why}: reload the state, then follow the stream` })}\n\n`);
+    } else {
+      for (const e of ring) if (e.seq > after) res.write(e.frame);
+    }
+    clients.add(res);
+    res.on('close', () => clients.delete(res));
+  }
+
+  return { hub, attach, epoch };
+}
+
+export type EventStream = ReturnType<typeof createEventHub>;
+
+export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): void {
+  app.get(
+    '/api/events',
+    {
+      schema: {
+        summary: "The engine's events as server-sent events (text/event-stream), with Last-Event-ID resume",
+        description:
+          'Events: hello, reset (reload your state: the id is too old or from a restarted server), order:event, order:transition, job:enqueued, job:start, job:complete, job:retry, job:dead, job:parked, job:lost, job:unsettled, runner:state, stock:changed, supplier:script, clock (a snapshot, not replayed). Each data line is JSON; ids are <epoch>-<n>. A comment line every 15 s keeps the stream open.',
+        tags: ['teaching'],
+        headers: z.looseObject({ 'last-event-id': z.string().max(100).optional().meta({ description: 'the id of the last event received; the missed ones are sent first' }) }),
+        querystring: z.strictObject({ lastEventId: z.string().max(100).optional().meta({ description: 'the same as the Last-Event-ID header' }) }),
+        response: {
+          200: { description: 'an endless stream of events', content: { 'text/event-stream': { schema: z.string() } } },
+          ...SERVER_ERRORS,
+        },
+      },
+    },
+    (request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(request.id),
+      });
+      stream.attach(reply.raw, request.headers['last-event-id'] ?? request.query.lastEventId);
+    },
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * The queue for operators and the dashboard: GET /api/jobs (queued, running and parked jobs, due
+ * first), GET /api/jobs/dead-letters, POST /api/jobs/dead-letters/{id}/retry (back on the queue as
+ * a new job, JobRetried on the order's timeline) and POST /api/jobs/{id}/resume (a parked job).
+ * The same use cases as `warehouse jobs list|failed|retry|resume`.
+ */
+import { z } from 'zod';
+import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
+import type { Warehouse } from '../../wiring.js';
+import { HttpProblem, problem } from '../errors.js';
+import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import type { ZodApp } from '../types.js';
+import { deadLetterQuery, deadLetterSchema, enqueuedJobSchema, jobIdParams, jobListQuery, jobListSchema } from './teaching-schemas.js';
+
+export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
+  app.get(
+    '/api/jobs',
+    {
+      schema: {
+        summary: 'Queued, running and parked jobs, the soonest due first (at most limit, default 200), with the counts',
+        tags: ['jobs'],
+        querystring: jobListQuery,
+        response: { 200: jobListSchema, 422: P[422], ...SERVER_ERRORS },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 200;
+      const [jobs, counts] = await Promise.all([w.jobs.list(), w.jobs.counts()]);
+      jobs.sort((a, b) => a.runAt - b.runAt || Number(a.id) - Number(b.id));
+      return { jobs: jobs.slice(0, limit).map(jobJson), counts, truncated: jobs.length > limit };
+    },
+  );
+
+  app.get(
+    '/api/jobs/dead-letters',
+    {
+      schema: {
+        summary: 'Dead-lettered jobs not yet retried (all=true: those retried too)',
+        tags: ['jobs'],
+        querystring: deadLetterQuery,
+        response: { 200: z.array(deadLetterSchema), 422: P[422], ...SERVER_ERRORS },
+      },
+    },
+    async (request) => (await w.jobs.failed({ includeRetried: request.query.all === 'true' })).map(deadLetterJson),
+  );
+
+  const writeErrors = { 401: P[401], 404: P[404], 413: P[413], 415: P[415], 422: P[422], ...SERVER_ERRORS };
+
+  app.post(
+    '/api/jobs/dead-letters/:id/retry',
+    {
+      schema: {
+        summary: 'Put a dead-lettered job back on the queue (a new job; JobRetried on its order). 404 when unknown or already retried',
+        tags: ['jobs'],
+        security: WRITE_SECURITY,
+        params: jobIdParams,
+        response: { 201: enqueuedJobSchema, ...writeErrors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(enqueuedJobJson(await w.jobs.retry(request.params.id))),
+  );
+
+  app.post(
+    '/api/jobs/:id/resume',
+    {
+      schema: {
+        summary: 'Put a parked job back on the queue (JobResumed on its order). 404 when no parked job has this id',
+        tags: ['jobs'],
+        security: WRITE_SECURITY,
+        params: jobIdParams,
+        response: { 200: enqueuedJobSchema, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const [job] = await w.jobs.resume(request.params.id);
+      if (!job) throw new HttpProblem(problem(404, `job ${request.params.id} is not parked; see GET /api/jobs`));
+      return enqueuedJobJson(job);
+    },
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * What the dashboard shows at a glance: GET /api/overview (orders per state, the queue's counts,
+ * the runner, the clock, whether writes need a token, the settings), GET /api/inventory (every
+ * SKU) and GET /api/check (DESIGN §8 on the stored data, as `warehouse check`).
+ *
+ * Orders per state are counted by paging through the orders (the Store port has no count yet):
+ * fine for a class's thousands, linear in the number of orders.
+ */
+import { z } from 'zod';
+import { inventoryJson } from '../../app/json.js';
+import { describeDatabase } from '../../config.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
+import type { Store } from '../../ports/store.js';
+import type { Warehouse } from '../../wiring.js';
+import { inventorySchema, SERVER_ERRORS } from '../schemas.js';
+import type { ZodApp } from '../types.js';
+import { clockJson } from './clock.js';
+import { checkSchema, overviewSchema } from './teaching-schemas.js';
+
+const PAGE = 1000;
+
+export async function countOrders(store: Store): Promise<Record<OrderStatus, number>> {
+  const counts = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<OrderStatus, number>;
+  let cursor: number | undefined;
+  for (;;) {
+    const page = await store.listOrders({ limit: PAGE, cursor });
+    for (const o of page.orders) counts[o.status]++;
+    if (page.nextCursor === null) return counts;
+    cursor = page.nextCursor;
+  }
+}
+
+export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse: Warehouse; token?: string }): void {
+  app.get(
+    '/api/overview',
+    { schema: { summary: 'Orders per state, queue counts, runner, clock, auth and settings at a glance', tags: ['teaching'], response: { 200: overviewSchema, ...SERVER_ERRORS } } },
+    async () => {
+      const [orders, jobs] = await Promise.all([countOrders(w.store), w.jobs.counts()]);
+      const s = w.settings;
+      const runner = w.runner.status;
+      return {
+        orders,
+        jobs,
+        runner: { state: runner.state, reason: runner.reason },
+        clock: clockJson(w.clock),
+        auth: Boolean(token),
+        supplier: w.mock ? ('mock' as const) : ('service' as const),
+        database: describeDatabase(w.database),
+        settings: {
+          checkDelayMs: s.checkDelayMs,
+          maxDelayedRetries: s.maxDelayedRetries,
+          jobAttempts: s.jobAttempts,
+          backoffBaseMs: s.backoffBaseMs,
+          backoffCapMs: s.backoffCapMs,
+          supplierTimeoutMs: s.supplierTimeoutMs,
+        },
+      };
+    },
+  );
+
+  app.get(
+    '/api/inventory',
+    { schema: { summary: 'Every SKU with its on-hand and version', tags: ['inventory'], response: { 200: z.array(inventorySchema), ...SERVER_ERRORS } } },
+    async () => (await w.inventory.list()).map(inventoryJson),
+  );
+
+  app.get(
+    '/api/check',
+    { schema: { summary: "DESIGN §8 on the stored data (as `warehouse check`): ok, or the broken rules", tags: ['teaching'], response: { 200: checkSchema, ...SERVER_ERRORS } } },
+    async () => {
+      const violations = await w.jobs.audit();
+      return { ok: violations.length === 0, violations: violations.map((v) => ({ rule: v.rule, message: v.message })) };
+    },
+  );
+}

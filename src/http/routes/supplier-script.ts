@@ -1,0 +1,89 @@
+/**
+ * The supplier's script from the dashboard: PUT /api/supplier/scripts/{sku} sets what each new
+ * conversation of that SKU's orders answers (DESIGN §3), GET /api/supplier/scripts lists what was
+ * set through this API since the server started.
+ *
+ * In-process (no --supplier-url) the mock is scripted directly. With --supplier-url the request
+ * is forwarded to the supplier service as PUT {url}/mock/scripts/{sku} with the same JSON body,
+ * which is what `warehouse supplier serve` offers; any other supplier answers that with an error,
+ * reported as 502.
+ */
+import type { MockSupplier } from '../../adapters/supplier/mock.js';
+import type { SkuScript } from '../../adapters/supplier/script.js';
+import type { Warehouse } from '../../wiring.js';
+import { HttpProblem, problem } from '../errors.js';
+import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import type { ZodApp } from '../types.js';
+import type { EventHub } from './events.js';
+import { problemResponse, scriptSkuParams, supplierScriptBody, supplierScriptSchema, supplierScriptsSchema } from './teaching-schemas.js';
+
+export interface ScriptTarget {
+  mock: MockSupplier | null;
+  supplierUrl?: string;
+}
+
+/**
+ * The one place the dashboard scripts the supplier (re-point it here when the mock changes):
+ * the in-process mock's script(), or the supplier service's PUT /mock/scripts/{sku}.
+ */
+export async function applySupplierScript(target: ScriptTarget, sku: string, script: SkuScript): Promise<void> {
+  if (target.mock) {
+    await target.mock.setScript(sku, script);
+    return;
+  }
+  if (!target.supplierUrl) throw new HttpProblem(problem(409, 'this server has no supplier to script'));
+  const url = new URL(`mock/scripts/${encodeURIComponent(sku)}`, target.supplierUrl.endsWith('/') ? target.supplierUrl : `${target.supplierUrl}/`);
+  let status: number;
+  try {
+    const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(script), signal: AbortSignal.timeout(5_000) });
+    status = res.status;
+    await res.body?.cancel();
+  } catch (error) {
+    throw new HttpProblem(problem(502, `the supplier service at ${target.supplierUrl} did not answer PUT ${url.pathname}: ${(error as Error).message}`));
+  }
+  if (status < 200 || status > 299) {
+    throw new HttpProblem(problem(502, `the supplier service at ${target.supplierUrl} answered ${status} to PUT ${url.pathname}; only \`warehouse supplier serve\` can be scripted`));
+  }
+}
+
+export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, hub }: { warehouse: Warehouse; supplierUrl?: string; hub: EventHub }): void {
+  const set = new Map<string, { sku: string; reserve: string[]; status: string[] }>();
+  const kind = () => (w.mock ? ('mock' as const) : ('service' as const));
+
+  app.get(
+    '/api/supplier/scripts',
+    { schema: { summary: 'The supplier scripts set through this API since the server started', tags: ['teaching'], response: { 200: supplierScriptsSchema, ...SERVER_ERRORS } } },
+    async () => ({ supplier: kind(), scripts: [...set.values()] as Array<{ sku: string; reserve: never[]; status: never[] }> }),
+  );
+
+  app.put(
+    '/api/supplier/scripts/:sku',
+    {
+      schema: {
+        summary: "Script the supplier's answers for a SKU's orders (each order's conversation starts at the top; the last answer repeats)",
+        tags: ['teaching'],
+        security: WRITE_SECURITY,
+        params: scriptSkuParams,
+        body: supplierScriptBody,
+        response: {
+          200: supplierScriptSchema,
+          401: P[401],
+          413: P[413],
+          415: P[415],
+          422: P[422],
+          502: problemResponse('the supplier service at --supplier-url cannot be scripted (it is not `warehouse supplier serve`), or did not answer'),
+          ...SERVER_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const { sku } = request.params;
+      const script: SkuScript = { ...(request.body.reserve ? { reserve: request.body.reserve as SkuScript['reserve'] } : {}), ...(request.body.status ? { status: request.body.status as SkuScript['status'] } : {}) };
+      await applySupplierScript({ mock: w.mock, supplierUrl }, sku, script);
+      const shown = { sku, reserve: (request.body.reserve ?? ['accepted']) as never[], status: (request.body.status ?? ['ok']) as never[] };
+      set.set(sku, shown);
+      hub.publish('supplier:script', shown);
+      return shown;
+    },
+  );
+}

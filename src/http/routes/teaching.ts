@@ -1,0 +1,44 @@
+/**
+ * The teaching routes (DESIGN §9), registered together: the dashboard's page, its event stream,
+ * the clock, explain, the queue, the supplier's script and the overview. Writes among them go
+ * through the same bearer-token hook as every other write (auth.ts).
+ */
+import type { Warehouse } from '../../wiring.js';
+import type { ZodApp } from '../types.js';
+import { clockRoutes } from './clock.js';
+import { dashboardRoutes } from './dashboard.js';
+import { createEventHub, eventRoutes } from './events.js';
+import { explainRoutes } from './explain.js';
+import { jobRoutes } from './jobs.js';
+import { overviewRoutes } from './overview.js';
+import { supplierScriptRoutes } from './supplier-script.js';
+
+export interface TeachingOptions {
+  warehouse: Warehouse;
+  token?: string;
+  /** forwarded supplier scripts go to {supplierUrl}/mock/scripts/{sku} */
+  supplierUrl?: string;
+  /** the event stream's heartbeat (default 15 s) */
+  eventHeartbeatMs?: number;
+}
+
+const STOCK_WRITES = new Set(['PUT /api/inventory/:sku', 'POST /api/inventory/:sku/restock']);
+
+export function teachingRoutes(app: ZodApp, opts: TeachingOptions): void {
+  const stream = createEventHub(opts.warehouse, { heartbeatMs: opts.eventHeartbeatMs });
+  // open streams would keep close() waiting forever: end them first
+  app.addHook('preClose', async () => stream.hub.close());
+  // stock counts and restocks have no engine event: tell the streams what this API changed
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 300 && STOCK_WRITES.has(`${request.method} ${request.routeOptions.url}`)) {
+      stream.hub.publish('stock:changed', { sku: (request.params as { sku?: string }).sku ?? null });
+    }
+  });
+  dashboardRoutes(app);
+  eventRoutes(app, { stream });
+  clockRoutes(app, opts);
+  explainRoutes(app, opts);
+  jobRoutes(app, opts);
+  supplierScriptRoutes(app, { ...opts, hub: stream.hub });
+  overviewRoutes(app, opts);
+}

@@ -1,0 +1,196 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
+ * server on port 0 on a paced virtual clock (`serve --clock virtual`). Every wait is on the page's
+ * DOM (a count in the diagram, a row in the timeline), never on time. Screenshots of the main
+ * views go to docs/img with UPDATE_SCREENSHOTS=1.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createPacedClock } from '../../src/adapters/clock/paced.js';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { checkInvariants, tempDb } from '../helpers.js';
+import { rowCounts } from '../http/support.js';
+import { browserTestsRun, launch, screenshotPath } from './browser.js';
+
+const START = Date.UTC(2026, 0, 1, 9);
+const run = browserTestsRun('the browser tests of the dashboard');
+
+interface Served extends RunningServer {
+  db: string;
+}
+
+describe.runIf(run)('the dashboard in a browser', () => {
+  // launched by the first test that needs it: under CI=true without Chromium, each test fails with the reason
+  let browser: Browser | undefined;
+  const servers: Served[] = [];
+  const pages: Page[] = [];
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+    for (const s of servers.splice(0)) {
+      await s.close();
+      expect(checkInvariants(s.db)).toEqual([]);
+    }
+  });
+
+  async function serve(options: Parameters<typeof startServer>[0] = {}): Promise<Served> {
+    const db = tempDb();
+    const server = await startServer({ database: db, clock: createPacedClock(START), port: 0, logLevel: 'silent', ...options });
+    const s = Object.assign(server, { db });
+    servers.push(s);
+    return s;
+  }
+
+  async function open(server: Served, viewport = { width: 1280, height: 720 }): Promise<Page> {
+    browser ??= await launch();
+    const page = await browser.newPage({ viewport });
+    pages.push(page);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url)) errors.push(`a request left the server: ${r.url()}`);
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#conn[data-connection="live"]');
+    Object.assign(page, { errors });
+    return page;
+  }
+
+  const count = (page: Page, state: string, n: number) => page.waitForSelector(`#diagram [data-state="${state}"][data-count="${n}"]`);
+
+  async function createOrder(page: Page, sku: string, qty: number) {
+    await page.fill('#order-form [name=sku]', sku);
+    await page.fill('#order-form [name=qty]', String(qty));
+    await page.click('#order-form button[type=submit]');
+  }
+
+  it('creates an order through the form, steps the virtual clock, and shows it reserved in the diagram and the timeline', async () => {
+    const server = await serve();
+    const page = await open(server);
+    await page.waitForSelector('#clock-now:text-is("09:00:00 UTC")');
+    await createOrder(page, 'gadget', 5);
+    await page.waitForSelector('#message:has-text("order #1 created: GADGET × 5")');
+    await count(page, 'awaiting_restock', 1);
+    await page.waitForSelector('.explain .path:text-is("pending → awaiting_restock")');
+    await page.waitForSelector('.explain .next:has-text("check 1 of the supplier\'s status at +15 s")');
+    await page.waitForSelector('#clock-mode:has-text("next at 09:00:15")');
+
+    await page.click('[data-clock-action="step"]');
+    await count(page, 'reserved', 1);
+    await count(page, 'awaiting_restock', 0);
+    await page.waitForSelector('#timeline tr[data-type="OrderReserved"]');
+    await page.waitForSelector('.explain .path:text-is("pending → awaiting_restock → reserved")');
+    await page.waitForSelector('#clock-now:text-is("09:00:15 UTC")');
+    expect(await page.locator('#timeline tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.type).filter(Boolean))).toEqual([
+      'OrderCreated',
+      'SupplierReservationRequested',
+      'SupplierReservationAccepted',
+      'SupplierStatusChecked',
+      'InventoryReserved',
+      'OrderReserved',
+    ]);
+    await page.waitForSelector('#check[data-check="ok"]');
+
+    // a few more orders, so the screenshot shows every state
+    await page.fill('#stock-form [name=sku]', 'WIDGET');
+    await page.fill('#stock-form [name=qty]', '10');
+    await page.click('#stock-form button[value=set]');
+    await page.waitForSelector('#stock-table tr[data-sku="WIDGET"]');
+    await createOrder(page, 'WIDGET', 3);
+    await count(page, 'reserved', 2);
+    await page.fill('#supplier-form [name=sku]', 'GIZMO');
+    await page.selectOption('#supplier-preset', 'delayedOk');
+    await page.click('#supplier-form button[type=submit]');
+    await page.waitForSelector('#message:has-text("supplier script for GIZMO")');
+    await createOrder(page, 'GIZMO', 4);
+    await count(page, 'awaiting_restock', 1);
+    await page.click('[data-clock-action="step"]');
+    await page.waitForSelector('#timeline tr[data-type="SupplierStatusChecked"]');
+    await page.click('.explain summary');
+    await page.screenshot({ path: screenshotPath('dashboard.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('retries a dead letter with its button', async () => {
+    const server = await serve({ settings: { jobAttempts: 2 } });
+    const page = await open(server);
+    await page.fill('#supplier-form [name=sku]', 'BOLT');
+    await page.selectOption('#supplier-preset', 'down');
+    await page.click('#supplier-form button[type=submit]');
+    await page.waitForSelector('#message:has-text("supplier script for BOLT")');
+    await createOrder(page, 'BOLT', 1);
+    await page.waitForSelector('#queue-body .countdown:has-text("in 1 s")', { timeout: 5000 }); // the retry after the first HTTP 500
+    await page.click('[data-clock-action="step"]');
+    await count(page, 'failed', 1);
+    const item = page.locator('#dead-letters li[data-dead-letter="1"]');
+    await item.waitFor();
+    await expect(item.textContent()).resolves.toMatch(/ReserveInventory for order #1, 2 attempts.*HTTP 500/);
+    await page.screenshot({ path: screenshotPath('dashboard-dead-letter.png') });
+    await item.locator('button.retry').click();
+    await page.waitForSelector('#message:has-text("dead letter 1 is queued again as job")');
+    await item.waitFor({ state: 'detached' });
+    await page.waitForSelector('#timeline tr[data-type="JobRetried"]');
+    // inside the folded "why, step by step": attached, not visible
+    await page.waitForSelector('.explain li:has-text("the job changes nothing")', { state: 'attached' });
+  });
+
+  it('fits 800 px wide and large fonts without scrolling sideways', async () => {
+    const server = await serve({ supplierScript: { GADGET: { status: ['delayed', 'ok'] } } });
+    await server.warehouse.inventory.set('WIDGET', 10);
+    for (const sku of ['WIDGET', 'GADGET']) await server.warehouse.orders.create({ sku, qty: 3 });
+    const page = await open(server, { width: 800, height: 1000 });
+    await count(page, 'awaiting_restock', 1);
+    await page.locator('#orders-list tr[data-order-id="2"]').click();
+    await page.waitForSelector('.explain .path');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+    await page.screenshot({ path: screenshotPath('dashboard-800.png'), fullPage: true });
+    await page.evaluate(() => (document.documentElement.style.fontSize = '24px')); // large fonts (the CSP forbids a <style> tag)
+    await page.setViewportSize({ width: 1280, height: 720 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+  });
+
+  it('follows the newest order until one is picked, as a class watching the demo wants', async () => {
+    const server = await serve();
+    const w = server.warehouse;
+    await w.inventory.set('WIDGET', 10);
+    for (let i = 0; i < 2; i++) await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    const page = await open(server);
+    await page.waitForSelector('#detail-title:text-is("Order #2 · the newest")');
+    await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    await page.waitForSelector('#detail-title:text-is("Order #3 · the newest")');
+    await page.locator('#orders-list tr[data-order-id="1"]').click();
+    await page.waitForSelector('#detail-title:text-is("Order #1")');
+    await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    await page.waitForSelector('#orders-list tr[data-order-id="4"]');
+    await expect(page.locator('#detail-title').textContent()).resolves.toBe('Order #1');
+  });
+
+  it('asks for the token on a protected server, refuses the controls without it, and works with it', async () => {
+    const server = await serve({ token: 'class-secret' });
+    const page = await open(server);
+    await page.waitForSelector('#auth-note:visible');
+    const before = rowCounts(server.db);
+    await createOrder(page, 'WIDGET', 1);
+    await page.waitForSelector('#message[data-kind="error"]:has-text("create order refused: writes need an Authorization: Bearer <token> header")');
+    await page.waitForSelector('#token-dialog[open]');
+    await page.click('#token-dialog button[value=cancel]');
+    await page.click('[data-clock-action="step"]');
+    await page.waitForSelector('#message[data-kind="error"]:has-text("clock refused")');
+    await page.click('#token-dialog button[value=cancel]');
+    expect(rowCounts(server.db)).toEqual(before);
+    expect(server.warehouse.clock.now()).toBe(START);
+
+    await page.click('#token-button');
+    await page.fill('#token-input', 'class-secret');
+    await page.click('#token-dialog button[value=save]');
+    await page.waitForSelector('#token-button:text-is("token ✓")');
+    await createOrder(page, 'WIDGET', 1);
+    await page.waitForSelector('#message:has-text("order #1 created")');
+    await count(page, 'awaiting_restock', 1);
+  });
+});
