@@ -25,6 +25,13 @@ export interface BusEvents {
   'job:lost': { job: Job };
   /** the run's end could not be committed (the database's trouble): the job waits for its lease to expire */
   'job:unsettled': { job: Job; error: string; owner: FaultOwner };
+  /**
+   * a write met a lock conflict (another transaction held the row, or changed it first) under a
+   * reservation `strategy` (pessimistic, optimistic, atomic), and was `retried` or `gave_up`.
+   * Fed by a database adapter through createWarehouse; counted on /metrics
+   * (warehouse_lock_conflicts_total, warehouse_lock_retries_total) and on the active span.
+   */
+  'db:conflict': { strategy: string; outcome: 'retried' | 'gave_up' };
   /** the runner changed state (app/driver.ts); `reason` says why when it is degraded */
   'runner:state': { state: DriverState; reason: string | null; at: number };
   'listener:error': { event: string; error: unknown };

@@ -44,7 +44,7 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
     insertEvent: db.insert(t.orderEvents).values({ orderId: p('orderId'), at: p('at'), type: p('type'), data: p('data') }).prepare(),
     insertJob: db
       .insert(t.jobs)
-      .values({ type: p('type'), orderId: p('orderId'), payload: p('payload'), runAt: p('runAt'), maxAttempts: p('maxAttempts'), virtual: p('virtual'), createdAt: p('now') })
+      .values({ type: p('type'), orderId: p('orderId'), payload: p('payload'), runAt: p('runAt'), maxAttempts: p('maxAttempts'), virtual: p('virtual'), headers: p('headers'), createdAt: p('now') })
       .returning({ id: t.jobs.id })
       .prepare(),
     jobById: db.select().from(t.jobs).where(eq(t.jobs.id, p('id'))).prepare(),
