@@ -27,6 +27,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'warehouse supplier serve --state ./supplier.db   # then: warehouse --supplier-url http://127.0.0.1:4010 work',
   ],
   'supplier openapi': ['warehouse supplier openapi'],
+  trace: [
+    'warehouse order create --sku X --qty 30 --clock virtual --supplier-status delayed,ok --trace-file t.jsonl',
+    'warehouse trace 1 --trace-file t.jsonl',
+    'warehouse --json trace 1 --trace-file t.jsonl',
+  ],
   jobs: ['warehouse jobs list', 'warehouse jobs failed'],
   'jobs list': ['warehouse jobs list'],
   'jobs failed': ['warehouse jobs failed'],

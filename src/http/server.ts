@@ -10,6 +10,8 @@ import type { Settings } from '../domain/settings.js';
 import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
+import type { Tracing } from '../ports/tracing.js';
+import type { TracingConfig } from '../telemetry/open.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
@@ -53,6 +55,8 @@ export interface ServerOptions {
   corsOrigin?: string;
   /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
   timeouts?: Partial<Timeouts>;
+  /** spans to export (a trace file, the OTEL_* collector); ignored when `warehouse` is given (it has its own) */
+  tracing?: TracingConfig | Tracing;
 }
 
 export interface RunningServer {
@@ -79,7 +83,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (options.corsOrigin !== undefined && !isOrigin(options.corsOrigin)) {
     throw new UsageError(`--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`);
   }
-  const log = createLogger(options.logLevel ?? 'info', options.logDestination);
   const owned = !options.warehouse;
   const warehouse =
     options.warehouse ??
@@ -91,7 +94,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       supplierScript: options.supplierScript,
       settings: options.settings,
       seed: options.seed,
+      tracing: options.tracing,
     }));
+  const log = createLogger(options.logLevel ?? 'info', options.logDestination, warehouse.tracing);
   const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;

@@ -34,6 +34,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     logLevel: opts.logLevel as LogLevel,
     runner: opts.runner !== false,
     shutdownTimeoutMs,
+    tracing: ctx.tracing,
   });
   if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, database: ctx.databaseLabel })}\n`);
   else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.databaseLabel}); Ctrl-C to stop\n`);
