@@ -32,6 +32,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'warehouse trace 1 --trace-file t.jsonl',
     'warehouse --json trace 1 --trace-file t.jsonl',
   ],
+  stats: ['warehouse stats', 'warehouse --json stats', 'warehouse --db other.db stats'],
   jobs: ['warehouse jobs list', 'warehouse jobs failed'],
   'jobs list': ['warehouse jobs list'],
   'jobs failed': ['warehouse jobs failed'],

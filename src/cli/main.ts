@@ -99,6 +99,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-events', "spans only, without the order's state changes under them")
     .action(run(async () => (await import('./commands/trace.js')).trace));
 
+  program
+    .command('stats')
+    .description("the seed's figures from the database: reservation success rate, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue")
+    .action(run(async () => (await import('./commands/stats.js')).stats));
+
   registerServe(program, run);
   registerSimulate(program, run);
   registerSupplier(program, run);

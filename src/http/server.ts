@@ -97,7 +97,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       tracing: options.tracing,
     }));
   const log = createLogger(options.logLevel ?? 'info', options.logDestination, warehouse.tracing);
-  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue });
+  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {
