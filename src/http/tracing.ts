@@ -4,13 +4,16 @@
  * everything the request does — the order it creates, the transaction, the job it enqueues — is
  * its child. The request's whole handling runs in the span: Fastify's request listener is wrapped,
  * and the request and response emitters are bound to it (body chunks arrive on the socket's
- * callbacks, outside any span otherwise).
+ * callbacks, outside any span otherwise). `/healthz` and `/metrics` are not traced.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Tracing } from '../ports/tracing.js';
 import type { ZodApp } from './types.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Probes and scrapes: a trace each every few seconds would bury the orders' traces. */
+const UNTRACED = /^\/(healthz|metrics)(\?|$)/;
 
 export function installRequestSpans(app: ZodApp, tracing: Tracing): void {
   if (!tracing.enabled) return;
@@ -19,6 +22,7 @@ export function installRequestSpans(app: ZodApp, tracing: Tracing): void {
   server.removeAllListeners('request');
   for (const listener of listeners) {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (UNTRACED.test(req.url ?? '')) return listener.call(server, req, res);
       const [path, query] = (req.url ?? '/').split('?', 2);
       const host = req.headers.host ?? '';
       const attributes = {
