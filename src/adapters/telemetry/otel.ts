@@ -58,6 +58,52 @@ function clean(attributes: Attributes | undefined): Record<string, string | numb
   return out;
 }
 
+interface Timing {
+  now(): HrTime | undefined;
+  virtual(): boolean;
+}
+
+/** The port's Span over an SDK span (one object per span, methods on the prototype). */
+class Handle implements Span {
+  private ended = false;
+  private readonly wallStart = performance.now();
+  constructor(
+    private readonly s: OtelSpan,
+    private readonly t: Timing,
+  ) {}
+  get traceId() {
+    return this.s.spanContext().traceId;
+  }
+  get spanId() {
+    return this.s.spanContext().spanId;
+  }
+  setAttributes(a: Attributes) {
+    this.s.setAttributes(clean(a));
+  }
+  addEvent(name: string, a?: Attributes, at?: number) {
+    this.s.addEvent(name, clean(a), at === undefined ? this.t.now() : msToHr(at));
+  }
+  fail(error: unknown) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const { kind, code, owner } = e as { kind?: unknown; code?: unknown; owner?: unknown };
+    this.s.recordException(e, this.t.now());
+    // the most specific name of what went wrong: a supplier error's kind (timeout, http_error, …), a code, the class
+    this.s.setAttribute('error.type', typeof kind === 'string' ? kind : typeof code === 'string' ? code : e.name);
+    if (typeof owner === 'string') this.s.setAttribute('warehouse.fault.owner', owner);
+    this.s.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+  }
+  rename(name: string) {
+    this.s.updateName(name);
+  }
+  end() {
+    if (this.ended) return;
+    this.ended = true;
+    // in virtual time a transaction takes no time on the span's clock: say how long it really took
+    if (this.t.virtual()) this.s.setAttribute('warehouse.wall_duration_ms', Math.round((performance.now() - this.wallStart) * 1000) / 1000);
+    this.s.end(this.t.now());
+  }
+}
+
 export interface OtelTracingOptions {
   resource: Resource;
   spanProcessors: SpanProcessor[];
@@ -72,39 +118,10 @@ export function createOtelTracing({ resource, spanProcessors }: OtelTracingOptio
   const now = (): HrTime | undefined => (clock?.mode === 'virtual' ? msToHr(clock.now()) : undefined);
   const handles = new WeakMap<OtelSpan, Span>();
 
+  const timing: Timing = { now, virtual: () => clock?.mode === 'virtual' };
   function handle(s: OtelSpan): Span {
     let h = handles.get(s);
-    if (h) return h;
-    const wallStart = performance.now();
-    let ended = false;
-    h = {
-      get traceId() {
-        return s.spanContext().traceId;
-      },
-      get spanId() {
-        return s.spanContext().spanId;
-      },
-      setAttributes: (a) => void s.setAttributes(clean(a)),
-      addEvent: (name, a, at) => void s.addEvent(name, clean(a), at === undefined ? now() : msToHr(at)),
-      fail(error) {
-        const e = error instanceof Error ? error : new Error(String(error));
-        const { kind, code, owner } = e as { kind?: unknown; code?: unknown; owner?: unknown };
-        s.recordException(e, now());
-        // the most specific name of what went wrong: a supplier error's kind (timeout, http_error, …), a code, the class
-        s.setAttribute('error.type', typeof kind === 'string' ? kind : typeof code === 'string' ? code : e.name);
-        if (typeof owner === 'string') s.setAttribute('warehouse.fault.owner', owner);
-        s.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-      },
-      rename: (name) => void s.updateName(name),
-      end() {
-        if (ended) return;
-        ended = true;
-        // in virtual time a transaction takes no time on the span's clock: say how long it really took
-        if (clock?.mode === 'virtual') s.setAttribute('warehouse.wall_duration_ms', Math.round((performance.now() - wallStart) * 1000) / 1000);
-        s.end(now());
-      },
-    };
-    handles.set(s, h);
+    if (!h) handles.set(s, (h = new Handle(s, timing)));
     return h;
   }
 
