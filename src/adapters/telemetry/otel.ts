@@ -163,7 +163,7 @@ export function createOtelTracing({ resource, spanProcessors }: OtelTracingOptio
       const parent = context.active();
       const s = tracer.startSpan(name, { kind: KINDS[opts.kind ?? 'internal'], attributes: clean(opts.attributes), startTime: now() }, parent);
       let ctx = trace.setSpan(parent, s);
-      // the first span of a trace is its orders' root
+      // the first span of a trace is the root of the orders created in it
       if (!trace.getSpanContext(parent)) ctx = ctx.setValue(ROOT, s.spanContext());
       return run(s, ctx, fn);
     },
