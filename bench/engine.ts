@@ -4,7 +4,10 @@
  * writes with hand-written SQL through better-sqlite3, one IMMEDIATE transaction per step.
  *
  * Run: npx tsx bench/engine.ts [--quick] [--json] [--durability full|normal] [--orders N]
- *      [--inflight W] [--rounds R] [--warmup N] [--no-baseline]
+ *      [--inflight W] [--rounds R] [--warmup N] [--no-baseline] [--trace]
+ *
+ * `--trace` runs the engine with tracing on (every span to a trace file, as `--trace-file` does);
+ * without it tracing is off, as by default (docs/performance.md compares the two).
  *
  * Subject. `createWarehouse` on a new SQLite file in a temp dir (WAL, the durability asked for),
  * real clock, the in-process mock supplier present but never called: the SKU has stock for every
@@ -49,6 +52,8 @@ export interface EngineBenchOptions {
   skipBaseline?: boolean;
   /** print the human-readable lines (default true) */
   log?: boolean;
+  /** trace the engine (spans to a trace file in the temp dir, as `--trace-file` does): the cost of tracing on */
+  trace?: boolean;
 }
 
 export interface RunFigures {
@@ -157,8 +162,9 @@ async function runEngine(
   warmup: number,
   inflight: number,
   groupCommit = false,
+  traceFile?: string,
 ): Promise<{ figures: RunFigures; synchronous: number }> {
-  const w = await createWarehouse({ database: { kind: 'sqlite', file, durability, groupCommit }, clock: 'real' });
+  const w = await createWarehouse({ database: { kind: 'sqlite', file, durability, groupCommit }, clock: 'real', ...(traceFile ? { tracing: { file: traceFile } } : {}) });
   const synchronous = Number((await w.store.info()).synchronous);
   await w.inventory.set(SKU, STOCK);
 
@@ -393,13 +399,14 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
     fsyncMs = probeFsync(dir);
     say(
       `engine (${orders} orders per run after ${warmup} warm-up, ${rounds} round${rounds === 1 ? '' : 's'}, durability ${durability}, WAL, ` +
-        `up to ${inflight} in flight, fsync ${fsyncMs} ms, Node ${process.version}, ${cpus().length} cores)`,
+        `up to ${inflight} in flight, fsync ${fsyncMs} ms, Node ${process.version}, ${cpus().length} cores${opts.trace ? ', tracing on: spans to a trace file' : ''})`,
     );
     for (let r = 0; r < rounds; r++) {
       const roundFsync = r === 0 ? fsyncMs : probeFsync(dir, 50);
       const baseline = opts.skipBaseline ? null : runBaseline(join(dir, `baseline-${r}.db`), durability, orders, warmup);
-      const engine = await runEngine(join(dir, `engine-${r}.db`), durability, orders, warmup, inflight);
-      const grouped = await runEngine(join(dir, `group-${r}.db`), durability, orders, warmup, inflight, true);
+      const trace = (name: string) => (opts.trace ? join(dir, `${name}-${r}.jsonl`) : undefined);
+      const engine = await runEngine(join(dir, `engine-${r}.db`), durability, orders, warmup, inflight, false, trace('engine'));
+      const grouped = await runEngine(join(dir, `group-${r}.db`), durability, orders, warmup, inflight, true, trace('group'));
       synchronous = engine.synchronous;
       runs.push({ engine: engine.figures, groupCommit: grouped.figures, baseline, fsyncMs: roundFsync });
       if (rounds > 1) {
@@ -494,6 +501,7 @@ function parseArgs(argv: string[]): EngineBenchOptions & { json: boolean } {
     inflight: num('--inflight'),
     rounds: num('--rounds'),
     skipBaseline: argv.includes('--no-baseline'),
+    trace: argv.includes('--trace'),
   };
 }
 

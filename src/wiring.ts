@@ -15,14 +15,17 @@ import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
 import type { DriverStatus } from './app/driver.js';
 import { createRunner, type Runner } from './app/runner.js';
+import { traceJobOutcomes, traceStore } from './app/tracing.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
-import { parseDatabase, type DatabaseConfig } from './config.js';
+import { describeDatabase, parseDatabase, type DatabaseConfig } from './config.js';
 import type { Clock } from './ports/clock.js';
 import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
 import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
+import { NO_TRACING, type Tracing } from './ports/tracing.js';
+import { openTracing, type TracingConfig } from './telemetry/open.js';
 
 export interface WarehouseConfig {
   /** the database (config.ts); a string is a SQLite file (or ':memory:') or a postgres:// URL */
@@ -51,6 +54,11 @@ export interface WarehouseConfig {
   seed?: number;
   workerId?: string;
   pollMs?: number;
+  /**
+   * Spans (DESIGN §10): what to export (a trace file, the OTEL_* collector; closed with the
+   * engine), or a Tracing its caller owns. Default: none, and OpenTelemetry is not loaded.
+   */
+  tracing?: TracingConfig | Tracing;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -73,6 +81,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly inventory: InventoryService;
   readonly jobs: JobsService;
   readonly settings: Settings;
+  /** NO_TRACING unless `tracing` asked for spans */
+  readonly tracing: Tracing;
   close(): Promise<void>;
 }
 
@@ -81,8 +91,18 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
   const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
-  const backend = await openBackend(database, settings, clock.mode);
-  const { store, queue } = backend;
+  const ownsTracing = config.tracing !== undefined && !isTracing(config.tracing);
+  const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
+  tracing.useClock(clock);
+  let backend: Backend;
+  try {
+    backend = await openBackend(database, settings, clock.mode);
+  } catch (error) {
+    if (ownsTracing) await tracing.shutdown();
+    throw error;
+  }
+  const { queue } = backend;
+  const store = tracing.enabled ? traceStore(backend.store, tracing, { system: database.kind === 'sqlite' ? 'sqlite' : 'postgresql', namespace: describeDatabase(database), strategy: settings.reserveStrategy }) : backend.store;
   let mock: MockSupplier | null = null;
   try {
     if (!config.supplierUrl && !config.noJobs) {
@@ -95,9 +115,11 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     }
   } catch (error) {
     await backend.close();
+    if (ownsTracing) await tracing.shutdown();
     throw error;
   }
   const supplier = createHttpSupplier({
+    tracing,
     baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
     fetch: mock?.fetch,
     token: config.supplierToken,
@@ -109,7 +131,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const bus = createBus();
   const random = createRandom(config.seed);
   const handlers = createHandlers({ store, supplier, clock, bus, settings });
-  const runner = createRunner({ store, queue, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs });
+  const runner = createRunner({ store, queue, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs, tracing });
+  const stopTracing = tracing.enabled ? traceJobOutcomes(bus, tracing) : () => {};
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -117,6 +140,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     await runner.drain();
     await mock?.close();
     await backend.close();
+    stopTracing();
+    if (ownsTracing) await tracing.shutdown();
   };
   return {
     database,
@@ -134,13 +159,16 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       return runner;
     },
     settings,
-    orders: createOrderService({ store, clock, bus }),
+    tracing,
+    orders: createOrderService({ store, clock, bus, tracing }),
     inventory: createInventoryService({ store, clock }),
     jobs: createJobsService({ queue, store, clock, bus }),
     close,
     [Symbol.asyncDispose]: close,
   };
 }
+
+const isTracing = (t: TracingConfig | Tracing): t is Tracing => typeof (t as Tracing).inSpan === 'function';
 
 /** The one place that picks a database adapter (exported for the port contract suites). */
 export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real'): Promise<Backend> {

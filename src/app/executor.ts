@@ -13,6 +13,7 @@ import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClaimedJob, JobSettlement } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
+import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 import type { Bus } from './bus.js';
 import type { JobHandlers } from './handlers.js';
 import { publishApplied } from './publish.js';
@@ -24,6 +25,8 @@ export interface ExecutorDeps {
   settings: Settings;
   handlers: JobHandlers;
   random: () => number;
+  /** each run in a consumer span continuing the trace its job's headers carry (app/tracing.ts) */
+  tracing?: Tracing;
 }
 
 export interface Executor {
@@ -31,7 +34,7 @@ export interface Executor {
   execute(job: ClaimedJob): Promise<void>;
 }
 
-export function createExecutor({ store, clock, bus, settings, handlers, random }: ExecutorDeps): Executor {
+export function createExecutor({ store, clock, bus, settings, handlers, random, tracing = NO_TRACING }: ExecutorDeps): Executor {
   const elapsed = (start: number) => performance.now() - start;
 
   /** One commit: the note on the order's timeline and the job's settlement. */
@@ -74,7 +77,19 @@ export function createExecutor({ store, clock, bus, settings, handlers, random }
     bus.emit('job:parked', { job, reason });
   }
 
-  return {
+  /** messaging conventions: one `process <JobType>` span per run (docs/observability.md) */
+  const runAttributes = (job: ClaimedJob) => ({
+    'messaging.system': 'warehouse',
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.destination.name': job.type,
+    'messaging.message.id': job.id,
+    'warehouse.order.id': job.orderId,
+    'warehouse.job.attempt': job.attempt,
+    'warehouse.job.run': job.runs,
+  });
+
+  const executor: Executor = {
     async execute(job) {
       const started = performance.now();
       try {
@@ -99,4 +114,5 @@ export function createExecutor({ store, clock, bus, settings, handlers, random }
       }
     },
   };
+  return tracing.enabled ? { execute: (job) => tracing.consume(`process ${job.type}`, job.headers, runAttributes(job), () => executor.execute(job)) } : executor;
 }

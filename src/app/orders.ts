@@ -6,6 +6,7 @@ import { planCreateOrder } from '../domain/plans.js';
 import { parseOrderInput } from '../domain/validation.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdempotentResponse, OrderPage, Store } from '../ports/store.js';
+import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 import type { Bus } from './bus.js';
 import { withPolicies } from './policies.js';
 import { publishApplied } from './publish.js';
@@ -21,14 +22,18 @@ export interface OrderService {
   list(query?: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
 }
 
-export function createOrderService({ store, clock, bus }: { store: Store; clock: Clock; bus: Bus }): OrderService {
+export function createOrderService({ store, clock, bus, tracing = NO_TRACING }: { store: Store; clock: Clock; bus: Bus; tracing?: Tracing }): OrderService {
   return {
     async create(input, idempotent) {
       const { sku, qty } = parseOrderInput(input.sku, input.qty);
-      const now = clock.now();
-      const applied = await store.createOrder(sku, qty, now, () => withPolicies(planCreateOrder(sku, qty), now), idempotent);
-      publishApplied(bus, applied);
-      return applied.order;
+      // the order's trace starts here when no request or command span is around it
+      return tracing.inSpan('order create', { attributes: { 'warehouse.sku': sku, 'warehouse.qty': qty } }, async (span) => {
+        const now = clock.now();
+        const applied = await store.createOrder(sku, qty, now, () => withPolicies(planCreateOrder(sku, qty), now), idempotent);
+        span.setAttributes({ 'warehouse.order.id': applied.order.id });
+        publishApplied(bus, applied);
+        return applied.order;
+      });
     },
     async get(id) {
       const order = await store.getOrder(id);

@@ -7,6 +7,7 @@ import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
+import type { Tracing } from '../ports/tracing.js';
 import type { Bus } from './bus.js';
 import { createDriver, type Driver, type RunOptions } from './driver.js';
 import { createExecutor } from './executor.js';
@@ -25,6 +26,8 @@ export interface RunnerDeps {
   workerId?: string;
   /** real clock: how often to look for jobs enqueued by other processes */
   pollMs?: number;
+  /** a span per job run (app/executor.ts) */
+  tracing?: Tracing;
 }
 
 export interface Runner extends Driver {
@@ -34,7 +37,7 @@ export interface Runner extends Driver {
 export function createRunner(deps: RunnerDeps): Runner {
   const { store, queue, clock, bus, settings, handlers, random } = deps;
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${Math.floor(random() * 1e9).toString(36)}`;
-  const executor = createExecutor({ store, clock, bus, settings, handlers, random });
+  const executor = createExecutor({ store, clock, bus, settings, handlers, random, tracing: deps.tracing });
   const driver = createDriver({ queue, executor, clock, bus, random, workerId, concurrency: settings.concurrency, leaseMs: settings.leaseMs, pollMs: deps.pollMs });
   return {
     workerId,

@@ -8,6 +8,7 @@ import type { Settings } from '../domain/settings.js';
 import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Warehouse, WarehouseConfig } from '../wiring.js';
 import { describeDatabase, resolveDatabase, type DatabaseConfig } from '../config.js';
+import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 
 export interface GlobalOptions {
   /** --database (or its alias --db): a SQLite file or a postgres:// URL; the environment otherwise */
@@ -19,6 +20,8 @@ export interface GlobalOptions {
   supplierToken?: string;
   durability: 'full' | 'normal';
   groupCommit: boolean;
+  /** --trace-file (or WAREHOUSE_TRACE_FILE): spans as OTLP JSON lines; `warehouse trace` reads it */
+  traceFile?: string;
 }
 
 export interface Io {
@@ -36,6 +39,8 @@ export interface Ctx {
   /** the database for messages: the file, or the URL without its password */
   databaseLabel: string;
   c: ChalkInstance;
+  /** the command's tracing (cli/tracing.ts); NO_TRACING unless asked for; engines opened by `open` use it */
+  tracing: Tracing;
   /** human output, to stdout unless --json (then to stderr, so stdout stays pure JSON) */
   say(line?: string): void;
   /** machine output: one JSON document on stdout */
@@ -56,12 +61,13 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
   });
   const colour = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY);
   const c = new Chalk({ level: colour ? (io.env.FORCE_COLOR === '0' ? 0 : 1) : 0 });
-  return {
+  const ctx: Ctx = {
     io,
     opts,
     database,
     databaseLabel: describeDatabase(database),
     c,
+    tracing: NO_TRACING,
     say(line = '') {
       (opts.json ? io.stderr : io.stdout).write(`${line}\n`);
     },
@@ -70,6 +76,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
     },
     async open(extra = {}) {
       const { createWarehouse } = await import('../wiring.js');
+      const tracing = ctx.tracing;
       const config: WarehouseConfig = {
         database,
         clock: extra.clock ?? 'real',
@@ -79,10 +86,12 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
         supplierScript: extra.script,
         settings: extra.settings,
         seed: extra.seed,
+        tracing,
       };
       return createWarehouse(config);
     },
   };
+  return ctx;
 }
 
 /** A flag whose value must be one of a few words. */

@@ -38,6 +38,12 @@ export const EXAMPLES: Record<string, string[]> = {
     'warehouse demo --auto --pace 5s            # no Enter needed: one moment every 5 s',
     'warehouse demo scenarios/delayed-twice.yaml',
   ],
+  trace: [
+    'warehouse order create --sku X --qty 30 --clock virtual --supplier-status delayed,ok --trace-file t.jsonl',
+    'warehouse trace 1 --trace-file t.jsonl',
+    'warehouse --json trace 1 --trace-file t.jsonl',
+  ],
+  stats: ['warehouse stats', 'warehouse --json stats', 'warehouse --db other.db stats'],
   jobs: ['warehouse jobs list', 'warehouse jobs failed'],
   'jobs list': ['warehouse jobs list'],
   'jobs failed': ['warehouse jobs failed'],

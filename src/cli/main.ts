@@ -30,6 +30,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--supplier-token <token>', 'bearer token sent to the supplier (env WAREHOUSE_SUPPLIER_TOKEN)', io.env.WAREHOUSE_SUPPLIER_TOKEN)
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
     .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
+    .option('--trace-file <file>', 'append OpenTelemetry spans to <file> as OTLP JSON lines, for `warehouse trace` (env WAREHOUSE_TRACE_FILE; OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector)', io.env.WAREHOUSE_TRACE_FILE)
     .showHelpAfterError('(run with --help for usage)')
     // every subcommand's --help lists the global options too (subcommands inherit this setting)
     .configureHelp({ showGlobalOptions: true })
@@ -45,7 +46,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       // loaded with the command, not before: chalk and zod are not needed for --help
       const { createCtx } = await import('./context.js');
       const ctx = createCtx(io, opts);
-      setCode(await (await load())(ctx, args, opts));
+      const action = await load();
+      const path = commandPath(cmd);
+      const { traced } = await import('./tracing.js');
+      setCode(await traced(ctx, path, () => action(ctx, args, opts)));
     };
   const mod = <K extends string>(path: () => Promise<Record<K, Action>>, name: K): Loader => async () => (await path())[name];
   const inventory = () => import('./commands/inventory.js');
@@ -102,6 +106,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('backup <file>')
     .description('a consistent copy of the database into a new file, taken while it is in use (SQLite online backup), then checked')
     .action(run(async () => (await import('./commands/backup.js')).backup));
+
+  program
+    .command('trace <orderId>')
+    .description("draw an order's trace (its request or command, jobs, supplier calls and transactions) from a --trace-file")
+    .option('--no-events', "spans only, without the order's state changes under them")
+    .action(run(async () => (await import('./commands/trace.js')).trace));
+
+  program
+    .command('stats')
+    .description("the seed's figures from the database: reservation success rate, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue")
+    .action(run(async () => (await import('./commands/stats.js')).stats));
 
   registerServe(program, run);
   registerSimulate(program, run);

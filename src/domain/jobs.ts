@@ -34,8 +34,17 @@ export interface Job<T extends JobType = JobType> {
   attempt: number;
 }
 
+/**
+ * A job's message headers, like a message broker's: opaque to the domain, carried from the
+ * transaction that enqueues the job to whichever process runs it. Today they hold the W3C trace
+ * context (`traceparent`, `tracestate`, `warehouse-root`: see ports/tracing.ts); planners never set them.
+ */
+export type JobHeaders = Readonly<Record<string, string>>;
+
 export interface PlannedJob {
   type: JobType;
   runAt: number;
   payload: unknown;
+  /** filled by the app layer (app/tracing.ts) before the plan is applied, never by a planner */
+  headers?: JobHeaders;
 }

@@ -14,6 +14,7 @@ import { installBodyRules } from './body.js';
 import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
 import { frameworkErrors, installErrorHandlers } from './errors.js';
 import { requestId } from './logging.js';
+import { installRequestSpans } from './tracing.js';
 import { installMethods } from './methods.js';
 import { SWAGGER_OPTIONS } from './openapi.js';
 import type { Metrics } from './metrics.js';
@@ -59,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
+  installRequestSpans(app, opts.warehouse.tracing);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON is the only body type: text/plain (a Fastify default) would reach validation as a string

@@ -7,12 +7,23 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Bus } from '../app/bus.js';
+import type { Tracing } from '../ports/tracing.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
-  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? pino.destination({ dest: 2, sync: true }));
+/**
+ * `tracing` (when on) puts the active span's ids on every line written inside it: `trace_id` and
+ * `span_id`, as OpenTelemetry's log conventions name them, so a line leads to its trace.
+ */
+export function createLogger(level: LogLevel = 'info', destination?: DestinationStream, tracing?: Tracing): Logger {
+  const mixin = tracing?.enabled
+    ? () => {
+        const span = tracing.active();
+        return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
+      }
+    : undefined;
+  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, mixin }, destination ?? pino.destination({ dest: 2, sync: true }));
 }
 
 /** A client's X-Request-Id is kept when it is short and plain; otherwise a fresh UUID. */

@@ -1,11 +1,21 @@
 /**
  * Prometheus metrics on a per-server Registry (never prom-client's global one, so several
- * servers can live in one process). Counters follow the engine's bus events; the queue gauges
- * are read from the store at scrape time, so they include other processes' work on the same file.
+ * servers can live in one process). Two kinds (docs/http.md lists them all):
+ * - **this process**, counted from the engine's bus as things happen: HTTP requests, job runs
+ *   and their durations; the process itself (CPU, memory, event-loop lag);
+ * - **the database**, read at scrape time so that they include every process's work on it: the
+ *   seed's figures (app/stats.ts: orders, reservation outcomes and success rate by source, time
+ *   in awaiting_restock, supplier answers, job retries, dead letters, lock conflicts per
+ *   strategy) folded incrementally from
+ *   the event log, and the queue's depth and oldest due job. A scrape reads the events added
+ *   since the last one, once for all the metrics of that scrape.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry, type Metric } from 'prom-client';
 import type { Bus } from '../app/bus.js';
+import { AWAITING_BUCKETS, catchUp, EventFold, queueFigures, successRates, type QueueFigures } from '../app/stats.js';
+import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/queue.js';
+import type { Store } from '../ports/store.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -16,12 +26,18 @@ export interface Metrics {
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics({ bus, queue }: { bus: Bus; queue: JobQueue }): Metrics {
+interface Sample {
+  labels?: Record<string, string>;
+  value: number;
+  /** for a histogram's _bucket, _sum and _count lines */
+  metricName?: string;
+}
+
+export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: JobQueue; store: Store; clock: Clock }): Metrics {
   const registry = new Registry();
-  // the process's own figures (CPU, memory, event-loop lag: nodejs_eventloop_lag_max_seconds is the
-  // worst delay since the previous scrape), read at scrape time
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const registers = [registry];
+
+  // ---- this process
   const requests = new Histogram({
     name: 'warehouse_http_request_duration_seconds',
     help: 'HTTP requests by method, route and status',
@@ -29,91 +45,94 @@ export function createMetrics({ bus, queue }: { bus: Bus; queue: JobQueue }): Me
     buckets: DURATION_BUCKETS,
     registers,
   });
-  const created = new Counter({ name: 'warehouse_orders_created_total', help: 'orders created', registers });
-  const settled = new Counter({ name: 'warehouse_orders_settled_total', help: 'orders that reached a final status', labelNames: ['status'], registers });
-  const reservations = new Counter({
-    name: 'warehouse_reservations_total',
-    help: 'reservation outcomes: local (from stock), supplier (its delivery), failed (by reason)',
-    labelNames: ['outcome', 'reason'],
-    registers,
+  const jobs = new Counter({ name: 'warehouse_job_runs_total', help: 'job runs in this process by type and result', labelNames: ['type', 'result'], registers });
+  const durations = new Histogram({ name: 'warehouse_job_duration_seconds', help: 'job run time in this process', labelNames: ['type'], buckets: DURATION_BUCKETS, registers });
+  // the process's own figures (CPU, memory, event-loop lag: nodejs_eventloop_lag_max_seconds is the
+  // worst delay since the previous scrape), read at scrape time
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+
+  // ---- the database, at scrape time
+  const fold = new EventFold();
+  let queueNow: QueueFigures = { queued: 0, running: 0, parked: 0, deadLetters: 0, oldestDueAgeSeconds: 0 };
+  let refreshing: Promise<void> | null = null;
+  /** one read per scrape, shared by every metric of it */
+  const refresh = () =>
+    (refreshing ??= (async () => {
+      await catchUp(fold, store);
+      queueNow = await queueFigures(queue, clock.now());
+    })().finally(() => (refreshing = null)));
+
+  /** A metric whose samples are computed from the database's figures when scraped. */
+  function stored(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', samples: () => Sample[]): void {
+    const metric = {
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      async get() {
+        await refresh();
+        return { name, help, type, aggregator: 'sum', values: samples() };
+      },
+      reset() {},
+    };
+    registry.registerMetric(metric as unknown as Metric);
+  }
+  const f = fold.figures;
+  stored('warehouse_orders_created_total', 'orders created (every process on the database)', 'counter', () => [{ value: f.ordersCreated }]);
+  stored('warehouse_orders_settled_total', 'orders that reached a final status', 'counter', () =>
+    (['reserved', 'failed'] as const).map((status) => ({ labels: { status }, value: f.settled.stock[status] + f.settled.supplier[status] })),
+  );
+  stored('warehouse_reservations_total', 'reservation outcomes: local (from stock), supplier (its delivery), failed (by reason)', 'counter', () => [
+    { labels: { outcome: 'local', reason: '' }, value: f.settled.stock.reserved },
+    { labels: { outcome: 'supplier', reason: '' }, value: f.settled.supplier.reserved },
+    ...Object.entries(f.failures).map(([reason, value]) => ({ labels: { outcome: 'failed', reason }, value })),
+  ]);
+  stored('warehouse_reservation_success_ratio', 'reserved / final orders, by source (stock, supplier) and for all', 'gauge', () =>
+    Object.entries(successRates(f))
+      .filter((e): e is [string, number] => e[1] !== null)
+      .map(([source, value]) => ({ labels: { source }, value })),
+  );
+  stored('warehouse_awaiting_restock_duration_seconds', 'time orders spent awaiting_restock (supplier accepted until final)', 'histogram', () => {
+    const a = f.awaitingRestock;
+    const name = 'warehouse_awaiting_restock_duration_seconds';
+    return [
+      ...AWAITING_BUCKETS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le: String(le) }, value: a.buckets[i]! })),
+      { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: a.count },
+      { metricName: `${name}_sum`, value: a.sumSeconds },
+      { metricName: `${name}_count`, value: a.count },
+    ];
   });
-  const supplier = new Counter({
-    name: 'warehouse_supplier_answers_total',
-    help: 'supplier answers by call and kind (accepted, rejected, ok, fail, delayed, or a transient error kind)',
-    labelNames: ['call', 'answer'],
-    registers,
-  });
-  const jobs = new Counter({ name: 'warehouse_job_runs_total', help: 'job runs by type and result', labelNames: ['type', 'result'], registers });
-  const conflicts = new Counter({
-    name: 'warehouse_inventory_conflicts_total',
-    help: 'optimistic reservations that found the inventory row changed and ran again, by strategy (InventoryConflict events)',
-    labelNames: ['strategy'],
-    registers,
-  });
-  const retries = new Counter({ name: 'warehouse_job_retries_total', help: 'job runs rescheduled after a transient error', labelNames: ['type'], registers });
-  const durations = new Histogram({ name: 'warehouse_job_duration_seconds', help: 'job run time', labelNames: ['type'], buckets: DURATION_BUCKETS, registers });
-  new Gauge({
-    name: 'warehouse_dead_letters',
-    help: 'dead-lettered jobs not yet retried',
-    registers,
-    async collect() {
-      this.set((await queue.count()).dead);
-    },
-  });
-  new Gauge({
-    name: 'warehouse_queue_depth',
-    help: 'jobs in the queue by status (queued includes those scheduled for later)',
-    labelNames: ['status'],
-    registers,
-    async collect() {
-      const { queued, running, parked } = await queue.count();
-      this.set({ status: 'queued' }, queued);
-      this.set({ status: 'running' }, running);
-      this.set({ status: 'parked' }, parked);
-    },
-  });
+  stored(
+    'warehouse_supplier_answers_total',
+    'supplier answers by call and kind (accepted, rejected, ok, fail, delayed, or a transient kind: http_error, timeout, network, malformed)',
+    'counter',
+    () => f.supplierAnswers.map(({ call, answer, count }) => ({ labels: { call, answer }, value: count })),
+  );
+  stored('warehouse_supplier_delayed_orders_total', 'orders that heard a delayed answer at least once', 'counter', () => [{ value: f.delays.orders }]);
+  stored('warehouse_job_retries_total', 'job runs rescheduled, by job type, whose trouble (owner) and what went wrong (reason)', 'counter', () =>
+    f.retries.map(({ jobType, owner, reason, count }) => ({ labels: { type: jobType, owner, reason }, value: count })),
+  );
+  stored('warehouse_jobs_dead_lettered_total', 'jobs whose attempts ran out, by type', 'counter', () =>
+    Object.entries(f.deadLettered).map(([type, value]) => ({ labels: { type }, value })),
+  );
+  stored('warehouse_lock_conflicts_total', 'lock conflicts (optimistic reservations that lost a race and ran again), by reservation strategy', 'counter', () =>
+    Object.entries(f.lockConflicts).map(([strategy, value]) => ({ labels: { strategy }, value })),
+  );
+  stored('warehouse_dead_letters', 'dead-lettered jobs not yet retried', 'gauge', () => [{ value: queueNow.deadLetters }]);
+  stored('warehouse_queue_depth', 'jobs in the queue by state (queued includes those scheduled for later)', 'gauge', () =>
+    (['queued', 'running', 'parked'] as const).map((status) => ({ labels: { status }, value: queueNow[status] })),
+  );
+  stored('warehouse_queue_oldest_due_age_seconds', 'how long the oldest due job has waited to be claimed (0 when none is due)', 'gauge', () => [
+    { value: queueNow.oldestDueAgeSeconds },
+  ]);
 
   const offs = [
-    bus.on('order:event', (e) => {
-      switch (e.type) {
-        case 'OrderCreated':
-          created.inc();
-          break;
-        case 'InventoryReserved':
-          reservations.inc({ outcome: e.data.source === 'stock' ? 'local' : 'supplier', reason: '' });
-          break;
-        case 'OrderFailed':
-          reservations.inc({ outcome: 'failed', reason: String(e.data.reason) });
-          break;
-        case 'SupplierReservationAccepted':
-          supplier.inc({ call: 'reserve', answer: 'accepted' });
-          break;
-        case 'SupplierReservationRejected':
-          supplier.inc({ call: 'reserve', answer: 'rejected' });
-          break;
-        case 'SupplierStatusChecked':
-          supplier.inc({ call: 'status', answer: String(e.data.status) });
-          break;
-        case 'InventoryConflict':
-          conflicts.inc({ strategy: String(e.data.strategy) }, Number(e.data.conflicts) || 0);
-          break;
-        case 'SupplierCallFailed':
-          supplier.inc({ call: e.data.jobType === 'CheckSupplierStatus' ? 'status' : 'reserve', answer: String(e.data.kind) });
-          break;
-        default:
-          break;
-      }
-    }),
-    bus.on('order:transition', (t) => {
-      if (t.to === 'reserved' || t.to === 'failed') settled.inc({ status: t.to });
-    }),
     bus.on('job:complete', ({ job, durationMs }) => {
       jobs.inc({ type: job.type, result: 'completed' });
       durations.observe({ type: job.type }, durationMs / 1000);
     }),
     bus.on('job:retry', ({ job, durationMs }) => {
       jobs.inc({ type: job.type, result: 'retried' });
-      retries.inc({ type: job.type });
       durations.observe({ type: job.type }, durationMs / 1000);
     }),
     bus.on('job:dead', ({ job, durationMs }) => {

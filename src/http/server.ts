@@ -10,6 +10,8 @@ import type { Settings } from '../domain/settings.js';
 import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
+import type { Tracing } from '../ports/tracing.js';
+import type { TracingConfig } from '../telemetry/open.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
@@ -55,6 +57,8 @@ export interface ServerOptions {
   timeouts?: Partial<Timeouts>;
   /** the dashboard's event stream heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
+  /** spans to export (a trace file, the OTEL_* collector); ignored when `warehouse` is given (it has its own) */
+  tracing?: TracingConfig | Tracing;
 }
 
 export interface RunningServer {
@@ -81,7 +85,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (options.corsOrigin !== undefined && !isOrigin(options.corsOrigin)) {
     throw new UsageError(`--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`);
   }
-  const log = createLogger(options.logLevel ?? 'info', options.logDestination);
   const owned = !options.warehouse;
   const warehouse =
     options.warehouse ??
@@ -93,8 +96,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       supplierScript: options.supplierScript,
       settings: options.settings,
       seed: options.seed,
+      tracing: options.tracing,
     }));
-  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue });
+  const log = createLogger(options.logLevel ?? 'info', options.logDestination, warehouse.tracing);
+  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {

@@ -20,7 +20,7 @@
  * Ids and lease tokens are opaque strings: each adapter chooses its own.
  */
 import type { TimelineEvent } from '../domain/events.js';
-import type { Job, JobType } from '../domain/jobs.js';
+import type { Job, JobHeaders, JobType } from '../domain/jobs.js';
 import type { Plan } from '../domain/plans.js';
 
 export interface Lease {
@@ -33,6 +33,8 @@ export interface ClaimedJob<T extends JobType = JobType> extends Job<T> {
   readonly lease: Lease;
   /** runs started so far (claims since enqueued or resumed), this one included */
   readonly runs: number;
+  /** the headers it was enqueued with (domain/jobs.ts, JobHeaders); absent or `{}` when none */
+  readonly headers?: JobHeaders;
 }
 
 /** What the transaction that carries a job's effect does with the job itself. */

@@ -26,6 +26,11 @@ export interface Applied {
   jobIds: string[];
 }
 
+/** A timeline event with its place in the log of every order's events. */
+export interface LoggedEvent extends TimelineEvent {
+  id: number;
+}
+
 export interface OrderPage {
   orders: Order[];
   nextCursor: number | null;
@@ -56,6 +61,12 @@ export interface OrderStore {
   getOrder(id: number): Promise<Order | null>;
   getTimeline(orderId: number): Promise<TimelineEvent[]>;
   listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
+  /**
+   * Every order's events with an id above `afterId`, by id, at most `limit`: the log the figures of
+   * `warehouse stats` and /metrics are folded from (app/stats.ts). Ids grow in commit order, so a
+   * reader that remembers the last id it saw sees each event once.
+   */
+  readEvents(afterId: number, limit: number): Promise<LoggedEvent[]>;
 }
 
 export interface InventoryStore {

@@ -1,18 +1,16 @@
-/** The lock-conflict counter of /metrics (DESIGN §10: lock conflicts per strategy), fed by InventoryConflict events. */
+/**
+ * The lock-conflict counter of /metrics (DESIGN §10: lock conflicts per strategy) is folded from the
+ * InventoryConflict events the optimistic strategy's adapter stores with its commits
+ * (test/telemetry/metrics.test.ts checks it over HTTP and in `warehouse stats`).
+ */
 import { describe, expect, it } from 'vitest';
-import { createBus } from '../../src/app/bus.js';
-import { createMetrics } from '../../src/http/metrics.js';
-import type { JobQueue } from '../../src/ports/queue.js';
+import { EventFold } from '../../src/app/stats.js';
 
-describe('the inventory conflict counter', () => {
-  it('adds each InventoryConflict event\'s conflicts under its strategy', async () => {
-    const bus = createBus();
-    const metrics = createMetrics({ bus, queue: { count: async () => ({ queued: 0, running: 0, parked: 0, dead: 0 }) } as unknown as JobQueue });
-    const conflict = (conflicts: number) => bus.emit('order:event', { orderId: 1, at: 0, type: 'InventoryConflict', data: { sku: 'HOT', strategy: 'optimistic', conflicts } });
-    conflict(3);
-    conflict(2);
-    bus.emit('order:event', { orderId: 2, at: 0, type: 'OrderReserved', data: {} });
-    expect(await metrics.registry.metrics()).toMatch(/^warehouse_inventory_conflicts_total\{strategy="optimistic"\} 5$/m);
-    metrics.dispose();
+describe('the inventory conflict fold', () => {
+  it("adds each InventoryConflict event's conflicts under its strategy, and nothing for other events", () => {
+    const fold = new EventFold();
+    const conflict = (id: number, strategy: string, conflicts: number) => ({ id, orderId: id, at: 0, type: 'InventoryConflict' as const, data: { sku: 'HOT', strategy, conflicts } });
+    fold.apply([conflict(1, 'optimistic', 3), conflict(2, 'optimistic', 2), { id: 3, orderId: 2, at: 0, type: 'OrderReserved', data: {} }, conflict(4, 'atomic', 1)]);
+    expect(fold.figures.lockConflicts).toEqual({ optimistic: 5, atomic: 1 });
   });
 });

@@ -11,7 +11,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { LeaseLostError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
-import type { Job, JobType, PlannedJob } from '../../domain/jobs.js';
+import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever, type Order } from '../../domain/order.js';
 import type { Plan } from '../../domain/plans.js';
 import type { JobStep } from '../../ports/queue.js';
@@ -26,6 +26,20 @@ export const toJob = (r: t.JobRow): Job => ({
   runAt: r.runAt,
   attempt: r.failures + 1,
 });
+
+/** A job's headers as stored: JSON text, `{}` for none (as on SQLite). */
+export const headersText = (headers: JobHeaders | undefined): string => (headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : '{}');
+
+/** A row's headers (JSON text) as a map; `{}` for none or for text that is not a map of strings. */
+export function parseHeaders(text: string | null | undefined): JobHeaders {
+  try {
+    const value: unknown = JSON.parse(text ?? '{}');
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
 
 export interface PlanRows {
   /** the order's new fields, when the plan changes it */
@@ -60,9 +74,11 @@ export async function writePlanRows(tx: Tx, orderId: number, now: number, rows: 
   if (rows.jobs.length > 0) {
     const values = rows.jobs.map(
       (j) =>
-        sql`(${j.type}, ${orderId}::int, ${JSON.stringify(j.payload ?? {})}::json, ${j.runAt}::bigint, ${stamp.jobAttempts}::int, ${stamp.clock === 'virtual'}::boolean, ${now}::bigint)`,
+        sql`(${j.type}, ${orderId}::int, ${JSON.stringify(j.payload ?? {})}::json, ${j.runAt}::bigint, ${stamp.jobAttempts}::int, ${stamp.clock === 'virtual'}::boolean, ${headersText(j.headers)}, ${now}::bigint)`,
     );
-    ctes.push(sql`j AS (INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, virtual, created_at) VALUES ${sql.join(values, sql`, `)} RETURNING id)`);
+    ctes.push(
+      sql`j AS (INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, virtual, headers, created_at) VALUES ${sql.join(values, sql`, `)} RETURNING id)`,
+    );
   }
   if (ctes.length === 0) return { jobIds: [], events: [] };
   const main = rows.jobs.length > 0 ? sql`SELECT id FROM j ORDER BY id` : sql`SELECT NULL::int AS id WHERE false`;
@@ -119,8 +135,8 @@ export async function settle(tx: Tx, step: JobStep, plan: Plan, now: number): Pr
     case 'dead':
       changed = (
         await tx.execute(sql`WITH j AS (DELETE FROM jobs WHERE id = ${id}::int AND status = 'running' AND locked_by = ${token} RETURNING *)
-          INSERT INTO dead_letters (job_id, type, order_id, payload, attempts, last_error, failed_at)
-          SELECT id, type, order_id, payload, failures + 1, ${s.error}, ${now}::bigint FROM j RETURNING id`)
+          INSERT INTO dead_letters (job_id, type, order_id, payload, attempts, last_error, failed_at, headers)
+          SELECT id, type, order_id, payload, failures + 1, ${s.error}, ${now}::bigint, headers FROM j RETURNING id`)
       ).rows.length;
       break;
     default:

@@ -9,7 +9,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { PgConnection } from './connection.js';
-import { enqueue, insertEvents, toJob, type EnqueueOptions } from './outbox.js';
+import { enqueue, insertEvents, parseHeaders, toJob, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
 
 const toInfo = (r: t.JobRow): JobInfo => ({
@@ -24,7 +24,7 @@ const toInfo = (r: t.JobRow): JobInfo => ({
   createdAt: r.createdAt,
 });
 
-const toDead = (r: typeof t.deadLetters.$inferSelect): DeadLetter => ({
+const toDead = ({ headers: _headers, ...r }: typeof t.deadLetters.$inferSelect): DeadLetter => ({
   ...r,
   id: String(r.id),
   jobId: String(r.jobId),
@@ -42,6 +42,7 @@ interface ClaimedRow {
   attempts: number;
   failures: number;
   locked_by: string;
+  headers: string;
 }
 
 /** A real-time process looks for jobs a virtual run left behind at most this often. */
@@ -87,7 +88,7 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
            UPDATE jobs j SET status = 'running', attempts = j.attempts + 1,
              locked_by = $3::text || '#' || (j.attempts + 1), locked_until = $1 + $4
            FROM due WHERE j.id = due.id
-           RETURNING j.id, j.type, j.order_id, j.payload, j.run_at::text, j.attempts, j.failures, j.locked_by`,
+           RETURNING j.id, j.type, j.order_id, j.payload, j.run_at::text, j.attempts, j.failures, j.locked_by, j.headers`,
           [now, limit, workerId, leaseMs],
         );
         return r.rows;
@@ -102,6 +103,7 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
           attempt: r.failures + 1,
           runs: r.attempts,
           lease: { jobId: String(r.id), token: r.locked_by },
+          headers: parseHeaders(r.headers),
         }))
         .sort((a, b) => a.runAt - b.runAt || Number(a.id) - Number(b.id));
     },
@@ -145,7 +147,8 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
         const [dead] = await tx.select().from(t.deadLetters).where(eq(t.deadLetters.id, n)).for('update');
         if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
         if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
-        const [jobId] = await enqueue(tx, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: dead.payload }], now, opts);
+        // the dead job's headers go with it: the retried job continues the order's trace
+        const [jobId] = await enqueue(tx, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: dead.payload, headers: parseHeaders(dead.headers) }], now, opts);
         await tx.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, n));
         const [event] = await insertEvents(tx, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId, jobType: dead.type } }]);
         const [row] = await tx.select().from(t.jobs).where(eq(t.jobs.id, Number(jobId)));

@@ -112,6 +112,8 @@ export const jobs = pgTable(
     parkedReason: text('parked_reason'),
     /** true when enqueued by a run on the virtual clock: its times are virtual (queue.ts, rebase) */
     virtual: boolean('virtual').notNull().default(false),
+    /** message headers (W3C traceparent/tracestate), JSON text: the trace the job continues */
+    headers: text('headers').notNull().default('{}'),
     createdAt: ms('created_at').notNull(),
   },
   (t) => [
@@ -137,6 +139,8 @@ export const deadLetters = pgTable(
     lastError: text('last_error').notNull(),
     failedAt: ms('failed_at').notNull(),
     retriedAt: ms('retried_at'),
+    /** the dead job's headers: a retry continues its trace */
+    headers: text('headers').notNull().default('{}'),
   },
   (t) => [index('dead_letters_order_id').on(t.orderId)],
 );

@@ -130,6 +130,19 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       return c.read(async () => (await db.select().from(t.orders).where(eq(t.orders.id, id)))[0] ?? null);
     },
 
+    readEvents(afterId, limit) {
+      // ids are handed out before commit: an event may commit after a higher one (app/stats.ts reads back a window)
+      return c.read(async () =>
+        (await db.select().from(t.orderEvents).where(gt(t.orderEvents.id, afterId)).orderBy(asc(t.orderEvents.id)).limit(limit)).map((r) => ({
+          id: r.id,
+          orderId: r.orderId,
+          at: r.at,
+          type: r.type as TimelineEvent['type'],
+          data: r.data as Record<string, unknown>,
+        })),
+      );
+    },
+
     getTimeline(orderId) {
       return c.read(async () =>
         (await db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, orderId)).orderBy(asc(t.orderEvents.id))).map((r) => ({

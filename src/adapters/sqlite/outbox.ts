@@ -4,7 +4,7 @@
  * commits both with the order's change, and the queue.
  */
 import { LeaseLostError } from '../../domain/errors.js';
-import type { Job, JobType, PlannedJob } from '../../domain/jobs.js';
+import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever } from '../../domain/order.js';
 import type { Plan } from '../../domain/plans.js';
 import type { JobStep } from '../../ports/queue.js';
@@ -32,11 +32,25 @@ export interface EnqueueOptions {
   clock: 'real' | 'virtual';
 }
 
+/** A job row's headers (JSON text) as a map; `{}` for none or for text that is not a map of strings. */
+export function parseHeaders(text: string): JobHeaders {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
+const NO_HEADERS = '{}';
+
 export function enqueue(c: Connection, orderId: number, jobs: PlannedJob[], now: number, opts: EnqueueOptions): string[] {
   const virtual = opts.clock === 'virtual' ? 1 : 0;
-  return jobs.map((j) =>
-    String(c.q.insertJob.get({ type: j.type, orderId, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts: opts.jobAttempts, virtual, now })!.id),
-  );
+  return jobs.map((j) => {
+    const headers = j.headers && Object.keys(j.headers).length > 0 ? JSON.stringify(j.headers) : NO_HEADERS;
+    return String(c.q.insertJob.get({ type: j.type, orderId, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts: opts.jobAttempts, virtual, headers, now })!.id);
+  });
 }
 
 /** The row a lease still owns, or LeaseLostError. */
@@ -69,6 +83,7 @@ export function settle(c: Connection, step: JobStep, plan: Plan, now: number): v
           attempts: job.failures + 1,
           lastError: s.error,
           failedAt: now,
+          headers: job.headers,
         })
         .run();
       c.q.deleteJob.run({ id: job.id });

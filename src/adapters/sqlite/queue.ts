@@ -8,7 +8,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { Connection } from './connection.js';
-import { enqueue, leaseToken, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
+import { enqueue, leaseToken, parseHeaders, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
 import * as t from './schema.js';
 import { insertEvents } from './store.js';
 
@@ -26,7 +26,7 @@ const toInfo = (r: JobRow): JobInfo => ({
   createdAt: r.createdAt,
 });
 
-const toDead = (r: DeadRow): DeadLetter => ({
+const toDead = ({ headers: _headers, ...r }: DeadRow): DeadLetter => ({
   ...r,
   id: String(r.id),
   jobId: String(r.jobId),
@@ -79,7 +79,7 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
           const token = leaseToken(workerId, runs);
           const lockedUntil = now + leaseMs;
           q.claimJob.run({ id: row.id, workerId: token, lockedUntil, attempts: runs });
-          return { ...toJob(row), runs, lease: { jobId: String(row.id), token } };
+          return { ...toJob(row), runs, lease: { jobId: String(row.id), token }, headers: parseHeaders(row.headers) };
         }),
       );
     },
@@ -115,7 +115,8 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
         const dead = db.select().from(t.deadLetters).where(eq(t.deadLetters.id, n)).get();
         if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
         if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
-        const [jobId] = enqueue(c, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload) }], now, opts);
+        // the dead job's headers go with it: the retried job continues the order's trace
+        const [jobId] = enqueue(c, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload), headers: parseHeaders(dead.headers) }], now, opts);
         db.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, n)).run();
         const [event] = insertEvents(c, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId, jobType: dead.type } }]);
         const job = toJob(q.jobById.get({ id: Number(jobId) })!);

@@ -103,6 +103,11 @@ export const jobs = sqliteTable(
     parkedReason: text('parked_reason'),
     /** 1 when enqueued by a run on the virtual clock: its times are virtual (see queue.ts, rebase) */
     virtual: integer('virtual').notNull().default(0),
+    /**
+     * message headers, JSON text: the W3C trace context of the span that enqueued the job
+     * (`traceparent`, `tracestate`, `warehouse-root`; docs/observability.md). `{}` when tracing is off.
+     */
+    headers: text('headers').notNull().default('{}'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
@@ -128,6 +133,8 @@ export const deadLetters = sqliteTable(
     lastError: text('last_error').notNull(),
     failedAt: integer('failed_at').notNull(),
     retriedAt: integer('retried_at'),
+    /** the dead job's headers (jobs.headers), given back to the job `jobs retry` makes of it */
+    headers: text('headers').notNull().default('{}'),
   },
   (t) => [index('dead_letters_order_id').on(t.orderId)],
 );

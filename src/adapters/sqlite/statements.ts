@@ -3,7 +3,7 @@
  * drizzle and prepared once per connection: re-building and re-preparing SQL on every call cost
  * more CPU than SQLite's own work (see docs/performance.md).
  */
-import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, or, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import * as t from './schema.js';
 
@@ -14,6 +14,7 @@ const v = (name: string) => sql`${sql.placeholder(name)}`;
 export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
   return {
     orderById: db.select().from(t.orders).where(eq(t.orders.id, p('id'))).prepare(),
+    eventsAfter: db.select().from(t.orderEvents).where(gt(t.orderEvents.id, p('afterId'))).orderBy(asc(t.orderEvents.id)).limit(p('limit')).prepare(),
     timeline: db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, p('orderId'))).orderBy(asc(t.orderEvents.id)).prepare(),
     insertOrder: db
       .insert(t.orders)
@@ -57,7 +58,7 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
     insertEvent: db.insert(t.orderEvents).values({ orderId: p('orderId'), at: p('at'), type: p('type'), data: p('data') }).prepare(),
     insertJob: db
       .insert(t.jobs)
-      .values({ type: p('type'), orderId: p('orderId'), payload: p('payload'), runAt: p('runAt'), maxAttempts: p('maxAttempts'), virtual: p('virtual'), createdAt: p('now') })
+      .values({ type: p('type'), orderId: p('orderId'), payload: p('payload'), runAt: p('runAt'), maxAttempts: p('maxAttempts'), virtual: p('virtual'), headers: p('headers'), createdAt: p('now') })
       .returning({ id: t.jobs.id })
       .prepare(),
     jobById: db.select().from(t.jobs).where(eq(t.jobs.id, p('id'))).prepare(),

@@ -151,6 +151,11 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
       return c.read(() => q.timeline.all({ orderId }).map(toEvent));
     },
 
+    async readEvents(afterId, limit) {
+      // SQLite has one writer: ids are given in commit order
+      return c.read(() => q.eventsAfter.all({ afterId, limit }).map((r) => ({ id: r.id, ...toEvent(r) })));
+    },
+
     async listOrders({ status, limit = 100, cursor }) {
       return c.read(() => {
         const rows = db

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { SupplierContractError, SupplierUnavailableError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
+import { NO_TRACING, type Span, type Tracing } from '../../ports/tracing.js';
 import { reserveAnswerSchema, statusAnswerSchema } from './contract.js';
 
 export interface HttpSupplierOptions {
@@ -23,6 +24,8 @@ export interface HttpSupplierOptions {
   token?: string;
   /** the global fetch by default (which MSW intercepts) */
   fetch?: typeof fetch;
+  /** a client span per call (HTTP client conventions), its trace context sent as `traceparent` */
+  tracing?: Tracing;
 }
 
 export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
@@ -30,7 +33,40 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
   const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
 
-  async function call<S extends z.ZodType>(what: string, url: string, init: RequestInit, schema: S): Promise<z.output<S>> {
+  const tracing = opts.tracing ?? NO_TRACING;
+
+  /**
+   * One call in a client span named after the route (`POST /supplier/reserve`, `GET
+   * /supplier/status/{ref}`) with the HTTP client conventions' attributes and the Idempotency-Key.
+   */
+  function traced<S extends z.ZodType>(
+    what: string,
+    route: string,
+    url: string,
+    init: RequestInit & { headers: Record<string, string> },
+    schema: S,
+    answer: (body: z.output<S>) => string,
+  ): Promise<z.output<S>> {
+    if (!tracing.enabled || !tracing.active()) return call(what, url, init, schema);
+    const method = init.method ?? 'GET';
+    const target = new URL(url);
+    const attributes = {
+      'http.request.method': method,
+      'url.full': target.origin + target.pathname + target.search, // never a userinfo part
+      'url.template': route,
+      'server.address': target.hostname,
+      'server.port': Number(target.port || (target.protocol === 'https:' ? 443 : 80)),
+      'http.request.header.idempotency-key': init.headers['idempotency-key'] ? [init.headers['idempotency-key']] : undefined,
+      'warehouse.supplier.call': what,
+    };
+    return tracing.inSpan(`${method} ${route}`, { kind: 'client', attributes }, async (span) => {
+      const body = await call(what, url, { ...init, headers: { ...init.headers, ...tracing.inject() } }, schema, span);
+      span.setAttributes({ 'warehouse.supplier.answer': answer(body) });
+      return body;
+    });
+  }
+
+  async function call<S extends z.ZodType>(what: string, url: string, init: RequestInit, schema: S, span?: Span): Promise<z.output<S>> {
     // the engine's clock decides the timeout (so it is virtual in virtual time)
     const timeout = opts.clock.timeout(opts.timeoutMs);
     const wall = opts.wallTimeoutMs === undefined ? undefined : AbortSignal.timeout(opts.wallTimeoutMs);
@@ -48,6 +84,7 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
     } finally {
       timeout.clear();
     }
+    span?.setAttributes({ 'http.response.status_code': response.status });
     if (response.status >= 500 || response.status === 408 || response.status === 429) {
       throw new SupplierUnavailableError('http_error', `supplier ${what} answered HTTP ${response.status}`);
     }
@@ -69,8 +106,9 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
 
   return {
     async reserve(req: ReserveRequest) {
-      const answer = await call(
+      const answer = await traced(
         'reserve',
+        '/supplier/reserve',
         `${base}/supplier/reserve`,
         {
           method: 'POST',
@@ -78,11 +116,12 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
           body: JSON.stringify({ sku: req.sku, qty: req.qty }),
         },
         reserveAnswerSchema,
+        (a) => (a.accepted ? 'accepted' : 'rejected'),
       );
       return { accepted: answer.accepted, ref: answer.ref ?? '' };
     },
     async status(ref) {
-      const answer = await call('status', `${base}/supplier/status/${encodeURIComponent(ref)}`, { method: 'GET', headers: { ...auth } }, statusAnswerSchema);
+      const answer = await traced('status', '/supplier/status/{ref}', `${base}/supplier/status/${encodeURIComponent(ref)}`, { method: 'GET', headers: { ...auth } }, statusAnswerSchema, (a) => a.status);
       return answer.status;
     },
   };

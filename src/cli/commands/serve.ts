@@ -39,6 +39,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     logLevel: opts.logLevel as LogLevel,
     runner: opts.runner !== false,
     shutdownTimeoutMs,
+    tracing: ctx.tracing,
   });
   const dashboard = `${server.url}/`;
   if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, dashboard, clock: opts.clock, database: ctx.databaseLabel })}\n`);
