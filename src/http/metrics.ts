@@ -10,7 +10,8 @@
  *   the event log, and the queue's depth and oldest due job. A scrape reads the events added
  *   since the last one, once for all the metrics of that scrape.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry, type Metric } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { Bus } from '../app/bus.js';
 import { AWAITING_BUCKETS, catchUp, EventFold, queueFigures, successRates, type QueueFigures } from '../app/stats.js';
 import type { Clock } from '../ports/clock.js';
@@ -47,9 +48,19 @@ export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: J
   });
   const jobs = new Counter({ name: 'warehouse_job_runs_total', help: 'job runs in this process by type and result', labelNames: ['type', 'result'], registers });
   const durations = new Histogram({ name: 'warehouse_job_duration_seconds', help: 'job run time in this process', labelNames: ['type'], buckets: DURATION_BUCKETS, registers });
-  // the process's own figures (CPU, memory, event-loop lag: nodejs_eventloop_lag_max_seconds is the
-  // worst delay since the previous scrape), read at scrape time
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  // the event loop's worst delay since the previous scrape (prom-client's default metrics have the
+  // same gauge, but also gauges named _total, which promtool refuses)
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  new Gauge({
+    name: 'nodejs_eventloop_lag_max_seconds',
+    help: 'the longest event-loop delay since the previous scrape',
+    registers,
+    collect() {
+      this.set(loop.max / 1e9);
+      loop.reset();
+    },
+  });
 
   // ---- the database, at scrape time
   const fold = new EventFold();
@@ -147,6 +158,7 @@ export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: J
       requests.observe({ method, route, status: String(status) }, seconds);
     },
     dispose() {
+      loop.disable();
       for (const off of offs) off();
     },
   };
