@@ -2,11 +2,12 @@
  * createWarehouse(config): the one place that picks adapters. Everything else receives ports.
  */
 import { createRealClock } from './adapters/clock/real.js';
+import { createPacedClock } from './adapters/clock/paced.js';
 import { createVirtualClock } from './adapters/clock/virtual.js';
 import { openSqliteBackend } from './adapters/sqlite/index.js';
 import { createHttpSupplier } from './adapters/supplier/http.js';
 import type { MockSupplier } from './adapters/supplier/mock.js';
-import type { SupplierScript } from './adapters/supplier/script.js';
+import type { SupplierScript } from './domain/supplier-script.js';
 import { createBus, type Bus } from './app/bus.js';
 import { createHandlers } from './app/handlers.js';
 import { createInventoryService, type InventoryService } from './app/inventory.js';
@@ -18,19 +19,19 @@ import { createRunner, type Runner } from './app/runner.js';
 import { traceJobOutcomes, traceStore } from './app/tracing.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import { describeDatabase, parseDatabase, type DatabaseConfig } from './config.js';
-import type { Clock } from './ports/clock.js';
+import type { Clock, PacedClock, VirtualClockControl } from './ports/clock.js';
 import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
 import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
 import { NO_TRACING, type Tracing } from './ports/tracing.js';
-import { openTracing, type TracingConfig } from './telemetry/open.js';
+import { openTracing, type TracingConfig } from './wiring/tracing.js';
 
 export interface WarehouseConfig {
   /** the database (config.ts); a string is a SQLite file (or ':memory:') or a postgres:// URL */
   database: DatabaseConfig | string;
-  clock?: 'real' | 'virtual' | Clock;
+  clock?: 'real' | 'virtual' | 'paced' | Clock;
   /** a real supplier; without it the in-process MSW mock answers */
   supplierUrl?: string;
   /** bearer token sent to the supplier */
@@ -89,7 +90,7 @@ export interface Warehouse extends AsyncDisposable {
 export async function createWarehouse(config: WarehouseConfig): Promise<Warehouse> {
   const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
   const clock: Clock =
-    typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
+    typeof config.clock === 'object' ? config.clock : createClock(config.clock ?? 'real', config.virtualStart);
   const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
   const ownsTracing = config.tracing !== undefined && !isTracing(config.tracing);
   const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
@@ -111,7 +112,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       // its conversations live in the engine's file (tables of its own), so other processes continue
       // them; on a server database they are kept in memory until the mock gets a state there
       const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs } : undefined;
-      mock = await startMockSupplier({ clock, script: config.supplierScript, transport: config.mockTransport, state });
+      mock = await startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
     }
   } catch (error) {
     await backend.close();
@@ -181,5 +182,24 @@ export async function openBackend(database: DatabaseConfig, settings: Settings, 
       const { openPostgresBackend } = await import('./adapters/postgres/index.js');
       return openPostgresBackend({ ...database, ...stamp });
     }
+  }
+}
+
+/**
+ * A clock (the one place that picks a clock adapter): `real`; `virtual`, which the runner jumps
+ * when every job waits; `paced`, virtual time moved only by its controls (a class watching).
+ * Virtual time starts at `start` (default: now).
+ */
+export function createClock(kind: 'paced', start?: number): PacedClock;
+export function createClock(kind: 'virtual', start?: number): VirtualClockControl;
+export function createClock(kind: 'real' | 'virtual' | 'paced', start?: number): Clock;
+export function createClock(kind: 'real' | 'virtual' | 'paced', start = Date.now()): Clock {
+  switch (kind) {
+    case 'real':
+      return createRealClock();
+    case 'virtual':
+      return createVirtualClock(start);
+    case 'paced':
+      return createPacedClock(start);
   }
 }

@@ -60,6 +60,7 @@ export function dataText(data, createdAt) {
 
 /** Calls fn at most once per `ms`, at the end of a burst (and once more if called meanwhile). */
 export function debounce(fn, ms) {
+  // biome-ignore lint/correctness/noUnusedVariables: read and written through ??=
   let timer = null;
   let again = false;
   let running = false;

@@ -3,7 +3,7 @@
  * store with the job's lease, so its effects and the job's end land in one transaction, and calls
  * the supplier only between transactions.
  */
-import { type JobType } from '../domain/jobs.js';
+import type { JobType } from '../domain/jobs.js';
 import { NEEDS_SUPPLIER, planReserveFromStock, planStatusAnswer, planSupplierReservation, skip } from '../domain/plans.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';

@@ -5,7 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
-import type { SupplierScript } from '../adapters/supplier/script.js';
+import type { SupplierScript } from '../domain/supplier-script.js';
 import type { Warehouse, WarehouseConfig } from '../wiring.js';
 import { describeDatabase, resolveDatabase, type DatabaseConfig } from '../config.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';

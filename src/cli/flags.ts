@@ -1,5 +1,5 @@
 /** Parsing the engine options declared in options.ts (order create, work, serve). */
-import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SkuScript, type SupplierScript } from '../adapters/supplier/script.js';
+import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SkuScript, type SupplierScript } from '../domain/supplier-script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy, type Settings } from '../domain/settings.js';

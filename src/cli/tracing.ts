@@ -20,7 +20,7 @@ export const commandTracing = (path: string): CommandTracing => (UNTRACED.has(pa
 export async function traced(ctx: Ctx, path: string, action: () => Promise<number>): Promise<number> {
   const how = commandTracing(path);
   if (how === 'off' || (!ctx.opts.traceFile && !wantsCollector(ctx.io.env))) return action();
-  const { openTracing } = await import('../telemetry/open.js');
+  const { openTracing } = await import('../wiring/tracing.js');
   const tracing: Tracing = await openTracing({ file: ctx.opts.traceFile, env: ctx.io.env, command: path });
   ctx.tracing = tracing;
   try {

@@ -5,13 +5,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
-import type { SupplierScript } from '../adapters/supplier/script.js';
+import type { SupplierScript } from '../domain/supplier-script.js';
 import type { Settings } from '../domain/settings.js';
 import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
 import type { Tracing } from '../ports/tracing.js';
-import type { TracingConfig } from '../telemetry/open.js';
+import type { TracingConfig } from '../wiring/tracing.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
@@ -31,7 +31,7 @@ export interface ServerOptions {
   settings?: Partial<Settings>;
   /** seeds the backoff jitter */
   seed?: number;
-  clock?: 'real' | 'virtual' | Clock;
+  clock?: 'real' | 'virtual' | 'paced' | Clock;
   /** an engine to serve; then the caller owns it and `close()` leaves it open */
   warehouse?: Warehouse;
   port?: number;

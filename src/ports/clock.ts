@@ -55,3 +55,47 @@ export interface ClockPacer {
 export function isVirtual(clock: Clock): clock is VirtualClockControl {
   return clock.mode === 'virtual';
 }
+
+/**
+ * A paced virtual clock (`serve --clock virtual`, `warehouse demo`): time moves only by these
+ * controls, never by itself nor by the runner (adapters/clock/paced.ts).
+ */
+export const PLAY_RATES = [1, 10, 100] as const;
+export type PlayRate = (typeof PLAY_RATES)[number];
+
+export interface ClockState {
+  /** virtual now, epoch ms */
+  now: number;
+  playing: boolean;
+  /** the rate of play (kept while paused) */
+  rate: PlayRate;
+  /** the next moment the runner waits for; null: nothing scheduled, or the runner is busy */
+  next: number | null;
+  /** the runner has nothing to do at the current instant */
+  settled: boolean;
+  /** who drives the clock when not the HTTP controls (e.g. "the demo") */
+  lockedBy: string | null;
+}
+
+export interface ClockControls {
+  state(): ClockState;
+  pause(): ClockState;
+  play(rate: PlayRate): ClockState;
+  step(): Promise<ClockState>;
+  advanceBy(ms: number): Promise<ClockState>;
+  advanceTo(t: number): Promise<ClockState>;
+  /** resolves when the runner waits with nothing to do now (or after `timeoutMs` of wall time) */
+  settled(timeoutMs?: number): Promise<void>;
+  lock(owner: string | null): void;
+  onChange(listener: (state: ClockState) => void): () => void;
+}
+
+export interface PacedClock extends VirtualClockControl {
+  readonly pacer: ClockPacer;
+  readonly controls: ClockControls;
+}
+
+export function isPaced(clock: Clock): clock is PacedClock {
+  return isVirtual(clock) && clock.pacer !== undefined && 'controls' in clock;
+}
+

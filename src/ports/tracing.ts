@@ -121,3 +121,11 @@ export const NO_TRACING: Tracing = {
   flush: async () => {},
   shutdown: async () => {},
 };
+
+/** Where an enabled tracer sends spans (decided by wiring/tracing.ts, carried out by the telemetry adapter). */
+export interface TracingPlan {
+  file: string | null;
+  otlp: { url: string; protocol: 'http/protobuf' | 'http/json' } | null;
+  exporters: unknown[];
+  command: string | null;
+}

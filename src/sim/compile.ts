@@ -5,7 +5,7 @@
  */
 import { skuSchema, SKU_RULE } from '../domain/validation.js';
 import type { Settings } from '../domain/settings.js';
-import type { SupplierScript, SkuScript } from '../adapters/supplier/script.js';
+import type { SupplierScript, SkuScript } from '../domain/supplier-script.js';
 import { formatDuration } from '../domain/duration.js';
 import type { Expectations, MovementExpectation, OrderExpectation, Scenario, Step } from './model.js';
 import { nearest, type Path } from './locate.js';

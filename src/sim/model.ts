@@ -13,7 +13,7 @@
  *
  * Every time in these types is milliseconds from the scenario's start, never epoch time.
  */
-import type { SupplierScript } from '../adapters/supplier/script.js';
+import type { SupplierScript } from '../domain/supplier-script.js';
 import type { MovementType } from '../domain/inventory.js';
 import type { FailureReason, OrderStatus } from '../domain/order.js';
 import type { Settings } from '../domain/settings.js';

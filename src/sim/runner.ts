@@ -10,9 +10,8 @@
  * `realTime`: the same file on the wall clock; each step waits for its time, jobs run alongside.
  */
 import { parseDatabase } from '../config.js';
-import { createWarehouse, type Warehouse } from '../wiring.js';
+import { createClock, createWarehouse, type Warehouse } from '../wiring.js';
 import { isFinal } from '../domain/order.js';
-import { createVirtualClock } from '../adapters/clock/virtual.js';
 import type { VirtualClockControl } from '../ports/clock.js';
 import type { AppliedStep, MovementOutcome, OrderOutcome, Outcome, Scenario, Step, SupplierCallOutcome } from './model.js';
 
@@ -57,7 +56,7 @@ function describeStep(s: Step): string {
 }
 
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
-  const virtual: VirtualClockControl | null = opts.realTime ? null : createVirtualClock(SIM_START);
+  const virtual: VirtualClockControl | null = opts.realTime ? null : createClock('virtual', SIM_START);
   const database = parseDatabase(opts.db ?? ':memory:');
   const w = await createWarehouse({
     database: database.kind === 'sqlite' ? { ...database, durability: 'normal', groupCommit: true } : database,

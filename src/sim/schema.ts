@@ -4,7 +4,7 @@
  * Cross-references (labels, SKUs named by expectations) are checked afterwards, in compile.ts.
  */
 import { z } from 'zod';
-import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../adapters/supplier/script.js';
+import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../domain/supplier-script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';

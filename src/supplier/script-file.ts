@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument, type Node } from 'yaml';
-import { z } from 'zod';
-import type { SkuScript, SupplierScript } from '../adapters/supplier/script.js';
+import type { z } from 'zod';
+import type { SkuScript, SupplierScript } from '../domain/supplier-script.js';
 import { UsageError } from '../domain/errors.js';
 import { SKU_RULE, skuSchema } from '../domain/validation.js';
 import { pathText, position, walk, type Path } from '../sim/locate.js';

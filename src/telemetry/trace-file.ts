@@ -57,13 +57,13 @@ interface KeyValue {
   value?: AnyValue;
 }
 
-function valueOf(v: AnyValue | undefined): unknown {
+function anyValueOf(v: AnyValue | undefined): unknown {
   if (!v) return null;
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.boolValue !== undefined) return v.boolValue;
   if (v.intValue !== undefined) return Number(v.intValue);
   if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(valueOf);
+  if (v.arrayValue) return (v.arrayValue.values ?? []).map(anyValueOf);
   if (v.kvlistValue) return attributesOf(v.kvlistValue.values);
   if (v.bytesValue !== undefined) return v.bytesValue;
   return null;
@@ -71,7 +71,7 @@ function valueOf(v: AnyValue | undefined): unknown {
 
 function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const kv of list ?? []) out[kv.key] = valueOf(kv.value);
+  for (const kv of list ?? []) out[kv.key] = anyValueOf(kv.value);
   return out;
 }
 

@@ -11,12 +11,12 @@ import { startMockSupplier, type MockSupplier } from '../../src/adapters/supplie
 import { tempDb } from '../helpers.js';
 
 const clock = createRealClock();
-let mocks: MockSupplier[] = [];
+const mocks: MockSupplier[] = [];
 afterEach(async () => {
   for (const m of mocks.splice(0)) await m.close();
 });
 async function mockOn(file: string) {
-  const mock = await startMockSupplier({ clock, transport: 'direct', state: { file } });
+  const mock = await startMockSupplier({ clock, wall: createRealClock(), transport: 'direct', state: { file } });
   mocks.push(mock);
   return { mock, client: createHttpSupplier({ baseUrl: mock.baseUrl, fetch: mock.fetch, clock, timeoutMs: 5_000 }) };
 }
@@ -61,7 +61,7 @@ describe('an order script stored around the order', () => {
 describe('a mock whose state another process keeps locked', () => {
   it('answers 503, a transient failure the engine retries, and goes on once the lock is gone', async () => {
     const file = tempDb();
-    const mock = await startMockSupplier({ clock, transport: 'direct', state: { file, busyTimeoutMs: 50 } });
+    const mock = await startMockSupplier({ clock, wall: createRealClock(), transport: 'direct', state: { file, busyTimeoutMs: 50 } });
     mocks.push(mock);
     const client = createHttpSupplier({ baseUrl: mock.baseUrl, fetch: mock.fetch, clock, timeoutMs: 5_000 });
     const other = new Database(file);

@@ -28,7 +28,7 @@ const kinds: Kind[] = [
   },
 ];
 
-let opened: MockState[] = [];
+const opened: MockState[] = [];
 afterEach(async () => {
   for (const s of opened.splice(0)) await s.close();
 });

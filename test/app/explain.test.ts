@@ -4,7 +4,7 @@
  * (virtual time, the MSW mock); the rare operator branches from a written timeline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SkuScript } from '../../src/adapters/supplier/script.js';
+import type { SkuScript } from '../../src/domain/supplier-script.js';
 import { explainOrder, offset, type Explanation } from '../../src/app/explain.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { Order } from '../../src/domain/order.js';

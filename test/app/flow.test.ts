@@ -4,7 +4,7 @@
  * invariants are checked after each.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SupplierScript } from '../../src/adapters/supplier/script.js';
+import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Warehouse } from '../../src/wiring.js';
 import { freshDatabase, invariantsOf, rawSql, TEST_DATABASE, testWarehouse } from '../helpers.js';
 

@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPacedClock, type PacedClock } from '../../src/adapters/clock/paced.js';
+import { createPacedClock } from '../../src/adapters/clock/paced.js';
+import type { PacedClock } from '../../src/ports/clock.js';
 import { createEventHub } from '../../src/http/routes/events.js';
 import * as ts from '../../src/http/routes/teaching-schemas.js';
 import { checkInvariants, testWarehouse } from '../helpers.js';

@@ -3,8 +3,9 @@
  * waits at the pacer, and the controls move time to exactly the moments jobs fall due.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPacedClock, type PacedClock } from '../../src/adapters/clock/paced.js';
-import type { SupplierScript } from '../../src/adapters/supplier/script.js';
+import { createPacedClock } from '../../src/adapters/clock/paced.js';
+import type { PacedClock } from '../../src/ports/clock.js';
+import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { OrderStatus } from '../../src/domain/order.js';
 import type { Warehouse } from '../../src/wiring.js';
 import { checkInvariants, tempDb, testWarehouse } from '../helpers.js';

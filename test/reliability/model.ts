@@ -3,7 +3,7 @@
  * it; shared by the property tests and by `npm run soak` (which runs them at larger sizes).
  */
 import fc from 'fast-check';
-import { RESERVE_ANSWERS, STATUS_ANSWERS, type ReserveScriptAnswer, type StatusScriptAnswer, type SupplierScript } from '../../src/adapters/supplier/script.js';
+import { RESERVE_ANSWERS, STATUS_ANSWERS, type ReserveScriptAnswer, type StatusScriptAnswer, type SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Supplier } from '../../src/ports/supplier.js';
 import type { Settings } from '../../src/domain/settings.js';
 import { freshDatabase, TEST_DATABASE, testWarehouse } from '../helpers.js';

@@ -72,7 +72,7 @@ async function recordingProxy(target: string) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-let engines: Warehouse[] = [];
+const engines: Warehouse[] = [];
 afterEach(async () => {
   for (const w of engines.splice(0)) await w.close();
 });

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRealClock } from '../../src/adapters/clock/real.js';
 import { startMockSupplier, type MockSupplier } from '../../src/adapters/supplier/mock.js';
-import type { SupplierScript } from '../../src/adapters/supplier/script.js';
+import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import { tempDb } from '../helpers.js';
 import { loadContract, type SeenResponse } from './contract.js';
 import { testService } from './support.js';
@@ -75,7 +75,7 @@ function violations(seen: Awaited<ReturnType<typeof exercise>>): string[] {
   });
 }
 
-let mocks: MockSupplier[] = [];
+const mocks: MockSupplier[] = [];
 afterEach(async () => {
   for (const m of mocks.splice(0)) await m.close();
 });
@@ -86,7 +86,7 @@ describe('every answer of the mock conforms to the contract, except the scripted
     ['in-process, intercepted, state in SQLite', 'intercept', 'file'],
     ['in-process, direct transport', 'direct', 'file'],
   ] as const)('%s', async (_name, transport, where) => {
-    const mock = await startMockSupplier({ clock: createRealClock(), script: SCRIPT, transport, state: { file: where === 'file' ? tempDb() : ':memory:' } });
+    const mock = await startMockSupplier({ clock: createRealClock(), wall: createRealClock(), script: SCRIPT, transport, state: { file: where === 'file' ? tempDb() : ':memory:' } });
     mocks.push(mock);
     const seen = await exercise(mock.baseUrl, mock.fetch ?? fetch);
     expect(seen.map((s) => s.response.status)).toEqual([500, 200, 200, 200, 200, 422, 400, 400, 400, 200, 503, 200, 200, 200, 404]);

@@ -7,7 +7,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SupplierScript } from '../../src/adapters/supplier/script.js';
+import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { NO_TRACING } from '../../src/ports/tracing.js';
 import { createWarehouse, type Warehouse } from '../../src/wiring.js';

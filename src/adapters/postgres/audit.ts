@@ -87,7 +87,7 @@ export const PG_RULES: Rule[] = [
 ];
 
 export async function auditPostgres(c: PgConnection): Promise<Violation[]> {
-  let client;
+  let client: import('pg').PoolClient | undefined;
   try {
     client = await c.pool.connect();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -7,10 +7,9 @@
  */
 import { passthrough, http, HttpResponse, type RequestHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
-import { createRealClock } from '../clock/real.js';
 import type { Clock } from '../../ports/clock.js';
 import { createMockAnswers, type AnsweredCall, type MockAnswers, type MockReply } from './answers.js';
-import type { SkuScript, SupplierScript } from './script.js';
+import type { SkuScript, SupplierScript } from '../../domain/supplier-script.js';
 import { openMockState, type MockStateOptions } from './state/open.js';
 import type { ConversationView, MockState } from './state/types.js';
 
@@ -132,8 +131,8 @@ export interface MockSupplierOptions {
   transport?: 'intercept' | 'direct';
   /** where the conversations live: a state, or where to open one (default: in memory) */
   state?: MockState | MockStateOptions;
-  /** wall time, for order-script announcements between processes (default: the real clock) */
-  wall?: Clock;
+  /** wall time, for order-script announcements between processes */
+  wall: Clock;
 }
 
 export async function startMockSupplier(opts: MockSupplierOptions): Promise<MockSupplier> {
@@ -141,7 +140,7 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
   const given = opts.state;
   const owned = !given || !('reserve' in given);
   const state: MockState = owned ? await openMockState(given ?? { file: ':memory:' }) : given;
-  const wall = opts.wall ?? createRealClock();
+  const wall = opts.wall;
   try {
     if (opts.script && Object.keys(opts.script).length) await state.putScripts(opts.script, opts.clock.now());
   } catch (error) {

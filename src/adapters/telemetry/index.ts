@@ -1,11 +1,11 @@
 /**
- * `startOtelTracing(plan)`: the OpenTelemetry SDK set up for what src/telemetry/open.ts decided
+ * `startOtelTracing(plan)`: the OpenTelemetry SDK set up for what src/wiring/tracing.ts decided
  * (a trace file, an OTLP collector, exporters a test hands in). Imported only when tracing is on.
  */
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Tracing } from '../../ports/tracing.js';
-import type { TracingPlan } from '../../telemetry/open.js';
+import type { TracingPlan } from '../../ports/tracing.js';
 import { FileSpanExporter } from './file-exporter.js';
 import { createOtelTracing } from './otel.js';
 

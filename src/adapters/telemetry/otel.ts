@@ -1,6 +1,6 @@
 /**
  * The Tracing port on OpenTelemetry (@opentelemetry/api 1.9, sdk-trace-base 2.12). Loaded only
- * when tracing is on (src/telemetry/open.ts imports it dynamically). A provider of its own per
+ * when tracing is on (src/wiring/tracing.ts imports it dynamically). A provider of its own per
  * engine (never the global one, so several engines, and tests, live side by side); the context
  * manager (AsyncLocalStorage) is the process's global one, registered on first use.
  *

@@ -49,9 +49,8 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   const scenario = loaded.scenario;
 
   const dir = mkdtempSync(join(tmpdir(), 'warehouse-demo-'));
-  const { createPacedClock } = await import('../../adapters/clock/paced.js');
-  const { createWarehouse } = await import('../../wiring.js');
-  const clock = createPacedClock(Math.floor(Date.now() / 1000) * 1000);
+  const { createClock, createWarehouse } = await import('../../wiring.js');
+  const clock = createClock('paced', Math.floor(Date.now() / 1000) * 1000);
   const { controls } = clock;
   controls.lock('the demo');
   const w = await createWarehouse({ database: { kind: 'sqlite', file: join(dir, 'demo.db') }, clock, supplierScript: scenario.supplier, settings: scenario.settings, seed });

@@ -22,7 +22,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const { startServer } = await import('../../http/server.js');
   // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),
   // never by the runner itself: a class watches each step happen
-  const clock = opts.clock === 'virtual' ? (await import('../../adapters/clock/paced.js')).createPacedClock() : 'real';
+  const clock = opts.clock === 'virtual' ? ('paced' as const) : ('real' as const);
   const server = await startServer({
     clock,
     database: ctx.database,

@@ -24,25 +24,16 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const { loadScriptFile } = await import('../../supplier/script-file.js');
   const script = typeof opts.script === 'string' ? await loadScriptFile(opts.script) : undefined;
 
-  const { startSupplierService } = await import('../../supplier/service.js');
+  const { serveMockSupplier } = await import('../../supplier/start.js');
   const { formatLogLine } = await import('../../supplier/log.js');
-  const { openMockState } = await import('../../adapters/supplier/state/open.js');
-  const { describeSqliteError } = await import('../../adapters/sqlite/open.js');
-  let state;
-  try {
-    state = await openMockState({ file: stateFile });
-  } catch (error) {
-    throw describeSqliteError(error, stateFile, 5_000) ?? error;
-  }
-  const service = await startSupplierService({
-    state,
+  const service = await serveMockSupplier({
+    stateFile,
     script,
     port,
     host,
     token,
     log: (line) => ctx.io.stdout.write(`${ctx.opts.json ? JSON.stringify(line) : formatLogLine(line)}\n`),
   }).catch(async (error: unknown) => {
-    await state.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`);
     throw error;
@@ -57,13 +48,12 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await service.close();
-  await state.close();
+  await service.closeAll();
   return 0;
 }
 
 export async function openapi(ctx: Ctx): Promise<number> {
-  const { supplierOpenApiText } = await import('../../adapters/supplier/openapi.js');
-  ctx.io.stdout.write(supplierOpenApiText());
+  const { contractText } = await import('../../supplier/start.js');
+  ctx.io.stdout.write(contractText());
   return 0;
 }

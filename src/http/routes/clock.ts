@@ -5,8 +5,8 @@
  * it needs the bearer token when the server has one. Refused (409) on the real clock, and while
  * the demo drives the clock.
  */
-import type { ClockState } from '../../adapters/clock/paced.js';
-import { isPaced } from '../../adapters/clock/paced.js';
+import type { ClockState } from '../../ports/clock.js';
+import { isPaced } from '../../ports/clock.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Warehouse } from '../../wiring.js';
 import { HttpProblem, problem, ProblemType } from '../errors.js';

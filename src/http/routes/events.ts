@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isPaced } from '../../adapters/clock/paced.js';
+import { isPaced } from '../../ports/clock.js';
 import type { BusEvents } from '../../app/bus.js';
 import { eventJson } from '../../app/json.js';
 import type { Job } from '../../domain/jobs.js';

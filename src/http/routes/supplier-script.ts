@@ -8,8 +8,7 @@
  * which is what `warehouse supplier serve` offers; any other supplier answers that with an error,
  * reported as 502.
  */
-import type { MockSupplier } from '../../adapters/supplier/mock.js';
-import type { SkuScript } from '../../adapters/supplier/script.js';
+import type { SkuScript } from '../../domain/supplier-script.js';
 import type { Warehouse } from '../../wiring.js';
 import { HttpProblem, problem } from '../errors.js';
 import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
@@ -18,7 +17,7 @@ import type { EventHub } from './events.js';
 import { problemResponse, scriptSkuParams, supplierScriptBody, supplierScriptSchema, supplierScriptsSchema } from './teaching-schemas.js';
 
 export interface ScriptTarget {
-  mock: MockSupplier | null;
+  mock: Warehouse['mock'];
   supplierUrl?: string;
 }
 

@@ -4,7 +4,7 @@
  * the handlers, encode the responses and appear in GET /openapi.json.
  */
 import { z } from 'zod';
-import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../../adapters/supplier/script.js';
+import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../../domain/supplier-script.js';
 import { JOB_TYPES } from '../../domain/jobs.js';
 import { ORDER_STATUSES } from '../../domain/order.js';
 import { skuSchema } from '../../domain/validation.js';

@@ -3,7 +3,7 @@
  * as the stored kinds, gone with the process.
  */
 import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../conversation.js';
-import { normalizeScript, type SkuScript } from '../script.js';
+import { normalizeScript, type SkuScript } from '../../../domain/supplier-script.js';
 import type { ConversationView, MockState } from './types.js';
 
 interface Announcement {

@@ -11,7 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../conversation.js';
-import { normalizeScript, type SkuScript } from '../script.js';
+import { normalizeScript, type SkuScript } from '../../../domain/supplier-script.js';
 import type { ConversationView, MockState } from './types.js';
 
 export interface SqliteMockStateOptions {

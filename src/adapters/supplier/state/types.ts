@@ -7,7 +7,7 @@
  * functions of conversation.ts, so each implementation only loads and stores records.
  */
 import type { CallRecord, Conversation, ReserveTurn, StoredScript } from '../conversation.js';
-import type { SkuScript, StatusScriptAnswer } from '../script.js';
+import type { SkuScript, StatusScriptAnswer } from '../../../domain/supplier-script.js';
 
 export interface ConversationView extends Conversation {
   /** the script it reads now, both lists written out */

@@ -13,7 +13,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../domain/errors.js';
-import { NO_TRACING, type Tracing } from '../ports/tracing.js';
+import { NO_TRACING, type Tracing, type TracingPlan } from '../ports/tracing.js';
+
+export type { TracingPlan } from '../ports/tracing.js';
 
 export interface TracingConfig {
   /** append spans to this file as OTLP JSON lines */
@@ -24,13 +26,6 @@ export interface TracingConfig {
   command?: string;
   /** span exporters of the SDK (sdk-trace-base's SpanExporter), each fed span by span: tests use InMemorySpanExporter */
   exporters?: unknown[];
-}
-
-export interface TracingPlan {
-  file: string | null;
-  otlp: { url: string; protocol: 'http/protobuf' | 'http/json' } | null;
-  exporters: unknown[];
-  command: string | null;
 }
 
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;

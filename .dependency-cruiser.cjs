@@ -1,0 +1,96 @@
+/**
+ * The layers of docs/architecture.md, checked by machine (`npm run lint:deps`, part of `npm run
+ * lint` and of `npm test`):
+ *
+ *   domain    pure rules: imports nothing of ours but domain (and zod)
+ *   ports     small interfaces: domain and ports
+ *   app       use cases: domain, ports and app
+ *   adapters  one folder per port, the only place that imports its library; domain, ports and its
+ *             own folder (a shared helper module is named below when there is one)
+ *   edges     cli, http, sim, telemetry: reach adapters only through wiring.ts and wiring/
+ *             (which pick them), never directly
+ *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
+ *             the mock adapter (adapters/supplier), with its own clock and SQLite state; the CLI
+ *             reaches the mock's adapters only through it (src/supplier/start.ts)
+ *
+ * Cycles made only of type imports are allowed (they vanish at run time).
+ */
+const LIBRARIES_OF_ADAPTERS = ['better-sqlite3', 'drizzle-orm', 'pg', 'pg-connection-string', 'msw', 'bullmq', 'ioredis', '@opentelemetry/(?!api$)'];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ imports nothing of ours but domain/ (and zod): it is the functional core',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/', pathNot: '^src/domain/' },
+    },
+    {
+      name: 'domain-imports-no-library',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer'], pathNot: 'node_modules/zod/' },
+    },
+    {
+      name: 'ports-are-interfaces',
+      comment: 'ports/ import only domain/ and ports/',
+      severity: 'error',
+      from: { path: '^src/ports/' },
+      to: { path: '^src/', pathNot: '^src/(domain|ports)/' },
+    },
+    {
+      name: 'app-knows-only-ports',
+      comment: 'app/ imports domain/, ports/ and app/: never an adapter, an edge or wiring',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/', pathNot: '^src/(domain|ports|app)/' },
+    },
+    {
+      name: 'app-imports-no-adapter-library',
+      severity: 'error',
+      from: { path: '^src/(app|ports|domain)/' },
+      to: { path: `node_modules/(${LIBRARIES_OF_ADAPTERS.join('|')})` },
+    },
+    {
+      name: 'adapters-stay-in-their-folder',
+      comment: 'an adapter imports domain/, ports/ and its own folder (config.ts for its own options)',
+      severity: 'error',
+      from: { path: '^src/adapters/([^/]+)/' },
+      to: { path: '^src/', pathNot: ['^src/(domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
+    },
+    {
+      name: 'only-adapters-import-their-libraries',
+      comment: 'better-sqlite3, drizzle, pg, msw, bullmq, ioredis and the OpenTelemetry SDK are imported by adapters only',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/adapters/' },
+      to: { path: `node_modules/(${LIBRARIES_OF_ADAPTERS.join('|')})` },
+    },
+    {
+      name: 'edges-reach-adapters-through-wiring',
+      comment: 'cli/, http/, sim/ and telemetry/ get adapters from wiring.ts (and wiring/), never import them',
+      severity: 'error',
+      from: { path: '^src/(cli|http|sim|telemetry)/' },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'supplier-service-fronts-the-mock',
+      comment: 'src/supplier/ (the mock as a service) imports the mock adapter, a clock and its SQLite state opener only',
+      severity: 'error',
+      from: { path: '^src/supplier/' },
+      to: { path: '^src/adapters/', pathNot: ['^src/adapters/supplier/', '^src/adapters/clock/', '^src/adapters/sqlite/open\\.ts$'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * `warehouse supplier serve` and `supplier openapi`, as the CLI calls them: the mock supplier's
+ * service over a state file of its own (the service front of adapters/supplier; the CLI reaches
+ * the mock's adapters only through here).
+ */
+import { describeSqliteError } from '../adapters/sqlite/open.js';
+import { supplierOpenApiText } from '../adapters/supplier/openapi.js';
+import { openMockState } from '../adapters/supplier/state/open.js';
+import type { SupplierScript } from '../domain/supplier-script.js';
+import type { LogLine } from './log.js';
+import { startSupplierService, type SupplierService } from './service.js';
+
+export interface ServeMockOptions {
+  /** SQLite file of the mock's scripts and conversations */
+  stateFile: string;
+  script?: SupplierScript;
+  port: number;
+  host: string;
+  token?: string;
+  log(line: LogLine): void;
+}
+
+/** Opens the state file (a clear DatabaseError when it is not one) and starts the service on it. */
+export async function serveMockSupplier(opts: ServeMockOptions): Promise<SupplierService & { closeAll(): Promise<void> }> {
+  let state: Awaited<ReturnType<typeof openMockState>>;
+  try {
+    state = await openMockState({ file: opts.stateFile });
+  } catch (error) {
+    throw describeSqliteError(error, opts.stateFile, 5_000) ?? error;
+  }
+  const opened = state;
+  try {
+    const service = await startSupplierService({ state: opened, script: opts.script, port: opts.port, host: opts.host, token: opts.token, log: opts.log });
+    return {
+      ...service,
+      async closeAll() {
+        await service.close();
+        await opened.close();
+      },
+    };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+/** The supplier contract (OpenAPI 3.1), as kept in contracts/supplier.openapi.json. */
+export const contractText = (): string => supplierOpenApiText();
