@@ -3,11 +3,15 @@
  * tried and whether anything was lost or duplicated. Exit 1 if any class found a problem.
  *
  *   npm run soak [-- --orders 5000 --kills 50 --workers 3 --servers 3 --runs 300 --fuzz 20000]
+ *   npm run soak -- --only own-faults,crash      (stages: fuzz, own-faults, crash, serve-crash, model)
  */
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { checkInvariants, tempDb } from '../test/helpers.js';
 import { crashRun, seedOrders } from '../test/reliability/crash-harness.js';
+import { faultRun, mountSmallDisk } from '../test/faults/harness.js';
+import { join } from 'node:path';
+import { tempDir } from '../test/helpers.js';
 import { httpFuzzProperty, startFuzzTarget } from '../test/reliability/http-fuzz.js';
 import { serveCrashRun, verifyServeCrash } from '../test/reliability/serve-crash-harness.js';
 import { chaosProblems, differences, op, replay, SCHEDULED_RESERVE, SCHEDULED_STATUS, schedulerDriver, scripts } from '../test/reliability/model.js';
@@ -93,14 +97,55 @@ async function httpFuzz() {
   }
 }
 
+/** The engine's own faults under load: another process's write lock, a disk that fills (issue 9). */
+async function ownFaults() {
+  const orders = Math.min(ORDERS, 1_000);
+  const report = (fault: string, run: Awaited<ReturnType<typeof faultRun>>, tried: string) =>
+    results.push({
+      fault,
+      tried,
+      ok: run.notReserved.length === 0 && run.timeouts === 0 && run.violations.length === 0 && run.cleanExit && run.lagMaxMs < 100 && run.slowestProbeMs < 100,
+      detail: `${run.orders} orders, ${run.notReserved.length} not reserved${run.notReserved.length ? ` (${run.notReserved.slice(0, 3).join('; ')})` : ''}, ${run.timeouts} supplier timeouts, ${run.refused} writes refused then retried by the client, slowest health/read ${run.slowestProbeMs.toFixed(1)} ms, event-loop lag max ${run.lagMaxMs.toFixed(1)} ms during the faults, ${run.violations.length} invariant violations, clean exit ${run.cleanExit} (${(run.wallMs / 1000).toFixed(1)} s)`,
+    });
+  const locks = Math.max(3, Math.floor(KILLS / 5));
+  report(
+    "another process holding the database's write lock, during serve + work under load",
+    await faultRun({ orders, fault: { kind: 'lock', times: locks, holdMs: 3_000 }, db: join(tempDir(), 'engine.db'), env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' } }),
+    `${orders} orders over HTTP, ${locks} locks of 3 s (the busy timeout is 1.5 s)`,
+  );
+  const disk = mountSmallDisk();
+  if (!disk) {
+    results.push({ fault: 'a disk that fills up', tried: 'skipped: mounting a tmpfs needs root', ok: true, detail: 'not run' });
+    return;
+  }
+  try {
+    const fills = Math.max(3, Math.floor(KILLS / 5));
+    const small = Math.min(orders, 300); // a 2 MiB disk holds a few hundred orders' history
+    report(
+      'a disk that fills up (2 MiB tmpfs), during serve + work under load',
+      await faultRun({ orders: small, fault: { kind: 'disk-full', times: fills, holdMs: 2_000 }, db: join(disk.dir, 'engine.db') }, disk),
+      `${small} orders over HTTP, the disk filled ${fills} times for 2 s`,
+    );
+  } finally {
+    disk.release();
+  }
+}
+
 const fail = (problems: string[]) => {
   if (problems.length) throw new Error(problems.join('; '));
 };
 
-await httpFuzz();
-await crash();
-await serveCrash();
-await property(
+const only = (() => {
+  const i = argv.indexOf('--only');
+  return i >= 0 ? new Set(argv[i + 1]!.split(',')) : null;
+})();
+const stage = (name: string) => only === null || only.has(name);
+
+if (stage('fuzz')) await httpFuzz();
+if (stage('own-faults')) await ownFaults();
+if (stage('crash')) await crash();
+if (stage('serve-crash')) await serveCrash();
+if (stage('model')) await property(
   'engine vs reference model (orders, restocks, supplier scripts)',
   fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
     const got = await replay(ops, script);
@@ -108,7 +153,7 @@ await property(
   }) as never,
   RUNS,
 );
-await property(
+if (stage('model')) await property(
   'supplier chaos (error, timeout, malformed, delayed)',
   fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
     const got = await replay(ops, script);
@@ -116,7 +161,7 @@ await property(
   }) as never,
   RUNS,
 );
-await property(
+if (stage('model')) await property(
   'job interleavings (fc.scheduler over supplier answers)',
   fc.asyncProperty(fc.scheduler(), fc.array(op, { minLength: 2, maxLength: 16 }), scripts(SCHEDULED_RESERVE, SCHEDULED_STATUS), async (s, ops, script) => {
     const { wrap, drive } = schedulerDriver(s);

@@ -87,16 +87,25 @@ function answerClientError(error: Error & { code?: string }, socket: ParserSocke
   socket.destroySoon();
 }
 
-/** A copy of `payload` that fails with RequestTimeoutError if it has not ended within `ms`. */
+/**
+ * A copy of `payload` that fails with RequestTimeoutError if it has not ended within `ms`. The
+ * deadline ends with the body, or with the copy (the request answered or abandoned): a client
+ * that hangs up mid-body, or a request refused before its body was read, leaves no timer behind,
+ * and an error nobody reads any more is dropped rather than thrown (it would end the process).
+ */
 function withDeadline(payload: Readable, ms: number): Readable {
   const out = new PassThrough();
+  out.on('error', () => {}); // the body parser, while it reads, has its own listener and gets the error
   const timer = setTimeout(() => {
     payload.unpipe(out);
     out.destroy(new RequestTimeoutError(`the request body did not arrive whole within the request's time; send it again, faster`));
   }, Math.max(0, ms));
-  payload.on('end', () => clearTimeout(timer));
+  const clear = () => clearTimeout(timer);
+  payload.on('end', clear);
+  payload.on('close', clear);
+  out.on('close', clear);
   payload.on('error', (error) => {
-    clearTimeout(timer);
+    clear();
     out.destroy(error);
   });
   payload.pipe(out);
@@ -116,6 +125,9 @@ export function installConnectionGuards(app: FastifyInstance, timeouts: Timeouts
   app.addHook('preParsing', async (request, _reply, payload) => {
     if (request.raw.complete) return payload;
     const elapsed = (request.raw.socket as ParserSocket).parser?.duration?.() ?? 0;
-    return withDeadline(payload, timeouts.requestMs - elapsed);
+    const body = withDeadline(payload, timeouts.requestMs - elapsed);
+    // answered (or the client gone) before the body was read: the deadline has nothing left to guard
+    request.raw.once('close', () => body.destroy());
+    return body;
   });
 }

@@ -5,16 +5,17 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { ROOT } from '../helpers.js';
 import { spawnCli, type Proc } from '../supplier/support.js';
 
 export { spawnCli, type Proc };
 
 const lockers: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
+const cleanUp = () => {
   for (const l of lockers.splice(0)) if (l.exitCode === null) l.kill('SIGKILL');
-});
+};
+if (process.env.VITEST) (await import('vitest')).afterEach(cleanUp);
+else process.on('exit', cleanUp);
 
 /**
  * Another process that takes the database's write lock (BEGIN IMMEDIATE) and holds it for `ms`
@@ -65,23 +66,37 @@ export async function post(api: string, path: string, body: unknown): Promise<{ 
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }
 
+/** Every order (page by page), without timelines. */
+async function listAll(api: string): Promise<OrderJson[]> {
+  const all: OrderJson[] = [];
+  for (let cursor: number | null = 0; cursor !== null; ) {
+    const page = (await (await fetch(`${api}/api/orders?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { orders: OrderJson[]; nextCursor: number | null };
+    all.push(...page.orders);
+    cursor = page.nextCursor;
+  }
+  return all;
+}
+
 /** Every order, with its timeline. */
 export async function allOrders(api: string): Promise<OrderJson[]> {
-  const { orders } = (await (await fetch(`${api}/api/orders?limit=1000`)).json()) as { orders: OrderJson[] };
-  return Promise.all(orders.map(async (o) => (await (await fetch(`${api}/api/orders/${o.id}`)).json()) as OrderJson));
+  const orders = await listAll(api);
+  const out: OrderJson[] = [];
+  for (let i = 0; i < orders.length; i += 50) {
+    out.push(...(await Promise.all(orders.slice(i, i + 50).map(async (o) => (await (await fetch(`${api}/api/orders/${o.id}`)).json()) as OrderJson))));
+  }
+  return out;
 }
+
+const isFinal = (o: OrderJson) => o.status === 'reserved' || o.status === 'failed';
 
 /**
  * Polls until every order is final (other processes commit on their own: there is nothing to wait
- * on but their commits), at most `ms` of wall time.
+ * on but their commits), at most `ms` of wall time; then returns them with their timelines.
  */
 export async function untilAllFinal(api: string, ms = 30_000): Promise<OrderJson[]> {
   const deadline = Date.now() + ms;
-  for (;;) {
-    const orders = await allOrders(api);
-    if (orders.every((o) => o.status === 'reserved' || o.status === 'failed') || Date.now() > deadline) return orders;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  while (!(await listAll(api)).every(isFinal) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return allOrders(api);
 }
 
 /** nodejs_eventloop_lag_max_seconds from /metrics: the worst event-loop delay since the previous scrape. */

@@ -100,6 +100,26 @@ describe('timeouts, measured with slow clients', () => {
     expect(rowCounts(db)).toEqual(before);
   });
 
+  // before the fix, the deadline fired on a body nobody read any more and threw an 'error' nobody
+  // listened to: the server process died (here: vitest reports it as an unhandled error, failing the run)
+  it('lives on when a client hangs up mid-body, or is answered before its body arrives (no deadline left to fire)', async () => {
+    const body = JSON.stringify({ sku: 'GONE', qty: 1 });
+    // 1: the client sends half a body and hangs up
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.on('connect', resolve));
+    socket.write(`POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    // 2: refused at once (unsupported media type) while its body is still on its way
+    const early = await exchange(server.url, (s) => {
+      s.write(`POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    });
+    expect(parse(early.text).status).toBe(415);
+    // past both requests' deadlines, the server still answers
+    await new Promise((r) => setTimeout(r, REQUEST_MS + 300));
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
   it('closes a kept-alive connection once it has been idle for the keep-alive time', async () => {
     const r = await exchange(server.url, (s) => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(parse(r.text).status).toBe(200);

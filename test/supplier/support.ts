@@ -1,6 +1,5 @@
 /** Helpers for the supplier tests: the service in-process on port 0, and real CLI processes. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { afterEach } from 'vitest';
 import type { SkuScript, SupplierScript } from '../../src/domain/supplier-script.js';
 import { formatLogLine, type LogLine } from '../../src/supplier/log.js';
 import { startSupplierService, type SupplierService } from '../../src/supplier/service.js';
@@ -8,10 +7,13 @@ import { BIN, ROOT, tempDb } from '../helpers.js';
 
 const services: SupplierService[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(async () => {
+const cleanUp = async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const s of services.splice(0)) await s.close();
-});
+};
+// under vitest: after each test; in scripts (soak): when the process exits
+if (process.env.VITEST) (await import('vitest')).afterEach(cleanUp);
+else process.on('exit', () => void cleanUp());
 
 export interface TestService extends SupplierService {
   file: string;
