@@ -45,7 +45,7 @@ export const clockActionBody = z
         .strictObject({
           action: z.literal('play'),
           rate: z
-            .literal([1, 10, 100], { error: (issue) => (issue.input === undefined ? `play needs a rate: ${RATE_RULE}` : RATE_RULE) })
+            .literal([1, 10, 100], { error: (issue) => (issue.input === undefined ? 'play needs a rate: 1, 10 or 100' : RATE_RULE) })
             .meta({ description: 'virtual seconds per wall second' }),
         })
         .meta({ description: 'let time flow at rate × wall time, stopping at each moment something is due' }),
@@ -54,7 +54,7 @@ export const clockActionBody = z
         .strictObject({
           action: z.literal('advance'),
           seconds: z
-            .number({ error: (issue) => (issue.input === undefined ? `advance needs seconds: ${SECONDS_RULE}` : SECONDS_RULE) })
+            .number({ error: (issue) => (issue.input === undefined ? 'advance needs seconds, a whole number from 1 to 86400' : SECONDS_RULE) })
             .int({ error: SECONDS_RULE })
             .min(1, { error: SECONDS_RULE })
             .max(86_400, { error: SECONDS_RULE })
