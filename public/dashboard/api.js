@@ -41,17 +41,48 @@ export async function api(method, path, body) {
 
 export const get = (path) => api('GET', path);
 
-/** every order (oldest first, as the API pages them), up to `max` */
-export async function allOrders(status, max = 5000) {
-  const out = [];
+/** the most a list endpoint gives per page (MAX_PAGE in src/http/schemas.ts) */
+export const PAGE = 1000;
+
+/**
+ * Walks a paged list (`{<items>, nextCursor}`, oldest first; docs/http.md) page by page, handing
+ * each page's items to `each`, until the last page or until `each` returns true (found enough).
+ */
+async function walk(path, items, query, each, pageSize) {
   let cursor = null;
   do {
-    const q = new URLSearchParams({ limit: '1000' });
-    if (status) q.set('status', status);
+    const q = new URLSearchParams({ ...query, limit: String(pageSize) });
     if (cursor !== null) q.set('cursor', String(cursor));
-    const page = await get(`/api/orders?${q}`);
-    out.push(...page.orders);
+    const page = await get(`${path}?${q}`);
+    if (!Array.isArray(page?.[items])) throw new Error(`GET ${path} answered without a list of ${items}`);
+    if (each(page[items])) return;
     cursor = page.nextCursor;
-  } while (cursor !== null && out.length < max);
+  } while (cursor !== null);
+}
+
+/** every order (oldest first, as the API pages them), up to `max` */
+export async function allOrders(status, max = 5000, pageSize = PAGE) {
+  const out = [];
+  await walk('/api/orders', 'orders', status ? { status } : {}, (orders) => out.push(...orders) >= max, pageSize);
+  return out;
+}
+
+/** the newest `n` movements of a SKU's ledger, oldest first (the ledger is paged oldest first: read to its end) */
+export async function ledgerTail(sku, n = 50, pageSize = PAGE) {
+  let tail = [];
+  await walk(`/api/inventory/${encodeURIComponent(sku)}/movements`, 'movements', {}, (movements) => {
+    tail = [...tail, ...movements].slice(-n);
+    return false;
+  }, pageSize);
+  return tail;
+}
+
+/** the movements of one order in its SKU's ledger: `expected` of them (1 from stock, 2 for a supplier's delivery) */
+export async function orderMovements(sku, orderId, expected, pageSize = PAGE) {
+  const out = [];
+  await walk(`/api/inventory/${encodeURIComponent(sku)}/movements`, 'movements', {}, (movements) => {
+    out.push(...movements.filter((m) => m.orderId === orderId));
+    return out.length >= expected;
+  }, pageSize);
   return out;
 }

@@ -1,7 +1,7 @@
 // The live dashboard: loads the state from the HTTP API, then follows GET /api/events (server-sent
 // events, resumed by the browser with Last-Event-ID; a `reset` event reloads everything) and
 // refreshes the panels an event concerns, a few times a second at most.
-import { allOrders, get, api, token } from './api.js';
+import { allOrders, api, get, ledgerTail, orderMovements, token } from './api.js';
 import { setupControls } from './controls.js';
 import { createDiagram } from './diagram.js';
 import { $, clockText, debounce, fill, h } from './dom.js';
@@ -109,9 +109,10 @@ const loadDetail = debounce(async () => {
   const id = state.selected;
   if (id === null) return renderDetail($('#detail-body'), { order: null });
   const [order, explanation] = await Promise.all([get(`/api/orders/${id}`), get(`/api/orders/${id}/explain`)]);
-  // an order has movements once stock was taken for it (InventoryReserved)
-  const took = order.events.some((e) => e.type === 'InventoryReserved');
-  const movements = took ? (await get(`/api/inventory/${encodeURIComponent(order.sku)}/movements`).catch(() => [])).filter((m) => m.orderId === id) : [];
+  // an order has movements once stock was taken for it (InventoryReserved): a reservation, and
+  // before it the supplier's delivery when the stock came from the supplier
+  const took = order.events.find((e) => e.type === 'InventoryReserved');
+  const movements = took ? await orderMovements(order.sku, id, took.data.source === 'supplier' ? 2 : 1) : [];
   if (state.selected !== id) return;
   state.detail = { order, explanation, movements };
   $('#detail-title').textContent = state.follow ? `Order #${id} · the newest` : `Order #${id}`;
@@ -139,7 +140,7 @@ function drawQueue() {
 
 const loadStock = debounce(async () => {
   state.stock = await get('/api/inventory');
-  state.ledger = state.stockSku ? await get(`/api/inventory/${encodeURIComponent(state.stockSku)}/movements`).catch(() => null) : null;
+  state.ledger = state.stockSku ? await ledgerTail(state.stockSku, 50) : null;
   renderStock($('#stock-body'), { items: state.stock, sku: state.stockSku, ledger: state.ledger, onSelect: selectSku });
 }, 150);
 

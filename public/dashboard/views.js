@@ -106,7 +106,7 @@ export function renderDetail(root, { order, explanation, jobs, movements, now })
     movements.length
       ? table(
           ['type', 'qty', 'on hand after', 'at (UTC)'],
-          movements.map((m) => h('tr', {}, h('td', {}, m.type), h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty), h('td', { class: 'num' }, m.onHandAfter), h('td', { class: 'mono' }, clockText(Date.parse(m.at), true)))),
+          movements.map((m) => h('tr', { dataset: { movement: m.type } }, h('td', {}, m.type), h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty), h('td', { class: 'num' }, m.onHandAfter), h('td', { class: 'mono' }, clockText(Date.parse(m.at), true)))),
         )
       : h('p', { class: 'empty' }, 'no movement: no stock was taken for it'),
   );
@@ -198,7 +198,7 @@ export function renderStock(root, { items, sku, ledger, onSelect }) {
             ledger
               .slice(-50)
               .reverse()
-              .map((m) => h('tr', {}, h('td', {}, m.type), h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty), h('td', {}, m.orderId === null ? '' : `#${m.orderId}`), h('td', { class: 'num' }, m.onHandAfter))),
+              .map((m) => h('tr', { dataset: { movement: m.type } }, h('td', {}, m.type), h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty), h('td', {}, m.orderId === null ? '' : `#${m.orderId}`), h('td', { class: 'num' }, m.onHandAfter))),
           ),
         ]
       : null,

@@ -7,7 +7,8 @@
  *   Schema a client should send: pattern, bounds, default, examples.
  * - `finishDocument`: servers, licence and tags; the response headers the server sends
  *   (X-Request-Id on every answer, Location, Idempotent-Replayed, Retry-After, WWW-Authenticate,
- *   X-RateLimit-*); and only the component schemas something refers to.
+ *   X-RateLimit-*, and the dashboard's Cache-Control, Content-Security-Policy and the like); and
+ *   only the component schemas something refers to.
  *
  * test/http/openapi.test.ts lints the document (@redocly/cli, recommended rules) and replays
  * requests generated from it against a real server, checking every answer against it.
@@ -53,6 +54,11 @@ const HEADERS = {
   XRateLimitLimit: header('requests allowed per window for this client', { type: 'integer', minimum: 0 }),
   XRateLimitRemaining: header('requests left in this window', { type: 'integer', minimum: 0 }),
   XRateLimitReset: header('seconds until the window resets', { type: 'integer', minimum: 0 }),
+  CacheControl: header('no-cache: the dashboard revalidates its files, so a reload after an upgrade gets the new ones; no-transform on the event stream', { type: 'string', enum: ['no-cache', 'no-cache, no-transform'] }, true),
+  ContentTypeOptions: header('nosniff: the file is only ever what its Content-Type says', { type: 'string', enum: ['nosniff'] }, true),
+  ContentSecurityPolicy: header('the page may load scripts, styles, images and connections from this origin only', { type: 'string' }, true),
+  ReferrerPolicy: header('no-referrer', { type: 'string', enum: ['no-referrer'] }, true),
+  XAccelBuffering: header('no: a proxy (nginx) must pass each event on at once', { type: 'string', enum: ['no'] }, true),
 } as const;
 type HeaderId = keyof typeof HEADERS;
 const NAMES: Record<HeaderId, string> = {
@@ -64,18 +70,33 @@ const NAMES: Record<HeaderId, string> = {
   XRateLimitLimit: 'X-RateLimit-Limit',
   XRateLimitRemaining: 'X-RateLimit-Remaining',
   XRateLimitReset: 'X-RateLimit-Reset',
+  CacheControl: 'Cache-Control',
+  ContentTypeOptions: 'X-Content-Type-Options',
+  ContentSecurityPolicy: 'Content-Security-Policy',
+  ReferrerPolicy: 'Referrer-Policy',
+  XAccelBuffering: 'X-Accel-Buffering',
+};
+
+/** the headers of a success answer of these operations (the dashboard's files and its event stream) */
+const SUCCESS_HEADERS: Record<string, HeaderId[]> = {
+  dashboardPage: ['CacheControl', 'ContentTypeOptions', 'ContentSecurityPolicy', 'ReferrerPolicy'],
+  dashboardFile: ['CacheControl', 'ContentTypeOptions'],
+  streamEvents: ['CacheControl', 'XAccelBuffering'],
 };
 
 /** which headers an operation's answer with `status` carries */
 function headersFor(operation: Json, status: string): HeaderId[] {
   const ids: HeaderId[] = ['XRequestId'];
   const idempotent = ((operation.parameters as Json[] | undefined) ?? []).some((p) => p.in === 'header' && p.name === 'idempotency-key');
-  if (status === '201') ids.push('Location');
+  const createsOrder = String(operation.operationId).startsWith('createOrder');
+  // a new order has a URL; a retried dead letter's new job has none (201 without Location)
+  if (status === '201' && createsOrder) ids.push('Location');
   if (idempotent && status.startsWith('2')) ids.push('IdempotentReplayed');
   if (['409', '429', '503'].includes(status)) ids.push('RetryAfter');
   if (status === '401') ids.push('WwwAuthenticate');
   // order creation is rate limited: the limiter's headers are on what it counted (not on a 401)
-  if (String(operation.operationId).startsWith('createOrder') && status !== '401') ids.push('XRateLimitLimit', 'XRateLimitRemaining', 'XRateLimitReset');
+  if (createsOrder && status !== '401') ids.push('XRateLimitLimit', 'XRateLimitRemaining', 'XRateLimitReset');
+  if (status.startsWith('2')) ids.push(...(SUCCESS_HEADERS[String(operation.operationId)] ?? []));
   return ids;
 }
 
@@ -93,6 +114,8 @@ const TAGS = [
   { name: 'orders', description: 'Create orders and follow them to reserved or failed' },
   { name: 'inventory', description: "Stock on hand per SKU, and each SKU's ledger of movements" },
   { name: 'ops', description: 'Health, metrics and this document' },
+  { name: 'jobs', description: 'The queue: due, running and parked jobs, dead letters, retry and resume' },
+  { name: 'teaching', description: 'The live dashboard (docs/teaching.md): its page and files, the event stream, the clock, the supplier scripts, the overview' },
 ];
 
 /** every `$ref` target in `value` */

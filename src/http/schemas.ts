@@ -27,7 +27,7 @@ export const setOnHandBody = z.strictObject({ onHand: onHandSchema });
 export const restockBody = z.strictObject({ qty: qtySchema });
 
 /** the largest id (or cursor) a request may name: 15 digits */
-const MAX_ID = 999_999_999_999_999;
+export const MAX_ID = 999_999_999_999_999;
 
 /** path ids: plain decimal digits, no sign, no leading zero */
 export const idParams = z.strictObject({
@@ -176,6 +176,9 @@ export const SERVER_ERRORS = { ...ANY_REQUEST, 414: P[414] } as const;
 
 /** what a write can be answered besides ANY_REQUEST's: the disk is full */
 export const WRITE_FAULTS = { 507: P[507] } as const;
+
+/** what a write can be answered besides its success: no token or a wrong one (and, after too many, 429), a body refused, a rule broken, and the faults */
+export const WRITE_ERRORS = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS } as const;
 
 /** a success answer, as JSON */
 export const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });

@@ -71,10 +71,10 @@ describe('the clock API', () => {
   it('names what is wrong with a clock action (422), and refuses it while the demo drives the clock (409)', async () => {
     const { server, controls } = await paced();
     const noRate = await server.call('POST', '/api/clock', { json: { action: 'play' } });
-    expect(noRate).toMatchObject({ status: 422, body: { field: 'rate' } });
+    expect(noRate).toMatchObject({ status: 422, body: { field: 'rate', detail: 'invalid rate: play needs a rate: 1, 10 or 100' } });
     expect((await server.call('POST', '/api/clock', { json: { action: 'play', rate: 7 } })).body.field).toBe('rate');
     expect((await server.call('POST', '/api/clock', { json: { action: 'rewind' } })).body.field).toBe('action');
-    expect((await server.call('POST', '/api/clock', { json: { action: 'advance' } })).body.field).toBe('seconds');
+    expect((await server.call('POST', '/api/clock', { json: { action: 'advance' } })).body).toMatchObject({ field: 'seconds', detail: 'invalid seconds: advance needs seconds, a whole number from 1 to 86400' });
     expect((await server.call('POST', '/api/clock', { json: { action: 'step', by: 1 } })).body.field).toBe('by');
     controls.lock('the demo');
     const locked = await server.call('POST', '/api/clock', { json: { action: 'step' } });

@@ -124,6 +124,27 @@ describe('a paced virtual clock', () => {
     expect(controls.state().now).toBe(paused.now);
   });
 
+  it('plays in whole milliseconds, so every time it gives an event is one (wall time is fractional)', async () => {
+    const { w, controls } = await engine();
+    const seen: number[] = [];
+    const three = new Promise<void>((resolve) => {
+      const off = controls.onChange((s) => {
+        seen.push(s.now);
+        if (seen.length === 3) {
+          off();
+          resolve();
+        }
+      });
+    });
+    controls.play(1); // a tick moves by the wall time since the last one, 50.xxx ms
+    await three;
+    const order = await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    controls.pause();
+    expect(seen.filter((t) => !Number.isInteger(t))).toEqual([]);
+    expect(seen.at(-1)).toBeGreaterThan(START);
+    expect(Number.isInteger(order.createdAt)).toBe(true);
+  });
+
   it('reports every change to its listeners', async () => {
     const { controls } = await engine();
     const seen: number[] = [];

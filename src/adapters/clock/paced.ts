@@ -35,6 +35,8 @@ export function createPacedClock(start = Date.now()): PacedClock {
   let lockedBy: string | null = null;
   let ticker: NodeJS.Timeout | undefined;
   let lastTick = 0;
+  /** play's fraction of a millisecond not yet moved: time moves in whole milliseconds, as every clock's */
+  let carry = 0;
   let lastNext: number | null | undefined;
   let busy = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -124,11 +126,16 @@ export function createPacedClock(start = Date.now()): PacedClock {
 
   function tick(): void {
     const wall = performance.now();
-    const budget = (wall - lastTick) * rate;
+    const budget = (wall - lastTick) * rate + carry;
     lastTick = wall;
     // time flows while the runner waits; a control operation in progress has the clock
-    if (!gate || busy) return;
-    const target = vc.now() + budget;
+    if (!gate || busy) {
+      carry = 0;
+      return;
+    }
+    const whole = Math.floor(budget);
+    carry = budget - whole;
+    const target = vc.now() + whole;
     const next = gate.next;
     moveTo(next !== null && next <= target ? next : target);
   }
@@ -146,6 +153,7 @@ export function createPacedClock(start = Date.now()): PacedClock {
       rate = r;
       playing = true;
       lastTick = performance.now();
+      carry = 0;
       if (!ticker) {
         ticker = setInterval(tick, TICK_MS);
         ticker.unref?.();

@@ -9,8 +9,8 @@ import type { ClockState } from '../../ports/clock.js';
 import { isPaced } from '../../ports/clock.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Warehouse } from '../../wiring.js';
-import { HttpProblem, problem, ProblemType } from '../errors.js';
-import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import { HttpProblem, problem } from '../errors.js';
+import { ANY_REQUEST, ok, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { clockActionBody, clockSchema, problemResponse } from './teaching-schemas.js';
 
@@ -38,7 +38,15 @@ export const pacedJson = (s: ClockState) => ({
 export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
   app.get(
     '/api/clock',
-    { schema: { summary: "The engine's clock: real, or virtual and paced (serve --clock virtual)", tags: ['teaching'], response: { 200: clockSchema, ...SERVER_ERRORS } } },
+    {
+      schema: {
+        operationId: 'getClock',
+        summary: "The engine's clock: real, or virtual and paced (serve --clock virtual)",
+        tags: ['teaching'],
+        security: PUBLIC,
+        response: { 200: ok('the clock now', clockSchema), ...ANY_REQUEST },
+      },
+    },
     async () => clockJson(w.clock),
   );
 
@@ -46,18 +54,16 @@ export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehous
     '/api/clock',
     {
       schema: {
+        operationId: 'moveClock',
         summary: 'Move a paced virtual clock: pause, play {rate: 1|10|100}, step, advance {seconds}',
+        description: 'Answers once the runner has run everything due up to the new time. Refused (409) on the real clock and while the demo drives the clock.',
         tags: ['teaching'],
         security: WRITE_SECURITY,
         body: clockActionBody,
         response: {
-          200: clockSchema,
-          401: P[401],
+          200: ok('the clock after the action', clockSchema),
           409: problemResponse('the clock is real (start the server with --clock virtual), or the demo drives it'),
-          413: P[413],
-          415: P[415],
-          422: P[422],
-          ...SERVER_ERRORS,
+          ...WRITE_ERRORS,
         },
       },
     },
@@ -70,18 +76,14 @@ export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehous
       const owner = controls.state().lockedBy;
       if (owner) throw new HttpProblem(problem(409, `${owner} drives the clock; its own controls move time (press Enter in its terminal)`));
       const body = request.body;
-      const needs = (field: 'rate' | 'seconds', rule: string) =>
-        new HttpProblem(problem(422, `invalid ${field}: ${rule}`, { type: ProblemType.validation, title: 'Validation failed', field, errors: [{ field, message: rule }] }));
       switch (body.action) {
         case 'pause':
           return pacedJson(controls.pause());
         case 'play':
-          if (body.rate === undefined) throw needs('rate', 'play needs a rate: 1, 10 or 100');
           return pacedJson(controls.play(body.rate));
         case 'step':
           return pacedJson(await controls.step());
         case 'advance':
-          if (body.seconds === undefined) throw needs('seconds', 'advance needs seconds, a whole number from 1 to 86400');
           return pacedJson(await controls.advanceBy(body.seconds * 1000));
       }
     },

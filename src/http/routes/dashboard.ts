@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import { HttpProblem, problem } from '../errors.js';
-import { P, SERVER_ERRORS } from '../schemas.js';
+import { documented } from '../openapi.js';
+import { ANY_REQUEST, P, PUBLIC, SERVER_ERRORS } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 /** the package's public/ (from src/http/routes or dist/http/routes alike) */
@@ -39,23 +40,40 @@ function load(file: string): Asset {
 /** small files, sent whole; `no-cache` so a page reload after an upgrade gets the new ones */
 const send = (reply: FastifyReply, asset: Asset) => reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').type(asset.type).send(asset.body);
 
-const fileResponse = (type: string, description: string) => ({ description, content: { [type]: { schema: z.string() } } });
+const text = z.string();
+/** the media types a file may be served as (TYPES, without parameters) */
+const MEDIA_TYPES = [...new Set(Object.values(TYPES).map((t) => t.split(';')[0]!))];
+/** a file name under public/dashboard/ (only the files found there at start are served) */
+const FILE_NAME = /^[\w.-]+$/;
+const fileParams = z.strictObject({
+  // any other name is no file of the dashboard: 404, as for a name that matches but is not there
+  file: documented(z.string().max(100), {
+    type: 'string',
+    maxLength: 100,
+    pattern: FILE_NAME.source,
+    description: 'a file of the dashboard, as the page names it (404 for any other)',
+    examples: ['app.js', 'style.css', 'favicon.svg'],
+  }),
+});
 
 export function dashboardRoutes(app: ZodApp, { dir = PUBLIC_DIR }: { dir?: string } = {}): void {
   const page = load(join(dir, 'index.html'));
   const assets = new Map<string, Asset>();
   const assetDir = join(dir, 'dashboard');
   for (const name of readdirSync(assetDir)) {
-    if (/^[\w.-]+$/.test(name) && TYPES[extname(name)] && statSync(join(assetDir, name)).isFile()) assets.set(name, load(join(assetDir, name)));
+    if (FILE_NAME.test(name) && TYPES[extname(name)] && statSync(join(assetDir, name)).isFile()) assets.set(name, load(join(assetDir, name)));
   }
 
   app.get(
     '/',
     {
       schema: {
+        operationId: 'dashboardPage',
         summary: 'The live dashboard (HTML; its modules under /dashboard/)',
+        description: 'Served with a Content-Security-Policy that allows this origin only: the page loads nothing from elsewhere.',
         tags: ['teaching'],
-        response: { 200: fileResponse('text/html', 'the page'), ...SERVER_ERRORS },
+        security: PUBLIC,
+        response: { 200: { description: 'the page', content: { 'text/html': { schema: text } } }, ...ANY_REQUEST },
       },
     },
     async (_request, reply) => send(reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer'), page),
@@ -65,11 +83,13 @@ export function dashboardRoutes(app: ZodApp, { dir = PUBLIC_DIR }: { dir?: strin
     '/dashboard/:file',
     {
       schema: {
+        operationId: 'dashboardFile',
         summary: "The dashboard's files: ES modules, CSS, images",
         tags: ['teaching'],
-        params: z.strictObject({ file: z.string().max(100) }),
+        security: PUBLIC,
+        params: fileParams,
         response: {
-          200: { description: 'the file (text/javascript, text/css, image/svg+xml, …)', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() }, 'image/svg+xml': { schema: z.string() } } },
+          200: { description: 'the file, by its type', content: Object.fromEntries(MEDIA_TYPES.map((t) => [t, { schema: text }])) },
           404: P[404],
           ...SERVER_ERRORS,
         },

@@ -26,7 +26,8 @@ import type { BusEvents } from '../../app/bus.js';
 import { eventJson } from '../../app/json.js';
 import type { Job } from '../../domain/jobs.js';
 import type { Warehouse } from '../../wiring.js';
-import { SERVER_ERRORS } from '../schemas.js';
+import { documented } from '../openapi.js';
+import { ANY_REQUEST, P, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { pacedJson } from './clock.js';
 
@@ -146,20 +147,38 @@ export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbea
 
 export type EventStream = ReturnType<typeof createEventHub>;
 
+const eventId = (description: string) =>
+  documented(z.string().max(100), { type: 'string', maxLength: 100, description, examples: ['mc1x2y3za1b2c3-42'] }).optional();
+
+/**
+ * The stream as the document describes it: lines of SSE fields (`id:`, `event:`, `data:`,
+ * `retry:`), comments (`: heartbeat`) and the blank lines that end each event. It never ends: a
+ * client reads as long as it wants (test/http/contract.ts reads up to the first event).
+ */
+const streamText = documented(z.string(), {
+  type: 'string',
+  pattern: '^(?:(?:id|event|data|retry): [^\\n]*\\n|: [^\\n]*\\n|\\n)*$',
+  description: 'text/event-stream: each event is `id:`, `event:` and one JSON `data:` line, then a blank line; a `: heartbeat` comment every 15 s. The stream never ends.',
+  examples: ['retry: 2000\n\nid: mc1x2y3za1b2c3-0\nevent: hello\ndata: {"id":"mc1x2y3za1b2c3-0"}\n\n'],
+});
+
 export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): void {
   app.get(
     '/api/events',
     {
       schema: {
+        operationId: 'streamEvents',
         summary: "The engine's events as server-sent events (text/event-stream), with Last-Event-ID resume",
         description:
           'Events: hello, reset (reload your state: the id is too old or from a restarted server), order:event, order:transition, job:enqueued, job:start, job:complete, job:retry, job:dead, job:parked, job:lost, job:unsettled, runner:state, stock:changed, supplier:script, clock (a snapshot, not replayed). Each data line is JSON; ids are <epoch>-<n>. A comment line every 15 s keeps the stream open.',
         tags: ['teaching'],
-        headers: z.looseObject({ 'last-event-id': z.string().max(100).optional().meta({ description: 'the id of the last event received; the missed ones are sent first' }) }),
-        querystring: z.strictObject({ lastEventId: z.string().max(100).optional().meta({ description: 'the same as the Last-Event-ID header' }) }),
+        security: PUBLIC,
+        headers: z.looseObject({ 'last-event-id': eventId('the id of the last event received: the missed ones are sent first (or `reset` when they are no longer kept)') }),
+        querystring: z.strictObject({ lastEventId: eventId('the same as the Last-Event-ID header (for a client that cannot set headers)') }),
         response: {
-          200: { description: 'an endless stream of events', content: { 'text/event-stream': { schema: z.string() } } },
-          ...SERVER_ERRORS,
+          200: { description: 'an endless stream of events', content: { 'text/event-stream': { schema: streamText } } },
+          422: P[422],
+          ...ANY_REQUEST,
         },
       },
     },

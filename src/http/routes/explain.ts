@@ -1,7 +1,7 @@
 /** GET /api/orders/{id}/explain: why the order is where it is (src/app/explain.ts), as JSON. */
 import { explainOrder, type Explanation } from '../../app/explain.js';
 import type { Warehouse } from '../../wiring.js';
-import { idParams, P, SERVER_ERRORS } from '../schemas.js';
+import { idParams, ok, P, PUBLIC, SERVER_ERRORS } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { explanationSchema } from './teaching-schemas.js';
 
@@ -14,10 +14,12 @@ export function explainRoutes(app: ZodApp, { warehouse: w }: { warehouse: Wareho
     '/api/orders/:id/explain',
     {
       schema: {
+        operationId: 'explainOrder',
         summary: 'Why the order is where it is: its state path, a one-line account, a sentence per event, what comes next',
         tags: ['orders', 'teaching'],
+        security: PUBLIC,
         params: idParams,
-        response: { 200: explanationSchema, 404: P[404], 422: P[422], ...SERVER_ERRORS },
+        response: { 200: ok('the explanation (as `warehouse order explain`)', explanationSchema), 404: P[404], 422: P[422], ...SERVER_ERRORS },
       },
     },
     async (request) => {

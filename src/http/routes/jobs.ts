@@ -8,23 +8,25 @@ import { z } from 'zod';
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
 import type { Warehouse } from '../../wiring.js';
 import { HttpProblem, problem } from '../errors.js';
-import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import { ANY_REQUEST, ok, P, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
-import { deadLetterQuery, deadLetterSchema, enqueuedJobSchema, jobIdParams, jobListQuery, jobListSchema } from './teaching-schemas.js';
+import { deadLetterIdParams, deadLetterQuery, deadLetterSchema, DEFAULT_JOB_LIMIT, enqueuedJobSchema, jobIdParams, jobListQuery, jobListSchema } from './teaching-schemas.js';
 
 export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
   app.get(
     '/api/jobs',
     {
       schema: {
-        summary: 'Queued, running and parked jobs, the soonest due first (at most limit, default 200), with the counts',
+        operationId: 'listJobs',
+        summary: `Queued, running and parked jobs, the soonest due first (at most limit, default ${DEFAULT_JOB_LIMIT}), with the counts`,
         tags: ['jobs'],
+        security: PUBLIC,
         querystring: jobListQuery,
-        response: { 200: jobListSchema, 422: P[422], ...SERVER_ERRORS },
+        response: { 200: ok('the jobs, the counts per state, and whether the list was cut at limit', jobListSchema), 422: P[422], ...ANY_REQUEST },
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 200;
+      const limit = request.query.limit ?? DEFAULT_JOB_LIMIT;
       const [jobs, counts] = await Promise.all([w.jobs.list(), w.jobs.counts()]);
       jobs.sort((a, b) => a.runAt - b.runAt || Number(a.id) - Number(b.id));
       return { jobs: jobs.slice(0, limit).map(jobJson), counts, truncated: jobs.length > limit };
@@ -35,26 +37,30 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
     '/api/jobs/dead-letters',
     {
       schema: {
+        operationId: 'listDeadLetters',
         summary: 'Dead-lettered jobs not yet retried (all=true: those retried too)',
         tags: ['jobs'],
+        security: PUBLIC,
         querystring: deadLetterQuery,
-        response: { 200: z.array(deadLetterSchema), 422: P[422], ...SERVER_ERRORS },
+        response: { 200: ok('the dead letters, oldest first', z.array(deadLetterSchema)), 422: P[422], ...ANY_REQUEST },
       },
     },
     async (request) => (await w.jobs.failed({ includeRetried: request.query.all === 'true' })).map(deadLetterJson),
   );
 
-  const writeErrors = { 401: P[401], 404: P[404], 413: P[413], 415: P[415], 422: P[422], ...SERVER_ERRORS };
+  // a retry or resume done twice changes nothing the second time: 404, as for an unknown id
+  const writeErrors = { 404: P[404], ...WRITE_ERRORS };
 
   app.post(
     '/api/jobs/dead-letters/:id/retry',
     {
       schema: {
+        operationId: 'retryDeadLetter',
         summary: 'Put a dead-lettered job back on the queue (a new job; JobRetried on its order). 404 when unknown or already retried',
         tags: ['jobs'],
         security: WRITE_SECURITY,
-        params: jobIdParams,
-        response: { 201: enqueuedJobSchema, ...writeErrors },
+        params: deadLetterIdParams,
+        response: { 201: ok('the new job, queued to run now', enqueuedJobSchema), ...writeErrors },
       },
     },
     async (request, reply) => reply.code(201).send(enqueuedJobJson(await w.jobs.retry(request.params.id))),
@@ -64,11 +70,12 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
     '/api/jobs/:id/resume',
     {
       schema: {
+        operationId: 'resumeJob',
         summary: 'Put a parked job back on the queue (JobResumed on its order). 404 when no parked job has this id',
         tags: ['jobs'],
         security: WRITE_SECURITY,
         params: jobIdParams,
-        response: { 200: enqueuedJobSchema, ...writeErrors },
+        response: { 200: ok('the job, queued to run now', enqueuedJobSchema), ...writeErrors },
       },
     },
     async (request) => {

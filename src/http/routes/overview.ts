@@ -12,7 +12,7 @@ import { describeDatabase } from '../../config.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import type { Store } from '../../ports/store.js';
 import type { Warehouse } from '../../wiring.js';
-import { inventorySchema, SERVER_ERRORS } from '../schemas.js';
+import { ANY_REQUEST, inventorySchema, ok, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { clockJson } from './clock.js';
 import { checkSchema, overviewSchema } from './teaching-schemas.js';
@@ -33,7 +33,15 @@ export async function countOrders(store: Store): Promise<Record<OrderStatus, num
 export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse: Warehouse; token?: string }): void {
   app.get(
     '/api/overview',
-    { schema: { summary: 'Orders per state, queue counts, runner, clock, auth and settings at a glance', tags: ['teaching'], response: { 200: overviewSchema, ...SERVER_ERRORS } } },
+    {
+      schema: {
+        operationId: 'getOverview',
+        summary: 'Orders per state, queue counts, runner, clock, auth and settings at a glance',
+        tags: ['teaching'],
+        security: PUBLIC,
+        response: { 200: ok('the overview', overviewSchema), ...ANY_REQUEST },
+      },
+    },
     async () => {
       const [orders, jobs] = await Promise.all([countOrders(w.store), w.jobs.counts()]);
       const s = w.settings;
@@ -60,13 +68,29 @@ export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse
 
   app.get(
     '/api/inventory',
-    { schema: { summary: 'Every SKU with its on-hand and version', tags: ['inventory'], response: { 200: z.array(inventorySchema), ...SERVER_ERRORS } } },
+    {
+      schema: {
+        operationId: 'listInventory',
+        summary: 'Every SKU with its on-hand and version',
+        tags: ['inventory'],
+        security: PUBLIC,
+        response: { 200: ok('every SKU with a stock row (made by its first movement), by SKU', z.array(inventorySchema)), ...ANY_REQUEST },
+      },
+    },
     async () => (await w.inventory.list()).map(inventoryJson),
   );
 
   app.get(
     '/api/check',
-    { schema: { summary: "DESIGN §8 on the stored data (as `warehouse check`): ok, or the broken rules", tags: ['teaching'], response: { 200: checkSchema, ...SERVER_ERRORS } } },
+    {
+      schema: {
+        operationId: 'checkInvariants',
+        summary: 'DESIGN §8 on the stored data (as `warehouse check`): ok, or the broken rules',
+        tags: ['teaching'],
+        security: PUBLIC,
+        response: { 200: ok('ok, or every rule broken (an answer, not an error: 200 either way)', checkSchema), ...ANY_REQUEST },
+      },
+    },
     async () => {
       const violations = await w.jobs.audit();
       return { ok: violations.length === 0, violations: violations.map((v) => ({ rule: v.rule, message: v.message })) };

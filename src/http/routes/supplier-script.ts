@@ -11,7 +11,7 @@
 import type { SkuScript } from '../../domain/supplier-script.js';
 import type { Warehouse } from '../../wiring.js';
 import { HttpProblem, problem } from '../errors.js';
-import { P, SERVER_ERRORS, WRITE_SECURITY } from '../schemas.js';
+import { ANY_REQUEST, ok, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import type { EventHub } from './events.js';
 import { problemResponse, scriptSkuParams, supplierScriptBody, supplierScriptSchema, supplierScriptsSchema } from './teaching-schemas.js';
@@ -51,7 +51,15 @@ export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, h
 
   app.get(
     '/api/supplier/scripts',
-    { schema: { summary: 'The supplier scripts set through this API since the server started', tags: ['teaching'], response: { 200: supplierScriptsSchema, ...SERVER_ERRORS } } },
+    {
+      schema: {
+        operationId: 'listSupplierScripts',
+        summary: 'The supplier scripts set through this API since the server started',
+        tags: ['teaching'],
+        security: PUBLIC,
+        response: { 200: ok('which supplier this server scripts, and the scripts set', supplierScriptsSchema), ...ANY_REQUEST },
+      },
+    },
     async () => ({ supplier: kind(), scripts: [...set.values()] as Array<{ sku: string; reserve: never[]; status: never[] }> }),
   );
 
@@ -59,19 +67,18 @@ export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, h
     '/api/supplier/scripts/:sku',
     {
       schema: {
+        operationId: 'setSupplierScript',
         summary: "Script the supplier's answers for a SKU's orders (each order's conversation starts at the top; the last answer repeats)",
+        description: 'Idempotent by nature: the same script twice leaves the same script.',
         tags: ['teaching'],
         security: WRITE_SECURITY,
         params: scriptSkuParams,
         body: supplierScriptBody,
         response: {
-          200: supplierScriptSchema,
-          401: P[401],
-          413: P[413],
-          415: P[415],
-          422: P[422],
+          200: ok('the script now in force for the SKU', supplierScriptSchema),
+          409: problemResponse('this server has no supplier to script'),
           502: problemResponse('the supplier service at --supplier-url cannot be scripted (it is not `warehouse supplier serve`), or did not answer'),
-          ...SERVER_ERRORS,
+          ...WRITE_ERRORS,
         },
       },
     },

@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../../domain/supplier-script.js';
 import { JOB_TYPES } from '../../domain/jobs.js';
 import { ORDER_STATUSES } from '../../domain/order.js';
-import { skuSchema } from '../../domain/validation.js';
-import { problemSchema } from '../schemas.js';
+import { SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../../domain/validation.js';
+import { documented } from '../openapi.js';
+import { MAX_PAGE, problemSchema } from '../schemas.js';
 
 const isoTime = z.iso.datetime();
 const statuses = ORDER_STATUSES as unknown as [string, ...string[]];
@@ -31,21 +32,38 @@ export const clockSchema = z
   })
   .meta({ id: 'Clock' });
 
+const RATE_RULE = 'rate must be 1, 10 or 100';
+const SECONDS_RULE = 'seconds must be a whole number from 1 to 86400';
+
+/** one of four actions; `play` needs its rate and `advance` its seconds (the document says so: one schema per action) */
 export const clockActionBody = z
-  .strictObject({
-    action: z.enum(['pause', 'play', 'step', 'advance'], { error: 'action must be one of pause, play, step, advance' }),
-    rate: z
-      .union([z.literal(1), z.literal(10), z.literal(100)], { error: 'rate must be 1, 10 or 100' })
-      .optional()
-      .meta({ description: 'play: virtual seconds per wall second' }),
-    seconds: z
-      .number({ error: 'seconds must be a whole number from 1 to 86400' })
-      .int({ error: 'seconds must be a whole number from 1 to 86400' })
-      .min(1, { error: 'seconds must be a whole number from 1 to 86400' })
-      .max(86_400, { error: 'seconds must be a whole number from 1 to 86400' })
-      .optional()
-      .meta({ description: 'advance: how far to move, running every moment on the way at its own time' }),
-  })
+  .discriminatedUnion(
+    'action',
+    [
+      z.strictObject({ action: z.literal('pause') }).meta({ description: 'stop time' }),
+      z
+        .strictObject({
+          action: z.literal('play'),
+          rate: z
+            .literal([1, 10, 100], { error: (issue) => (issue.input === undefined ? 'play needs a rate: 1, 10 or 100' : RATE_RULE) })
+            .meta({ description: 'virtual seconds per wall second' }),
+        })
+        .meta({ description: 'let time flow at rate × wall time, stopping at each moment something is due' }),
+      z.strictObject({ action: z.literal('step') }).meta({ description: 'to the next due job or timer, and run what is due then' }),
+      z
+        .strictObject({
+          action: z.literal('advance'),
+          seconds: z
+            .number({ error: (issue) => (issue.input === undefined ? 'advance needs seconds, a whole number from 1 to 86400' : SECONDS_RULE) })
+            .int({ error: SECONDS_RULE })
+            .min(1, { error: SECONDS_RULE })
+            .max(86_400, { error: SECONDS_RULE })
+            .meta({ description: 'how far to move, running every moment on the way at its own time' }),
+        })
+        .meta({ description: 'move time forward, every moment on the way at its own time' }),
+    ],
+    { error: 'action must be one of pause, play, step, advance' },
+  )
   .meta({ id: 'ClockAction', description: 'pause; play {rate}; step (to the next due job or timer); advance {seconds}' });
 
 // ---------------------------------------------------------------- explain
@@ -118,15 +136,29 @@ export const enqueuedJobSchema = z
   .object({ id: z.string(), type: z.enum(jobTypes), orderId: z.number().int(), payload: z.unknown(), runAt: isoTime, attempt: z.number().int() })
   .meta({ id: 'EnqueuedJob' });
 
-export const jobIdParams = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,14}$/, { error: 'id must be a positive whole number' }) });
+/** a job's or a dead letter's id: digits, no sign, no leading zero (the queue's ids are opaque strings; these are its SQL row ids) */
+const queueId = (what: string) =>
+  documented(z.string().regex(/^[1-9][0-9]{0,14}$/, { error: 'id must be a positive whole number' }), {
+    type: 'string',
+    pattern: '^[1-9][0-9]{0,14}$',
+    maxLength: 15,
+    description: what,
+    examples: ['1'],
+  });
+export const jobIdParams = z.strictObject({ id: queueId("the job's id (GET /api/jobs)") });
+export const deadLetterIdParams = z.strictObject({ id: queueId("the dead letter's id (GET /api/jobs/dead-letters)") });
 
+export const DEFAULT_JOB_LIMIT = 200;
+const JOB_LIMIT_RULE = `limit must be a whole number from 1 to ${MAX_PAGE}`;
 export const jobListQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,3}$/, { error: 'limit must be a whole number from 1 to 1000' })
-    .transform(Number)
-    .refine((n) => n <= 1000, { error: 'limit must be a whole number from 1 to 1000' })
-    .optional(),
+  limit: documented(
+    z
+      .string()
+      .regex(/^[1-9][0-9]{0,3}$/, { error: JOB_LIMIT_RULE })
+      .transform(Number)
+      .refine((n) => n <= MAX_PAGE, { error: JOB_LIMIT_RULE }),
+    { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_JOB_LIMIT, description: `at most this many jobs, the soonest due first (default ${DEFAULT_JOB_LIMIT})` },
+  ).optional(),
 });
 
 export const deadLetterQuery = z.strictObject({
@@ -135,16 +167,21 @@ export const deadLetterQuery = z.strictObject({
 
 // ---------------------------------------------------------------- supplier scripts
 
-const answerList = <T extends readonly string[]>(values: T, what: string) =>
+const answerList = <T extends readonly string[]>(values: T, what: string, examples: string[][]) =>
   z
     .array(z.enum(values as unknown as [string, ...string[]], { error: `a ${what} answer is one of ${values.join(', ')}` }), { error: `${what} is a list of answers` })
     .min(1, { error: `${what} needs at least one answer` })
-    .max(100, { error: `${what} has at most 100 answers` });
+    .max(100, { error: `${what} has at most 100 answers` })
+    .meta({ examples });
 
 export const supplierScriptBody = z
   .strictObject({
-    reserve: answerList(RESERVE_ANSWERS, 'reserve').optional().meta({ description: `successive reserve answers of each order, the last repeating (${RESERVE_ANSWERS.join(', ')})` }),
-    status: answerList(STATUS_ANSWERS, 'status').optional().meta({ description: `successive status answers of each order's ref, the last repeating (${STATUS_ANSWERS.join(', ')})` }),
+    reserve: answerList(RESERVE_ANSWERS, 'reserve', [['accepted'], ['error', 'accepted']])
+      .optional()
+      .meta({ description: `successive reserve answers of each order, the last repeating (${RESERVE_ANSWERS.join(', ')}); default [accepted]` }),
+    status: answerList(STATUS_ANSWERS, 'status', [['ok'], ['delayed', 'delayed', 'ok']])
+      .optional()
+      .meta({ description: `successive status answers of each order's ref, the last repeating (${STATUS_ANSWERS.join(', ')}); default [ok]` }),
   })
   .meta({ id: 'SupplierScript' });
 
@@ -161,7 +198,14 @@ export const supplierScriptsSchema = z
 
 /** a SKU, or `*` for every SKU without a script of its own */
 export const scriptSkuParams = z.strictObject({
-  sku: z.union([z.literal('*'), skuSchema]).meta({ description: 'a SKU, or * for every SKU without its own script' }),
+  sku: documented(z.union([z.literal('*'), skuSchema]), {
+    type: 'string',
+    minLength: 1,
+    maxLength: 64,
+    pattern: `^(\\*|${SKU_INPUT_PATTERN.source.slice(1, -1)})$`,
+    description: `a SKU (${SKU_RULE}; upper-cased), or * for every SKU without a script of its own`,
+    examples: ['WIDGET-1', '*'],
+  }),
 });
 
 // ---------------------------------------------------------------- overview
