@@ -16,7 +16,9 @@ import { createRandom } from './app/random.js';
 import type { DriverStatus } from './app/driver.js';
 import { createRunner, type Runner } from './app/runner.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
-import { parseDatabase, type DatabaseConfig } from './config.js';
+import { describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from './config.js';
+import type { Bullmq } from './adapters/bullmq/index.js';
+import { UsageError } from './domain/errors.js';
 import type { Clock } from './ports/clock.js';
 import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
@@ -51,6 +53,12 @@ export interface WarehouseConfig {
   seed?: number;
   workerId?: string;
   pollMs?: number;
+  /**
+   * Where jobs are delivered from: absent, the in-database queue; `redis://…` (or a parsed
+   * QueueConfig), BullMQ on Redis, fed by an outbox relay that runs while the engine is open
+   * (not for engines opened with noJobs). Refused with the virtual clock.
+   */
+  queue?: QueueConfig | string;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -73,6 +81,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly inventory: InventoryService;
   readonly jobs: JobsService;
   readonly settings: Settings;
+  /** where jobs are delivered from, for messages: `the database`, or the Redis URL, prefix and queue */
+  readonly queueLabel: string;
   close(): Promise<void>;
 }
 
@@ -81,6 +91,12 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : config.clock === 'virtual' ? createVirtualClock(config.virtualStart ?? Date.now()) : createRealClock();
   const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
+  const queueConfig = typeof config.queue === 'string' ? parseQueue(config.queue) : config.queue;
+  if (queueConfig && clock.mode === 'virtual') {
+    throw new UsageError(
+      '--clock virtual cannot run jobs from --queue (or REDIS_URL): BullMQ times its delays on the wall clock, so virtual time stays with the in-database queue; drop one of the two',
+    );
+  }
   const backend = await openBackend(database, settings, clock.mode);
   const { store, queue } = backend;
   let mock: MockSupplier | null = null;
@@ -108,13 +124,39 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   });
   const bus = createBus();
   const random = createRandom(config.seed);
+  let bullmq: Bullmq | null = null;
+  if (queueConfig && !config.noJobs) {
+    try {
+      // loaded only with --queue: a run without Redis never loads bullmq
+      const { openBullmq } = await import('./adapters/bullmq/index.js');
+      bullmq = await openBullmq({ config: queueConfig, jobs: queue, clock, bus, settings, random, pollMs: config.pollMs });
+    } catch (error) {
+      await mock?.close();
+      await backend.close();
+      throw error;
+    }
+  }
   const handlers = createHandlers({ store, supplier, clock, bus, settings });
-  const runner = createRunner({ store, queue, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs });
+  const runner = createRunner({
+    store,
+    queue,
+    clock,
+    bus,
+    settings,
+    handlers,
+    random,
+    workerId: config.workerId,
+    pollMs: config.pollMs,
+    driver: bullmq ? (parts) => bullmq!.driver(parts) : undefined,
+  });
+  // the relay runs while the engine is open, jobs run or not (`serve --no-runner` still relays what it enqueues)
+  bullmq?.relay.start();
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     await runner.drain();
+    await bullmq?.close();
     await mock?.close();
     await backend.close();
   };
@@ -134,6 +176,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       return runner;
     },
     settings,
+    queueLabel: bullmq?.label ?? (queueConfig ? describeQueue(queueConfig) : 'the database'),
     orders: createOrderService({ store, clock, bus }),
     inventory: createInventoryService({ store, clock }),
     jobs: createJobsService({ queue, store, clock, bus }),

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
-import { engineOptions } from './options.js';
+import { engineOptions, QUEUE_HELP } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
@@ -83,6 +83,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--until-idle', 'stop when no job is queued')
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish (exit 1 past it)', '10s')
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
+    .option('--queue <url>', QUEUE_HELP, io.env.REDIS_URL)
     .action(run(async () => (await import('./commands/work.js')).work));
 
   program

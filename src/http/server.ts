@@ -9,7 +9,7 @@ import type { SupplierScript } from '../adapters/supplier/script.js';
 import type { Settings } from '../domain/settings.js';
 import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
+import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
 import { buildApp, type AppOptions } from './app.js';
 import { assertSafeBind } from './auth.js';
@@ -30,6 +30,8 @@ export interface ServerOptions {
   /** seeds the backoff jitter */
   seed?: number;
   clock?: 'real' | 'virtual' | Clock;
+  /** where jobs are delivered from (`--queue`): absent, the in-database queue */
+  queue?: QueueConfig;
   /** an engine to serve; then the caller owns it and `close()` leaves it open */
   warehouse?: Warehouse;
   port?: number;
@@ -91,6 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       supplierScript: options.supplierScript,
       settings: options.settings,
       seed: options.seed,
+      queue: options.queue,
     }));
   const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue });
   const stopLogs = logEngineEvents(warehouse.bus, log);

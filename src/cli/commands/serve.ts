@@ -8,7 +8,7 @@ import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { LogLevel } from '../../http/logging.js';
 import type { Ctx } from '../context.js';
-import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
+import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const port = numberFromText('--port', String(opts.port), 'a port from 0 to 65535');
@@ -18,9 +18,12 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const shutdownTimeoutMs = parseDuration(String(opts.shutdownTimeout));
   if (shutdownTimeoutMs === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
 
+  const queue = parseQueueFlag(opts.queue);
+
   const { startServer } = await import('../../http/server.js');
   const server = await startServer({
     database: ctx.database,
+    queue,
     supplierUrl: ctx.opts.supplierUrl,
     supplierToken: ctx.opts.supplierToken || undefined,
     supplierScript: scriptFromFlags(opts),
@@ -35,8 +38,9 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     runner: opts.runner !== false,
     shutdownTimeoutMs,
   });
-  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, database: ctx.databaseLabel })}\n`);
-  else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.databaseLabel}); Ctrl-C to stop\n`);
+  const jobsFrom = queue ? `, jobs from ${server.warehouse.queueLabel}` : '';
+  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, database: ctx.databaseLabel, ...(queue ? { queue: server.warehouse.queueLabel } : {}) })}\n`);
+  else ctx.io.stdout.write(`listening on ${server.url} (database ${ctx.databaseLabel}${jobsFrom}); Ctrl-C to stop\n`);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

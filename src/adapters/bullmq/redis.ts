@@ -1,0 +1,53 @@
+/**
+ * Redis connections for BullMQ (ioredis). Two per process: the producer's (the relay's `add`s
+ * and its marker key) fails a command at once while Redis is away, so the relay knows and backs
+ * off; the worker's waits (BullMQ's blocking reads need `maxRetriesPerRequest: null`) and is
+ * duplicated by BullMQ for its blocking connection. Both reconnect by themselves. Their errors
+ * are reported through `onError`, never thrown at the process.
+ */
+import { Redis } from 'ioredis';
+import { describeQueue, type RedisQueueConfig } from '../../config.js';
+import { QueueError } from '../../domain/errors.js';
+
+export type Role = 'producer' | 'worker';
+
+/** How long opening may wait for Redis before the command fails (at start only). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export function createRedis(config: RedisQueueConfig, role: Role, onError: (error: Error) => void, onReady: () => void = () => {}): Redis {
+  const client = new Redis(config.url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    // reconnect after 50 ms, growing to 1 s: a restarted Redis is found again quickly
+    retryStrategy: (times) => Math.min(50 * times, 1_000),
+    connectionName: `warehouse-${role}`,
+  });
+  client.on('error', onError);
+  client.on('ready', onReady);
+  return client;
+}
+
+/** Connect, or fail with one line naming the server and what to check. */
+export async function connectRedis(client: Redis, config: RedisQueueConfig): Promise<void> {
+  // the socket's own error (ECONNREFUSED …) says more than the rejected connect's
+  let first: Error | null = null;
+  const note = (error: Error) => (first ??= error);
+  client.on('error', note);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    const why = first ?? error;
+    throw new QueueError(`Redis at ${describeQueue(config)} does not answer (${why instanceof Error ? why.message : String(why)}): start it, or check --queue / REDIS_URL`, {
+      cause: error,
+    });
+  } finally {
+    client.off('error', note);
+  }
+}
+
+/** A Redis error as one short line, for the runner's status and logs. */
+export const redisTrouble = (error: unknown) => `queue: redis: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,0 +1,191 @@
+/**
+ * The BullMQ driver: a BullMQ Worker that hands each delivery to the same executor as the
+ * in-database driver (app/executor.ts), after taking the job's lease in the database.
+ *
+ * A delivery (`<outbox id>.<generation>`) is only a hint that a job may be due; the database says
+ * what it is (JobQueue.claimDelivery):
+ * - `claimed`: the lease is ours; the executor runs the job and settles it in the order's
+ *   transaction (retry, dead letter, park: all in the database, as always). The BullMQ job then
+ *   completes, whatever the executor decided: a retry is a new generation the relay hands over.
+ * - `later`: not due yet, or another runner's lease runs until then: the BullMQ job is moved to
+ *   BullMQ's delayed set until that moment (a duplicate of a job that is being run finds it done then).
+ * - `gone`: done, dead, parked, or a newer generation carries it: the BullMQ job completes.
+ * - the database cannot answer: delayed by a backoff, as the in-database driver backs off.
+ *
+ * BullMQ's own retries are never used (attempts: 1). A worker killed mid-job leaves its BullMQ job
+ * active with a lock that is no longer renewed: BullMQ's stalled check (every lease length) moves it
+ * back to wait, and the next delivery takes the expired lease over. SIGTERM (runForever's signal)
+ * closes the worker, which stops fetching and waits for the jobs it runs.
+ *
+ * Its states are the in-database driver's (app/driver.ts): stopped → running ⇄ idle, degraded
+ * while Redis or the database is away (the relay's trouble included), draining once asked to stop.
+ */
+import { DelayedError, Worker, type Job as BullJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Bus } from '../../app/bus.js';
+import type { Driver, DriverState, DriverStatus, RunOptions } from '../../app/driver.js';
+import type { Executor } from '../../app/executor.js';
+import { faultOf } from '../../domain/errors.js';
+import { DATABASE_BACKOFF } from '../../domain/retry.js';
+import { backoffDelay } from '../../domain/settings.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobQueue } from '../../ports/queue.js';
+import { redisTrouble } from './redis.js';
+import type { DeliveryData, Relay } from './relay.js';
+
+export interface BullDriverDeps {
+  queueName: string;
+  prefix: string;
+  /** the worker's connection (BullMQ duplicates it for its blocking reads) */
+  connection: Redis;
+  jobs: JobQueue;
+  executor: Executor;
+  relay: Relay;
+  clock: Clock;
+  bus: Bus;
+  random: () => number;
+  workerId: string;
+  concurrency: number;
+  leaseMs: number;
+  redeliverAfterMs: number;
+  /** runUntilIdle: how often to look whether the database still holds jobs */
+  pollMs?: number;
+}
+
+export interface DeliveryStats {
+  claimed: number;
+  later: number;
+  gone: number;
+}
+
+export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deliveries: DeliveryStats; setRedisTrouble(reason: string | null): void } {
+  const { jobs, executor, relay, clock, bus, random, workerId, leaseMs, redeliverAfterMs } = deps;
+  const pollMs = deps.pollMs ?? 250;
+  const deliveries: DeliveryStats = { claimed: 0, later: 0, gone: 0 };
+  let state: DriverState = 'stopped';
+  let since = clock.now();
+  let redisReason: string | null = null;
+  let databaseReason: string | null = null;
+  let databaseFailures = 0;
+  let running = 0;
+  const inFlight = new Set<Promise<void>>();
+  let worker: Worker | null = null;
+
+  function to(next: DriverState): void {
+    if (next === state) return;
+    state = next;
+    since = clock.now();
+    bus.emit('runner:state', { state, reason: null, at: since });
+  }
+  const settleState = () => {
+    if (state === 'running' || state === 'idle') to(running > 0 ? 'running' : 'idle');
+  };
+
+  async function process(job: BullJob<DeliveryData>, token?: string): Promise<string> {
+    const { jobId, generation } = job.data;
+    redisReason = null; // a delivery came: Redis answers
+    let delivery;
+    try {
+      delivery = await jobs.claimDelivery(jobId, generation, clock.now(), workerId, leaseMs, redeliverAfterMs);
+      databaseFailures = 0;
+      databaseReason = null;
+    } catch (error) {
+      const fault = faultOf(error);
+      databaseFailures++;
+      databaseReason = `${fault.owner}: ${fault.kind}: ${fault.message}`;
+      await job.moveToDelayed(Date.now() + backoffDelay(databaseFailures, DATABASE_BACKOFF, random), token);
+      throw new DelayedError();
+    }
+    switch (delivery.kind) {
+      case 'claimed': {
+        deliveries.claimed++;
+        running++;
+        settleState();
+        const run = executor.execute(delivery.job);
+        inFlight.add(run);
+        try {
+          await run;
+        } finally {
+          inFlight.delete(run);
+          running--;
+          settleState();
+        }
+        return 'ran';
+      }
+      case 'later':
+        deliveries.later++;
+        // BullMQ's delays run on the wall clock (virtual time is refused with a queue)
+        await job.moveToDelayed(Math.max(delivery.at, Date.now() + 1), token);
+        throw new DelayedError();
+      case 'gone':
+        deliveries.gone++;
+        return delivery.reason;
+    }
+  }
+
+  function start(): Worker {
+    worker = new Worker<DeliveryData>(deps.queueName, process, {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      name: workerId,
+      autorun: false,
+      concurrency: deps.concurrency,
+      lockDuration: leaseMs,
+      stalledInterval: leaseMs,
+      // a job whose worker keeps dying is parked by the executor (domain/retry.ts), not failed by BullMQ
+      maxStalledCount: 1_000,
+    });
+    worker.on('error', (error) => (redisReason = redisTrouble(error)));
+    return worker;
+  }
+
+  async function stop(w: Worker): Promise<void> {
+    to('draining');
+    await w.close(); // stops fetching; waits for the jobs being run
+    await Promise.all(inFlight);
+    to('stopped');
+    worker = null;
+  }
+
+  return {
+    get inFlight() {
+      return running;
+    },
+    get status(): DriverStatus {
+      const trouble = redisReason ?? databaseReason ?? (relay.health.ok ? null : relay.health.reason);
+      if (trouble !== null && state !== 'draining') return { state: 'degraded', reason: trouble, since: relay.health.ok ? since : relay.health.since };
+      return { state, reason: null, since };
+    },
+    deliveries,
+    /** the worker's connection reports Redis gone (an error) and back (ready) */
+    setRedisTrouble(reason) {
+      redisReason = reason;
+    },
+    async runForever(signal) {
+      const w = start();
+      to('idle');
+      const done = w.run();
+      await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+      await stop(w);
+      await done.catch(() => {});
+    },
+    async runUntilIdle(opts: RunOptions = {}) {
+      const w = start();
+      to('idle');
+      const done = w.run();
+      // the database says when nothing is left: no job queued, running or due later
+      for (;;) {
+        if (opts.signal?.aborted || opts.until?.()) break;
+        relay.wake();
+        const counts = await jobs.count().catch(() => null);
+        if (counts && counts.queued + counts.running === 0 && running === 0) break;
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+      await stop(w);
+      await done.catch(() => {});
+    },
+    drain: async () => {
+      await Promise.all(inFlight);
+    },
+  };
+}
