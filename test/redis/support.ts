@@ -119,9 +119,7 @@ export async function privateRedis(port?: number): Promise<PrivateRedis> {
     await gone;
   };
   await start();
-  if (process.env.VITEST) {
-    const { afterAll } = await import('vitest');
-    afterAll(kill);
-  }
+  // a safety net: the test kills it; this process's end kills it at the latest
+  process.once('exit', () => void (child as ChildProcess | null)?.kill('SIGKILL'));
   return { url, port: p, kill, restart: start };
 }
