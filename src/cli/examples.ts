@@ -17,10 +17,22 @@ export const EXAMPLES: Record<string, string[]> = {
   ],
   'order show': ['warehouse order show 1', 'warehouse --json order show 1'],
   'order list': ['warehouse order list --status failed', 'warehouse --json order list --limit 20'],
-  work: ['warehouse work --until-idle                # run what is due now, then stop', 'warehouse work --clock virtual             # run until Ctrl-C, skipping the waits'],
+  work: [
+    'warehouse work --until-idle                # run what is due now, then stop',
+    'warehouse work --clock virtual             # run until Ctrl-C, skipping the waits',
+    'warehouse work --database postgres://127.0.0.1/test --queue redis://127.0.0.1:6379',
+  ],
+  up: [
+    'warehouse up --workers 2                   # SQLite and the in-database queue',
+    'warehouse up --database postgres://127.0.0.1/test --queue redis://127.0.0.1:6379 --workers 4',
+  ],
   backup: ['warehouse backup backups/warehouse-2026-11-26.db', 'warehouse --db other.db backup other-copy.db'],
   check: ['warehouse check', 'warehouse --db other.db check', 'warehouse --database postgres://127.0.0.1/test check'],
-  serve: ['warehouse serve --check-delay 1s', 'warehouse serve --port 0                   # any free port; the URL is printed'],
+  serve: [
+    'warehouse serve --check-delay 1s',
+    'warehouse serve --port 0                   # any free port; the URL is printed',
+    'warehouse serve --queue redis://127.0.0.1:6379   # jobs on BullMQ; `warehouse work --queue …` runs them too',
+  ],
   simulate: ['warehouse simulate scenarios/', 'warehouse simulate scenarios/delayed-twice.yaml --timeline', 'warehouse simulate --strict --junit report.xml scenarios/'],
   supplier: ['warehouse supplier serve', 'warehouse supplier openapi > supplier.openapi.json'],
   'supplier serve': [

@@ -11,6 +11,7 @@ import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
+import { registerUp } from './commands/up.register.js';
 
 export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
 export type Loader = () => Promise<Action>;
@@ -99,6 +100,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   registerServe(program, run);
   registerSimulate(program, run);
   registerSupplier(program, run);
+  registerUp(program, run);
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));
