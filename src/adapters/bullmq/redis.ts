@@ -15,14 +15,14 @@ export type Role = 'producer' | 'worker';
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export function createRedis(config: RedisQueueConfig, role: Role, onError: (error: Error) => void, onReady: () => void = () => {}): Redis {
+  // not lazyConnect: BullMQ duplicates the worker's connection for its blocking reads, and a lazy
+  // duplicate whose first connect fails never fetches again (seen with bullmq 6.7, ioredis 6.0)
   const client = new Redis(config.url, {
-    lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
     // reconnect after 50 ms, growing to 1 s: a restarted Redis is found again quickly
     retryStrategy: (times) => Math.min(50 * times, 1_000),
-    connectionName: `warehouse-${role}`,
   });
   client.on('error', onError);
   client.on('ready', onReady);
@@ -30,22 +30,29 @@ export function createRedis(config: RedisQueueConfig, role: Role, onError: (erro
 }
 
 /** Connect, or fail with one line naming the server and what to check. */
+/** Wait until the client is connected, or fail with one line naming the server and what to check. */
 export async function connectRedis(client: Redis, config: RedisQueueConfig): Promise<void> {
-  // the socket's own error (ECONNREFUSED …) says more than the rejected connect's
-  let first: Error | null = null;
-  const note = (error: Error) => (first ??= error);
-  client.on('error', note);
+  if (client.status === 'ready') return;
   try {
-    await client.connect();
-    await client.ping();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      const ready = () => done();
+      const failed = (error: Error) => done(error);
+      client.once('ready', ready);
+      client.once('error', failed);
+      function done(error?: Error) {
+        clearTimeout(timer);
+        client.off('ready', ready);
+        client.off('error', failed);
+        if (error) reject(error);
+        else resolve();
+      }
+    });
   } catch (error) {
     client.disconnect();
-    const why = first ?? error;
-    throw new QueueError(`Redis at ${describeQueue(config)} does not answer (${why instanceof Error ? why.message : String(why)}): start it, or check --queue / REDIS_URL`, {
+    throw new QueueError(`Redis at ${describeQueue(config)} does not answer (${error instanceof Error ? error.message : String(error)}): start it, or check --queue / REDIS_URL`, {
       cause: error,
     });
-  } finally {
-    client.off('error', note);
   }
 }
 

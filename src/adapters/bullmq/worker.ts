@@ -134,6 +134,8 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
       stalledInterval: leaseMs,
       // a job whose worker keeps dying is parked by the executor (domain/retry.ts), not failed by BullMQ
       maxStalledCount: 1_000,
+      // after a failed fetch (Redis away) BullMQ waits this long before fetching again (default 15 s)
+      runRetryDelay: 1_000,
     });
     worker.on('error', (error) => (redisReason = redisTrouble(error)));
     return worker;
