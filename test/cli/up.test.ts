@@ -41,7 +41,7 @@ function startUp(args: string[]) {
       waiters.push({ re, resolve });
       void exited.then((code) => reject(new Error(`warehouse up exited (${code}) before printing ${re}:\n${out}\n${err}`)));
     });
-  return { child, waitFor, exited, out: () => out };
+  return { child, waitFor, exited, out: () => out, err: () => err };
 }
 
 const alive = (pid: number) => {
@@ -69,13 +69,19 @@ const cases = [
 
 describe('warehouse up', () => {
   for (const c of cases) {
-    it.runIf(c.runs)(`${c.name}: starts the cluster, runs an order through the supplier, restarts a killed worker, stops everything on Ctrl-C`, { timeout: 60_000 }, async () => {
+    it.runIf(c.runs)(`${c.name}: starts the cluster, runs an order through the supplier, restarts a killed worker, stops everything on Ctrl-C`, { timeout: 60_000 }, async ({ onTestFailed }) => {
       const up = startUp([...c.args(), '--workers', '2', '--port', '0', '--supplier-port', '0', '--supplier-state', join(tempDir(), 'supplier.db'), '--check-delay', '300ms', '--lease', '1s']);
+      onTestFailed(() => {
+        up.child.kill('SIGKILL');
+        console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
+      });
       const [, api, supplier] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 2 worker\(s\)/);
       expect(up.out()).toMatch(/^supplier +\| supplier listening on /m);
       expect(up.out()).toMatch(/^serve +\| listening on /m);
-      const pids = [...up.out().matchAll(/^work (\d) +\| worker [^:]+:(\d+):/gm)].map((m) => Number(m[2]));
-      expect(pids).toHaveLength(2);
+      // workers start in any order: their pids by name (the worker id is <host>:<pid>:<random>)
+      const pid = Object.fromEntries([...up.out().matchAll(/^work (\d) +\| worker [^:]+:(\d+):/gm)].map((m) => [m[1], Number(m[2])]));
+      const pids = [pid['1']!, pid['2']!];
+      expect(pids.every((p) => p > 0)).toBe(true);
 
       const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":2}' });
       expect(res.status).toBe(201);
