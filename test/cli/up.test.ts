@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, tempDb, tempDir, tempPgUrl } from '../helpers.js';
+import { BIN, runCli, tempDb, tempDir, tempPgUrl } from '../helpers.js';
 import { pgUnavailable } from '../postgres/support.js';
 import { redisOrSkip, testQueueUrl } from '../redis/support.js';
 
