@@ -97,7 +97,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       '--clock virtual cannot run jobs from --queue (or REDIS_URL): BullMQ times its delays on the wall clock, so virtual time stays with the in-database queue; drop one of the two',
     );
   }
-  const backend = await openBackend(database, settings, clock.mode);
+  // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
+  const backend = await openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true });
   const { store, queue } = backend;
   let mock: MockSupplier | null = null;
   try {
@@ -186,7 +187,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
 }
 
 /** The one place that picks a database adapter (exported for the port contract suites). */
-export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real'): Promise<Backend> {
+export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real', extra: { notifyEnqueues?: boolean } = {}): Promise<Backend> {
   const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':
@@ -194,7 +195,7 @@ export async function openBackend(database: DatabaseConfig, settings: Settings, 
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
       const { openPostgresBackend } = await import('./adapters/postgres/index.js');
-      return openPostgresBackend({ ...database, ...stamp });
+      return openPostgresBackend({ ...database, ...stamp, notifyEnqueues: extra.notifyEnqueues });
     }
   }
 }

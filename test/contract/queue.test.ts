@@ -231,9 +231,9 @@ describe('the relay (jobs handed to an external queue)', () => {
     expect(await b.queue.instanceId()).not.toBe(id);
   });
 
-  it.runIf(TEST_DATABASE === 'postgres')('tells a watcher when another connection enqueues a job (LISTEN/NOTIFY)', async () => {
+  it.runIf(TEST_DATABASE === 'postgres')('tells a watcher when an engine that relays nothing enqueues a job (LISTEN/NOTIFY)', async () => {
     const a = await testBackend();
-    const b = await openBackend(parseDatabase(a.db), DEFAULT_SETTINGS);
+    const b = await openBackend(parseDatabase(a.db), DEFAULT_SETTINGS, 'real', { notifyEnqueues: true });
     let heard = 0;
     let onHeard = () => {};
     const stop = await a.queue.watch!(() => {

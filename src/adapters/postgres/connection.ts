@@ -32,6 +32,11 @@ export interface PgConnectionOptions {
   lockTimeoutMs?: number;
   /** how long opening a connection may take (default 5 s) */
   connectTimeoutMs?: number;
+  /**
+   * The jobs this engine enqueues are announced to other processes' relays (NOTIFY, see
+   * drizzle-pg/0003_relay.sql): for engines that relay nothing themselves (one-off commands).
+   */
+  notifyEnqueues?: boolean;
 }
 
 /** What the adapter counted since it opened (Store.info(), the locking benchmark). */
@@ -91,7 +96,12 @@ export function poolConfig(opts: PgConnectionOptions): pg.PoolConfig {
     idleTimeoutMillis: 10_000,
     application_name: parsed.application_name || 'warehouse',
     // the URL's own `options` come after ours, so `?options=-c lock_timeout=2s` (or synchronous_commit=off) wins
-    options: [`-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`, parsed.options].filter(Boolean).join(' '),
+    options: [
+      `-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}${opts.notifyEnqueues ? ' -c warehouse.notify_enqueues=on' : ''}`,
+      parsed.options,
+    ]
+      .filter(Boolean)
+      .join(' '),
   };
 }
 
