@@ -4,11 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/domain/errors.js';
-import { parseDatabase } from '../../src/config.js';
-import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { JobSettlement } from '../../src/ports/queue.js';
-import { openBackend } from '../../src/wiring.js';
-import { TEST_DATABASE } from '../helpers.js';
 import { noop, T0, testBackend, withJob } from './support.js';
 
 async function withOrders(n: number, runAt = (i: number) => T0 + i) {
@@ -229,26 +225,5 @@ describe('the relay (jobs handed to an external queue)', () => {
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(await a.queue.instanceId()).toBe(id);
     expect(await b.queue.instanceId()).not.toBe(id);
-  });
-
-  it.runIf(TEST_DATABASE === 'postgres')('tells a watcher when an engine that relays nothing enqueues a job (LISTEN/NOTIFY)', async () => {
-    const a = await testBackend();
-    const b = await openBackend(parseDatabase(a.db), DEFAULT_SETTINGS, 'real', { notifyEnqueues: true });
-    let heard = 0;
-    let onHeard = () => {};
-    const stop = await a.queue.watch!(() => {
-      heard++;
-      onHeard();
-    });
-    try {
-      const before = heard; // a watcher is told once when it starts (it may have missed something)
-      const told = new Promise<void>((resolve) => (onHeard = resolve));
-      await b.store.createOrder('A', 1, T0, () => withJob('A', 1));
-      await told;
-      expect(heard).toBe(before + 1);
-    } finally {
-      await stop();
-      await b.close();
-    }
   });
 });

@@ -19,6 +19,7 @@
  *
  * Its states are the in-database driver's (app/driver.ts): stopped → running ⇄ idle, degraded
  * while Redis or the database is away (the relay's trouble included), draining once asked to stop.
+ * Leaving the database's trouble resumes the jobs parked for it, as the in-database driver does.
  */
 import { DelayedError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -81,12 +82,13 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
     if (state === 'running' || state === 'idle') to(running > 0 ? 'running' : 'idle');
   };
 
-  async function process(job: BullJob<DeliveryData>, token?: string): Promise<string> {
+  async function deliver(job: BullJob<DeliveryData>, token?: string): Promise<string> {
     const { jobId, generation } = job.data;
     redisReason = null; // a delivery came: Redis answers
     let delivery;
     try {
       delivery = await jobs.claimDelivery(jobId, generation, clock.now(), workerId, leaseMs, redeliverAfterMs);
+      if (databaseReason !== null) recovered();
       databaseFailures = 0;
       databaseReason = null;
     } catch (error) {
@@ -123,8 +125,19 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
     }
   }
 
+  /** After the database's trouble: resume the jobs parked for it, as the in-database driver does. */
+  function recovered(): void {
+    jobs
+      .resumeParked(clock.now(), { reasonPrefix: 'database' })
+      .then((resumed) => {
+        for (const { event } of resumed) bus.emit('order:event', event);
+        if (resumed.length > 0) bus.emit('job:enqueued', { jobIds: resumed.map((r) => r.job.id) });
+      })
+      .catch((error: unknown) => bus.emit('listener:error', { event: 'runner:recovered', error }));
+  }
+
   function start(): Worker {
-    worker = new Worker<DeliveryData>(deps.queueName, process, {
+    worker = new Worker<DeliveryData>(deps.queueName, deliver, {
       connection: deps.connection,
       prefix: deps.prefix,
       name: workerId,
