@@ -1,5 +1,6 @@
 /**
  * BullMQ's side of the faults, with real processes:
+ * - a worker asked to stop (SIGTERM) mid-job finishes that job first;
  * - a worker killed mid-job (its supplier call unanswered): BullMQ's stalled check hands the job
  *   back, and another worker takes over the expired lease and finishes it — one reservation;
  * - Redis away: `/healthz` answers 503 naming the queue while orders are still accepted (they wait
@@ -24,24 +25,28 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
   }
 }
 
-/** A supplier whose first reserve call never answers; later ones accept; every status is ok. */
+/** A supplier whose first reserve call answers only when `answer()` is called (or never); later ones accept at once; every status is ok. */
 async function stallingSupplier() {
   const reserves: string[] = [];
   let onFirst: () => void = () => {};
   const first = new Promise<void>((r) => (onFirst = r));
+  let answerFirst: () => void = () => {};
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       if (req.url === '/supplier/reserve') {
         reserves.push(String(req.headers['idempotency-key']));
-        if (reserves.length === 1) return onFirst(); // never answered
+        if (reserves.length === 1) {
+          answerFirst = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":true,"ref":"R1"}');
+          return onFirst(); // held until answered
+        }
         return res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":true,"ref":"R1"}');
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reserves, first, close: () => server.closeAllConnections() };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reserves, first, answer: () => answerFirst(), close: () => server.closeAllConnections() };
 }
 
 describe.runIf(haveRedis)('BullMQ under process faults', () => {
@@ -72,6 +77,30 @@ describe.runIf(haveRedis)('BullMQ under process faults', () => {
     expect((await Promise.all([serve.exited, rescuer.exited])).map((e) => e.code)).toEqual([0, 0]);
     supplier.close();
     expect(await invariantsOf(db)).toEqual([]);
+  });
+
+  it('stops a worker on SIGTERM only once the job it runs has committed its result', { timeout: 60_000 }, async () => {
+    const db = tempDb();
+    const supplier = await stallingSupplier();
+    const flags = ['--queue', testQueueUrl(), '--check-delay', '1h'];
+    const engine = ['--database', db, '--supplier-url', supplier.url];
+    const serve = await startServe(engine, ['--no-runner', ...flags]);
+    const work = await startWork(engine, flags);
+    const res = await fetch(`${serve.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":1}' });
+    const { id } = (await res.json()) as { id: number };
+    await supplier.first; // the worker is inside the supplier call
+    work.child.kill('SIGTERM');
+    // it says it waits for its job, and does (still alive); then the supplier answers
+    await until('the worker draining', async () => work.stderr(), (e) => e.includes('waiting up to 10 s for 1 running job(s)'));
+    expect([work.child.exitCode, work.child.signalCode]).toEqual([null, null]);
+    supplier.answer();
+    expect((await work.exited).code).toBe(0);
+    const [order] = await rawSql(db, `SELECT status, supplier_ref FROM orders WHERE id = ?`, [id]);
+    expect(order).toEqual({ status: 'awaiting_restock', supplier_ref: 'R1' });
+    expect(await rawSql(db, `SELECT type, status FROM jobs WHERE order_id = ?`, [id])).toEqual([{ type: 'CheckSupplierStatus', status: 'queued' }]);
+    serve.child.kill('SIGTERM');
+    expect((await serve.exited).code).toBe(0);
+    supplier.close();
   });
 
   it('answers /healthz 503 while Redis is away, keeps accepting orders into the outbox, and runs them once Redis is back empty', { timeout: 60_000 }, async () => {
