@@ -70,15 +70,13 @@ export interface RelayStats {
   passes: number;
   /** times Redis was found empty and everything handed over was relayed again */
   redisLost: number;
-  /** relay lag of first deliveries (enqueued → handed to Redis), ms, the last 10,000 */
-  lagsMs: number[];
 }
 
 export interface Relay {
   start(): void;
   /** Stop after the pass in progress. */
   stop(): Promise<void>;
-  /** Run one pass now (tests and `work --until-idle`). */
+  /** Run a pass now (`work --until-idle` while it waits for the database to empty). */
   wake(): void;
   readonly health: RelayHealth;
   readonly stats: RelayStats;
@@ -88,7 +86,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const { jobs, producer, redis, markerKey, clock, bus, random, holdMs, redeliverAfterMs } = deps;
   const pollMs = deps.pollMs ?? 250;
   const batch = deps.batch ?? 500;
-  const stats: RelayStats = { relayed: 0, passes: 0, redisLost: 0, lagsMs: [] };
+  const stats: RelayStats = { relayed: 0, passes: 0, redisLost: 0 };
   let health: RelayHealth = { ok: true };
   let markerCheckedAt = -Infinity;
   let stopped = true;
@@ -152,11 +150,8 @@ export function createRelay(deps: RelayDeps): Relay {
         },
       })),
     );
-    const at = clock.now();
-    await jobs.markRelayed(items, at, redeliverAfterMs);
+    await jobs.markRelayed(items, clock.now(), redeliverAfterMs);
     stats.relayed += items.length;
-    for (const i of items) if (i.generation === 0) stats.lagsMs.push(at - i.createdAt);
-    if (stats.lagsMs.length > 10_000) stats.lagsMs.splice(0, stats.lagsMs.length - 10_000);
     return items.length;
   }
 
