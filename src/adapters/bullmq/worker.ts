@@ -7,6 +7,8 @@
  * - `claimed`: the lease is ours; the executor runs the job and settles it in the order's
  *   transaction (retry, dead letter, park: all in the database, as always). The BullMQ job then
  *   completes, whatever the executor decided: a retry is a new generation the relay hands over.
+ *   Only a run whose end could not be committed (the database away) keeps its delivery: it is
+ *   delivered again when its lease ends, to be taken over then.
  * - `later`: not due yet, or another runner's lease runs until then: the BullMQ job is moved to
  *   BullMQ's delayed set until that moment (a duplicate of a job that is being run finds it done then).
  * - `gone`: done, dead, parked, or a newer generation carries it: the BullMQ job completes.
@@ -70,6 +72,12 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
   let databaseFailures = 0;
   let running = 0;
   const inFlight = new Set<Promise<void>>();
+  /** lease tokens of runs whose end could not be committed (the executor's job:unsettled) */
+  const unsettled = new Set<string>();
+  bus.on('job:unsettled', ({ job }) => {
+    const token = (job as { lease?: { token: string } }).lease?.token;
+    if (token) unsettled.add(token);
+  });
   let worker: Worker | null = null;
 
   function to(next: DriverState): void {
@@ -103,6 +111,7 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
         deliveries.claimed++;
         running++;
         settleState();
+        const leaseEnd = Date.now() + leaseMs;
         const run = executor.execute(delivery.job);
         inFlight.add(run);
         try {
@@ -111,6 +120,12 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
           inFlight.delete(run);
           running--;
           settleState();
+        }
+        // its end could not be committed (the database's trouble): the job is still ours until the
+        // lease ends; deliver it again then, for whoever takes the lease over
+        if (unsettled.delete(delivery.job.lease.token)) {
+          await job.moveToDelayed(leaseEnd, token);
+          throw new DelayedError();
         }
         return 'ran';
       }

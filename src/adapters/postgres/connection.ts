@@ -109,6 +109,9 @@ export function createPool(opts: PgConnectionOptions): pg.Pool {
   const pool = new pg.Pool(poolConfig(opts));
   // an idle client whose server went away: the next query reports it; without a listener it would crash the process
   pool.on('error', () => {});
+  // likewise a client in use (a transaction's) whose connection drops: pg-pool listens only while
+  // it is idle, and its query or transaction already fails with the error
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
@@ -130,8 +133,13 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
     describe,
     async tx(fn) {
       for (let attempt = 1; ; attempt++) {
+        let client: pg.PoolClient | undefined;
         try {
-          return await db.transaction(fn);
+          // a client checked out here and released below whatever happens: drizzle's own pool
+          // transaction never releases its client when BEGIN fails (a connection that dropped),
+          // and the pool runs dry; a broken client is dropped by the pool on release
+          client = await pool.connect();
+          return await (drizzle({ client }) as unknown as Db).transaction(fn);
         } catch (error) {
           const state = sqlState(error);
           if (state === '40P01') counters.deadlocks++;
@@ -142,6 +150,8 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
             continue;
           }
           throw describe(error);
+        } finally {
+          client?.release();
         }
       }
     },
