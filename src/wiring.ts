@@ -13,7 +13,8 @@ import { createInventoryService, type InventoryService } from './app/inventory.j
 import { createJobsService, type JobsService } from './app/jobs.js';
 import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
-import type { DriverStatus } from './app/driver.js';
+import type { DriverStatus } from './ports/driver.js';
+import { driverEventsOf } from './wiring/driver-events.js';
 import { createRunner, type Runner } from './app/runner.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
 import { describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from './config.js';
@@ -130,7 +131,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     try {
       // loaded only with --queue: a run without Redis never loads bullmq
       const { openBullmq } = await import('./adapters/bullmq/index.js');
-      bullmq = await openBullmq({ config: queueConfig, jobs: queue, clock, bus, settings, random, pollMs: config.pollMs });
+      bullmq = await openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
     } catch (error) {
       await mock?.close();
       await backend.close();

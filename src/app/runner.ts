@@ -31,6 +31,7 @@ export interface RunnerDeps {
   driver?: DriverFactory;
 }
 
+/** builds a driver (ports/driver.ts) that feeds this runner's executor */
 export type DriverFactory = (parts: { executor: Executor; workerId: string }) => Driver;
 
 export interface Runner extends Driver {

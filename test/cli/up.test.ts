@@ -93,7 +93,7 @@ describe('warehouse up', () => {
 
       process.kill(pids[0]!, 'SIGKILL');
       await up.waitFor(/^work 1 +\| exited \(SIGKILL\); starting it again in 1 s$/m);
-      const [, again] = await up.waitFor(/work 1 +\| exited[^]*^work 1 +\| worker [^:]+:(\d+):/m);
+      const [, again] = await up.waitFor(/work 1 +\| exited[\s\S]*^work 1 +\| worker [^:]+:(\d+):/m);
       expect(Number(again)).not.toBe(pids[0]);
 
       up.child.kill('SIGINT');

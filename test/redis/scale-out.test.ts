@@ -81,7 +81,7 @@ async function run(redis: PrivateRedis): Promise<void> {
   expect((await runCli(['--database', db, 'inventory', 'set', 'STOCK', String(ON_HAND)])).code).toBe(0);
 
   let servers: Serve[] = await Promise.all([startServe(engine, flags), startServe(engine, flags)]);
-  let workers: Proc[] = await Promise.all([startWork(engine, flags), startWork(engine, flags), startWork(engine, flags)]);
+  const workers: Proc[] = await Promise.all([startWork(engine, flags), startWork(engine, flags), startWork(engine, flags)]);
   phases.push(`up ${at()}`);
   let serverBack: () => void = () => {};
   let serverUp = Promise.resolve();

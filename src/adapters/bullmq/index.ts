@@ -9,12 +9,10 @@
  * databases never share a queue, whatever prefix they use.
  */
 import { Queue } from 'bullmq';
-import type { Bus } from '../../app/bus.js';
-import type { Driver } from '../../app/driver.js';
-import type { Executor } from '../../app/executor.js';
 import { describeQueue, type RedisQueueConfig } from '../../config.js';
 import type { Settings } from '../../domain/settings.js';
 import type { Clock } from '../../ports/clock.js';
+import type { Driver, DriverEvents, JobExecutor } from '../../ports/driver.js';
 import type { JobQueue } from '../../ports/queue.js';
 import { connectRedis, createRedis, redisTrouble } from './redis.js';
 import { createRelay, type Relay } from './relay.js';
@@ -27,7 +25,8 @@ export interface BullmqDeps {
   config: RedisQueueConfig;
   jobs: JobQueue;
   clock: Clock;
-  bus: Bus;
+  /** the engine's events the relay and the driver hear and tell (wiring.ts: the bus) */
+  events: DriverEvents;
   settings: Settings;
   random: () => number;
   pollMs?: number;
@@ -39,12 +38,12 @@ export interface Bullmq {
   readonly queueName: string;
   readonly relay: Relay;
   /** builds the driver the runner takes (app/runner.ts) */
-  driver(parts: { executor: Executor; workerId: string }): Driver;
+  driver(parts: { executor: JobExecutor; workerId: string }): Driver;
   close(): Promise<void>;
 }
 
 export async function openBullmq(deps: BullmqDeps): Promise<Bullmq> {
-  const { config, jobs, clock, bus, settings, random } = deps;
+  const { config, jobs, clock, events, settings, random } = deps;
   const queueName = `jobs.${(await jobs.instanceId()).slice(0, 12)}`;
   const redeliverAfterMs = redeliverAfter(config, settings.leaseMs);
   let driver: ReturnType<typeof createBullDriver> | null = null;
@@ -71,7 +70,7 @@ export async function openBullmq(deps: BullmqDeps): Promise<Bullmq> {
     redis: producerRedis,
     markerKey: `${config.prefix}:${queueName}:relay-marker`,
     clock,
-    bus,
+    events,
     random,
     holdMs: settings.leaseMs,
     redeliverAfterMs,
@@ -90,7 +89,7 @@ export async function openBullmq(deps: BullmqDeps): Promise<Bullmq> {
         executor,
         relay,
         clock,
-        bus,
+        events,
         random,
         workerId,
         concurrency: settings.concurrency,

@@ -23,10 +23,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Bus } from '../../app/bus.js';
 import { DatabaseError } from '../../domain/errors.js';
 import { backoffDelay } from '../../domain/settings.js';
 import type { Clock } from '../../ports/clock.js';
+import type { DriverEvents } from '../../ports/driver.js';
 import type { JobQueue, RelayItem } from '../../ports/queue.js';
 import { redisTrouble } from './redis.js';
 
@@ -55,7 +55,7 @@ export interface RelayDeps {
   redis: Redis;
   markerKey: string;
   clock: Clock;
-  bus: Bus;
+  events: Pick<DriverEvents, 'onJobsToRelay'>;
   random: () => number;
   holdMs: number;
   redeliverAfterMs: number;
@@ -83,7 +83,7 @@ export interface Relay {
 }
 
 export function createRelay(deps: RelayDeps): Relay {
-  const { jobs, producer, redis, markerKey, clock, bus, random, holdMs, redeliverAfterMs } = deps;
+  const { jobs, producer, redis, markerKey, clock, events, random, holdMs, redeliverAfterMs } = deps;
   const pollMs = deps.pollMs ?? 250;
   const batch = deps.batch ?? 500;
   const stats: RelayStats = { relayed: 0, passes: 0, redisLost: 0 };
@@ -182,7 +182,7 @@ export function createRelay(deps: RelayDeps): Relay {
       if (!stopped) return;
       stopped = false;
       stopping = new AbortController();
-      unsubscribe.push(bus.on('job:enqueued', wake), bus.on('job:retry', wake));
+      unsubscribe.push(events.onJobsToRelay(wake));
       if (jobs.watch) {
         const watching = jobs.watch(wake).catch(() => null);
         unsubscribe.push(() => watching.then((stop) => stop?.()));

@@ -25,14 +25,12 @@
  */
 import { DelayedError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Bus } from '../../app/bus.js';
-import type { Driver, DriverState, DriverStatus, RunOptions } from '../../app/driver.js';
-import type { Executor } from '../../app/executor.js';
 import { faultOf } from '../../domain/errors.js';
 import { DATABASE_BACKOFF } from '../../domain/retry.js';
 import { backoffDelay } from '../../domain/settings.js';
 import type { Clock } from '../../ports/clock.js';
-import type { JobQueue } from '../../ports/queue.js';
+import type { Driver, DriverEvents, DriverState, DriverStatus, JobExecutor, RunOptions } from '../../ports/driver.js';
+import type { Delivery, JobQueue } from '../../ports/queue.js';
 import { redisTrouble } from './redis.js';
 import type { DeliveryData, Relay } from './relay.js';
 
@@ -42,10 +40,10 @@ export interface BullDriverDeps {
   /** the worker's connection (BullMQ duplicates it for its blocking reads) */
   connection: Redis;
   jobs: JobQueue;
-  executor: Executor;
+  executor: JobExecutor;
   relay: Relay;
   clock: Clock;
-  bus: Bus;
+  events: DriverEvents;
   random: () => number;
   workerId: string;
   concurrency: number;
@@ -62,7 +60,7 @@ export interface DeliveryStats {
 }
 
 export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deliveries: DeliveryStats; setRedisTrouble(reason: string | null): void } {
-  const { jobs, executor, relay, clock, bus, random, workerId, leaseMs, redeliverAfterMs } = deps;
+  const { jobs, executor, relay, clock, events, random, workerId, leaseMs, redeliverAfterMs } = deps;
   const pollMs = deps.pollMs ?? 250;
   const deliveries: DeliveryStats = { claimed: 0, later: 0, gone: 0 };
   let state: DriverState = 'stopped';
@@ -74,17 +72,14 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
   const inFlight = new Set<Promise<void>>();
   /** lease tokens of runs whose end could not be committed (the executor's job:unsettled) */
   const unsettled = new Set<string>();
-  bus.on('job:unsettled', ({ job }) => {
-    const token = (job as { lease?: { token: string } }).lease?.token;
-    if (token) unsettled.add(token);
-  });
+  events.onUnsettled((token) => unsettled.add(token));
   let worker: Worker | null = null;
 
   function to(next: DriverState): void {
     if (next === state) return;
     state = next;
     since = clock.now();
-    bus.emit('runner:state', { state, reason: null, at: since });
+    events.stateChanged(state, null, since);
   }
   const settleState = () => {
     if (state === 'running' || state === 'idle') to(running > 0 ? 'running' : 'idle');
@@ -93,7 +88,7 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
   async function deliver(job: BullJob<DeliveryData>, token?: string): Promise<string> {
     const { jobId, generation } = job.data;
     redisReason = null; // a delivery came: Redis answers
-    let delivery;
+    let delivery: Delivery;
     try {
       delivery = await jobs.claimDelivery(jobId, generation, clock.now(), workerId, leaseMs, redeliverAfterMs);
       if (databaseReason !== null) recovered();
@@ -144,11 +139,8 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
   function recovered(): void {
     jobs
       .resumeParked(clock.now(), { reasonPrefix: 'database' })
-      .then((resumed) => {
-        for (const { event } of resumed) bus.emit('order:event', event);
-        if (resumed.length > 0) bus.emit('job:enqueued', { jobIds: resumed.map((r) => r.job.id) });
-      })
-      .catch((error: unknown) => bus.emit('listener:error', { event: 'runner:recovered', error }));
+      .then((resumed) => events.resumed(resumed))
+      .catch((error: unknown) => events.failed('runner:recovered', error));
   }
 
   function start(): Worker {
