@@ -30,7 +30,10 @@ export async function redisUnavailable(url = REDIS_TEST_URL): Promise<string | n
  */
 export async function redisOrSkip(what: string): Promise<boolean> {
   const why = await redisUnavailable();
-  if (!why) return true;
+  if (!why) {
+    await dropOrphanPrefixes();
+    return true;
+  }
   if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_TEST_URL} does not answer (${why}); ${what} need it (CI=true)`);
   console.log(`${what} skipped: no Redis answers at ${REDIS_TEST_URL} (${why}); start it or set REDIS_URL`);
   return false;
@@ -72,6 +75,36 @@ export async function dropPrefixes(names: string[], url = REDIS_TEST_URL): Promi
         if (keys.length > 0) await client.del(...keys);
       } while (cursor !== '0');
     }
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Drops the keys of test runs that were killed before their cleanup (`wht-<pid>-…` of a pid that is gone). */
+async function dropOrphanPrefixes(url = REDIS_TEST_URL): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  try {
+    const orphans = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', 'wht-*', 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const prefix = key.split(':')[0]!;
+        const pid = Number(prefix.split('-')[1]);
+        if (Number.isInteger(pid) && pid > 0 && !alive(pid)) orphans.add(prefix);
+      }
+    } while (cursor !== '0');
+    if (orphans.size > 0) await dropPrefixes([...orphans], url);
   } finally {
     client.disconnect();
   }
