@@ -8,6 +8,8 @@
  *   cli     bench/cli.ts    spawned the same way (needs `dist/`: run `npm run build` first)
  *   locking bench/locking.ts spawned the same way (PostgreSQL; it prints {"locking":{"skipped":…}}
  *           and is counted as skipped when no server answers)
+ *   scale   bench/scale.ts   spawned the same way (PostgreSQL and Redis; skipped the same way when
+ *           either does not answer)
  *
  * Contract for a spawned part: with `--json` its last JSON line on stdout is `{"<part>":{...}}`
  * (bench/cli.ts prints `{"cli":{...}}`); every other line is shown as it comes. A part whose file
@@ -24,7 +26,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Durability } from '../src/adapters/sqlite/open.js';
 
-const PARTS = ['engine', 'http', 'sim', 'cli', 'locking'] as const;
+const PARTS = ['engine', 'http', 'sim', 'cli', 'locking', 'scale'] as const;
 type Part = (typeof PARTS)[number];
 type Figures = Record<string, unknown>;
 
@@ -147,6 +149,11 @@ function row(part: Part, f: Figures): [string, string, string, string] {
       const each = (k: 'engine' | 'baseline') => Object.values(at16).map((v) => num(v?.[k])).join('/');
       return [`${each('engine')} orders/s`, `${each('baseline')} orders/s`, num(f.ratio, 2), `pessimistic/optimistic/atomic at 16, oversell ${num(f.oversell)}, deadlocks ${num(f.deadlocks)}`];
     }
+    case 'scale': {
+      const rows = (f.rows ?? []) as Array<{ queue: string; workers: number; perSec: number }>;
+      const curve = (q: string) => rows.filter((r) => r.queue === q).map((r) => `${r.workers}:${r.perSec}`).join(' ');
+      return [`redis ${curve('redis')} orders/s`, `database ${curve('database')} orders/s`, '', 'workers:orders/s end to end on PostgreSQL, BullMQ vs the in-database queue'];
+    }
   }
 }
 
@@ -160,7 +167,7 @@ function table(rows: string[][]): string {
 async function main(): Promise<number> {
   const selected = parseOnly();
   const durability = parseDurability();
-  const results: Record<Part, Figures | null> = { engine: null, http: null, sim: null, cli: null, locking: null };
+  const results: Record<Part, Figures | null> = { engine: null, http: null, sim: null, cli: null, locking: null, scale: null };
   const skipped: Partial<Record<Part, string>> = {};
   const failed: Partial<Record<Part, string>> = {};
   const seconds: Partial<Record<Part, number>> = {};

@@ -3,6 +3,7 @@
  * environment (`--database`, its alias `--db`, then `WAREHOUSE_DB`, then `DATABASE_URL`, then
  * `./warehouse.db`), and handed to `createWarehouse`, which picks the adapter.
  */
+import { DURATION_FORM, parseDuration } from './domain/duration.js';
 import { UsageError } from './domain/errors.js';
 
 export interface SqliteConfig {
@@ -91,5 +92,77 @@ export function describeDatabase(config: DatabaseConfig): string {
     return url.toString() + (config.schema ? ` (schema ${config.schema})` : '');
   } catch {
     return 'postgres (invalid URL)';
+  }
+}
+
+/**
+ * Where jobs are delivered from (DESIGN §7). Absent: the in-database queue (the jobs table is the
+ * outbox and the queue). `redis`: BullMQ on that server; the jobs table stays the outbox and the
+ * source of truth, and a relay in every process hands its rows to BullMQ (docs/architecture.md,
+ * "Jobs on Redis").
+ */
+export interface RedisQueueConfig {
+  kind: 'redis';
+  /** redis://[user:password@]host:port[/db] (or rediss://), without our query parameters */
+  url: string;
+  /** the prefix of every key (default `warehouse`); `?prefix=` in the URL */
+  prefix: string;
+  /**
+   * How long a job handed to Redis may stay unclaimed after it became due before the relay takes
+   * it for lost and hands it over again (default 60 s, at least twice the lease); `?redeliverAfter=`.
+   */
+  redeliverAfterMs?: number;
+}
+
+export type QueueConfig = RedisQueueConfig;
+
+const REDIS_URL = /^rediss?:\/\//i;
+const PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `--queue redis://…`: the URL, with `?prefix=` and `?redeliverAfter=` taken out. */
+export function parseQueue(text: string): QueueConfig {
+  const value = text.trim();
+  if (!REDIS_URL.test(value)) {
+    throw new UsageError(`--queue ${JSON.stringify(value)}: only redis:// (or rediss://) URLs are supported, such as redis://127.0.0.1:6379`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--queue ${JSON.stringify(value)} is not a valid URL; write it as redis://host:6379`);
+  }
+  const config: RedisQueueConfig = { kind: 'redis', url: value, prefix: 'warehouse' };
+  const prefix = url.searchParams.get('prefix');
+  if (prefix !== null) {
+    if (!PREFIX.test(prefix)) throw new UsageError(`prefix in the queue URL must be 1 to 64 letters, digits, '.', '_' or '-' (got ${JSON.stringify(prefix)})`);
+    config.prefix = prefix;
+    url.searchParams.delete('prefix');
+  }
+  const redeliver = url.searchParams.get('redeliverAfter');
+  if (redeliver !== null) {
+    const ms = parseDuration(redeliver);
+    if (ms === null || ms < 100) throw new UsageError(`redeliverAfter in the queue URL must be ${DURATION_FORM}, 100ms or more (got ${JSON.stringify(redeliver)})`);
+    config.redeliverAfterMs = ms;
+    url.searchParams.delete('redeliverAfter');
+  }
+  if (prefix !== null || redeliver !== null) config.url = url.toString();
+  return config;
+}
+
+/** The queue named by the flag, or REDIS_URL; undefined: the in-database queue. */
+export function resolveQueue(flag: string | undefined, env: NodeJS.ProcessEnv): QueueConfig | undefined {
+  const text = flag ?? env.REDIS_URL;
+  return text === undefined || text.trim() === '' ? undefined : parseQueue(text);
+}
+
+/** For messages and logs: the URL without its password, and the prefix. */
+export function describeQueue(config: QueueConfig | undefined): string {
+  if (!config) return 'the database';
+  try {
+    const url = new URL(config.url);
+    if (url.password) url.password = '***';
+    return `${url.toString()} (prefix ${config.prefix})`;
+  } catch {
+    return 'redis (invalid URL)';
   }
 }

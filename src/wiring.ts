@@ -14,11 +14,14 @@ import { createInventoryService, type InventoryService } from './app/inventory.j
 import { createJobsService, type JobsService } from './app/jobs.js';
 import { createOrderService, type OrderService } from './app/orders.js';
 import { createRandom } from './app/random.js';
-import type { DriverStatus } from './app/driver.js';
+import type { DriverStatus } from './ports/driver.js';
+import { driverEventsOf } from './wiring/driver-events.js';
 import { createRunner, type Runner } from './app/runner.js';
 import { traceJobOutcomes, traceStore } from './app/tracing.js';
 import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
-import { describeDatabase, parseDatabase, type DatabaseConfig } from './config.js';
+import { describeDatabase, describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from './config.js';
+import type { Bullmq } from './adapters/bullmq/index.js';
+import { UsageError } from './domain/errors.js';
 import type { Clock, PacedClock, VirtualClockControl } from './ports/clock.js';
 import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
@@ -60,6 +63,12 @@ export interface WarehouseConfig {
    * engine), or a Tracing its caller owns. Default: none, and OpenTelemetry is not loaded.
    */
   tracing?: TracingConfig | Tracing;
+  /**
+   * Where jobs are delivered from: absent, the in-database queue; `redis://…` (or a parsed
+   * QueueConfig), BullMQ on Redis, fed by an outbox relay that runs while the engine is open
+   * (not for engines opened with noJobs). Refused with the virtual clock.
+   */
+  queue?: QueueConfig | string;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -84,6 +93,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly settings: Settings;
   /** NO_TRACING unless `tracing` asked for spans */
   readonly tracing: Tracing;
+  /** where jobs are delivered from, for messages: `the database`, or the Redis URL, prefix and queue */
+  readonly queueLabel: string;
   close(): Promise<void>;
 }
 
@@ -92,12 +103,19 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const clock: Clock =
     typeof config.clock === 'object' ? config.clock : createClock(config.clock ?? 'real', config.virtualStart);
   const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
+  const queueConfig = typeof config.queue === 'string' ? parseQueue(config.queue) : config.queue;
+  if (queueConfig && clock.mode === 'virtual') {
+    throw new UsageError(
+      '--clock virtual cannot run jobs from --queue (or REDIS_URL): BullMQ times its delays on the wall clock, so virtual time stays with the in-database queue; drop one of the two',
+    );
+  }
   const ownsTracing = config.tracing !== undefined && !isTracing(config.tracing);
   const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
   tracing.useClock(clock);
   let backend: Backend;
   try {
-    backend = await openBackend(database, settings, clock.mode);
+    // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
+    backend = await openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true });
   } catch (error) {
     if (ownsTracing) await tracing.shutdown();
     throw error;
@@ -131,14 +149,42 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   });
   const bus = createBus();
   const random = createRandom(config.seed);
+  let bullmq: Bullmq | null = null;
+  if (queueConfig && !config.noJobs) {
+    try {
+      // loaded only with --queue: a run without Redis never loads bullmq
+      const { openBullmq } = await import('./adapters/bullmq/index.js');
+      bullmq = await openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
+    } catch (error) {
+      await mock?.close();
+      await backend.close();
+      if (ownsTracing) await tracing.shutdown();
+      throw error;
+    }
+  }
   const handlers = createHandlers({ store, supplier, clock, bus, settings });
-  const runner = createRunner({ store, queue, clock, bus, settings, handlers, random, workerId: config.workerId, pollMs: config.pollMs, tracing });
+  const runner = createRunner({
+    store,
+    queue,
+    clock,
+    bus,
+    settings,
+    handlers,
+    random,
+    workerId: config.workerId,
+    pollMs: config.pollMs,
+    tracing,
+    driver: bullmq ? (parts) => bullmq!.driver(parts) : undefined,
+  });
   const stopTracing = tracing.enabled ? traceJobOutcomes(bus, tracing) : () => {};
+  // the relay runs while the engine is open, jobs run or not (`serve --no-runner` still relays what it enqueues)
+  bullmq?.relay.start();
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     await runner.drain();
+    await bullmq?.close();
     await mock?.close();
     await backend.close();
     stopTracing();
@@ -161,6 +207,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     },
     settings,
     tracing,
+    queueLabel: bullmq?.label ?? (queueConfig ? describeQueue(queueConfig) : 'the database'),
     orders: createOrderService({ store, clock, bus, tracing }),
     inventory: createInventoryService({ store, clock }),
     jobs: createJobsService({ queue, store, clock, bus }),
@@ -172,7 +219,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
 const isTracing = (t: TracingConfig | Tracing): t is Tracing => typeof (t as Tracing).inSpan === 'function';
 
 /** The one place that picks a database adapter (exported for the port contract suites). */
-export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real'): Promise<Backend> {
+export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real', extra: { notifyEnqueues?: boolean } = {}): Promise<Backend> {
   const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':
@@ -180,7 +227,7 @@ export async function openBackend(database: DatabaseConfig, settings: Settings, 
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
       const { openPostgresBackend } = await import('./adapters/postgres/index.js');
-      return openPostgresBackend({ ...database, ...stamp });
+      return openPostgresBackend({ ...database, ...stamp, notifyEnqueues: extra.notifyEnqueues });
     }
   }
 }

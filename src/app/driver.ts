@@ -31,15 +31,9 @@ import { isVirtual, type Clock, type ClockPacer, type VirtualClockControl } from
 import type { JobQueue } from '../ports/queue.js';
 import type { Bus } from './bus.js';
 import type { Executor } from './executor.js';
+import { DriverState, type Driver, type DriverStatus, type RunOptions } from '../ports/driver.js';
 
-export const DriverState = {
-  stopped: 'stopped',
-  running: 'running',
-  idle: 'idle',
-  degraded: 'degraded',
-  draining: 'draining',
-} as const;
-export type DriverState = (typeof DriverState)[keyof typeof DriverState];
+export { DriverState, type Driver, type DriverStatus, type RunOptions };
 
 export const DRIVER_TRANSITIONS: Readonly<Record<DriverState, readonly DriverState[]>> = {
   stopped: ['running'],
@@ -64,36 +58,8 @@ export interface DriverDeps {
   giveUpAfterMs?: number;
 }
 
-export interface RunOptions {
-  /** stop as soon as this returns true (checked whenever something happened) */
-  until?: () => boolean;
-  signal?: AbortSignal;
-  /**
-   * Virtual clock only: time may move up to this instant (epoch ms), not past it. When the runner
-   * would move past it, time stops at the horizon and `runUntilIdle` returns at once, leaving jobs
-   * that wait on later timers waiting; a later call carries on from there.
-   */
-  horizon?: number;
-}
 
-export interface DriverStatus {
-  state: DriverState;
-  /** why it is degraded */
-  reason: string | null;
-  /** when it entered this state (clock time) */
-  since: number;
-}
 
-export interface Driver {
-  /** Run jobs until none is queued (or `until` holds). */
-  runUntilIdle(opts?: RunOptions): Promise<void>;
-  /** Run jobs until `signal` aborts, then let running jobs finish. Never stops on an error. */
-  runForever(signal: AbortSignal): Promise<void>;
-  readonly inFlight: number;
-  readonly status: DriverStatus;
-  /** resolves when the jobs in flight have settled */
-  drain(): Promise<void>;
-}
 
 /** Wait `ms` of wall time (or until aborted): for other processes, whatever the engine's clock. */
 function wallWait(ms: number, signal?: AbortSignal): Promise<void> {

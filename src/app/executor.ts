@@ -11,6 +11,7 @@ import { note, planDeadLetter, type Plan } from '../domain/plans.js';
 import { crashLoopReason, decideFailure } from '../domain/retry.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
+import type { JobExecutor } from '../ports/driver.js';
 import type { ClaimedJob, JobSettlement } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
@@ -29,10 +30,8 @@ export interface ExecutorDeps {
   tracing?: Tracing;
 }
 
-export interface Executor {
-  /** Run `job` to its end (completed, retried, deferred, dead-lettered, parked or lost). */
-  execute(job: ClaimedJob): Promise<void>;
-}
+/** Runs `job` to its end (completed, retried, deferred, dead-lettered, parked or lost): ports/driver.ts's JobExecutor. */
+export type Executor = JobExecutor;
 
 export function createExecutor({ store, clock, bus, settings, handlers, random, tracing = NO_TRACING }: ExecutorDeps): Executor {
   const elapsed = (start: number) => performance.now() - start;

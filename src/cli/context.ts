@@ -7,7 +7,7 @@ import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
 import type { Warehouse, WarehouseConfig } from '../wiring.js';
-import { describeDatabase, resolveDatabase, type DatabaseConfig } from '../config.js';
+import { describeDatabase, resolveDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 
 export interface GlobalOptions {
@@ -46,7 +46,7 @@ export interface Ctx {
   /** machine output: one JSON document on stdout */
   json(value: unknown): void;
   /** The engine, for a command that runs no job unless `runsJobs` (then with its supplier). */
-  open(extra?: { runsJobs?: boolean; clock?: 'real' | 'virtual'; script?: SupplierScript; settings?: Partial<Settings>; seed?: number }): Promise<Warehouse>;
+  open(extra?: { runsJobs?: boolean; clock?: 'real' | 'virtual'; script?: SupplierScript; settings?: Partial<Settings>; seed?: number; queue?: QueueConfig }): Promise<Warehouse>;
 }
 
 export function createCtx(io: Io, opts: GlobalOptions): Ctx {
@@ -87,6 +87,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
         settings: extra.settings,
         seed: extra.seed,
         tracing,
+        queue: extra.queue,
       };
       return createWarehouse(config);
     },

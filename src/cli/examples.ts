@@ -18,13 +18,22 @@ export const EXAMPLES: Record<string, string[]> = {
   'order show': ['warehouse order show 1', 'warehouse order show 1 --format md > order-1.md   # for slides and print'],
   'order explain': ['warehouse order explain 2', 'warehouse --json order explain 2'],
   'order list': ['warehouse order list --status failed', 'warehouse --json order list --limit 20'],
-  work: ['warehouse work --until-idle                # run what is due now, then stop', 'warehouse work --clock virtual             # run until Ctrl-C, skipping the waits'],
+  work: [
+    'warehouse work --until-idle                # run what is due now, then stop',
+    'warehouse work --clock virtual             # run until Ctrl-C, skipping the waits',
+    'warehouse work --database postgres://127.0.0.1/test --queue redis://127.0.0.1:6379',
+  ],
+  up: [
+    'warehouse up --workers 2                   # SQLite and the in-database queue',
+    'warehouse up --database postgres://127.0.0.1/test --queue redis://127.0.0.1:6379 --workers 4',
+  ],
   backup: ['warehouse backup backups/warehouse-2026-11-26.db', 'warehouse --db other.db backup other-copy.db'],
   check: ['warehouse check', 'warehouse --db other.db check', 'warehouse --database postgres://127.0.0.1/test check'],
   serve: [
     'warehouse serve --check-delay 1s',
     'warehouse serve --clock virtual            # for a class: the dashboard\'s controls move time',
     'warehouse serve --port 0                   # any free port; the URL is printed',
+    'warehouse serve --queue redis://127.0.0.1:6379   # jobs on BullMQ; `warehouse work --queue …` runs them too',
   ],
   simulate: ['warehouse simulate scenarios/', 'warehouse simulate scenarios/delayed-twice.yaml --timeline', 'warehouse simulate --strict --junit report.xml scenarios/'],
   supplier: ['warehouse supplier serve', 'warehouse supplier openapi > supplier.openapi.json'],

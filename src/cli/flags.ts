@@ -4,6 +4,7 @@ import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy, type Settings } from '../domain/settings.js';
 import { numberFromText } from '../domain/validation.js';
+import { parseQueue, type QueueConfig } from '../config.js';
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);
@@ -86,4 +87,9 @@ export function scriptFromFlags(opts: Record<string, unknown>): SupplierScript |
  */
 export function orderScriptFromFlags(opts: Record<string, unknown>): SkuScript | undefined {
   return answersFromFlags(opts);
+}
+
+/** `--queue` (its default is REDIS_URL): undefined for the in-database queue. */
+export function parseQueueFlag(value: unknown): QueueConfig | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? parseQueue(value) : undefined;
 }

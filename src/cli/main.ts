@@ -6,12 +6,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
-import { engineOptions } from './options.js';
+import { engineOptions, QUEUE_HELP } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerDemo } from './commands/demo.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
+import { registerUp } from './commands/up.register.js';
 
 export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
 export type Loader = () => Promise<Action>;
@@ -95,6 +96,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--until-idle', 'stop when no job is queued')
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish (exit 1 past it)', '10s')
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
+    .option('--queue <url>', QUEUE_HELP, io.env.REDIS_URL)
     .action(run(async () => (await import('./commands/work.js')).work));
 
   program
@@ -122,6 +124,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   registerSimulate(program, run);
   registerSupplier(program, run);
   registerDemo(program, run);
+  registerUp(program, run);
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));

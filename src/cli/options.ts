@@ -19,3 +19,6 @@ export function engineOptions(cmd: Command): Command {
     .option('--reserve-strategy <strategy>', 'how a reservation takes stock: pessimistic (row lock, default), optimistic (version check), atomic (conditional update)')
     .option('--seed <n>', 'seed for the backoff jitter');
 }
+
+/** `--queue` on serve, work and up. */
+export const QUEUE_HELP = 'run jobs from BullMQ on this Redis (redis://host:6379[?prefix=name]); the database stays the outbox, a relay in each process hands jobs over (env REDIS_URL; default: the in-database queue)';

@@ -100,6 +100,17 @@ export class DatabaseError extends WarehouseError {
   readonly fault: DatabaseFault;
 }
 
+/**
+ * The external job queue (Redis, `--queue`) could not be reached or refused a command. The
+ * engine's own infrastructure, like its database: retried, never a job's attempt, never an
+ * order's failure; at start, the command fails with this message.
+ */
+export class QueueError extends WarehouseError {
+  readonly code = 'queue';
+  readonly owner = 'database';
+  override readonly retryable = true;
+}
+
 /** A job lost its lease to another runner before it could commit; its work is discarded. */
 export class LeaseLostError extends WarehouseError {
   readonly code = 'lease_lost';

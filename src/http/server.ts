@@ -9,7 +9,7 @@ import type { SupplierScript } from '../domain/supplier-script.js';
 import type { Settings } from '../domain/settings.js';
 import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig } from '../config.js';
+import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import type { Tracing } from '../ports/tracing.js';
 import type { TracingConfig } from '../wiring/tracing.js';
 import { createWarehouse, type Warehouse } from '../wiring.js';
@@ -32,6 +32,8 @@ export interface ServerOptions {
   /** seeds the backoff jitter */
   seed?: number;
   clock?: 'real' | 'virtual' | 'paced' | Clock;
+  /** where jobs are delivered from (`--queue`): absent, the in-database queue */
+  queue?: QueueConfig;
   /** an engine to serve; then the caller owns it and `close()` leaves it open */
   warehouse?: Warehouse;
   port?: number;
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       settings: options.settings,
       seed: options.seed,
       tracing: options.tracing,
+      queue: options.queue,
     }));
   const log = createLogger(options.logLevel ?? 'info', options.logDestination, warehouse.tracing);
   const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });

@@ -17,6 +17,16 @@
  *   database's trouble past a long bound). It stays the order's live job, is not claimed, and shows
  *   its reason; `resumeParked` puts it back (an operator, or the runner once the database is well).
  *
+ * - **relay** (when an external queue delivers the jobs, e.g. BullMQ on Redis): the jobs table stays
+ *   the outbox and the source of truth; a relay hands its rows to the external queue, and a worker
+ *   that receives one takes the row's lease (`claimDelivery`) before running it, then settles it
+ *   in the order's transaction as always. A row is done only when its job's effect commits.
+ * - **generation**: one hand-off of a job to the external queue. A job gets a new generation when it
+ *   needs a new delivery — after a retry settlement, when resumed, and when the generation handed
+ *   over is presumed lost — so `<job id>.<generation>` names each delivery uniquely (the external
+ *   queue's job id), while a relay that crashed between handing a generation over and marking it
+ *   hands the *same* generation over again (the external queue drops the duplicate).
+ *
  * Ids and lease tokens are opaque strings: each adapter chooses its own.
  */
 import type { TimelineEvent } from '../domain/events.js';
@@ -96,6 +106,26 @@ export interface JobCounts {
   dead: number;
 }
 
+/** One generation of a job, claimed by a relay to hand it to an external queue. */
+export interface RelayItem {
+  jobId: string;
+  generation: number;
+  type: JobType;
+  orderId: number;
+  /** when the job is due: the external queue delays it until then */
+  runAt: number;
+  createdAt: number;
+}
+
+/** What a worker may do with a delivery (a job id and generation received from an external queue). */
+export type Delivery =
+  /** the job's lease is this worker's now: run it */
+  | { kind: 'claimed'; job: ClaimedJob }
+  /** not claimable before `at` (not yet due, or another runner's lease runs until then): deliver it again then */
+  | { kind: 'later'; at: number }
+  /** nothing to run: the job is done (or dead), parked, or a newer generation carries it */
+  | { kind: 'gone'; reason: 'done' | 'parked' | 'superseded' };
+
 export interface JobQueue {
   /**
    * Claim up to `limit` jobs due at `now` (queued and due, or running with an expired lease),
@@ -114,4 +144,39 @@ export interface JobQueue {
    * with `reasonPrefix`, or the one with `jobId`); records JobResumed on each one's order.
    */
   resumeParked(now: number, which?: { jobId?: string; reasonPrefix?: string }): Promise<Array<{ job: Job; event: TimelineEvent }>>;
+
+  // ---- the relay (external queues only; the in-database driver never calls these) ----
+
+  /**
+   * Claim up to `limit` jobs to hand to an external queue, oldest relay time first: jobs (queued
+   * or running, never parked) whose relay time has come — new ones and re-queued ones at once, a
+   * handed-over one when it was presumed lost (see markRelayed), a claimed one whose relay hold
+   * ran out (its relay died before marking it). Each is held for `holdMs`, so other relays pass it
+   * over meanwhile. A job whose last generation was marked relayed gets a new generation; one
+   * that was claimed but never marked keeps its generation (the same external job id again).
+   */
+  claimForRelay(now: number, limit: number, holdMs: number): Promise<RelayItem[]>;
+  /**
+   * Record that these generations were handed over at `now`. A generation not claimed within
+   * `redeliverAfterMs` after it became due (or after its lease ran out) is presumed lost by the
+   * external queue and is relayed again (as a new generation). A generation no longer current
+   * (the job was settled, retried or resumed meanwhile) is left alone.
+   */
+  markRelayed(items: ReadonlyArray<Pick<RelayItem, 'jobId' | 'generation'>>, now: number, redeliverAfterMs: number): Promise<void>;
+  /** The external queue lost what it held (it restarted empty): every job handed over is relayed again at once. Returns how many. */
+  relayLost(now: number): Promise<number>;
+  /**
+   * A worker received `jobId` (generation `generation`): take its lease if it is claimable now —
+   * queued and due, or running under an expired lease — whatever the generation (the first
+   * delivery to arrive runs it; later ones find it gone). A claimed job is relayed again if it is
+   * still not settled `redeliverAfterMs` after its lease ends.
+   */
+  claimDelivery(jobId: string, generation: number, now: number, workerId: string, leaseMs: number, redeliverAfterMs: number): Promise<Delivery>;
+  /** This database's own id (stable, random): the name of its queue on a shared external queue. */
+  instanceId(): Promise<string>;
+  /**
+   * Optional: call `listener` whenever another process may have enqueued jobs (PostgreSQL:
+   * LISTEN/NOTIFY). Adapters without it are polled. Resolves to a function that stops watching.
+   */
+  watch?(listener: () => void): Promise<() => Promise<void>>;
 }

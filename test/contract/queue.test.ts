@@ -119,3 +119,111 @@ describe('the job queue', () => {
     expect(ids).toHaveLength(40);
   });
 });
+
+describe('the relay (jobs handed to an external queue)', () => {
+  it('hands new jobs to one relay at a time, and the same generation again when that relay never marked them', async () => {
+    const { queue, orders } = await withOrders(3);
+    const first = await queue.claimForRelay(T0, 10, 1_000);
+    expect(first).toEqual(orders.map((orderId, i) => ({ jobId: expect.any(String), generation: 0, type: 'ReserveInventory', orderId, runAt: T0 + i, createdAt: T0 })));
+    // held for the relay that claimed them
+    expect(await queue.claimForRelay(T0 + 999, 10, 1_000)).toEqual([]);
+    // that relay died before marking them: another takes them, as the same generation (the same external id)
+    expect(await queue.claimForRelay(T0 + 1_000, 10, 1_000)).toEqual(first);
+  });
+
+  it('never gives one job to two relays claiming at once', async () => {
+    const { queue } = await withOrders(40);
+    const batches = await Promise.all(Array.from({ length: 8 }, () => queue.claimForRelay(T0 + 100, 10, 60_000)));
+    const ids = batches.flat().map((i) => i.jobId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(40);
+  });
+
+  it('relays a marked generation again, as a new one, only when it was not claimed within the bound after it became due', async () => {
+    const { queue } = await withOrders(2, (i) => (i === 0 ? T0 : T0 + 10_000));
+    const items = await queue.claimForRelay(T0, 10, 1_000);
+    expect(items.map((i) => i.runAt)).toEqual([T0, T0 + 10_000]);
+    await queue.markRelayed(items, T0 + 1, 5_000);
+    expect(await queue.claimForRelay(T0 + 5_000, 10, 1_000)).toEqual([]);
+    const again = await queue.claimForRelay(T0 + 5_001, 10, 1_000);
+    expect(again.map((i) => [i.jobId, i.generation])).toEqual([[items[0]!.jobId, 1]]);
+    await queue.markRelayed(again, T0 + 5_001, 60_000);
+    // the job due later is presumed lost only 5 s after it was due
+    expect(await queue.claimForRelay(T0 + 14_999, 10, 1_000)).toEqual([]);
+    expect((await queue.claimForRelay(T0 + 15_000, 10, 1_000)).map((i) => [i.jobId, i.generation])).toEqual([[items[1]!.jobId, 1]]);
+  });
+
+  it('lets the first delivery of a due job take its lease, whatever its generation; later ones wait for the lease or find it done', async () => {
+    const { store, queue, orders } = await withOrders(1);
+    const [item] = await queue.claimForRelay(T0, 1, 1_000);
+    await queue.markRelayed([item!], T0, 60_000);
+    const got = await queue.claimDelivery(item!.jobId, 0, T0 + 10, 'w1', 1_000, 60_000);
+    expect(got).toMatchObject({ kind: 'claimed', job: { id: item!.jobId, orderId: orders[0], type: 'ReserveInventory', runs: 1, attempt: 1 } });
+    if (got.kind !== 'claimed') return;
+    // a duplicate while the lease holds: deliver it again when the lease ends
+    expect(await queue.claimDelivery(item!.jobId, 0, T0 + 20, 'w2', 1_000, 60_000)).toEqual({ kind: 'later', at: T0 + 1_010 });
+    // the lease ran out (its worker died): the next delivery takes it over
+    const over = await queue.claimDelivery(item!.jobId, 0, T0 + 1_010, 'w2', 1_000, 60_000);
+    expect(over).toMatchObject({ kind: 'claimed', job: { runs: 2, attempt: 1 } });
+    if (over.kind !== 'claimed') return;
+    expect(over.job.lease.token).not.toBe(got.job.lease.token);
+    // the first worker's settlement is refused; the second's commits
+    await expect(store.applyToOrder(orders[0]!, T0 + 1_011, () => noop(), { lease: got.job.lease, settle: { kind: 'complete' } })).rejects.toThrow(/lost its lease/);
+    await store.applyToOrder(orders[0]!, T0 + 1_012, () => noop(), { lease: over.job.lease, settle: { kind: 'complete' } });
+    expect(await queue.claimDelivery(item!.jobId, 0, T0 + 1_013, 'w3', 1_000, 60_000)).toEqual({ kind: 'gone', reason: 'done' });
+    expect(await queue.claimDelivery('no-such-job', 0, T0, 'w3', 1_000, 60_000)).toEqual({ kind: 'gone', reason: 'done' });
+  });
+
+  it('gives a retried job a new generation at once; an early delivery waits for its time, an older generation makes way', async () => {
+    const { store, queue, orders } = await withOrders(1);
+    const [item] = await queue.claimForRelay(T0, 1, 1_000);
+    await queue.markRelayed([item!], T0, 60_000);
+    const got = await queue.claimDelivery(item!.jobId, 0, T0, 'w', 1_000, 60_000);
+    if (got.kind !== 'claimed') throw new Error(`not claimed: ${JSON.stringify(got)}`);
+    await store.applyToOrder(orders[0]!, T0 + 1, () => noop(), { lease: got.job.lease, settle: { kind: 'retry', runAt: T0 + 500, error: 'supplier 500', counted: true } });
+    const [retried] = await queue.claimForRelay(T0 + 2, 1, 1_000);
+    expect(retried).toMatchObject({ jobId: item!.jobId, generation: 1, runAt: T0 + 500 });
+    expect(await queue.claimDelivery(item!.jobId, 1, T0 + 3, 'w', 1_000, 60_000)).toEqual({ kind: 'later', at: T0 + 500 });
+    expect(await queue.claimDelivery(item!.jobId, 0, T0 + 3, 'w', 1_000, 60_000)).toEqual({ kind: 'gone', reason: 'superseded' });
+    expect(await queue.claimDelivery(item!.jobId, 0, T0 + 500, 'w', 1_000, 60_000)).toMatchObject({ kind: 'claimed', job: { attempt: 2, runs: 2 } });
+  });
+
+  it('relays parked jobs only once resumed, as a new generation', async () => {
+    const { store, queue, orders } = await withOrders(1);
+    const [item] = await queue.claimForRelay(T0, 1, 1_000);
+    await queue.markRelayed([item!], T0, 1_000);
+    const got = await queue.claimDelivery(item!.jobId, 0, T0, 'w', 1_000, 1_000);
+    if (got.kind !== 'claimed') throw new Error('not claimed');
+    await store.applyToOrder(orders[0]!, T0 + 1, () => noop(), { lease: got.job.lease, settle: { kind: 'park', reason: 'bug: x' } });
+    expect(await queue.claimForRelay(T0 + 100_000, 5, 1_000)).toEqual([]);
+    expect(await queue.claimDelivery(item!.jobId, 0, T0 + 100_000, 'w', 1_000, 1_000)).toEqual({ kind: 'gone', reason: 'parked' });
+    await queue.resumeParked(T0 + 100_001);
+    expect(await queue.claimForRelay(T0 + 100_002, 5, 1_000)).toMatchObject([{ jobId: item!.jobId, generation: 1, runAt: T0 + 100_001 }]);
+  });
+
+  it('relays everything it handed over again, at once, when the external queue lost it', async () => {
+    const { store, queue, orders } = await withOrders(3);
+    const items = await queue.claimForRelay(T0, 3, 1_000);
+    await queue.markRelayed(items.slice(0, 2), T0, 60_000);
+    const got = await queue.claimDelivery(items[1]!.jobId, 0, T0 + 1, 'w', 1_000, 60_000);
+    if (got.kind !== 'claimed') throw new Error('not claimed');
+    expect(await queue.relayLost(T0 + 10)).toBe(2);
+    // the two handed over come back as new generations (the running one too: its worker may finish it, or not);
+    // the third, never marked, comes back after its hold as the same generation
+    expect((await queue.claimForRelay(T0 + 10, 5, 1_000)).map((i) => [i.orderId, i.generation])).toEqual([
+      [orders[0], 1],
+      [orders[1], 1],
+    ]);
+    expect((await queue.claimForRelay(T0 + 1_000, 5, 1_000)).map((i) => [i.orderId, i.generation])).toEqual([[orders[2], 0]]);
+    await store.applyToOrder(orders[1]!, T0 + 11, () => noop(), { lease: got.job.lease, settle: { kind: 'complete' } });
+  });
+
+  it('names the database with an id of its own, the same every time', async () => {
+    const a = await testBackend();
+    const b = await testBackend();
+    const id = await a.queue.instanceId();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(await a.queue.instanceId()).toBe(id);
+    expect(await b.queue.instanceId()).not.toBe(id);
+  });
+});

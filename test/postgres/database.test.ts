@@ -71,7 +71,7 @@ describe('PostgreSQL migrations', () => {
     expect(await two.store.listInventory()).toEqual([]);
     expect((await one.store.listInventory()).map((i) => i.sku)).toEqual(['A']);
     const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [a]);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['__drizzle_migrations', 'dead_letters', 'idempotency_keys', 'inventory', 'jobs', 'movements', 'order_events', 'orders']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['__drizzle_migrations', 'dead_letters', 'engine_meta', 'idempotency_keys', 'inventory', 'jobs', 'movements', 'order_events', 'orders']);
     await Promise.all([one.close(), two.close()]);
   });
 

@@ -52,7 +52,7 @@ export interface Proc {
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined, WAREHOUSE_SUPPLIER_TOKEN: undefined, WAREHOUSE_API_TOKEN: '', ...env },
+    env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined, WAREHOUSE_SUPPLIER_TOKEN: undefined, WAREHOUSE_API_TOKEN: '', REDIS_URL: undefined, ...env },
   });
   children.push(child);
   let out = '';

@@ -32,6 +32,11 @@ export interface PgConnectionOptions {
   lockTimeoutMs?: number;
   /** how long opening a connection may take (default 5 s) */
   connectTimeoutMs?: number;
+  /**
+   * The jobs this engine enqueues are announced to other processes' relays (NOTIFY, see
+   * drizzle-pg/0003_relay.sql): for engines that relay nothing themselves (one-off commands).
+   */
+  notifyEnqueues?: boolean;
 }
 
 /** What the adapter counted since it opened (Store.info(), the locking benchmark). */
@@ -91,7 +96,12 @@ export function poolConfig(opts: PgConnectionOptions): pg.PoolConfig {
     idleTimeoutMillis: 10_000,
     application_name: parsed.application_name || 'warehouse',
     // the URL's own `options` come after ours, so `?options=-c lock_timeout=2s` (or synchronous_commit=off) wins
-    options: [`-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}`, parsed.options].filter(Boolean).join(' '),
+    options: [
+      `-c search_path=${schema} -c lock_timeout=${opts.lockTimeoutMs ?? 10_000}${opts.notifyEnqueues ? ' -c warehouse.notify_enqueues=on' : ''}`,
+      parsed.options,
+    ]
+      .filter(Boolean)
+      .join(' '),
   };
 }
 
@@ -99,6 +109,9 @@ export function createPool(opts: PgConnectionOptions): pg.Pool {
   const pool = new pg.Pool(poolConfig(opts));
   // an idle client whose server went away: the next query reports it; without a listener it would crash the process
   pool.on('error', () => {});
+  // likewise a client in use (a transaction's) whose connection drops: pg-pool listens only while
+  // it is idle, and its query or transaction already fails with the error
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
@@ -120,8 +133,13 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
     describe,
     async tx(fn) {
       for (let attempt = 1; ; attempt++) {
+        let client: pg.PoolClient | undefined;
         try {
-          return await db.transaction(fn);
+          // a client checked out here and released below whatever happens: drizzle's own pool
+          // transaction never releases its client when BEGIN fails (a connection that dropped),
+          // and the pool runs dry; a broken client is dropped by the pool on release
+          client = await pool.connect();
+          return await (drizzle({ client }) as unknown as Db).transaction(fn);
         } catch (error) {
           const state = sqlState(error);
           if (state === '40P01') counters.deadlocks++;
@@ -132,6 +150,8 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
             continue;
           }
           throw describe(error);
+        } finally {
+          client?.release();
         }
       }
     },

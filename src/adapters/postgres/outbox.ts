@@ -118,7 +118,18 @@ export async function settle(tx: Tx, step: JobStep, plan: Plan, now: number): Pr
       changed = (
         await tx
           .update(t.jobs)
-          .set({ status: 'queued', runAt: s.runAt, lockedBy: null, lockedUntil: null, lastError: s.error, failures: sql`${t.jobs.failures} + ${s.counted ? 1 : 0}` })
+          // a retried job needs a new delivery: a new relay generation, relayed at once (ports/queue.ts)
+          .set({
+            status: 'queued',
+            runAt: s.runAt,
+            lockedBy: null,
+            lockedUntil: null,
+            lastError: s.error,
+            failures: sql`${t.jobs.failures} + ${s.counted ? 1 : 0}`,
+            relaySeq: sql`${t.jobs.relaySeq} + 1`,
+            relayedAt: null,
+            relayDueAt: 0,
+          })
           .where(mine)
           .returning({ id: t.jobs.id })
       ).length;

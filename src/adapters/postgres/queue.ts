@@ -10,6 +10,7 @@ import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { PgConnection } from './connection.js';
 import { enqueue, insertEvents, parseHeaders, toJob, type EnqueueOptions } from './outbox.js';
+import { createPostgresRelay } from './relay.js';
 import * as t from './schema.js';
 
 const toInfo = (r: t.JobRow): JobInfo => ({
@@ -72,6 +73,8 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
   }
 
   return {
+    ...createPostgresRelay(c, rebase),
+
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
       await rebase(now);
@@ -169,7 +172,7 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
         if (rows.length === 0) return [];
         await tx
           .update(t.jobs)
-          .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0 })
+          .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0, relaySeq: sql`${t.jobs.relaySeq} + 1`, relayedAt: null, relayDueAt: 0 })
           .where(inArray(t.jobs.id, rows.map((r) => r.id)));
         const out = [];
         for (const r of rows) {

@@ -115,6 +115,10 @@ export const jobs = pgTable(
     /** message headers (W3C traceparent/tracestate), JSON text: the trace the job continues */
     headers: text('headers').notNull().default('{}'),
     createdAt: ms('created_at').notNull(),
+    /** relay bookkeeping: see the SQLite schema */
+    relaySeq: integer('relay_seq').notNull().default(0),
+    relayedAt: ms('relayed_at'),
+    relayDueAt: ms('relay_due_at').notNull().default(0),
   },
   (t) => [
     check('jobs_status_known', sql`${t.status} IN ('queued', 'running', 'parked')`),
@@ -122,8 +126,15 @@ export const jobs = pgTable(
     index('jobs_due').on(t.runAt, t.id),
     index('jobs_order_id').on(t.orderId),
     index('jobs_virtual').on(t.virtual).where(sql`${t.virtual}`),
+    index('jobs_relay_due').on(t.relayDueAt, t.id),
   ],
 );
+
+/** Facts about this database itself: see the SQLite schema (`instance`: names its queue on Redis). */
+export const engineMeta = pgTable('engine_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
 
 export const deadLetters = pgTable(
   'dead_letters',

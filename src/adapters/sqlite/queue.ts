@@ -3,13 +3,14 @@
  * Claims take the write lock (IMMEDIATE) so two processes never claim the same job; a poll that
  * finds nothing due is a plain read.
  */
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../domain/errors.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { Connection } from './connection.js';
 import { enqueue, leaseToken, parseHeaders, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
 import * as t from './schema.js';
+import { createSqliteRelay } from './relay.js';
 import { insertEvents } from './store.js';
 
 type DeadRow = typeof t.deadLetters.$inferSelect;
@@ -67,6 +68,8 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
   }
 
   return {
+    ...createSqliteRelay(c, rebase),
+
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
       await rebase(now);
@@ -134,7 +137,7 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
           .filter((r) => which.reasonPrefix === undefined || (r.parkedReason ?? '').startsWith(which.reasonPrefix));
         if (rows.length === 0) return [];
         db.update(t.jobs)
-          .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0 })
+          .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0, relaySeq: sql`${t.jobs.relaySeq} + 1`, relayedAt: null, relayDueAt: 0 })
           .where(inArray(t.jobs.id, rows.map((r) => r.id)))
           .run();
         return rows.map((r) => {

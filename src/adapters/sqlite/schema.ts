@@ -109,6 +109,14 @@ export const jobs = sqliteTable(
      */
     headers: text('headers').notNull().default('{}'),
     createdAt: integer('created_at').notNull(),
+    /**
+     * Relay bookkeeping (ports/queue.ts, "relay"), used only when jobs are delivered by an external
+     * queue: the generation of the job's current hand-off, when it was handed over (null: not yet),
+     * and when a relay should (re)hand it over (0: at once).
+     */
+    relaySeq: integer('relay_seq').notNull().default(0),
+    relayedAt: integer('relayed_at'),
+    relayDueAt: integer('relay_due_at').notNull().default(0),
   },
   (t) => [
     check('jobs_status_known', sql`${t.status} IN ('queued', 'running', 'parked')`),
@@ -116,8 +124,19 @@ export const jobs = sqliteTable(
     index('jobs_due').on(t.runAt, t.id),
     index('jobs_order_id').on(t.orderId),
     index('jobs_virtual').on(t.virtual).where(sql`${t.virtual} = 1`),
+    index('jobs_relay_due').on(t.relayDueAt, t.id),
   ],
 );
+
+/**
+ * Facts about this database itself, one row per key. `instance`: a random id given by the
+ * migration that created the table, so that engines on different databases never share a queue on
+ * one Redis (the BullMQ queue is named after it).
+ */
+export const engineMeta = sqliteTable('engine_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
 
 export const deadLetters = sqliteTable(
   'dead_letters',

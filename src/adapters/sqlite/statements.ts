@@ -83,7 +83,18 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .prepare(),
     requeueJob: db
       .update(t.jobs)
-      .set({ status: 'queued', runAt: v('runAt'), lockedBy: null, lockedUntil: null, lastError: v('lastError'), failures: sql`${t.jobs.failures} + ${sql.placeholder('counted')}` })
+      // a retried job needs a new delivery: a new relay generation, relayed at once (ports/queue.ts)
+      .set({
+        status: 'queued',
+        runAt: v('runAt'),
+        lockedBy: null,
+        lockedUntil: null,
+        lastError: v('lastError'),
+        failures: sql`${t.jobs.failures} + ${sql.placeholder('counted')}`,
+        relaySeq: sql`${t.jobs.relaySeq} + 1`,
+        relayedAt: null,
+        relayDueAt: 0,
+      })
       .where(eq(t.jobs.id, p('id')))
       .prepare(),
     parkJob: db

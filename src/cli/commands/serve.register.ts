@@ -1,6 +1,6 @@
 /** Declares `warehouse serve` (options only; the action module loads lazily). */
 import { Option, type Command } from 'commander';
-import { engineOptions } from '../options.js';
+import { engineOptions, QUEUE_HELP } from '../options.js';
 import type { Run } from '../main.js';
 
 export function registerServe(program: Command, run: Run): void {
@@ -23,5 +23,6 @@ export function registerServe(program: Command, run: Run): void {
     )
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish', '10s')
     .option('--no-runner', 'serve the API only; a `warehouse work` process runs the jobs')
+    .option('--queue <url>', QUEUE_HELP, env.REDIS_URL)
     .action(run(async () => (await import('./serve.js')).serve));
 }

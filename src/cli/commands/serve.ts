@@ -9,7 +9,7 @@ import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { LogLevel } from '../../http/logging.js';
 import type { Ctx } from '../context.js';
-import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
+import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const port = numberFromText('--port', String(opts.port), 'a port from 0 to 65535');
@@ -19,6 +19,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const shutdownTimeoutMs = parseDuration(String(opts.shutdownTimeout));
   if (shutdownTimeoutMs === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
 
+  const queue = parseQueueFlag(opts.queue);
+
   const { startServer } = await import('../../http/server.js');
   // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),
   // never by the runner itself: a class watches each step happen
@@ -26,6 +28,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   const server = await startServer({
     clock,
     database: ctx.database,
+    queue,
     supplierUrl: ctx.opts.supplierUrl,
     supplierToken: ctx.opts.supplierToken || undefined,
     supplierScript: scriptFromFlags(opts),
@@ -42,10 +45,14 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     tracing: ctx.tracing,
   });
   const dashboard = `${server.url}/`;
-  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, dashboard, clock: opts.clock, database: ctx.databaseLabel })}\n`);
+  const jobsFrom = queue ? `, jobs from ${server.warehouse.queueLabel}` : '';
+  if (ctx.opts.json)
+    ctx.io.stdout.write(
+      `${JSON.stringify({ url: server.url, dashboard, clock: opts.clock, database: ctx.databaseLabel, ...(queue ? { queue: server.warehouse.queueLabel } : {}) })}\n`,
+    );
   else {
     const time = clock === 'real' ? 'real time' : "virtual time, moved by the page's clock controls";
-    ctx.io.stdout.write(`dashboard: ${dashboard} (${time})\nlistening on ${server.url} (database ${ctx.databaseLabel}); Ctrl-C to stop\n`);
+    ctx.io.stdout.write(`dashboard: ${dashboard} (${time})\nlistening on ${server.url} (database ${ctx.databaseLabel}${jobsFrom}); Ctrl-C to stop\n`);
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -2,7 +2,7 @@ import { DURATION_FORM, parseDuration } from '../../domain/duration.js';
 import { UsageError } from '../../domain/errors.js';
 import type { Ctx } from '../context.js';
 import { sayTrouble } from '../trouble.js';
-import { scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
+import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 /** kept for modules that import it from here */
 export { scriptFromFlags };
@@ -10,7 +10,8 @@ import { eventHeader, eventLine, skipText, stateLine } from '../render.js';
 
 export async function work(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const clock = opts.clock as 'real' | 'virtual';
-  await using w = await ctx.open({ runsJobs: true, clock, script: scriptFromFlags(opts), settings: settingsFromFlags(opts), seed: seedFromFlags(opts) });
+  const queue = parseQueueFlag(opts.queue);
+  await using w = await ctx.open({ runsJobs: true, clock, script: scriptFromFlags(opts), settings: settingsFromFlags(opts), seed: seedFromFlags(opts), queue });
   let ran = 0;
   let skipped = 0;
   // lines are printed in event order; each order's creation time is looked up once, so every
@@ -63,7 +64,7 @@ export async function work(ctx: Ctx, _args: string[], opts: Record<string, unkno
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    ctx.say(ctx.c.dim(`worker ${w.runner.workerId} on ${ctx.databaseLabel}; Ctrl-C to stop`));
+    ctx.say(ctx.c.dim(`worker ${w.runner.workerId} on ${ctx.databaseLabel}${queue ? `, jobs from ${w.queueLabel}` : ''}; Ctrl-C to stop`));
     const running = w.runner.runForever(stop.signal);
     // asked to stop, the worker may take `bound` to drain; past it, it leaves and says so (exit 1)
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })).then(

@@ -1,0 +1,114 @@
+/**
+ * `warehouse up`: the supplier service, one `serve` and N `work` processes from one command, their
+ * lines prefixed with their names; a worker killed with SIGKILL is started again; Ctrl-C (SIGINT to
+ * `up`) stops them all and exits 0. On SQLite with the in-database queue, and on PostgreSQL with
+ * Redis when both answer.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, runCli, tempDb, tempDir, tempPgUrl } from '../helpers.js';
+import { pgUnavailable } from '../postgres/support.js';
+import { redisOrSkip, testQueueUrl } from '../redis/support.js';
+
+const haveBoth = (await redisOrSkip('`warehouse up` on PostgreSQL and Redis')) && !(await pgUnavailable());
+
+function startUp(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: tempDir(),
+    env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined, WAREHOUSE_API_TOKEN: '', REDIS_URL: undefined },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) {
+      const m = w.re.exec(out);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const m = re.exec(out);
+      if (m) return resolve(m);
+      waiters.push({ re, resolve });
+      void exited.then((code) => reject(new Error(`warehouse up exited (${code}) before printing ${re}:\n${out}\n${err}`)));
+    });
+  return { child, waitFor, exited, out: () => out, err: () => err };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || performance.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const cases = [
+  { name: 'SQLite, the in-database queue', args: () => ['--database', tempDb(), 'up'], runs: true },
+  { name: 'PostgreSQL and Redis', args: () => ['--database', tempPgUrl(), 'up', '--queue', testQueueUrl()], runs: haveBoth },
+];
+
+describe('warehouse up', () => {
+  for (const c of cases) {
+    it.runIf(c.runs)(`${c.name}: starts the cluster, runs an order through the supplier, restarts a killed worker, stops everything on Ctrl-C`, { timeout: 60_000 }, async ({ onTestFailed }) => {
+      const up = startUp([...c.args(), '--workers', '2', '--port', '0', '--supplier-port', '0', '--supplier-state', join(tempDir(), 'supplier.db'), '--check-delay', '300ms', '--lease', '1s']);
+      onTestFailed(() => {
+        up.child.kill('SIGKILL');
+        console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
+      });
+      const [, api, supplier] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 2 worker\(s\)/);
+      expect(up.out()).toMatch(/^supplier +\| supplier listening on /m);
+      expect(up.out()).toMatch(/^serve +\| listening on /m);
+      // workers start in any order: their pids by name (the worker id is <host>:<pid>:<random>)
+      const pid = Object.fromEntries([...up.out().matchAll(/^work (\d) +\| worker [^:]+:(\d+):/gm)].map((m) => [m[1], Number(m[2])]));
+      const pids = [pid['1']!, pid['2']!];
+      expect(pids.every((p) => p > 0)).toBe(true);
+
+      const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":2}' });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as { id: number };
+      const order = await until(async () => (await (await fetch(`${api}/api/orders/${id}`)).json()) as { status: string }, (o) => o.status === 'reserved');
+      expect(order.status).toBe('reserved');
+      const conversations = (await (await fetch(`${supplier}/mock/conversations`)).json()) as Array<{ key: string }>;
+      expect(conversations.map((x) => x.key)).toEqual([`order-${id}`]);
+
+      process.kill(pids[0]!, 'SIGKILL');
+      await up.waitFor(/^work 1 +\| exited \(SIGKILL\); starting it again in 1 s$/m);
+      const [, again] = await up.waitFor(/work 1 +\| exited[\s\S]*^work 1 +\| worker [^:]+:(\d+):/m);
+      expect(Number(again)).not.toBe(pids[0]);
+
+      up.child.kill('SIGINT');
+      expect(await up.exited).toBe(0);
+      expect([pids[1], Number(again)].filter((p) => alive(p!))).toEqual([]);
+      expect(up.out()).toMatch(/^work 2 +\| .*0 queued/m);
+    });
+  }
+
+  it('refuses bad usage with one line, exit 2, starting nothing', async () => {
+    const bad = await runCli(['--db', tempDb(), 'up', '--workers', 'many']);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, expect.stringMatching(/^error: invalid --workers "many": a whole number/)]);
+    const scripted = await runCli(['--db', tempDb(), 'up', '--supplier-status', 'ok']);
+    expect([scripted.code, scripted.stderr]).toEqual([2, expect.stringMatching(/--supplier-script/)]);
+    const queue = await runCli(['--db', tempDb(), 'up', '--queue', 'amqp://x']);
+    expect([queue.code, queue.stderr]).toEqual([2, expect.stringMatching(/only redis:\/\//)]);
+  });
+});
