@@ -4,7 +4,13 @@ import { PG_TEST_URL, pgUnavailable } from './test/postgres/support.js';
 const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const };
 
 /** The suites that run again on PostgreSQL: the port contracts, the engine's flow and properties, the scenario runner, and PostgreSQL's own tests. */
-const POSTGRES_SUITES = ['test/contract/**/*.test.ts', 'test/app/**/*.test.ts', 'test/reliability/model.test.ts', 'test/sim/runner.test.ts', 'test/postgres/**/*.test.ts'];
+const POSTGRES_SUITES = [
+  'test/contract/**/*.test.ts',
+  'test/app/**/*.test.ts',
+  'test/reliability/model.test.ts',
+  'test/sim/runner.test.ts',
+  'test/postgres/**/*.test.ts',
+];
 
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   // no PostgreSQL answering: its suites are skipped with one line saying why — except under CI=true,

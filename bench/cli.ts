@@ -29,13 +29,34 @@ try {
   const nodeMs = median(['-e', '0']);
   const helpMs = median([bin, '--help']);
   const db = join(dir, 'bench.db');
-  const createMs = median([bin, '--db', db, 'order', 'create', '--sku', 'BENCH', '--qty', '1', '--clock', 'virtual', '--supplier-status', 'delayed,delayed,ok']);
-  const result = { runs, nodeMs: +nodeMs.toFixed(1), helpMs: +helpMs.toFixed(1), ratio: +(helpMs / nodeMs).toFixed(2), orderCreateVirtualMs: +createMs.toFixed(1) };
+  const createMs = median([
+    bin,
+    '--db',
+    db,
+    'order',
+    'create',
+    '--sku',
+    'BENCH',
+    '--qty',
+    '1',
+    '--clock',
+    'virtual',
+    '--supplier-status',
+    'delayed,delayed,ok',
+  ]);
+  const result = {
+    runs,
+    nodeMs: +nodeMs.toFixed(1),
+    helpMs: +helpMs.toFixed(1),
+    ratio: +(helpMs / nodeMs).toFixed(2),
+    orderCreateVirtualMs: +createMs.toFixed(1),
+  };
   console.log(`cli (median of ${runs} runs, Node ${process.version})`);
   console.log(`  node -e 0                                  ${result.nodeMs} ms (baseline)`);
   console.log(`  warehouse --help                           ${result.helpMs} ms  ratio ${result.ratio} (target ≤ 3)`);
   console.log(`  warehouse order create --clock virtual ... ${result.orderCreateVirtualMs} ms (delayed,delayed,ok: 45 s of virtual time)`);
-  if (json) console.log(JSON.stringify({ cli: { ms: result.helpMs, nodeMs: result.nodeMs, ratio: result.ratio, orderCreateVirtualMs: result.orderCreateVirtualMs } }));
+  if (json)
+    console.log(JSON.stringify({ cli: { ms: result.helpMs, nodeMs: result.nodeMs, ratio: result.ratio, orderCreateVirtualMs: result.orderCreateVirtualMs } }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -164,7 +164,11 @@ async function runEngine(
   groupCommit = false,
   traceFile?: string,
 ): Promise<{ figures: RunFigures; synchronous: number }> {
-  const w = await createWarehouse({ database: { kind: 'sqlite', file, durability, groupCommit }, clock: 'real', ...(traceFile ? { tracing: { file: traceFile } } : {}) });
+  const w = await createWarehouse({
+    database: { kind: 'sqlite', file, durability, groupCommit },
+    clock: 'real',
+    ...(traceFile ? { tracing: { file: traceFile } } : {}),
+  });
   const synchronous = Number((await w.store.info()).synchronous);
   await w.inventory.set(SKU, STOCK);
 
@@ -304,7 +308,9 @@ function runBaseline(file: string, durability: Durability, orders: number, warmu
     const reserveOrder = db.prepare(`UPDATE orders SET status = 'reserved', updated_at = ? WHERE id = ?`);
     const updateStock = db.prepare(`UPDATE inventory SET on_hand = ?, version = version + 1, updated_at = ? WHERE sku = ?`);
     const insertMovement = db.prepare(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES (?, 'reservation', ?, ?, ?, ?)`);
-    const insertTwoEvents = db.prepare(`INSERT INTO order_events (order_id, at, type, data) VALUES (?, ?, 'InventoryReserved', ?), (?, ?, 'OrderReserved', '{}')`);
+    const insertTwoEvents = db.prepare(
+      `INSERT INTO order_events (order_id, at, type, data) VALUES (?, ?, 'InventoryReserved', ?), (?, ?, 'OrderReserved', '{}')`,
+    );
     const deleteJob = db.prepare(`DELETE FROM jobs WHERE id = ?`);
 
     const create = db.transaction((sku: string, qty: number, now: number) => {
@@ -417,14 +423,20 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const e = median(runs.map((x) => x.engine), (f) => f.perSec);
+  const e = median(
+    runs.map((x) => x.engine),
+    (f) => f.perSec,
+  );
   const baselines = runs.flatMap((x) => (x.baseline ? [x.baseline] : []));
   const b: Partial<RunFigures> = baselines.length > 0 ? median(baselines, (f) => f.perSec) : {};
   // the ratio is the median of each round's ratio: a round's baseline and engine run back to back,
   // so they share the disk's mood (fsync times on a shared machine drift by 10× over minutes)
   const ratios = runs.flatMap((x) => (x.baseline ? [x.engine.perSec / x.baseline.perSec] : []));
   const ratio = ratios.length > 0 ? round(median(ratios, (x) => x)) : NaN;
-  const g = median(runs.map((x) => x.groupCommit), (f) => f.perSec);
+  const g = median(
+    runs.map((x) => x.groupCommit),
+    (f) => f.perSec,
+  );
   const groupRatios = runs.flatMap((x) => (x.baseline ? [x.groupCommit.perSec / x.baseline.perSec] : []));
   const groupCommitRatio = groupRatios.length > 0 ? round(median(groupRatios, (x) => x)) : NaN;
   const result: EngineResult = {
@@ -471,7 +483,9 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
       `${pad(fix(g.cpuMsPerOrder, 3), 13)} ${pad(g.commitsPerOrder, 14)}`,
   );
   say(`  group commit ratio ${groupCommitRatio} (target ≥ 2 with FULL)`);
-  say(`  ratio ${ratio} (target ≥ 0.5), synchronous=${synchronous === 2 ? 'FULL' : synchronous === 1 ? 'NORMAL' : synchronous}; latency = create call → OrderReserved`);
+  say(
+    `  ratio ${ratio} (target ≥ 0.5), synchronous=${synchronous === 2 ? 'FULL' : synchronous === 1 ? 'NORMAL' : synchronous}; latency = create call → OrderReserved`,
+  );
   return result;
 }
 

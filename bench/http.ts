@@ -31,9 +31,13 @@ async function serveRaw(db: string, durability: Durability): Promise<string> {
   const { default: Fastify } = await import('fastify');
   const { openDatabase } = await import('../src/adapters/sqlite/open.js');
   const raw = openDatabase({ file: db, durability }); // WAL + synchronous + migrations, as the store opens it
-  const insertOrder = raw.prepare(`INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?) RETURNING *`);
+  const insertOrder = raw.prepare(
+    `INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?) RETURNING *`,
+  );
   const insertEvent = raw.prepare(`INSERT INTO order_events (order_id, at, type, data) VALUES (?, ?, 'OrderCreated', ?)`);
-  const insertJob = raw.prepare(`INSERT INTO jobs (type, order_id, payload, status, run_at, attempts, max_attempts, created_at) VALUES ('ReserveInventory', ?, '{}', 'queued', ?, 0, 5, ?)`);
+  const insertJob = raw.prepare(
+    `INSERT INTO jobs (type, order_id, payload, status, run_at, attempts, max_attempts, created_at) VALUES ('ReserveInventory', ?, '{}', 'queued', ?, 0, 5, ?)`,
+  );
   const create = raw.transaction((sku: string, qty: number, now: number) => {
     const order = insertOrder.get(sku, qty, now, now) as { id: number; sku: string; qty: number; status: string; created_at: number };
     insertEvent.run(order.id, now, JSON.stringify({ sku, qty }));
@@ -45,10 +49,17 @@ async function serveRaw(db: string, durability: Durability): Promise<string> {
     const { sku, qty } = request.body as { sku: string; qty: number };
     const order = create.immediate(String(sku).trim().toUpperCase(), Number(qty), Date.now());
     const at = new Date(order.created_at).toISOString();
-    return reply
-      .code(201)
-      .header('location', `/api/orders/${order.id}`)
-      .send({ id: order.id, sku: order.sku, qty: order.qty, status: order.status, supplierRef: null, supplierChecks: 0, failureReason: null, createdAt: at, updatedAt: at });
+    return reply.code(201).header('location', `/api/orders/${order.id}`).send({
+      id: order.id,
+      sku: order.sku,
+      qty: order.qty,
+      status: order.status,
+      supplierRef: null,
+      supplierChecks: 0,
+      failureReason: null,
+      createdAt: at,
+      updatedAt: at,
+    });
   });
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
@@ -97,7 +108,9 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 function startChild(variant: Variant, db: string, durability: Durability): Promise<{ url: string; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', variant, db, durability], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', variant, db, durability], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d: Buffer) => {
@@ -173,7 +186,15 @@ async function main(argv: string[]): Promise<void> {
     const results = await measureAll(dir, connections, seconds, rounds, durability);
     const raw = results.find((r) => r.variant === 'raw')!;
     const ratio = (v: Variant) => Math.round((results.find((r) => r.variant === v)!.requestsPerSecond / raw.requestsPerSecond) * 100) / 100;
-    const summary = { connections, seconds, rounds, durability: `WAL + synchronous=${durability.toUpperCase()}`, results, ratio: { api: ratio('api'), apiWithRunner: ratio('api+runner') }, target: 0.6 };
+    const summary = {
+      connections,
+      seconds,
+      rounds,
+      durability: `WAL + synchronous=${durability.toUpperCase()}`,
+      results,
+      ratio: { api: ratio('api'), apiWithRunner: ratio('api+runner') },
+      target: 0.6,
+    };
     {
       console.log(`POST /api/order, ${connections} connections, ${rounds} round(s) of ${seconds} s per variant (medians), ${summary.durability}`);
       console.log('variant       req/s     p50 ms   p99 ms   total    non-2xx');

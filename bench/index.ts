@@ -42,7 +42,10 @@ const optionValue = (name: string): string | undefined => {
 function parseOnly(): Part[] {
   const only = optionValue('--only');
   if (only === undefined) return [...PARTS];
-  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
   if (unknown.length > 0) throw new Error(`--only: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
   return PARTS.filter((p) => names.includes(p));
@@ -106,7 +109,10 @@ function runSpawned(part: Part, file: string, durability: Durability | undefined
       clearTimeout(timer);
       if (pending) onLine(pending);
       if (code !== 0) {
-        const lines = stderrTail.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l) && !/^at /.test(l));
+        const lines = stderrTail
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !/^Node\.js v\d/.test(l) && !/^at /.test(l));
         const last = lines.findLast((l) => /Error\b/.test(l)) ?? lines.at(-1);
         reject(new Error(`${relative(root, file)} exited ${code ?? signal}${last ? `: ${last}` : ''}`));
       } else if (!found) reject(new Error(`${relative(root, file)} printed no JSON line (expected {"${part}":{...}} with --json)`));
@@ -146,20 +152,46 @@ function row(part: Part, f: Figures): [string, string, string, string] {
       return [`${num(f.ms, 1)} ms`, `${num(f.nodeMs, 1)} ms`, num(f.ratio, 2), 'warehouse --help vs node -e 0, target ratio ≤ 3'];
     case 'locking': {
       const at16 = (f.at16 ?? {}) as Record<string, { engine: number; baseline: number } | null>;
-      const each = (k: 'engine' | 'baseline') => Object.values(at16).map((v) => num(v?.[k])).join('/');
-      return [`${each('engine')} orders/s`, `${each('baseline')} orders/s`, num(f.ratio, 2), `pessimistic/optimistic/atomic at 16, oversell ${num(f.oversell)}, deadlocks ${num(f.deadlocks)}`];
+      const each = (k: 'engine' | 'baseline') =>
+        Object.values(at16)
+          .map((v) => num(v?.[k]))
+          .join('/');
+      return [
+        `${each('engine')} orders/s`,
+        `${each('baseline')} orders/s`,
+        num(f.ratio, 2),
+        `pessimistic/optimistic/atomic at 16, oversell ${num(f.oversell)}, deadlocks ${num(f.deadlocks)}`,
+      ];
     }
     case 'scale': {
       const rows = (f.rows ?? []) as Array<{ queue: string; workers: number; perSec: number }>;
-      const curve = (q: string) => rows.filter((r) => r.queue === q).map((r) => `${r.workers}:${r.perSec}`).join(' ');
-      return [`redis ${curve('redis')} orders/s`, `database ${curve('database')} orders/s`, '', 'workers:orders/s end to end on PostgreSQL, BullMQ vs the in-database queue'];
+      const curve = (q: string) =>
+        rows
+          .filter((r) => r.queue === q)
+          .map((r) => `${r.workers}:${r.perSec}`)
+          .join(' ');
+      return [
+        `redis ${curve('redis')} orders/s`,
+        `database ${curve('database')} orders/s`,
+        '',
+        'workers:orders/s end to end on PostgreSQL, BullMQ vs the in-database queue',
+      ];
     }
   }
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => '  ' + r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        '  ' +
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------

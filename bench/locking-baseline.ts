@@ -62,7 +62,8 @@ export async function runBaseline(pool: pg.Pool, strategy: ReserveStrategy, conc
   }
 
   /** the stock read of the strategy; the row lock for pessimistic */
-  const readStock = (c: pg.PoolClient, sku: string) => c.query<{ on_hand: number; version: number }>(strategy === 'pessimistic' ? `${STOCK} for update` : STOCK, [sku]);
+  const readStock = (c: pg.PoolClient, sku: string) =>
+    c.query<{ on_hand: number; version: number }>(strategy === 'pessimistic' ? `${STOCK} for update` : STOCK, [sku]);
 
   /** tries to take one unit as the strategy does; false when the stock is not there */
   async function take(c: pg.PoolClient, orderId: number, sku: string, onHand: number, version: number, now: number): Promise<boolean> {

@@ -36,7 +36,8 @@ import { RESERVE_STRATEGIES, type ReserveStrategy } from '../src/domain/settings
 import { createWarehouse } from '../src/wiring.js';
 import { runBaseline } from './locking-baseline.js';
 
-export const PG_URL = process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL =
+  process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
 const SKU = 'HOT';
 
 export interface RunResult {
@@ -67,7 +68,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export function summarise(latencies: number[], wallMs: number, cpuMs: number, extra: Omit<RunResult, 'orders' | 'wallMs' | 'perSec' | 'p50Ms' | 'p99Ms' | 'cpuMsPerOrder'>): RunResult {
+export function summarise(
+  latencies: number[],
+  wallMs: number,
+  cpuMs: number,
+  extra: Omit<RunResult, 'orders' | 'wallMs' | 'perSec' | 'p50Ms' | 'p99Ms' | 'cpuMsPerOrder'>,
+): RunResult {
   const sorted = [...latencies].sort((a, b) => a - b);
   const n = sorted.length;
   return {
@@ -112,7 +118,12 @@ export async function prepare(schema: string, orders: number, stock: number): Pr
   try {
     await b.store.setOnHand(SKU, stock, Date.now());
     const now = Date.now();
-    const plan = () => ({ outcome: 'created', movements: [], events: [{ type: 'OrderCreated' as const, data: { sku: SKU, qty: 1 } }], jobs: [{ type: 'ReserveInventory' as const, runAt: now, payload: {} }] });
+    const plan = () => ({
+      outcome: 'created',
+      movements: [],
+      events: [{ type: 'OrderCreated' as const, data: { sku: SKU, qty: 1 } }],
+      jobs: [{ type: 'ReserveInventory' as const, runAt: now, payload: {} }],
+    });
     for (let i = 0; i < orders; i += 50) {
       await Promise.all(Array.from({ length: Math.min(50, orders - i) }, () => b.store.createOrder(SKU, 1, now, plan)));
     }
@@ -189,7 +200,12 @@ async function runBaselineOn(strategy: ReserveStrategy, concurrency: number, ord
       const t0 = performance.now();
       const r = await runBaseline(pool, strategy, concurrency);
       const wallMs = performance.now() - t0;
-      return summarise(r.latencies, wallMs, cpuSince(cpu), { conflicts: r.conflicts, deferred: r.deferred, deadlocks: r.deadlocks, ...(await oversellOf(schema, stock)) });
+      return summarise(r.latencies, wallMs, cpuSince(cpu), {
+        conflicts: r.conflicts,
+        deferred: r.deferred,
+        deadlocks: r.deadlocks,
+        ...(await oversellOf(schema, stock)),
+      });
     } finally {
       await pool.end();
     }
@@ -211,7 +227,11 @@ async function unavailable(): Promise<string | null> {
   }
 }
 
-const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

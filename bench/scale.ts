@@ -36,7 +36,8 @@ import pg from 'pg';
 import { poolConfig } from '../src/adapters/postgres/connection.js';
 import { startServe, startWork, type Proc } from '../test/redis/cluster.js';
 
-const PG_URL = process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
+const PG_URL =
+  process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL) ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL && /^rediss?:\/\//.test(process.env.REDIS_URL) ? process.env.REDIS_URL : 'redis://127.0.0.1:6379';
 const SKUS = Array.from({ length: 8 }, (_, i) => `S${i + 1}`);
 const TICK = 100; // clock ticks per second in /proc/<pid>/stat (Linux)
@@ -144,7 +145,12 @@ async function runOne(queue: QueueKind, workers: number, orders: number, infligh
     const flags = queue === 'redis' ? ['--queue', `${REDIS_URL}${REDIS_URL.includes('?') ? '&' : '?'}prefix=${prefix}`] : [];
     const serve = await startServe(engine, ['--no-runner', ...flags]);
     procs.push(serve);
-    for (const sku of SKUS) await fetch(`${serve.url}/api/inventory/${sku}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ onHand: 1_000_000 }) });
+    for (const sku of SKUS)
+      await fetch(`${serve.url}/api/inventory/${sku}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ onHand: 1_000_000 }),
+      });
     procs.push(...(await Promise.all(Array.from({ length: workers }, () => startWork(engine, flags)))));
 
     const warm = Math.floor(orders * 0.1);
@@ -192,7 +198,11 @@ async function runOne(queue: QueueKind, workers: number, orders: number, infligh
       while (posted < orders) {
         while (posted - done.length >= inflight) await new Promise<void>((res) => waiters.push(res));
         posted++;
-        const res = await fetch(`${serve.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: SKUS[posted % SKUS.length], qty: 1 }) });
+        const res = await fetch(`${serve.url}/api/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ sku: SKUS[posted % SKUS.length], qty: 1 }),
+        });
         if (res.status !== 201) throw new Error(`POST /api/orders: HTTP ${res.status} ${await res.text()}`);
         waiting.add(((await res.json()) as { id: number }).id);
       }
@@ -282,8 +292,24 @@ async function main(): Promise<void> {
   const queues = (values.queues ?? 'database,redis').split(',') as QueueKind[];
   const inflight = Number(values.inflight);
   const started = performance.now();
-  console.log(`scale: ${orders} orders per run (10 % warm-up), ${inflight} in flight, serve --no-runner + N work, on ${new URL(PG_URL).host} and ${new URL(REDIS_URL).host}, ${cpus().length} cores`);
-  const head = ['queue', 'workers', 'orders/s', 'p50 ms', 'p99 ms', 'relay p50/p99', 'wait p50/p99', 'cpu s/1k: engine', 'pg', 'redis', 'bench', 'busy', 'machine'];
+  console.log(
+    `scale: ${orders} orders per run (10 % warm-up), ${inflight} in flight, serve --no-runner + N work, on ${new URL(PG_URL).host} and ${new URL(REDIS_URL).host}, ${cpus().length} cores`,
+  );
+  const head = [
+    'queue',
+    'workers',
+    'orders/s',
+    'p50 ms',
+    'p99 ms',
+    'relay p50/p99',
+    'wait p50/p99',
+    'cpu s/1k: engine',
+    'pg',
+    'redis',
+    'bench',
+    'busy',
+    'machine',
+  ];
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(8) : c.padStart(i === 5 || i === 6 ? 14 : 9))).join(' ');
   console.log(line(head));
   const rows: Row[] = [];

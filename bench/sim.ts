@@ -74,7 +74,9 @@ async function main(): Promise<void> {
     target: { wallSeconds: TARGET_SECONDS, peakRssMB: TARGET_MB },
     withinTarget: seconds < TARGET_SECONDS && peak / 1024 / 1024 < TARGET_MB,
   };
-  console.log(`simulated ${orders} orders (${reserved} reserved, expectations ${result.passed ? 'met' : 'NOT met'}) over ${figures.virtualSeconds} s of virtual time`);
+  console.log(
+    `simulated ${orders} orders (${reserved} reserved, expectations ${result.passed ? 'met' : 'NOT met'}) over ${figures.virtualSeconds} s of virtual time`,
+  );
   console.log(`wall time   ${figures.wallSeconds} s   (target < ${TARGET_SECONDS} s)`);
   console.log(`throughput  ${figures.ordersPerSecond} orders/s`);
   console.log(`peak RSS    ${figures.peakRssMB} MB   (target < ${TARGET_MB} MB)`);

@@ -40,7 +40,9 @@ async function crash() {
   const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
   const stored = count('SELECT COUNT(*) AS n FROM orders');
   const open = count(`SELECT COUNT(*) AS n FROM orders WHERE status NOT IN ('reserved', 'failed')`);
-  const twice = count(`SELECT COUNT(*) AS n FROM (SELECT order_id FROM order_events WHERE type IN ('OrderReserved','OrderFailed') GROUP BY order_id HAVING COUNT(*) <> 1)`);
+  const twice = count(
+    `SELECT COUNT(*) AS n FROM (SELECT order_id FROM order_events WHERE type IN ('OrderReserved','OrderFailed') GROUP BY order_id HAVING COUNT(*) <> 1)`,
+  );
   const failed = count(`SELECT COUNT(*) AS n FROM orders WHERE status = 'failed'`);
   raw.close();
   const violations = checkInvariants(db);
@@ -60,7 +62,9 @@ async function property(fault: string, property: fc.IAsyncProperty<never> | fc.I
     fault,
     tried: `${out.numRuns} random runs`,
     ok: !out.failed,
-    detail: out.failed ? `counterexample: ${fc.stringify(out.counterexample)}: ${String(out.errorInstance)}` : `all agreed (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    detail: out.failed
+      ? `counterexample: ${fc.stringify(out.counterexample)}: ${String(out.errorInstance)}`
+      : `all agreed (${((performance.now() - started) / 1000).toFixed(1)} s)`,
   });
 }
 
@@ -85,12 +89,17 @@ async function httpFuzz() {
   const started = performance.now();
   try {
     const out = await fc.check(httpFuzzProperty(target), { numRuns: FUZZ });
-    const seen = [...target.seen].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}: ${n}`).join(', ');
+    const seen = [...target.seen]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', ');
     results.push({
       fault: 'hostile HTTP input (random JSON, wrong types, huge numbers, unicode, odd headers, raw bodies)',
       tried: `${out.numRuns} random requests`,
       ok: !out.failed,
-      detail: out.failed ? `counterexample: ${fc.stringify(out.counterexample).slice(0, 500)}: ${String(out.errorInstance).slice(0, 800)}` : `answers ${seen} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      detail: out.failed
+        ? `counterexample: ${fc.stringify(out.counterexample).slice(0, 500)}: ${String(out.errorInstance).slice(0, 800)}`
+        : `answers ${seen} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     });
   } finally {
     await target.close();
@@ -110,7 +119,12 @@ async function ownFaults() {
   const locks = Math.max(3, Math.floor(KILLS / 5));
   report(
     "another process holding the database's write lock, during serve + work under load",
-    await faultRun({ orders, fault: { kind: 'lock', times: locks, holdMs: 3_000 }, db: join(tempDir(), 'engine.db'), env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' } }),
+    await faultRun({
+      orders,
+      fault: { kind: 'lock', times: locks, holdMs: 3_000 },
+      db: join(tempDir(), 'engine.db'),
+      env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' },
+    }),
     `${orders} orders over HTTP, ${locks} locks of 3 s (the busy timeout is 1.5 s)`,
   );
   const disk = mountSmallDisk();
@@ -145,31 +159,34 @@ if (stage('fuzz')) await httpFuzz();
 if (stage('own-faults')) await ownFaults();
 if (stage('crash')) await crash();
 if (stage('serve-crash')) await serveCrash();
-if (stage('model')) await property(
-  'engine vs reference model (orders, restocks, supplier scripts)',
-  fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
-    const got = await replay(ops, script);
-    fail([...differences(ops, script, got), ...checkInvariants(got.file)]);
-  }) as never,
-  RUNS,
-);
-if (stage('model')) await property(
-  'supplier chaos (error, timeout, malformed, delayed)',
-  fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
-    const got = await replay(ops, script);
-    fail([...chaosProblems(got), ...checkInvariants(got.file)]);
-  }) as never,
-  RUNS,
-);
-if (stage('model')) await property(
-  'job interleavings (fc.scheduler over supplier answers)',
-  fc.asyncProperty(fc.scheduler(), fc.array(op, { minLength: 2, maxLength: 16 }), scripts(SCHEDULED_RESERVE, SCHEDULED_STATUS), async (s, ops, script) => {
-    const { wrap, drive } = schedulerDriver(s);
-    const got = await replay(ops, script, wrap, drive);
-    fail([...differences(ops, script, got), ...checkInvariants(got.file)]);
-  }) as never,
-  Math.ceil(RUNS / 2),
-);
+if (stage('model'))
+  await property(
+    'engine vs reference model (orders, restocks, supplier scripts)',
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
+      const got = await replay(ops, script);
+      fail([...differences(ops, script, got), ...checkInvariants(got.file)]);
+    }) as never,
+    RUNS,
+  );
+if (stage('model'))
+  await property(
+    'supplier chaos (error, timeout, malformed, delayed)',
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), scripts(), async (ops, script) => {
+      const got = await replay(ops, script);
+      fail([...chaosProblems(got), ...checkInvariants(got.file)]);
+    }) as never,
+    RUNS,
+  );
+if (stage('model'))
+  await property(
+    'job interleavings (fc.scheduler over supplier answers)',
+    fc.asyncProperty(fc.scheduler(), fc.array(op, { minLength: 2, maxLength: 16 }), scripts(SCHEDULED_RESERVE, SCHEDULED_STATUS), async (s, ops, script) => {
+      const { wrap, drive } = schedulerDriver(s);
+      const got = await replay(ops, script, wrap, drive);
+      fail([...differences(ops, script, got), ...checkInvariants(got.file)]);
+    }) as never,
+    Math.ceil(RUNS / 2),
+  );
 
 console.log(`\nsoak: ${((performance.now() - t0) / 1000).toFixed(1)} s on ${process.version}`);
 for (const r of results) {

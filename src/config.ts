@@ -141,7 +141,8 @@ export function parseQueue(text: string): QueueConfig {
   const redeliver = url.searchParams.get('redeliverAfter');
   if (redeliver !== null) {
     const ms = parseDuration(redeliver);
-    if (ms === null || ms < 100) throw new UsageError(`redeliverAfter in the queue URL must be ${DURATION_FORM}, 100ms or more (got ${JSON.stringify(redeliver)})`);
+    if (ms === null || ms < 100)
+      throw new UsageError(`redeliverAfter in the queue URL must be ${DURATION_FORM}, 100ms or more (got ${JSON.stringify(redeliver)})`);
     config.redeliverAfterMs = ms;
     url.searchParams.delete('redeliverAfter');
   }

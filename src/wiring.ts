@@ -100,8 +100,7 @@ export interface Warehouse extends AsyncDisposable {
 
 export async function createWarehouse(config: WarehouseConfig): Promise<Warehouse> {
   const settings: Settings = { ...DEFAULT_SETTINGS, ...config.settings };
-  const clock: Clock =
-    typeof config.clock === 'object' ? config.clock : createClock(config.clock ?? 'real', config.virtualStart);
+  const clock: Clock = typeof config.clock === 'object' ? config.clock : createClock(config.clock ?? 'real', config.virtualStart);
   const database = typeof config.database === 'string' ? parseDatabase(config.database) : config.database;
   const queueConfig = typeof config.queue === 'string' ? parseQueue(config.queue) : config.queue;
   if (queueConfig && clock.mode === 'virtual') {
@@ -121,7 +120,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     throw error;
   }
   const { queue } = backend;
-  const store = tracing.enabled ? traceStore(backend.store, tracing, { system: database.kind === 'sqlite' ? 'sqlite' : 'postgresql', namespace: describeDatabase(database), strategy: settings.reserveStrategy }) : backend.store;
+  const store = tracing.enabled
+    ? traceStore(backend.store, tracing, {
+        system: database.kind === 'sqlite' ? 'sqlite' : 'postgresql',
+        namespace: describeDatabase(database),
+        strategy: settings.reserveStrategy,
+      })
+    : backend.store;
   let mock: MockSupplier | null = null;
   try {
     if (!config.supplierUrl && !config.noJobs) {
@@ -219,7 +224,12 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
 const isTracing = (t: TracingConfig | Tracing): t is Tracing => typeof (t as Tracing).inSpan === 'function';
 
 /** The one place that picks a database adapter (exported for the port contract suites). */
-export async function openBackend(database: DatabaseConfig, settings: Settings, clock: Clock['mode'] = 'real', extra: { notifyEnqueues?: boolean } = {}): Promise<Backend> {
+export async function openBackend(
+  database: DatabaseConfig,
+  settings: Settings,
+  clock: Clock['mode'] = 'real',
+  extra: { notifyEnqueues?: boolean } = {},
+): Promise<Backend> {
   const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':

@@ -148,7 +148,12 @@ export async function rawSql(db: string, text: string, params: unknown[] = []): 
   const config = parseDatabase(db);
   if (config.kind === 'postgres') {
     let i = 0;
-    return (await pgSupport()).pgQuery(config.url, config.schema ?? 'public', text.replace(/\?/g, () => `$${++i}`), params);
+    return (await pgSupport()).pgQuery(
+      config.url,
+      config.schema ?? 'public',
+      text.replace(/\?/g, () => `$${++i}`),
+      params,
+    );
   }
   const raw = new Database(config.file);
   try {

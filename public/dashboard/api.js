@@ -70,19 +70,31 @@ export async function allOrders(status, max = 5000, pageSize = PAGE) {
 /** the newest `n` movements of a SKU's ledger, oldest first (the ledger is paged oldest first: read to its end) */
 export async function ledgerTail(sku, n = 50, pageSize = PAGE) {
   let tail = [];
-  await walk(`/api/inventory/${encodeURIComponent(sku)}/movements`, 'movements', {}, (movements) => {
-    tail = [...tail, ...movements].slice(-n);
-    return false;
-  }, pageSize);
+  await walk(
+    `/api/inventory/${encodeURIComponent(sku)}/movements`,
+    'movements',
+    {},
+    (movements) => {
+      tail = [...tail, ...movements].slice(-n);
+      return false;
+    },
+    pageSize,
+  );
   return tail;
 }
 
 /** the movements of one order in its SKU's ledger: `expected` of them (1 from stock, 2 for a supplier's delivery) */
 export async function orderMovements(sku, orderId, expected, pageSize = PAGE) {
   const out = [];
-  await walk(`/api/inventory/${encodeURIComponent(sku)}/movements`, 'movements', {}, (movements) => {
-    out.push(...movements.filter((m) => m.orderId === orderId));
-    return out.length >= expected;
-  }, pageSize);
+  await walk(
+    `/api/inventory/${encodeURIComponent(sku)}/movements`,
+    'movements',
+    {},
+    (movements) => {
+      out.push(...movements.filter((m) => m.orderId === orderId));
+      return out.length >= expected;
+    },
+    pageSize,
+  );
   return out;
 }

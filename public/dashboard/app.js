@@ -52,7 +52,10 @@ function setClock(c) {
   controls.hidden = !c.paced;
   for (const b of controls.querySelectorAll('button')) {
     b.disabled = Boolean(c.lockedBy);
-    b.setAttribute('aria-pressed', String(b.dataset.clockAction === 'play' ? c.playing && Number(b.dataset.rate) === c.rate : b.dataset.clockAction === 'pause' && !c.playing));
+    b.setAttribute(
+      'aria-pressed',
+      String(b.dataset.clockAction === 'play' ? c.playing && Number(b.dataset.rate) === c.rate : b.dataset.clockAction === 'pause' && !c.playing),
+    );
   }
   drawClock();
 }
@@ -249,5 +252,9 @@ setInterval(() => {
   drawClock();
   tickCountdowns($('#queue-body'), now());
   tickCountdowns($('#detail-body'), now());
-  $('.rates')?.replaceChildren(`last minute: ${Object.entries(rates()).map(([k, n]) => `${n} ${{ complete: 'done', retry: 'retried', dead: 'dead-lettered' }[k]}`).join(' · ')}`);
+  $('.rates')?.replaceChildren(
+    `last minute: ${Object.entries(rates())
+      .map(([k, n]) => `${n} ${{ complete: 'done', retry: 'retried', dead: 'dead-lettered' }[k]}`)
+      .join(' · ')}`,
+  );
 }, 250);

@@ -72,13 +72,15 @@ export function setupControls({ say, onOrderCreated, onClock }) {
     const sku = f.sku.value.trim() === '*' ? '*' : f.sku.value;
     const body = { reserve: list(f.reserve.value), status: list(f.status.value) };
     const s = await write('supplier script', () => api('PUT', `/api/supplier/scripts/${encodeURIComponent(sku.trim() || ' ')}`, body));
-    if (s) say(`supplier script for ${s.sku}: reserve ${s.reserve.join(', ')}; status ${s.status.join(', ')} (new orders of ${s.sku === '*' ? 'any SKU' : s.sku})`);
+    if (s)
+      say(`supplier script for ${s.sku}: reserve ${s.reserve.join(', ')}; status ${s.status.join(', ')} (new orders of ${s.sku === '*' ? 'any SKU' : s.sku})`);
   });
 
   for (const b of document.querySelectorAll('[data-clock-action]')) {
     b.addEventListener('click', async () => {
       const action = b.dataset.clockAction;
-      const body = action === 'play' ? { action, rate: Number(b.dataset.rate) } : action === 'advance' ? { action, seconds: Number(b.dataset.seconds) } : { action };
+      const body =
+        action === 'play' ? { action, rate: Number(b.dataset.rate) } : action === 'advance' ? { action, seconds: Number(b.dataset.seconds) } : { action };
       for (const other of document.querySelectorAll('[data-clock-action]')) other.disabled = true;
       const s = await write('clock', () => api('POST', '/api/clock', body));
       for (const other of document.querySelectorAll('[data-clock-action]')) other.disabled = false;

@@ -28,9 +28,23 @@ const el = (tag, attrs = {}, text) => {
 };
 
 export function createDiagram(container) {
-  const svg = el('svg', { viewBox: '0 0 460 290', role: 'img', 'aria-label': 'order states and their transitions, with the number of orders in each state', class: 'diagram' });
+  const svg = el('svg', {
+    viewBox: '0 0 460 290',
+    role: 'img',
+    'aria-label': 'order states and their transitions, with the number of orders in each state',
+    class: 'diagram',
+  });
   const defs = el('defs');
-  const marker = el('marker', { id: 'arrowhead', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 10, markerHeight: 10, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' });
+  const marker = el('marker', {
+    id: 'arrowhead',
+    viewBox: '0 0 10 10',
+    refX: 9,
+    refY: 5,
+    markerWidth: 10,
+    markerHeight: 10,
+    markerUnits: 'userSpaceOnUse',
+    orient: 'auto-start-reverse',
+  });
   marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }));
   defs.append(marker);
   svg.append(defs);

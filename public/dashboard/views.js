@@ -29,7 +29,9 @@ export function renderOrders(root, orders, { selected, filter, onSelect }) {
   const head = h('tr', {}, h('th', {}, 'order'), h('th', {}, 'sku'), h('th', {}, 'qty'), h('th', {}, 'state'));
   fill(
     root,
-    rows.length ? h('table', { class: 'rows' }, h('thead', {}, head), h('tbody', {}, rows)) : h('p', { class: 'empty' }, orders.length ? 'no order matches the filter' : 'no orders yet: create one with the controls'),
+    rows.length
+      ? h('table', { class: 'rows' }, h('thead', {}, head), h('tbody', {}, rows))
+      : h('p', { class: 'empty' }, orders.length ? 'no order matches the filter' : 'no orders yet: create one with the controls'),
     shown.length > MAX_ROWS ? h('p', { class: 'dim' }, `the newest ${MAX_ROWS} of ${shown.length} shown`) : null,
   );
 }
@@ -54,7 +56,20 @@ function conversation(order) {
 }
 
 const table = (head, rows, attrs = {}) =>
-  h('table', { class: 'rows', ...attrs }, h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))), h('tbody', {}, rows));
+  h(
+    'table',
+    { class: 'rows', ...attrs },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((c) => h('th', {}, c)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
 
 export function renderDetail(root, { order, explanation, jobs, movements, now }) {
   if (!order) {
@@ -88,7 +103,16 @@ export function renderDetail(root, { order, explanation, jobs, movements, now })
           h('p', { class: 'path', 'aria-label': 'state path' }, explanation.pathText),
           h('p', { class: 'summary' }, explanation.summary),
           explanation.next ? h('p', { class: 'next' }, `next: ${explanation.next}`) : null,
-          h('details', {}, h('summary', {}, 'why, step by step'), h('ol', {}, explanation.events.map((e) => h('li', {}, h('span', { class: 'mono dim' }, `${since(e.since)} `), e.text)))),
+          h(
+            'details',
+            {},
+            h('summary', {}, 'why, step by step'),
+            h(
+              'ol',
+              {},
+              explanation.events.map((e) => h('li', {}, h('span', { class: 'mono dim' }, `${since(e.since)} `), e.text)),
+            ),
+          ),
         )
       : null,
     h('h3', {}, 'Timeline'),
@@ -97,16 +121,40 @@ export function renderDetail(root, { order, explanation, jobs, movements, now })
     mine.length
       ? table(
           ['job', 'type', 'state', 'due', 'attempt'],
-          mine.map((j) => h('tr', {}, h('td', {}, j.id), h('td', {}, j.type), h('td', {}, j.state), h('td', { class: 'due', dataset: { runAt: j.runAt, state: j.state } }, dueText(j, now)), h('td', {}, `${j.attempt}/${j.maxAttempts}`))),
+          mine.map((j) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, j.id),
+              h('td', {}, j.type),
+              h('td', {}, j.state),
+              h('td', { class: 'due', dataset: { runAt: j.runAt, state: j.state } }, dueText(j, now)),
+              h('td', {}, `${j.attempt}/${j.maxAttempts}`),
+            ),
+          ),
         )
       : h('p', { class: 'empty' }, 'no live job: the order is final, or its job is running'),
     h('h3', {}, 'Supplier conversation'),
-    talk.length ? table(['since created', 'call', 'answer'], talk.map(([at, call, answer]) => h('tr', {}, h('td', { class: 'mono' }, at), h('td', {}, call), h('td', {}, answer)))) : h('p', { class: 'empty' }, 'the supplier was not asked'),
+    talk.length
+      ? table(
+          ['since created', 'call', 'answer'],
+          talk.map(([at, call, answer]) => h('tr', {}, h('td', { class: 'mono' }, at), h('td', {}, call), h('td', {}, answer))),
+        )
+      : h('p', { class: 'empty' }, 'the supplier was not asked'),
     h('h3', {}, 'Movements'),
     movements.length
       ? table(
           ['type', 'qty', 'on hand after', 'at (UTC)'],
-          movements.map((m) => h('tr', { dataset: { movement: m.type } }, h('td', {}, m.type), h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty), h('td', { class: 'num' }, m.onHandAfter), h('td', { class: 'mono' }, clockText(Date.parse(m.at), true)))),
+          movements.map((m) =>
+            h(
+              'tr',
+              { dataset: { movement: m.type } },
+              h('td', {}, m.type),
+              h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty),
+              h('td', { class: 'num' }, m.onHandAfter),
+              h('td', { class: 'mono' }, clockText(Date.parse(m.at), true)),
+            ),
+          ),
         )
       : h('p', { class: 'empty' }, 'no movement: no stock was taken for it'),
   );
@@ -180,7 +228,13 @@ export function renderStock(root, { items, sku, ledger, onSelect }) {
   const rows = items.map((i) =>
     h(
       'tr',
-      { class: i.sku === sku ? 'selected' : '', dataset: { sku: i.sku }, tabindex: 0, onclick: () => onSelect(i.sku), onkeydown: (e) => e.key === 'Enter' && onSelect(i.sku) },
+      {
+        class: i.sku === sku ? 'selected' : '',
+        dataset: { sku: i.sku },
+        tabindex: 0,
+        onclick: () => onSelect(i.sku),
+        onkeydown: (e) => e.key === 'Enter' && onSelect(i.sku),
+      },
       h('td', {}, i.sku),
       h('td', { class: 'num' }, i.onHand),
       h('td', { class: 'num' }, i.version),
@@ -198,7 +252,16 @@ export function renderStock(root, { items, sku, ledger, onSelect }) {
             ledger
               .slice(-50)
               .reverse()
-              .map((m) => h('tr', { dataset: { movement: m.type } }, h('td', {}, m.type), h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty), h('td', {}, m.orderId === null ? '' : `#${m.orderId}`), h('td', { class: 'num' }, m.onHandAfter))),
+              .map((m) =>
+                h(
+                  'tr',
+                  { dataset: { movement: m.type } },
+                  h('td', {}, m.type),
+                  h('td', { class: 'num' }, m.qty > 0 ? `+${m.qty}` : m.qty),
+                  h('td', {}, m.orderId === null ? '' : `#${m.orderId}`),
+                  h('td', { class: 'num' }, m.onHandAfter),
+                ),
+              ),
           ),
         ]
       : null,

@@ -58,9 +58,6 @@ export interface DriverDeps {
   giveUpAfterMs?: number;
 }
 
-
-
-
 /** Wait `ms` of wall time (or until aborted): for other processes, whatever the engine's clock. */
 function wallWait(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -54,7 +54,12 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
         const retryAt = now + decision.delayMs;
         // the supplier's trouble is SupplierCallFailed (an attempt spent); anyone else's is JobDeferred
         const type: EventType = decision.counted ? 'SupplierCallFailed' : 'JobDeferred';
-        await settleWith(job, note(type, { ...base, owner: fault.owner, retryAt }), { kind: 'retry', runAt: retryAt, error: fault.message, counted: decision.counted });
+        await settleWith(job, note(type, { ...base, owner: fault.owner, retryAt }), {
+          kind: 'retry',
+          runAt: retryAt,
+          error: fault.message,
+          counted: decision.counted,
+        });
         bus.emit('job:retry', { job, error: fault.message, owner: fault.owner, counted: decision.counted, retryAt, durationMs: elapsed(started) });
         return;
       }
@@ -113,5 +118,7 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
       }
     },
   };
-  return tracing.enabled ? { execute: (job) => tracing.consume(`process ${job.type}`, job.headers, runAttributes(job), () => executor.execute(job)) } : executor;
+  return tracing.enabled
+    ? { execute: (job) => tracing.consume(`process ${job.type}`, job.headers, runAttributes(job), () => executor.execute(job)) }
+    : executor;
 }

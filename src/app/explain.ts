@@ -180,7 +180,11 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
         if (!isFinal(state)) {
           flushChecks();
           const call = d.jobType === 'CheckSupplierStatus' ? 'the status check' : 'the reserve call';
-          parts.push(`${call} failed ${attempts} times (${tally([...failures, errorWord(d)])})`, `the retry budget (${plural(attempts, 'attempt')}) ran out`, `${str(d.jobType)} dead-lettered`);
+          parts.push(
+            `${call} failed ${attempts} times (${tally([...failures, errorWord(d)])})`,
+            `the retry budget (${plural(attempts, 'attempt')}) ran out`,
+            `${str(d.jobType)} dead-lettered`,
+          );
           failures = [];
         } else parts.push('a job was dead-lettered (the order was already final)');
         break;
@@ -239,7 +243,8 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
 function nextStep(order: Order, events: readonly TimelineEvent[], settings: ExplainSettings): string {
   const last = events.at(-1);
   const since = (at: number) => offset(at - order.createdAt);
-  if (!last || last.type === 'OrderCreated') return 'ReserveInventory is queued (stored with the order: the outbox); a job runner takes it as soon as one runs (warehouse work, serve)';
+  if (!last || last.type === 'OrderCreated')
+    return 'ReserveInventory is queued (stored with the order: the outbox); a job runner takes it as soon as one runs (warehouse work, serve)';
   if (last.type === 'JobParked') return `its job is parked (${str(last.data.reason)}): warehouse jobs resume puts it back on the queue`;
   if (last.type === 'SupplierCallFailed' || last.type === 'JobDeferred') {
     return `the ${last.data.jobType === 'CheckSupplierStatus' ? 'status check' : 'reserve call'} runs again at ${since(num(last.data.retryAt))}`;
@@ -248,6 +253,7 @@ function nextStep(order: Order, events: readonly TimelineEvent[], settings: Expl
   const delayed = events.filter((e) => e.type === 'SupplierStatusChecked' && e.data.status === 'delayed').length;
   const checkAt = [...events].reverse().find((e) => e.data.nextCheckAt !== undefined)?.data.nextCheckAt;
   const left = settings.maxDelayedRetries - delayed;
-  const budget = left > 0 ? `${plural(left, 'delayed retry', 'delayed retries')} left` : 'the delayed budget is used up: another delayed answer fails the order';
+  const budget =
+    left > 0 ? `${plural(left, 'delayed retry', 'delayed retries')} left` : 'the delayed budget is used up: another delayed answer fails the order';
   return `check ${order.supplierChecks + 1} of the supplier's status${checkAt !== undefined ? ` at ${since(num(checkAt))}` : ''} (${budget})`;
 }

@@ -217,7 +217,11 @@ const rate = (reserved: number, failed: number) => (reserved + failed === 0 ? nu
 
 export function successRates(f: Figures): Stats['successRate'] {
   const all = SOURCES.reduce((n, s) => ({ reserved: n.reserved + f.settled[s].reserved, failed: n.failed + f.settled[s].failed }), { reserved: 0, failed: 0 });
-  return { stock: rate(f.settled.stock.reserved, f.settled.stock.failed), supplier: rate(f.settled.supplier.reserved, f.settled.supplier.failed), all: rate(all.reserved, all.failed) };
+  return {
+    stock: rate(f.settled.stock.reserved, f.settled.stock.failed),
+    supplier: rate(f.settled.supplier.reserved, f.settled.supplier.failed),
+    all: rate(all.reserved, all.failed),
+  };
 }
 
 /** The queue's figures now (its table is small: live jobs only). */

@@ -79,7 +79,11 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
           p.end();
         });
         span.rename(`tx ${applied.plan.outcome}`);
-        span.setAttributes({ 'warehouse.order.id': applied.order.id, 'warehouse.plan.outcome': applied.plan.outcome, 'warehouse.order.status': applied.order.status });
+        span.setAttributes({
+          'warehouse.order.id': applied.order.id,
+          'warehouse.plan.outcome': applied.plan.outcome,
+          'warehouse.order.status': applied.order.status,
+        });
         if (applied.from !== null) span.addEvent('order.transition', { from: applied.from, to: applied.order.status }, applied.order.updatedAt);
         for (const e of applied.events) span.addEvent(e.type, eventAttributes(e.data), e.at);
         return applied;
@@ -109,8 +113,10 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
     ping: () => store.ping(),
     health: () => store.health(),
     info: () => store.info(),
-    createOrder: (sku, qty, now, planner, idempotent) => orderWrite('createOrder', undefined, (producers) => store.createOrder(sku, qty, now, stamping(planner, producers), idempotent)),
-    applyToOrder: (orderId, now, planner, step) => orderWrite('applyToOrder', orderId, (producers) => store.applyToOrder(orderId, now, stamping(planner, producers), step)),
+    createOrder: (sku, qty, now, planner, idempotent) =>
+      orderWrite('createOrder', undefined, (producers) => store.createOrder(sku, qty, now, stamping(planner, producers), idempotent)),
+    applyToOrder: (orderId, now, planner, step) =>
+      orderWrite('applyToOrder', orderId, (producers) => store.applyToOrder(orderId, now, stamping(planner, producers), step)),
     setOnHand: (sku, onHand, now) => stockWrite('inventory set', sku, () => store.setOnHand(sku, onHand, now)),
     addStock: (sku, qty, now, idempotent) => stockWrite('inventory add', sku, () => store.addStock(sku, qty, now, idempotent)),
   };

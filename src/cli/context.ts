@@ -46,7 +46,14 @@ export interface Ctx {
   /** machine output: one JSON document on stdout */
   json(value: unknown): void;
   /** The engine, for a command that runs no job unless `runsJobs` (then with its supplier). */
-  open(extra?: { runsJobs?: boolean; clock?: 'real' | 'virtual'; script?: SupplierScript; settings?: Partial<Settings>; seed?: number; queue?: QueueConfig }): Promise<Warehouse>;
+  open(extra?: {
+    runsJobs?: boolean;
+    clock?: 'real' | 'virtual';
+    script?: SupplierScript;
+    settings?: Partial<Settings>;
+    seed?: number;
+    queue?: QueueConfig;
+  }): Promise<Warehouse>;
 }
 
 export function createCtx(io: Io, opts: GlobalOptions): Ctx {

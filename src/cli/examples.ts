@@ -31,11 +31,15 @@ export const EXAMPLES: Record<string, string[]> = {
   check: ['warehouse check', 'warehouse --db other.db check', 'warehouse --database postgres://127.0.0.1/test check'],
   serve: [
     'warehouse serve --check-delay 1s',
-    'warehouse serve --clock virtual            # for a class: the dashboard\'s controls move time',
+    "warehouse serve --clock virtual            # for a class: the dashboard's controls move time",
     'warehouse serve --port 0                   # any free port; the URL is printed',
     'warehouse serve --queue redis://127.0.0.1:6379   # jobs on BullMQ; `warehouse work --queue …` runs them too',
   ],
-  simulate: ['warehouse simulate scenarios/', 'warehouse simulate scenarios/delayed-twice.yaml --timeline', 'warehouse simulate --strict --junit report.xml scenarios/'],
+  simulate: [
+    'warehouse simulate scenarios/',
+    'warehouse simulate scenarios/delayed-twice.yaml --timeline',
+    'warehouse simulate --strict --junit report.xml scenarios/',
+  ],
   supplier: ['warehouse supplier serve', 'warehouse supplier openapi > supplier.openapi.json'],
   'supplier serve': [
     'warehouse supplier serve --port 4010 --script supplier.yaml',

@@ -23,7 +23,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('warehouse')
     .description('Event-driven stock reservation: orders, a durable job queue, a late-answering supplier, every step recorded.')
     .version('0.1.0', '-V, --version')
-    .option('--database <file|url>', 'a SQLite file (created and migrated on first use) or a postgres:// URL (env WAREHOUSE_DB, DATABASE_URL; default ./warehouse.db)')
+    .option(
+      '--database <file|url>',
+      'a SQLite file (created and migrated on first use) or a postgres:// URL (env WAREHOUSE_DB, DATABASE_URL; default ./warehouse.db)',
+    )
     .option('--db <file|url>', 'the same as --database')
     .option('--json', 'machine-readable output on stdout', false)
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
@@ -31,7 +34,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--supplier-token <token>', 'bearer token sent to the supplier (env WAREHOUSE_SUPPLIER_TOKEN)', io.env.WAREHOUSE_SUPPLIER_TOKEN)
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
     .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
-    .option('--trace-file <file>', 'append OpenTelemetry spans to <file> as OTLP JSON lines, for `warehouse trace` (env WAREHOUSE_TRACE_FILE; OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector)', io.env.WAREHOUSE_TRACE_FILE)
+    .option(
+      '--trace-file <file>',
+      'append OpenTelemetry spans to <file> as OTLP JSON lines, for `warehouse trace` (env WAREHOUSE_TRACE_FILE; OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector)',
+      io.env.WAREHOUSE_TRACE_FILE,
+    )
     .showHelpAfterError('(run with --help for usage)')
     // every subcommand's --help lists the global options too (subcommands inherit this setting)
     .configureHelp({ showGlobalOptions: true })
@@ -43,7 +50,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const cmd = raw.at(-1) as Command;
       const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
       // a variadic argument arrives as an array: flatten it, so an action gets one string per argument
-      const args = raw.slice(0, -2).flat().filter((a) => a !== undefined).map(String);
+      const args = raw
+        .slice(0, -2)
+        .flat()
+        .filter((a) => a !== undefined)
+        .map(String);
       // loaded with the command, not before: chalk and zod are not needed for --help
       const { createCtx } = await import('./context.js');
       const ctx = createCtx(io, opts);
@@ -52,20 +63,32 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const { traced } = await import('./tracing.js');
       setCode(await traced(ctx, path, () => action(ctx, args, opts)));
     };
-  const mod = <K extends string>(path: () => Promise<Record<K, Action>>, name: K): Loader => async () => (await path())[name];
+  const mod =
+    <K extends string>(path: () => Promise<Record<K, Action>>, name: K): Loader =>
+    async () =>
+      (await path())[name];
   const inventory = () => import('./commands/inventory.js');
   const order = () => import('./commands/order.js');
   const jobs = () => import('./commands/jobs.js');
 
   const inv = program.command('inventory').description('stock on hand and its ledger');
-  inv.command('set <sku> <qty>').description('a stock count: on-hand becomes <qty> (an adjustment movement)').action(run(mod(inventory, 'set')));
-  inv.command('add <sku> <qty>').description('a restock: on-hand grows by <qty> (a restock movement)').action(run(mod(inventory, 'add')));
-  inv.command('list').description('every SKU with its on-hand').action(run(mod(inventory, 'list')));
+  inv
+    .command('set <sku> <qty>')
+    .description('a stock count: on-hand becomes <qty> (an adjustment movement)')
+    .action(run(mod(inventory, 'set')));
+  inv
+    .command('add <sku> <qty>')
+    .description('a restock: on-hand grows by <qty> (a restock movement)')
+    .action(run(mod(inventory, 'add')));
+  inv
+    .command('list')
+    .description('every SKU with its on-hand')
+    .action(run(mod(inventory, 'list')));
   inv
     .command('movements <sku>')
     .description("a SKU's ledger, oldest first, a page at a time")
     .option('--limit <n>', 'at most this many movements (1 to 10000)', '100')
-    .option('--cursor <id>', 'start after this movement id (printed as the next page\'s cursor)')
+    .option('--cursor <id>', "start after this movement id (printed as the next page's cursor)")
     .action(run(mod(inventory, 'movements')));
 
   const ord = program.command('order').description('create and inspect orders');
@@ -117,7 +140,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('stats')
-    .description("the seed's figures from the database: reservation success rate, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue")
+    .description(
+      "the seed's figures from the database: reservation success rate, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue",
+    )
     .action(run(async () => (await import('./commands/stats.js')).stats));
 
   registerServe(program, run);
@@ -127,8 +152,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   registerUp(program, run);
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
-  jb.command('list').description('queued and running jobs').action(run(mod(jobs, 'list')));
-  jb.command('failed').description('dead-lettered jobs').action(run(mod(jobs, 'failed')));
+  jb.command('list')
+    .description('queued and running jobs')
+    .action(run(mod(jobs, 'list')));
+  jb.command('failed')
+    .description('dead-lettered jobs')
+    .action(run(mod(jobs, 'failed')));
   jb.command('resume [id]')
     .description('put a parked job back on the queue (jobs park for a bug, or after long database trouble)')
     .option('--all', 'every parked job')

@@ -14,11 +14,15 @@ export function engineOptions(cmd: Command): Command {
     .option('--job-attempts <n>', 'attempts per job before it is dead-lettered (default 5)')
     .option('--backoff-base <duration>', 'first retry delay after a transient error (default 1s)')
     .option('--backoff-cap <duration>', 'longest retry delay (default 60s)')
-    .option('--lease <duration>', 'how long a claimed job stays this runner\'s before another may take it (default 30s)')
+    .option('--lease <duration>', "how long a claimed job stays this runner's before another may take it (default 30s)")
     .option('--concurrency <n>', 'jobs run at once (default 8)')
-    .option('--reserve-strategy <strategy>', 'how a reservation takes stock: pessimistic (row lock, default), optimistic (version check), atomic (conditional update)')
+    .option(
+      '--reserve-strategy <strategy>',
+      'how a reservation takes stock: pessimistic (row lock, default), optimistic (version check), atomic (conditional update)',
+    )
     .option('--seed <n>', 'seed for the backoff jitter');
 }
 
 /** `--queue` on serve, work and up. */
-export const QUEUE_HELP = 'run jobs from BullMQ on this Redis (redis://host:6379[?prefix=name]); the database stays the outbox, a relay in each process hands jobs over (env REDIS_URL; default: the in-database queue)';
+export const QUEUE_HELP =
+  'run jobs from BullMQ on this Redis (redis://host:6379[?prefix=name]); the database stays the outbox, a relay in each process hands jobs over (env REDIS_URL; default: the in-database queue)';

@@ -20,7 +20,15 @@ export function table(head: string[], rows: Array<Array<string | number | null>>
   const column = (i: number) => [heads[i]!, ...cells.map((r) => r[i] ?? '')].flatMap((cell) => cell.split('\n'));
   // content plus one space of padding each side; the least: the longest word
   const widths = heads.map((_, i) => Math.max(...column(i).map(visible)) + 2);
-  const least = heads.map((_, i) => Math.max(3, ...column(i).flatMap((l) => l.split(' ')).map(visible)) + 2);
+  const least = heads.map(
+    (_, i) =>
+      Math.max(
+        3,
+        ...column(i)
+          .flatMap((l) => l.split(' '))
+          .map(visible),
+      ) + 2,
+  );
   const total = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
   const narrowed = total() > width;
   let breakWords = false;
@@ -76,7 +84,13 @@ export function eventHeader(c: ChalkInstance, withOrder = false): string {
  */
 export function eventLine(e: TimelineEvent, createdAt: number, c: ChalkInstance, withOrder = false, margin = ''): string {
   const name =
-    e.type === 'OrderReserved' ? c.green(e.type) : e.type === 'OrderFailed' || e.type === 'JobDeadLettered' ? c.red(e.type) : e.type === 'SupplierCallFailed' ? c.yellow(e.type) : c.cyan(e.type);
+    e.type === 'OrderReserved'
+      ? c.green(e.type)
+      : e.type === 'OrderFailed' || e.type === 'JobDeadLettered'
+        ? c.red(e.type)
+        : e.type === 'SupplierCallFailed'
+          ? c.yellow(e.type)
+          : c.cyan(e.type);
   const order = withOrder ? `${c.bold(`#${e.orderId}`.padEnd(5))} ` : '';
   const head = `${margin}${c.dim(time(e.at))} ${sinceCreated(e.at - createdAt).padStart(13)}  ${order}${name.padEnd(EVENT_WIDTH + (name.length - e.type.length))}`;
   const details = dataParts(e.data, createdAt).map((p) => c.dim(p));
@@ -86,7 +100,13 @@ export function eventLine(e: TimelineEvent, createdAt: number, c: ChalkInstance,
 }
 
 /** A state change, in the event column: `state: pending → awaiting_restock`. */
-export function stateLine(t: { orderId: number; from: OrderStatus; to: OrderStatus; at: number }, createdAt: number, c: ChalkInstance, withOrder = false, margin = ''): string {
+export function stateLine(
+  t: { orderId: number; from: OrderStatus; to: OrderStatus; at: number },
+  createdAt: number,
+  c: ChalkInstance,
+  withOrder = false,
+  margin = '',
+): string {
   const order = withOrder ? `${c.bold(`#${t.orderId}`.padEnd(5))} ` : '';
   return `${margin}${c.dim(time(t.at))} ${sinceCreated(t.at - createdAt).padStart(13)}  ${order}${c.bold('state:')} ${statusColour(c, t.from)} → ${statusColour(c, t.to)}`;
 }

@@ -18,5 +18,11 @@ export function sayTrouble(ctx: Ctx, w: Warehouse): void {
       err(ctx.c.green('the database answers again; carrying on'));
     }
   });
-  w.bus.on('job:parked', (p) => err(ctx.c.red(`job ${p.job.id} (${p.job.type} for order #${p.job.orderId}) parked: ${p.reason}; see \`warehouse jobs list\`, resume with \`warehouse jobs resume ${p.job.id}\``)));
+  w.bus.on('job:parked', (p) =>
+    err(
+      ctx.c.red(
+        `job ${p.job.id} (${p.job.type} for order #${p.job.orderId}) parked: ${p.reason}; see \`warehouse jobs list\`, resume with \`warehouse jobs resume ${p.job.id}\``,
+      ),
+    ),
+  );
 }

@@ -45,7 +45,6 @@ export const skip = (why: string): Plan => plan(`skipped:${why}`);
 /** Record one event on the order's timeline and change nothing else (a job's retry, a deferral). */
 export const note = (type: EventType, data: EventData): Plan => plan(`noted:${type}`, { events: [ev(type, data)] });
 
-
 function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange = {}): Plan {
   return plan(`failed:${reason}`, {
     order: { ...extra, status: OrderStatus.failed, failureReason: reason },
@@ -78,10 +77,7 @@ export function planReserveFromStock(s: Snapshot, attempt: number, supplierAsked
     return plan('reserved:stock', {
       order: { status: OrderStatus.reserved },
       movements: [{ type: 'reservation', qty: -s.order.qty }],
-      events: [
-        ev('InventoryReserved', { source: 'stock', qty: s.order.qty, onHandAfter: decision.onHandAfter }),
-        ev('OrderReserved', {}),
-      ],
+      events: [ev('InventoryReserved', { source: 'stock', qty: s.order.qty, onHandAfter: decision.onHandAfter }), ev('OrderReserved', {})],
     });
   }
   const shortBy = Math.max(0, s.order.qty - s.onHand);

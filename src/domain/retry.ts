@@ -23,11 +23,7 @@ export const BUG_RUNS = 3;
 /** Backoff for the database's trouble: short first (a lock is usually brief), capped at 30 s. */
 export const DATABASE_BACKOFF = { backoffBaseMs: 250, backoffCapMs: 30_000 } as const;
 
-export type FailureDecision =
-  | { kind: 'retry'; counted: boolean; delayMs: number }
-  | { kind: 'dead' }
-  | { kind: 'park'; reason: string }
-  | { kind: 'discard' };
+export type FailureDecision = { kind: 'retry'; counted: boolean; delayMs: number } | { kind: 'dead' } | { kind: 'park'; reason: string } | { kind: 'discard' };
 
 export interface FailedRun {
   /** the attempt this run was (1 + supplier failures before it) */

@@ -27,16 +27,17 @@ export const skuSchema = z
   .string({ error: 'sku must be a string' })
   .check((ctx) => {
     const bad = firstNonAscii(ctx.value);
-    if (bad) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${bad} is not ASCII; ${SKU_RULE} (other letters are refused, never folded onto another SKU)` });
+    if (bad)
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `${bad} is not ASCII; ${SKU_RULE} (other letters are refused, never folded onto another SKU)`,
+      });
   })
   .transform((s) => s.trim().toUpperCase())
   .refine((s) => SKU_PATTERN.test(s), { message: SKU_RULE });
 
-export const qtySchema = z
-  .number({ error: 'qty must be a number' })
-  .int({ error: QTY_RULE })
-  .min(1, { error: QTY_RULE })
-  .max(MAX_QTY, { error: QTY_RULE });
+export const qtySchema = z.number({ error: 'qty must be a number' }).int({ error: QTY_RULE }).min(1, { error: QTY_RULE }).max(MAX_QTY, { error: QTY_RULE });
 
 /** on-hand for a stock count: 0 is allowed. */
 export const onHandSchema = z

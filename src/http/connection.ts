@@ -96,10 +96,13 @@ function answerClientError(error: Error & { code?: string }, socket: ParserSocke
 function withDeadline(payload: Readable, ms: number): Readable {
   const out = new PassThrough();
   out.on('error', () => {}); // the body parser, while it reads, has its own listener and gets the error
-  const timer = setTimeout(() => {
-    payload.unpipe(out);
-    out.destroy(new RequestTimeoutError(`the request body did not arrive whole within the request's time; send it again, faster`));
-  }, Math.max(0, ms));
+  const timer = setTimeout(
+    () => {
+      payload.unpipe(out);
+      out.destroy(new RequestTimeoutError(`the request body did not arrive whole within the request's time; send it again, faster`));
+    },
+    Math.max(0, ms),
+  );
   const clear = () => clearTimeout(timer);
   payload.on('end', clear);
   payload.on('close', clear);

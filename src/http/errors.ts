@@ -87,7 +87,12 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     return problem(422, `invalid ${first.field}: ${first.message}`, { type: ProblemType.validation, title: 'Validation failed', field: first.field, errors });
   }
   if (error instanceof ValidationError) {
-    return problem(422, error.message, { type: ProblemType.validation, title: 'Validation failed', field: error.field, errors: [{ field: error.field, message: error.rule }] });
+    return problem(422, error.message, {
+      type: ProblemType.validation,
+      title: 'Validation failed',
+      field: error.field,
+      errors: [{ field: error.field, message: error.rule }],
+    });
   }
   if (error instanceof NotFoundError) return problem(404, error.message);
   const mapped = err.code ? CLIENT_ERRORS[err.code] : undefined;

@@ -92,7 +92,12 @@ function send(reply: FastifyReply, a: Answer): FastifyReply {
 const stored = (a: Answer): StoredResponse => ({ status: a.status, body: JSON.stringify(a.body), location: a.location ?? null });
 
 /** Runs `write` under the request's Idempotency-Key (already parsed; undefined: none) and answers. */
-export async function answerIdempotently<T>(deps: IdempotencyDeps, reply: FastifyReply, key: string | undefined, write: IdempotentWrite<T>): Promise<FastifyReply> {
+export async function answerIdempotently<T>(
+  deps: IdempotencyDeps,
+  reply: FastifyReply,
+  key: string | undefined,
+  write: IdempotentWrite<T>,
+): Promise<FastifyReply> {
   if (key === undefined) return send(reply, write.answer(await write.run()));
   const fp = fingerprint(write.operation, write.input);
   const begun = await deps.idempotency.begin(key, fp, deps.clock.now(), { ttlMs: deps.ttlMs, leaseMs: deps.leaseMs });

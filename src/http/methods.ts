@@ -14,7 +14,16 @@ import { problem, sendProblem } from './errors.js';
 
 /** request headers a front end may send, and response headers it may read */
 const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
-const CORS_EXPOSED_HEADERS = ['Location', 'Idempotent-Replayed', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+const CORS_EXPOSED_HEADERS = [
+  'Location',
+  'Idempotent-Replayed',
+  'Retry-After',
+  'WWW-Authenticate',
+  'X-Request-Id',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+];
 /** how long a browser may cache a preflight answer */
 const PREFLIGHT_MAX_AGE_S = 600;
 

@@ -46,8 +46,19 @@ export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: J
     buckets: DURATION_BUCKETS,
     registers,
   });
-  const jobs = new Counter({ name: 'warehouse_job_runs_total', help: 'job runs in this process by type and result', labelNames: ['type', 'result'], registers });
-  const durations = new Histogram({ name: 'warehouse_job_duration_seconds', help: 'job run time in this process', labelNames: ['type'], buckets: DURATION_BUCKETS, registers });
+  const jobs = new Counter({
+    name: 'warehouse_job_runs_total',
+    help: 'job runs in this process by type and result',
+    labelNames: ['type', 'result'],
+    registers,
+  });
+  const durations = new Histogram({
+    name: 'warehouse_job_duration_seconds',
+    help: 'job run time in this process',
+    labelNames: ['type'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
   // the event loop's worst delay since the previous scrape (prom-client's default metrics have the
   // same gauge, but also gauges named _total, which promtool refuses)
   const loop = monitorEventLoopDelay({ resolution: 10 });

@@ -46,15 +46,26 @@ const header = (description: string, schema: Json, required = false) => ({ descr
 
 /** every response header the server sends, by name */
 const HEADERS = {
-  XRequestId: header("this request's id: the client's X-Request-Id when short and plain, else a UUID; also the reqId of its log line", { type: 'string', pattern: '^[\\w.:-]{1,64}$' }, true),
+  XRequestId: header(
+    "this request's id: the client's X-Request-Id when short and plain, else a UUID; also the reqId of its log line",
+    { type: 'string', pattern: '^[\\w.:-]{1,64}$' },
+    true,
+  ),
   Location: header('where the new order is', { type: 'string', format: 'uri-reference', examples: ['/api/orders/1'] }, true),
-  IdempotentReplayed: header('present on a replay: this is the stored answer to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] }),
+  IdempotentReplayed: header('present on a replay: this is the stored answer to an earlier request with the same Idempotency-Key', {
+    type: 'string',
+    enum: ['true'],
+  }),
   RetryAfter: header('seconds to wait before trying again', { type: 'integer', minimum: 0 }, true),
   WwwAuthenticate: header('the auth scheme (Bearer), with error="invalid_token" when a token was sent', { type: 'string' }, true),
   XRateLimitLimit: header('requests allowed per window for this client', { type: 'integer', minimum: 0 }),
   XRateLimitRemaining: header('requests left in this window', { type: 'integer', minimum: 0 }),
   XRateLimitReset: header('seconds until the window resets', { type: 'integer', minimum: 0 }),
-  CacheControl: header('no-cache: the dashboard revalidates its files, so a reload after an upgrade gets the new ones; no-transform on the event stream', { type: 'string', enum: ['no-cache', 'no-cache, no-transform'] }, true),
+  CacheControl: header(
+    'no-cache: the dashboard revalidates its files, so a reload after an upgrade gets the new ones; no-transform on the event stream',
+    { type: 'string', enum: ['no-cache', 'no-cache, no-transform'] },
+    true,
+  ),
   ContentTypeOptions: header('nosniff: the file is only ever what its Content-Type says', { type: 'string', enum: ['nosniff'] }, true),
   ContentSecurityPolicy: header('the page may load scripts, styles, images and connections from this origin only', { type: 'string' }, true),
   ReferrerPolicy: header('no-referrer', { type: 'string', enum: ['no-referrer'] }, true),
@@ -115,7 +126,10 @@ const TAGS = [
   { name: 'inventory', description: "Stock on hand per SKU, and each SKU's ledger of movements" },
   { name: 'ops', description: 'Health, metrics and this document' },
   { name: 'jobs', description: 'The queue: due, running and parked jobs, dead letters, retry and resume' },
-  { name: 'teaching', description: 'The live dashboard (docs/teaching.md): its page and files, the event stream, the clock, the supplier scripts, the overview' },
+  {
+    name: 'teaching',
+    description: 'The live dashboard (docs/teaching.md): its page and files, the event stream, the clock, the supplier scripts, the overview',
+  },
 ];
 
 /** every `$ref` target in `value` */

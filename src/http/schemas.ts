@@ -54,7 +54,13 @@ export const MAX_PAGE = 1000;
 const pageFields = {
   limit: documented(
     digits('limit', MAX_PAGE).refine((n) => n >= 1, { error: 'limit must be at least 1' }),
-    { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE, description: `at most this many per page (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})` },
+    {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_PAGE,
+      default: DEFAULT_PAGE,
+      description: `at most this many per page (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})`,
+    },
   ).optional(),
   cursor: documented(digits('cursor', MAX_ID), {
     type: 'integer',
@@ -132,7 +138,9 @@ export const healthSchema = z
     runner: z.enum(['running', 'idle', 'off']).meta({ description: "the job runner's state; `off` when this server runs no jobs (--no-runner)" }),
   })
   .meta({ id: 'Health' });
-export const metricsText = z.string().meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
+export const metricsText = z
+  .string()
+  .meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
 export const openApiSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
 /** RFC 9457 problem details; `field`/`errors` name what broke a validation rule. */

@@ -74,7 +74,6 @@ export interface RunningServer {
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 300;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
-
 const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
@@ -85,7 +84,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? '127.0.0.1';
   assertSafeBind(host, options.token);
   if (options.corsOrigin !== undefined && !isOrigin(options.corsOrigin)) {
-    throw new UsageError(`--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`);
+    throw new UsageError(
+      `--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`,
+    );
   }
   const owned = !options.warehouse;
   const warehouse =
@@ -150,7 +151,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       stop.abort();
       const inFlight = () => (options.runner === false ? 0 : warehouse.runner.inFlight);
       log.info({ runningJobs: inFlight() }, 'stopped accepting requests; waiting for running jobs');
-      if ((await within(running, bound)) === 'timeout') log.warn({ inFlight: inFlight() }, `jobs still running after ${bound} ms; their leases will expire and another runner will take them`);
+      if ((await within(running, bound)) === 'timeout')
+        log.warn({ inFlight: inFlight() }, `jobs still running after ${bound} ms; their leases will expire and another runner will take them`);
       stopLogs();
       metrics.dispose();
       if (owned && (await within(warehouse.close(), 1_000)) === 'timeout') log.warn('the database was closed with jobs still running');
@@ -158,6 +160,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log.flush?.();
     })());
 
-  log.info({ url, database: describeDatabase(warehouse.database), runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute }, 'listening');
+  log.info(
+    { url, database: describeDatabase(warehouse.database), runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute },
+    'listening',
+  );
   return { url, app, warehouse, log, close };
 }

@@ -98,4 +98,3 @@ export interface PacedClock extends VirtualClockControl {
 export function isPaced(clock: Clock): clock is PacedClock {
   return isVirtual(clock) && clock.pacer !== undefined && 'controls' in clock;
 }
-

@@ -29,11 +29,7 @@ export interface StoredResponse {
   location: string | null;
 }
 
-export type BeginResult =
-  | { kind: 'new' }
-  | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'mismatch' }
-  | { kind: 'in_flight' };
+export type BeginResult = { kind: 'new' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' } | { kind: 'in_flight' };
 
 export interface IdempotencyStore {
   /** Atomically look the key up and, when it is new (or expired, or abandoned), claim it. */

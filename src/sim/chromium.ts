@@ -8,7 +8,14 @@ import { existsSync } from 'node:fs';
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
 /** the flags Chromium needs in containers and CI (no sandbox, no GPU, no background traffic) */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.WAREHOUSE_CHROMIUM) return existsSync(env.WAREHOUSE_CHROMIUM) ? env.WAREHOUSE_CHROMIUM : null;

@@ -39,7 +39,11 @@ function skuMap<T, U>(raw: Record<string, T> | undefined, base: Path, report: Re
       continue;
     }
     if (parsed.data in out) {
-      report([...base, key], `SKU ${parsed.data} appears twice in ${base.join('.')} (SKUs are trimmed and upper-cased, so "${key}" is ${parsed.data} too)`, true);
+      report(
+        [...base, key],
+        `SKU ${parsed.data} appears twice in ${base.join('.')} (SKUs are trimmed and upper-cased, so "${key}" is ${parsed.data} too)`,
+        true,
+      );
       continue;
     }
     out[parsed.data] = map(value, parsed.data);
@@ -97,7 +101,9 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
   };
   const unknownLabel = (label: string, what: string) => {
     const hint = nearest(label, labels);
-    const known = labels.length ? `the steps create ${labels.map((l) => (groups.has(l) ? `${l}.1…${l}.${groups.get(l)}` : l)).join(', ')}` : 'no step creates an order';
+    const known = labels.length
+      ? `the steps create ${labels.map((l) => (groups.has(l) ? `${l}.1…${l}.${groups.get(l)}` : l)).join(', ')}`
+      : 'no step creates an order';
     return `${what} "${label}" is not created by any step${hint ? `; did you mean "${hint}"?` : ''} (${known})`;
   };
   const knownSku = (sku: string, path: Path) => {

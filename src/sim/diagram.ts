@@ -11,7 +11,11 @@ export const MAX_ORDERS = 8;
 /** Scenario time, as in --timeline's clock column: no `+` (that sign means "since the order's creation"). */
 const at = (ms: number) => `time ${ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(3)}s`}`;
 /** Mermaid reads `;` as a statement end and `#` as an entity: keep message text plain. */
-const plain = (s: string) => s.replace(/[;#]/g, ' ').replace(/[\r\n]+/g, ' ').trim();
+const plain = (s: string) =>
+  s
+    .replace(/[;#]/g, ' ')
+    .replace(/[\r\n]+/g, ' ')
+    .trim();
 
 function lines(e: SimEvent): string[] {
   const d = e.data;
@@ -25,7 +29,11 @@ function lines(e: SimEvent): string[] {
         ? [`Note over job: delivery of ${String(d.qty)} booked in and reserved for ${who}`]
         : [`queue->>job: ReserveInventory ${who}`, `Note over job: ${String(d.qty)} taken from stock, on-hand now ${String(d.onHandAfter)}`];
     case 'SupplierReservationRequested':
-      return [`queue->>job: ReserveInventory ${who} (attempt ${String(d.attempt)})`, `Note over job: on-hand ${String(d.onHand)}, short by ${String(d.shortBy)}`, `job->>supplier: POST /supplier/reserve (${who})`];
+      return [
+        `queue->>job: ReserveInventory ${who} (attempt ${String(d.attempt)})`,
+        `Note over job: on-hand ${String(d.onHand)}, short by ${String(d.shortBy)}`,
+        `job->>supplier: POST /supplier/reserve (${who})`,
+      ];
     case 'SupplierReservationAccepted':
       return [`supplier-->>job: accepted`, `job->>queue: CheckSupplierStatus ${who} at ${nextAt('nextCheckAt')}`];
     case 'SupplierReservationRejected':
@@ -38,7 +46,10 @@ function lines(e: SimEvent): string[] {
         ...(d.nextCheckAt !== undefined ? [`job->>queue: CheckSupplierStatus ${who} at ${nextAt('nextCheckAt')}`] : []),
       ];
     case 'SupplierCallFailed':
-      return [`supplier--xjob: ${plain(String(d.kind ?? 'error'))} (${String(d.jobType)} ${who}, attempt ${String(d.attempt)})`, `job->>queue: retry at ${nextAt('retryAt')}`];
+      return [
+        `supplier--xjob: ${plain(String(d.kind ?? 'error'))} (${String(d.jobType)} ${who}, attempt ${String(d.attempt)})`,
+        `job->>queue: retry at ${nextAt('retryAt')}`,
+      ];
     case 'JobDeadLettered':
       return [`Note over queue: ${String(d.jobType)} ${who} dead-lettered after ${String(d.attempts)} attempts`];
     case 'OrderReserved':
@@ -75,7 +86,10 @@ export function mermaid(name: string, outcome: Outcome): string {
 /** A Markdown section per scenario, each with its diagram in a mermaid fence (and a link to its rendered SVG). */
 export function diagramMarkdown(items: Array<{ name: string; file: string; outcome: Outcome; svg?: string }>): string {
   return items
-    .map((i) => `## ${i.name}\n\n\`${i.file}\`\n\n\`\`\`mermaid\n${mermaid(i.name, i.outcome)}\n\`\`\`\n${i.svg ? `\nRendered: [${i.svg}](${encodeURI(i.svg)})\n` : ''}`)
+    .map(
+      (i) =>
+        `## ${i.name}\n\n\`${i.file}\`\n\n\`\`\`mermaid\n${mermaid(i.name, i.outcome)}\n\`\`\`\n${i.svg ? `\nRendered: [${i.svg}](${encodeURI(i.svg)})\n` : ''}`,
+    )
     .join('\n');
 }
 

@@ -44,7 +44,10 @@ export function junitXml(results: Array<ScenarioResult & { wallMs?: number }>, p
   }
   for (const [file, ps] of byFile) {
     out.push(`    <testcase${attrs({ classname: file, name: file, time: '0.000' })}>`);
-    for (const p of ps) out.push(`      <error${attrs({ message: `${p.line}:${p.col}: ${p.message}`, type: 'malformed' })}>${xmlEscape(`${p.file}:${p.line}:${p.col}: ${p.message}`)}</error>`);
+    for (const p of ps)
+      out.push(
+        `      <error${attrs({ message: `${p.line}:${p.col}: ${p.message}`, type: 'malformed' })}>${xmlEscape(`${p.file}:${p.line}:${p.col}: ${p.message}`)}</error>`,
+      );
     out.push('    </testcase>');
   }
   out.push('  </testsuite>', '</testsuites>', '');

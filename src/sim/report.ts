@@ -12,7 +12,9 @@ export function show(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'object' && !Array.isArray(value)) {
-    return `{ ${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${show(v)}`).join(', ')} }`;
+    return `{ ${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${show(v)}`)
+      .join(', ')} }`;
   }
   return JSON.stringify(value);
 }
@@ -44,7 +46,13 @@ export function jsonReport(results: ScenarioResult[], problems: Problem[] = []) 
   return {
     passed,
     failed: results.length - passed,
-    scenarios: results.map((r) => ({ file: r.file, name: r.name, passed: r.passed, failures: r.failures, ...(r.warnings.length ? { warnings: r.warnings } : {}) })),
+    scenarios: results.map((r) => ({
+      file: r.file,
+      name: r.name,
+      passed: r.passed,
+      failures: r.failures,
+      ...(r.warnings.length ? { warnings: r.warnings } : {}),
+    })),
     ...(problems.length ? { problems } : {}),
   };
 }
@@ -64,7 +72,8 @@ export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
   const rows: Row[] = outcome.steps.map((s, i) => ({ at: s.at, since: '', rank: i, who: 'step', what: s.text, detail: [] }));
   let rank = rows.length;
   for (const o of outcome.orders) {
-    for (const e of o.events) rows.push({ at: e.at, since: sinceCreated(e.at - o.createdAt), rank: rank++, who: o.label, what: e.type, detail: dataParts(e.data, o.createdAt) });
+    for (const e of o.events)
+      rows.push({ at: e.at, since: sinceCreated(e.at - o.createdAt), rank: rank++, who: o.label, what: e.type, detail: dataParts(e.data, o.createdAt) });
   }
   rows.sort((a, b) => a.at - b.at || a.rank - b.rank);
   const width = Math.min(12, Math.max(5, ...rows.map((r) => r.who.length)));
@@ -72,10 +81,21 @@ export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
   return [
     header,
     ...rows.flatMap((r) => {
-      const what = r.what === 'OrderReserved' ? c.green(r.what) : r.what === 'OrderFailed' || r.what === 'JobDeadLettered' ? c.red(r.what) : r.who === 'step' ? c.bold(r.what) : c.cyan(r.what);
+      const what =
+        r.what === 'OrderReserved'
+          ? c.green(r.what)
+          : r.what === 'OrderFailed' || r.what === 'JobDeadLettered'
+            ? c.red(r.what)
+            : r.who === 'step'
+              ? c.bold(r.what)
+              : c.cyan(r.what);
       const head = `  ${c.dim(scenarioTime(r.at).padStart(10))}  ${r.since.padStart(13)}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(0, 29 - r.what.length))}`;
       // details wrap under the event column, two spaces in, so a line fits 80 columns
-      return wrapParts(head, r.detail.map((d) => c.dim(d)), 2 + 10 + 2 + 13 + 2 + width + 2 + 2);
+      return wrapParts(
+        head,
+        r.detail.map((d) => c.dim(d)),
+        2 + 10 + 2 + 13 + 2 + width + 2 + 2,
+      );
     }),
   ];
 }

@@ -154,7 +154,13 @@ async function collect(w: Warehouse, start: number, created: Created[], steps: A
     inventory[item.sku] = item.onHand;
     movements[item.sku] = (await w.store.listMovements(item.sku))
       .filter((m) => !opening.has(m.id))
-      .map((m) => ({ at: m.at - start, type: m.type, qty: m.qty, order: m.orderId === null ? null : (labelOf.get(m.orderId) ?? `#${m.orderId}`), onHandAfter: m.onHandAfter }));
+      .map((m) => ({
+        at: m.at - start,
+        type: m.type,
+        qty: m.qty,
+        order: m.orderId === null ? null : (labelOf.get(m.orderId) ?? `#${m.orderId}`),
+        onHandAfter: m.onHandAfter,
+      }));
   }
   const idOf = (key: string | null) => (key ? Number(/order-(\d+)/.exec(key)?.[1]) : NaN);
   const supplierCalls: SupplierCallOutcome[] = (w.mock?.calls ?? []).map((c) => ({

@@ -56,7 +56,9 @@ export const settingsSchema = z.strictObject({
   backoffBase: durationSchema.optional(),
   backoffCap: durationSchema.optional(),
   supplierTimeout: durationSchema.optional(),
-  reserveStrategy: z.enum(RESERVE_STRATEGIES as [ReserveStrategy, ...ReserveStrategy[]], { error: `not a reserve strategy: use one of ${RESERVE_STRATEGIES.join(', ')}` }).optional(),
+  reserveStrategy: z
+    .enum(RESERVE_STRATEGIES as [ReserveStrategy, ...ReserveStrategy[]], { error: `not a reserve strategy: use one of ${RESERVE_STRATEGIES.join(', ')}` })
+    .optional(),
 });
 
 const orderStep = z.strictObject({
@@ -99,7 +101,10 @@ const statusSchema = z.enum(ORDER_STATUSES as unknown as [string, ...string[]], 
 const orderExpectation = z.strictObject({
   status: statusSchema.optional(),
   supplierChecks: whole('supplierChecks', 0, 1_000).optional(),
-  failureReason: z.enum(REASONS as [string, ...string[]], { error: `failureReason is null or one of ${list(REASONS)}` }).nullable().optional(),
+  failureReason: z
+    .enum(REASONS as [string, ...string[]], { error: `failureReason is null or one of ${list(REASONS)}` })
+    .nullable()
+    .optional(),
   settledAt: durationSchema.nullable().optional(),
 });
 
@@ -120,11 +125,13 @@ const movementExpectation = z.strictObject({
 });
 
 export const expectSchema = z.strictObject({
-  orders: z.record(z.string(), orderExpectation, { error: 'expect.orders maps order labels to { status, supplierChecks, failureReason, settledAt }' }).optional(),
+  orders: z
+    .record(z.string(), orderExpectation, { error: 'expect.orders maps order labels to { status, supplierChecks, failureReason, settledAt }' })
+    .optional(),
   count: z.record(z.string(), countExpectation, { error: 'expect.count maps a label to counts by status, e.g. { reserved: 1, failed: 49 }' }).optional(),
   inventory: z.record(z.string(), onHand, { error: 'expect.inventory maps SKUs to their final on-hand' }).optional(),
   movements: z
-    .record(z.string(), z.array(movementExpectation, { error: 'a SKU\'s movements are a list of { type, qty, order }' }), {
+    .record(z.string(), z.array(movementExpectation, { error: "a SKU's movements are a list of { type, qty, order }" }), {
       error: 'expect.movements maps SKUs to their ledger after the opening balance',
     })
     .optional(),

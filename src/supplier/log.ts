@@ -24,7 +24,8 @@ const OUTCOME: Record<string, string> = {
 
 export function formatLogLine(line: LogLine): string {
   if (line.kind === 'script') {
-    const what = line.reserve === null ? 'deleted; the default or * applies' : `reserve [${line.reserve.join(', ')}]  status [${(line.status ?? []).join(', ')}]`;
+    const what =
+      line.reserve === null ? 'deleted; the default or * applies' : `reserve [${line.reserve.join(', ')}]  status [${(line.status ?? []).join(', ')}]`;
     return `${time(line.at)}  script   ${line.sku}  ${what}`;
   }
   const c = line.call;

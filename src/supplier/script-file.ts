@@ -64,7 +64,10 @@ export function parseScriptText(file: string, text: string): SupplierScript {
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const path = [...base, key, ...(issue.path as Path)];
-        const message = issue.code === 'unrecognized_keys' ? `unknown key in ${pathText([...base, key])}: ${(issue as z.core.$ZodIssueUnrecognizedKeys).keys.join(', ')} (expected reserve, status)` : issue.message;
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown key in ${pathText([...base, key])}: ${(issue as z.core.$ZodIssueUnrecognizedKeys).keys.join(', ')} (expected reserve, status)`
+            : issue.message;
         at(path, message, issue.code === 'unrecognized_keys');
       }
       continue;

@@ -99,7 +99,12 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
       if (OPEN_ROUTES.has(request.url.split('?')[0]!)) return;
       if (tokenMatches(token, request.headers.authorization)) return;
       reply.header('www-authenticate', 'Bearer realm="supplier"');
-      return problem(reply, 401, 'Unauthorized', request.headers.authorization ? 'the bearer token is wrong' : 'send Authorization: Bearer <token> (WAREHOUSE_SUPPLIER_TOKEN)');
+      return problem(
+        reply,
+        401,
+        'Unauthorized',
+        request.headers.authorization ? 'the bearer token is wrong' : 'send Authorization: Bearer <token> (WAREHOUSE_SUPPLIER_TOKEN)',
+      );
     });
   }
 
@@ -136,14 +141,22 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   const skuParam = (raw: string) => (raw === '*' ? { success: true as const, data: '*' } : skuSchema.safeParse(raw));
-  app.get('/mock/scripts', async () => (await state.listScripts()).map((s) => ({ sku: s.sku, ...normalizeScript(s.script), version: s.version, updatedAt: iso(s.updatedAt) })));
+  app.get('/mock/scripts', async () =>
+    (await state.listScripts()).map((s) => ({ sku: s.sku, ...normalizeScript(s.script), version: s.version, updatedAt: iso(s.updatedAt) })),
+  );
   app.put<{ Params: { sku: string } }>('/mock/scripts/:sku', async (request, reply) => {
     const sku = skuParam(request.params.sku);
-    if (!sku.success) return problem(reply, 422, 'Unprocessable Content', `"${request.params.sku}" is not a SKU: ${SKU_RULE} (or * for every SKU without a script)`);
+    if (!sku.success)
+      return problem(reply, 422, 'Unprocessable Content', `"${request.params.sku}" is not a SKU: ${SKU_RULE} (or * for every SKU without a script)`);
     const script = skuScriptSchema.safeParse(request.body ?? {});
     if (!script.success) {
       const issue = script.error.issues[0]!;
-      return problem(reply, 422, 'Unprocessable Content', `invalid ${issue.path.join('.') || 'body'}: ${issue.message}; send {"reserve": [...], "status": [...]}`);
+      return problem(
+        reply,
+        422,
+        'Unprocessable Content',
+        `invalid ${issue.path.join('.') || 'body'}: ${issue.message}; send {"reserve": [...], "status": [...]}`,
+      );
     }
     await state.putScripts({ [sku.data]: script.data as SkuScript }, clock.now());
     const stored = (await state.listScripts()).find((s) => s.sku === sku.data)!;

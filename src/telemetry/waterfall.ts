@@ -108,16 +108,20 @@ export function renderWaterfall(spans: SpanRecord[], opts: WaterfallOptions): st
   for (const { span: s, depth } of rows) {
     const from = cell(s.start);
     const to = Math.max(from + 1, Math.min(barWidth, Math.ceil(((s.end - t0) / total) * barWidth)));
-    const bar = ' '.repeat(from) + colour(s)((s.end - s.start) / total * barWidth < 0.5 ? '▏' : '█'.repeat(to - from)) + ' '.repeat(barWidth - to);
+    const bar = ' '.repeat(from) + colour(s)(((s.end - s.start) / total) * barWidth < 0.5 ? '▏' : '█'.repeat(to - from)) + ' '.repeat(barWidth - to);
     const name = fit(`${'  '.repeat(depth)}${s.name}`, nameWidth);
     // in virtual time, work that took no time on the clock shows how long it really took, marked ~
     const wall = s.attributes['warehouse.wall_duration_ms'];
-    const took = s.end - s.start === 0 && typeof wall === 'number' ? p.dim(`~${formatDuration(wall)}`.padStart(DURATION)) : formatDuration(s.end - s.start).padStart(DURATION);
+    const took =
+      s.end - s.start === 0 && typeof wall === 'number'
+        ? p.dim(`~${formatDuration(wall)}`.padStart(DURATION))
+        : formatDuration(s.end - s.start).padStart(DURATION);
     if (s.end - s.start === 0 && typeof wall === 'number') walled = true;
     lines.push(`${p.dim(offset(s.start))} ${s.status === 'error' ? p.red(name) : name} ${bar} ${took}`);
     if (opts.events === false) continue;
     // an event's text runs on under the bars: it has no extent of its own
-    for (const e of s.events) lines.push(`${p.dim(offset(e.at))} ${p.dim(fit(`${'  '.repeat(depth + 1)}· ${eventText(e.name, e.attributes)}`, width - OFFSET - 1).trimEnd())}`);
+    for (const e of s.events)
+      lines.push(`${p.dim(offset(e.at))} ${p.dim(fit(`${'  '.repeat(depth + 1)}· ${eventText(e.name, e.attributes)}`, width - OFFSET - 1).trimEnd())}`);
   }
   if (walled) lines.push(p.dim(`${' '.repeat(OFFSET)} ~ wall time of work that took no time on the (virtual) clock`));
   return lines;

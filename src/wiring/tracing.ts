@@ -33,10 +33,15 @@ const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 /** The OTLP export the standard OTEL_* variables ask for, or null. */
 export function otlpFromEnv(env: NodeJS.ProcessEnv): TracingPlan['otlp'] {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return null;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const name of exporters) {
     if (name !== 'otlp' && name !== 'none') {
-      throw new UsageError(`OTEL_TRACES_EXPORTER=${name} is not supported: use otlp (with OTEL_EXPORTER_OTLP_ENDPOINT) or none; for a local look, --trace-file f.jsonl and \`warehouse trace\``);
+      throw new UsageError(
+        `OTEL_TRACES_EXPORTER=${name} is not supported: use otlp (with OTEL_EXPORTER_OTLP_ENDPOINT) or none; for a local look, --trace-file f.jsonl and \`warehouse trace\``,
+      );
     }
   }
   const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();

@@ -13,7 +13,13 @@ async function healthy() {
   await w.runner.runUntilIdle();
   await w.close();
   const db = new Database(file);
-  for (const t of ['movements_append_only_update', 'movements_append_only_delete', 'orders_status_transition', 'orders_final_is_final', 'orders_insert_pending']) {
+  for (const t of [
+    'movements_append_only_update',
+    'movements_append_only_delete',
+    'orders_status_transition',
+    'orders_final_is_final',
+    'orders_insert_pending',
+  ]) {
     db.exec(`DROP TRIGGER ${t}`);
   }
   db.pragma('foreign_keys = OFF');
@@ -23,12 +29,30 @@ async function healthy() {
 const breakages: Array<[string, (db: Database.Database, orderId: number) => void]> = [
   ['on-hand-not-negative', (db) => db.exec(`PRAGMA ignore_check_constraints = ON; UPDATE inventory SET on_hand = -1`)],
   ['ledger-matches-on-hand', (db) => db.exec(`UPDATE inventory SET on_hand = on_hand + 1`)],
-  ['one-movement-per-order-and-type', (db, id) => db.exec(`DROP INDEX movements_order_type; INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('A', 'reservation', -2, ${id}, 1, 0); UPDATE inventory SET on_hand = 1`)],
+  [
+    'one-movement-per-order-and-type',
+    (db, id) =>
+      db.exec(
+        `DROP INDEX movements_order_type; INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('A', 'reservation', -2, ${id}, 1, 0); UPDATE inventory SET on_hand = 1`,
+      ),
+  ],
   ['reserved-has-one-reservation', (db, id) => db.exec(`DELETE FROM movements WHERE order_id = ${id}; UPDATE inventory SET on_hand = 5`)],
   ['unreserved-has-no-movement', (db, id) => db.exec(`UPDATE orders SET status = 'failed', failure_reason = 'supplier_failed' WHERE id = ${id}`)],
-  ['open-order-has-one-live-job', (db) => db.exec(`INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 1, 'pending', 0, 0, 0)`)],
-  ['movement-has-inventory-row', (db) => db.exec(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('GHOST', 'restock', 1, NULL, 1, 0)`)],
-  ['order-movement-matches-order', (db, id) => db.exec(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('A', 'restock', 7, ${id}, 10, 0); UPDATE inventory SET on_hand = 10`)],
+  [
+    'open-order-has-one-live-job',
+    (db) => db.exec(`INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 1, 'pending', 0, 0, 0)`),
+  ],
+  [
+    'movement-has-inventory-row',
+    (db) => db.exec(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('GHOST', 'restock', 1, NULL, 1, 0)`),
+  ],
+  [
+    'order-movement-matches-order',
+    (db, id) =>
+      db.exec(
+        `INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('A', 'restock', 7, ${id}, 10, 0); UPDATE inventory SET on_hand = 10`,
+      ),
+  ],
   ['no-orphan-rows', (db) => db.exec(`INSERT INTO order_events (order_id, at, type, data) VALUES (999, 0, 'OrderCreated', '{}')`)],
   ['order-has-creation-event', (db, id) => db.exec(`DELETE FROM order_events WHERE order_id = ${id} AND type = 'OrderCreated'`)],
 ];

@@ -123,10 +123,15 @@ describe('the SQLite database itself', () => {
     // a run cut short spends no attempt
     expect(theirs?.attempt).toBe(1);
     await expect(
-      store.applyToOrder(created.order.id, 1_001, () => ({ outcome: 'x', order: { status: 'failed', failureReason: 'supplier_failed' }, movements: [], events: [], jobs: [] }), {
-        lease: mine!.lease,
-        settle: { kind: 'complete' },
-      }),
+      store.applyToOrder(
+        created.order.id,
+        1_001,
+        () => ({ outcome: 'x', order: { status: 'failed', failureReason: 'supplier_failed' }, movements: [], events: [], jobs: [] }),
+        {
+          lease: mine!.lease,
+          settle: { kind: 'complete' },
+        },
+      ),
     ).rejects.toBeInstanceOf(LeaseLostError);
     expect((await store.getOrder(created.order.id))?.status).toBe('pending');
     await close();

@@ -151,7 +151,13 @@ describe.each(kinds)('MockState ($name)', (kind) => {
     await reserves(state, req(1), 3);
     await statuses(state, 'R.order-1.WIDGET', 2);
     const [conv] = await state.conversations();
-    expect(conv!.calls.map((c) => `${c.kind}:${c.answer}${c.replay ? '*' : ''}`)).toEqual(['reserve:error', 'reserve:accepted', 'reserve:accepted*', 'status:delayed', 'status:ok']);
+    expect(conv!.calls.map((c) => `${c.kind}:${c.answer}${c.replay ? '*' : ''}`)).toEqual([
+      'reserve:error',
+      'reserve:accepted',
+      'reserve:accepted*',
+      'status:delayed',
+      'status:ok',
+    ]);
     expect(conv!.calls.map((c) => c.at)).toEqual([NOW, NOW + 1, NOW + 2, NOW, NOW + 1]);
   });
 });

@@ -41,7 +41,9 @@ describe('order explain', () => {
   it('supplier ok at the first check: the delivery is booked in and reserved', async () => {
     const { x } = await explained({ status: ['ok'] });
     expect(x.path).toEqual(['pending', 'awaiting_restock', 'reserved']);
-    expect(x.summary).toBe('short by 20 → asked the supplier (accepted, ref R.order-1.S) → checked at +15 s (ok) → the delivery of 30 was booked in and reserved → reserved');
+    expect(x.summary).toBe(
+      'short by 20 → asked the supplier (accepted, ref R.order-1.S) → checked at +15 s (ok) → the delivery of 30 was booked in and reserved → reserved',
+    );
     expect(x.events.find((e) => e.type === 'SupplierReservationAccepted')?.transition).toEqual({ from: 'pending', to: 'awaiting_restock' });
   });
 
@@ -79,22 +81,30 @@ describe('order explain', () => {
   it('transient errors, then ok: the errors are named and the delayed budget is untouched', async () => {
     const { x } = await explained({ reserve: ['error', 'timeout', 'accepted'], status: ['malformed', 'ok'] });
     expect(x.status).toBe('reserved');
-    expect(x.summary).toMatch(/^short by 20 → asked the supplier \(accepted, ref R\.order-1\.S\), after 2 transient errors \(HTTP 500, timeout\) → checked at \+[\d.]+ s \(ok, after malformed answer\) → /);
-    expect(x.events.find((e) => e.type === 'SupplierCallFailed')!.text).toMatch(/^The supplier's reserve call failed \(HTTP 500\), a transient error: the job runner retries it at \+[\d.]+ s .*attempt 2 of 5, the retry budget\)\. Transient errors never use up the delayed budget\.$/);
+    expect(x.summary).toMatch(
+      /^short by 20 → asked the supplier \(accepted, ref R\.order-1\.S\), after 2 transient errors \(HTTP 500, timeout\) → checked at \+[\d.]+ s \(ok, after malformed answer\) → /,
+    );
+    expect(x.events.find((e) => e.type === 'SupplierCallFailed')!.text).toMatch(
+      /^The supplier's reserve call failed \(HTTP 500\), a transient error: the job runner retries it at \+[\d.]+ s .*attempt 2 of 5, the retry budget\)\. Transient errors never use up the delayed budget\.$/,
+    );
     expect(x.events.filter((e) => e.type === 'SupplierReservationRequested')[1]!.text).toMatch(/same Idempotency-Key \(order-1\)/);
   });
 
   it('the supplier stays down on the reserve call: dead-lettered after the retry budget, failed supplier_unavailable', async () => {
     const { x } = await explained({ reserve: 'error' });
     expect(x.pathText).toBe('pending → failed');
-    expect(x.summary).toBe('short by 20 → the reserve call failed 5 times (HTTP 500 ×5) → the retry budget (5 attempts) ran out → ReserveInventory dead-lettered → failed: supplier_unavailable');
+    expect(x.summary).toBe(
+      'short by 20 → the reserve call failed 5 times (HTTP 500 ×5) → the retry budget (5 attempts) ran out → ReserveInventory dead-lettered → failed: supplier_unavailable',
+    );
     expect(x.events.find((e) => e.type === 'JobDeadLettered')!.text).toContain('dead-letter store');
   });
 
   it('the supplier stops answering status checks: the check is dead-lettered, failed supplier_unavailable from awaiting_restock', async () => {
     const { x } = await explained({ status: ['timeout'] });
     expect(x.pathText).toBe('pending → awaiting_restock → failed');
-    expect(x.summary).toContain('the status check failed 5 times (timeout ×5) → the retry budget (5 attempts) ran out → CheckSupplierStatus dead-lettered → failed: supplier_unavailable');
+    expect(x.summary).toContain(
+      'the status check failed 5 times (timeout ×5) → the retry budget (5 attempts) ran out → CheckSupplierStatus dead-lettered → failed: supplier_unavailable',
+    );
   });
 
   it('pending, nothing run yet: the job waits in the outbox', async () => {
@@ -135,7 +145,17 @@ describe('order explain', () => {
   });
 
   it('a parked job: says it waits for an operator', () => {
-    const order: Order = { id: 4, sku: 'S', qty: 1, status: 'pending', supplierRef: null, supplierChecks: 0, failureReason: null, createdAt: START, updatedAt: START };
+    const order: Order = {
+      id: 4,
+      sku: 'S',
+      qty: 1,
+      status: 'pending',
+      supplierRef: null,
+      supplierChecks: 0,
+      failureReason: null,
+      createdAt: START,
+      updatedAt: START,
+    };
     const events: TimelineEvent[] = [
       { orderId: 4, at: START, type: 'OrderCreated', data: { sku: 'S', qty: 1 } },
       { orderId: 4, at: START + 900, type: 'JobParked', data: { jobId: '4', jobType: 'ReserveInventory', reason: 'bug: TypeError: x is undefined' } },

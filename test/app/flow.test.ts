@@ -206,7 +206,13 @@ describe('at-least-once jobs with exactly-once effects', () => {
     const before = { moves: await w.inventory.movements('BOLT'), events: order.events.length, calls: w.mock!.calls.length };
     // redeliver both jobs, as a crashed runner's queue would
     const insert = (type: string, payload: string) =>
-      rawSql(file, `INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, created_at) VALUES (?, ?, ?, ?, 5, ?)`, [type, order.id, payload, w.clock.now(), w.clock.now()]);
+      rawSql(file, `INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, created_at) VALUES (?, ?, ?, ?, 5, ?)`, [
+        type,
+        order.id,
+        payload,
+        w.clock.now(),
+        w.clock.now(),
+      ]);
     await insert('ReserveInventory', '{}');
     await insert('CheckSupplierStatus', '{"check":1}');
     await insert('CheckSupplierStatus', '{"check":2}');

@@ -19,7 +19,10 @@ function cruise(cwd: string): { code: number | null; out: string } {
 /** A small tree of its own, with files at these paths (contents: their imports). */
 function tree(files: Record<string, string>): string {
   const dir = tempDir();
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true } }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true } }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -36,9 +39,18 @@ describe('the layers', () => {
 
   it.each([
     ['domain-is-pure', { 'src/domain/a.ts': "import { x } from '../app/b.ts';\nexport const a = x;\n", 'src/app/b.ts': 'export const x = 1;\n' }],
-    ['app-knows-only-ports', { 'src/app/a.ts': "import { x } from '../adapters/sqlite/b.ts';\nexport const a = x;\n", 'src/adapters/sqlite/b.ts': 'export const x = 1;\n' }],
-    ['edges-reach-adapters-through-wiring', { 'src/http/a.ts': "import { x } from '../adapters/sqlite/b.ts';\nexport const a = x;\n", 'src/adapters/sqlite/b.ts': 'export const x = 1;\n' }],
-    ['adapters-stay-in-their-folder', { 'src/adapters/pg/a.ts': "import { x } from '../sqlite/b.ts';\nexport const a = x;\n", 'src/adapters/sqlite/b.ts': 'export const x = 1;\n' }],
+    [
+      'app-knows-only-ports',
+      { 'src/app/a.ts': "import { x } from '../adapters/sqlite/b.ts';\nexport const a = x;\n", 'src/adapters/sqlite/b.ts': 'export const x = 1;\n' },
+    ],
+    [
+      'edges-reach-adapters-through-wiring',
+      { 'src/http/a.ts': "import { x } from '../adapters/sqlite/b.ts';\nexport const a = x;\n", 'src/adapters/sqlite/b.ts': 'export const x = 1;\n' },
+    ],
+    [
+      'adapters-stay-in-their-folder',
+      { 'src/adapters/pg/a.ts': "import { x } from '../sqlite/b.ts';\nexport const a = x;\n", 'src/adapters/sqlite/b.ts': 'export const x = 1;\n' },
+    ],
     ['ports-are-interfaces', { 'src/ports/a.ts': "import { x } from '../app/b.ts';\nexport const a = x;\n", 'src/app/b.ts': 'export const x = 1;\n' }],
   ])('catch a tree that breaks %s', (rule, files) => {
     const r = cruise(tree(files));
@@ -47,7 +59,10 @@ describe('the layers', () => {
   });
 
   it('are part of `npm run lint`, with Biome', () => {
-    const pkg = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").scripts)'], { cwd: ROOT, encoding: 'utf8' })) as Record<string, string>;
+    const pkg = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").scripts)'], { cwd: ROOT, encoding: 'utf8' })) as Record<
+      string,
+      string
+    >;
     expect(pkg.lint).toContain('lint:deps');
     expect(pkg['lint:deps']).toContain('depcruise src --config .dependency-cruiser.cjs');
   });

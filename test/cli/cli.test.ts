@@ -66,7 +66,21 @@ describe('warehouse CLI', () => {
     it('reserves BOLT-1 after delayed, delayed, ok, settled 45 s after creation (the issue example)', async () => {
       const db = tempDb();
       await runCli(['--db', db, 'inventory', 'set', 'BOLT-1', '10']);
-      const r = await runCli(['--db', db, 'order', 'create', '--sku', 'BOLT-1', '--qty', '30', '--clock', 'virtual', '--supplier-status', 'delayed,delayed,ok', '--json']);
+      const r = await runCli([
+        '--db',
+        db,
+        'order',
+        'create',
+        '--sku',
+        'BOLT-1',
+        '--qty',
+        '30',
+        '--clock',
+        'virtual',
+        '--supplier-status',
+        'delayed,delayed,ok',
+        '--json',
+      ]);
       expect(r.code).toBe(0);
       const order = JSON.parse(r.stdout);
       expect(order).toMatchObject({ id: 1, sku: 'BOLT-1', qty: 30, status: 'reserved', supplierChecks: 3, failureReason: null });
@@ -98,7 +112,21 @@ describe('warehouse CLI', () => {
     });
 
     it('exits 1 when the order ends failed', async () => {
-      const r = await runCli(['--db', tempDb(), 'order', 'create', '--sku', 'X', '--qty', '1', '--clock', 'virtual', '--supplier-reserve', 'rejected', '--json']);
+      const r = await runCli([
+        '--db',
+        tempDb(),
+        'order',
+        'create',
+        '--sku',
+        'X',
+        '--qty',
+        '1',
+        '--clock',
+        'virtual',
+        '--supplier-reserve',
+        'rejected',
+        '--json',
+      ]);
       expect(r.code).toBe(1);
       expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', failureReason: 'supplier_rejected' });
     });
@@ -169,7 +197,12 @@ describe('warehouse CLI', () => {
 
     it('inventory set refuses a bad count and stores nothing', async () => {
       const db = tempDb();
-      for (const args of [['A', '-5'], ['A', 'ten'], ['bad sku', '5'], ['A', '1000001']]) {
+      for (const args of [
+        ['A', '-5'],
+        ['A', 'ten'],
+        ['bad sku', '5'],
+        ['A', '1000001'],
+      ]) {
         const r = await runCli(['--db', db, 'inventory', 'set', ...args]);
         expect(r.code, args.join(' ')).toBe(2);
         expect(r.stderr).toMatch(/sku|qty|onHand/);

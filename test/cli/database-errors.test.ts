@@ -9,7 +9,9 @@ describe('the database path and ids, as a user types them', () => {
     const dir = tempDir();
     const r = await runCli(['--db', join(dir, 'nope', 'sub', 'x.db'), 'inventory', 'list']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: the directory of the database does not exist: ${join(dir, 'nope', 'sub')}. Create it (mkdir -p "${join(dir, 'nope', 'sub')}") or pass another --database\n`);
+    expect(r.stderr).toBe(
+      `error: the directory of the database does not exist: ${join(dir, 'nope', 'sub')}. Create it (mkdir -p "${join(dir, 'nope', 'sub')}") or pass another --database\n`,
+    );
     expect(existsSync(join(dir, 'nope'))).toBe(false);
   });
 

@@ -31,7 +31,8 @@ describe('warehouse demo', () => {
       expect(text).toContain(said);
     }
     // the parts of the design
-    for (const part of ['transactional outbox', "inventory row's write lock", 'Idempotency-Key order-2', 'the retry budget', 'the delayed budget']) expect(text).toContain(part);
+    for (const part of ['transactional outbox', "inventory row's write lock", 'Idempotency-Key order-2', 'the retry budget', 'the delayed budget'])
+      expect(text).toContain(part);
     expect(out).toMatch(/✓ local stock, ✓ supplier ok, ✓ delayed, then ok, ✓ delayed out,\n\s+✓ supplier fail, ✓ rejected, ✓ transient errors, ✓ dead letter/);
     expect(out).not.toContain('not in this story');
     expect(out).toContain('warehouse check: every invariant holds');
@@ -100,7 +101,10 @@ describe('warehouse demo', () => {
     const exited = new Promise<number | null>((r) => child.on('close', r));
     await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('Ctrl-C to stop') && resolve()));
     const url = /Dashboard: (http:\/\/\S+)\//.exec(out)![1]!;
-    const overview = (await (await fetch(`${url}/api/overview`)).json()) as { orders: Record<string, number>; clock: { paced: boolean; lockedBy: string | null } };
+    const overview = (await (await fetch(`${url}/api/overview`)).json()) as {
+      orders: Record<string, number>;
+      clock: { paced: boolean; lockedBy: string | null };
+    };
     expect(overview.orders).toEqual({ pending: 0, awaiting_restock: 0, reserved: 4, failed: 4 });
     expect(overview.clock).toMatchObject({ paced: true, lockedBy: null });
     expect((await fetch(`${url}/`)).status).toBe(200);

@@ -11,7 +11,11 @@ import { BIN, ROOT, tempDir, type CliResult } from '../helpers.js';
 /** Runs an executable (a symlink to the bin) directly, as a shell would, in `cwd`. */
 function run(file: string, args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -59,6 +63,8 @@ describe('warehouse outside the clone', () => {
     copyFileSync(BIN, join(dir, 'bin', 'warehouse.js'));
     const r = await run(process.execPath, [join(dir, 'bin', 'warehouse.js'), '--help'], tempDir());
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: warehouse cannot start: it is not built (no dist/)\nrun \`npm install\` in ${dir}/ (it installs the dependencies and builds dist/)\n`);
+    expect(r.stderr).toBe(
+      `error: warehouse cannot start: it is not built (no dist/)\nrun \`npm install\` in ${dir}/ (it installs the dependencies and builds dist/)\n`,
+    );
   });
 });

@@ -100,8 +100,26 @@ describe('80 columns', () => {
   it('the human output of a busy order fits: create, show, explain, list, jobs', async () => {
     const db = tempDb();
     const outputs = [
-      (await runCli(['--db', db, 'order', 'create', '--sku', 'VERY-LONG-SKU-NAME-42', '--qty', '1', '--clock', 'virtual', '--supplier-reserve', 'error,timeout,malformed,accepted', '--supplier-status', 'delayed,ok'])).stdout,
-      (await runCli(['--db', db, 'order', 'create', '--sku', 'B', '--qty', '1', '--clock', 'virtual', '--supplier-reserve', 'error', '--job-attempts', '2'])).stdout,
+      (
+        await runCli([
+          '--db',
+          db,
+          'order',
+          'create',
+          '--sku',
+          'VERY-LONG-SKU-NAME-42',
+          '--qty',
+          '1',
+          '--clock',
+          'virtual',
+          '--supplier-reserve',
+          'error,timeout,malformed,accepted',
+          '--supplier-status',
+          'delayed,ok',
+        ])
+      ).stdout,
+      (await runCli(['--db', db, 'order', 'create', '--sku', 'B', '--qty', '1', '--clock', 'virtual', '--supplier-reserve', 'error', '--job-attempts', '2']))
+        .stdout,
       (await runCli(['--db', db, 'order', 'show', '1'])).stdout,
       (await runCli(['--db', db, 'order', 'explain', '1'])).stdout,
       (await runCli(['--db', db, 'order', 'list'])).stdout,

@@ -47,7 +47,24 @@ function expectDueTimesMatchTheirLines(lines: Line[]): number {
 
 describe('time offsets in human output', () => {
   it('order create: "retry at" and "next check at" are offsets since creation, like the line stamps, under a header that says so', async () => {
-    const r = await runCli(['--db', tempDb(), 'order', 'create', '--sku', 'X', '--qty', '1', '--clock', 'virtual', '--seed', '3', '--supplier-reserve', 'error,accepted', '--supplier-status', 'delayed,ok']);
+    const r = await runCli([
+      '--db',
+      tempDb(),
+      'order',
+      'create',
+      '--sku',
+      'X',
+      '--qty',
+      '1',
+      '--clock',
+      'virtual',
+      '--seed',
+      '3',
+      '--supplier-reserve',
+      'error,accepted',
+      '--supplier-status',
+      'delayed,ok',
+    ]);
     expect(r.code).toBe(0);
     const header = r.stdout.split('\n')[0]!;
     expect(header).toMatch(/^time \(UTC\)\s+since created\s+event\s+details$/);
@@ -64,8 +81,16 @@ describe('time offsets in human output', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^time \(UTC\)\s+since created\s+order\s+event\s+details$/);
     for (const id of [1, 2]) {
-      const order = JSON.parse((await runCli(['--db', db, '--json', 'order', 'show', String(id)])).stdout) as { createdAt: string; events: Array<{ at: string; type: string }> };
-      const mine = eventLines(unwrap(r.stdout).split('\n').filter((l) => l.includes(` #${id} `)).join('\n'));
+      const order = JSON.parse((await runCli(['--db', db, '--json', 'order', 'show', String(id)])).stdout) as {
+        createdAt: string;
+        events: Array<{ at: string; type: string }>;
+      };
+      const mine = eventLines(
+        unwrap(r.stdout)
+          .split('\n')
+          .filter((l) => l.includes(` #${id} `))
+          .join('\n'),
+      );
       const expected = order.events.filter((e) => e.type !== 'OrderCreated').map((e) => Date.parse(e.at) - Date.parse(order.createdAt));
       expect(mine.map((l) => l.offsetMs)).toEqual(expected);
       expect(mine.at(-1)!.offsetMs).toBeGreaterThanOrEqual(30_000);
@@ -104,6 +129,11 @@ describe('time offsets in human output', () => {
     // created at 10 s, the 500 is retried 0.724 s later (seed 42): +0.724s, at 10.724 s scenario time
     expect(r.stdout).toMatch(/^\s+10\.000s\s+\+0\.000s\s+late\s+SupplierCallFailed\s+.*retry at \+(\d+\.\d{3})s$/m);
     const retryAt = /retry at \+(\d+\.\d{3})s/.exec(r.stdout)![1]!;
-    expect(r.stdout).toMatch(new RegExp(`^\\s+${(10 + Number(retryAt)).toFixed(3).replace('.', '\\.')}s\\s+\\+${retryAt.replace('.', '\\.')}s\\s+late\\s+SupplierReservationRequested`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^\\s+${(10 + Number(retryAt)).toFixed(3).replace('.', '\\.')}s\\s+\\+${retryAt.replace('.', '\\.')}s\\s+late\\s+SupplierReservationRequested`,
+        'm',
+      ),
+    );
   });
 });

@@ -69,38 +69,59 @@ const cases = [
 
 describe('warehouse up', () => {
   for (const c of cases) {
-    it.runIf(c.runs)(`${c.name}: starts the cluster, runs an order through the supplier, restarts a killed worker, stops everything on Ctrl-C`, { timeout: 60_000 }, async ({ onTestFailed }) => {
-      const up = startUp([...c.args(), '--workers', '2', '--port', '0', '--supplier-port', '0', '--supplier-state', join(tempDir(), 'supplier.db'), '--check-delay', '300ms', '--lease', '1s']);
-      onTestFailed(() => {
-        up.child.kill('SIGKILL');
-        console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
-      });
-      const [, api, supplier] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 2 worker\(s\)/);
-      expect(up.out()).toMatch(/^supplier +\| supplier listening on /m);
-      expect(up.out()).toMatch(/^serve +\| listening on /m);
-      // workers start in any order: their pids by name (the worker id is <host>:<pid>:<random>)
-      const pid = Object.fromEntries([...up.out().matchAll(/^work (\d) +\| worker [^:]+:(\d+):/gm)].map((m) => [m[1], Number(m[2])]));
-      const pids = [pid['1']!, pid['2']!];
-      expect(pids.every((p) => p > 0)).toBe(true);
+    it.runIf(c.runs)(
+      `${c.name}: starts the cluster, runs an order through the supplier, restarts a killed worker, stops everything on Ctrl-C`,
+      { timeout: 60_000 },
+      async ({ onTestFailed }) => {
+        const up = startUp([
+          ...c.args(),
+          '--workers',
+          '2',
+          '--port',
+          '0',
+          '--supplier-port',
+          '0',
+          '--supplier-state',
+          join(tempDir(), 'supplier.db'),
+          '--check-delay',
+          '300ms',
+          '--lease',
+          '1s',
+        ]);
+        onTestFailed(() => {
+          up.child.kill('SIGKILL');
+          console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
+        });
+        const [, api, supplier] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 2 worker\(s\)/);
+        expect(up.out()).toMatch(/^supplier +\| supplier listening on /m);
+        expect(up.out()).toMatch(/^serve +\| listening on /m);
+        // workers start in any order: their pids by name (the worker id is <host>:<pid>:<random>)
+        const pid = Object.fromEntries([...up.out().matchAll(/^work (\d) +\| worker [^:]+:(\d+):/gm)].map((m) => [m[1], Number(m[2])]));
+        const pids = [pid['1']!, pid['2']!];
+        expect(pids.every((p) => p > 0)).toBe(true);
 
-      const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":2}' });
-      expect(res.status).toBe(201);
-      const { id } = (await res.json()) as { id: number };
-      const order = await until(async () => (await (await fetch(`${api}/api/orders/${id}`)).json()) as { status: string }, (o) => o.status === 'reserved');
-      expect(order.status).toBe('reserved');
-      const conversations = (await (await fetch(`${supplier}/mock/conversations`)).json()) as Array<{ key: string }>;
-      expect(conversations.map((x) => x.key)).toEqual([`order-${id}`]);
+        const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":2}' });
+        expect(res.status).toBe(201);
+        const { id } = (await res.json()) as { id: number };
+        const order = await until(
+          async () => (await (await fetch(`${api}/api/orders/${id}`)).json()) as { status: string },
+          (o) => o.status === 'reserved',
+        );
+        expect(order.status).toBe('reserved');
+        const conversations = (await (await fetch(`${supplier}/mock/conversations`)).json()) as Array<{ key: string }>;
+        expect(conversations.map((x) => x.key)).toEqual([`order-${id}`]);
 
-      process.kill(pids[0]!, 'SIGKILL');
-      await up.waitFor(/^work 1 +\| exited \(SIGKILL\); starting it again in 1 s$/m);
-      const [, again] = await up.waitFor(/work 1 +\| exited[\s\S]*^work 1 +\| worker [^:]+:(\d+):/m);
-      expect(Number(again)).not.toBe(pids[0]);
+        process.kill(pids[0]!, 'SIGKILL');
+        await up.waitFor(/^work 1 +\| exited \(SIGKILL\); starting it again in 1 s$/m);
+        const [, again] = await up.waitFor(/work 1 +\| exited[\s\S]*^work 1 +\| worker [^:]+:(\d+):/m);
+        expect(Number(again)).not.toBe(pids[0]);
 
-      up.child.kill('SIGINT');
-      expect(await up.exited).toBe(0);
-      expect([pids[1], Number(again)].filter((p) => alive(p!))).toEqual([]);
-      expect(up.out()).toMatch(/^work 2 +\| .*0 queued/m);
-    });
+        up.child.kill('SIGINT');
+        expect(await up.exited).toBe(0);
+        expect([pids[1], Number(again)].filter((p) => alive(p!))).toEqual([]);
+        expect(up.out()).toMatch(/^work 2 +\| .*0 queued/m);
+      },
+    );
   }
 
   it('refuses bad usage with one line, exit 2, starting nothing', async () => {

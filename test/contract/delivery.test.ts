@@ -38,9 +38,19 @@ afterEach(async () => {
   }
 });
 
-async function engine(opts: { db?: string; queue?: string; script?: SupplierScript; settings?: Partial<Settings>; run?: boolean } = {}): Promise<Engine & { db: string }> {
+async function engine(
+  opts: { db?: string; queue?: string; script?: SupplierScript; settings?: Partial<Settings>; run?: boolean } = {},
+): Promise<Engine & { db: string }> {
   const db = opts.db ?? freshDatabase();
-  const w = await createWarehouse({ database: db, clock: 'real', queue: opts.queue, settings: { ...FAST, ...opts.settings }, supplierScript: opts.script, seed: 1, pollMs: 50 });
+  const w = await createWarehouse({
+    database: db,
+    clock: 'real',
+    queue: opts.queue,
+    settings: { ...FAST, ...opts.settings },
+    supplierScript: opts.script,
+    seed: 1,
+    pollMs: 50,
+  });
   const starts: Engine['starts'] = [];
   const completes: Engine['completes'] = [];
   w.bus.on('job:start', (e) => starts.push(e));
@@ -76,7 +86,11 @@ async function until<T>(what: string, read: () => Promise<T>, check: (v: T) => b
 }
 
 const final = (w: Warehouse, id: number) =>
-  until(`order ${id} final`, () => w.orders.get(id), (o) => o.status === 'reserved' || o.status === 'failed');
+  until(
+    `order ${id} final`,
+    () => w.orders.get(id),
+    (o) => o.status === 'reserved' || o.status === 'failed',
+  );
 
 for (const q of QUEUES) {
   describe.runIf(q.runs)(`jobs delivered by ${q.name}`, () => {
@@ -87,8 +101,14 @@ for (const q of QUEUES) {
       const b = await e.w.orders.create({ sku: 'B', qty: 1 });
       expect((await final(e.w, a.id)).status).toBe('reserved');
       expect(await final(e.w, b.id)).toMatchObject({ status: 'reserved', supplierChecks: 1 });
-      await until('jobs done', () => e.w.jobs.counts(), (c) => c.queued + c.running === 0);
-      expect(e.starts.map((s) => `${s.job.orderId}:${s.job.type}`).sort()).toEqual([`${a.id}:ReserveInventory`, `${b.id}:CheckSupplierStatus`, `${b.id}:ReserveInventory`].sort());
+      await until(
+        'jobs done',
+        () => e.w.jobs.counts(),
+        (c) => c.queued + c.running === 0,
+      );
+      expect(e.starts.map((s) => `${s.job.orderId}:${s.job.type}`).sort()).toEqual(
+        [`${a.id}:ReserveInventory`, `${b.id}:CheckSupplierStatus`, `${b.id}:ReserveInventory`].sort(),
+      );
       const check = e.starts.find((s) => s.job.type === 'CheckSupplierStatus')!;
       expect(check.at).toBeGreaterThanOrEqual(check.job.runAt);
       expect(await invariantsOf(e.db)).toEqual([]);
@@ -98,11 +118,19 @@ for (const q of QUEUES) {
       const e = await engine({ queue: q.queue(), settings: { jobAttempts: 2 }, script: { '*': { reserve: ['error', 'error', 'error', 'error'] } } });
       const o = await e.w.orders.create({ sku: 'B', qty: 1 });
       expect(await final(e.w, o.id)).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
-      const [dead] = await until('a dead letter', () => e.w.jobs.failed(), (d) => d.length === 1);
+      const [dead] = await until(
+        'a dead letter',
+        () => e.w.jobs.failed(),
+        (d) => d.length === 1,
+      );
       expect(dead).toMatchObject({ orderId: o.id, type: 'ReserveInventory', attempts: 2 });
       expect((await e.w.orders.get(o.id)).events.map((x) => x.type)).toContain('SupplierCallFailed');
       const again = await e.w.jobs.retry(dead!.id);
-      await until('the retried job run', async () => e.completes.filter((c) => c.job.id === again.id).length, (n) => n === 1);
+      await until(
+        'the retried job run',
+        async () => e.completes.filter((c) => c.job.id === again.id).length,
+        (n) => n === 1,
+      );
       expect(e.completes.find((c) => c.job.id === again.id)!.outcome).toMatch(/^skipped:/);
       expect(await e.w.jobs.counts()).toEqual({ queued: 0, running: 0, parked: 0, dead: 0 });
     });
@@ -123,7 +151,11 @@ for (const q of QUEUES) {
     it('stops by letting the jobs in flight settle first', async () => {
       const e = await engine({ queue: q.queue(), script: { '*': { reserve: ['timeout', 'accepted'] } } });
       const o = await e.w.orders.create({ sku: 'B', qty: 1 });
-      await until('the job running', async () => e.starts.length, (n) => n === 1);
+      await until(
+        'the job running',
+        async () => e.starts.length,
+        (n) => n === 1,
+      );
       await e.stop(); // the supplier's timeout (300 ms) is still to come
       expect(e.w.runner.inFlight).toBe(0);
       const [job] = await e.w.jobs.list();

@@ -62,10 +62,23 @@ describe('the job queue', () => {
     const [retried] = await queue.claim(T0 + 30, 5, 'w', 1_000);
     expect(retried).toMatchObject({ orderId: orders[1], attempt: 2, runs: 2 });
     // an uncounted retry (the database's trouble) spends no attempt
-    await store.applyToOrder(orders[1]!, T0 + 31, () => noop(), { lease: retried!.lease, settle: { kind: 'retry', runAt: T0 + 40, error: 'busy', counted: false } });
+    await store.applyToOrder(orders[1]!, T0 + 31, () => noop(), {
+      lease: retried!.lease,
+      settle: { kind: 'retry', runAt: T0 + 40, error: 'busy', counted: false },
+    });
     expect((await queue.claim(T0 + 40, 5, 'w', 1_000))[0]).toMatchObject({ attempt: 2, runs: 3 });
     expect(await queue.listDeadLetters()).toEqual([
-      { id: expect.any(String), jobId: jobs[3]!.id, type: 'ReserveInventory', orderId: orders[3], payload: {}, attempts: 1, lastError: 'attempts ran out', failedAt: T0 + 20, retriedAt: null },
+      {
+        id: expect.any(String),
+        jobId: jobs[3]!.id,
+        type: 'ReserveInventory',
+        orderId: orders[3],
+        payload: {},
+        attempts: 1,
+        lastError: 'attempts ran out',
+        failedAt: T0 + 20,
+        retriedAt: null,
+      },
     ]);
   });
 
@@ -74,7 +87,10 @@ describe('the job queue', () => {
     const [job] = await queue.claim(T0, 1, 'w', 1_000);
     await store.applyToOrder(orders[0]!, T0 + 1, () => noop(), { lease: job!.lease, settle: { kind: 'keep' } });
     expect(await queue.count()).toMatchObject({ running: 1 });
-    await store.applyToOrder(orders[0]!, T0 + 2, () => noop(), { lease: job!.lease, settle: (plan) => (plan.outcome === 'noop' ? { kind: 'complete' } : { kind: 'keep' }) });
+    await store.applyToOrder(orders[0]!, T0 + 2, () => noop(), {
+      lease: job!.lease,
+      settle: (plan) => (plan.outcome === 'noop' ? { kind: 'complete' } : { kind: 'keep' }),
+    });
     expect(await queue.list()).toEqual([]);
   });
 
@@ -82,7 +98,8 @@ describe('the job queue', () => {
     const { store, queue, orders } = await withOrders(3);
     const jobs = await queue.claim(T0 + 5, 3, 'w', 1_000);
     const reasons = ['database: busy', 'bug: x', 'database: unavailable'];
-    for (let i = 0; i < 3; i++) await store.applyToOrder(orders[i]!, T0 + 6, () => noop(), { lease: jobs[i]!.lease, settle: { kind: 'park', reason: reasons[i]! } });
+    for (let i = 0; i < 3; i++)
+      await store.applyToOrder(orders[i]!, T0 + 6, () => noop(), { lease: jobs[i]!.lease, settle: { kind: 'park', reason: reasons[i]! } });
     expect(await queue.claim(T0 + 100, 5, 'w', 1_000)).toEqual([]);
     const byReason = await queue.resumeParked(T0 + 7, { reasonPrefix: 'database' });
     expect(byReason.map((r) => r.job.orderId).sort()).toEqual([orders[0], orders[2]].sort());
@@ -124,7 +141,9 @@ describe('the relay (jobs handed to an external queue)', () => {
   it('hands new jobs to one relay at a time, and the same generation again when that relay never marked them', async () => {
     const { queue, orders } = await withOrders(3);
     const first = await queue.claimForRelay(T0, 10, 1_000);
-    expect(first).toEqual(orders.map((orderId, i) => ({ jobId: expect.any(String), generation: 0, type: 'ReserveInventory', orderId, runAt: T0 + i, createdAt: T0 })));
+    expect(first).toEqual(
+      orders.map((orderId, i) => ({ jobId: expect.any(String), generation: 0, type: 'ReserveInventory', orderId, runAt: T0 + i, createdAt: T0 })),
+    );
     // held for the relay that claimed them
     expect(await queue.claimForRelay(T0 + 999, 10, 1_000)).toEqual([]);
     // that relay died before marking them: another takes them, as the same generation (the same external id)
@@ -168,7 +187,9 @@ describe('the relay (jobs handed to an external queue)', () => {
     if (over.kind !== 'claimed') return;
     expect(over.job.lease.token).not.toBe(got.job.lease.token);
     // the first worker's settlement is refused; the second's commits
-    await expect(store.applyToOrder(orders[0]!, T0 + 1_011, () => noop(), { lease: got.job.lease, settle: { kind: 'complete' } })).rejects.toThrow(/lost its lease/);
+    await expect(store.applyToOrder(orders[0]!, T0 + 1_011, () => noop(), { lease: got.job.lease, settle: { kind: 'complete' } })).rejects.toThrow(
+      /lost its lease/,
+    );
     await store.applyToOrder(orders[0]!, T0 + 1_012, () => noop(), { lease: over.job.lease, settle: { kind: 'complete' } });
     expect(await queue.claimDelivery(item!.jobId, 0, T0 + 1_013, 'w3', 1_000, 60_000)).toEqual({ kind: 'gone', reason: 'done' });
     expect(await queue.claimDelivery('no-such-job', 0, T0, 'w3', 1_000, 60_000)).toEqual({ kind: 'gone', reason: 'done' });
@@ -180,7 +201,10 @@ describe('the relay (jobs handed to an external queue)', () => {
     await queue.markRelayed([item!], T0, 60_000);
     const got = await queue.claimDelivery(item!.jobId, 0, T0, 'w', 1_000, 60_000);
     if (got.kind !== 'claimed') throw new Error(`not claimed: ${JSON.stringify(got)}`);
-    await store.applyToOrder(orders[0]!, T0 + 1, () => noop(), { lease: got.job.lease, settle: { kind: 'retry', runAt: T0 + 500, error: 'supplier 500', counted: true } });
+    await store.applyToOrder(orders[0]!, T0 + 1, () => noop(), {
+      lease: got.job.lease,
+      settle: { kind: 'retry', runAt: T0 + 500, error: 'supplier 500', counted: true },
+    });
     const [retried] = await queue.claimForRelay(T0 + 2, 1, 1_000);
     expect(retried).toMatchObject({ jobId: item!.jobId, generation: 1, runAt: T0 + 500 });
     expect(await queue.claimDelivery(item!.jobId, 1, T0 + 3, 'w', 1_000, 60_000)).toEqual({ kind: 'later', at: T0 + 500 });

@@ -15,7 +15,16 @@ describe('the store', () => {
   it('creates an order pending, with its events and its jobs, in one transaction', async () => {
     const { store, queue } = await testBackend();
     const created = await store.createOrder('A', 2, T0, () => withJob('A', 2));
-    expect(created.order).toMatchObject({ sku: 'A', qty: 2, status: 'pending', supplierChecks: 0, supplierRef: null, failureReason: null, createdAt: T0, updatedAt: T0 });
+    expect(created.order).toMatchObject({
+      sku: 'A',
+      qty: 2,
+      status: 'pending',
+      supplierChecks: 0,
+      supplierRef: null,
+      failureReason: null,
+      createdAt: T0,
+      updatedAt: T0,
+    });
     expect(created.events).toEqual([{ orderId: created.order.id, at: T0, type: 'OrderCreated', data: { sku: 'A', qty: 2 } }]);
     expect(created.jobIds).toHaveLength(1);
     expect(typeof created.jobIds[0]).toBe('string');
@@ -92,7 +101,9 @@ describe('the store', () => {
     const [mine] = await queue.claim(T0, 1, 'runner-a', 1_000);
     const [theirs] = await queue.claim(T0 + 1_000, 1, 'runner-b', 1_000);
     expect(theirs!.id).toBe(mine!.id);
-    await expect(store.applyToOrder(order.id, T0 + 1_001, reserve, { lease: mine!.lease, settle: { kind: 'complete' } })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(store.applyToOrder(order.id, T0 + 1_001, reserve, { lease: mine!.lease, settle: { kind: 'complete' } })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     expect(await store.getOrder(order.id)).toMatchObject({ status: 'pending' });
     expect((await store.getInventory('A'))!.onHand).toBe(5);
     expect(await store.listMovements('A')).toHaveLength(1);

@@ -56,7 +56,12 @@ describe('the clock API', () => {
     const created = await server.call('POST', '/api/orders', { json: { sku: 'WIDGET', qty: 2 } });
     await rec.reached(created.body.id, 'awaiting_restock');
     await controls.settled();
-    expect((await server.call('GET', '/api/clock')).body).toMatchObject({ paced: true, now: '2026-01-01T09:00:00.000Z', next: '2026-01-01T09:00:15.000Z', playing: false });
+    expect((await server.call('GET', '/api/clock')).body).toMatchObject({
+      paced: true,
+      now: '2026-01-01T09:00:00.000Z',
+      next: '2026-01-01T09:00:15.000Z',
+      playing: false,
+    });
     const step = await server.call('POST', '/api/clock', { json: { action: 'step' } });
     expect(step.status).toBe(200);
     expect(ts.clockSchema.parse(step.body)).toMatchObject({ now: '2026-01-01T09:00:15.000Z', next: null });
@@ -74,7 +79,10 @@ describe('the clock API', () => {
     expect(noRate).toMatchObject({ status: 422, body: { field: 'rate', detail: 'invalid rate: play needs a rate: 1, 10 or 100' } });
     expect((await server.call('POST', '/api/clock', { json: { action: 'play', rate: 7 } })).body.field).toBe('rate');
     expect((await server.call('POST', '/api/clock', { json: { action: 'rewind' } })).body.field).toBe('action');
-    expect((await server.call('POST', '/api/clock', { json: { action: 'advance' } })).body).toMatchObject({ field: 'seconds', detail: 'invalid seconds: advance needs seconds, a whole number from 1 to 86400' });
+    expect((await server.call('POST', '/api/clock', { json: { action: 'advance' } })).body).toMatchObject({
+      field: 'seconds',
+      detail: 'invalid seconds: advance needs seconds, a whole number from 1 to 86400',
+    });
     expect((await server.call('POST', '/api/clock', { json: { action: 'step', by: 1 } })).body.field).toBe('by');
     controls.lock('the demo');
     const locked = await server.call('POST', '/api/clock', { json: { action: 'step' } });
@@ -117,7 +125,11 @@ describe('explain, jobs and dead letters', () => {
     await server.call('POST', '/api/orders', { json: { sku: 'NUT', qty: 1 } });
     await controls.settled();
     const list = await server.call('GET', '/api/jobs');
-    expect(ts.jobListSchema.parse(list.body)).toMatchObject({ counts: { queued: 1 }, truncated: false, jobs: [{ type: 'CheckSupplierStatus', state: 'queued', runAt: '2026-01-01T09:00:15.000Z' }] });
+    expect(ts.jobListSchema.parse(list.body)).toMatchObject({
+      counts: { queued: 1 },
+      truncated: false,
+      jobs: [{ type: 'CheckSupplierStatus', state: 'queued', runAt: '2026-01-01T09:00:15.000Z' }],
+    });
     expect((await server.call('GET', '/api/jobs?limit=0')).status).toBe(422);
 
     const rec = recordTransitions(server);
@@ -150,7 +162,10 @@ describe('scripting the supplier', () => {
     await controls.step();
     expect((await server.call('GET', `/api/orders/${created.body.id}`)).body).toMatchObject({ status: 'failed', failureReason: 'supplier_failed' });
     expect((await server.call('PUT', '/api/supplier/scripts/*', { json: { reserve: ['rejected'] } })).status).toBe(200);
-    expect(ts.supplierScriptsSchema.parse((await server.call('GET', '/api/supplier/scripts')).body)).toMatchObject({ supplier: 'mock', scripts: [{ sku: 'GIZMO' }, { sku: '*' }] });
+    expect(ts.supplierScriptsSchema.parse((await server.call('GET', '/api/supplier/scripts')).body)).toMatchObject({
+      supplier: 'mock',
+      scripts: [{ sku: 'GIZMO' }, { sku: '*' }],
+    });
   });
 
   it('names a wrong answer (422) and stores nothing', async () => {
@@ -201,7 +216,13 @@ describe('the overview', () => {
     for (const sku of ['WIDGET', 'GADGET', 'NUT']) await server.call('POST', '/api/orders', { json: { sku, qty: 2 } });
     await controls.settled();
     const o = ts.overviewSchema.parse((await server.call('GET', '/api/overview')).body);
-    expect(o).toMatchObject({ orders: { pending: 0, awaiting_restock: 1, reserved: 1, failed: 1 }, jobs: { queued: 1 }, auth: false, supplier: 'mock', clock: { paced: true } });
+    expect(o).toMatchObject({
+      orders: { pending: 0, awaiting_restock: 1, reserved: 1, failed: 1 },
+      jobs: { queued: 1 },
+      auth: false,
+      supplier: 'mock',
+      clock: { paced: true },
+    });
     expect(o.settings).toMatchObject({ checkDelayMs: 15_000, maxDelayedRetries: 2 });
     expect((await server.call('GET', '/api/inventory')).body).toEqual([expect.objectContaining({ sku: 'WIDGET', onHand: 3, version: 2 })]);
     expect(ts.checkSchema.parse((await server.call('GET', '/api/check')).body)).toEqual({ ok: true, violations: [] });
@@ -220,7 +241,8 @@ describe('the page', () => {
     const js = await server.call('GET', '/dashboard/app.js');
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(js.text).toContain("new EventSource('/api/events')");
-    for (const bad of ['/dashboard/nope.js', '/dashboard/..%2Fpackage.json', '/dashboard/%2E%2E%2Findex.html']) expect((await server.call('GET', bad)).status).toBe(404);
+    for (const bad of ['/dashboard/nope.js', '/dashboard/..%2Fpackage.json', '/dashboard/%2E%2E%2Findex.html'])
+      expect((await server.call('GET', bad)).status).toBe(404);
   });
 });
 
@@ -274,7 +296,10 @@ describe('the event stream', () => {
     for (let i = 0; i < 5; i++) hub.publish('stock:changed', { sku: `S${i}` });
     const fake = () => {
       const written: string[] = [];
-      return { written, res: { writableLength: 0, write: (s: string) => written.push(s), on: () => undefined, end: () => undefined } as unknown as ServerResponse };
+      return {
+        written,
+        res: { writableLength: 0, write: (s: string) => written.push(s), on: () => undefined, end: () => undefined } as unknown as ServerResponse,
+      };
     };
     const tooOld = fake();
     attach(tooOld.res, `${epoch}-1`); // events 3, 4, 5 are kept: 2 is lost

@@ -110,7 +110,10 @@ describe.runIf(run)('the dashboard in a browser', () => {
     ]);
     await page.waitForSelector('#check[data-check="ok"]');
     // the supplier's delivery, in the order's movements (read from the SKU's paged ledger)
-    expect(await page.locator('#detail-body tr[data-movement]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.movement))).toEqual(['restock', 'reservation']);
+    expect(await page.locator('#detail-body tr[data-movement]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.movement))).toEqual([
+      'restock',
+      'reservation',
+    ]);
 
     // a few more orders, so the screenshot shows every state
     await page.fill('#stock-form [name=sku]', 'WIDGET');

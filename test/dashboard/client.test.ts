@@ -81,7 +81,11 @@ describe("the dashboard's API client", () => {
     const widget = await api.orderMovements('WIDGET', 1, 1, 2);
     expect(widget.map((m) => [m.type, m.qty, m.orderId])).toEqual([['reservation', -2, 1]]);
     // pages of 2: [adjustment, restock] [restock, restock] [reservation, restock]: the fourth page is never read
-    expect(asked).toEqual(['/api/inventory/WIDGET/movements?limit=2', expect.stringMatching(/movements\?limit=2&cursor=\d+$/), expect.stringMatching(/cursor=/)]);
+    expect(asked).toEqual([
+      '/api/inventory/WIDGET/movements?limit=2',
+      expect.stringMatching(/movements\?limit=2&cursor=\d+$/),
+      expect.stringMatching(/cursor=/),
+    ]);
 
     // the supplier's delivery: the restock and the reservation straddle a page boundary
     const gadget = await api.orderMovements('GADGET', 2, 2, 2);

@@ -40,8 +40,12 @@ describe('the console-block runner', () => {
 
   it('masks times, dates, sub-second durations and UUIDs, and nothing else', () => {
     expect(mask('22:24:39.392   +0.016s  OrderCreated  after 0.016s')).toBe('##:##:##.###   +#.###s  OrderCreated  after #.###s');
-    expect(mask('"createdAt":"2026-11-25T23:08:05.041Z" │ 2026-11-25 22:24:38.775 │')).toBe('"createdAt":"####-##-##T##:##:##.###Z" │ ####-##-## ##:##:##.### │');
-    expect(mask('+45.000s supplierChecks=3 #2 id 6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab')).toBe('+45.000s supplierChecks=3 #2 id ########-####-####-####-############');
+    expect(mask('"createdAt":"2026-11-25T23:08:05.041Z" │ 2026-11-25 22:24:38.775 │')).toBe(
+      '"createdAt":"####-##-##T##:##:##.###Z" │ ####-##-## ##:##:##.### │',
+    );
+    expect(mask('+45.000s supplierChecks=3 #2 id 6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab')).toBe(
+      '+45.000s supplierChecks=3 #2 id ########-####-####-####-############',
+    );
   });
 
   it('matches … as any lines, or any text within a line', () => {

@@ -110,7 +110,13 @@ export function normalise(lines: string[]): string[] {
 const ELLIPSIS = '…';
 const lineMatches = (expected: string, actual: string) =>
   expected.includes(ELLIPSIS)
-    ? new RegExp(`^${expected.split(ELLIPSIS).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(actual)
+    ? new RegExp(
+        `^${expected
+          .split(ELLIPSIS)
+          .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+        's',
+      ).test(actual)
     : expected === actual;
 
 /** Whether the actual lines match the expected ones, `…` lines standing for any lines. */
@@ -146,7 +152,8 @@ warehouse() { node "$WAREHOUSE_BIN" "$@"; }
 
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WAREHOUSE_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL' && !k.startsWith('VITEST')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('WAREHOUSE_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL' && !k.startsWith('VITEST')) env[k] = v;
   return { ...env, NO_COLOR: '1', FORCE_COLOR: '0', WAREHOUSE_BIN: BIN, WAREHOUSE_PORT: '0' };
 }
 
@@ -280,6 +287,12 @@ export async function runMarkdown(file: string): Promise<{ commands: number; mis
 
 /** The Markdown files of the clone that hold console blocks to run. */
 export function documentsWithConsoleBlocks(): string[] {
-  const candidates = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f)), join('scenarios', 'README.md')];
+  const candidates = [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join('docs', f)),
+    join('scenarios', 'README.md'),
+  ];
   return candidates.filter((f) => parseConsoleBlocks(readFileSync(join(ROOT, f), 'utf8')).some((b) => b.directive !== 'skip' && b.commands.length > 0));
 }

@@ -17,7 +17,11 @@ describe('the order state machine', () => {
   }
 
   it('lists exactly the five legal transitions of DESIGN §2', () => {
-    expect(transitionPairs().map(([a, b]) => `${a}>${b}`).sort()).toEqual([...legal].sort());
+    expect(
+      transitionPairs()
+        .map(([a, b]) => `${a}>${b}`)
+        .sort(),
+    ).toEqual([...legal].sort());
   });
 
   it('treats reserved and failed as final and nothing else', () => {

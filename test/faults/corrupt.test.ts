@@ -104,7 +104,11 @@ describe('a damaged database file', () => {
       expect(first.status).toBe(503);
       const body = (await first.json()) as { detail: string };
       expect(body.detail).toMatch(/^database corrupt/);
-      const write = await fetch(`${server.url}/api/inventory/A`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ onHand: 1 }) });
+      const write = await fetch(`${server.url}/api/inventory/A`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ onHand: 1 }),
+      });
       expect(write.status).toBe(503);
       expect(((await write.json()) as { detail: string }).detail).toMatch(/^database corrupt/);
       const health = await fetch(`${server.url}/healthz`);

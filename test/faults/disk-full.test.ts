@@ -93,7 +93,11 @@ describe('the disk under the database fills up', () => {
     }
 
     disk.fill(db);
-    const refused = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'full-1' }, body: JSON.stringify({ sku: 'LOCAL', qty: 1 }) });
+    const refused = await fetch(`${api}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'full-1' },
+      body: JSON.stringify({ sku: 'LOCAL', qty: 1 }),
+    });
     expect(refused.status).toBe(507);
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/^disk full/);
     // reads keep working
@@ -112,13 +116,17 @@ describe('the disk under the database fills up', () => {
 
     disk.free();
     // the same Idempotency-Key is free for the retry at once (the failed request released it)
-    const retried = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'full-1' }, body: JSON.stringify({ sku: 'LOCAL', qty: 1 }) });
+    const retried = await fetch(`${api}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'full-1' },
+      body: JSON.stringify({ sku: 'LOCAL', qty: 1 }),
+    });
     expect(retried.status).toBe(201);
     const orders = await untilAllFinal(api!);
     expect(orders.map((o) => `${o.id} ${o.sku} ${o.status} ${o.failureReason}`)).toEqual([
       '1 LOCAL reserved null',
       `${waiting.body.id} SUPPLIED reserved null`,
-      `${(await retried.json() as { id: number }).id} LOCAL reserved null`,
+      `${((await retried.json()) as { id: number }).id} LOCAL reserved null`,
     ]);
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
     serve.child.kill('SIGTERM');

@@ -12,7 +12,12 @@ import { faultRun } from './harness.js';
 describe('another process holding the write lock for seconds, during serve + work under load', () => {
   it('fails no order, keeps the runner alive, and keeps the event loop free (health and reads answer at once)', { timeout: 90_000 }, async () => {
     // writes give up after 1.5 s; the lock is held for 3 s, twice: longer than that
-    const run = await faultRun({ orders: 30, fault: { kind: 'lock', times: 2, holdMs: 3_000 }, db: join(tempDir(), 'engine.db'), env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' } });
+    const run = await faultRun({
+      orders: 30,
+      fault: { kind: 'lock', times: 2, holdMs: 3_000 },
+      db: join(tempDir(), 'engine.db'),
+      env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' },
+    });
     console.log(`lock faults: ${JSON.stringify({ ...run, violations: run.violations.length })}`);
     expect(run.orders).toBe(30);
     // every order could be reserved (stock for the local ones; the supplier says ok): all are

@@ -70,7 +70,10 @@ export async function post(api: string, path: string, body: unknown): Promise<{ 
 async function listAll(api: string): Promise<OrderJson[]> {
   const all: OrderJson[] = [];
   for (let cursor: number | null = 0; cursor !== null; ) {
-    const page = (await (await fetch(`${api}/api/orders?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { orders: OrderJson[]; nextCursor: number | null };
+    const page = (await (await fetch(`${api}/api/orders?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+      orders: OrderJson[];
+      nextCursor: number | null;
+    };
     all.push(...page.orders);
     cursor = page.nextCursor;
   }

@@ -30,7 +30,24 @@ describe('a virtual-clock run interrupted mid-way', () => {
     it(`(${signal}) strands nothing: a later real-time \`work --until-idle\` re-bases its job and terminates`, { timeout: 60_000 }, async () => {
       const db = join(tempDir(), 'w.db');
       // checks every 2 h of virtual time, a delayed budget that never runs out: months of virtual time
-      const run = spawnCli(['--db', db, 'order', 'create', '--sku', 'W', '--qty', '1', '--clock', 'virtual', '--check-delay', '2h', '--max-delayed-retries', '100000', '--supplier-status', 'delayed']);
+      const run = spawnCli([
+        '--db',
+        db,
+        'order',
+        'create',
+        '--sku',
+        'W',
+        '--qty',
+        '1',
+        '--clock',
+        'virtual',
+        '--check-delay',
+        '2h',
+        '--max-delayed-retries',
+        '100000',
+        '--supplier-status',
+        'delayed',
+      ]);
       while (checks(db) < 30) {
         if (run.child.exitCode !== null) throw new Error(`the virtual run ended early: ${run.err()}`);
         await new Promise((r) => setTimeout(r, 20)); // another process: poll its file

@@ -24,7 +24,12 @@ describe('request bodies', () => {
     const put = await server.call('PUT', '/api/inventory/A');
     for (const r of [none, typed, put]) {
       expect(r.status).toBe(400);
-      expect(r.body).toEqual({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request has no body; send a JSON object with Content-Type: application/json' });
+      expect(r.body).toEqual({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'the request has no body; send a JSON object with Content-Type: application/json',
+      });
     }
   });
 
@@ -46,7 +51,10 @@ describe('request bodies', () => {
   });
 
   it.each(['utf-8', 'UTF-8', '"utf-8"', 'utf8'])('accepts charset=%s, and Content-Encoding identity', async (charset) => {
-    const r = await server.call('POST', '/api/inventory/A/restock', { raw: '{"qty":1}', headers: { 'content-type': `application/json; charset=${charset}`, 'content-encoding': 'identity' } });
+    const r = await server.call('POST', '/api/inventory/A/restock', {
+      raw: '{"qty":1}',
+      headers: { 'content-type': `application/json; charset=${charset}`, 'content-encoding': 'identity' },
+    });
     expect(r.status).toBe(200);
   });
 });

@@ -65,7 +65,14 @@ describe('timeouts, measured with slow clients', () => {
   let db: string;
   beforeAll(async () => {
     db = tempDb();
-    server = await startServer({ port: 0, database: db, logLevel: 'silent', runner: false, rateLimitPerMinute: 0, timeouts: { requestMs: REQUEST_MS, keepAliveMs: 1_000 } });
+    server = await startServer({
+      port: 0,
+      database: db,
+      logLevel: 'silent',
+      runner: false,
+      rateLimitPerMinute: 0,
+      timeouts: { requestMs: REQUEST_MS, keepAliveMs: 1_000 },
+    });
   });
   afterAll(async () => {
     await server.close();

@@ -82,10 +82,21 @@ function pointer(doc: Json, ref: string): Json {
 }
 
 export function operations(doc: Json): Array<{ path: string; method: string; op: Json }> {
-  return Object.entries(doc.paths as Json).flatMap(([path, ops]) => Object.entries(ops as Json).map(([method, op]) => ({ path, method: method.toUpperCase(), op: op as Json })));
+  return Object.entries(doc.paths as Json).flatMap(([path, ops]) =>
+    Object.entries(ops as Json).map(([method, op]) => ({ path, method: method.toUpperCase(), op: op as Json })),
+  );
 }
 
-function build(op: Json, template: string, method: string, params: Param[], chosen: Map<string, unknown>, body: unknown, note: string, token?: string): Generated {
+function build(
+  op: Json,
+  template: string,
+  method: string,
+  params: Param[],
+  chosen: Map<string, unknown>,
+  body: unknown,
+  note: string,
+  token?: string,
+): Generated {
   let path = template;
   const query: string[] = [];
   const headers: Record<string, string> = {};
@@ -112,7 +123,13 @@ function bodySchemas(doc: Json, op: Json): Array<Json | undefined> {
 
 /** a body with only its required properties, each at its first value */
 const requiredBody = (schema: Json | undefined) =>
-  schema ? Object.fromEntries(Object.entries((schema.properties ?? {}) as Json).filter(([k]) => schema.required?.includes(k)).map(([k, s]) => [k, valuesOf(s)[0]])) : undefined;
+  schema
+    ? Object.fromEntries(
+        Object.entries((schema.properties ?? {}) as Json)
+          .filter(([k]) => schema.required?.includes(k))
+          .map(([k, s]) => [k, valuesOf(s)[0]]),
+      )
+    : undefined;
 
 /** the same request twice is one request (idempotency keys differ by design, and do not count) */
 function once(requests: Generated[]): Generated[] {
@@ -139,7 +156,8 @@ export function validRequests(doc: Json, token: string): Generated[] {
         const values = p.in === 'path' ? paramValues(p).slice(0, 1) : paramValues(p);
         for (const v of values) out.push(build(op, path, method, params, new Map([...first, [p.name, v]]), firstBody, `${p.name}=${String(v)}`, token));
       }
-      for (const [k, s] of props) for (const v of valuesOf(s)) out.push(build(op, path, method, params, first, { ...firstBody, [k]: v }, `body ${k}=${JSON.stringify(v)}`, token));
+      for (const [k, s] of props)
+        for (const v of valuesOf(s)) out.push(build(op, path, method, params, first, { ...firstBody, [k]: v }, `body ${k}=${JSON.stringify(v)}`, token));
       return out;
     });
   });
@@ -154,11 +172,15 @@ export function invalidRequests(doc: Json, token: string): Generated[] {
     const first = new Map(params.filter((p) => p.required).map((p) => [p.name, paramValues(p)[0]]));
     const bodies = bodySchemas(doc, op);
     const out: Generated[] = [];
-    for (const p of params) for (const [v, why] of outsideOf(p.schema)) out.push(build(op, path, method, params, new Map([...first, [p.name, v]]), requiredBody(bodies[0]), `${p.name} ${why}`, token));
+    for (const p of params)
+      for (const [v, why] of outsideOf(p.schema))
+        out.push(build(op, path, method, params, new Map([...first, [p.name, v]]), requiredBody(bodies[0]), `${p.name} ${why}`, token));
     for (const bodySchema of bodies) {
       const firstBody = requiredBody(bodySchema);
-      for (const [k, s] of Object.entries((bodySchema?.properties ?? {}) as Json)) for (const [v, why] of outsideOf(s)) out.push(build(op, path, method, params, first, { ...firstBody, [k]: v }, `body ${k} ${why}`, token));
-      if (bodySchema?.additionalProperties === false) out.push(build(op, path, method, params, first, { ...firstBody, unknownField: 1 }, `an unknown body property (${JSON.stringify(firstBody)})`, token));
+      for (const [k, s] of Object.entries((bodySchema?.properties ?? {}) as Json))
+        for (const [v, why] of outsideOf(s)) out.push(build(op, path, method, params, first, { ...firstBody, [k]: v }, `body ${k} ${why}`, token));
+      if (bodySchema?.additionalProperties === false)
+        out.push(build(op, path, method, params, first, { ...firstBody, unknownField: 1 }, `an unknown body property (${JSON.stringify(firstBody)})`, token));
     }
     if (Array.isArray(op.security) && op.security.length > 0) out.push(build(op, path, method, params, first, requiredBody(bodies[0]), 'no bearer token'));
     return out;

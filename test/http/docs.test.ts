@@ -23,7 +23,10 @@ afterAll(() => {
 
 /** `warehouse serve --port 0` as a process, resolved with its URL */
 function serve(env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(process.execPath, [BIN, '--db', tempDb(), 'serve', '--port', '0'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn', WAREHOUSE_API_TOKEN: '', ...env } });
+  const child = spawn(process.execPath, [BIN, '--db', tempDb(), 'serve', '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn', WAREHOUSE_API_TOKEN: '', ...env },
+  });
   servers.push(child);
   let out = '';
   let err = '';
@@ -71,7 +74,11 @@ describe('docs/http.md', () => {
   it("shows the server's real answer as its problem+json example", async () => {
     const example = blocks.find((b) => b.lang === 'json' && b.text.includes('"status": 422'));
     const url = await serve();
-    const res = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'WIDGET', qty: '2' }) });
+    const res = await fetch(`${url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'WIDGET', qty: '2' }),
+    });
     expect(await res.json()).toEqual(JSON.parse(example!.text));
   });
 });

@@ -20,10 +20,20 @@ describe('server faults', () => {
     const w = await failingWarehouse(() => {
       throw new Error('boom: secret internals');
     });
-    const server = await testServer({ warehouse: w, runner: false, logLevel: 'info', logDestination: { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) } });
+    const server = await testServer({
+      warehouse: w,
+      runner: false,
+      logLevel: 'info',
+      logDestination: { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) },
+    });
     const r = await server.call('POST', '/api/order', { json: { sku: 'A', qty: 1 }, headers: { 'x-request-id': 'fault-1', 'idempotency-key': 'fault-key' } });
     expect(r.status).toBe(500);
-    expect(r.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'internal error (request fault-1); the server log has the details' });
+    expect(r.body).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'internal error (request fault-1); the server log has the details',
+    });
     expect(r.text).not.toContain('boom');
     const logged = logs.find((l) => l.reqId === 'fault-1' && l.level === 50) as { err: { message: string; stack: string } } | undefined;
     expect(logged?.err.message).toBe('boom: secret internals');

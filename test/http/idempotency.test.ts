@@ -45,7 +45,9 @@ describe('Idempotency-Key on order creation', () => {
   it('answers 409 with Retry-After while the first request with the key is in flight', async () => {
     // a request holding the key right now, as another process would between begin and complete
     const fp = fingerprint('create-order', { sku: 'WIDGET', qty: 5 });
-    expect(await server.warehouse.idempotency.begin('busy-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 })).toEqual({ kind: 'new' });
+    expect(await server.warehouse.idempotency.begin('busy-1', fp, server.warehouse.clock.now(), { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 })).toEqual({
+      kind: 'new',
+    });
     const before = rowCounts(server.db);
     const r = await server.call('POST', '/api/order', { json: { sku: 'widget', qty: 5 }, headers: { 'idempotency-key': 'busy-1' } });
     expect(r.status).toBe(409);
@@ -156,7 +158,9 @@ describe('Idempotency-Key on restock (every POST that writes)', () => {
     raw.prepare(`UPDATE idempotency_keys SET fingerprint = 'someone-else' WHERE key = 'restock-lost'`).run();
     raw.close();
     const before = rowCounts(server.db);
-    await expect(w.inventory.add('LOST', 1, { key: 'restock-lost', fingerprint: fp, respond: () => ({ status: 200, body: '{}', location: null }) })).rejects.toThrow(/taken over/);
+    await expect(
+      w.inventory.add('LOST', 1, { key: 'restock-lost', fingerprint: fp, respond: () => ({ status: 200, body: '{}', location: null }) }),
+    ).rejects.toThrow(/taken over/);
     expect(rowCounts(server.db)).toEqual(before);
   });
 });
@@ -171,7 +175,7 @@ describe('the Idempotency-Key header', () => {
   });
   const create = (key: string) => server.call('POST', '/api/order', { json: { sku: 'KEYED', qty: 1 }, headers: { 'idempotency-key': key } });
 
-  it('is the same key bare and as the draft\'s quoted sf-string', async () => {
+  it("is the same key bare and as the draft's quoted sf-string", async () => {
     const quoted = await create('"sf-1"');
     expect(quoted.status).toBe(201);
     const bare = await create('sf-1');

@@ -130,7 +130,9 @@ describe('warehouse serve as a process', () => {
     const a = await serve(db, [], ['--supplier-reserve', 'rejected']);
     const b = await serve(db, [], ['--supplier-reserve', 'rejected']);
     expect(a.url).not.toBe(b.url);
-    expect((await fetch(`${a.url}/api/inventory/SHARED`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"onHand":15}' })).status).toBe(200);
+    expect(
+      (await fetch(`${a.url}/api/inventory/SHARED`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"onHand":15}' })).status,
+    ).toBe(200);
 
     // 20 orders of 1 against 15 in stock, alternating servers; the mock supplier rejects the rest
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`${(i % 2 ? a : b).url}/api/orders`, { sku: 'SHARED', qty: 1 })));

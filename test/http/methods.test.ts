@@ -72,12 +72,17 @@ describe('CORS with --cors-origin', () => {
     expect(r.status).toBe(204);
     expect(r.headers.get('access-control-allow-origin')).toBe(FRONT_END);
     expect(r.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, OPTIONS');
-    expect(r.headers.get('access-control-allow-headers')?.toLowerCase().split(', ')).toEqual(expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']));
+    expect(r.headers.get('access-control-allow-headers')?.toLowerCase().split(', ')).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']),
+    );
     expect(Number(r.headers.get('access-control-max-age'))).toBeGreaterThan(0);
   });
 
   it('lets the allowed origin read answers and their headers, errors included', async () => {
-    const created = await server.call('POST', '/api/orders', { json: { sku: 'A', qty: 1 }, headers: { origin: FRONT_END, authorization: `Bearer ${'t'.repeat(32)}` } });
+    const created = await server.call('POST', '/api/orders', {
+      json: { sku: 'A', qty: 1 },
+      headers: { origin: FRONT_END, authorization: `Bearer ${'t'.repeat(32)}` },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('access-control-allow-origin')).toBe(FRONT_END);
     expect(created.headers.get('access-control-expose-headers')).toMatch(/Location/);

@@ -89,7 +89,12 @@ describe('warehouse inventory movements --limit --cursor', () => {
     expect(rest.stderr).toBe('');
   });
 
-  it.each([['--limit', '0'], ['--limit', '10001'], ['--limit', 'all'], ['--cursor', '1.5']])('exits 2 for %s %s', async (flag, value) => {
+  it.each([
+    ['--limit', '0'],
+    ['--limit', '10001'],
+    ['--limit', 'all'],
+    ['--cursor', '1.5'],
+  ])('exits 2 for %s %s', async (flag, value) => {
     const r = await runCli(['--db', db, 'inventory', 'movements', 'BOLT', flag, value]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`invalid ${flag.slice(2)}`));

@@ -37,7 +37,10 @@ const START = Date.UTC(2026, 0, 1, 9);
  */
 async function given(w: Warehouse, clock: PacedClock): Promise<void> {
   const far = START + 10 * 365 * 86_400_000;
-  const { order } = await w.store.createOrder('PARKED', 1, START, () => ({ ...planCreateOrder('PARKED', 1), jobs: [{ type: 'ReserveInventory', runAt: far, payload: {} }] }));
+  const { order } = await w.store.createOrder('PARKED', 1, START, () => ({
+    ...planCreateOrder('PARKED', 1),
+    jobs: [{ type: 'ReserveInventory', runAt: far, payload: {} }],
+  }));
   const [job] = await w.queue.claim(far, 1, 'openapi-test', 60_000);
   await w.store.applyToOrder(order.id, START, () => ({ outcome: 'noop', movements: [], events: [], jobs: [] }), {
     lease: job!.lease,
@@ -99,7 +102,10 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const { method, op } of ops) {
       expect(op.security, op.operationId).toEqual(method === 'GET' ? [] : [{ bearer: [] }]);
-      expect(Object.keys(op.responses).some((s) => s.startsWith('4')), `${op.operationId} has a 4xx`).toBe(true);
+      expect(
+        Object.keys(op.responses).some((s) => s.startsWith('4')),
+        `${op.operationId} has a 4xx`,
+      ).toBe(true);
     }
     expect(served.servers).toHaveLength(1);
   });
@@ -114,7 +120,11 @@ describe('the OpenAPI document', () => {
   describe('requests generated from it alone', () => {
     const seen = new Map<string, number[]>();
     const send = async (g: Generated) => {
-      const res = await fetch(`${server.url}${g.path}`, { method: g.method, headers: g.headers, body: g.body === undefined ? undefined : JSON.stringify(g.body) });
+      const res = await fetch(`${server.url}${g.path}`, {
+        method: g.method,
+        headers: g.headers,
+        body: g.body === undefined ? undefined : JSON.stringify(g.body),
+      });
       const answer = await readAnswer(res); // an event stream: up to its first event
       seen.set(g.operationId, [...(seen.get(g.operationId) ?? []), res.status]);
       return answer;
@@ -134,7 +144,11 @@ describe('the OpenAPI document', () => {
       }
       expect(failures).toEqual([]);
       // every operation was exercised
-      expect([...seen.keys()].sort()).toEqual(operations(served).map(({ op }) => op.operationId as string).sort());
+      expect([...seen.keys()].sort()).toEqual(
+        operations(served)
+          .map(({ op }) => op.operationId as string)
+          .sort(),
+      );
     });
 
     it('get a declared 4xx when they cross a bound the document states, conforming too', async () => {
@@ -158,7 +172,9 @@ describe('the OpenAPI document', () => {
       expect(found.join('\n')).toMatch(/body: .*onHand/);
       expect(found.join('\n')).toMatch(/header x-secret is sent but not declared/);
       expect(problems('/api/inventory/{sku}', 'GET', { status: 418, headers, text: '' })).toEqual([expect.stringMatching(/does not declare/)]);
-      expect(problems('/api/orders', 'POST', { status: 201, headers: new Headers({ 'content-type': 'application/json' }), text: '{}' }).join('\n')).toMatch(/required header location missing/);
+      expect(problems('/api/orders', 'POST', { status: 201, headers: new Headers({ 'content-type': 'application/json' }), text: '{}' }).join('\n')).toMatch(
+        /required header location missing/,
+      );
     });
   });
 });

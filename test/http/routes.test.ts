@@ -108,9 +108,29 @@ describe('the HTTP API, route by route', () => {
     expect(r.body.openapi).toBe('3.1.0');
     expect(Object.keys(r.body.paths).sort()).toEqual(
       [
-        ...['/api/inventory/{sku}', '/api/inventory/{sku}/movements', '/api/inventory/{sku}/restock', '/api/order', '/api/orders', '/api/orders/{id}', '/healthz', '/metrics', '/openapi.json'],
+        ...[
+          '/api/inventory/{sku}',
+          '/api/inventory/{sku}/movements',
+          '/api/inventory/{sku}/restock',
+          '/api/order',
+          '/api/orders',
+          '/api/orders/{id}',
+          '/healthz',
+          '/metrics',
+          '/openapi.json',
+        ],
         // the dashboard and its API (src/http/routes/teaching.ts)
-        ...['/', '/dashboard/{file}', '/api/events', '/api/clock', '/api/orders/{id}/explain', '/api/jobs', '/api/jobs/dead-letters', '/api/jobs/dead-letters/{id}/retry', '/api/jobs/{id}/resume'],
+        ...[
+          '/',
+          '/dashboard/{file}',
+          '/api/events',
+          '/api/clock',
+          '/api/orders/{id}/explain',
+          '/api/jobs',
+          '/api/jobs/dead-letters',
+          '/api/jobs/dead-letters/{id}/retry',
+          '/api/jobs/{id}/resume',
+        ],
         ...['/api/supplier/scripts', '/api/supplier/scripts/{sku}', '/api/overview', '/api/inventory', '/api/check'],
       ].sort(),
     );

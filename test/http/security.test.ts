@@ -82,13 +82,22 @@ describe('without a token', () => {
 });
 
 describe('a weak token', () => {
-  it.each([['one character', 't'], ['31 characters', 'x'.repeat(31)]])('with %s is refused beyond loopback, with how to make a strong one', async (_name, token) => {
+  it.each([
+    ['one character', 't'],
+    ['31 characters', 'x'.repeat(31)],
+  ])('with %s is refused beyond loopback, with how to make a strong one', async (_name, token) => {
     const err = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as Error).message).toMatch(new RegExp(`weak WAREHOUSE_API_TOKEN \\(${token.length} characters\\): beyond loopback it must have at least 32; make one with \`openssl rand -hex 32\``));
+    expect((err as Error).message).toMatch(
+      new RegExp(`weak WAREHOUSE_API_TOKEN \\(${token.length} characters\\): beyond loopback it must have at least 32; make one with \`openssl rand -hex 32\``),
+    );
   });
 
-  it.each([['a space', ' '], ['blanks', '   '], ['a space inside', 'a'.repeat(20) + ' ' + 'b'.repeat(20)]])('made of %s is refused everywhere', async (_name, token) => {
+  it.each([
+    ['a space', ' '],
+    ['blanks', '   '],
+    ['a space inside', 'a'.repeat(20) + ' ' + 'b'.repeat(20)],
+  ])('made of %s is refused everywhere', async (_name, token) => {
     const err = await startServer({ database: tempDb(), port: 0, logLevel: 'silent', token }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/must not be blank or hold spaces/);

@@ -110,7 +110,8 @@ export async function testServer({ db: given, ...options }: ServerOptions & { db
     let body: string | undefined;
     if (init.json !== undefined) body = JSON.stringify(init.json);
     if (init.raw !== undefined) body = init.raw;
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = init.contentType ?? 'application/json';
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = init.contentType ?? 'application/json';
     const res = await fetch(`${server.url}${path}`, { method, headers, body });
     const text = await res.text();
     let parsed: unknown = undefined;

@@ -24,7 +24,9 @@ describe('the CLI on PostgreSQL', () => {
     expect((await cli('order', 'show', String(made.id))).stdout).toMatch(/reserved/);
     const queued = JSON.parse((await cli('--json', 'order', 'create', '--sku', 'Y', '--qty', '2', '--no-wait')).stdout);
     expect(JSON.parse((await cli('--json', 'jobs', 'list')).stdout)).toMatchObject([{ orderId: queued.id, type: 'ReserveInventory', state: 'queued' }]);
-    const worked = JSON.parse((await cli('--json', 'work', '--until-idle', '--clock', 'virtual', '--supplier-reserve', 'rejected', '--reserve-strategy', 'optimistic')).stdout);
+    const worked = JSON.parse(
+      (await cli('--json', 'work', '--until-idle', '--clock', 'virtual', '--supplier-reserve', 'rejected', '--reserve-strategy', 'optimistic')).stdout,
+    );
     expect(worked).toMatchObject({ jobsRun: 1, jobsQueued: 0, jobsParked: 0 });
     expect(JSON.parse((await cli('--json', 'order', 'list')).stdout).map((o: { status: string }) => o.status)).toEqual(['reserved', 'failed']);
     expect(JSON.parse((await cli('--json', 'jobs', 'failed')).stdout)).toEqual([]);

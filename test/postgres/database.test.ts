@@ -63,7 +63,7 @@ describe('PostgreSQL migrations', () => {
     expect(applied.rows[0].n).toBe(migrationFiles().length);
   });
 
-  it('puts every table in the schema asked for, and one schema never sees another one\'s rows', async () => {
+  it("puts every table in the schema asked for, and one schema never sees another one's rows", async () => {
     const [a, b] = [tempSchema(), tempSchema()];
     const one = await openPostgresBackend({ url: PG_TEST_URL, schema: a });
     const two = await openPostgresBackend({ url: PG_TEST_URL, schema: b });
@@ -71,16 +71,26 @@ describe('PostgreSQL migrations', () => {
     expect(await two.store.listInventory()).toEqual([]);
     expect((await one.store.listInventory()).map((i) => i.sku)).toEqual(['A']);
     const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [a]);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['__drizzle_migrations', 'dead_letters', 'engine_meta', 'idempotency_keys', 'inventory', 'jobs', 'movements', 'order_events', 'orders']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      '__drizzle_migrations',
+      'dead_letters',
+      'engine_meta',
+      'idempotency_keys',
+      'inventory',
+      'jobs',
+      'movements',
+      'order_events',
+      'orders',
+    ]);
     await Promise.all([one.close(), two.close()]);
   });
 
-  it('keeps the guard migration exactly the SQL generated from the domain\'s transition table', () => {
+  it("keeps the guard migration exactly the SQL generated from the domain's transition table", () => {
     const file = readFileSync(join(PG_MIGRATIONS_FOLDER, '0001_order_state_guards.sql'), 'utf8');
     expect(file).toBe(orderStateGuardsSql());
   });
 
-  it('names no schema in any migration, so each lands in the backend\'s own', () => {
+  it("names no schema in any migration, so each lands in the backend's own", () => {
     for (const f of migrationFiles()) {
       const code = readFileSync(join(PG_MIGRATIONS_FOLDER, f), 'utf8').replace(/^--.*$/gm, '');
       expect(code, f).not.toMatch(/"public"\./);
@@ -97,9 +107,12 @@ describe('the PostgreSQL database itself', () => {
   const sql = (text: string, params: unknown[] = []) => admin.query(text.replaceAll('$S', `"${schema}"`), params);
 
   async function orderIn(status: string): Promise<number> {
-    const { rows } = await sql(`INSERT INTO $S.orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 1, 'pending', 0, 0, 0) RETURNING id`);
+    const { rows } = await sql(
+      `INSERT INTO $S.orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 1, 'pending', 0, 0, 0) RETURNING id`,
+    );
     const id = rows[0].id as number;
-    if (status !== 'pending') await sql(`UPDATE $S.orders SET status = $1, failure_reason = $2 WHERE id = $3`, [status, status === 'failed' ? 'supplier_failed' : null, id]);
+    if (status !== 'pending')
+      await sql(`UPDATE $S.orders SET status = $1, failure_reason = $2 WHERE id = $3`, [status, status === 'failed' ? 'supplier_failed' : null, id]);
     return id;
   }
 
@@ -117,7 +130,9 @@ describe('the PostgreSQL database itself', () => {
   }
 
   it('refuses an order inserted in any state but pending, and a change of its sku or qty', async () => {
-    await expect(sql(`INSERT INTO $S.orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 1, 'reserved', 0, 0, 0)`)).rejects.toThrow(/starts pending/);
+    await expect(sql(`INSERT INTO $S.orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 1, 'reserved', 0, 0, 0)`)).rejects.toThrow(
+      /starts pending/,
+    );
     const id = await orderIn('pending');
     await expect(sql(`UPDATE $S.orders SET qty = 2 WHERE id = $1`, [id])).rejects.toThrow(/never change/);
   });
@@ -161,7 +176,10 @@ describe('PostgreSQL trouble as DatabaseErrors', () => {
     await Promise.all([x.query('BEGIN'), y.query('BEGIN')]);
     await x.query(`UPDATE inventory SET version = version + 1 WHERE sku = 'P'`);
     await y.query(`UPDATE inventory SET version = version + 1 WHERE sku = 'Q'`);
-    const results = await Promise.allSettled([x.query(`UPDATE inventory SET version = version + 1 WHERE sku = 'Q'`), y.query(`UPDATE inventory SET version = version + 1 WHERE sku = 'P'`)]);
+    const results = await Promise.allSettled([
+      x.query(`UPDATE inventory SET version = version + 1 WHERE sku = 'Q'`),
+      y.query(`UPDATE inventory SET version = version + 1 WHERE sku = 'P'`),
+    ]);
     const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(describePgError(failure.reason, 'here')).toMatchObject({ fault: 'conflict', retryable: true });
     await Promise.all([x.query('ROLLBACK').catch(() => {}), y.query('ROLLBACK').catch(() => {})]);
@@ -173,7 +191,9 @@ describe('PostgreSQL trouble as DatabaseErrors', () => {
     const error = await openPostgresBackend({ url, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ fault: 'unavailable' });
-    expect((error as Error).message).toMatch(/^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\): check that the server is running/);
+    expect((error as Error).message).toMatch(
+      /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\): check that the server is running/,
+    );
   });
 
   it('names a database that does not exist and says how to create it', async () => {
@@ -184,7 +204,7 @@ describe('PostgreSQL trouble as DatabaseErrors', () => {
     expect((error as Error).message).toMatch(/database "no_such_database_h_pg" does not exist .*createdb/);
   });
 
-  it('keeps a URL\'s password out of its messages', async () => {
+  it("keeps a URL's password out of its messages", async () => {
     const error = await openPostgresBackend({ url: 'postgres://postgres:secret@127.0.0.1:1/test', connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('postgres://postgres:***@127.0.0.1:1/test');
     expect((error as Error).message).not.toContain('secret');

@@ -80,7 +80,11 @@ function start(db: string, supplierUrl: string, args: string[]): { child: ChildP
 async function post(base: string, key: string): Promise<number> {
   for (let tries = 0; ; tries++) {
     try {
-      const r = await fetch(`${base}/api/order`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: '{"sku":"HOT","qty":1}' });
+      const r = await fetch(`${base}/api/order`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: '{"sku":"HOT","qty":1}',
+      });
       if (r.status === 201) return ((await r.json()) as { id: number }).id;
       if (tries > 50) throw new Error(`order ${key}: HTTP ${r.status} ${await r.text()}`);
     } catch (error) {
@@ -99,7 +103,9 @@ describe('4 workers and 2 servers on one PostgreSQL database', () => {
       const supplier = await scriptedSupplier();
       const flags = [...ENGINE, '--reserve-strategy', strategy];
       const workers = Array.from({ length: 4 }, () => start(db, supplier.url, ['--json', 'work', ...flags]));
-      const servers = Array.from({ length: 2 }, () => start(db, supplier.url, ['--json', 'serve', '--port', '0', '--rate-limit', '0', '--log-level', 'warn', ...flags]));
+      const servers = Array.from({ length: 2 }, () =>
+        start(db, supplier.url, ['--json', 'serve', '--port', '0', '--rate-limit', '0', '--log-level', 'warn', ...flags]),
+      );
       const urls = await Promise.all(servers.map(async (s) => (JSON.parse(await s.firstLine) as { url: string }).url));
       const phases = [`up ${((performance.now() - started) / 1000).toFixed(1)} s`];
 
@@ -144,7 +150,10 @@ describe('4 workers and 2 servers on one PostgreSQL database', () => {
       // no oversell: exactly the 300 on hand were reserved, each by one reservation movement, and stock never went below 0
       expect(rows.filter((r) => r.status === 'reserved')).toHaveLength(ON_HAND);
       expect(rows.filter((r) => r.status === 'failed' && r.failure_reason === 'supplier_rejected')).toHaveLength(ORDERS - ON_HAND);
-      const [stock] = await rawSql(db, `SELECT on_hand, (SELECT min(on_hand_after) FROM movements) AS low, (SELECT count(*)::int FROM movements WHERE type = 'reservation') AS n FROM inventory WHERE sku = 'HOT'`);
+      const [stock] = await rawSql(
+        db,
+        `SELECT on_hand, (SELECT min(on_hand_after) FROM movements) AS low, (SELECT count(*)::int FROM movements WHERE type = 'reservation') AS n FROM inventory WHERE sku = 'HOT'`,
+      );
       expect(stock).toEqual({ on_hand: 0, low: 0, n: ON_HAND });
       expect(await rawSql(db, `SELECT count(*)::int AS n FROM dead_letters`)).toEqual([{ n: 0 }]);
       // each order short of stock asked the supplier under its own key until it answered: a 500, then the rejection

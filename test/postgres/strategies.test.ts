@@ -45,10 +45,22 @@ async function setUp(strategy: ReserveStrategy, onHand: number) {
   const takeAndHold = async (qty: number) => {
     await other.query('BEGIN');
     const r = await other.query(`UPDATE inventory SET on_hand = on_hand - $1, version = version + 1 WHERE sku = 'HOT' RETURNING on_hand`, [qty]);
-    await other.query(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('HOT', 'adjustment', $1, NULL, $2, $3)`, [-qty, r.rows[0].on_hand, T0]);
+    await other.query(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('HOT', 'adjustment', $1, NULL, $2, $3)`, [
+      -qty,
+      r.rows[0].on_hand,
+      T0,
+    ]);
     return { commit: () => other.query('COMMIT') };
   };
-  const order = async (qty: number) => (await backend.store.createOrder('HOT', qty, T0, () => ({ outcome: 'created', movements: [], events: [{ type: 'OrderCreated', data: {} }], jobs: [{ type: 'ReserveInventory', runAt: T0, payload: {} }] }))).order;
+  const order = async (qty: number) =>
+    (
+      await backend.store.createOrder('HOT', qty, T0, () => ({
+        outcome: 'created',
+        movements: [],
+        events: [{ type: 'OrderCreated', data: {} }],
+        jobs: [{ type: 'ReserveInventory', runAt: T0, payload: {} }],
+      }))
+    ).order;
   return { backend, waiting, takeAndHold, order };
 }
 

@@ -54,7 +54,12 @@ export async function dropSchemas(names: string[], url = PG_TEST_URL): Promise<v
     await client.query('SET client_min_messages = warning');
     // a few per statement: one commit for several, without running out of lock slots
     for (let i = 0; i < names.length; i += 10) {
-      await client.query(`DROP SCHEMA IF EXISTS ${names.slice(i, i + 10).map((n) => `"${n}"`).join(', ')} CASCADE`);
+      await client.query(
+        `DROP SCHEMA IF EXISTS ${names
+          .slice(i, i + 10)
+          .map((n) => `"${n}"`)
+          .join(', ')} CASCADE`,
+      );
     }
   } finally {
     await client.end();

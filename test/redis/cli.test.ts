@@ -14,7 +14,9 @@ describe('--queue on the command line', () => {
   it('refuses --clock virtual with a queue, in one line (exit 2), from the flag or from REDIS_URL', async () => {
     const flag = await runCli(['--db', tempDb(), 'work', '--clock', 'virtual', '--queue', 'redis://127.0.0.1:6379']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: --clock virtual cannot run jobs from --queue \(or REDIS_URL\): BullMQ times its delays on the wall clock/)]);
+    expect(flag.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: --clock virtual cannot run jobs from --queue \(or REDIS_URL\): BullMQ times its delays on the wall clock/),
+    ]);
     const env = await runCli(['--db', tempDb(), 'work', '--clock', 'virtual', '--until-idle'], { env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
     expect([env.code, env.stderr]).toEqual([2, flag.stderr]);
   });
@@ -22,7 +24,10 @@ describe('--queue on the command line', () => {
   it('refuses a queue URL that is not Redis, or a bad prefix, before opening anything (exit 2)', async () => {
     const db = tempDb();
     const scheme = await runCli(['--db', db, 'serve', '--port', '0', '--queue', 'amqp://127.0.0.1']);
-    expect([scheme.code, scheme.stderr.trim()]).toEqual([2, 'error: --queue "amqp://127.0.0.1": only redis:// (or rediss://) URLs are supported, such as redis://127.0.0.1:6379']);
+    expect([scheme.code, scheme.stderr.trim()]).toEqual([
+      2,
+      'error: --queue "amqp://127.0.0.1": only redis:// (or rediss://) URLs are supported, such as redis://127.0.0.1:6379',
+    ]);
     const prefix = await runCli(['--db', db, 'work', '--queue', 'redis://127.0.0.1:6379?prefix=a:b']);
     expect([prefix.code, prefix.stderr]).toEqual([2, expect.stringMatching(/^error: prefix in the queue URL must be/)]);
     expect(existsSync(db)).toBe(false);
@@ -32,7 +37,9 @@ describe('--queue on the command line', () => {
     const port = await freePort();
     const r = await runCli(['--db', tempDb(), 'work', '--until-idle', '--queue', `redis://127.0.0.1:${port}`]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`error: Redis at redis://127.0.0.1:${port} (prefix warehouse) does not answer (connect ECONNREFUSED 127.0.0.1:${port}): start it, or check --queue / REDIS_URL`);
+    expect(r.stderr.trim()).toBe(
+      `error: Redis at redis://127.0.0.1:${port} (prefix warehouse) does not answer (connect ECONNREFUSED 127.0.0.1:${port}): start it, or check --queue / REDIS_URL`,
+    );
   });
 
   it.runIf(haveRedis)('keeps the dead letters in the database: jobs failed, jobs retry and check work as without Redis', { timeout: 30_000 }, async () => {

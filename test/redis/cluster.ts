@@ -98,7 +98,11 @@ export interface Serve extends Proc {
 }
 
 export async function startServe(engine: string[], flags: string[]): Promise<Serve> {
-  const proc = spawnWarehouse('serve', [...engine, 'serve', '--port', '0', '--rate-limit', '0', '--log-level', 'error', ...flags], /listening on (http:\/\/\S+) /);
+  const proc = spawnWarehouse(
+    'serve',
+    [...engine, 'serve', '--port', '0', '--rate-limit', '0', '--log-level', 'error', ...flags],
+    /listening on (http:\/\/\S+) /,
+  );
   const [, url] = await proc.ready;
   return { ...proc, url: url! };
 }

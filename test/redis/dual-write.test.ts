@@ -51,7 +51,10 @@ async function bullJobIds(prefix: string): Promise<string[]> {
   const redis = new Redis(REDIS_TEST_URL);
   try {
     const keys = await redis.keys(`${prefix}:*`);
-    return keys.map((k) => k.split(':').at(-1)!).filter((id) => /^\d+\.\d+$/.test(id)).sort();
+    return keys
+      .map((k) => k.split(':').at(-1)!)
+      .filter((id) => /^\d+\.\d+$/.test(id))
+      .sort();
   } finally {
     redis.disconnect();
   }
@@ -87,9 +90,15 @@ describe.runIf(haveRedis)('a process killed between the order commit and the rel
 
       const work = spawnCli([...engine, 'work', '--queue', queue, ...ENGINE, ...SOON]);
       const orderId = Number(row!.order_id);
-      await until('the order final', async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [orderId]))[0]!.status, (s) => s === 'reserved');
+      await until(
+        'the order final',
+        async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [orderId]))[0]!.status,
+        (s) => s === 'reserved',
+      );
       const convs = await conversations();
-      expect(convs.map((c) => [c.key, c.calls.map((x) => `${x.kind}:${x.answer}${x.replay ? ':replay' : ''}`)])).toEqual([[`order-${orderId}`, ['reserve:accepted', 'status:ok']]]);
+      expect(convs.map((c) => [c.key, c.calls.map((x) => `${x.kind}:${x.answer}${x.replay ? ':replay' : ''}`)])).toEqual([
+        [`order-${orderId}`, ['reserve:accepted', 'status:ok']],
+      ]);
       const events = (await rawSql(db, `SELECT type FROM order_events WHERE order_id = ? ORDER BY id`, [orderId])).map((e) => e.type);
       expect(events.filter((t) => t === 'SupplierReservationRequested')).toHaveLength(1);
       work.child.kill('SIGTERM');
@@ -98,7 +107,9 @@ describe.runIf(haveRedis)('a process killed between the order commit and the rel
       expect(await invariantsOf(db)).toEqual([]);
     });
 
-    it(`${name}: after the hand-off, before the mark, the same job id is handed over again and BullMQ drops it: the check runs once`, { timeout: 60_000 }, async () => {
+    it(`${name}: after the hand-off, before the mark, the same job id is handed over again and BullMQ drops it: the check runs once`, {
+      timeout: 60_000,
+    }, async () => {
       const db = freshDb();
       const { supplier, queue, prefix, engine, conversations } = await setUp(db);
       const serve = spawnCli([...engine, 'serve', '--port', '0', '--queue', queue, ...ENGINE, ...LATER], {
@@ -115,9 +126,17 @@ describe.runIf(haveRedis)('a process killed between the order commit and the rel
 
       const work = spawnCli([...engine, 'work', '--queue', queue, ...ENGINE, ...LATER]);
       // the worker's relay hands generation 0 over again and marks it; BullMQ still holds one job for it
-      await until('the row marked relayed', async () => (await rawSql(db, `SELECT relayed_at, relay_seq FROM jobs WHERE id = ?`, [check!.id]))[0], (r) => r?.relayed_at != null);
+      await until(
+        'the row marked relayed',
+        async () => (await rawSql(db, `SELECT relayed_at, relay_seq FROM jobs WHERE id = ?`, [check!.id]))[0],
+        (r) => r?.relayed_at != null,
+      );
       expect((await bullJobIds(prefix)).filter((id) => id.startsWith(`${check!.id}.`))).toEqual([`${check!.id}.0`]);
-      await until('the order final', async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [orderId]))[0]!.status, (s) => s === 'reserved');
+      await until(
+        'the order final',
+        async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [orderId]))[0]!.status,
+        (s) => s === 'reserved',
+      );
       const convs = await conversations();
       expect(convs.map((c) => [c.key, c.calls.map((x) => `${x.kind}:${x.answer}`)])).toEqual([[`order-${orderId}`, ['reserve:accepted', 'status:ok']]]);
       work.child.kill('SIGTERM');

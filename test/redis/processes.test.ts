@@ -46,7 +46,13 @@ async function stallingSupplier() {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reserves, first, answer: () => answerFirst(), close: () => server.closeAllConnections() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    reserves,
+    first,
+    answer: () => answerFirst(),
+    close: () => server.closeAllConnections(),
+  };
 }
 
 describe.runIf(haveRedis)('BullMQ under process faults', () => {
@@ -65,12 +71,18 @@ describe.runIf(haveRedis)('BullMQ under process faults', () => {
     expect(row).toMatchObject({ status: 'running', attempts: 1 });
 
     const rescuer = await startWork(engine, flags);
-    await until('the order reserved', async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [id]))[0]!.status, (s) => s === 'reserved');
+    await until(
+      'the order reserved',
+      async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [id]))[0]!.status,
+      (s) => s === 'reserved',
+    );
     // the second run asked again under the same key: one reservation at the supplier
     expect(supplier.reserves).toEqual([`order-${id}`, `order-${id}`]);
     // the takeover is a second run of the same attempt, which says it is asking again
     const events = await rawSql(db, `SELECT type, data FROM order_events WHERE order_id = ? ORDER BY id`, [id]);
-    const asked = events.filter((e) => e.type === 'SupplierReservationRequested').map((e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>);
+    const asked = events
+      .filter((e) => e.type === 'SupplierReservationRequested')
+      .map((e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>);
     expect(asked).toEqual([expect.not.objectContaining({ again: true }), expect.objectContaining({ again: true, attempt: 1 })]);
     expect(events.at(-1)!.type).toBe('OrderReserved');
     for (const p of [serve, rescuer]) p.child.kill('SIGTERM');
@@ -91,7 +103,11 @@ describe.runIf(haveRedis)('BullMQ under process faults', () => {
     await supplier.first; // the worker is inside the supplier call
     work.child.kill('SIGTERM');
     // it says it waits for its job, and does (still alive); then the supplier answers
-    await until('the worker draining', async () => work.stderr(), (e) => e.includes('waiting up to 10 s for 1 running job(s)'));
+    await until(
+      'the worker draining',
+      async () => work.stderr(),
+      (e) => e.includes('waiting up to 10 s for 1 running job(s)'),
+    );
     expect([work.child.exitCode, work.child.signalCode]).toEqual([null, null]);
     supplier.answer();
     expect((await work.exited).code).toBe(0);
@@ -103,7 +119,9 @@ describe.runIf(haveRedis)('BullMQ under process faults', () => {
     supplier.close();
   });
 
-  it('answers /healthz 503 while Redis is away, keeps accepting orders into the outbox, and runs them once Redis is back empty', { timeout: 60_000 }, async () => {
+  it('answers /healthz 503 while Redis is away, keeps accepting orders into the outbox, and runs them once Redis is back empty', {
+    timeout: 60_000,
+  }, async () => {
     const redis = await privateRedis();
     try {
       const db = tempDb();
@@ -114,7 +132,10 @@ describe.runIf(haveRedis)('BullMQ under process faults', () => {
       };
       expect(await until('healthy', health, (h) => h.status === 200)).toMatchObject({ body: { runner: expect.stringMatching(/idle|running/) } });
       await redis.kill();
-      const order = async () => (await (await fetch(`${serve.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":1}' })).json()) as { id: number; status: string };
+      const order = async () =>
+        (await (
+          await fetch(`${serve.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":1}' })
+        ).json()) as { id: number; status: string };
       const a = await order();
       expect(a.status).toBe('pending');
       const sick = await until('unhealthy', health, (h) => h.status === 503);
@@ -123,7 +144,11 @@ describe.runIf(haveRedis)('BullMQ under process faults', () => {
       await redis.restart();
       await until('healthy again', health, (h) => h.status === 200);
       for (const o of [a, b]) {
-        await until(`order ${o.id} final`, async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [o.id]))[0]!.status, (s) => s === 'reserved');
+        await until(
+          `order ${o.id} final`,
+          async () => (await rawSql(db, `SELECT status FROM orders WHERE id = ?`, [o.id]))[0]!.status,
+          (s) => s === 'reserved',
+        );
       }
       serve.child.kill('SIGTERM');
       expect((await serve.exited).code).toBe(0);

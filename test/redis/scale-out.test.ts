@@ -56,7 +56,9 @@ interface Conversation {
 }
 
 describe.runIf(haveRedis && !pgWhy)('2 servers and 3 workers on PostgreSQL and Redis, under kill -9', () => {
-  it('3,000 orders: each kind of process killed twice, Redis emptied once; nothing lost, nothing doubled, one reservation per order at the supplier', { timeout: 400_000 }, async () => {
+  it('3,000 orders: each kind of process killed twice, Redis emptied once; nothing lost, nothing doubled, one reservation per order at the supplier', {
+    timeout: 400_000,
+  }, async () => {
     const redis = await privateRedis();
     try {
       await run(redis);
@@ -90,53 +92,74 @@ async function run(redis: PrivateRedis): Promise<void> {
   const kills = { work: 0, serve: 0, supplier: 0, redis: 0 };
   let inRedisAtWipe = 0;
   const faults: Array<[number, () => Promise<void>]> = [
-    [0.12, async () => {
-      await kill(workers[0]!);
-      kills.work++;
-      workers[0] = await startWork(engine, flags);
-    }],
-    [0.22, async () => {
-      const victim = servers[0]!;
-      servers = servers.slice(1);
-      if (servers.length === 0) serverUp = new Promise((r) => (serverBack = r));
-      await kill(victim);
-      kills.serve++;
-      servers = [...servers, await startServe(engine, flags)];
-      serverBack();
-    }],
-    [0.32, async () => {
-      await supplier.restart();
-      kills.supplier++;
-    }],
-    [0.45, async () => {
-      // what Redis holds right now is about to be forgotten
-      const r = new Redis(redis.url);
-      const keys = await r.keys('scale:*:wait');
-      const delayed = await r.keys('scale:*:delayed');
-      for (const k of keys) inRedisAtWipe += await r.llen(k);
-      for (const k of delayed) inRedisAtWipe += await r.zcard(k);
-      r.disconnect();
-      await redis.kill();
-      kills.redis++;
-      await new Promise((res) => setTimeout(res, 300)); // a restart takes a moment
-      await redis.restart();
-    }],
-    [0.55, async () => {
-      await kill(workers[1]!);
-      kills.work++;
-      workers[1] = await startWork(engine, flags);
-    }],
-    [0.65, async () => {
-      const victim = servers[0]!;
-      servers = servers.slice(1);
-      await kill(victim);
-      kills.serve++;
-      servers = [...servers, await startServe(engine, flags)];
-    }],
-    [0.78, async () => {
-      await supplier.restart();
-      kills.supplier++;
-    }],
+    [
+      0.12,
+      async () => {
+        await kill(workers[0]!);
+        kills.work++;
+        workers[0] = await startWork(engine, flags);
+      },
+    ],
+    [
+      0.22,
+      async () => {
+        const victim = servers[0]!;
+        servers = servers.slice(1);
+        if (servers.length === 0) serverUp = new Promise((r) => (serverBack = r));
+        await kill(victim);
+        kills.serve++;
+        servers = [...servers, await startServe(engine, flags)];
+        serverBack();
+      },
+    ],
+    [
+      0.32,
+      async () => {
+        await supplier.restart();
+        kills.supplier++;
+      },
+    ],
+    [
+      0.45,
+      async () => {
+        // what Redis holds right now is about to be forgotten
+        const r = new Redis(redis.url);
+        const keys = await r.keys('scale:*:wait');
+        const delayed = await r.keys('scale:*:delayed');
+        for (const k of keys) inRedisAtWipe += await r.llen(k);
+        for (const k of delayed) inRedisAtWipe += await r.zcard(k);
+        r.disconnect();
+        await redis.kill();
+        kills.redis++;
+        await new Promise((res) => setTimeout(res, 300)); // a restart takes a moment
+        await redis.restart();
+      },
+    ],
+    [
+      0.55,
+      async () => {
+        await kill(workers[1]!);
+        kills.work++;
+        workers[1] = await startWork(engine, flags);
+      },
+    ],
+    [
+      0.65,
+      async () => {
+        const victim = servers[0]!;
+        servers = servers.slice(1);
+        await kill(victim);
+        kills.serve++;
+        servers = [...servers, await startServe(engine, flags)];
+      },
+    ],
+    [
+      0.78,
+      async () => {
+        await supplier.restart();
+        kills.supplier++;
+      },
+    ],
   ];
   const pendingFaults: Promise<void>[] = [];
   let answered = 0;
@@ -153,7 +176,12 @@ async function run(redis: PrivateRedis): Promise<void> {
       while (next < ORDERS) {
         const sku = skuOf(next++);
         for (;;) {
-          const p = await postOrder(() => servers, `scale-${++keys}`, sku, () => serverUp);
+          const p = await postOrder(
+            () => servers,
+            `scale-${++keys}`,
+            sku,
+            () => serverUp,
+          );
           posted.push(p);
           if (!p.abandoned) break;
         }
@@ -195,22 +223,31 @@ async function run(redis: PrivateRedis): Promise<void> {
     const want = SKUS.find((s) => s.sku === skuById.get(Number(r.id)))!;
     expect([r.id, r.sku, r.status, r.failure_reason]).toEqual([r.id, want.sku, want.status, want.reason]);
   }
-  const settled = await rawSql(db, `SELECT order_id, count(*)::int AS n FROM order_events WHERE type IN ('OrderReserved', 'OrderFailed') GROUP BY order_id HAVING count(*) <> 1`);
+  const settled = await rawSql(
+    db,
+    `SELECT order_id, count(*)::int AS n FROM order_events WHERE type IN ('OrderReserved', 'OrderFailed') GROUP BY order_id HAVING count(*) <> 1`,
+  );
   expect(settled).toEqual([]);
   expect(await rawSql(db, `SELECT (SELECT count(*)::int FROM jobs) AS jobs, (SELECT count(*)::int FROM dead_letters) AS dead`)).toEqual([{ jobs: 0, dead: 0 }]);
   const check = await runCli(['--database', db, 'check']);
   expect(check.stdout + check.stderr).toMatch(/every invariant holds/);
 
   // the supplier's own record: one conversation per order that asked it, each with one reservation
-  const asked = (await rawSql(db, `SELECT DISTINCT order_id FROM order_events WHERE type = 'SupplierReservationRequested'`)).map((r) => `order-${r.order_id}`).sort();
+  const asked = (await rawSql(db, `SELECT DISTINCT order_id FROM order_events WHERE type = 'SupplierReservationRequested'`))
+    .map((r) => `order-${r.order_id}`)
+    .sort();
   const conversations = (await (await fetch(`${supplier.url}/mock/conversations`)).json()) as Conversation[];
   expect(conversations.map((c) => c.key).sort()).toEqual(asked);
-  const notOne = conversations.filter((c) => c.calls.filter((x) => x.kind === 'reserve' && !x.replay && (x.answer === 'accepted' || x.answer === 'rejected')).length !== 1);
+  const notOne = conversations.filter(
+    (c) => c.calls.filter((x) => x.kind === 'reserve' && !x.replay && (x.answer === 'accepted' || x.answer === 'rejected')).length !== 1,
+  );
   expect(notOne).toEqual([]);
   expect(asked.length).toBeGreaterThan(ORDERS - ON_HAND - 1_000); // all but STOCK's first 400 asked
 
   supplier.proc.child.kill('SIGTERM');
   await supplier.proc.exited;
   const abandoned = posted.length - ORDERS;
-  console.log(`scale-out: ${ORDERS} orders (${abandoned} keys abandoned after a 409), 2 serve + 3 work, kills ${JSON.stringify(kills)}, ${inRedisAtWipe} jobs in Redis when it was emptied: ${at()} (${phases.join(', ')})`);
+  console.log(
+    `scale-out: ${ORDERS} orders (${abandoned} keys abandoned after a 409), 2 serve + 3 work, kills ${JSON.stringify(kills)}, ${inRedisAtWipe} jobs in Redis when it was emptied: ${at()} (${phases.join(', ')})`,
+  );
 }

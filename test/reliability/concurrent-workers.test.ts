@@ -15,9 +15,7 @@ describe('three worker processes on one hot SKU', () => {
     for (let i = 0; i < 150; i++) await w.orders.create({ sku: 'HOT', qty: 1 });
     await w.close();
 
-    const runs = await Promise.all(
-      [1, 2, 3].map(() => runCli(['--db', db, '--json', 'work', '--until-idle', '--supplier-reserve', 'rejected'])),
-    );
+    const runs = await Promise.all([1, 2, 3].map(() => runCli(['--db', db, '--json', 'work', '--until-idle', '--supplier-reserve', 'rejected'])));
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/SQLITE_BUSY|locked/);

@@ -28,7 +28,20 @@ export interface CrashStats {
 /** Fast settings so retries, checks and expired leases come round quickly in real time. */
 // a restarted worker's mock starts each conversation afresh, so a ref can hear `delayed` once per
 // process: a generous delayed budget keeps kills from turning into supplier_delayed failures
-export const FAST = ['--check-delay', '100ms', '--lease', '1s', '--backoff-base', '50ms', '--backoff-cap', '400ms', '--job-attempts', '20', '--max-delayed-retries', '20'];
+export const FAST = [
+  '--check-delay',
+  '100ms',
+  '--lease',
+  '1s',
+  '--backoff-base',
+  '50ms',
+  '--backoff-cap',
+  '400ms',
+  '--job-attempts',
+  '20',
+  '--max-delayed-retries',
+  '20',
+];
 /** Every SKU: the first reserve call fails, then the supplier accepts; one delayed check, then ok. */
 export const CHAOS_SCRIPT = ['--supplier-reserve', 'error,accepted', '--supplier-status', 'delayed,ok'];
 

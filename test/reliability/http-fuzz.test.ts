@@ -42,7 +42,11 @@ describe('hostile HTTP input', () => {
   const fixed: Array<[string, HostileRequest, number]> = [
     ['a path segment over 100 characters', { method: 'GET', path: `/api/inventory/${'A'.repeat(101)}`, headers: [], intent: { kind: 'read' } }, 414],
     ['bad percent-encoding in the path', { method: 'GET', path: '/api/orders/%zz', headers: [], intent: { kind: 'read' } }, 400],
-    ['a method the path does not have, with a body that cannot be parsed', { method: 'DELETE', path: '/api/orders/1', headers: [['content-type', 'application/json']], body: '{', intent: { kind: 'other' } }, 405],
+    [
+      'a method the path does not have, with a body that cannot be parsed',
+      { method: 'DELETE', path: '/api/orders/1', headers: [['content-type', 'application/json']], body: '{', intent: { kind: 'other' } },
+      405,
+    ],
   ];
   for (const [name, request, status] of fixed) {
     it(`answers ${status} problem+json for ${name}`, async () => {

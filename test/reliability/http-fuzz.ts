@@ -62,33 +62,105 @@ const hostileNumber = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
 /** number-ish text only raw JSON can carry */
-const rawNumber = fc.constantFrom('1e400', '-1e400', '1E2', '1.0', '01', '-0', '1e-400', '100000000000000000000000000001', '0x10', 'NaN', 'Infinity', '1_000', '+1', '.5');
+const rawNumber = fc.constantFrom(
+  '1e400',
+  '-1e400',
+  '1E2',
+  '1.0',
+  '01',
+  '-0',
+  '1e-400',
+  '100000000000000000000000000001',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '1_000',
+  '+1',
+  '.5',
+);
 
-const wrongType = fc.oneof(fc.string({ maxLength: 20 }), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
-const fieldValue = (good: fc.Arbitrary<unknown>) => fc.oneof({ weight: 4, arbitrary: good }, { weight: 2, arbitrary: hostileNumber }, { weight: 1, arbitrary: wrongType }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+const wrongType = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+);
+const fieldValue = (good: fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    { weight: 4, arbitrary: good },
+    { weight: 2, arbitrary: hostileNumber },
+    { weight: 1, arbitrary: wrongType },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+  );
 
 /** objects shaped like the body, with every field possibly wrong, missing or joined by others */
 const shapedBody = (fields: Record<string, fc.Arbitrary<unknown>>) =>
   fc
     .tuple(
       fc.record(fields, { requiredKeys: [] }),
-      fc.oneof({ weight: 5, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom('id', 'status', 'sku', 'qty', 'onHand', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'), fc.string({ maxLength: 8 })), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }) }),
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constant({}) },
+        {
+          weight: 1,
+          arbitrary: fc.dictionary(
+            fc.oneof(
+              fc.constantFrom('id', 'status', 'sku', 'qty', 'onHand', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'),
+              fc.string({ maxLength: 8 }),
+            ),
+            fc.jsonValue({ maxDepth: 1 }),
+            { maxKeys: 2 },
+          ),
+        },
+      ),
     )
     .map(([base, extra]) => ({ ...extra, ...base }) as unknown);
 
 /** any JSON at all, including values that are not objects */
-const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.anything({ maxDepth: 3, withBoxedValues: false, withMap: false, withSet: false }).map((v) => JSON.parse(JSON.stringify(v) ?? 'null') as unknown));
+const anyJson = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.anything({ maxDepth: 3, withBoxedValues: false, withMap: false, withSet: false }).map((v) => JSON.parse(JSON.stringify(v) ?? 'null') as unknown),
+);
 
-const orderJson = fc.oneof({ weight: 6, arbitrary: shapedBody({ sku: fieldValue(skuText), qty: fieldValue(fc.integer({ min: 1, max: 1_000_000 })) }) }, { weight: 2, arbitrary: anyJson });
-const onHandJson = fc.oneof({ weight: 6, arbitrary: shapedBody({ onHand: fieldValue(fc.integer({ min: 0, max: 1_000_000 })) }) }, { weight: 1, arbitrary: anyJson });
-const restockJson = fc.oneof({ weight: 6, arbitrary: shapedBody({ qty: fieldValue(fc.integer({ min: 1, max: 1_000_000 })) }) }, { weight: 1, arbitrary: anyJson });
+const orderJson = fc.oneof(
+  { weight: 6, arbitrary: shapedBody({ sku: fieldValue(skuText), qty: fieldValue(fc.integer({ min: 1, max: 1_000_000 })) }) },
+  { weight: 2, arbitrary: anyJson },
+);
+const onHandJson = fc.oneof(
+  { weight: 6, arbitrary: shapedBody({ onHand: fieldValue(fc.integer({ min: 0, max: 1_000_000 })) }) },
+  { weight: 1, arbitrary: anyJson },
+);
+const restockJson = fc.oneof(
+  { weight: 6, arbitrary: shapedBody({ qty: fieldValue(fc.integer({ min: 1, max: 1_000_000 })) }) },
+  { weight: 1, arbitrary: anyJson },
+);
 
 /** JSON text as sent: usually JSON.stringify, sometimes spliced with raw numbers, junk or padding */
 const bodyText = (json: unknown, field: string) =>
   fc.oneof(
     { weight: 8, arbitrary: fc.constant(JSON.stringify(json)) },
     { weight: 1, arbitrary: rawNumber.map((n) => `{"sku":"A","${field}":${n}}`) },
-    { weight: 1, arbitrary: fc.constantFrom('', ' ', '{', '{"sku":', '[', 'null', 'true', '"x"', '{}', '{"sku":"A","qty":1}x', "{'sku':'A'}", '{"__proto__":{"qty":1},"sku":"A","qty":1}', '{"constructor":{"prototype":{"a":1}},"sku":"A","qty":1}', '{"sku":"A","qty":1,"sku":"B"}', '\ufeff{"sku":"A","qty":1}', '{"sku":"\\ud800","qty":1}') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        ' ',
+        '{',
+        '{"sku":',
+        '[',
+        'null',
+        'true',
+        '"x"',
+        '{}',
+        '{"sku":"A","qty":1}x',
+        "{'sku':'A'}",
+        '{"__proto__":{"qty":1},"sku":"A","qty":1}',
+        '{"constructor":{"prototype":{"a":1}},"sku":"A","qty":1}',
+        '{"sku":"A","qty":1,"sku":"B"}',
+        '\ufeff{"sku":"A","qty":1}',
+        '{"sku":"\\ud800","qty":1}',
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
     { weight: 1, arbitrary: fc.integer({ min: 15_000, max: 20_000 }).map((n) => JSON.stringify({ sku: 'A', [field]: 1, pad: 'é'.repeat(n / 2) })) },
   );
@@ -130,7 +202,6 @@ const contentType: fc.Arbitrary<readonly string[]> = fc.oneof(
   { weight: 1, arbitrary: headerValue.map((v): readonly string[] => [v]) },
 );
 
-
 /** a small pool (so replays and reuse with another body happen) and junk */
 const idempotencyKeys: fc.Arbitrary<readonly string[]> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<readonly string[]>([]) },
@@ -143,7 +214,19 @@ const idempotencyKeys: fc.Arbitrary<readonly string[]> = fc.oneof(
 const oddHeaders = fc.array(
   fc.oneof(
     fc.tuple(
-      fc.constantFrom('x-request-id', 'accept', 'accept-encoding', 'accept-charset', 'x-forwarded-for', 'authorization', 'content-encoding', 'transfer-encoding-x', 'if-none-match', 'cookie', 'origin'),
+      fc.constantFrom(
+        'x-request-id',
+        'accept',
+        'accept-encoding',
+        'accept-charset',
+        'x-forwarded-for',
+        'authorization',
+        'content-encoding',
+        'transfer-encoding-x',
+        'if-none-match',
+        'cookie',
+        'origin',
+      ),
       headerValue.map((v) => v.trim()).filter((v) => v.length > 0), // undici refuses an empty x-request-id
     ),
     fc.tuple(fc.constantFrom('accept'), fc.constantFrom('application/xml', 'text/html', '*/*', 'application/problem+json')),
@@ -157,51 +240,112 @@ const pathSegment = (good: fc.Arbitrary<string>) =>
   fc.oneof(
     { weight: 4, arbitrary: good.map(encodeURIComponent) },
     { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 100 }).map(encodeURIComponent) },
-    { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%2F', '%2e%2e', '%C0%AF', '..%2F..', 'A%20', '%F0%9F%92%A9', ';x', 'A;B', '~', '*', "'", '%25', 'A'.repeat(3000)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        '%00',
+        '%2F',
+        '%2e%2e',
+        '%C0%AF',
+        '..%2F..',
+        'A%20',
+        '%F0%9F%92%A9',
+        ';x',
+        'A;B',
+        '~',
+        '*',
+        "'",
+        '%25',
+        'A'.repeat(3000),
+      ),
+    },
   );
 
-const idSegment = pathSegment(fc.oneof(fc.integer({ min: 1, max: 50 }).map(String), fc.constantFrom('0', '01', '-1', '1.5', '1e3', '0x1', ' 1', '999999999999999', '9999999999999999', '18446744073709551616', 'NaN', 'null')));
+const idSegment = pathSegment(
+  fc.oneof(
+    fc.integer({ min: 1, max: 50 }).map(String),
+    fc.constantFrom('0', '01', '-1', '1.5', '1e3', '0x1', ' 1', '999999999999999', '9999999999999999', '18446744073709551616', 'NaN', 'null'),
+  ),
+);
 
-const queryValue = fc.oneof(fc.constantFrom('1', '0', '1000', '1001', '-1', '1.5', 'ten', '', 'pending', 'reserved', 'failed', 'awaiting_restock', 'PENDING', '9007199254740993', '%', '%zz', '[]'), fc.string({ maxLength: 30 }).map(encodeURIComponent));
+const queryValue = fc.oneof(
+  fc.constantFrom(
+    '1',
+    '0',
+    '1000',
+    '1001',
+    '-1',
+    '1.5',
+    'ten',
+    '',
+    'pending',
+    'reserved',
+    'failed',
+    'awaiting_restock',
+    'PENDING',
+    '9007199254740993',
+    '%',
+    '%zz',
+    '[]',
+  ),
+  fc.string({ maxLength: 30 }).map(encodeURIComponent),
+);
 const query = fc.oneof(
   { weight: 2, arbitrary: fc.constant('') },
   {
     weight: 3,
     arbitrary: fc
-      .array(fc.tuple(fc.constantFrom('status', 'limit', 'cursor', 'sort', 'status[]', '__proto__', 'constructor', 'limit'), queryValue), { minLength: 1, maxLength: 4 })
+      .array(fc.tuple(fc.constantFrom('status', 'limit', 'cursor', 'sort', 'status[]', '__proto__', 'constructor', 'limit'), queryValue), {
+        minLength: 1,
+        maxLength: 4,
+      })
       .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`),
   },
   { weight: 1, arbitrary: fc.constantFrom('?', '?&', '?limit', '?limit=1&limit=2', '?=1', '?%zz=1', '?status=pending#frag') },
 );
 
-const withHeaders = (method: string, path: string, intent: Intent, bodyArb: fc.Arbitrary<string | undefined>, keyHeaders: fc.Arbitrary<readonly string[]> = fc.constant([])) =>
-  fc.record({ ct: contentType, keys: keyHeaders, odd: oddHeaders, body: bodyArb }).map(({ ct, keys, odd, body }): HostileRequest => ({
-    method,
-    path,
-    headers: [...ct.map((v): [string, string] => ['content-type', v]), ...keys.map((k): [string, string] => ['idempotency-key', k]), ...odd],
-    body,
-    intent,
-  }));
+const withHeaders = (
+  method: string,
+  path: string,
+  intent: Intent,
+  bodyArb: fc.Arbitrary<string | undefined>,
+  keyHeaders: fc.Arbitrary<readonly string[]> = fc.constant([]),
+) =>
+  fc.record({ ct: contentType, keys: keyHeaders, odd: oddHeaders, body: bodyArb }).map(
+    ({ ct, keys, odd, body }): HostileRequest => ({
+      method,
+      path,
+      headers: [...ct.map((v): [string, string] => ['content-type', v]), ...keys.map((k): [string, string] => ['idempotency-key', k]), ...odd],
+      body,
+      intent,
+    }),
+  );
 
 const createOrder = fc
   .tuple(fc.constantFrom('/api/order', '/api/orders'), orderJson)
-  .chain(([path, json]) => withHeaders('POST', path, { kind: 'create-order', json }, fc.option(bodyText(json, 'qty'), { nil: undefined, freq: 20 }), idempotencyKeys));
+  .chain(([path, json]) =>
+    withHeaders('POST', path, { kind: 'create-order', json }, fc.option(bodyText(json, 'qty'), { nil: undefined, freq: 20 }), idempotencyKeys),
+  );
 
-const setOnHand = fc
-  .tuple(pathSegment(skuText), fc.constantFrom(...VALID_SKUS), onHandJson, fc.boolean())
-  .chain(([seg, plain, json, usePlain]) => {
-    const sku = usePlain ? plain : seg;
-    const segment = usePlain ? encodeURIComponent(plain) : seg;
-    return withHeaders('PUT', `/api/inventory/${segment}`, { kind: 'set-on-hand', sku, json }, fc.option(bodyText(json, 'onHand'), { nil: undefined, freq: 20 }));
-  });
+const setOnHand = fc.tuple(pathSegment(skuText), fc.constantFrom(...VALID_SKUS), onHandJson, fc.boolean()).chain(([seg, plain, json, usePlain]) => {
+  const sku = usePlain ? plain : seg;
+  const segment = usePlain ? encodeURIComponent(plain) : seg;
+  return withHeaders('PUT', `/api/inventory/${segment}`, { kind: 'set-on-hand', sku, json }, fc.option(bodyText(json, 'onHand'), { nil: undefined, freq: 20 }));
+});
 
-const restock = fc
-  .tuple(pathSegment(skuText), fc.constantFrom(...VALID_SKUS), restockJson, fc.boolean())
-  .chain(([seg, plain, json, usePlain]) => {
-    const sku = usePlain ? plain : seg;
-    const segment = usePlain ? encodeURIComponent(plain) : seg;
-    return withHeaders('POST', `/api/inventory/${segment}/restock`, { kind: 'restock', sku, json }, fc.option(bodyText(json, 'qty'), { nil: undefined, freq: 20 }));
-  });
+const restock = fc.tuple(pathSegment(skuText), fc.constantFrom(...VALID_SKUS), restockJson, fc.boolean()).chain(([seg, plain, json, usePlain]) => {
+  const sku = usePlain ? plain : seg;
+  const segment = usePlain ? encodeURIComponent(plain) : seg;
+  return withHeaders(
+    'POST',
+    `/api/inventory/${segment}/restock`,
+    { kind: 'restock', sku, json },
+    fc.option(bodyText(json, 'qty'), { nil: undefined, freq: 20 }),
+  );
+});
 
 const reads = fc
   .oneof(
@@ -209,7 +353,22 @@ const reads = fc
     query.map((q) => `/api/orders${q}`),
     pathSegment(skuText).map((s) => `/api/inventory/${s}`),
     pathSegment(skuText).map((s) => `/api/inventory/${s}/movements`),
-    fc.constantFrom('/healthz', '/openapi.json', '/metrics', '/api', '/api/', '/api/order', '/api//orders', '/api/orders/', '/API/ORDERS', '/api/orders/1/', '/api/inventory', '/api/inventory/', '/%', '/api/%zz'),
+    fc.constantFrom(
+      '/healthz',
+      '/openapi.json',
+      '/metrics',
+      '/api',
+      '/api/',
+      '/api/order',
+      '/api//orders',
+      '/api/orders/',
+      '/API/ORDERS',
+      '/api/orders/1/',
+      '/api/inventory',
+      '/api/inventory/',
+      '/%',
+      '/api/%zz',
+    ),
   )
   .chain((path) => withHeaders('GET', path, { kind: 'read' }, fc.constant(undefined)));
 
@@ -217,7 +376,17 @@ const reads = fc
 const others = fc
   .tuple(
     fc.constantFrom('DELETE', 'PATCH', 'PUT', 'POST', 'OPTIONS', 'GET'),
-    fc.constantFrom('/api/orders/1', '/api/order/1', '/api/orders', '/api/inventory/A/movements', '/healthz', '/metrics', '/nope', '/api/inventory/A/restock/x', '/api/inventory/A'),
+    fc.constantFrom(
+      '/api/orders/1',
+      '/api/order/1',
+      '/api/orders',
+      '/api/inventory/A/movements',
+      '/healthz',
+      '/metrics',
+      '/nope',
+      '/api/inventory/A/restock/x',
+      '/api/inventory/A',
+    ),
     anyJson,
   )
   .filter(([m, p]) => !(m === 'GET') && !(m === 'POST' && /^\/api\/orders?$/.test(p)) && !(m === 'PUT' && p === '/api/inventory/A'))
@@ -287,7 +456,9 @@ export function predict(req: HostileRequest, keyState?: { fingerprint: string; s
 
 /** whether the document has an operation for method + path (a parameter matches one segment) */
 function hasRoute(doc: FuzzTarget['doc'], method: string, path: string): boolean {
-  return Object.entries(doc.paths).some(([template, ops]) => method.toLowerCase() in ops && new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+  return Object.entries(doc.paths).some(
+    ([template, ops]) => method.toLowerCase() in ops && new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+  );
 }
 
 const safeDecode = (s: string) => {
@@ -340,7 +511,14 @@ export interface FuzzTarget {
  */
 export async function startFuzzTarget(): Promise<FuzzTarget> {
   const db = tempDb();
-  const server = await startServer({ port: 0, database: db, runner: false, rateLimitPerMinute: 0, logLevel: 'silent', supplierUrl: 'http://127.0.0.1:9/never-called' });
+  const server = await startServer({
+    port: 0,
+    database: db,
+    runner: false,
+    rateLimitPerMinute: 0,
+    logLevel: 'silent',
+    supplierUrl: 'http://127.0.0.1:9/never-called',
+  });
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as FuzzTarget['doc'];
   return {
     url: server.url,
@@ -358,7 +536,11 @@ async function send(target: FuzzTarget, req: HostileRequest): Promise<Reply> {
   const headers = new Headers();
   for (const [h, v] of req.headers) headers.append(h, v);
   // a Uint8Array body: fetch adds no content type of its own, so "missing" stays missing
-  const res = await fetch(`${target.url}${req.path}`, { method: req.method, headers, body: req.body === undefined ? undefined : new TextEncoder().encode(req.body) });
+  const res = await fetch(`${target.url}${req.path}`, {
+    method: req.method,
+    headers,
+    body: req.body === undefined ? undefined : new TextEncoder().encode(req.body),
+  });
   const text = await res.text();
   let body: unknown;
   try {
@@ -382,9 +564,14 @@ function keyRow(db: string, keys: string[]): { fingerprint: string; state: strin
 }
 
 const diff = (before: Record<string, number>, after: Record<string, number>) =>
-  Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]).filter(([, d]) => d !== 0)) as Record<string, number>;
+  Object.fromEntries(
+    Object.keys(after)
+      .map((k) => [k, after[k]! - before[k]!])
+      .filter(([, d]) => d !== 0),
+  ) as Record<string, number>;
 
-const show = (req: HostileRequest) => `${req.method} ${req.path.slice(0, 200)} headers=${JSON.stringify(req.headers).slice(0, 300)} body=${JSON.stringify(req.body?.slice(0, 300))}`;
+const show = (req: HostileRequest) =>
+  `${req.method} ${req.path.slice(0, 200)} headers=${JSON.stringify(req.headers).slice(0, 300)} body=${JSON.stringify(req.body?.slice(0, 300))}`;
 
 /**
  * Sends one hostile request and checks the answer and the database against the contract above.
@@ -408,7 +595,8 @@ export async function checkOne(target: FuzzTarget, req: HostileRequest, opts: { 
   }
   const after = rowCounts(target.db);
   const changed = diff(before, after);
-  const where = () => `${show(req)}\n  → ${reply.status} ${reply.headers.get('content-type')} ${reply.text.slice(0, 400)}\n  rows changed: ${JSON.stringify(changed)}`;
+  const where = () =>
+    `${show(req)}\n  → ${reply.status} ${reply.headers.get('content-type')} ${reply.text.slice(0, 400)}\n  rows changed: ${JSON.stringify(changed)}`;
   const fail = (what: string): never => {
     throw new Error(`${what}\n  ${where()}`);
   };
@@ -465,7 +653,17 @@ export async function checkOne(target: FuzzTarget, req: HostileRequest, opts: { 
     } else {
       if (o.data!.status !== 'pending') fail(`a new order answered as ${o.data!.status}, not pending (the runner is off)`);
       const want = { orders: 1, order_events: 1, jobs: 1, ...(keys.length ? { idempotency_keys: 1 } : {}) };
-      if (JSON.stringify(changed) !== JSON.stringify(Object.fromEntries(Object.keys(after).filter((k) => k in want).map((k) => [k, want[k as keyof typeof want]])))) fail(`a new order should add exactly ${JSON.stringify(want)}`);
+      if (
+        JSON.stringify(changed) !==
+        JSON.stringify(
+          Object.fromEntries(
+            Object.keys(after)
+              .filter((k) => k in want)
+              .map((k) => [k, want[k as keyof typeof want]]),
+          ),
+        )
+      )
+        fail(`a new order should add exactly ${JSON.stringify(want)}`);
     }
     return reply;
   }
@@ -476,7 +674,8 @@ export async function checkOne(target: FuzzTarget, req: HostileRequest, opts: { 
     if (req.intent.kind === 'set-on-hand' && inv.data!.onHand !== j.onHand) fail('on-hand is not the count that was set');
     if (req.intent.kind === 'restock' && inv.data!.onHand < (j.qty as number)) fail('on-hand after a restock is below the restocked qty');
     const allowed = new Set(['movements', 'inventory']);
-    if (Object.keys(changed).some((k) => !allowed.has(k)) || Object.values(changed).some((d) => d !== 1)) fail('a stock write changed rows other than one movement (and its inventory row)');
+    if (Object.keys(changed).some((k) => !allowed.has(k)) || Object.values(changed).some((d) => d !== 1))
+      fail('a stock write changed rows other than one movement (and its inventory row)');
     if (req.intent.kind === 'restock' && changed.movements !== 1) fail('a restock wrote no movement');
     return reply;
   }
@@ -486,6 +685,7 @@ export async function checkOne(target: FuzzTarget, req: HostileRequest, opts: { 
 }
 
 /** The property: every hostile request is answered by the contract. */
-export const httpFuzzProperty = (target: FuzzTarget) => fc.asyncProperty(hostileRequest, async (req) => {
-  await checkOne(target, req);
-});
+export const httpFuzzProperty = (target: FuzzTarget) =>
+  fc.asyncProperty(hostileRequest, async (req) => {
+    await checkOne(target, req);
+  });

@@ -38,12 +38,17 @@ describe('supplier chaos', () => {
   it('keeps the model under shuffled supplier answer order (fc.scheduler over concurrent jobs)', async () => {
     await fc.assert(
       // on PostgreSQL: orders only (no stock to race for), so the jobs still run 8 at once
-      fc.asyncProperty(fc.scheduler(), fc.array(TEST_DATABASE === 'postgres' ? orderOp : op, { minLength: 2, maxLength: 10 }), scripts(SCHEDULED_RESERVE, SCHEDULED_STATUS), async (s, ops, script) => {
-        const { wrap, drive } = schedulerDriver(s);
-        const got = await replay(ops, script, wrap, drive);
-        expect(differences(ops, script, got)).toEqual([]);
-        expect(await invariantsOf(got.file)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(TEST_DATABASE === 'postgres' ? orderOp : op, { minLength: 2, maxLength: 10 }),
+        scripts(SCHEDULED_RESERVE, SCHEDULED_STATUS),
+        async (s, ops, script) => {
+          const { wrap, drive } = schedulerDriver(s);
+          const got = await replay(ops, script, wrap, drive);
+          expect(differences(ops, script, got)).toEqual([]);
+          expect(await invariantsOf(got.file)).toEqual([]);
+        },
+      ),
       { numRuns: 25 },
     );
   });

@@ -128,7 +128,6 @@ export async function replay(
   return { file, orders, stock, calls, elapsed };
 }
 
-
 /** What the engine got and the model expected, as a list of differences ([] when they agree). */
 export function differences(ops: Op[], script: SupplierScript, got: Awaited<ReturnType<typeof replay>>): string[] {
   const expected = model(ops, script);

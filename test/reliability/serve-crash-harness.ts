@@ -247,7 +247,9 @@ export function verifyServeCrash(db: string, stats: ServeCrashStats): ServeCrash
       .prepare(`SELECT order_id AS id, COUNT(*) AS n FROM order_events WHERE type IN ('OrderReserved', 'OrderFailed') GROUP BY order_id HAVING n <> 1`)
       .all() as Array<{ id: number; n: number }>;
     for (const t of twice) problems.push(`order ${t.id} settled ${t.n} times`);
-    const unsettled = [...status.keys()].filter((id) => !(raw.prepare(`SELECT 1 FROM order_events WHERE order_id = ? AND type IN ('OrderReserved', 'OrderFailed')`).get(id)));
+    const unsettled = [...status.keys()].filter(
+      (id) => !raw.prepare(`SELECT 1 FROM order_events WHERE order_id = ? AND type IN ('OrderReserved', 'OrderFailed')`).get(id),
+    );
     for (const id of unsettled) problems.push(`order ${id} has no OrderReserved/OrderFailed event`);
     for (const r of stats.records) {
       if (new Set(r.created).size > 1) problems.push(`Idempotency-Key ${r.key} answered 201 with orders ${[...new Set(r.created)].join(', ')}`);
@@ -257,7 +259,12 @@ export function verifyServeCrash(db: string, stats: ServeCrashStats): ServeCrash
     if (stats.drainCode !== 0) problems.push(`the drain exited ${stats.drainCode}`);
     problems.push(...checkInvariants(db));
     const failed = Object.fromEntries(
-      (raw.prepare(`SELECT failure_reason AS reason, COUNT(*) AS n FROM orders WHERE status = 'failed' GROUP BY failure_reason`).all() as Array<{ reason: string; n: number }>).map((r) => [r.reason, r.n]),
+      (
+        raw.prepare(`SELECT failure_reason AS reason, COUNT(*) AS n FROM orders WHERE status = 'failed' GROUP BY failure_reason`).all() as Array<{
+          reason: string;
+          n: number;
+        }>
+      ).map((r) => [r.reason, r.n]),
     );
     return { problems, orders: status.size, created: created.size, failed, unanswered: stats.records.filter((r) => r.created.length === 0).length };
   } finally {

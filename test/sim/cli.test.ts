@@ -73,7 +73,15 @@ describe('warehouse simulate', () => {
     const out = join(dir, 'bad.xml');
     const j = await runCli(['--json', 'simulate', malformed, '--junit', out]);
     expect(j.code).toBe(2);
-    expect(JSON.parse(j.stdout)).toMatchObject({ passed: 0, failed: 0, scenarios: [], problems: [{ file: malformed, line: 4, col: 34 }, { line: 6, col: 3 }] });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      passed: 0,
+      failed: 0,
+      scenarios: [],
+      problems: [
+        { file: malformed, line: 4, col: 34 },
+        { line: 6, col: 3 },
+      ],
+    });
     expect(readFileSync(out, 'utf8').match(/<error /g)).toHaveLength(2);
   });
 
@@ -128,7 +136,9 @@ describe('warehouse simulate', () => {
     expect(r.stdout).toMatch(/45\.000s\s+\+45\.000s\s+a\s+OrderReserved/);
     expect(unwrap(r.stdout)).toMatch(/15\.000s\s+\+15\.000s\s+a\s+SupplierStatusChecked\s+status=delayed check=1/);
     const text = readFileSync(md, 'utf8');
-    expect(text).toContain('```mermaid\nsequenceDiagram\n    participant client\n    participant API\n    participant queue\n    participant job\n    participant supplier\n');
+    expect(text).toContain(
+      '```mermaid\nsequenceDiagram\n    participant client\n    participant API\n    participant queue\n    participant job\n    participant supplier\n',
+    );
     expect(text).toContain('    supplier-->>job: ok\n');
     expect(text).toContain('    job-->>API: a reserved\n');
     // scenario time, without the `+` that means "since the order's creation" elsewhere

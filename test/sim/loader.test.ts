@@ -37,14 +37,16 @@ expect:
   });
 
   it('reports an unknown key at the key, suggesting the nearest known one', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 steps:
   - at: 0s
     order: { id: a, sku: W, qty: 1 }
 expect:
   orders:
     a: { stauts: reserved }
-`)).toEqual(['s.yaml:7:10: unknown key "stauts" in expect.orders.a; did you mean "status"? (expected status, supplierChecks, failureReason, settledAt)']);
+`),
+    ).toEqual(['s.yaml:7:10: unknown key "stauts" in expect.orders.a; did you mean "status"? (expected status, supplierChecks, failureReason, settledAt)']);
   });
 
   it('reports a bad duration with the expected form', () => {
@@ -57,30 +59,35 @@ steps:
   });
 
   it('reports a negative and a fractional qty, each at its value', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 steps:
   - at: 0s
     order: { id: a, sku: W, qty: -1 }
   - at: 0s
     restock: { sku: W, qty: 1.5 }
-`)).toEqual([
+`),
+    ).toEqual([
       's.yaml:4:34: qty must be a whole number from 1 to 1,000,000 (got -1) [steps[0].order.qty]',
       's.yaml:6:29: qty must be a whole number from 1 to 1,000,000 (got 1.5) [steps[1].restock.qty]',
     ]);
   });
 
   it('reports a duplicate order label at the second id', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 steps:
   - at: 0s
     order: { id: a, sku: W, qty: 1 }
   - at: 1s
     order: { id: a, sku: W, qty: 2, count: 3 }
-`)).toEqual(['s.yaml:6:18: duplicate order label "a": each order step needs its own id']);
+`),
+    ).toEqual(['s.yaml:6:18: duplicate order label "a": each order step needs its own id']);
   });
 
   it('reports expectations naming a label or SKU that no step creates', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 steps:
   - at: 0s
     order: { id: burst, sku: WIDGET, qty: 1, count: 3 }
@@ -89,7 +96,8 @@ expect:
   inventory: { WIDGT: 0 }
   movements:
     WIDGET: [{ type: reservation, qty: -1, order: x }]
-`)).toEqual([
+`),
+    ).toEqual([
       's.yaml:6:13: order label "burst.4" is not created by any step; did you mean "burst"? (the steps create burst.1…burst.3)',
       's.yaml:6:44: order label "brust" is not created by any step; did you mean "burst"? (the steps create burst.1…burst.3)',
       's.yaml:7:16: no step or opening inventory uses SKU WIDGT; did you mean WIDGET? (known: WIDGET)',
@@ -98,44 +106,52 @@ expect:
   });
 
   it('reports a supplier answer that does not exist, with the likely one', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 supplier:
   W: { reserve: acepted, status: [delayed, okay] }
 steps:
   - at: 0s
     order: { id: a, sku: W, qty: 1 }
-`)).toEqual([
+`),
+    ).toEqual([
       's.yaml:3:17: not a supplier reserve answer: use one of accepted, rejected, error, timeout, malformed (got acepted); did you mean "accepted"? [supplier.W.reserve[0]]',
       's.yaml:3:44: not a supplier status answer: use one of ok, fail, delayed, error, timeout, malformed (got okay); did you mean "ok"? [supplier.W.status[1]]',
     ]);
   });
 
   it('reports a missing required key at the map that lacks it', () => {
-    expect(problems(`steps:
+    expect(
+      problems(`steps:
   - at: 0s
     order: { sku: W, qty: 1 }
-`)).toEqual([
+`),
+    ).toEqual([
       's.yaml:1:1: missing "name": name is required: a short title for the scenario',
-      's.yaml:3:12: missing "id" in steps[0].order: a label is 1-64 letters, digits, \'_\' or \'-\' (a \'.\' is kept for burst members such as b.1)',
+      "s.yaml:3:12: missing \"id\" in steps[0].order: a label is 1-64 letters, digits, '_' or '-' (a '.' is kept for burst members such as b.1)",
     ]);
   });
 
   it('reports steps out of time order and a step that does two things', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 steps:
   - at: 10s
     order: { id: a, sku: W, qty: 1 }
   - at: 5s
     restock: { sku: W, qty: 1 }
     set: { sku: W, onHand: 1 }
-`)).toEqual(['s.yaml:5:5: a step does one thing: it has restock and set; split it into 2 steps [steps[1]]']);
-    expect(problems(`name: n
+`),
+    ).toEqual(['s.yaml:5:5: a step does one thing: it has restock and set; split it into 2 steps [steps[1]]']);
+    expect(
+      problems(`name: n
 steps:
   - at: 10s
     order: { id: a, sku: W, qty: 1 }
   - at: 5s
     restock: { sku: W, qty: 1 }
-`)).toEqual(['s.yaml:5:9: steps must be in time order: this step at 5s comes after one at 10s']);
+`),
+    ).toEqual(['s.yaml:5:9: steps must be in time order: this step at 5s comes after one at 10s']);
   });
 
   it('reports YAML syntax errors and duplicate keys with their position', () => {
@@ -144,11 +160,13 @@ steps:
   });
 
   it('reports a bad SKU key in the opening inventory', () => {
-    expect(problems(`name: n
+    expect(
+      problems(`name: n
 inventory: { "no spaces": 1 }
 steps:
   - at: 0s
     order: { id: a, sku: W, qty: 1 }
-`)).toEqual([`s.yaml:2:14: "no spaces" is not a SKU: a SKU is 1-64 characters of A-Z, 0-9, '.', '_' or '-', starting with a letter or digit`]);
+`),
+    ).toEqual([`s.yaml:2:14: "no spaces" is not a SKU: a SKU is 1-64 characters of A-Z, 0-9, '.', '_' or '-', starting with a letter or digit`]);
   });
 });

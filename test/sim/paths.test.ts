@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers.js';
 
-const library = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
+const library = readdirSync(join(ROOT, 'scenarios'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 const unchecked = `name: checks nothing
 inventory: { W: 1 }
@@ -20,7 +22,10 @@ describe('simulate: which files it reads', () => {
   it('runs the .yaml files of a directory, in name order, as if they were listed', async () => {
     const r = await runCli(['simulate', 'scenarios/']);
     expect(r.code).toBe(0);
-    const ran = r.stdout.split('\n').filter((l) => l.startsWith('✓')).map((l) => /\((.*)\)$/.exec(l)![1]);
+    const ran = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('✓'))
+      .map((l) => /\((.*)\)$/.exec(l)![1]);
     expect(ran).toEqual(library.map((f) => `scenarios/${f}`));
     expect(r.stdout.trim().split('\n').at(-1)).toBe(`${library.length} passed, 0 failed`);
   });

@@ -43,7 +43,9 @@ describe('simulate --diagram without SVG', () => {
     const dir = tempDir();
     const r = await runCli(['simulate', scenario, '--diagram', join(dir, 'flow.md')], { env: { WAREHOUSE_CHROMIUM: join(dir, 'no-such-browser') } });
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('note: no SVG written: no Chromium found (apt-get install chromium, or set WAREHOUSE_CHROMIUM to a Chrome or Chromium executable); --no-svg leaves it out\n');
+    expect(r.stderr).toBe(
+      'note: no SVG written: no Chromium found (apt-get install chromium, or set WAREHOUSE_CHROMIUM to a Chrome or Chromium executable); --no-svg leaves it out\n',
+    );
     expect(existsSync(join(dir, 'flow.svg'))).toBe(false);
     expect(readFileSync(join(dir, 'flow.md'), 'utf8')).not.toContain('Rendered:');
   });

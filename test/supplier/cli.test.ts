@@ -15,7 +15,21 @@ const order = (r: { stdout: string }) => JSON.parse(r.stdout) as { id: number; s
 describe('order create --supplier-status', () => {
   it("scripts that order only: a later order of the same SKU hears the SKU's script", async () => {
     const db = tempDb();
-    const first = await runCli(['--db', db, '--json', 'order', 'create', '--sku', 'BOLT', '--qty', '2', '--clock', 'virtual', '--supplier-status', 'delayed,fail']);
+    const first = await runCli([
+      '--db',
+      db,
+      '--json',
+      'order',
+      'create',
+      '--sku',
+      'BOLT',
+      '--qty',
+      '2',
+      '--clock',
+      'virtual',
+      '--supplier-status',
+      'delayed,fail',
+    ]);
     expect(order(first)).toMatchObject({ status: 'failed', failureReason: 'supplier_failed', supplierChecks: 2 });
     const second = await runCli(['--db', db, '--json', 'order', 'create', '--sku', 'BOLT', '--qty', '2', '--clock', 'virtual']);
     expect(order(second)).toMatchObject({ status: 'reserved', supplierChecks: 1 });
@@ -52,7 +66,11 @@ describe('warehouse supplier serve', () => {
     const dir = tempDir();
     const p = spawnCli(['supplier', 'serve', '--port', '0', '--state', join(dir, 'supplier.db')]);
     const [, url] = await p.waitFor(/supplier listening on (http:\/\/\S+) /);
-    const res = await fetch(`${url}/supplier/reserve`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'order-1' }, body: '{"sku":"A","qty":1}' });
+    const res = await fetch(`${url}/supplier/reserve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'order-1' },
+      body: '{"sku":"A","qty":1}',
+    });
     expect(await res.json()).toEqual({ accepted: true, ref: 'R.order-1.A' });
     await p.waitFor(/reserve {2}order-1 {2}A × 1 {2}→ accepted {2}R\.order-1\.A/);
     p.child.kill('SIGINT');

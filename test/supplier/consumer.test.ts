@@ -27,7 +27,12 @@ describe("the client's requests", () => {
   it('conform for every shape of SKU, quantity, key and ref the engine can hand it', async () => {
     const rec = recordingFetch(stub);
     const c = createHttpSupplier({ baseUrl: 'http://supplier.test/', clock, timeoutMs: 1000, fetch: rec.fetch });
-    for (const [sku, qty, id] of [['A', 1, 1], ['WIDGET-1', 1_000_000, 42], ['X.Y_Z-9', 7, 123456789], ['9'.repeat(64), 3, 2]] as const) {
+    for (const [sku, qty, id] of [
+      ['A', 1, 1],
+      ['WIDGET-1', 1_000_000, 42],
+      ['X.Y_Z-9', 7, 123456789],
+      ['9'.repeat(64), 3, 2],
+    ] as const) {
       await c.reserve({ sku, qty, idempotencyKey: `order-${id}` });
     }
     // refs are the supplier's: the client must carry any of them in the path
@@ -36,7 +41,9 @@ describe("the client's requests", () => {
     const problems = rec.seen.flatMap(({ request }) => contract.checkRequest(request).map((p) => `${request.method} ${request.url}: ${p}`));
     expect(problems).toEqual([]);
     // and the ref arrives intact
-    const paths = rec.seen.filter((s) => s.request.method === 'GET').map((s) => decodeURIComponent(new URL(s.request.url).pathname.slice('/supplier/status/'.length)));
+    const paths = rec.seen
+      .filter((s) => s.request.method === 'GET')
+      .map((s) => decodeURIComponent(new URL(s.request.url).pathname.slice('/supplier/status/'.length)));
     expect(paths).toEqual(['R.order-1.A', 'ref with spaces', 'a/b?c#d', 'ünïcödé', '%41', 'x'.repeat(200)]);
   });
 
@@ -47,7 +54,11 @@ describe("the client's requests", () => {
     await c.status('R-1');
     expect(withToken.seen.map((s) => s.request.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
     const without = recordingFetch(stub);
-    await createHttpSupplier({ baseUrl: 'http://supplier.test', clock, timeoutMs: 1000, fetch: without.fetch }).reserve({ sku: 'A', qty: 1, idempotencyKey: 'order-1' });
+    await createHttpSupplier({ baseUrl: 'http://supplier.test', clock, timeoutMs: 1000, fetch: without.fetch }).reserve({
+      sku: 'A',
+      qty: 1,
+      idempotencyKey: 'order-1',
+    });
     expect(without.seen[0]!.request.headers.authorization).toBeUndefined();
   });
 });
@@ -93,7 +104,11 @@ describe("an engine's requests, as sent over the wire", () => {
       for (const sku of ['OK', 'FLAKY', 'NO']) await w.orders.create({ sku, qty: 2 });
       await w.runner.runUntilIdle();
       const final = (await w.orders.list()).orders.map((o) => [o.sku, o.status]);
-      expect(final).toEqual([['OK', 'reserved'], ['FLAKY', 'failed'], ['NO', 'failed']]);
+      expect(final).toEqual([
+        ['OK', 'reserved'],
+        ['FLAKY', 'failed'],
+        ['NO', 'failed'],
+      ]);
       // reserve ×5 (OK 1, FLAKY 3, NO 1) and status ×4 (OK 2, FLAKY 2)
       expect(proxy.seen.map((r) => r.method)).toEqual(expect.arrayContaining(['POST', 'GET']));
       expect(proxy.seen).toHaveLength(9);

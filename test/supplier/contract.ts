@@ -80,7 +80,7 @@ export function loadContract(doc: Document = JSON.parse(readFileSync(CONTRACT_FI
       const out: string[] = [];
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
       for (const p of found.op.parameters ?? []) {
-        const value = p.in === 'header' ? headers[p.name.toLowerCase()] : p.in === 'path' ? found.params[p.name] : url.searchParams.get(p.name) ?? undefined;
+        const value = p.in === 'header' ? headers[p.name.toLowerCase()] : p.in === 'path' ? found.params[p.name] : (url.searchParams.get(p.name) ?? undefined);
         if (value === undefined) {
           if (p.required) out.push(`${p.in} parameter ${p.name} is missing`);
           continue;
@@ -113,7 +113,8 @@ export function loadContract(doc: Document = JSON.parse(readFileSync(CONTRACT_FI
       if (!documented) return [`status ${res.status} is not documented (documented: ${Object.keys(found.op.responses).join(', ')})`];
       const type = res.contentType?.split(';')[0]?.trim() ?? '';
       const media = documented.content?.[type];
-      if (!media) return [`content-type ${JSON.stringify(type)} is not documented for ${res.status} (documented: ${Object.keys(documented.content ?? {}).join(', ')})`];
+      if (!media)
+        return [`content-type ${JSON.stringify(type)} is not documented for ${res.status} (documented: ${Object.keys(documented.content ?? {}).join(', ')})`];
       let parsed: unknown;
       try {
         parsed = JSON.parse(res.body);

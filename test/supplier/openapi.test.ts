@@ -20,7 +20,11 @@ const reserve = (headers: Record<string, string>, body: unknown) => ({
   headers: { 'content-type': 'application/json', ...headers },
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
-const answer = (status: number, body: unknown, contentType = 'application/json') => ({ status, contentType, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const answer = (status: number, body: unknown, contentType = 'application/json') => ({
+  status,
+  contentType,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 const RESERVE = { method: 'POST', url: `${BASE}/supplier/reserve` };
 const STATUS = { method: 'GET', url: `${BASE}/supplier/status/R.order-1.X` };
 
@@ -40,7 +44,10 @@ describe('contracts/supplier.openapi.json', () => {
       cwd: ROOT,
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
     });
-    const report = JSON.parse(stdout.slice(stdout.indexOf('{'), stdout.lastIndexOf('}') + 1)) as { totals: { errors: number; warnings: number }; problems: unknown[] };
+    const report = JSON.parse(stdout.slice(stdout.indexOf('{'), stdout.lastIndexOf('}') + 1)) as {
+      totals: { errors: number; warnings: number };
+      problems: unknown[];
+    };
     expect(report.problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
   });
@@ -59,7 +66,9 @@ describe('the contract check built from the document', () => {
     expect(contract.checkResponse(RESERVE, answer(200, { accepted: true, ref: 'R.1' }))).toEqual([]);
     expect(contract.checkResponse(RESERVE, answer(200, { accepted: false, ref: '' }))).toEqual([]);
     expect(contract.checkResponse(STATUS, answer(200, { status: 'delayed' }))).toEqual([]);
-    expect(contract.checkResponse(STATUS, answer(503, { type: 'about:blank', title: 'Service Unavailable', status: 503 }, 'application/problem+json'))).toEqual([]);
+    expect(contract.checkResponse(STATUS, answer(503, { type: 'about:blank', title: 'Service Unavailable', status: 503 }, 'application/problem+json'))).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -68,7 +77,14 @@ describe('the contract check built from the document', () => {
     ['qty as a string', reserve({ 'idempotency-key': 'order-1' }, { sku: 'WIDGET', qty: '5' }), /request body\/qty must be integer/],
     ['a lower-case sku', reserve({ 'idempotency-key': 'order-1' }, { sku: 'widget', qty: 5 }), /request body\/sku must match pattern/],
     ['an extra field', reserve({ 'idempotency-key': 'order-1' }, { sku: 'WIDGET', qty: 5, note: 1 }), /must NOT have additional properties/],
-    ['a form body', { ...reserve({ 'idempotency-key': 'order-1' }, 'sku=WIDGET'), headers: { 'idempotency-key': 'order-1', 'content-type': 'application/x-www-form-urlencoded' } }, /content-type/],
+    [
+      'a form body',
+      {
+        ...reserve({ 'idempotency-key': 'order-1' }, 'sku=WIDGET'),
+        headers: { 'idempotency-key': 'order-1', 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      /content-type/,
+    ],
     ['an unknown route', { method: 'DELETE', url: `${BASE}/supplier/reserve`, headers: {}, body: null }, /not an operation/],
   ])('catches a request with %s', (_what, req, message) => {
     expect(contract.checkRequest(req).join('\n')).toMatch(message);
@@ -79,8 +95,18 @@ describe('the contract check built from the document', () => {
     ['accepted as a string', RESERVE, answer(200, { accepted: 'yes', ref: 'R.1' }), /must be boolean|must be equal to constant/],
     ['an HTML body', RESERVE, answer(200, '<html>502 upstream garbage</html>', 'text/html'), /content-type "text\/html" is not documented/],
     ['status maybe', STATUS, answer(200, { status: 'maybe' }), /must be equal to one of the allowed values/],
-    ['an undocumented status code', STATUS, answer(418, { type: 'about:blank', title: 'teapot', status: 418 }, 'application/problem+json'), /status 418 is not documented/],
-    ['a problem without a title', RESERVE, answer(500, { type: 'about:blank', status: 500 }, 'application/problem+json'), /must have required property 'title'/],
+    [
+      'an undocumented status code',
+      STATUS,
+      answer(418, { type: 'about:blank', title: 'teapot', status: 418 }, 'application/problem+json'),
+      /status 418 is not documented/,
+    ],
+    [
+      'a problem without a title',
+      RESERVE,
+      answer(500, { type: 'about:blank', status: 500 }, 'application/problem+json'),
+      /must have required property 'title'/,
+    ],
   ])('catches an answer with %s', (_what, req, res, message) => {
     expect(contract.checkResponse(req, res).join('\n')).toMatch(message);
   });

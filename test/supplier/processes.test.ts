@@ -52,7 +52,11 @@ describe('one supplier service behind several engine processes', () => {
     const ids: Record<number, string> = {};
     for (let i = 0; i < PER_SKU; i++) {
       for (const sku of Object.keys(EXPECTED)) {
-        const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, qty: 1 + i }) });
+        const res = await fetch(`${api}/api/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ sku, qty: 1 + i }),
+        });
         expect(res.status).toBe(201);
         ids[((await res.json()) as { id: number }).id] = sku;
       }
@@ -72,7 +76,11 @@ describe('one supplier service behind several engine processes', () => {
 
     // the supplier's own record: exactly one conversation per order, each in script order
     const conversations = (await (await fetch(`${supplierUrl}/mock/conversations`)).json()) as Conversation[];
-    expect(conversations.map((c) => c.key).sort()).toEqual(Object.keys(ids).map((id) => `order-${id}`).sort());
+    expect(conversations.map((c) => c.key).sort()).toEqual(
+      Object.keys(ids)
+        .map((id) => `order-${id}`)
+        .sort(),
+    );
     for (const c of conversations) {
       const sku = ids[Number(c.key.slice('order-'.length))]!;
       expect({ key: c.key, sku: c.sku, calls: c.calls.map((x) => `${x.kind}:${x.answer}`) }).toEqual({ key: c.key, sku, calls: EXPECTED[sku]!.calls });

@@ -36,7 +36,12 @@ const reserve = (name: string, key: string | null, body: unknown, breaks?: true)
   body: typeof body === 'string' ? body : JSON.stringify(body),
   ...(breaks ? { breaks } : {}),
 });
-const status = (name: string, ref: string, breaks?: true): Probe => ({ name, method: 'GET', path: `/supplier/status/${encodeURIComponent(ref)}`, ...(breaks ? { breaks } : {}) });
+const status = (name: string, ref: string, breaks?: true): Probe => ({
+  name,
+  method: 'GET',
+  path: `/supplier/status/${encodeURIComponent(ref)}`,
+  ...(breaks ? { breaks } : {}),
+});
 
 /** Every answer kind of both operations, errors included, in one conversation order. */
 const PROBES: Probe[] = [
@@ -86,7 +91,13 @@ describe('every answer of the mock conforms to the contract, except the scripted
     ['in-process, intercepted, state in SQLite', 'intercept', 'file'],
     ['in-process, direct transport', 'direct', 'file'],
   ] as const)('%s', async (_name, transport, where) => {
-    const mock = await startMockSupplier({ clock: createRealClock(), wall: createRealClock(), script: SCRIPT, transport, state: { file: where === 'file' ? tempDb() : ':memory:' } });
+    const mock = await startMockSupplier({
+      clock: createRealClock(),
+      wall: createRealClock(),
+      script: SCRIPT,
+      transport,
+      state: { file: where === 'file' ? tempDb() : ':memory:' },
+    });
     mocks.push(mock);
     const seen = await exercise(mock.baseUrl, mock.fetch ?? fetch);
     expect(seen.map((s) => s.response.status)).toEqual([500, 200, 200, 200, 200, 422, 400, 400, 400, 200, 503, 200, 200, 200, 404]);
@@ -102,12 +113,21 @@ describe('every answer of the mock conforms to the contract, except the scripted
 
   it('as `warehouse supplier serve` with a token, its 401 included', async () => {
     const s = await testService({ token: 't0ken' });
-    const res = await fetch(`${s.url}/supplier/reserve`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'order-1' }, body: '{"sku":"A","qty":1}' });
+    const res = await fetch(`${s.url}/supplier/reserve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'order-1' },
+      body: '{"sku":"A","qty":1}',
+    });
     const answer = { status: res.status, contentType: res.headers.get('content-type'), body: await res.text() };
     expect(answer.status).toBe(401);
     expect(contract.checkResponse({ method: 'POST', url: 'http://x/supplier/reserve' }, answer)).toEqual([]);
     const status = await fetch(`${s.url}/supplier/status/R.1`);
-    expect(contract.checkResponse({ method: 'GET', url: 'http://x/supplier/status/R.1' }, { status: status.status, contentType: status.headers.get('content-type'), body: await status.text() })).toEqual([]);
+    expect(
+      contract.checkResponse(
+        { method: 'GET', url: 'http://x/supplier/status/R.1' },
+        { status: status.status, contentType: status.headers.get('content-type'), body: await status.text() },
+      ),
+    ).toEqual([]);
   });
 
   it('would catch a mock whose answer drifted from the contract', () => {

@@ -176,7 +176,11 @@ describe('the supplier service', () => {
 
   it('lets go of a request held by a scripted timeout when it stops', async () => {
     const s = await testService({ script: { SLOW: { reserve: 'timeout' } } });
-    const held = fetch(`${s.url}/supplier/reserve`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k1' }, body: '{"sku":"SLOW","qty":1}' });
+    const held = fetch(`${s.url}/supplier/reserve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k1' },
+      body: '{"sku":"SLOW","qty":1}',
+    });
     while (!s.lines.length) await new Promise((r) => setImmediate(r)); // the call has arrived
     await s.close(); // returns although the request never got an answer
     await expect(held).rejects.toThrow();

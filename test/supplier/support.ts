@@ -52,7 +52,16 @@ export interface Proc {
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined, WAREHOUSE_SUPPLIER_TOKEN: undefined, WAREHOUSE_API_TOKEN: '', REDIS_URL: undefined, ...env },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      WAREHOUSE_DB: undefined,
+      WAREHOUSE_SUPPLIER_URL: undefined,
+      WAREHOUSE_SUPPLIER_TOKEN: undefined,
+      WAREHOUSE_API_TOKEN: '',
+      REDIS_URL: undefined,
+      ...env,
+    },
   });
   children.push(child);
   let out = '';
@@ -69,7 +78,9 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
     }
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     out: () => out,

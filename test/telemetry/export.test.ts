@@ -65,7 +65,9 @@ describe('export to a collector', () => {
     // a collector's JSON body is exactly what a trace file holds, one request per line
     const { spans } = parseTraceLines(received.map((q) => q.body.toString('utf8')).join('\n'));
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
-    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['warehouse order create', 'process ReserveInventory', 'POST /supplier/reserve', 'tx reserved:supplier']));
+    expect(spans.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['warehouse order create', 'process ReserveInventory', 'POST /supplier/reserve', 'tx reserved:supplier']),
+    );
     expect(spans.filter((s) => s.name === 'process CheckSupplierStatus')).toHaveLength(2);
     expect(spans[0]!.resource).toMatchObject({ 'service.name': 'shop-warehouse', 'deployment.environment.name': 'test', 'warehouse.command': 'order create' });
   });
@@ -90,9 +92,13 @@ describe('export to a collector', () => {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
     });
     expect(r.code, r.stderr).toBe(0);
-    const fromCollector = parseTraceLines(received.map((q) => q.body.toString('utf8')).join('\n')).spans.map((s) => s.spanId).sort();
+    const fromCollector = parseTraceLines(received.map((q) => q.body.toString('utf8')).join('\n'))
+      .spans.map((s) => s.spanId)
+      .sort();
     const { readFileSync } = await import('node:fs');
-    const fromFile = parseTraceLines(readFileSync(join(dir, 't.jsonl'), 'utf8')).spans.map((s) => s.spanId).sort();
+    const fromFile = parseTraceLines(readFileSync(join(dir, 't.jsonl'), 'utf8'))
+      .spans.map((s) => s.spanId)
+      .sort();
     expect(fromFile).toEqual(fromCollector);
   });
 
@@ -100,7 +106,9 @@ describe('export to a collector', () => {
     const db = join(tempDir(), 'w.db');
     const grpc = await runCli(['--db', db, ...ORDER], { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } });
     expect(grpc.code).toBe(2);
-    expect(grpc.stderr).toBe('error: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http/protobuf or http/json (a collector takes both on port 4318)\n');
+    expect(grpc.stderr).toBe(
+      'error: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http/protobuf or http/json (a collector takes both on port 4318)\n',
+    );
     const console = await runCli(['--db', db, ...ORDER], { env: { OTEL_TRACES_EXPORTER: 'console' } });
     expect(console.code).toBe(2);
     expect(console.stderr).toMatch(/^error: OTEL_TRACES_EXPORTER=console is not supported: use otlp/);

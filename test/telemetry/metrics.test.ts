@@ -35,7 +35,14 @@ beforeAll(async () => {
     },
   });
   await w.inventory.set('STOCKED', 10);
-  for (const [sku, qty] of [['STOCKED', 1], ['STOCKED', 2], ['LATE', 5], ['NEVER', 5], ['FLAKY', 5]] as const) await w.orders.create({ sku, qty });
+  for (const [sku, qty] of [
+    ['STOCKED', 1],
+    ['STOCKED', 2],
+    ['LATE', 5],
+    ['NEVER', 5],
+    ['FLAKY', 5],
+  ] as const)
+    await w.orders.create({ sku, qty });
   await w.runner.runUntilIdle();
   const server = await startServer({ warehouse: w, port: 0, runner: false, logLevel: 'silent' });
   metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -50,7 +57,7 @@ const value = (series: string) => {
   return Number(found!.slice(series.length + 1));
 };
 
-describe('the seed\'s three figures', () => {
+describe("the seed's three figures", () => {
   it('reservation success rate by source: reserved / final', async () => {
     expect(value('warehouse_reservation_success_ratio{source="stock"}')).toBe(1);
     expect(value('warehouse_reservation_success_ratio{source="supplier"}')).toBeCloseTo(2 / 3, 10);
@@ -94,10 +101,13 @@ describe('the other metrics', () => {
     const engine = await testWarehouse();
     const order = await engine.orders.create({ sku: 'HOT', qty: 1 });
     // as the optimistic strategy's adapter records them (src/adapters/*/stock.ts), in the order's transaction
-    for (const conflicts of [3, 2]) await engine.store.applyToOrder(order.id, engine.clock.now(), () => note('InventoryConflict', { sku: 'HOT', strategy: 'optimistic', conflicts }));
+    for (const conflicts of [3, 2])
+      await engine.store.applyToOrder(order.id, engine.clock.now(), () => note('InventoryConflict', { sku: 'HOT', strategy: 'optimistic', conflicts }));
     const server = await startServer({ warehouse: engine, port: 0, runner: false, logLevel: 'silent' });
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    const stats = JSON.parse((await runCli(['--db', (engine.database as { file: string }).file, '--json', 'stats'])).stdout) as { lockConflicts: Record<string, number> };
+    const stats = JSON.parse((await runCli(['--db', (engine.database as { file: string }).file, '--json', 'stats'])).stdout) as {
+      lockConflicts: Record<string, number>;
+    };
     await server.close();
     await engine.close();
     expect(text).toContain('warehouse_lock_conflicts_total{strategy="optimistic"} 5');
@@ -134,7 +144,11 @@ describe('warehouse stats', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.split('\n');
     for (const l of rows) expect([...l].length).toBeLessThanOrEqual(80);
-    const cells = (l: string) => l.split('│').map((c) => c.trim()).filter(Boolean);
+    const cells = (l: string) =>
+      l
+        .split('│')
+        .map((c) => c.trim())
+        .filter(Boolean);
     const table = rows.filter((l) => l.startsWith('│')).map(cells);
     expect(table).toEqual(
       expect.arrayContaining([

@@ -60,7 +60,11 @@ it('serve and a separate work, both with --trace-file, give one trace per order'
   expect(more).toEqual([]);
   const byProcess = (command: string) => first!.spans.filter((s) => s.resource['warehouse.command'] === command).map((s) => s.name);
   expect(byProcess('serve')).toEqual(expect.arrayContaining(['POST /api/order', 'order create', 'tx created', 'create ReserveInventory']));
-  expect(byProcess('work').filter((n) => n.startsWith('process ')).sort()).toEqual(['process CheckSupplierStatus', 'process CheckSupplierStatus', 'process ReserveInventory']);
+  expect(
+    byProcess('work')
+      .filter((n) => n.startsWith('process '))
+      .sort(),
+  ).toEqual(['process CheckSupplierStatus', 'process CheckSupplierStatus', 'process ReserveInventory']);
   const pids = new Set(first!.spans.map((s) => s.resource['process.pid']));
   expect(pids.size).toBe(2);
   // the runs in `work` hang from the request `serve` answered

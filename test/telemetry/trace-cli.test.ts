@@ -135,7 +135,10 @@ describe('done when (issue 15)', () => {
     expect(r.code, r.out).toBe(0);
     const waterfall = r.out.slice(r.out.indexOf('order #1  trace '));
     expect(waterfall).toMatch(/^order #1 {2}trace [0-9a-f]{32}\n30\.\d{3}s, 16 spans from order create \(pid \d+\)\n/);
-    const spans = waterfall.split('\n').filter((l) => /^ +\+/.test(l) && !l.includes('·')).map((l) => l.slice(10, 44).trim());
+    const spans = waterfall
+      .split('\n')
+      .filter((l) => /^ +\+/.test(l) && !l.includes('·'))
+      .map((l) => l.slice(10, 44).trim());
     expect(spans).toEqual([
       'warehouse order create',
       'order create',

@@ -51,7 +51,10 @@ function until(w: Warehouse, type: string, orderId: number): Promise<void> {
 const named = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
 const one = (spans: ReadableSpan[], name: string) => {
   const found = named(spans, name);
-  expect(found.map((s) => s.name), `exactly one span "${name}"`).toEqual([name]);
+  expect(
+    found.map((s) => s.name),
+    `exactly one span "${name}"`,
+  ).toEqual([name]);
   return found[0]!;
 };
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
@@ -76,7 +79,12 @@ describe('one trace per order', () => {
     const request = one(spans, 'POST /api/order');
     expect(request.kind).toBe(SpanKind.SERVER);
     expect(parentOf(request)).toBeUndefined();
-    expect(request.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/api/order', 'http.response.status_code': 201, 'url.path': '/api/order' });
+    expect(request.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/api/order',
+      'http.response.status_code': 201,
+      'url.path': '/api/order',
+    });
     const create = one(spans, 'order create');
     expect(parentOf(create)).toBe(idOf(request));
     expect(create.attributes['warehouse.order.id']).toBe(1);
@@ -92,7 +100,12 @@ describe('one trace per order', () => {
     expect(reserve.kind).toBe(SpanKind.CONSUMER);
     expect(parentOf(reserve)).toBe(idOf(request));
     expect(reserve.links.map((l) => l.context.spanId)).toEqual([idOf(produceReserve)]);
-    expect(reserve.attributes).toMatchObject({ 'messaging.operation.type': 'process', 'messaging.destination.name': 'ReserveInventory', 'warehouse.order.id': 1, 'warehouse.job.attempt': 1 });
+    expect(reserve.attributes).toMatchObject({
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': 'ReserveInventory',
+      'warehouse.order.id': 1,
+      'warehouse.job.attempt': 1,
+    });
     expect(reserve.attributes['warehouse.job.outcome']).toBe('awaiting-restock');
     const inReserve = spans.filter((s) => parentOf(s) === idOf(reserve)).sort((a, b) => ms(a.startTime) - ms(b.startTime) || ms(a.endTime) - ms(b.endTime));
     expect(inReserve.map((s) => s.name)).toEqual(['tx needs-supplier', 'POST /supplier/reserve', 'tx awaiting-restock']);
@@ -158,7 +171,9 @@ describe('one trace per order', () => {
     await w.runner.runUntilIdle();
     const spans = exporter.getFinishedSpans();
     const runs = named(spans, 'process ReserveInventory').sort((a, b) => ms(a.startTime) - ms(b.startTime));
-    expect(runs.map((r) => [r.attributes['messaging.message.id'], r.attributes['warehouse.job.attempt'], r.attributes['warehouse.job.outcome'], r.status.code])).toEqual([
+    expect(
+      runs.map((r) => [r.attributes['messaging.message.id'], r.attributes['warehouse.job.attempt'], r.attributes['warehouse.job.outcome'], r.status.code]),
+    ).toEqual([
       [runs[0]!.attributes['messaging.message.id'], 1, 'retry', SpanStatusCode.ERROR],
       [runs[0]!.attributes['messaging.message.id'], 2, 'awaiting-restock', SpanStatusCode.UNSET],
     ]);
@@ -204,7 +219,7 @@ describe('job headers', () => {
     expect(producer.attributes['messaging.message.id']).toBe(String(row.id));
   });
 
-  it('go with a dead-lettered job, so that `jobs retry` continues the order\'s trace', async () => {
+  it("go with a dead-lettered job, so that `jobs retry` continues the order's trace", async () => {
     const { w, exporter } = await traced({ WIDGET: { reserve: 'error' } }, tempDb());
     await w.tracing.inSpan('root', {}, () => w.orders.create({ sku: 'WIDGET', qty: 1 }));
     await w.runner.runUntilIdle();
@@ -220,12 +235,21 @@ describe('job headers', () => {
   it('stay with their own order when group commit puts several orders in one transaction', async () => {
     const exporter = new InMemorySpanExporter();
     const db = tempDb();
-    const w = await createWarehouse({ database: { kind: 'sqlite', file: db, groupCommit: true }, clock: 'virtual', virtualStart: START, noJobs: true, tracing: { exporters: [exporter] } });
+    const w = await createWarehouse({
+      database: { kind: 'sqlite', file: db, groupCommit: true },
+      clock: 'virtual',
+      virtualStart: START,
+      noJobs: true,
+      tracing: { exporters: [exporter] },
+    });
     cleanup.push(() => w.close());
     // two orders in the same event-loop turn: one commit, planned in whichever turn flushes it
     await Promise.all(['a', 'b'].map((name) => w.tracing.inSpan(name, {}, () => w.orders.create({ sku: 'WIDGET', qty: 1 }))));
     const spans = exporter.getFinishedSpans();
-    const rows = new Database(db, { readonly: true }).prepare('SELECT order_id AS orderId, headers FROM jobs ORDER BY id').all() as Array<{ orderId: number; headers: string }>;
+    const rows = new Database(db, { readonly: true }).prepare('SELECT order_id AS orderId, headers FROM jobs ORDER BY id').all() as Array<{
+      orderId: number;
+      headers: string;
+    }>;
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       const root = spans.find((s) => s.name === 'order create' && s.attributes['warehouse.order.id'] === row.orderId)!;

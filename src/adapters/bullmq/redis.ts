@@ -50,9 +50,12 @@ export async function connectRedis(client: Redis, config: RedisQueueConfig): Pro
     });
   } catch (error) {
     client.disconnect();
-    throw new QueueError(`Redis at ${describeQueue(config)} does not answer (${error instanceof Error ? error.message : String(error)}): start it, or check --queue / REDIS_URL`, {
-      cause: error,
-    });
+    throw new QueueError(
+      `Redis at ${describeQueue(config)} does not answer (${error instanceof Error ? error.message : String(error)}): start it, or check --queue / REDIS_URL`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

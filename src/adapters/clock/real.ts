@@ -7,10 +7,13 @@ export function createRealClock(): Clock {
     sleep(ms, signal) {
       return new Promise<boolean>((resolve) => {
         if (signal?.aborted) return resolve(false);
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(true);
-        }, Math.max(0, ms));
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(true);
+          },
+          Math.max(0, ms),
+        );
         const onAbort = () => {
           clearTimeout(timer);
           resolve(false);

@@ -38,7 +38,9 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
     queue: createPostgresQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createPostgresIdempotencyStore(c),
     async backup() {
-      throw new UsageError(`warehouse backup copies SQLite files; for PostgreSQL use its own tools: pg_dump --schema=${c.schema} '<the database URL>' > backup.sql`);
+      throw new UsageError(
+        `warehouse backup copies SQLite files; for PostgreSQL use its own tools: pg_dump --schema=${c.schema} '<the database URL>' > backup.sql`,
+      );
     },
     close: () => c.close(),
   };

@@ -59,7 +59,13 @@ export interface EnqueueOptions {
   clock: 'real' | 'virtual';
 }
 
-export async function writePlanRows(tx: Tx, orderId: number, now: number, rows: PlanRows, stamp: EnqueueOptions): Promise<{ jobIds: string[]; events: TimelineEvent[] }> {
+export async function writePlanRows(
+  tx: Tx,
+  orderId: number,
+  now: number,
+  rows: PlanRows,
+  stamp: EnqueueOptions,
+): Promise<{ jobIds: string[]; events: TimelineEvent[] }> {
   const ctes: SQL[] = [];
   const o = rows.order;
   if (o) {

@@ -97,17 +97,19 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
         return r.rows;
       });
       return rows
-        .map((r): ClaimedJob => ({
-          id: String(r.id),
-          type: r.type as JobType,
-          orderId: r.order_id,
-          payload: r.payload as ClaimedJob['payload'],
-          runAt: Number(r.run_at),
-          attempt: r.failures + 1,
-          runs: r.attempts,
-          lease: { jobId: String(r.id), token: r.locked_by },
-          headers: parseHeaders(r.headers),
-        }))
+        .map(
+          (r): ClaimedJob => ({
+            id: String(r.id),
+            type: r.type as JobType,
+            orderId: r.order_id,
+            payload: r.payload as ClaimedJob['payload'],
+            runAt: Number(r.run_at),
+            attempt: r.failures + 1,
+            runs: r.attempts,
+            lease: { jobId: String(r.id), token: r.locked_by },
+            headers: parseHeaders(r.headers),
+          }),
+        )
         .sort((a, b) => a.runAt - b.runAt || Number(a.id) - Number(b.id));
     },
 
@@ -115,7 +117,9 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
       await rebase(Date.now());
       return c.read(async () => {
         const [row] = await db
-          .select({ next: sql<string | null>`min(CASE ${t.jobs.status} WHEN 'queued' THEN ${t.jobs.runAt} WHEN 'running' THEN ${t.jobs.lockedUntil} END)::text` })
+          .select({
+            next: sql<string | null>`min(CASE ${t.jobs.status} WHEN 'queued' THEN ${t.jobs.runAt} WHEN 'running' THEN ${t.jobs.lockedUntil} END)::text`,
+          })
           .from(t.jobs);
         return row?.next == null ? null : Number(row.next);
       });
@@ -140,7 +144,13 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
 
     listDeadLetters(o = {}) {
       return c.read(async () =>
-        (await db.select().from(t.deadLetters).where(o.includeRetried ? undefined : isNull(t.deadLetters.retriedAt)).orderBy(asc(t.deadLetters.id))).map(toDead),
+        (
+          await db
+            .select()
+            .from(t.deadLetters)
+            .where(o.includeRetried ? undefined : isNull(t.deadLetters.retriedAt))
+            .orderBy(asc(t.deadLetters.id))
+        ).map(toDead),
       );
     },
 
@@ -151,10 +161,19 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
         if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
         if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
         // the dead job's headers go with it: the retried job continues the order's trace
-        const [jobId] = await enqueue(tx, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: dead.payload, headers: parseHeaders(dead.headers) }], now, opts);
+        const [jobId] = await enqueue(
+          tx,
+          dead.orderId,
+          [{ type: dead.type as JobType, runAt: now, payload: dead.payload, headers: parseHeaders(dead.headers) }],
+          now,
+          opts,
+        );
         await tx.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, n));
         const [event] = await insertEvents(tx, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId, jobType: dead.type } }]);
-        const [row] = await tx.select().from(t.jobs).where(eq(t.jobs.id, Number(jobId)));
+        const [row] = await tx
+          .select()
+          .from(t.jobs)
+          .where(eq(t.jobs.id, Number(jobId)));
         return { job: toJob(row!), event: event! };
       });
     },
@@ -173,10 +192,17 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
         await tx
           .update(t.jobs)
           .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0, relaySeq: sql`${t.jobs.relaySeq} + 1`, relayedAt: null, relayDueAt: 0 })
-          .where(inArray(t.jobs.id, rows.map((r) => r.id)));
+          .where(
+            inArray(
+              t.jobs.id,
+              rows.map((r) => r.id),
+            ),
+          );
         const out = [];
         for (const r of rows) {
-          const [event] = await insertEvents(tx, r.orderId, now, [{ type: 'JobResumed', data: { jobId: String(r.id), jobType: r.type, reason: r.parkedReason } }]);
+          const [event] = await insertEvents(tx, r.orderId, now, [
+            { type: 'JobResumed', data: { jobId: String(r.id), jobType: r.type, reason: r.parkedReason } },
+          ]);
           out.push({ job: { ...toJob(r), runAt: now }, event: event! });
         }
         return out;

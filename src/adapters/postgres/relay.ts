@@ -51,7 +51,16 @@ export function createPostgresRelay(c: PgConnection, rebase: (now: number) => Pr
         return r.rows;
       });
       return rows
-        .map((r): RelayItem => ({ jobId: String(r.id), generation: r.relay_seq, type: r.type as JobType, orderId: r.order_id, runAt: Number(r.run_at), createdAt: Number(r.created_at) }))
+        .map(
+          (r): RelayItem => ({
+            jobId: String(r.id),
+            generation: r.relay_seq,
+            type: r.type as JobType,
+            orderId: r.order_id,
+            runAt: Number(r.run_at),
+            createdAt: Number(r.created_at),
+          }),
+        )
         .sort((a, b) => Number(a.jobId) - Number(b.jobId));
     },
 
@@ -88,9 +97,15 @@ export function createPostgresRelay(c: PgConnection, rebase: (now: number) => Pr
             relayedAt: sql`COALESCE(${t.jobs.relayedAt}, ${now}::bigint)`,
             relayDueAt: now + leaseMs + redeliverAfterMs,
           })
-          .where(and(eq(t.jobs.id, id), lte(t.jobs.runAt, now), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, now)))))
+          .where(
+            and(eq(t.jobs.id, id), lte(t.jobs.runAt, now), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, now)))),
+          )
           .returning();
-        if (row) return { kind: 'claimed', job: { ...toJob(row), runs: row.attempts, lease: { jobId: String(row.id), token: row.lockedBy! }, headers: parseHeaders(row.headers) } };
+        if (row)
+          return {
+            kind: 'claimed',
+            job: { ...toJob(row), runs: row.attempts, lease: { jobId: String(row.id), token: row.lockedBy! }, headers: parseHeaders(row.headers) },
+          };
         const [current] = await db.select().from(t.jobs).where(eq(t.jobs.id, id));
         if (!current) return { kind: 'gone', reason: 'done' };
         if (current.status === 'parked') return { kind: 'gone', reason: 'parked' };

@@ -98,7 +98,9 @@ export const jobs = pgTable(
       .notNull()
       .references(() => orders.id),
     payload: json('payload').notNull().default({}),
-    status: text('status', { enum: ['queued', 'running', 'parked'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'running', 'parked'] })
+      .notNull()
+      .default('queued'),
     runAt: ms('run_at').notNull(),
     /** runs started (claims), whatever ended them */
     attempts: integer('attempts').notNull().default(0),

@@ -51,13 +51,19 @@ export async function ensureStockRow(tx: Tx, sku: string, now: number): Promise<
   await tx.insert(t.inventory).values({ sku, onHand: 0, version: 0, updatedAt: now }).onConflictDoNothing();
 }
 
-export async function insertMovement(tx: Tx, m: { sku: string; type: t.MovementRowType; qty: number; orderId: number | null; onHandAfter: number; at: number }): Promise<void> {
+export async function insertMovement(
+  tx: Tx,
+  m: { sku: string; type: t.MovementRowType; qty: number; orderId: number | null; onHandAfter: number; at: number },
+): Promise<void> {
   await tx.insert(t.movements).values(m);
 }
 
 /** Sets a locked row's on-hand (and bumps its version). */
 export async function writeOnHand(tx: Tx, sku: string, onHand: number, now: number): Promise<void> {
-  await tx.update(t.inventory).set({ onHand, version: sql`${t.inventory.version} + 1`, updatedAt: now }).where(eq(t.inventory.sku, sku));
+  await tx
+    .update(t.inventory)
+    .set({ onHand, version: sql`${t.inventory.version} + 1`, updatedAt: now })
+    .where(eq(t.inventory.sku, sku));
 }
 
 /**
@@ -132,5 +138,7 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s
       }
     }
   }
-  throw new DatabaseError(`the stock of ${sku} kept changing under the atomic reservation of order ${order.id}; it will run again`, undefined, { fault: 'conflict' });
+  throw new DatabaseError(`the stock of ${sku} kept changing under the atomic reservation of order ${order.id}; it will run again`, undefined, {
+    fault: 'conflict',
+  });
 }

@@ -115,7 +115,13 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
           const done = await tx
             .update(t.idempotencyKeys)
             .set({ state: 'completed', ...response })
-            .where(and(eq(t.idempotencyKeys.key, idempotent.key), eq(t.idempotencyKeys.fingerprint, idempotent.fingerprint), eq(t.idempotencyKeys.state, 'in_flight')))
+            .where(
+              and(
+                eq(t.idempotencyKeys.key, idempotent.key),
+                eq(t.idempotencyKeys.fingerprint, idempotent.fingerprint),
+                eq(t.idempotencyKeys.state, 'in_flight'),
+              ),
+            )
             .returning({ key: t.idempotencyKeys.key });
           // the claim was lost (expired and taken over): roll the order back rather than answer twice
           if (done.length !== 1) throw new IdempotencyClaimLostError(idempotent.key);
@@ -207,7 +213,9 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
 
     info() {
       return c.read(async () => {
-        const r = await c.pool.query<{ v: string; iso: string }>(`SELECT current_setting('server_version') AS v, current_setting('transaction_isolation') AS iso`);
+        const r = await c.pool.query<{ v: string; iso: string }>(
+          `SELECT current_setting('server_version') AS v, current_setting('transaction_isolation') AS iso`,
+        );
         return {
           database: 'postgres',
           url: c.label,

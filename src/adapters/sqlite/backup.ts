@@ -15,7 +15,8 @@ export async function backupSqlite(c: Connection, destination: string): Promise<
   const target = resolve(destination);
   if (target === resolve(c.file)) throw new UsageError(`the backup must go to another file than the database itself (${destination})`);
   if (existsSync(target)) throw new UsageError(`${destination} already exists; choose a new file name (a backup never overwrites)`);
-  if (!existsSync(dirname(target))) throw new UsageError(`the directory of ${destination} does not exist: create it first (mkdir -p ${JSON.stringify(dirname(target))})`);
+  if (!existsSync(dirname(target)))
+    throw new UsageError(`the directory of ${destination} does not exist: create it first (mkdir -p ${JSON.stringify(dirname(target))})`);
   await c.raw.backup(target);
   const copy = new Database(target, { readonly: true });
   try {

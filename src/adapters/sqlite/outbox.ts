@@ -49,7 +49,18 @@ export function enqueue(c: Connection, orderId: number, jobs: PlannedJob[], now:
   const virtual = opts.clock === 'virtual' ? 1 : 0;
   return jobs.map((j) => {
     const headers = j.headers && Object.keys(j.headers).length > 0 ? JSON.stringify(j.headers) : NO_HEADERS;
-    return String(c.q.insertJob.get({ type: j.type, orderId, payload: JSON.stringify(j.payload ?? {}), runAt: j.runAt, maxAttempts: opts.jobAttempts, virtual, headers, now })!.id);
+    return String(
+      c.q.insertJob.get({
+        type: j.type,
+        orderId,
+        payload: JSON.stringify(j.payload ?? {}),
+        runAt: j.runAt,
+        maxAttempts: opts.jobAttempts,
+        virtual,
+        headers,
+        now,
+      })!.id,
+    );
   });
 }
 

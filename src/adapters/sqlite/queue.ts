@@ -119,7 +119,13 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
         if (!dead) throw new NotFoundError('dead letter', id, 'see `warehouse jobs failed` for the ids');
         if (dead.retriedAt !== null) throw new NotFoundError('dead letter', id, 'it was already retried; see `warehouse jobs list`');
         // the dead job's headers go with it: the retried job continues the order's trace
-        const [jobId] = enqueue(c, dead.orderId, [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload), headers: parseHeaders(dead.headers) }], now, opts);
+        const [jobId] = enqueue(
+          c,
+          dead.orderId,
+          [{ type: dead.type as JobType, runAt: now, payload: JSON.parse(dead.payload), headers: parseHeaders(dead.headers) }],
+          now,
+          opts,
+        );
         db.update(t.deadLetters).set({ retriedAt: now }).where(eq(t.deadLetters.id, n)).run();
         const [event] = insertEvents(c, dead.orderId, now, [{ type: 'JobRetried', data: { deadLetterId: id, jobId, jobType: dead.type } }]);
         const job = toJob(q.jobById.get({ id: Number(jobId) })!);
@@ -138,7 +144,12 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
         if (rows.length === 0) return [];
         db.update(t.jobs)
           .set({ status: 'queued', runAt: now, parkedReason: null, attempts: 0, relaySeq: sql`${t.jobs.relaySeq} + 1`, relayedAt: null, relayDueAt: 0 })
-          .where(inArray(t.jobs.id, rows.map((r) => r.id)))
+          .where(
+            inArray(
+              t.jobs.id,
+              rows.map((r) => r.id),
+            ),
+          )
           .run();
         return rows.map((r) => {
           const [event] = insertEvents(c, r.orderId, now, [{ type: 'JobResumed', data: { jobId: String(r.id), jobType: r.type, reason: r.parkedReason } }]);

@@ -66,7 +66,16 @@ export function createSqliteRelay(c: Connection, rebase: (now: number) => Promis
       if (!(await c.read(() => anyDue.get(now)))) return [];
       const rows = await c.writeAlone(() => claim.all({ now, until: now + holdMs, limit }) as RelayRow[]);
       return rows
-        .map((r): RelayItem => ({ jobId: String(r.id), generation: r.relay_seq, type: r.type as JobType, orderId: r.order_id, runAt: r.run_at, createdAt: r.created_at }))
+        .map(
+          (r): RelayItem => ({
+            jobId: String(r.id),
+            generation: r.relay_seq,
+            type: r.type as JobType,
+            orderId: r.order_id,
+            runAt: r.run_at,
+            createdAt: r.created_at,
+          }),
+        )
         .sort((a, b) => Number(a.jobId) - Number(b.jobId));
     },
 
@@ -85,7 +94,11 @@ export function createSqliteRelay(c: Connection, rebase: (now: number) => Promis
       const id = /^\d{1,15}$/.test(jobId) ? Number(jobId) : -1;
       return c.writeAlone((): Delivery => {
         const row = claimById.get({ id, now, workerId, lease: leaseMs, redeliver: redeliverAfterMs });
-        if (row) return { kind: 'claimed', job: { ...toJob(row), runs: row.attempts, lease: { jobId: String(row.id), token: row.lockedBy! }, headers: parseHeaders(row.headers) } };
+        if (row)
+          return {
+            kind: 'claimed',
+            job: { ...toJob(row), runs: row.attempts, lease: { jobId: String(row.id), token: row.lockedBy! }, headers: parseHeaders(row.headers) },
+          };
         const current = c.q.jobById.get({ id });
         if (!current) return { kind: 'gone', reason: 'done' };
         if (current.status === 'parked') return { kind: 'gone', reason: 'parked' };

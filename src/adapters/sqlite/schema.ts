@@ -89,7 +89,9 @@ export const jobs = sqliteTable(
       .notNull()
       .references(() => orders.id),
     payload: text('payload').notNull().default('{}'),
-    status: text('status', { enum: ['queued', 'running', 'parked'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'running', 'parked'] })
+      .notNull()
+      .default('queued'),
     runAt: integer('run_at').notNull(),
     /** runs started (claims), whatever ended them */
     attempts: integer('attempts').notNull().default(0),

@@ -13,9 +13,24 @@ const v = (name: string) => sql`${sql.placeholder(name)}`;
 
 export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
   return {
-    orderById: db.select().from(t.orders).where(eq(t.orders.id, p('id'))).prepare(),
-    eventsAfter: db.select().from(t.orderEvents).where(gt(t.orderEvents.id, p('afterId'))).orderBy(asc(t.orderEvents.id)).limit(p('limit')).prepare(),
-    timeline: db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, p('orderId'))).orderBy(asc(t.orderEvents.id)).prepare(),
+    orderById: db
+      .select()
+      .from(t.orders)
+      .where(eq(t.orders.id, p('id')))
+      .prepare(),
+    eventsAfter: db
+      .select()
+      .from(t.orderEvents)
+      .where(gt(t.orderEvents.id, p('afterId')))
+      .orderBy(asc(t.orderEvents.id))
+      .limit(p('limit'))
+      .prepare(),
+    timeline: db
+      .select()
+      .from(t.orderEvents)
+      .where(eq(t.orderEvents.orderId, p('orderId')))
+      .orderBy(asc(t.orderEvents.id))
+      .prepare(),
     insertOrder: db
       .insert(t.orders)
       .values({ sku: p('sku'), qty: p('qty'), status: 'pending', supplierChecks: 0, createdAt: p('now'), updatedAt: p('now') })
@@ -23,16 +38,29 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .prepare(),
     updateOrder: db
       .update(t.orders)
-      .set({ status: v('status'), supplierRef: v('supplierRef'), supplierChecks: v('supplierChecks'), failureReason: v('failureReason'), updatedAt: v('updatedAt') })
+      .set({
+        status: v('status'),
+        supplierRef: v('supplierRef'),
+        supplierChecks: v('supplierChecks'),
+        failureReason: v('failureReason'),
+        updatedAt: v('updatedAt'),
+      })
       .where(eq(t.orders.id, p('id')))
       .prepare(),
-    onHand: db.select({ onHand: t.inventory.onHand }).from(t.inventory).where(eq(t.inventory.sku, p('sku'))).prepare(),
+    onHand: db
+      .select({ onHand: t.inventory.onHand })
+      .from(t.inventory)
+      .where(eq(t.inventory.sku, p('sku')))
+      .prepare(),
     inventoryItem: db
       .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt })
       .from(t.inventory)
       .where(eq(t.inventory.sku, p('sku')))
       .prepare(),
-    insertInventory: db.insert(t.inventory).values({ sku: p('sku'), onHand: 0, updatedAt: p('now') }).prepare(),
+    insertInventory: db
+      .insert(t.inventory)
+      .values({ sku: p('sku'), onHand: 0, updatedAt: p('now') })
+      .prepare(),
     updateOnHand: db
       .update(t.inventory)
       .set({ onHand: v('onHand'), version: sql`${t.inventory.version} + 1`, updatedAt: v('now') })
@@ -55,14 +83,33 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .insert(t.movements)
       .values({ sku: p('sku'), type: p('type'), qty: p('qty'), orderId: p('orderId'), onHandAfter: p('onHandAfter'), at: p('at') })
       .prepare(),
-    insertEvent: db.insert(t.orderEvents).values({ orderId: p('orderId'), at: p('at'), type: p('type'), data: p('data') }).prepare(),
+    insertEvent: db
+      .insert(t.orderEvents)
+      .values({ orderId: p('orderId'), at: p('at'), type: p('type'), data: p('data') })
+      .prepare(),
     insertJob: db
       .insert(t.jobs)
-      .values({ type: p('type'), orderId: p('orderId'), payload: p('payload'), runAt: p('runAt'), maxAttempts: p('maxAttempts'), virtual: p('virtual'), headers: p('headers'), createdAt: p('now') })
+      .values({
+        type: p('type'),
+        orderId: p('orderId'),
+        payload: p('payload'),
+        runAt: p('runAt'),
+        maxAttempts: p('maxAttempts'),
+        virtual: p('virtual'),
+        headers: p('headers'),
+        createdAt: p('now'),
+      })
       .returning({ id: t.jobs.id })
       .prepare(),
-    jobById: db.select().from(t.jobs).where(eq(t.jobs.id, p('id'))).prepare(),
-    deleteJob: db.delete(t.jobs).where(eq(t.jobs.id, p('id'))).prepare(),
+    jobById: db
+      .select()
+      .from(t.jobs)
+      .where(eq(t.jobs.id, p('id')))
+      .prepare(),
+    deleteJob: db
+      .delete(t.jobs)
+      .where(eq(t.jobs.id, p('id')))
+      .prepare(),
     dueJobs: db
       .select()
       .from(t.jobs)

@@ -195,7 +195,11 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
 
     async listInventory() {
       return c.read(() =>
-        db.select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt }).from(t.inventory).orderBy(asc(t.inventory.sku)).all(),
+        db
+          .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt })
+          .from(t.inventory)
+          .orderBy(asc(t.inventory.sku))
+          .all(),
       );
     },
 

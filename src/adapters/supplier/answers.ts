@@ -56,7 +56,10 @@ const problem = (status: number, title: string, detail: string): MockReply => ({
 
 export function createMockAnswers(deps: { state: MockState; clock: Clock; wall: Clock }): MockAnswers {
   const { state, clock, wall } = deps;
-  const done = (reply: MockReply, call: Omit<AnsweredCall, 'httpStatus'>) => ({ reply, call: { ...call, httpStatus: reply.kind === 'body' ? reply.status : null } });
+  const done = (reply: MockReply, call: Omit<AnsweredCall, 'httpStatus'>) => ({
+    reply,
+    call: { ...call, httpStatus: reply.kind === 'body' ? reply.status : null },
+  });
 
   return {
     async reserve({ key, body, signal }) {
@@ -64,13 +67,19 @@ export function createMockAnswers(deps: { state: MockState; clock: Clock; wall: 
       const base = { kind: 'reserve' as const, key: key ?? null, sku: null, qty: null, ref: null, replay: false, at };
       const k = idempotencyKeySchema.safeParse(key);
       if (!k.success) {
-        return done(problem(400, 'Bad Request', 'send an Idempotency-Key header: 1-128 printable ASCII characters, such as order-42'), { ...base, answer: 'bad-request' });
+        return done(problem(400, 'Bad Request', 'send an Idempotency-Key header: 1-128 printable ASCII characters, such as order-42'), {
+          ...base,
+          answer: 'bad-request',
+        });
       }
       const parsed = reserveRequestSchema.safeParse(body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const field = issue.path.join('.') || 'body';
-        return done(problem(400, 'Bad Request', `invalid ${field}: ${issue.message}; the body is {"sku": "WIDGET", "qty": 5}`), { ...base, answer: 'bad-request' });
+        return done(problem(400, 'Bad Request', `invalid ${field}: ${issue.message}; the body is {"sku": "WIDGET", "qty": 5}`), {
+          ...base,
+          answer: 'bad-request',
+        });
       }
       const req = { key: k.data, sku: parsed.data.sku, qty: parsed.data.qty };
       const call = { ...base, sku: req.sku, qty: req.qty };
@@ -81,11 +90,18 @@ export function createMockAnswers(deps: { state: MockState; clock: Clock; wall: 
           if (!(await wall.sleep(POLL_MS, signal))) return done({ kind: 'hang' }, { ...call, answer: 'timeout' });
         }
       } catch (error) {
-        return done(problem(503, 'Service Unavailable', `the mock's state could not be written (${(error as Error).message}); retry`), { ...call, answer: 'busy' });
+        return done(problem(503, 'Service Unavailable', `the mock's state could not be written (${(error as Error).message}); retry`), {
+          ...call,
+          answer: 'busy',
+        });
       }
       if (turn.kind === 'mismatch') {
         return done(
-          problem(422, 'Unprocessable Content', `Idempotency-Key ${req.key} was used for ${turn.conv.sku} × ${turn.conv.qty}; a new reservation needs a new key`),
+          problem(
+            422,
+            'Unprocessable Content',
+            `Idempotency-Key ${req.key} was used for ${turn.conv.sku} × ${turn.conv.qty}; a new reservation needs a new key`,
+          ),
           { ...call, answer: 'mismatch' },
         );
       }
@@ -111,7 +127,10 @@ export function createMockAnswers(deps: { state: MockState; clock: Clock; wall: 
       try {
         turn = await state.status(ref, at);
       } catch (error) {
-        return done(problem(503, 'Service Unavailable', `the mock's state could not be written (${(error as Error).message}); retry`), { ...base, answer: 'busy' });
+        return done(problem(503, 'Service Unavailable', `the mock's state could not be written (${(error as Error).message}); retry`), {
+          ...base,
+          answer: 'busy',
+        });
       }
       if (!turn) {
         return done(problem(404, 'Not Found', `no accepted reservation has the ref ${JSON.stringify(ref)}; refs come from POST /supplier/reserve`), {

@@ -28,7 +28,8 @@ export const idempotencyKeySchema = z
   .string()
   .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({
-    description: 'Names one reservation. The engine sends `order-<id>`; every retry of that reservation repeats it. 1-128 printable ASCII characters, no spaces.',
+    description:
+      'Names one reservation. The engine sends `order-<id>`; every retry of that reservation repeats it. 1-128 printable ASCII characters, no spaces.',
     examples: ['order-42'],
   })
   .register(contractRegistry, { id: 'IdempotencyKey' });
@@ -42,8 +43,16 @@ export const refSchema = z
 
 export const reserveRequestSchema = z
   .strictObject({
-    sku: z.string().regex(SKU_PATTERN).meta({ description: 'The SKU: 1-64 characters of A-Z, 0-9, ".", "_" or "-"', examples: ['WIDGET'] }),
-    qty: z.number().int().min(1).max(MAX_QTY).meta({ description: 'Units wanted', examples: [5] }),
+    sku: z
+      .string()
+      .regex(SKU_PATTERN)
+      .meta({ description: 'The SKU: 1-64 characters of A-Z, 0-9, ".", "_" or "-"', examples: ['WIDGET'] }),
+    qty: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_QTY)
+      .meta({ description: 'Units wanted', examples: [5] }),
   })
   .meta({ description: 'What the engine asks the supplier to reserve.' })
   .register(contractRegistry, { id: 'ReserveRequest' });
@@ -59,7 +68,10 @@ export const reserveAnswerSchema = z
   .discriminatedUnion('accepted', [accepted, rejected])
   .meta({
     description: 'The final answer to a reservation. The same Idempotency-Key gets this same answer and ref every time.',
-    examples: [{ accepted: true, ref: 'R.order-42.WIDGET' }, { accepted: false, ref: '' }],
+    examples: [
+      { accepted: true, ref: 'R.order-42.WIDGET' },
+      { accepted: false, ref: '' },
+    ],
   })
   .register(contractRegistry, { id: 'ReserveAnswer' });
 

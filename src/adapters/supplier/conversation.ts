@@ -78,12 +78,7 @@ export type ReserveTurn =
   /** the key was used before with another sku or qty: nothing changes */
   | { kind: 'mismatch'; conv: Conversation; call: CallRecord };
 
-export function takeReserveTurn(
-  existing: Conversation | null,
-  req: { key: string; sku: string; qty: number },
-  choice: ScriptChoice,
-  now: number,
-): ReserveTurn {
+export function takeReserveTurn(existing: Conversation | null, req: { key: string; sku: string; qty: number }, choice: ScriptChoice, now: number): ReserveTurn {
   if (existing && (existing.sku !== req.sku || existing.qty !== req.qty)) {
     return { kind: 'mismatch', conv: existing, call: { key: req.key, kind: 'reserve', answer: 'mismatch', replay: false, at: now } };
   }
@@ -101,7 +96,13 @@ export function takeReserveTurn(
     updatedAt: now,
   };
   if (start.outcome) {
-    return { kind: 'answer', answer: start.outcome, replay: true, conv: start, call: { key: req.key, kind: 'reserve', answer: start.outcome, replay: true, at: now } };
+    return {
+      kind: 'answer',
+      answer: start.outcome,
+      replay: true,
+      conv: start,
+      call: { key: req.key, kind: 'reserve', answer: start.outcome, replay: true, at: now },
+    };
   }
   const conv = follow(start, choice);
   const answer = answerAt(reserveAnswers(conv.orderScript ?? choice.script), conv.reservePos);
@@ -109,7 +110,11 @@ export function takeReserveTurn(
     ...conv,
     reservePos: conv.reservePos + 1,
     updatedAt: now,
-    ...(answer === 'accepted' ? { outcome: 'accepted' as const, ref: refFor(req.key, req.sku) } : answer === 'rejected' ? { outcome: 'rejected' as const } : {}),
+    ...(answer === 'accepted'
+      ? { outcome: 'accepted' as const, ref: refFor(req.key, req.sku) }
+      : answer === 'rejected'
+        ? { outcome: 'rejected' as const }
+        : {}),
   };
   return { kind: 'answer', answer, replay: false, conv: next, call: { key: req.key, kind: 'reserve', answer, replay: false, at: now } };
 }

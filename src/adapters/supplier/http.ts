@@ -121,7 +121,14 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
       return { accepted: answer.accepted, ref: answer.ref ?? '' };
     },
     async status(ref) {
-      const answer = await traced('status', '/supplier/status/{ref}', `${base}/supplier/status/${encodeURIComponent(ref)}`, { method: 'GET', headers: { ...auth } }, statusAnswerSchema, (a) => a.status);
+      const answer = await traced(
+        'status',
+        '/supplier/status/{ref}',
+        `${base}/supplier/status/${encodeURIComponent(ref)}`,
+        { method: 'GET', headers: { ...auth } },
+        statusAnswerSchema,
+        (a) => a.status,
+      );
       return answer.status;
     },
   };

@@ -85,7 +85,10 @@ async function answer(request: Request): Promise<Response> {
     mock.calls.push(call);
     return toResponse(mock, reply, request);
   }
-  return HttpResponse.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no such supplier route: ${request.method} ${url.pathname}` }, { status: 404 });
+  return HttpResponse.json(
+    { type: 'about:blank', title: 'Not Found', status: 404, detail: `no such supplier route: ${request.method} ${url.pathname}` },
+    { status: 404 },
+  );
 }
 
 function mockHandlers(): RequestHandler[] {

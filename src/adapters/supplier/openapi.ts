@@ -13,7 +13,9 @@ const problem = (description: string) => ({ description, content: { [PROBLEM_CON
 function componentSchemas(): Record<string, unknown> {
   const { schemas } = z.toJSONSchema(contractRegistry, { target: 'draft-2020-12', io: 'input', uri: (id) => `#/components/schemas/${id}` });
   // each component is a subschema of the document, not a document of its own
-  return Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema' && k !== '$id'))]));
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, s]) => [id, Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema' && k !== '$id'))]),
+  );
 }
 
 const TRANSIENT = 'Transient: the engine retries the same call later, with the same Idempotency-Key (exponential backoff, 5 attempts by default).';

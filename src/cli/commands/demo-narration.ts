@@ -12,7 +12,6 @@ import type { Step } from '../../sim/model.js';
 import { statusColour } from '../render.js';
 import { WIDTH, words, wrapParts } from '../timeline.js';
 
-
 /** `time 1:30` (minutes:seconds since the story began; milliseconds when there are some) */
 export function storyTime(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -34,7 +33,16 @@ export function stepLines(s: Step, c: ChalkInstance): string[] {
       : s.kind === 'restock'
         ? `restock ${s.sku} +${s.qty} (a delivery)`
         : `stock count: ${s.sku} on hand becomes ${s.onHand}`;
-  return [`${c.bold('▶')} ${c.bold(what)}`, ...(s.say ? wrapParts('  ', words(s.say).map((w) => c.italic(w)), 2) : [])];
+  return [
+    `${c.bold('▶')} ${c.bold(what)}`,
+    ...(s.say
+      ? wrapParts(
+          '  ',
+          words(s.say).map((w) => c.italic(w)),
+          2,
+        )
+      : []),
+  ];
 }
 
 /** The events of `x` from index `from` on, as sentences, each state change after its event. */
@@ -82,11 +90,23 @@ export function summaryLines(endings: Ending[], branches: Record<string, boolean
   const width = Math.min(16, Math.max(5, ...endings.map((e) => e.label.length)));
   const lines = [c.bold(stopped ? 'Where each order stands (the story was stopped):' : 'How each order ended:')];
   for (const { label, order, x } of endings) {
-    lines.push(...wrapParts(`  ${label.padEnd(width)} #${String(order.id).padEnd(3)}`, [x.path.map((s) => statusColour(c, s)).join(' → '), ...(order.failureReason ? [`(${order.failureReason})`] : [])], width + 8));
+    lines.push(
+      ...wrapParts(
+        `  ${label.padEnd(width)} #${String(order.id).padEnd(3)}`,
+        [x.path.map((s) => statusColour(c, s)).join(' → '), ...(order.failureReason ? [`(${order.failureReason})`] : [])],
+        width + 8,
+      ),
+    );
   }
   lines.push('', c.bold('Branches of the flow visited:'));
   const missing = stopped ? 'not reached: the story was stopped' : 'not in this story';
   const marks = Object.entries(branches).map(([name, seen]) => (seen ? `${c.green('✓')} ${name}` : `${c.dim('·')} ${c.dim(`${name} (${missing})`)}`));
-  lines.push(...wrapParts(' ', marks.map((m, i) => (i < marks.length - 1 ? `${m},` : m)), 2));
+  lines.push(
+    ...wrapParts(
+      ' ',
+      marks.map((m, i) => (i < marks.length - 1 ? `${m},` : m)),
+      2,
+    ),
+  );
   return lines;
 }

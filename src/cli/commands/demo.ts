@@ -53,7 +53,13 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   const clock = createClock('paced', Math.floor(Date.now() / 1000) * 1000);
   const { controls } = clock;
   controls.lock('the demo');
-  const w = await createWarehouse({ database: { kind: 'sqlite', file: join(dir, 'demo.db') }, clock, supplierScript: scenario.supplier, settings: scenario.settings, seed });
+  const w = await createWarehouse({
+    database: { kind: 'sqlite', file: join(dir, 'demo.db') },
+    clock,
+    supplierScript: scenario.supplier,
+    settings: scenario.settings,
+    seed,
+  });
   const stop = new AbortController();
   let running: Promise<void> | null = null;
   let server: { url: string; close(): Promise<void> } | null = null;
@@ -92,7 +98,13 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     const start = clock.now();
     const opening = Object.entries(scenario.inventory);
     for (const [sku, n] of opening) await w.inventory.set(sku, n);
-    if (opening.length) for (const line of wrapParts('', words(`Opening stock: ${opening.map(([sku, n]) => `${sku} ${n}`).join(', ')} (a stock count each: an adjustment movement).`), 0)) ctx.say(line);
+    if (opening.length)
+      for (const line of wrapParts(
+        '',
+        words(`Opening stock: ${opening.map(([sku, n]) => `${sku} ${n}`).join(', ')} (a stock count each: an adjustment movement).`),
+        0,
+      ))
+        ctx.say(line);
 
     const groups: Step[][] = [];
     for (const s of scenario.steps) {
@@ -162,7 +174,16 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     if (ctx.opts.json) {
       ctx.json({
         scenario: scenario.name,
-        orders: endings.map((e) => ({ label: e.label, id: e.order.id, sku: e.order.sku, qty: e.order.qty, status: e.order.status, failureReason: e.order.failureReason, path: e.x.path, summary: e.x.summary })),
+        orders: endings.map((e) => ({
+          label: e.label,
+          id: e.order.id,
+          sku: e.order.sku,
+          qty: e.order.qty,
+          status: e.order.status,
+          failureReason: e.order.failureReason,
+          path: e.x.path,
+          summary: e.x.summary,
+        })),
         branches,
         check: { ok: violations.length === 0, violations: violations.map((v) => v.message) },
       });

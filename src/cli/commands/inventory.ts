@@ -31,7 +31,14 @@ export async function list(ctx: Ctx): Promise<number> {
   const items = await w.inventory.list();
   if (ctx.opts.json) ctx.json(items.map(inventoryJson));
   else if (items.length === 0) ctx.say('no inventory yet: try `warehouse inventory set WIDGET 10`');
-  else ctx.say(table(['sku', 'on hand', 'updated'], items.map((i) => [i.sku, i.onHand, when(i.updatedAt)]), ctx.c));
+  else
+    ctx.say(
+      table(
+        ['sku', 'on hand', 'updated'],
+        items.map((i) => [i.sku, i.onHand, when(i.updatedAt)]),
+        ctx.c,
+      ),
+    );
   return 0;
 }
 

@@ -15,7 +15,15 @@ export async function list(ctx: Ctx): Promise<number> {
       table(
         ['id', 'type', 'order', 'state', 'run at (UTC)', 'attempt', 'last error / parked because'],
         // runs beyond the attempt (crashes, database trouble) are shown with it, to fit 80 columns
-        jobs.map((j) => [j.id, j.type, `#${j.orderId}`, j.state, when(j.runAt), `${j.attempt}/${j.maxAttempts}${j.runs > j.attempt ? `, ${j.runs} runs` : ''}`, j.parkedReason ?? j.lastError]),
+        jobs.map((j) => [
+          j.id,
+          j.type,
+          `#${j.orderId}`,
+          j.state,
+          when(j.runAt),
+          `${j.attempt}/${j.maxAttempts}${j.runs > j.attempt ? `, ${j.runs} runs` : ''}`,
+          j.parkedReason ?? j.lastError,
+        ]),
         ctx.c,
       ),
     );
@@ -47,7 +55,12 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
     else ctx.say(`${jobs.length} dead-lettered job(s) queued again; run \`warehouse work --until-idle\``);
     const settled = [];
     for (const job of jobs) if (isFinal((await w.orders.get(job.orderId)).status)) settled.push(`#${job.orderId}`);
-    if (settled.length) ctx.say(ctx.c.yellow(`${settled.length} of them will change nothing: their orders are already final (${settled.join(', ')}); a retried job only acts on an order still waiting for it`));
+    if (settled.length)
+      ctx.say(
+        ctx.c.yellow(
+          `${settled.length} of them will change nothing: their orders are already final (${settled.join(', ')}); a retried job only acts on an order still waiting for it`,
+        ),
+      );
     return 0;
   }
   if (id === undefined) throw new UsageError('jobs retry needs a dead-letter id (see `warehouse jobs failed`) or --all');

@@ -9,7 +9,6 @@ import type { Order } from '../../domain/order.js';
 import { statusColour, time, when } from '../render.js';
 import { dataText, SINCE_CREATED, sinceCreated, words, wrapParts } from '../timeline.js';
 
-
 export function explanationText(order: Order, x: Explanation, c: ChalkInstance): string[] {
   const reason = order.failureReason ? ` (${order.failureReason})` : '';
   const lines = [

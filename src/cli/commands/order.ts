@@ -100,7 +100,8 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     if (e.type === 'OrderReserved' || e.type === 'OrderFailed') final = true;
     const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
     // after this commit's state change is printed (the bus sends it right after its events)
-    if (next !== undefined && clock === 'real') queueMicrotask(() => live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now()));
+    if (next !== undefined && clock === 'real')
+      queueMicrotask(() => live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now()));
   };
   const printState = (t: BusEvents['order:transition']) => {
     if (t.orderId === order.id && !ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));

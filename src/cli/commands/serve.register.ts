@@ -9,7 +9,11 @@ export function registerServe(program: Command, run: Run): void {
     .description('HTTP API and job runner over the same database (WAREHOUSE_API_TOKEN turns on bearer auth for writes)')
     .option('--port <port>', 'TCP port (0: any free port; the URL is printed)', env.WAREHOUSE_PORT ?? '3000')
     .option('--host <host>', 'address to listen on; beyond loopback WAREHOUSE_API_TOKEN (32 characters or more) is required', env.WAREHOUSE_HOST ?? '127.0.0.1')
-    .option('--cors-origin <origin>', 'let the pages of this one origin call the API from a browser (CORS), e.g. http://localhost:5173; off by default (env WAREHOUSE_CORS_ORIGIN)', env.WAREHOUSE_CORS_ORIGIN)
+    .option(
+      '--cors-origin <origin>',
+      'let the pages of this one origin call the API from a browser (CORS), e.g. http://localhost:5173; off by default (env WAREHOUSE_CORS_ORIGIN)',
+      env.WAREHOUSE_CORS_ORIGIN,
+    )
     .option('--rate-limit <n>', 'orders per minute per client address, 0 for none (env WAREHOUSE_RATE_LIMIT)', env.WAREHOUSE_RATE_LIMIT ?? '300')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON log lines on stderr (env LOG_LEVEL)')
@@ -17,7 +21,7 @@ export function registerServe(program: Command, run: Run): void {
         .default(env.LOG_LEVEL ?? 'info'),
     )
     .addOption(
-      new Option('--clock <clock>', 'real time, or virtual time that only the dashboard\'s controls move (pause, step, +15 s, ×1/×10/×100): for a class')
+      new Option('--clock <clock>', "real time, or virtual time that only the dashboard's controls move (pause, step, +15 s, ×1/×10/×100): for a class")
         .choices(['real', 'virtual'])
         .default('real'),
     )

@@ -5,7 +5,9 @@ import type { Run } from '../main.js';
 export function registerSimulate(program: Command, run: Run): void {
   program
     .command('simulate <paths...>')
-    .description('replay YAML scenarios (files, or directories of .yaml/.yml files) in virtual time and check their expectations (exit 1 if any fails, 2 if a file is malformed)')
+    .description(
+      'replay YAML scenarios (files, or directories of .yaml/.yml files) in virtual time and check their expectations (exit 1 if any fails, 2 if a file is malformed)',
+    )
     .option('--strict', 'a scenario that checks nothing (no expect) fails instead of passing with a warning')
     .option('--junit <file>', 'also write a JUnit XML report to <file>')
     .option('--real-time', 'run on the wall clock instead of virtual time (waits really pass)')

@@ -30,7 +30,8 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
 
   const { files, skipped } = await scenarioFiles(paths);
   for (const s of skipped) ctx.io.stderr.write(`${s.path}: ${s.why}, skipped\n`);
-  if (files.length === 0) throw new UsageError('no scenario file to run: give .yaml or .yml files, or a directory holding them (e.g. `warehouse simulate scenarios/`)');
+  if (files.length === 0)
+    throw new UsageError('no scenario file to run: give .yaml or .yml files, or a directory holding them (e.g. `warehouse simulate scenarios/`)');
 
   const { scenarios, problems } = await loadAll(files);
   if (problems.length) {
@@ -61,8 +62,16 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
  * `--diagram out.md`: the Markdown with a Mermaid sequence diagram per scenario, and each diagram
  * rendered as SVG next to it (Mermaid in headless Chromium; without one a note says how to get it).
  */
-async function writeDiagrams(ctx: Ctx, file: string, results: Array<{ name: string; file: string; outcome: Parameters<typeof mermaid>[1] }>, svg: boolean): Promise<void> {
-  const names = svgNames(file, results.map((r) => r.file));
+async function writeDiagrams(
+  ctx: Ctx,
+  file: string,
+  results: Array<{ name: string; file: string; outcome: Parameters<typeof mermaid>[1] }>,
+  svg: boolean,
+): Promise<void> {
+  const names = svgNames(
+    file,
+    results.map((r) => r.file),
+  );
   let rendered: string[] | null = null;
   if (svg) {
     const { NoBrowserError, renderSvgs } = await import('../../sim/svg.js');

@@ -17,7 +17,8 @@ function readFile(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`trace file ${file} does not exist; write one with --trace-file ${file} on the commands that create and run orders`);
+    if (code === 'ENOENT')
+      throw new UsageError(`trace file ${file} does not exist; write one with --trace-file ${file} on the commands that create and run orders`);
     if (code === 'EISDIR') throw new UsageError(`${file} is a directory; pass the trace file (OTLP JSON lines) with --trace-file`);
     throw new UsageError(`cannot read trace file ${file}: ${(error as Error).message}`);
   }
@@ -29,7 +30,8 @@ function processes(spans: SpanRecord[]): string[] {
   for (const s of spans) {
     const pid = s.resource['process.pid'];
     const key = `${String(s.resource['warehouse.command'] ?? s.resource['service.name'] ?? '?')}#${String(pid)}`;
-    if (!seen.has(key)) seen.set(key, `${String(s.resource['warehouse.command'] ?? s.resource['service.name'] ?? 'unknown')}${pid !== undefined ? ` (pid ${String(pid)})` : ''}`);
+    if (!seen.has(key))
+      seen.set(key, `${String(s.resource['warehouse.command'] ?? s.resource['service.name'] ?? 'unknown')}${pid !== undefined ? ` (pid ${String(pid)})` : ''}`);
   }
   return [...seen.values()];
 }
@@ -39,7 +41,8 @@ export async function trace(ctx: Ctx, [id]: string[], opts: Record<string, unkno
   const file = ctx.opts.traceFile;
   if (!file) throw new UsageError('no trace file: pass --trace-file <file> (the file spans were written to) or set WAREHOUSE_TRACE_FILE');
   const { spans, skipped } = parseTraceLines(readFile(file));
-  if (skipped > 0 && spans.length === 0) throw new UsageError(`${file} holds no OTLP JSON lines (${skipped} other lines); is it a trace file written with --trace-file?`);
+  if (skipped > 0 && spans.length === 0)
+    throw new UsageError(`${file} holds no OTLP JSON lines (${skipped} other lines); is it a trace file written with --trace-file?`);
   const traces = tracesOfOrder(spans, orderId);
   if (traces.length === 0) {
     ctx.io.stderr.write(

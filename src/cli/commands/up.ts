@@ -48,7 +48,9 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
   const supplierPort = numberFromText('--supplier-port', String(opts.supplierPort), 'a port from 0 to 65535');
   if (port > 65535 || supplierPort > 65535) throw new UsageError('--port and --supplier-port must be from 0 to 65535');
   if (opts.supplierStatus !== undefined || opts.supplierReserve !== undefined) {
-    throw new UsageError('--supplier-status and --supplier-reserve script an in-process mock; `up` runs the supplier service: script it with --supplier-script file.yaml');
+    throw new UsageError(
+      '--supplier-status and --supplier-reserve script an in-process mock; `up` runs the supplier service: script it with --supplier-script file.yaml',
+    );
   }
   const queue = parseQueueFlag(opts.queue);
 
@@ -69,7 +71,15 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
     ? null
     : member(
         'supplier',
-        ['supplier', 'serve', '--port', String(supplierPort), '--state', String(opts.supplierState), ...(typeof opts.supplierScript === 'string' ? ['--script', opts.supplierScript] : [])],
+        [
+          'supplier',
+          'serve',
+          '--port',
+          String(supplierPort),
+          '--state',
+          String(opts.supplierState),
+          ...(typeof opts.supplierScript === 'string' ? ['--script', opts.supplierScript] : []),
+        ],
         /supplier listening on (http:\/\/\S+) /,
       );
   const width = Math.max(8, `work ${workers}`.length);
@@ -147,7 +157,8 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
     }),
     failure.then(() => 'failure'),
   ]);
-  if (signal !== 'failure') ctx.io.stderr.write(`stopping: the engines finish their running jobs, then the supplier stops (Ctrl-C again to kill them all now)\n`);
+  if (signal !== 'failure')
+    ctx.io.stderr.write(`stopping: the engines finish their running jobs, then the supplier stops (Ctrl-C again to kill them all now)\n`);
   return stopAll(failed ? 1 : 0);
 
   /** SIGTERM to the engines, then the supplier; a second signal kills what is left. */

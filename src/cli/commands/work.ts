@@ -67,8 +67,8 @@ export async function work(ctx: Ctx, _args: string[], opts: Record<string, unkno
     ctx.say(ctx.c.dim(`worker ${w.runner.workerId} on ${ctx.databaseLabel}${queue ? `, jobs from ${w.queueLabel}` : ''}; Ctrl-C to stop`));
     const running = w.runner.runForever(stop.signal);
     // asked to stop, the worker may take `bound` to drain; past it, it leaves and says so (exit 1)
-    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })).then(
-      () => Promise.race([running, leave, new Promise((r) => setTimeout(r, bound).unref())]),
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })).then(() =>
+      Promise.race([running, leave, new Promise((r) => setTimeout(r, bound).unref())]),
     );
     undrained = w.runner.inFlight;
     if (undrained === 0) await running;

@@ -70,7 +70,9 @@ export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehous
     async (request) => {
       const clock = w.clock;
       if (!isPaced(clock)) {
-        throw new HttpProblem(problem(409, 'this server runs on the real clock, which nobody can move; start it with `warehouse serve --clock virtual` to control time'));
+        throw new HttpProblem(
+          problem(409, 'this server runs on the real clock, which nobody can move; start it with `warehouse serve --clock virtual` to control time'),
+        );
       }
       const { controls } = clock;
       const owner = controls.state().lockedBy;

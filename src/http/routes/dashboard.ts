@@ -26,7 +26,8 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 interface Asset {
   body: Buffer;
@@ -38,7 +39,8 @@ function load(file: string): Asset {
 }
 
 /** small files, sent whole; `no-cache` so a page reload after an upgrade gets the new ones */
-const send = (reply: FastifyReply, asset: Asset) => reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').type(asset.type).send(asset.body);
+const send = (reply: FastifyReply, asset: Asset) =>
+  reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').type(asset.type).send(asset.body);
 
 const text = z.string();
 /** the media types a file may be served as (TYPES, without parameters) */

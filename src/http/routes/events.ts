@@ -133,7 +133,10 @@ export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbea
     if (lastEventId === undefined) {
       res.write(`id: ${current}\nevent: hello\ndata: ${JSON.stringify({ id: current })}\n\n`);
     } else if (after === null || after < oldest - 1 || after > seq) {
-      const why = after === null ? 'the id is from another server process (it restarted)' : `the events after ${lastEventId} are no longer kept (the last ${ringSize} are)`;
+      const why =
+        after === null
+          ? 'the id is from another server process (it restarted)'
+          : `the events after ${lastEventId} are no longer kept (the last ${ringSize} are)`;
       res.write(`id: ${current}\nevent: reset\ndata: ${JSON.stringify({ id: current, reason: `${why}: reload the state, then follow the stream` })}\n\n`);
     } else {
       for (const e of ring) if (e.seq > after) res.write(e.frame);
@@ -158,7 +161,8 @@ const eventId = (description: string) =>
 const streamText = documented(z.string(), {
   type: 'string',
   pattern: '^(?:(?:id|event|data|retry): [^\\n]*\\n|: [^\\n]*\\n|\\n)*$',
-  description: 'text/event-stream: each event is `id:`, `event:` and one JSON `data:` line, then a blank line; a `: heartbeat` comment every 15 s. The stream never ends.',
+  description:
+    'text/event-stream: each event is `id:`, `event:` and one JSON `data:` line, then a blank line; a `: heartbeat` comment every 15 s. The stream never ends.',
   examples: ['retry: 2000\n\nid: mc1x2y3za1b2c3-0\nevent: hello\ndata: {"id":"mc1x2y3za1b2c3-0"}\n\n'],
 });
 
@@ -173,7 +177,9 @@ export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): v
           'Events: hello, reset (reload your state: the id is too old or from a restarted server), order:event, order:transition, job:enqueued, job:start, job:complete, job:retry, job:dead, job:parked, job:lost, job:unsettled, runner:state, stock:changed, supplier:script, clock (a snapshot, not replayed). Each data line is JSON; ids are <epoch>-<n>. A comment line every 15 s keeps the stream open.',
         tags: ['teaching'],
         security: PUBLIC,
-        headers: z.looseObject({ 'last-event-id': eventId('the id of the last event received: the missed ones are sent first (or `reset` when they are no longer kept)') }),
+        headers: z.looseObject({
+          'last-event-id': eventId('the id of the last event received: the missed ones are sent first (or `reset` when they are no longer kept)'),
+        }),
         querystring: z.strictObject({ lastEventId: eventId('the same as the Last-Event-ID header (for a client that cannot set headers)') }),
         response: {
           200: { description: 'an endless stream of events', content: { 'text/event-stream': { schema: streamText } } },

@@ -3,7 +3,22 @@ import { inventoryJson, movementJson } from '../../app/json.js';
 import type { InventoryItem } from '../../domain/inventory.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
-import { DEFAULT_PAGE, idempotencyHeaders, inventorySchema, movementPageSchema, ok, P, pageQuery, PUBLIC, restockBody, SERVER_ERRORS, setOnHandBody, skuParams, WRITE_FAULTS, WRITE_SECURITY } from '../schemas.js';
+import {
+  DEFAULT_PAGE,
+  idempotencyHeaders,
+  inventorySchema,
+  movementPageSchema,
+  ok,
+  P,
+  pageQuery,
+  PUBLIC,
+  restockBody,
+  SERVER_ERRORS,
+  setOnHandBody,
+  skuParams,
+  WRITE_FAULTS,
+  WRITE_SECURITY,
+} from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idempotencyTtlMs: number; idempotencyLeaseMs: number }): void {
@@ -34,7 +49,12 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
         security: PUBLIC,
         params: skuParams,
         querystring: pageQuery,
-        response: { 200: ok('one page of movements, and the cursor of the next (null on the last page)', movementPageSchema), 404: P[404], 422: P[422], ...SERVER_ERRORS },
+        response: {
+          200: ok('one page of movements, and the cursor of the next (null on the last page)', movementPageSchema),
+          404: P[404],
+          422: P[422],
+          ...SERVER_ERRORS,
+        },
       },
     },
     async (request) => {

@@ -10,7 +10,16 @@ import type { Warehouse } from '../../wiring.js';
 import { HttpProblem, problem } from '../errors.js';
 import { ANY_REQUEST, ok, P, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
-import { deadLetterIdParams, deadLetterQuery, deadLetterSchema, DEFAULT_JOB_LIMIT, enqueuedJobSchema, jobIdParams, jobListQuery, jobListSchema } from './teaching-schemas.js';
+import {
+  deadLetterIdParams,
+  deadLetterQuery,
+  deadLetterSchema,
+  DEFAULT_JOB_LIMIT,
+  enqueuedJobSchema,
+  jobIdParams,
+  jobListQuery,
+  jobListSchema,
+} from './teaching-schemas.js';
 
 export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
   app.get(

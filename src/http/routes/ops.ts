@@ -44,8 +44,8 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       },
     },
     async (_request, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
     },
   );
 

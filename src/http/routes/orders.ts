@@ -6,7 +6,22 @@ import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import type { Order } from '../../domain/order.js';
 import type { Warehouse } from '../../wiring.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
-import { DEFAULT_PAGE, idempotencyHeaders, idParams, listQuery, ok, orderCreateBody, orderPageSchema, orderSchema, orderWithTimelineSchema, P, PUBLIC, SERVER_ERRORS, WRITE_FAULTS, WRITE_SECURITY } from '../schemas.js';
+import {
+  DEFAULT_PAGE,
+  idempotencyHeaders,
+  idParams,
+  listQuery,
+  ok,
+  orderCreateBody,
+  orderPageSchema,
+  orderSchema,
+  orderWithTimelineSchema,
+  P,
+  PUBLIC,
+  SERVER_ERRORS,
+  WRITE_FAULTS,
+  WRITE_SECURITY,
+} from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
 export interface OrderRouteOptions {
@@ -35,12 +50,23 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
         schema: {
           operationId,
           summary: `Create an order${alias}`,
-          description: 'The order is stored pending with its ReserveInventory job, in one transaction; the job runner then reserves it from stock or asks the supplier. Rate limited per client (300 a minute by default).',
+          description:
+            'The order is stored pending with its ReserveInventory job, in one transaction; the job runner then reserves it from stock or asks the supplier. Rate limited per client (300 a minute by default).',
           tags: ['orders'],
           headers: idempotencyHeaders,
           body: orderCreateBody,
           security: WRITE_SECURITY,
-          response: { 201: ok('the new order, pending (or, on a replay, the stored answer)', orderSchema), 401: P[401], 409: P[409], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS },
+          response: {
+            201: ok('the new order, pending (or, on a replay, the stored answer)', orderSchema),
+            401: P[401],
+            409: P[409],
+            413: P[413],
+            415: P[415],
+            422: P[422],
+            429: P[429],
+            ...SERVER_ERRORS,
+            ...WRITE_FAULTS,
+          },
         },
         onRequest: limit ? [limit] : [],
       },

@@ -34,14 +34,24 @@ export async function applySupplierScript(target: ScriptTarget, sku: string, scr
   const url = new URL(`mock/scripts/${encodeURIComponent(sku)}`, target.supplierUrl.endsWith('/') ? target.supplierUrl : `${target.supplierUrl}/`);
   let status: number;
   try {
-    const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(script), signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(script),
+      signal: AbortSignal.timeout(5_000),
+    });
     status = res.status;
     await res.body?.cancel();
   } catch (error) {
     throw new HttpProblem(problem(502, `the supplier service at ${target.supplierUrl} did not answer PUT ${url.pathname}: ${(error as Error).message}`));
   }
   if (status < 200 || status > 299) {
-    throw new HttpProblem(problem(502, `the supplier service at ${target.supplierUrl} answered ${status} to PUT ${url.pathname}; only \`warehouse supplier serve\` can be scripted`));
+    throw new HttpProblem(
+      problem(
+        502,
+        `the supplier service at ${target.supplierUrl} answered ${status} to PUT ${url.pathname}; only \`warehouse supplier serve\` can be scripted`,
+      ),
+    );
   }
 }
 
@@ -84,7 +94,10 @@ export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, h
     },
     async (request) => {
       const { sku } = request.params;
-      const script: SkuScript = { ...(request.body.reserve ? { reserve: request.body.reserve as SkuScript['reserve'] } : {}), ...(request.body.status ? { status: request.body.status as SkuScript['status'] } : {}) };
+      const script: SkuScript = {
+        ...(request.body.reserve ? { reserve: request.body.reserve as SkuScript['reserve'] } : {}),
+        ...(request.body.status ? { status: request.body.status as SkuScript['status'] } : {}),
+      };
       await applySupplierScript({ mock: w.mock, supplierUrl }, sku, script);
       const shown = { sku, reserve: (request.body.reserve ?? ['accepted']) as never[], status: (request.body.status ?? ['ok']) as never[] };
       set.set(sku, shown);

@@ -157,7 +157,13 @@ export const jobListQuery = z.strictObject({
       .regex(/^[1-9][0-9]{0,3}$/, { error: JOB_LIMIT_RULE })
       .transform(Number)
       .refine((n) => n <= MAX_PAGE, { error: JOB_LIMIT_RULE }),
-    { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_JOB_LIMIT, description: `at most this many jobs, the soonest due first (default ${DEFAULT_JOB_LIMIT})` },
+    {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_PAGE,
+      default: DEFAULT_JOB_LIMIT,
+      description: `at most this many jobs, the soonest due first (default ${DEFAULT_JOB_LIMIT})`,
+    },
   ).optional(),
 });
 
@@ -169,7 +175,9 @@ export const deadLetterQuery = z.strictObject({
 
 const answerList = <T extends readonly string[]>(values: T, what: string, examples: string[][]) =>
   z
-    .array(z.enum(values as unknown as [string, ...string[]], { error: `a ${what} answer is one of ${values.join(', ')}` }), { error: `${what} is a list of answers` })
+    .array(z.enum(values as unknown as [string, ...string[]], { error: `a ${what} answer is one of ${values.join(', ')}` }), {
+      error: `${what} is a list of answers`,
+    })
     .min(1, { error: `${what} needs at least one answer` })
     .max(100, { error: `${what} has at most 100 answers` })
     .meta({ examples });
