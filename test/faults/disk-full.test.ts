@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants, runCli, tempDir } from '../helpers.js';
-import { allOrders, post, spawnCli, supplierService, untilAllFinal } from './support.js';
+import { allOrders, eventLoopLagMaxMs, post, spawnCli, supplierService, untilAllFinal } from './support.js';
 
 const FAST = ['--check-delay', '1s', '--backoff-base', '100ms', '--backoff-cap', '1s', '--lease', '2s'];
 
@@ -92,6 +92,13 @@ describe('the disk under the database fills up', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
 
+    await eventLoopLagMaxMs(api!); // starts the lag window: from the disk filling to its freeing
+    const probe = async () => {
+      const t0 = performance.now();
+      await fetch(`${api}/healthz`);
+      await fetch(`${api}/api/orders/1`);
+      return performance.now() - t0;
+    };
     disk.fill(db);
     const refused = await fetch(`${api}/api/orders`, {
       method: 'POST',
@@ -111,8 +118,16 @@ describe('the disk under the database fills up', () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/^error: disk full: free space on .*; writes resume by themselves once there is room\n$/);
     // the supplier order's check comes due and cannot be committed: it waits, it does not fail
-    await new Promise((r) => setTimeout(r, 2_500)); // let the check's due time and a lease pass while full
+    // let the check's due time and a lease pass while full, probing health and a read meanwhile
+    let slowestProbeMs = 0;
+    for (const until = performance.now() + 2_500; performance.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      slowestProbeMs = Math.max(slowestProbeMs, await probe());
+    }
     expect((await allOrders(api!)).find((o) => o.id === waiting.body.id)?.status).toBe('awaiting_restock');
+    const lagMaxMs = await eventLoopLagMaxMs(api!);
+    console.log(`disk-full fault: ${JSON.stringify({ slowestProbeMs, lagMaxMs })}`);
+    expect(slowestProbeMs).toBeLessThan(100);
+    expect(lagMaxMs).toBeLessThan(100);
 
     disk.free();
     // the same Idempotency-Key is free for the retry at once (the failed request released it)

@@ -104,25 +104,35 @@ export function openConnection(opts: ConnectionOptions): Connection {
     }
   }
   /**
-   * A write: refused once the database was found corrupt. While one of this process's writes waits
-   * for the lock, later ones queue behind it (FIFO) instead of each probing the lock: SQLite takes
-   * one writer at a time anyway, and many probing writers would keep the event loop busy.
+   * A write: refused once the database was found corrupt. Writes run one at a time, in the order
+   * they were asked for, each in a turn of the event loop of its own: a burst of writes (each a
+   * synchronous commit, an fsync at `durability full`) never holds the loop for longer than one of
+   * them, so health checks, reads and supplier replies are answered between them. A write that
+   * meets another process's lock waits for it asynchronously, and the later ones queue behind it
+   * instead of each probing the lock: SQLite takes one writer at a time anyway.
    */
-  let waiting = 0;
-  let queue: Promise<unknown> = Promise.resolve();
-  function patiently<T>(attempt: () => T): Promise<T> {
-    if (waiting === 0) {
-      if (corrupt) return Promise.reject(corrupt);
-      try {
-        return Promise.resolve(attempt());
-      } catch (error) {
-        if (!isBusy(error)) return Promise.reject(describe(error));
-      }
+  const writes: { attempt: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  let pumping = false;
+  async function pump(): Promise<void> {
+    const next = writes.shift()!;
+    try {
+      next.resolve(await untilUnlocked(next.attempt, true));
+    } catch (error) {
+      next.reject(error);
     }
-    waiting++;
-    const run = queue.then(() => untilUnlocked(attempt, true));
-    queue = run.catch(() => undefined);
-    return run.finally(() => waiting--);
+    // an immediate set from here runs in the loop's next turn, after timers and I/O
+    if (writes.length > 0) setImmediate(() => void pump());
+    else pumping = false;
+  }
+  function patiently<T>(attempt: () => T): Promise<T> {
+    if (corrupt) return Promise.reject(corrupt);
+    return new Promise<T>((resolve, reject) => {
+      writes.push({ attempt, resolve: resolve as (value: unknown) => void, reject });
+      if (!pumping) {
+        pumping = true;
+        setImmediate(() => void pump());
+      }
+    });
   }
 
   // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
