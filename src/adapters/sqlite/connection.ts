@@ -60,6 +60,9 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** how long writes may run back to back before the event loop gets a turn */
+const WRITE_SLICE_MS = 10;
+
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function openConnection(opts: ConnectionOptions): Connection {
@@ -105,32 +108,49 @@ export function openConnection(opts: ConnectionOptions): Connection {
   }
   /**
    * A write: refused once the database was found corrupt. Writes run one at a time, in the order
-   * they were asked for, each in a turn of the event loop of its own: a burst of writes (each a
-   * synchronous commit, an fsync at `durability full`) never holds the loop for longer than one of
-   * them, so health checks, reads and supplier replies are answered between them. A write that
-   * meets another process's lock waits for it asynchronously, and the later ones queue behind it
-   * instead of each probing the lock: SQLite takes one writer at a time anyway.
+   * they were asked for, in slices of the event loop's time: once a slice has run WRITE_SLICE_MS,
+   * the next write waits for the loop's next turn. So a burst of writes (each a synchronous
+   * commit, an fsync at `durability full`) never holds the loop for much longer than a slice, and
+   * health checks, reads and supplier replies are answered in between; within a slice, writes run
+   * back to back, as fast as SQLite takes them. A write that meets another process's lock waits for
+   * it asynchronously, and the later ones queue behind it instead of each probing the lock: SQLite
+   * takes one writer at a time anyway.
    */
   const writes: { attempt: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
   let pumping = false;
+  let sliceStarted = Number.NEGATIVE_INFINITY;
+  const sliceLeft = () => performance.now() - sliceStarted < WRITE_SLICE_MS;
   async function pump(): Promise<void> {
-    const next = writes.shift()!;
-    try {
-      next.resolve(await untilUnlocked(next.attempt, true));
-    } catch (error) {
-      next.reject(error);
+    for (;;) {
+      const next = writes.shift()!;
+      try {
+        next.resolve(await untilUnlocked(next.attempt, true));
+      } catch (error) {
+        next.reject(error);
+      }
+      if (writes.length === 0) {
+        pumping = false;
+        return;
+      }
+      if (!sliceLeft()) {
+        // an immediate set from here runs in the loop's next turn, after timers and I/O
+        setImmediate(newSlice);
+        return;
+      }
     }
-    // an immediate set from here runs in the loop's next turn, after timers and I/O
-    if (writes.length > 0) setImmediate(() => void pump());
-    else pumping = false;
   }
+  const newSlice = () => {
+    sliceStarted = performance.now();
+    void pump();
+  };
   function patiently<T>(attempt: () => T): Promise<T> {
     if (corrupt) return Promise.reject(corrupt);
     return new Promise<T>((resolve, reject) => {
       writes.push({ attempt, resolve: resolve as (value: unknown) => void, reject });
       if (!pumping) {
         pumping = true;
-        setImmediate(() => void pump());
+        if (sliceLeft()) queueMicrotask(() => void pump());
+        else setImmediate(newSlice);
       }
     });
   }
