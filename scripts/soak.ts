@@ -116,27 +116,27 @@ async function ownFaults() {
       ok: run.notReserved.length === 0 && run.timeouts === 0 && run.violations.length === 0 && run.cleanExit && run.lagMaxMs < 100 && run.slowestProbeMs < 100,
       detail: `${run.orders} orders, ${run.notReserved.length} not reserved${run.notReserved.length ? ` (${run.notReserved.slice(0, 3).join('; ')})` : ''}, ${run.timeouts} supplier timeouts, ${run.refused} writes refused then retried by the client, slowest health/read ${run.slowestProbeMs.toFixed(1)} ms, event-loop lag max ${run.lagMaxMs.toFixed(1)} ms during the faults, ${run.violations.length} invariant violations, clean exit ${run.cleanExit} (${(run.wallMs / 1000).toFixed(1)} s)`,
     });
-  const locks = Math.max(3, Math.floor(KILLS / 5));
+  const locks = Math.max(3, Math.floor(KILLS / 10));
   report(
     "another process holding the database's write lock, during serve + work under load",
     await faultRun({
       orders,
-      fault: { kind: 'lock', times: locks, holdMs: 3_000 },
+      fault: { kind: 'lock', times: locks, holdMs: 10_000 },
       db: join(tempDir(), 'engine.db'),
       env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' },
     }),
-    `${orders} orders over HTTP, ${locks} locks of 3 s (the busy timeout is 1.5 s)`,
+    `${orders} orders over HTTP, ${locks} locks of 10 s (the busy timeout is 1.5 s)`,
   );
-  const disk = mountSmallDisk();
+  const disk = mountSmallDisk(16);
   if (!disk) {
     results.push({ fault: 'a disk that fills up', tried: 'skipped: mounting a tmpfs needs root', ok: true, detail: 'not run' });
     return;
   }
   try {
     const fills = Math.max(3, Math.floor(KILLS / 5));
-    const small = Math.min(orders, 300); // a 2 MiB disk holds a few hundred orders' history
+    const small = Math.min(orders, 300);
     report(
-      'a disk that fills up (2 MiB tmpfs), during serve + work under load',
+      'a disk that fills up (16 MiB tmpfs), during serve + work under load',
       await faultRun({ orders: small, fault: { kind: 'disk-full', times: fills, holdMs: 2_000 }, db: join(disk.dir, 'engine.db') }, disk),
       `${small} orders over HTTP, the disk filled ${fills} times for 2 s`,
     );

@@ -41,13 +41,17 @@ export interface FaultRunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A 2 MiB tmpfs of its own, mounted (root only); null when it cannot be. */
-export function mountSmallDisk(): { dir: string; fill(db: string): void; free(): void; release(): void } | null {
+/**
+ * A small tmpfs of its own (2 MiB unless told), mounted (root only); null when it cannot be. It must
+ * hold the database's WAL between checkpoints (up to about 4 MiB under load) for the disk to fill
+ * only when `fill` fills it: runs of hundreds of orders need more than 2 MiB.
+ */
+export function mountSmallDisk(sizeMiB = 2): { dir: string; fill(db: string): void; free(): void; release(): void } | null {
   if (process.getuid?.() !== 0) return null;
   const dir = join(tempDir(), 'disk');
   mkdirSync(dir);
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m`, 'tmpfs', dir]);
   } catch {
     return null;
   }
