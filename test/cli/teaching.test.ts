@@ -2,6 +2,7 @@
  * Issue 13 in the terminal: state changes printed as they happen, `order explain`,
  * `order show --format md`, and human output that fits 80 columns.
  */
+import { existsSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { table } from '../../src/cli/render.js';
@@ -142,5 +143,16 @@ describe('80 columns', () => {
       .join(' ');
     expect(cells).toBe(`last error ${long}`);
     expect(table(['a', 'b'], [['x', 'y']], c)).toBe(['┌───┬───┐', '│ a │ b │', '├───┼───┤', '│ x │ y │', '└───┴───┘'].join('\n'));
+  });
+});
+
+describe('serve --clock virtual', () => {
+  it('is refused with --no-runner (its clock controls wait for the runner), exit 2, nothing created', async () => {
+    const db = tempDb();
+    const r = await runCli(['--db', db, 'serve', '--port', '0', '--clock', 'virtual', '--no-runner']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--clock virtual needs the runner.*drop --no-runner/);
+    expect(r.stdout).toBe('');
+    expect(existsSync(db)).toBe(false);
   });
 });

@@ -20,6 +20,12 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   if (shutdownTimeoutMs === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
 
   const queue = parseQueueFlag(opts.queue);
+  if (opts.clock === 'virtual' && opts.runner === false) {
+    // the paced clock's steps wait for the runner to settle what came due: without one, nothing would
+    throw new UsageError(
+      '--clock virtual needs the runner: its clock controls step to the next job and wait for it to run; drop --no-runner (or use --clock real)',
+    );
+  }
 
   const { startServer } = await import('../../http/server.js');
   // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),
