@@ -9,8 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import PQueue from 'p-queue';
 import { checkInvariants, runCli, tempDir } from '../helpers.js';
 import { eventLoopLagMaxMs, holdWriteLock, post, spawnCli, supplierService, untilAllFinal, type OrderJson } from './support.js';
+
+/** clients sending orders at once */
+const CLIENTS = 16;
 
 const FAST = ['--check-delay', '500ms', '--backoff-base', '100ms', '--backoff-cap', '500ms', '--lease', '3s'];
 
@@ -89,8 +93,13 @@ export async function faultRun(opts: FaultRunOptions, disk?: ReturnType<typeof m
   await work.waitFor(/Ctrl-C to stop/);
 
   let refused = 0;
+  // CLIENTS clients send the orders, each one request at a time: the load of many users, not one
+  // burst of hundreds of connections opened in the same millisecond (which holds any one-threaded
+  // server's loop for its parsing alone, fault or not)
+  const clients = new PQueue({ concurrency: CLIENTS });
   /** a client that retries while the server says the database is unwell (503/507), as Retry-After asks */
-  const order = async (i: number) => {
+  const order = (i: number) => clients.add(() => sendOrder(i));
+  const sendOrder = async (i: number) => {
     for (;;) {
       const r = await post(api!, '/api/orders', { sku: i % 2 ? 'LOCAL' : 'SUPPLIED', qty: 1 }).catch((error: unknown) => {
         const exited = serve.child.exitCode ?? serve.child.signalCode;
