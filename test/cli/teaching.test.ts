@@ -7,6 +7,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { table } from '../../src/cli/render.js';
 import { runCli, tempDb } from '../helpers.js';
+import { spawnCli } from '../supplier/support.js';
 import { unwrap } from './unwrap.js';
 
 const fits = (text: string) => text.split('\n').filter((l) => [...l].length > 80);
@@ -154,5 +155,32 @@ describe('serve --clock virtual', () => {
     expect(r.stderr).toMatch(/--clock virtual needs the runner.*drop --no-runner/);
     expect(r.stdout).toBe('');
     expect(existsSync(db)).toBe(false);
+  });
+});
+
+describe('serve logs (DESIGN §9)', () => {
+  const run = async (format: string[]) => {
+    const serve = spawnCli(['--db', tempDb(), 'serve', '--port', '0', ...format]);
+    const [, api] = await serve.waitFor(/listening on (http:\/\/\S+) /);
+    const made = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"W","qty":1}' });
+    expect(made.status).toBe(201);
+    // the order's first transition (the runner asks the mock supplier, which accepts)
+    for (let i = 0; i < 200 && !/pending → awaiting_restock|"to":"awaiting_restock"/.test(serve.err()); i++) await new Promise((r) => setTimeout(r, 25));
+    serve.child.kill('SIGTERM');
+    expect((await serve.exited).code).toBe(0);
+    return serve.err().trimEnd().split('\n');
+  };
+
+  it('are one human-readable line each with --log-format pretty: time, level, the record in words', async () => {
+    const lines = await run(['--log-format', 'pretty']);
+    expect(lines.find((l) => l.includes('POST /api/orders'))).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: POST \/api\/orders 201 [\d.]+ ms reqId=\S+$/);
+    expect(lines.find((l) => l.includes('order 1:'))).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: order 1: pending → awaiting_restock jobId=1 attempt=1$/);
+    expect(lines.some((l) => l.startsWith('{'))).toBe(false);
+  });
+
+  it('are JSON lines when stderr is not a terminal (the default, auto)', async () => {
+    const lines = await run([]);
+    const records = lines.map((l) => JSON.parse(l) as { msg: string; to?: string });
+    expect(records.find((r) => r.msg === 'order transition')).toMatchObject({ orderId: 1, from: 'pending', to: 'awaiting_restock' });
   });
 });

@@ -16,9 +16,17 @@ export function registerServe(program: Command, run: Run): void {
     )
     .option('--rate-limit <n>', 'orders per minute per client address, 0 for none (env WAREHOUSE_RATE_LIMIT)', env.WAREHOUSE_RATE_LIMIT ?? '300')
     .addOption(
-      new Option('--log-level <level>', 'log level of the JSON log lines on stderr (env LOG_LEVEL)')
+      new Option('--log-level <level>', 'log level of the log lines on stderr (env LOG_LEVEL)')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default(env.LOG_LEVEL ?? 'info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines on stderr: one human-readable line each (pretty), JSON, or pretty on a terminal and JSON otherwise (auto; env LOG_FORMAT)',
+      )
+        .choices(['auto', 'pretty', 'json'])
+        .default(env.LOG_FORMAT ?? 'auto'),
     )
     .addOption(
       new Option('--clock <clock>', "real time, or virtual time that only the dashboard's controls move (pause, step, +15 s, ×1/×10/×100): for a class")

@@ -28,6 +28,9 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   }
 
   const { startServer } = await import('../../http/server.js');
+  // DESIGN §9: human-readable lines on a terminal, JSON lines otherwise (a file, a pipe, a collector)
+  const pretty = opts.logFormat === 'pretty' || (opts.logFormat !== 'json' && Boolean(ctx.io.stderr.isTTY));
+  const logDestination = pretty ? await prettyLog(ctx.opts.color && !ctx.io.env.NO_COLOR && Boolean(ctx.io.stderr.isTTY)) : undefined;
   // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),
   // never by the runner itself: a class watches each step happen
   const clock = opts.clock === 'virtual' ? ('paced' as const) : ('real' as const);
@@ -46,6 +49,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     rateLimitPerMinute: rateLimit,
     corsOrigin: opts.corsOrigin === undefined ? undefined : String(opts.corsOrigin),
     logLevel: opts.logLevel as LogLevel,
+    logDestination,
     runner: opts.runner !== false,
     shutdownTimeoutMs,
     tracing: ctx.tracing,
@@ -68,4 +72,37 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   server.log.info({ signal }, 'shutting down: no new requests; running jobs may finish');
   await server.close();
   return 0;
+}
+
+/**
+ * One line per log record on stderr (pino-pretty): time, level, then the record in words — a
+ * request as `POST /api/orders 201 27 ms`, a transition as `order 1: pending → awaiting_restock`
+ * — and its other fields as key=value.
+ */
+async function prettyLog(colorize: boolean) {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({
+    destination: 2,
+    sync: true,
+    colorize,
+    hideObject: true,
+    ignore: 'pid,hostname',
+    translateTime: 'SYS:HH:MM:ss.l',
+    messageFormat: describeLogRecord,
+  });
+}
+
+const SHOWN_ELSEWHERE = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+
+/** A log record as one line of words. */
+function describeLogRecord(record: Record<string, unknown>): string {
+  const rest = (...used: string[]) =>
+    Object.entries(record)
+      .filter(([k, v]) => !SHOWN_ELSEWHERE.has(k) && !used.includes(k) && v !== undefined)
+      .map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join('');
+  const r = record as Record<string, string | number | undefined>;
+  if (record.msg === 'request') return `${r.method} ${r.url} ${r.status} ${r.ms} ms${rest('method', 'url', 'status', 'ms', 'route')}`;
+  if (record.msg === 'order transition') return `order ${r.orderId}: ${r.from} → ${r.to}${rest('orderId', 'from', 'to', 'at')}`;
+  return `${String(record.msg ?? '')}${rest()}`;
 }
