@@ -94,7 +94,12 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
   /** Starts a member; resolves with its URL (or '') once it printed its ready line. */
   function start(m: Member): Promise<string> {
     const child = spawn(process.execPath, [process.argv[1]!, ...m.args], {
-      env: { ...ctx.io.env, NO_COLOR: ctx.c.level === 0 ? '1' : ctx.io.env.NO_COLOR },
+      env: {
+        ...ctx.io.env,
+        NO_COLOR: ctx.c.level === 0 ? '1' : ctx.io.env.NO_COLOR,
+        // serve's log lines, read by a person on a terminal: one line of words each (DESIGN §9)
+        LOG_FORMAT: ctx.io.env.LOG_FORMAT ?? (out.isTTY ? 'pretty' : 'json'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // a group of its own: a Ctrl-C on the terminal reaches `up` only, which stops each child in order
       detached: true,
