@@ -11,8 +11,8 @@
  *   edges     cli, http, sim, telemetry: reach adapters only through wiring.ts and wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
- *             the mock adapter (adapters/supplier), with its own clock and SQLite state; the CLI
- *             reaches the mock's adapters only through it (src/supplier/start.ts)
+ *             the mock adapter (adapters/supplier), with its own clock and state (SQLite or
+ *             PostgreSQL); the CLI reaches the mock's adapters only through it (src/supplier/start.ts)
  *
  * Cycles made only of type imports are allowed (they vanish at run time).
  */
