@@ -6,12 +6,13 @@
  *   ports     small interfaces: domain and ports
  *   app       use cases: domain, ports and app
  *   adapters  one folder per port, the only place that imports its library; domain, ports and its
- *             own folder (a shared helper module is named below when there is one)
+ *             own folder (a shared helper module is named below when there is one: the mock
+ *             supplier's PostgreSQL state uses the PostgreSQL adapter's pool settings and errors)
  *   edges     cli, http, sim, telemetry: reach adapters only through wiring.ts and wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
- *             the mock adapter (adapters/supplier), with its own clock and SQLite state; the CLI
- *             reaches the mock's adapters only through it (src/supplier/start.ts)
+ *             the mock adapter (adapters/supplier), with its own clock and state (SQLite or
+ *             PostgreSQL); the CLI reaches the mock's adapters only through it (src/supplier/start.ts)
  *
  * Cycles made only of type imports are allowed (they vanish at run time).
  */
@@ -56,8 +57,19 @@ module.exports = {
       name: 'adapters-stay-in-their-folder',
       comment: 'an adapter imports domain/, ports/ and its own folder (config.ts for its own options)',
       severity: 'error',
-      from: { path: '^src/adapters/([^/]+)/' },
+      from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/postgres\\.ts$' },
       to: { path: '^src/', pathNot: ['^src/(domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
+    },
+    {
+      name: 'mock-state-shares-the-postgres-connection-settings',
+      comment:
+        "the mock's PostgreSQL state (in the engine's database) opens its pool and maps its errors exactly as the PostgreSQL adapter does: it may use that adapter's connection.ts and errors.ts, nothing else of it",
+      severity: 'error',
+      from: { path: '^src/adapters/supplier/state/postgres\\.ts$' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
+      },
     },
     {
       name: 'only-adapters-import-their-libraries',

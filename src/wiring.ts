@@ -132,9 +132,9 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     if (!config.supplierUrl && !config.noJobs) {
       // loaded only when needed: msw is the heaviest import of a run
       const { startMockSupplier } = await import('./adapters/supplier/mock.js');
-      // its conversations live in the engine's file (tables of its own), so other processes continue
-      // them; on a server database they are kept in memory until the mock gets a state there
-      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs } : undefined;
+      // its conversations live in the engine's database (tables of its own: the SQLite file, or the
+      // PostgreSQL database and schema), so other processes continue them
+      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs } : database;
       mock = await startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
     }
   } catch (error) {

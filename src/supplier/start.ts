@@ -1,17 +1,18 @@
 /**
  * `warehouse supplier serve` and `supplier openapi`, as the CLI calls them: the mock supplier's
- * service over a state file of its own (the service front of adapters/supplier; the CLI reaches
- * the mock's adapters only through here).
+ * service over a state of its own, a SQLite file or a PostgreSQL database (the service front of
+ * adapters/supplier; the CLI reaches the mock's adapters only through here).
  */
 import { describeSqliteError } from '../adapters/sqlite/open.js';
 import { supplierOpenApiText } from '../adapters/supplier/openapi.js';
 import { openMockState } from '../adapters/supplier/state/open.js';
+import { parseDatabase } from '../config.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
 import type { LogLine } from './log.js';
 import { startSupplierService, type SupplierService } from './service.js';
 
 export interface ServeMockOptions {
-  /** SQLite file of the mock's scripts and conversations */
+  /** SQLite file of the mock's scripts and conversations, or a postgres:// URL (its `?schema=` honoured) */
   stateFile: string;
   script?: SupplierScript;
   port: number;
@@ -24,7 +25,9 @@ export interface ServeMockOptions {
 export async function serveMockSupplier(opts: ServeMockOptions): Promise<SupplierService & { closeAll(): Promise<void> }> {
   let state: Awaited<ReturnType<typeof openMockState>>;
   try {
-    state = await openMockState({ file: opts.stateFile });
+    // a postgres:// URL is a PostgreSQL state (its errors are DatabaseErrors already); anything else a file
+    const where = /^postgres(ql)?:\/\//i.test(opts.stateFile) ? parseDatabase(opts.stateFile) : { file: opts.stateFile };
+    state = await openMockState(where);
   } catch (error) {
     throw describeSqliteError(error, opts.stateFile, 5_000) ?? error;
   }

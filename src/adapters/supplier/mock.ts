@@ -1,9 +1,10 @@
 /**
  * The in-process mock supplier: MSW (`msw/node`) intercepts the HTTP client's real `fetch` calls
  * and answers them from the mock's state (answers.ts), which lives in the engine's database
- * (`mock_*` tables; in memory for ':memory:'), so every process on one database continues the
- * same conversations. Each mock gets its own host, so several engines (tests, scenarios) can
- * share one process; requests to any other host pass through untouched.
+ * (`mock_*` tables in the SQLite file or the PostgreSQL schema; in memory for ':memory:'), so
+ * every process on one database continues the same conversations. Each mock gets its own host, so
+ * several engines (tests, scenarios) can share one process; requests to any other host pass
+ * through untouched.
  */
 import { passthrough, http, HttpResponse, type RequestHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';

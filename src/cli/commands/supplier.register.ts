@@ -11,7 +11,11 @@ export function registerSupplier(program: Command, run: Run): void {
     .description('run the scripted mock supplier over HTTP; point serve/work/order create at it with --supplier-url')
     .option('--port <port>', 'TCP port (0: any free port; the URL is printed)', env.WAREHOUSE_SUPPLIER_PORT ?? '4010')
     .option('--host <host>', 'address to listen on; without a token (--supplier-token) only loopback is allowed', '127.0.0.1')
-    .option('--state <file>', 'SQLite file for its scripts and conversations (created on first use)', env.WAREHOUSE_SUPPLIER_STATE ?? './supplier.db')
+    .option(
+      '--state <file>',
+      'SQLite file for its scripts and conversations (created on first use), or a postgres:// URL (tables mock_* in its ?schema=)',
+      env.WAREHOUSE_SUPPLIER_STATE ?? './supplier.db',
+    )
     .option('--script <file.yaml>', "SKU scripts to store at start, as in a scenario's supplier: block")
     .action(run(load('serve')));
   supplier

@@ -4,6 +4,7 @@
  * stop it: no new calls, hanging `timeout` answers released, the state file closed, exit 0.
  * `warehouse supplier openapi` prints the contract.
  */
+import { describeDatabase, parseDatabase } from '../../config.js';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import { isLoopback } from '../../http/auth.js';
@@ -21,6 +22,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     );
   }
   const stateFile = String(opts.state);
+  // a PostgreSQL state is shown without its password
+  const stateLabel = /^postgres(ql)?:\/\//i.test(stateFile) ? describeDatabase(parseDatabase(stateFile)) : stateFile;
   const { loadScriptFile } = await import('../../supplier/script-file.js');
   const script = typeof opts.script === 'string' ? await loadScriptFile(opts.script) : undefined;
 
@@ -38,9 +41,9 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`);
     throw error;
   });
-  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: service.url, state: stateFile })}\n`);
+  if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: service.url, state: stateLabel })}\n`);
   else {
-    ctx.io.stdout.write(`supplier listening on ${service.url} (state ${stateFile}); Ctrl-C to stop\n`);
+    ctx.io.stdout.write(`supplier listening on ${service.url} (state ${stateLabel}); Ctrl-C to stop\n`);
     ctx.io.stdout.write(ctx.c.dim(`point the engine at it: warehouse --supplier-url ${service.url} work\n`));
   }
 

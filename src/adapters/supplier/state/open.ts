@@ -1,18 +1,27 @@
 /**
- * Picks where the mock keeps its state: in memory for ':memory:' engines, else in SQLite tables
- * of its own in the given file. (A `postgres://` URL will pick a PostgreSQL state here.)
+ * Picks where the mock keeps its state: in memory for ':memory:' engines, in SQLite tables of its
+ * own in a given file, or in PostgreSQL tables of its own in the engine's database and schema.
  */
+import type { PostgresConfig } from '../../../config.js';
 import { createMemoryMockState } from './memory.js';
 import { openSqliteMockState } from './sqlite.js';
 import type { MockState } from './types.js';
 
-export interface MockStateOptions {
-  /** a SQLite file, or ':memory:' */
-  file: string;
-  busyTimeoutMs?: number;
-}
+export type MockStateOptions =
+  | {
+      /** a SQLite file, or ':memory:' */
+      file: string;
+      busyTimeoutMs?: number;
+    }
+  /** the engine's PostgreSQL database (its URL and schema; the mock opens a small pool of its own) */
+  | PostgresConfig;
 
 export async function openMockState(opts: MockStateOptions): Promise<MockState> {
+  if (!('file' in opts)) {
+    // loaded only for PostgreSQL: a SQLite run never loads pg
+    const { openPostgresMockState } = await import('./postgres.js');
+    return openPostgresMockState(opts);
+  }
   if (opts.file === ':memory:') return createMemoryMockState();
   return openSqliteMockState(opts);
 }

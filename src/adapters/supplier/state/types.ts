@@ -2,9 +2,9 @@
  * Where the mock supplier keeps its scripts and conversations. Every method is one atomic step
  * (one transaction in a database), so any number of processes sharing the state answer one
  * conversation in script order. Implementations: memory.ts (':memory:' engines: tests, the
- * simulator), sqlite.ts (tables `mock_*` in the engine's file, or the supplier service's own file).
- * A PostgreSQL one is one more file with the same methods; the answering rules are the pure
- * functions of conversation.ts, so each implementation only loads and stores records.
+ * simulator), sqlite.ts (tables `mock_*` in the engine's file, or the supplier service's own file),
+ * postgres.ts (tables `mock_*` in the engine's PostgreSQL database and schema). The answering rules
+ * are the pure functions of conversation.ts, so each implementation only loads and stores records.
  */
 import type { CallRecord, Conversation, ReserveTurn, StoredScript } from '../conversation.js';
 import type { SkuScript, StatusScriptAnswer } from '../../../domain/supplier-script.js';

@@ -1,0 +1,64 @@
+/**
+ * Issue 11, done when (1): a real `order create --supplier-status delayed,delayed,ok` in real time
+ * is killed while it waits for its first check (Ctrl-C, and separately kill -9), and
+ * `warehouse work --until-idle` resumes it: the order ends reserved after three checks at
+ * +d, +2d, +3d, because its script and its conversation were stored, not held in the dead process.
+ * d is `--check-delay 2s` instead of the default 15 s, to keep the test at about ten seconds.
+ * Run on a SQLite file (resume.test.ts) and on a PostgreSQL schema (test/postgres/resume.test.ts):
+ * the mock's state lives in the engine's database either way.
+ */
+import { describe, expect, it } from 'vitest';
+import { invariantsOf, rawSql, runCli } from '../helpers.js';
+import { spawnCli } from './support.js';
+
+const DELAY_MS = 2_000;
+/** how late a check may run on a busy machine (poll, start-up of the resuming process) */
+const SLACK_MS = 1_500;
+
+interface Shown {
+  status: string;
+  supplierChecks: number;
+  events: Array<{ at: string; type: string; data: Record<string, unknown> }>;
+}
+
+/** The suite on databases from `freshDatabase` (a `--database` value each: a SQLite file or a postgres:// URL). */
+export function describeResume(freshDatabase: () => string): void {
+  describe.each(['SIGINT', 'SIGKILL'] as const)('an order create killed with %s during its first wait', (signal) => {
+    it('is resumed by `warehouse work` and ends reserved after three checks at the right offsets', { timeout: 40_000 }, async () => {
+      const db = freshDatabase();
+      const create = spawnCli(['--db', db, 'order', 'create', '--sku', 'X', '--qty', '5', '--supplier-status', 'delayed,delayed,ok', '--check-delay', '2s']);
+      await create.waitFor(/SupplierReservationAccepted/); // now waiting for the first check, 2 s away
+      create.child.kill(signal);
+      const gone = await create.exited;
+      expect(gone.signal).toBe(signal);
+      expect(create.out()).not.toMatch(/SupplierStatusChecked/);
+
+      const work = await runCli(['--db', db, 'work', '--until-idle', '--check-delay', '2s']);
+      expect(work.code).toBe(0);
+      const shown = await runCli(['--db', db, '--json', 'order', 'show', '1']);
+      const order = JSON.parse(shown.stdout) as Shown;
+      expect(order).toMatchObject({ status: 'reserved', supplierChecks: 3 });
+
+      const at = (e: Shown['events'][number]) => Date.parse(e.at);
+      const accepted = order.events.find((e) => e.type === 'SupplierReservationAccepted')!;
+      const checks = order.events.filter((e) => e.type === 'SupplierStatusChecked');
+      expect(checks.map((e) => e.data.status)).toEqual(['delayed', 'delayed', 'ok']);
+      const offsets = checks.map((e) => at(e) - at(accepted));
+      offsets.forEach((offset, i) => {
+        const previous = i === 0 ? 0 : offsets[i - 1]!;
+        expect(offset - previous).toBeGreaterThanOrEqual(DELAY_MS);
+        expect(offset - previous).toBeLessThan(DELAY_MS + SLACK_MS);
+      });
+
+      // the supplier's side, in the engine's database: one conversation, one reserve, the script heard in order
+      const calls = await rawSql(db, 'SELECT idempotency_key AS key, kind, answer, replay FROM mock_calls ORDER BY id');
+      expect(calls.map((c) => ({ ...c, replay: Boolean(c.replay) }))).toEqual([
+        { key: 'order-1', kind: 'reserve', answer: 'accepted', replay: false },
+        { key: 'order-1', kind: 'status', answer: 'delayed', replay: false },
+        { key: 'order-1', kind: 'status', answer: 'delayed', replay: false },
+        { key: 'order-1', kind: 'status', answer: 'ok', replay: false },
+      ]);
+      expect(await invariantsOf(db)).toEqual([]);
+    });
+  });
+}
