@@ -51,7 +51,8 @@ function setClock(c) {
   const controls = $('#clock-controls');
   controls.hidden = !c.paced;
   for (const b of controls.querySelectorAll('button')) {
-    b.disabled = Boolean(c.lockedBy);
+    // while the demo drives the clock, Step moves its story on; the other controls wait for its end
+    b.disabled = Boolean(c.lockedBy) && b.dataset.clockAction !== 'step';
     b.setAttribute(
       'aria-pressed',
       String(b.dataset.clockAction === 'play' ? c.playing && Number(b.dataset.rate) === c.rate : b.dataset.clockAction === 'pause' && !c.playing),
@@ -66,7 +67,7 @@ function drawClock() {
   const t = now();
   $('#clock-now').textContent = `${clockText(t)} UTC`;
   let mode = c.mode === 'real' ? 'real time' : c.paced ? (c.playing ? `virtual · playing ×${c.rate}` : 'virtual · paused') : 'virtual';
-  if (c.lockedBy) mode += ` · ${c.lockedBy} drives it`;
+  if (c.lockedBy) mode += ` · ${c.lockedBy} drives it (Step: its next moment)`;
   if (c.paced && c.next) mode += ` · next at ${clockText(Date.parse(c.next))} (+${Math.max(0, Math.round((Date.parse(c.next) - t) / 1000))} s)`;
   else if (c.paced) mode += ' · nothing scheduled';
   $('#clock-mode').textContent = mode;

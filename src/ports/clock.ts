@@ -86,7 +86,13 @@ export interface ClockControls {
   advanceTo(t: number): Promise<ClockState>;
   /** resolves when the runner waits with nothing to do now (or after `timeoutMs` of wall time) */
   settled(timeoutMs?: number): Promise<void>;
-  lock(owner: string | null): void;
+  /**
+   * While `owner` is set (e.g. "the demo"), the HTTP controls are refused, except a Step when the
+   * owner gave `step`: then a Step asks the owner for its next move, and resolves once it is made.
+   */
+  lock(owner: string | null, step?: () => Promise<void>): void;
+  /** the lock owner's next move, asked for by a Step; null when unlocked or locked without one */
+  ownerStep(): Promise<void> | null;
   onChange(listener: (state: ClockState) => void): () => void;
 }
 

@@ -112,4 +112,34 @@ describe('warehouse demo', () => {
     expect(await exited).toBe(0);
     expect(existsSync(dirname(dbOf(out)!))).toBe(false);
   });
+
+  it('--dashboard: Step on the page moves the story on, one moment each, as Enter would; the other clock controls wait for its end', async () => {
+    // a pace of an hour: only the page moves this story
+    const child = spawn(process.execPath, [BIN, 'demo', '--pace', '1h', '--dashboard', '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', WAREHOUSE_API_TOKEN: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const moments = () => out.split('\n').filter((l) => l.startsWith('── ')).length;
+    await new Promise<void>((resolve) => child.stdout.on('data', () => moments() >= 1 && resolve()));
+    const url = /Dashboard: (http:\/\/\S+)\//.exec(out)![1]!;
+    expect(out).toContain('One moment every 3600 s, or Step on the page.');
+    const clock = (body: object) => fetch(`${url}/api/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    expect((await clock({ action: 'pause' })).status).toBe(409);
+    expect(moments()).toBe(1);
+    for (let n = 2; n <= 4; n++) {
+      const stepped = await clock({ action: 'step' });
+      expect(stepped.status).toBe(200);
+      // one moment per Step (its narration comes through the pipe, which may trail the answer a little)
+      for (let i = 0; i < 100 && moments() < n; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(moments()).toBe(n);
+      expect(((await stepped.json()) as { lockedBy: string | null }).lockedBy).toBe('the demo');
+    }
+    child.kill('SIGINT');
+    await exited;
+  });
 });

@@ -11,7 +11,8 @@
  * - `advanceBy(ms)` / `advanceTo(t)`: through every moment up to the target, in time order, each
  *   one run before the next (a jump of +15 s runs a check due at +5 s at +5 s, not at +15 s).
  * - `settled()`: resolves once the runner has nothing left to do at the current instant.
- * - `lock(owner)`: while set (the demo drives the clock), the HTTP controls are refused.
+ * - `lock(owner, step?)`: while set (the demo drives the clock), the HTTP controls are refused;
+ *   a Step is passed to the owner's `step` when it gave one (the demo's next moment).
  *
  * Control operations run one at a time, in the order called.
  */
@@ -33,6 +34,7 @@ export function createPacedClock(start = Date.now()): PacedClock {
   let playing = false;
   let rate: PlayRate = 1;
   let lockedBy: string | null = null;
+  let ownerStep: (() => Promise<void>) | null = null;
   let ticker: NodeJS.Timeout | undefined;
   let lastTick = 0;
   /** play's fraction of a millisecond not yet moved: time moves in whole milliseconds, as every clock's */
@@ -174,10 +176,12 @@ export function createPacedClock(start = Date.now()): PacedClock {
     advanceBy: (ms) => serial(() => runTo(vc.now() + Math.max(0, ms))),
     advanceTo: (t) => serial(() => runTo(t)),
     settled,
-    lock(owner) {
+    lock(owner, step) {
       lockedBy = owner;
+      ownerStep = owner ? (step ?? null) : null;
       changed();
     },
+    ownerStep: () => (lockedBy && ownerStep ? ownerStep() : null),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -52,7 +52,22 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   const { createClock, createWarehouse } = await import('../../wiring.js');
   const clock = createClock('paced', Math.floor(Date.now() / 1000) * 1000);
   const { controls } = clock;
-  controls.lock('the demo');
+  // the page's Step (POST /api/clock {action: step}) moves the story on like Enter in the terminal,
+  // and is answered once that moment has been played and narrated
+  let pageWaiting: (() => void) | null = null;
+  let momentPlayed: (() => void) | null = null;
+  const playedMoment = () => {
+    momentPlayed?.();
+    momentPlayed = null;
+  };
+  controls.lock('the demo', () => {
+    const go = pageWaiting;
+    if (!go) return Promise.resolve(); // between moments, or the story has ended
+    return new Promise<void>((resolve) => {
+      momentPlayed = resolve;
+      go();
+    });
+  });
   const w = await createWarehouse({
     database: { kind: 'sqlite', file: join(dir, 'demo.db') },
     clock,
@@ -79,20 +94,40 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     ctx.say(c.dim(`A fresh database: ${join(dir, 'demo.db')} (${opts.keep ? 'kept' : 'removed'} at the end).`));
     ctx.say(c.dim('Virtual time: nothing really waits; each pause below is one moment of the story.'));
     if (server) ctx.say(`${c.bold('Dashboard:')} ${server.url}/ (open it for the class; its clock follows the demo)`);
-    ctx.say(c.dim(input ? 'Press Enter for each next moment (q and Enter to stop).' : `One moment every ${paceMs / 1000} s.`));
+    const stepHint = server ? ', or Step on the page' : '';
+    ctx.say(c.dim(input ? `Press Enter for each next moment (q and Enter to stop)${stepHint}.` : `One moment every ${paceMs / 1000} s${stepHint}.`));
     ctx.say();
 
+    /** waits for the next moment: Enter (or q) in the terminal, the pace, or the page's Step */
     const pause = async (): Promise<boolean> => {
+      playedMoment();
+      let byPage = false;
+      const fromPage = server ? new Promise<boolean>((resolve) => (pageWaiting = () => resolve((byPage = true)))) : null;
+      let done = () => {};
+      let fromHere: Promise<boolean>;
       if (input) {
         ctx.io.stdout.write(c.dim('  ⏎ '));
-        const line = await new Promise<string | null>((resolve) => {
-          input.once('line', resolve);
-          input.once('close', () => resolve(null));
+        fromHere = new Promise<boolean>((resolve) => {
+          const onLine = (line: string) => resolve(line.trim().toLowerCase() !== 'q');
+          const onClose = () => resolve(true);
+          input.once('line', onLine);
+          input.once('close', onClose);
+          done = () => {
+            input.off('line', onLine);
+            input.off('close', onClose);
+          };
         });
-        return line === null || line.trim().toLowerCase() !== 'q';
+      } else {
+        fromHere = new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), paceMs);
+          done = () => clearTimeout(timer);
+        });
       }
-      if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
-      return true;
+      const go = await (fromPage ? Promise.race([fromHere, fromPage]) : fromHere);
+      done();
+      pageWaiting = null;
+      if (byPage && input) ctx.io.stdout.write('(Step on the page)\n');
+      return go;
     };
 
     const start = clock.now();
@@ -153,6 +188,8 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
       }
       touched.clear();
     }
+
+    playedMoment();
 
     // ---------------------------------------------------------------- the ending
     const endings: Ending[] = [];

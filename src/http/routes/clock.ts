@@ -56,7 +56,8 @@ export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehous
       schema: {
         operationId: 'moveClock',
         summary: 'Move a paced virtual clock: pause, play {rate: 1|10|100}, step, advance {seconds}',
-        description: 'Answers once the runner has run everything due up to the new time. Refused (409) on the real clock and while the demo drives the clock.',
+        description:
+          'Answers once the runner has run everything due up to the new time. Refused (409) on the real clock; while the demo drives the clock, only step is taken: it moves the story on by one moment.',
         tags: ['teaching'],
         security: WRITE_SECURITY,
         body: clockActionBody,
@@ -76,7 +77,13 @@ export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehous
       }
       const { controls } = clock;
       const owner = controls.state().lockedBy;
-      if (owner) throw new HttpProblem(problem(409, `${owner} drives the clock; its own controls move time (press Enter in its terminal)`));
+      if (owner) {
+        // a Step while the demo drives: its next moment, as Enter in its terminal would
+        const moved = request.body.action === 'step' ? controls.ownerStep() : null;
+        if (!moved) throw new HttpProblem(problem(409, `${owner} drives the clock; only Step moves it on (or Enter in its terminal)`));
+        await moved;
+        return clockJson(clock);
+      }
       const body = request.body;
       switch (body.action) {
         case 'pause':
