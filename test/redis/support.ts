@@ -141,12 +141,24 @@ export async function privateRedis(port?: number): Promise<PrivateRedis> {
   const url = `redis://127.0.0.1:${p}`;
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn(
+    const started = spawn(
       'redis-server',
-      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: 'ignore' },
+      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    for (let i = 0; i < 100 && (await redisUnavailable(url)); i++) await new Promise((r) => setTimeout(r, 20));
+    child = started;
+    // ready when it says so (or gone: the caller's next command then fails with the reason)
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      const onData = (d: Buffer) => {
+        seen += d.toString();
+        if (!seen.includes('Ready to accept connections')) return;
+        started.stdout!.off('data', onData).resume(); // its later lines are drained, not kept
+        resolve();
+      };
+      started.stdout!.on('data', onData);
+      started.once('exit', () => resolve());
+    });
   };
   const kill = async () => {
     const c = child;
