@@ -34,7 +34,8 @@ export function createPacedClock(start = Date.now()): PacedClock {
   let playing = false;
   let rate: PlayRate = 1;
   let lockedBy: string | null = null;
-  let ownerStep: (() => Promise<void>) | null = null;
+  /** the lock owner's own move, taken by a Step while it holds the lock */
+  let ownersMove: (() => Promise<void>) | null = null;
   let ticker: NodeJS.Timeout | undefined;
   let lastTick = 0;
   /** play's fraction of a millisecond not yet moved: time moves in whole milliseconds, as every clock's */
@@ -178,10 +179,10 @@ export function createPacedClock(start = Date.now()): PacedClock {
     settled,
     lock(owner, step) {
       lockedBy = owner;
-      ownerStep = owner ? (step ?? null) : null;
+      ownersMove = owner ? (step ?? null) : null;
       changed();
     },
-    ownerStep: () => (lockedBy && ownerStep ? ownerStep() : null),
+    ownerStep: () => ownersMove?.() ?? null,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

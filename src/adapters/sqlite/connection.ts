@@ -4,9 +4,9 @@
  * inside it, so no other work can interleave), `read(fn)` runs a plain read. SQLite's errors come
  * out as DatabaseErrors that say what to do.
  *
- * Another process's lock never blocks the event loop: SQLite itself waits at most
- * BLOCKING_BUSY_WAIT_MS (a lock is usually brief), then the write is tried again after an
- * asynchronous pause (growing to 50 ms), until `busyTimeoutMs` has passed. Meanwhile the process
+ * Another process's lock never blocks the event loop: SQLite itself does not wait for it
+ * (busy_timeout 0, set by open.ts), the write is tried again after an asynchronous pause
+ * (growing to 50 ms), until `busyTimeoutMs` has passed. Meanwhile the process
  * answers HTTP requests, reads and supplier replies as usual. (Measured against the alternative,
  * a worker thread, in docs/decisions.md.)
  *

@@ -131,12 +131,6 @@ function assertDirectory(file: string): void {
   }
 }
 
-/**
- * How long SQLite itself blocks on another process's lock before connection.ts waits
- * asynchronously: not at all (every blocked millisecond is the whole process's).
- */
-export const BLOCKING_BUSY_WAIT_MS = 0;
-
 export function openDatabase(opts: OpenOptions): Database.Database {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
   assertDirectory(opts.file);
@@ -154,7 +148,9 @@ export function openDatabase(opts: OpenOptions): Database.Database {
     const check = openCheck(opts);
     if (check) assertIntact(db, opts.file, check);
     migrate(db);
-    db.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, BLOCKING_BUSY_WAIT_MS)}`);
+    // from here SQLite never blocks on another process's lock (every blocked millisecond would be
+    // the whole process's): connection.ts waits for it asynchronously
+    db.pragma('busy_timeout = 0');
     return db;
   } catch (error) {
     db?.close();
