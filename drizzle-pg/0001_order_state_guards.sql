@@ -1,5 +1,5 @@
 -- Generated from src/domain/order.ts TRANSITIONS by src/adapters/postgres/guards.ts: do not edit.
--- The database itself refuses what the domain forbids (DESIGN §2, §8). Legal transitions:
+-- The database itself refuses what the domain forbids (docs/design.md §2, §6). Legal transitions:
 --   pending -> reserved | awaiting_restock | failed;  awaiting_restock -> reserved | failed
 CREATE FUNCTION orders_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,4 +1,4 @@
--- The database itself refuses what the domain forbids (DESIGN §2, §8).
+-- The database itself refuses what the domain forbids (docs/design.md §2, §6).
 -- Legal transitions, from src/domain/order.ts TRANSITIONS (a test checks every pair against this):
 --   pending -> reserved | awaiting_restock | failed;  awaiting_restock -> reserved | failed
 CREATE TRIGGER `orders_status_transition`

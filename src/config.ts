@@ -96,7 +96,7 @@ export function describeDatabase(config: DatabaseConfig): string {
 }
 
 /**
- * Where jobs are delivered from (DESIGN §7). Absent: the in-database queue (the jobs table is the
+ * Where jobs are delivered from (docs/design.md §12). Absent: the in-database queue (the jobs table is the
  * outbox and the queue). `redis`: BullMQ on that server; the jobs table stays the outbox and the
  * source of truth, and a relay in every process hands its rows to BullMQ (docs/architecture.md,
  * "Jobs on Redis").

@@ -59,7 +59,7 @@ export interface WarehouseConfig {
   workerId?: string;
   pollMs?: number;
   /**
-   * Spans (DESIGN §10): what to export (a trace file, the OTEL_* collector; closed with the
+   * Spans (docs/design.md §14): what to export (a trace file, the OTEL_* collector; closed with the
    * engine), or a Tracing its caller owns. Default: none, and OpenTelemetry is not loaded.
    */
   tracing?: TracingConfig | Tracing;

@@ -1,5 +1,5 @@
 /**
- * Job handlers: the two steps of DESIGN §2 that run on the queue. Each one commits through the
+ * Job handlers: the two steps of the flow (docs/design.md §4) that run on the queue. Each one commits through the
  * store with the job's lease, so its effects and the job's end land in one transaction, and calls
  * the supplier only between transactions.
  */

@@ -15,7 +15,7 @@ export interface JobsService {
   retryAll(): Promise<Job[]>;
   /** Put parked jobs back on the queue (one, or all). */
   resume(jobId?: string): Promise<Job[]>;
-  /** DESIGN §8 on the stored data. */
+  /** The invariants (docs/design.md §6) on the stored data. */
   audit(): Promise<Violation[]>;
 }
 

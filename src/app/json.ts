@@ -1,4 +1,4 @@
-/** The JSON shapes of DESIGN §4, shared by the CLI's --json and the HTTP API. Times are ISO-8601. */
+/** The JSON shapes of docs/design.md §9, shared by the CLI's --json and the HTTP API. Times are ISO-8601. */
 import type { TimelineEvent } from '../domain/events.js';
 import type { InventoryItem, Movement } from '../domain/inventory.js';
 import type { Job } from '../domain/jobs.js';

@@ -1,5 +1,5 @@
 /**
- * The seed's figures (DESIGN §10), computed from the database alone, so that `warehouse stats`
+ * The reservation figures (docs/design.md §14), computed from the database alone, so that `warehouse stats`
  * works without a running server and /metrics counts every process's work:
  * - reservation success rate by source: reserved / final, for orders served from stock and for
  *   orders that went to the supplier (every failure is a supplier one);
@@ -192,7 +192,7 @@ export class EventFold {
     const f = this.figures;
     const o = this.order(e.orderId);
     this.open.delete(e.orderId);
-    // every failure is the supplier's (DESIGN §2): an order that failed did go to the supplier
+    // every failure is the supplier's (docs/design.md §2.1): an order that failed did go to the supplier
     const source: Source = o.asked || e.type === 'OrderFailed' ? 'supplier' : 'stock';
     if (e.type === 'OrderReserved') f.settled[source].reserved++;
     else {

@@ -1,5 +1,5 @@
 /**
- * The engine's spans (DESIGN §10; docs/observability.md lists them), added around ports so that
+ * The engine's spans (docs/design.md §14; docs/observability.md lists them), added around ports so that
  * the use cases and handlers stay as they are:
  * - `traceStore`: every write transaction of an order or of stock is a span (`tx <outcome>`, the
  *   plan's outcome) with the order's state changes and timeline events as span events; every job

@@ -82,7 +82,7 @@ export function scriptFromFlags(opts: Record<string, unknown>): SupplierScript |
 }
 
 /**
- * For `order create`: the flags as that order's own script (DESIGN §3): it belongs to the order's
+ * For `order create`: the flags as that order's own script (docs/design.md §5.3): it belongs to the order's
  * conversation, whichever process runs its jobs, and changes no other order's answers.
  */
 export function orderScriptFromFlags(opts: Record<string, unknown>): SkuScript | undefined {

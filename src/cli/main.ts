@@ -141,7 +141,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program
     .command('stats')
     .description(
-      "the seed's figures from the database: reservation success rate, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue",
+      'the reservation figures from the database: success rate, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue',
     )
     .action(run(async () => (await import('./commands/stats.js')).stats));
 

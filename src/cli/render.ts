@@ -1,4 +1,4 @@
-/** Human output: tables and timeline lines, fitting 80 columns (DESIGN §9). */
+/** Human output: tables and timeline lines, fitting 80 columns (docs/design.md §9). */
 import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';

@@ -32,7 +32,7 @@ export function dataParts(data: Record<string, unknown>, createdAt: number): str
 /** dataParts on one line */
 export const dataText = (data: Record<string, unknown>, createdAt: number): string => dataParts(data, createdAt).join(' ');
 
-/** Human output fits this many columns (DESIGN §9). */
+/** Human output fits this many columns (docs/design.md §9). */
 export const WIDTH = 80;
 
 /**

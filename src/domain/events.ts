@@ -1,6 +1,6 @@
 /**
  * Timeline events: every state change and job outcome of an order is recorded as one of these,
- * in the same transaction as the change (DESIGN §2). The first eight keep the seed's names.
+ * in the same transaction as the change (docs/design.md §3 lists them with their data).
  */
 export const EventType = {
   OrderCreated: 'OrderCreated',

@@ -25,7 +25,7 @@ export interface Movement {
   at: number;
 }
 
-/** The reservation decision (DESIGN §2): local stock covers the order, or the supplier must. */
+/** The reservation decision (docs/design.md §4.2): local stock covers the order, or the supplier must. */
 export type ReservationDecision = { kind: 'local'; onHandAfter: number } | { kind: 'supplier'; shortBy: number };
 
 export function decideReservation(onHand: number, qty: number): ReservationDecision {

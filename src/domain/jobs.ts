@@ -1,5 +1,5 @@
 /**
- * Jobs are the two steps of the flow that run on a queue (DESIGN §2), at-least-once. Handlers make
+ * Jobs are the two steps of the flow that run on a queue (docs/design.md §4), at-least-once. Handlers make
  * their effects exactly-once by acting only from the state they expect (see plans.ts).
  *
  * The domain knows what a job is for — its type, its order, its payload, when it is due and

@@ -13,7 +13,7 @@
  *   run at-least-once by the job runner; a job whose attempts run out is **dead-lettered**.
  * - **settled**: an order is settled when it reaches a final state; `updatedAt` is then when.
  *
- * The order state machine (DESIGN §2):
+ * The order state machine (docs/design.md §2):
  *
  *   pending ──► reserved                   (stock was on hand)
  *      │──────► failed                     (supplier rejected, or unavailable)

@@ -1,5 +1,5 @@
 /**
- * The flow of DESIGN §2 as pure functions. Each planner sees a snapshot read under the row lock
+ * The flow of docs/design.md §4 as pure functions. Each planner sees a snapshot read under the row lock
  * and returns a Plan: the changes to commit in that same transaction. Adapters apply plans; they
  * never decide anything. A planner that finds the order in a state it does not expect returns a
  * no-op plan, which is what makes every job safe to run twice.

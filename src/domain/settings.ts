@@ -1,6 +1,6 @@
 /**
- * How the reservation takes stock (DESIGN §7), on either database:
- * - `pessimistic` (the seed's): lock the inventory row (`SELECT … FOR UPDATE`), check, decrement
+ * How the reservation takes stock (docs/design.md §12.2), on either database:
+ * - `pessimistic` (the default): lock the inventory row (`SELECT … FOR UPDATE`), check, decrement
  * - `optimistic`: read without a lock, `UPDATE … WHERE version = $v`; a lost race re-reads and
  *   retries (bounded, with jitter), each conflict counted
  * - `atomic`: one conditional `UPDATE … SET on_hand = on_hand - $q WHERE on_hand >= $q RETURNING`
@@ -10,7 +10,7 @@ export const ReserveStrategy = { pessimistic: 'pessimistic', optimistic: 'optimi
 export type ReserveStrategy = (typeof ReserveStrategy)[keyof typeof ReserveStrategy];
 export const RESERVE_STRATEGIES = Object.values(ReserveStrategy) as readonly ReserveStrategy[];
 
-/** The tunables of the flow (DESIGN §2). Every duration is in milliseconds. */
+/** The tunables of the flow (docs/design.md §4). Every duration is in milliseconds. */
 export interface Settings {
   /** delay before each supplier status check */
   checkDelayMs: number;

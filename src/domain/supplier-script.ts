@@ -1,5 +1,5 @@
 /**
- * The mock supplier's script (DESIGN §3): per SKU, what successive calls of one order answer.
+ * The mock supplier's script (docs/design.md §5.3): per SKU, what successive calls of one order answer.
  * `*` is the script for every SKU not named. An order may also have a script of its own
  * (`order create --supplier-status …`), in the same shape; see conversation.ts.
  */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
-/** DESIGN §2 validation: the rules are written once here and reused by the CLI, HTTP and scenarios. */
+/** The input rules of docs/design.md §2.3: the rules are written once here and reused by the CLI, HTTP and scenarios. */
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
 /** What a client may send: the same, in either case (surrounding blanks are trimmed too). */
 export const SKU_INPUT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -89,7 +89,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
   orderRoutes(app, opts);
   inventoryRoutes(app, opts);
   opsRoutes(app, opts);
-  teachingRoutes(app, opts); // the dashboard and its API (DESIGN §9)
+  teachingRoutes(app, opts); // the dashboard and its API (docs/design.md §13)
   await app.ready();
   return app;
 }

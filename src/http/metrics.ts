@@ -4,7 +4,7 @@
  * - **this process**, counted from the engine's bus as things happen: HTTP requests, job runs
  *   and their durations; the process itself (CPU, memory, event-loop lag);
  * - **the database**, read at scrape time so that they include every process's work on it: the
- *   seed's figures (app/stats.ts: orders, reservation outcomes and success rate by source, time
+ *   reservation figures (app/stats.ts: orders, reservation outcomes and success rate by source, time
  *   in awaiting_restock, supplier answers, job retries, dead letters, lock conflicts per
  *   strategy) folded incrementally from
  *   the event log, and the queue's depth and oldest due job. A scrape reads the events added

@@ -85,7 +85,7 @@ export interface InventoryStore {
 
 export type DatabaseHealth = { ok: true } | { ok: false; fault: DatabaseFault; message: string };
 
-/** One broken invariant (DESIGN §8), with the ids involved. */
+/** One broken invariant (docs/design.md §6), with the ids involved. */
 export interface Violation {
   rule: string;
   message: string;
@@ -93,7 +93,7 @@ export interface Violation {
 }
 
 export interface Store extends OrderStore, InventoryStore {
-  /** Check every invariant of DESIGN §8 on the stored data. */
+  /** Check every invariant of docs/design.md §6 on the stored data. */
   audit(): Promise<Violation[]>;
   /** a cheap query that proves the database answers */
   ping(): Promise<void>;

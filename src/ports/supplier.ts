@@ -1,5 +1,5 @@
 /**
- * Supplier port (DESIGN §3). Implementations throw SupplierUnavailableError (retryable) for 5xx,
+ * Supplier port (docs/design.md §5). Implementations throw SupplierUnavailableError (retryable) for 5xx,
  * timeouts, network errors and malformed bodies; they never run inside a DB transaction.
  */
 export interface ReserveRequest {

@@ -1,5 +1,5 @@
 /**
- * Tracing port (DESIGN §10): the spans the engine opens around its work, so that one order's
+ * Tracing port (docs/design.md §14): the spans the engine opens around its work, so that one order's
  * life — an HTTP request or a CLI command, its jobs, their supplier calls and transactions —
  * reads as one trace, across processes. The OpenTelemetry adapter (src/adapters/telemetry/) is
  * loaded only when tracing is turned on; otherwise NO_TRACING answers every call for nothing.

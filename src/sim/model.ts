@@ -1,5 +1,5 @@
 /**
- * Glossary of the simulator (DESIGN §5)
+ * Glossary of the simulator (docs/design.md §10, docs/scenarios.md)
  *
  * - **scenario**: one YAML file: opening stock, a supplier script, timed steps, expectations.
  * - **step**: something the outside world does at a virtual time `at` (ms from the start):

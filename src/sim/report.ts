@@ -1,6 +1,6 @@
 /**
  * What `warehouse simulate` shows: one line per scenario with its failures indented under it,
- * the closing `N passed, N failed`, the --json document (DESIGN §4) and the --timeline lines.
+ * the closing `N passed, N failed`, the --json document (docs/design.md §9) and the --timeline lines.
  * Pure functions from results to text.
  */
 import type { ChalkInstance } from 'chalk';

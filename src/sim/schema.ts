@@ -1,5 +1,5 @@
 /**
- * The shape of a scenario file (DESIGN §5), as zod schemas with messages meant for the person who
+ * The shape of a scenario file (docs/scenarios.md), as zod schemas with messages meant for the person who
  * wrote the file. Objects are strict, so a misspelt key is an error, not silently ignored.
  * Cross-references (labels, SKUs named by expectations) are checked afterwards, in compile.ts.
  */

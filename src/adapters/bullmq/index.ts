@@ -1,5 +1,5 @@
 /**
- * `openBullmq`: jobs delivered by BullMQ on Redis (DESIGN §7, docs/architecture.md "Jobs on
+ * `openBullmq`: jobs delivered by BullMQ on Redis (docs/design.md §12, docs/architecture.md "Jobs on
  * Redis"): the outbox relay (relay.ts) and the BullMQ driver (worker.ts), over one producer and one
  * worker connection (redis.ts). The only module of the engine that imports bullmq and ioredis;
  * wiring.ts loads it only with `--queue`.

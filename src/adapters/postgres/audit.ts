@@ -1,5 +1,5 @@
 /**
- * The invariants of DESIGN §8 in PostgreSQL's SQL: the same rules, names and messages as SQLite's
+ * The invariants of docs/design.md §6 in PostgreSQL's SQL: the same rules, names and messages as SQLite's
  * `warehouse check` (src/adapters/sqlite/audit.ts), checked straight on the tables in one
  * REPEATABLE READ, READ ONLY transaction, so every rule sees the same state.
  */

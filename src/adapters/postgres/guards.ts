@@ -2,7 +2,7 @@
  * The SQL of the custom migration `drizzle-pg/0001_order_state_guards.sql`, generated from the
  * domain's transition table (src/domain/order.ts TRANSITIONS): the database itself refuses an
  * order status change the domain does not allow, an order inserted in any state but `pending`, a
- * change of a final order, and any change to the append-only ledger (DESIGN §2, §8).
+ * change of a final order, and any change to the append-only ledger (docs/design.md §2, §6).
  *
  * `npm run db:generate:pg` writes the file (scripts/pg-guards.ts); a test checks that the file in
  * the tree is exactly this text, so the table and the trigger cannot drift apart.
@@ -21,7 +21,7 @@ export function orderStateGuardsSql(): string {
     .join(';  ');
   const stmts = [
     `-- Generated from src/domain/order.ts TRANSITIONS by src/adapters/postgres/guards.ts: do not edit.
--- The database itself refuses what the domain forbids (DESIGN §2, §8). Legal transitions:
+-- The database itself refuses what the domain forbids (docs/design.md §2, §6). Legal transitions:
 --   ${doc}
 CREATE FUNCTION orders_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -3,7 +3,7 @@
  * of a SKU's on-hand is read for the planner, and how the plan's movements change the row. All run
  * inside the order's transaction, after the order's own row lock (`SELECT … FOR UPDATE`).
  *
- * - pessimistic (the seed's): `SELECT … FOR UPDATE` on the inventory row, plan on what it holds,
+ * - pessimistic (the default): `SELECT … FOR UPDATE` on the inventory row, plan on what it holds,
  *   write the new on-hand. Concurrent reservations of one SKU queue on the row lock.
  * - optimistic: read without a lock, plan, `UPDATE … SET version = version + 1 WHERE sku = $1 AND
  *   version = $2`. No row updated means another transaction changed the row since the read: the
@@ -14,7 +14,7 @@
  *   written yet). When it succeeds on another value than the one read, the plan is made again on the
  *   value the statement really saw, so the events say what the ledger says.
  *
- * A SKU's inventory row is created at 0 by its first movement (DESIGN §8): a plan with movements
+ * A SKU's inventory row is created at 0 by its first movement (docs/design.md §2.4): a plan with movements
  * on a SKU without a row creates it (`INSERT … ON CONFLICT DO NOTHING`) and reads it again.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL adapter of the Store port. Each write is one READ COMMITTED transaction on one
- * pooled client (connection.ts). A plan is applied the way the seed describes: `SELECT … FOR UPDATE`
+ * pooled client (connection.ts). A plan is applied as docs/design.md §4.2 says: `SELECT … FOR UPDATE`
  * on the order, the SKU's stock read as the reservation strategy says (stock.ts: a row lock for
  * `pessimistic`), plan, apply, commit — together with the jobs the plan enqueues and the settlement
  * of the job that made it.

@@ -1,5 +1,5 @@
 /**
- * The invariants of DESIGN §8, checked with SQL straight on the tables, independent of the code
+ * The invariants of docs/design.md §6, checked with SQL straight on the tables, independent of the code
  * that wrote them. Used by `warehouse check` and by the tests after every scenario.
  */
 import type Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 /**
- * The supplier contract of DESIGN §3 as zod schemas: the one source for the HTTP client's parsing
+ * The supplier contract of docs/design.md §5 as zod schemas: the one source for the HTTP client's parsing
  * (http.ts), the mock's answers (answers.ts) and the OpenAPI 3.1 document (openapi.ts, kept in
  * contracts/supplier.openapi.json).
  *

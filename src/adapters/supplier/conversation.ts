@@ -1,5 +1,5 @@
 /**
- * One order's conversation with the mock supplier (DESIGN §3), as pure functions over stored
+ * One order's conversation with the mock supplier (docs/design.md §5.3), as pure functions over stored
  * records; every state implementation (memory, SQLite, PostgreSQL) loads the records, calls
  * these inside one transaction and stores what they return, so all of them answer alike.
  *

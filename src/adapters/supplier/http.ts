@@ -1,5 +1,5 @@
 /**
- * The supplier HTTP client of DESIGN §3. It always runs, whether the answer comes from a real
+ * The supplier HTTP client of docs/design.md §5. It always runs, whether the answer comes from a real
  * supplier or from the mock. Answers are parsed with the contract's schemas (contract.ts). Every
  * failure that a retry may fix becomes a retryable SupplierUnavailableError; each call has a
  * timeout on the engine's clock.

@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.js';
 
-/** `warehouse check`: DESIGN §8 on the database; exit 0 clean, 1 violated. */
+/** `warehouse check`: the invariants of docs/design.md §6 on the database; exit 0 clean, 1 violated. */
 export async function check(ctx: Ctx): Promise<number> {
   await using w = await ctx.open();
   const violations = await w.jobs.audit();

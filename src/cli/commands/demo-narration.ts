@@ -58,7 +58,7 @@ export function orderLines(order: Order, label: string | undefined, x: Explanati
   return lines;
 }
 
-/** The branches of DESIGN §2 a story can visit, each recognised from an order's timeline. */
+/** The branches of the flow (docs/design.md §2, §4) a story can visit, each recognised from an order's timeline. */
 export const BRANCHES: ReadonlyArray<{ name: string; visited: (o: Order, events: readonly TimelineEvent[]) => boolean }> = [
   { name: 'local stock', visited: (_o, ev) => ev.some((e) => e.type === 'InventoryReserved' && e.data.source === 'stock') },
   {

@@ -59,7 +59,7 @@ export async function movements(ctx: Ctx, [sku]: string[], opts: Record<string, 
         ctx.c,
       ),
     );
-  // with --json this goes to stderr: stdout stays one JSON array (DESIGN §4)
+  // with --json this goes to stderr: stdout stays one JSON array (docs/design.md §9)
   if (more) ctx.say(more);
   return 0;
 }

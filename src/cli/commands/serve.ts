@@ -28,7 +28,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   }
 
   const { startServer } = await import('../../http/server.js');
-  // DESIGN §9: human-readable lines on a terminal, JSON lines otherwise (a file, a pipe, a collector)
+  // docs/design.md §13: human-readable lines on a terminal, JSON lines otherwise (a file, a pipe, a collector)
   const pretty = opts.logFormat === 'pretty' || (opts.logFormat !== 'json' && Boolean(ctx.io.stderr.isTTY));
   const logDestination = pretty ? await prettyLog(ctx.opts.color && !ctx.io.env.NO_COLOR && Boolean(ctx.io.stderr.isTTY)) : undefined;
   // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),

@@ -1,5 +1,5 @@
 /**
- * `warehouse stats`: the seed's figures from the database alone (app/stats.ts), as a table or
+ * `warehouse stats`: the reservation figures from the database alone (app/stats.ts), as a table or
  * `--json`: reservation success rate by source, time in awaiting_restock, supplier answers and
  * delays, job retries by type and reason, dead letters, the queue. No server needed.
  */

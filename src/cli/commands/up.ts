@@ -1,5 +1,5 @@
 /**
- * `warehouse up`: the processes of DESIGN §7 on one machine — `warehouse supplier serve`, one
+ * `warehouse up`: the processes of docs/design.md §12 on one machine — `warehouse supplier serve`, one
  * `warehouse serve` and N `warehouse work`, sharing the database URL, the queue URL and the
  * supplier URL (the only things processes on several machines share too: docs/scale-out.md).
  *
@@ -97,7 +97,7 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
       env: {
         ...ctx.io.env,
         NO_COLOR: ctx.c.level === 0 ? '1' : ctx.io.env.NO_COLOR,
-        // serve's log lines, read by a person on a terminal: one line of words each (DESIGN §9)
+        // serve's log lines, read by a person on a terminal: one line of words each (docs/design.md §13)
         LOG_FORMAT: ctx.io.env.LOG_FORMAT ?? (out.isTTY ? 'pretty' : 'json'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 /**
  * What the dashboard shows at a glance: GET /api/overview (orders per state, the queue's counts,
  * the runner, the clock, whether writes need a token, the settings), GET /api/inventory (every
- * SKU) and GET /api/check (DESIGN §8 on the stored data, as `warehouse check`).
+ * SKU) and GET /api/check (the invariants of docs/design.md §6 on the stored data, as `warehouse check`).
  *
  * Orders per state are counted by paging through the orders (the Store port has no count yet):
  * fine for a class's thousands, linear in the number of orders.

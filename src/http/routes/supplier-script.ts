@@ -1,6 +1,6 @@
 /**
  * The supplier's script from the dashboard: PUT /api/supplier/scripts/{sku} sets what each new
- * conversation of that SKU's orders answers (DESIGN §3), GET /api/supplier/scripts lists what was
+ * conversation of that SKU's orders answers (docs/design.md §5.3), GET /api/supplier/scripts lists what was
  * set through this API since the server started.
  *
  * In-process (no --supplier-url) the mock is scripted directly. With --supplier-url the request

@@ -1,5 +1,5 @@
 /**
- * The teaching routes (DESIGN §9), registered together: the dashboard's page, its event stream,
+ * The teaching routes (docs/design.md §13), registered together: the dashboard's page, its event stream,
  * the clock, explain, the queue, the supplier's script and the overview. Writes among them go
  * through the same bearer-token hook as every other write (auth.ts).
  */
