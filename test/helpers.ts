@@ -1,5 +1,5 @@
 /**
- * Shared test helpers: temp databases, the real CLI as a process, and the DESIGN §8 invariants.
+ * Shared test helpers: temp databases, the real CLI as a process, and the invariants of docs/design.md §6.
  *
  * The engine suites run on SQLite (the `all` project) and again on PostgreSQL (the `postgres`
  * project, WAREHOUSE_TEST_DATABASE=postgres): `freshDatabase()` gives a new temp SQLite file, or a
@@ -118,7 +118,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 }
 
 /**
- * DESIGN §8 on a database file, through a read-only connection of its own: the same SQL rules as
+ * The invariants (docs/design.md §6) on a database file, through a read-only connection of its own: the same SQL rules as
  * `warehouse check` (src/adapters/sqlite/audit.ts, whose own test proves each rule fires).
  * Returns the violation messages; [] when every invariant holds.
  */
@@ -132,7 +132,7 @@ export function checkInvariants(file: string): string[] {
 }
 
 /**
- * DESIGN §8 on a database given as a `--database` value (a SQLite file or a postgres:// URL), through
+ * The invariants (docs/design.md §6) on a database given as a `--database` value (a SQLite file or a postgres:// URL), through
  * a connection of its own: the same SQL rules as `warehouse check`. [] when every invariant holds.
  */
 export async function invariantsOf(db: string): Promise<string[]> {

@@ -3,7 +3,7 @@
 import { api, ApiError, token } from './api.js';
 import { $ } from './dom.js';
 
-/** What a teacher most often wants the supplier to do, as scripts (DESIGN §3). */
+/** What a teacher most often wants the supplier to do, as scripts (docs/design.md §5.3). */
 export const PRESETS = {
   ok: { label: 'ok at the first check', reserve: 'accepted', status: 'ok' },
   delayedOk: { label: 'delayed twice, then ok', reserve: 'accepted', status: 'delayed, delayed, ok' },

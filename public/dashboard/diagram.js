@@ -1,4 +1,4 @@
-// The order state machine (DESIGN §2) drawn once as SVG: a box per state with its live count,
+// The order state machine (docs/design.md §2) drawn once as SVG: a box per state with its live count,
 // an arrow per legal transition. A transition flashes its arrow and the state it enters.
 
 const NS = 'http://www.w3.org/2000/svg';

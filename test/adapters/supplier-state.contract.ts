@@ -1,6 +1,6 @@
 /**
  * The contract every MockState keeps (memory, SQLite, PostgreSQL): the conversation rules of
- * DESIGN §3, per-order scripts and their announcements, and, for stored kinds, two openers of one
+ * docs/design.md §5.3, per-order scripts and their announcements, and, for stored kinds, two openers of one
  * storage (two processes) sharing one conversation. Each test file calls `describeMockState` with
  * its kinds: test/adapters/supplier-state.test.ts (memory, SQLite), test/postgres/ (PostgreSQL).
  */

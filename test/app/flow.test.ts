@@ -1,7 +1,7 @@
 /**
- * Every branch of DESIGN §2, in virtual time, through the real supplier HTTP client and the MSW
- * mock, on a real SQLite file (and on a PostgreSQL schema in the `postgres` project); the DESIGN §8
- * invariants are checked after each.
+ * Every branch of the flow (docs/design.md §2, §4), in virtual time, through the real supplier HTTP client and the MSW
+ * mock, on a real SQLite file (and on a PostgreSQL schema in the `postgres` project); the invariants of
+ * docs/design.md §6 are checked after each.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';

@@ -158,7 +158,7 @@ describe('serve --clock virtual', () => {
   });
 });
 
-describe('serve logs (DESIGN §9)', () => {
+describe('serve logs', () => {
   const run = async (format: string[]) => {
     const serve = spawnCli(['--db', tempDb(), 'serve', '--port', '0', ...format]);
     const [, api] = await serve.waitFor(/listening on (http:\/\/\S+) /);

@@ -155,7 +155,7 @@ describe('the store', () => {
     expect((await store.listOrders({ status: 'failed' })).orders.map((o) => o.id)).toEqual([ids[1]]);
   });
 
-  it('audits DESIGN §8: clean after the engine, a violation named when raw SQL breaks a rule', async () => {
+  it('audits the invariants: clean after the engine, a violation named when raw SQL breaks a rule', async () => {
     const { store, db } = await testBackend();
     await store.createOrder('A', 1, T0, () => withJob('A', 1));
     expect(await store.audit()).toEqual([]);

@@ -16,7 +16,7 @@ describe('the order state machine', () => {
     }
   }
 
-  it('lists exactly the five legal transitions of DESIGN §2', () => {
+  it('lists exactly the five legal transitions of the state machine', () => {
     expect(
       transitionPairs()
         .map(([a, b]) => `${a}>${b}`)

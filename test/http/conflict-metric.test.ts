@@ -1,5 +1,5 @@
 /**
- * The lock-conflict counter of /metrics (DESIGN §10: lock conflicts per strategy) is folded from the
+ * The lock-conflict counter of /metrics (docs/design.md §14: lock conflicts per strategy) is folded from the
  * InventoryConflict events the optimistic strategy's adapter stores with its commits
  * (test/telemetry/metrics.test.ts checks it over HTTP and in `warehouse stats`).
  */

@@ -20,7 +20,7 @@ const ON_HAND = 300;
 const ENGINE = ['--lease', '1s', '--backoff-base', '20ms', '--backoff-cap', '200ms'];
 
 /**
- * The scripted supplier all processes share (DESIGN §7: they share the supplier URL): for each
+ * The scripted supplier all processes share (docs/design.md §12: they share the supplier URL): for each
  * Idempotency-Key, the first reserve call answers HTTP 500 (a transient error, retried with backoff
  * by whichever process claims the job next), every later one `accepted: false`.
  */

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL side of the test helpers: the server the tests use (DATABASE_URL, default the
- * local one), raw queries on a schema, the DESIGN §8 audit through a connection of its own, and
+ * local one), raw queries on a schema, the invariants' audit (docs/design.md §6) through a connection of its own, and
  * dropping the schemas a test file created. Every test schema is created and dropped by its test
  * file, so runs never see each other's rows.
  */

@@ -1,5 +1,5 @@
 /**
- * The database's trouble is not the supplier's (DESIGN §7): a lock held past the lock timeout
+ * The database's trouble is not the supplier's (docs/design.md §7): a lock held past the lock timeout
  * defers a job without spending an attempt; a server that goes away makes `/healthz` say 503; an
  * engine that closes leaves no connection behind.
  */

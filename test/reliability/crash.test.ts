@@ -1,4 +1,4 @@
-/** kill -9 at random moments loses no order and duplicates nothing (DESIGN §8). */
+/** kill -9 at random moments loses no order and duplicates nothing (docs/design.md §6). */
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, tempDb } from '../helpers.js';

@@ -3,7 +3,7 @@
  * every answer must pass. Shared by test/reliability/http-fuzz.test.ts (1,000 cases) and
  * `npm run soak` (20,000).
  *
- * The contract checked for every request (docs/http.md, DESIGN §6):
+ * The contract checked for every request (docs/http.md, docs/design.md §11):
  * - never a 5xx: bad input is a 4xx, whatever it holds;
  * - every error is `application/problem+json` with a valid problem body whose `status` is the
  *   HTTP status, no stack trace, and a status the OpenAPI document declares for the route;
@@ -402,7 +402,7 @@ export const hostileRequest: fc.Arbitrary<HostileRequest> = fc.oneof(
 
 // ---------------------------------------------------------------- the oracle
 
-/** DESIGN §2 validation written out again, independently of the zod schemas the server uses. */
+/** The input rules of docs/design.md §2.3 written out again, independently of the zod schemas the server uses. */
 const SKU_RE = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
 // ASCII only: a non-ASCII SKU is refused, never folded by toUpperCase ("ß" would become SS)
 const normSku = (v: unknown) => (typeof v === 'string' && /^[\x00-\x7f]*$/.test(v) ? v.trim().toUpperCase() : undefined);

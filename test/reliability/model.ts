@@ -1,5 +1,5 @@
 /**
- * A tiny reference model of DESIGN §2 and the fast-check arbitraries that drive the engine against
+ * A tiny reference model of the flow (docs/design.md §2, §4) and the fast-check arbitraries that drive the engine against
  * it; shared by the property tests and by `npm run soak` (which runs them at larger sizes).
  */
 import fc from 'fast-check';
@@ -21,7 +21,7 @@ interface Outcome {
   supplierChecks: number;
 }
 
-/** One order's conversation with the supplier, per DESIGN §2 and §3. */
+/** One order's conversation with the supplier, per docs/design.md §4 and §5. */
 export function supplierOutcome(reserve: ReserveScriptAnswer[], status: StatusScriptAnswer[]): Outcome {
   const at = <T>(list: T[], i: number) => list[Math.min(i, list.length - 1)]!;
   let i = 0;

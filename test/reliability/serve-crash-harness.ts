@@ -15,7 +15,7 @@
  * - every order that got a 201 exists and is final (`reserved` or `failed`);
  * - any order that exists is final, and settled exactly once (one OrderReserved/OrderFailed);
  * - the same Idempotency-Key never answered 201 with two different order ids;
- * - no 5xx other than 503 (database busy), and the DESIGN §8 invariants hold.
+ * - no 5xx other than 503 (database busy), and the invariants of docs/design.md §6 hold.
  * A request that got no answer may or may not have created an order; either is fine.
  *
  * Failed orders are expected, with reason `supplier_delayed` only: the mock supplier lives inside

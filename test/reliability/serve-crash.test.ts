@@ -1,5 +1,5 @@
 /**
- * kill -9 of `warehouse serve` processes while clients are ordering over HTTP (DESIGN §8: a crash
+ * kill -9 of `warehouse serve` processes while clients are ordering over HTTP (docs/design.md §6: a crash
  * at any point loses no accepted order and duplicates nothing). Small here; `npm run soak` runs
  * the same harness with thousands of orders and dozens of kills.
  */

@@ -1,6 +1,6 @@
 /**
- * The seed's figures after a scripted run — reservation success rate, supplier delays, job retry
- * counts — and the rest of DESIGN §10's metrics, the same on /metrics (a server on the database)
+ * The reservation figures after a scripted run — success rate, supplier delays, job retry
+ * counts — and the rest of the metrics of docs/design.md §14, the same on /metrics (a server on the database)
  * and in `warehouse stats` (the database alone, in another process). `promtool check metrics`
  * lints the exposition when promtool is on the machine (.ci/run installs it; under CI=true a
  * missing promtool fails the test instead of skipping it).
@@ -57,7 +57,7 @@ const value = (series: string) => {
   return Number(found!.slice(series.length + 1));
 };
 
-describe("the seed's three figures", () => {
+describe('the three reservation figures: success rate, supplier delays, job retries', () => {
   it('reservation success rate by source: reserved / final', async () => {
     expect(value('warehouse_reservation_success_ratio{source="stock"}')).toBe(1);
     expect(value('warehouse_reservation_success_ratio{source="supplier"}')).toBeCloseTo(2 / 3, 10);

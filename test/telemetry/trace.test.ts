@@ -1,5 +1,5 @@
 /**
- * DESIGN §10, in one process: an order's life is one trace, from the HTTP request through every
+ * docs/design.md §14, in one process: an order's life is one trace, from the HTTP request through every
  * job run, supplier call and transaction. Spans are collected with the SDK's in-memory exporter;
  * the engine runs on the virtual clock against the MSW mock, over a real SQLite file.
  */
