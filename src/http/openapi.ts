@@ -5,13 +5,16 @@
  * - `documented(schema, json)`: a request schema whose zod form is a transform (a SKU is trimmed
  *   and upper-cased, a query `limit` is text turned into a number) is described by the JSON
  *   Schema a client should send: pattern, bounds, default, examples.
- * - `finishDocument`: servers, licence and tags; the response headers the server sends
- *   (X-Request-Id on every answer, Location, Idempotent-Replayed, Retry-After, WWW-Authenticate,
- *   X-RateLimit-*, and the dashboard's Cache-Control, Content-Security-Policy and the like); and
- *   only the component schemas something refers to.
+ * - `finishDocument`: servers, licence and tags; `x-never-ends` on an operation that answers a
+ *   `text/event-stream` (generators of requests and tests should leave it out); the response
+ *   headers the server sends (X-Request-Id on every answer, Location, Idempotent-Replayed,
+ *   Retry-After, WWW-Authenticate, X-RateLimit-*, and the dashboard's Cache-Control,
+ *   Content-Security-Policy and the like); and only the component schemas something refers to.
  *
- * test/http/openapi.test.ts lints the document (@redocly/cli, recommended rules) and replays
- * requests generated from it against a real server, checking every answer against it.
+ * test/http/openapi.test.ts lints the document (@redocly/cli, recommended-strict rules) and replays
+ * requests generated from it against a real server, checking every answer against it;
+ * test/http/openapi-generators.test.ts checks what generators need (descriptions, an example
+ * Idempotency-Key of its own per operation, the stream marked).
  */
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
@@ -27,6 +30,14 @@ export function documented<T extends z.ZodType>(schema: T, json: Json): T {
   return schema;
 }
 
+const documentedExamples = new WeakMap<object, unknown[]>();
+
+/** Give `schema` these examples in the document, even where zod leaves them out (the input form of a schema holding a transform). */
+export function withExamples<T extends z.ZodType>(schema: T, examples: unknown[]): T {
+  documentedExamples.set(schema, examples);
+  return schema;
+}
+
 const zodToJsonConfig = {
   override(ctx: { zodSchema: object; jsonSchema: Json }) {
     const form = documentedForms.get(ctx.zodSchema);
@@ -35,6 +46,8 @@ const zodToJsonConfig = {
       Object.assign(ctx.jsonSchema, form);
       return;
     }
+    const examples = documentedExamples.get(ctx.zodSchema);
+    if (examples) ctx.jsonSchema.examples = examples;
     // what fastify-type-provider-zod's own override does for OpenAPI 3.1: no empty union branch
     if (Array.isArray(ctx.jsonSchema.anyOf)) ctx.jsonSchema.anyOf = (ctx.jsonSchema.anyOf as Json[]).filter((s) => Object.keys(s).length > 0);
   },
@@ -128,7 +141,12 @@ const TAGS = [
   { name: 'jobs', description: 'The queue: due, running and parked jobs, dead letters, retry and resume' },
   {
     name: 'teaching',
-    description: 'The live dashboard (docs/teaching.md): its page and files, the event stream, the clock, the supplier scripts, the overview',
+    description: 'The live dashboard (docs/teaching.md): its page and files, the clock, the supplier scripts, the overview',
+  },
+  {
+    name: 'streams',
+    description:
+      'Answers that never end (server-sent events): a client reads as long as it wants, then closes. Generators of requests or tests should leave these out, or read one event and close',
   },
 ];
 
@@ -144,11 +162,16 @@ function refsIn(value: unknown, into = new Set<string>()): Set<string> {
   return into;
 }
 
+/** an answer is a `text/event-stream`: it never ends */
+const streams = (operation: Json) => Object.values(operation.responses as Record<string, Json>).some((r) => 'text/event-stream' in ((r.content as Json) ?? {}));
+
 /** Completes the generated document (see the top of this file). */
 export function finishDocument(doc: Json): Json {
   const paths = doc.paths as Record<string, Record<string, Json>>;
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {
+      // a mark a tool can filter on: request generators (Step CI, Schemathesis) otherwise wait for an end that never comes
+      if (streams(operation)) operation['x-never-ends'] = true;
       for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
         response.headers = Object.fromEntries(headersFor(operation, status).map((id) => [NAMES[id], { $ref: `#/components/headers/${id}` }]));
       }

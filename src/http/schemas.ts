@@ -9,7 +9,7 @@ import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
 import { onHandSchema, orderInputSchema, qtySchema, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
-import { documented } from './openapi.js';
+import { documented, withExamples } from './openapi.js';
 
 // ---------------------------------------------------------------- requests
 
@@ -22,9 +22,14 @@ const sku = documented(skuSchema, {
   description: `${SKU_RULE}; ASCII only, any case (it is upper-cased: widget-1 is WIDGET-1)`,
   examples: ['WIDGET-1'],
 });
-export const orderCreateBody = z.strictObject({ ...orderInputSchema.shape, sku }).meta({ description: 'qty is a JSON integer, never a string' });
-export const setOnHandBody = z.strictObject({ onHand: onHandSchema });
-export const restockBody = z.strictObject({ qty: qtySchema });
+// one example body each: a tool that sends the document's examples sends the same request again on
+// a second run, which its Idempotency-Key then answers as a replay rather than refusing (422)
+export const orderCreateBody = withExamples(
+  z.strictObject({ ...orderInputSchema.shape, sku }).meta({ description: 'qty is a JSON integer, never a string' }),
+  [{ sku: 'WIDGET-1', qty: 2 }], // the SKU is a transform: zod would leave `examples` out of the input form
+);
+export const setOnHandBody = z.strictObject({ onHand: onHandSchema }).meta({ examples: [{ onHand: 5 }] });
+export const restockBody = z.strictObject({ qty: qtySchema }).meta({ examples: [{ qty: 10 }] });
 
 /** the largest id (or cursor) a request may name: 15 digits */
 export const MAX_ID = 999_999_999_999_999;
@@ -71,28 +76,36 @@ const pageFields = {
 };
 export const pageQuery = z.strictObject(pageFields);
 export const listQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+  status: z
+    .enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` })
+    .meta({ description: 'only the orders in this state (all of them when left out)' })
+    .optional(),
   ...pageFields,
 });
 
-/** Idempotency-Key, bare (`k`) or as the draft's sf-string (`"k"`): the same key either way. */
-export const idempotencyHeaders = z.looseObject({
-  'idempotency-key': documented(
-    z.string().transform((value, ctx) => {
-      const key = parseIdempotencyKey(value);
-      if (key === null) ctx.issues.push({ code: 'custom', input: value, message: IDEMPOTENCY_KEY_RULE });
-      return key ?? z.NEVER;
-    }),
-    {
-      type: 'string',
-      pattern: '^[\\x21-\\x7e]{1,255}$',
-      description:
-        'IETF draft Idempotency-Key: 1-255 visible ASCII characters, bare or as a quoted sf-string ("k" is the same key as k). ' +
-        'A retry with the same key and request within 24 h gets the first answer, and nothing is done twice.',
-      examples: ['8e0b6c1e-7d5a-4c1f-9b7e-2f4d3c2a1b0e'],
-    },
-  ).optional(),
-});
+/**
+ * Idempotency-Key, bare (`k`) or as the draft's sf-string (`"k"`): the same key either way.
+ * `example` is the operation's own: a tool that sends the document's examples must never send one
+ * key with two different requests (the second would be refused, 422).
+ */
+export const idempotencyHeaders = (example: string) =>
+  z.looseObject({
+    'idempotency-key': documented(
+      z.string().transform((value, ctx) => {
+        const key = parseIdempotencyKey(value);
+        if (key === null) ctx.issues.push({ code: 'custom', input: value, message: IDEMPOTENCY_KEY_RULE });
+        return key ?? z.NEVER;
+      }),
+      {
+        type: 'string',
+        pattern: '^[\\x21-\\x7e]{1,255}$',
+        description:
+          'IETF draft Idempotency-Key: 1-255 visible ASCII characters, bare or as a quoted sf-string ("k" is the same key as k). ' +
+          'A retry with the same key and request within 24 h gets the first answer, and nothing is done twice.',
+        examples: [example],
+      },
+    ).optional(),
+  });
 
 // ---------------------------------------------------------------- responses
 

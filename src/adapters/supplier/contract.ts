@@ -29,7 +29,7 @@ export const idempotencyKeySchema = z
   .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({
     description:
-      'Names one reservation. The engine sends `order-<id>`; every retry of that reservation repeats it. 1-128 printable ASCII characters, no spaces.',
+      "Names one reservation: one key per order, made by the engine from the order it reserves for, and repeated by every retry of that reservation. Opaque to the supplier (its form is the engine's own). 1-128 printable ASCII characters, no spaces.",
     examples: ['order-42'],
   })
   .register(contractRegistry, { id: 'IdempotencyKey' });

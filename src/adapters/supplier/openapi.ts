@@ -26,7 +26,7 @@ export function supplierOpenApi(): Record<string, unknown> {
     info: {
       title: 'Supplier reservation API',
       version: '1.0.0',
-      summary: 'What the warehouse engine expects of a supplier (DESIGN §3)',
+      summary: 'What the warehouse engine expects of a supplier (docs/design.md §5)',
       description: [
         'The engine asks a supplier to reserve stock it does not have, then checks the reservation until the supplier delivers, fails or keeps it waiting.',
         '',
@@ -50,8 +50,18 @@ export function supplierOpenApi(): Record<string, unknown> {
           summary: 'Reserve stock with the supplier',
           description:
             'Idempotent on `Idempotency-Key`: the first final answer (accepted or rejected) is kept, and every later call with the same key gets it again, with the same ref. A transient failure (5xx, timeout, malformed body) is not an answer and binds nothing: the retry is answered afresh.',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: ref('IdempotencyKey') }],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('ReserveRequest') } } },
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: true,
+              description:
+                'The same key on every reserve call for one order, retries included: the supplier answers a repeated key with its first final answer and ref, never with a second reservation.',
+              schema: ref('IdempotencyKey'),
+            },
+          ],
+          // one example body, as the key has one: a generated request sent twice is a replay, not a 422
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ReserveRequest'), example: { sku: 'WIDGET', qty: 5 } } } },
           responses: {
             '200': { description: 'A final answer: accepted with a ref, or rejected.', content: { 'application/json': { schema: ref('ReserveAnswer') } } },
             '400': problem('The request breaks the contract (no Idempotency-Key, a body that is not a ReserveRequest). Final.'),

@@ -42,6 +42,8 @@ export function clockRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehous
       schema: {
         operationId: 'getClock',
         summary: "The engine's clock: real, or virtual and paced (serve --clock virtual)",
+        description:
+          'What time it is for the engine and who moves it: on the real clock time flows by itself; on a paced virtual clock (serve --clock virtual, warehouse demo) it moves only by POST /api/clock, and next says which moment the runner waits for.',
         tags: ['teaching'],
         security: PUBLIC,
         response: { 200: ok('the clock now', clockSchema), ...ANY_REQUEST },

@@ -87,6 +87,8 @@ export function dashboardRoutes(app: ZodApp, { dir = PUBLIC_DIR }: { dir?: strin
       schema: {
         operationId: 'dashboardFile',
         summary: "The dashboard's files: ES modules, CSS, images",
+        description:
+          "The ES modules, style sheet and images the page at / loads, read once at start from the package's public/ directory; any other name is 404.",
         tags: ['teaching'],
         security: PUBLIC,
         params: fileParams,

@@ -174,8 +174,8 @@ export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): v
         operationId: 'streamEvents',
         summary: "The engine's events as server-sent events (text/event-stream), with Last-Event-ID resume",
         description:
-          'Events: hello, reset (reload your state: the id is too old or from a restarted server), order:event, order:transition, job:enqueued, job:start, job:complete, job:retry, job:dead, job:parked, job:lost, job:unsettled, runner:state, stock:changed, supplier:script, clock (a snapshot, not replayed). Each data line is JSON; ids are <epoch>-<n>. A comment line every 15 s keeps the stream open.',
-        tags: ['teaching'],
+          'A stream that never ends: the answer stays open until the client closes it. A tool that generates requests or tests from this document should leave this operation out (it is the only one tagged streams, and it is marked x-never-ends), or read up to the first event and then close. Events: hello, reset (reload your state: the id is too old or from a restarted server), order:event, order:transition, job:enqueued, job:start, job:complete, job:retry, job:dead, job:parked, job:lost, job:unsettled, runner:state, stock:changed, supplier:script, clock (a snapshot, not replayed). Each data line is JSON; ids are <epoch>-<n>. A comment line every 15 s keeps the stream open.',
+        tags: ['streams'],
         security: PUBLIC,
         headers: z.looseObject({
           'last-event-id': eventId('the id of the last event received: the missed ones are sent first (or `reset` when they are no longer kept)'),

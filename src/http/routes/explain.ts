@@ -16,6 +16,8 @@ export function explainRoutes(app: ZodApp, { warehouse: w }: { warehouse: Wareho
       schema: {
         operationId: 'explainOrder',
         summary: 'Why the order is where it is: its state path, a one-line account, a sentence per event, what comes next',
+        description:
+          "What warehouse order explain prints, as JSON. It is read from the order's timeline, so it holds whatever settings the order ran under; for an order still open it says what it waits for. 404 when no order has this id.",
         tags: ['orders', 'teaching'],
         security: PUBLIC,
         params: idParams,

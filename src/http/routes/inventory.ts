@@ -30,6 +30,8 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
       schema: {
         operationId: 'getInventory',
         summary: "A SKU's on-hand (404 for a SKU never seen)",
+        description:
+          'On-hand and version (which grows by one with every change of the row). The SKU is trimmed and upper-cased first; a SKU with no inventory row yet (no stock count, restock or delivery ever named it) is 404.',
         tags: ['inventory'],
         security: PUBLIC,
         params: skuParams,
@@ -45,6 +47,8 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
       schema: {
         operationId: 'listMovements',
         summary: "A SKU's ledger, oldest first, a page at a time; follow nextCursor for the next page (404 for a SKU never seen)",
+        description:
+          "Every change of the SKU's on-hand, oldest first: reservation (-qty, for an order), restock (+qty: a restock, or the supplier's delivery for an order) and adjustment (a stock count). The movements sum to the SKU's on-hand.",
         tags: ['inventory'],
         security: PUBLIC,
         params: skuParams,
@@ -92,7 +96,7 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
         description: 'Send an Idempotency-Key to make a retry safe: the stock is then added once.',
         tags: ['inventory'],
         security: WRITE_SECURITY,
-        headers: idempotencyHeaders,
+        headers: idempotencyHeaders('c5a7e9d1-0f2b-4c6e-9a8d-1b3f5e7c9d20'),
         params: skuParams,
         body: restockBody,
         response: { 200: ok("the SKU's stock after the restock (or, on a replay, the stored answer)", inventorySchema), ...writeErrors, 409: P[409] },

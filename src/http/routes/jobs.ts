@@ -28,6 +28,8 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
       schema: {
         operationId: 'listJobs',
         summary: `Queued, running and parked jobs, the soonest due first (at most limit, default ${DEFAULT_JOB_LIMIT}), with the counts`,
+        description:
+          "The live jobs (docs/design.md §4): queued (due now or later), running under a runner's lease, or parked for an operator, with counts per state. A finished job is not kept: its order's timeline says what it did.",
         tags: ['jobs'],
         security: PUBLIC,
         querystring: jobListQuery,
@@ -48,6 +50,8 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
       schema: {
         operationId: 'listDeadLetters',
         summary: 'Dead-lettered jobs not yet retried (all=true: those retried too)',
+        description:
+          "Jobs whose attempts ran out on the supplier's trouble, oldest first; their orders failed with supplier_unavailable. Each can be put back on the queue with POST /api/jobs/dead-letters/{id}/retry.",
         tags: ['jobs'],
         security: PUBLIC,
         querystring: deadLetterQuery,
@@ -66,6 +70,8 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
       schema: {
         operationId: 'retryDeadLetter',
         summary: 'Put a dead-lettered job back on the queue (a new job; JobRetried on its order). 404 when unknown or already retried',
+        description:
+          "A new job for the dead letter's order, due now. A dead-lettered job has already failed its order (a final state), so the new job usually changes nothing; it serves jobs whose order settled otherwise and the re-driving of a queue after an outage. Done twice, the second answers 404, so it is safe to retry without an Idempotency-Key.",
         tags: ['jobs'],
         security: WRITE_SECURITY,
         params: deadLetterIdParams,
@@ -81,6 +87,8 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
       schema: {
         operationId: 'resumeJob',
         summary: 'Put a parked job back on the queue (JobResumed on its order). 404 when no parked job has this id',
+        description:
+          'A job parked for a bug or for long database trouble goes back on the queue, due now, with its attempts as they were. Done twice, the second answers 404, so it is safe to retry without an Idempotency-Key.',
         tags: ['jobs'],
         security: WRITE_SECURITY,
         params: jobIdParams,

@@ -12,6 +12,8 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       schema: {
         operationId: 'health',
         summary: 'Readiness: the database answers and takes writes, and the job runner is not degraded (503 saying which and why otherwise)',
+        description:
+          "For a load balancer's or an orchestrator's readiness probe: 200 while the database answers and takes writes and the job runner is not degraded; 503 with what is wrong otherwise (a busy, full, corrupt or unreachable database, or a queue that cannot be read).",
         tags: ['ops'],
         security: PUBLIC,
         response: { 200: ok('the database answers and takes writes; the runner runs (or is off)', healthSchema), ...ANY_REQUEST },
@@ -38,6 +40,8 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       schema: {
         operationId: 'metrics',
         summary: 'Prometheus metrics (text exposition format 0.0.4)',
+        description:
+          "The reservation figures (success rate by source, time awaiting restock, supplier answers and delays, job retries, dead letters, the queue), read from the database so that they count every process's work, and this process's own counters (job runs, HTTP requests, event-loop lag). docs/observability.md says what each metric counts.",
         tags: ['ops'],
         security: PUBLIC,
         response: { 200: { description: 'the metrics (docs/http.md lists them)', content: { 'text/plain': { schema: metricsText } } }, ...ANY_REQUEST },
@@ -55,6 +59,8 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       schema: {
         operationId: 'openApiDocument',
         summary: 'This document (OpenAPI 3.1)',
+        description:
+          'Generated from the same schemas that validate the requests, so it cannot drift from the server; the copy kept in the repository is docs/openapi.json.',
         tags: ['ops'],
         security: PUBLIC,
         response: { 200: ok('the OpenAPI document of this API', openApiSchema), ...ANY_REQUEST },

@@ -40,9 +40,9 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
   // one limiter (one counter per client) shared by both paths
   const limit = opts.rateLimit ? app.rateLimit({ max: opts.rateLimit.max, timeWindow: opts.rateLimit.timeWindowMs }) : undefined;
 
-  for (const [url, operationId, alias] of [
-    ['/api/orders', 'createOrder', ''],
-    ['/api/order', 'createOrderSingular', ' (the same as POST /api/orders)'],
+  for (const [url, operationId, alias, exampleKey] of [
+    ['/api/orders', 'createOrder', '', '8e0b6c1e-7d5a-4c1f-9b7e-2f4d3c2a1b0e'],
+    ['/api/order', 'createOrderSingular', ' (the same as POST /api/orders)', '3b1f5e2a-6c4d-4e8f-a0b9-7d2c1e5f8a63'],
   ] as const) {
     app.post(
       url,
@@ -53,7 +53,7 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
           description:
             'The order is stored pending with its ReserveInventory job, in one transaction; the job runner then reserves it from stock or asks the supplier. Rate limited per client (300 a minute by default).',
           tags: ['orders'],
-          headers: idempotencyHeaders,
+          headers: idempotencyHeaders(exampleKey),
           body: orderCreateBody,
           security: WRITE_SECURITY,
           response: {
@@ -86,6 +86,8 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
       schema: {
         operationId: 'getOrder',
         summary: 'An order with its timeline',
+        description:
+          'Every field of the order and every event of its timeline, oldest first (docs/design.md §3 lists the events and their data). 404 when no order has this id.',
         tags: ['orders'],
         security: PUBLIC,
         params: idParams,
@@ -101,6 +103,8 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
       schema: {
         operationId: 'listOrders',
         summary: 'Orders, oldest first, a page at a time; follow nextCursor for the next page',
+        description:
+          'The orders in the order they were created, optionally of one status. A page holds at most limit orders; nextCursor is the cursor of the next page, null on the last.',
         tags: ['orders'],
         security: PUBLIC,
         querystring: listQuery,

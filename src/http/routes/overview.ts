@@ -37,6 +37,8 @@ export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse
       schema: {
         operationId: 'getOverview',
         summary: 'Orders per state, queue counts, runner, clock, auth and settings at a glance',
+        description:
+          "What the dashboard's header and state diagram show: orders per state, jobs per state, the runner's state, the clock, whether writes need a token, which supplier answers (the in-process mock or a service), the database, and the settings of the flow.",
         tags: ['teaching'],
         security: PUBLIC,
         response: { 200: ok('the overview', overviewSchema), ...ANY_REQUEST },
@@ -72,6 +74,7 @@ export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse
       schema: {
         operationId: 'listInventory',
         summary: 'Every SKU with its on-hand and version',
+        description: 'Every SKU that has an inventory row (made by its first movement), by SKU, with its on-hand, version and last change.',
         tags: ['inventory'],
         security: PUBLIC,
         response: { 200: ok('every SKU with a stock row (made by its first movement), by SKU', z.array(inventorySchema)), ...ANY_REQUEST },
@@ -85,7 +88,9 @@ export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse
     {
       schema: {
         operationId: 'checkInvariants',
-        summary: 'DESIGN §8 on the stored data (as `warehouse check`): ok, or the broken rules',
+        summary: 'The invariants on the stored data (as `warehouse check`): ok, or the broken rules',
+        description:
+          'The rules of docs/design.md §6, checked with SQL on the stored data: no oversell, each ledger equal to its on-hand, at most one movement per order and type, exactly one live job per open order, and the rest. Answers 200 either way: ok, and each broken rule with a message naming what broke it.',
         tags: ['teaching'],
         security: PUBLIC,
         response: { 200: ok('ok, or every rule broken (an answer, not an error: 200 either way)', checkSchema), ...ANY_REQUEST },

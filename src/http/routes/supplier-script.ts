@@ -65,6 +65,8 @@ export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, h
       schema: {
         operationId: 'listSupplierScripts',
         summary: 'The supplier scripts set through this API since the server started',
+        description:
+          'Per SKU (or * for every other SKU), the reserve and status answers set through PUT /api/supplier/scripts/{sku} since this server started; scripts set elsewhere (a flag, the supplier service) are not listed.',
         tags: ['teaching'],
         security: PUBLIC,
         response: { 200: ok('which supplier this server scripts, and the scripts set', supplierScriptsSchema), ...ANY_REQUEST },
