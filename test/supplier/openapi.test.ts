@@ -1,6 +1,7 @@
 /**
  * The supplier contract document: kept in the repo in step with its zod source, valid OpenAPI
- * 3.1 (Redocly's linter, zero errors), and a check built from it that does catch broken traffic.
+ * 3.1 (Redocly's linter, recommended-strict rules, zero errors and warnings), and a check built
+ * from it that does catch broken traffic.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,8 +40,8 @@ describe('contracts/supplier.openapi.json', () => {
     expect(r.stdout).toBe(readFileSync(CONTRACT_FILE, 'utf8'));
   });
 
-  it('passes redocly lint with no errors and no warnings', async () => {
-    const { stdout } = await run(join(ROOT, 'node_modules', '.bin', 'redocly'), ['lint', CONTRACT_FILE, '--format=json'], {
+  it('passes redocly lint with the recommended-strict rules, no errors and no warnings', async () => {
+    const { stdout } = await run(join(ROOT, 'node_modules', '.bin', 'redocly'), ['lint', CONTRACT_FILE, '--extends', 'recommended-strict', '--format=json'], {
       cwd: ROOT,
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
     });
