@@ -16,7 +16,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createMockAnswers, type MockReply } from '../adapters/supplier/answers.js';
 import { createRealClock } from '../adapters/clock/real.js';
 import { PROBLEM_CONTENT_TYPE } from '../adapters/supplier/contract.js';
@@ -80,7 +80,7 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
   // the same connection handling as the engine's server: a connection that sends nothing, or a
   // request that does not arrive whole in time, gets a 408 and is closed (Fastify's default is never)
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 256 },
