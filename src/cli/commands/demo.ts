@@ -22,6 +22,7 @@ import { UsageError } from '../../domain/errors.js';
 import type { Step } from '../../sim/model.js';
 import { DEFAULT_SEED } from '../../sim/runner.js';
 import type { Ctx } from '../context.js';
+import { listenProblem } from '../ports.js';
 import { seedFromFlags } from '../flags.js';
 import { words, wrapParts } from '../timeline.js';
 import { branchesVisited, momentHeader, orderLines, stepLines, summaryLines, type Ending } from './demo-narration.js';
@@ -83,7 +84,12 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     if (opts.dashboard) {
       const { startServer } = await import('../../http/server.js');
       // the server runs the job runner; its logs would drown the narration
-      server = await startServer({ warehouse: w, port, host: String(opts.host), token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined, logLevel: 'fatal' });
+      const host = String(opts.host);
+      server = await startServer({ warehouse: w, port, host, token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined, logLevel: 'fatal' }).catch(
+        (error: unknown) => {
+          throw listenProblem(error, port, host, '--port');
+        },
+      );
     } else {
       running = w.runner.runForever(stop.signal);
     }
