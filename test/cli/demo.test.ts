@@ -187,7 +187,7 @@ describe('warehouse demo stopped before its end', () => {
     const r = await runCli(['--db', file, 'demo', '--auto', '--pace', '0s']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`demo runs on a fresh temporary database of its own, never on --db (its story would add orders and stock counts to ${file})`);
-    expect(r.stderr).toContain('--keep keeps the demo\'s database');
+    expect(r.stderr).toContain("--keep keeps the demo's database");
     expect(r.stdout).toBe('');
     expect(existsSync(file)).toBe(false);
   });

@@ -152,7 +152,11 @@ describe('timeouts after the server has served traffic of every kind', () => {
       server.url,
       (s) => {
         s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
-        trickle(s, Array.from({ length: 1000 }, () => ' '), 100);
+        trickle(
+          s,
+          Array.from({ length: 1000 }, () => ' '),
+          100,
+        );
       },
       REQUEST_MS * 4,
     );

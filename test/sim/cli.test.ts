@@ -98,7 +98,9 @@ describe('warehouse simulate', () => {
   // issue 18 defect 6: the alias bomb ended the whole run as "internal error … a bug" (exit 1)
   it('reports an alias bomb in a directory as a malformed file at its first alias; every other file still runs', async () => {
     const library = tempDir();
-    for (const name of readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).slice(0, 3))
+    for (const name of readdirSync(join(ROOT, 'scenarios'))
+      .filter((f) => f.endsWith('.yaml'))
+      .slice(0, 3))
       writeFileSync(join(library, name), readFileSync(join(ROOT, 'scenarios', name)));
     const bomb = join(library, 'laughs.yaml');
     writeFileSync(bomb, ALIAS_BOMB);

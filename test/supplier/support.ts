@@ -23,9 +23,7 @@ export interface TestService extends SupplierService {
 }
 
 /** `warehouse supplier serve` in this process, on port 0, over a fresh (or given) state file. */
-export async function testService(
-  opts: { file?: string; script?: SupplierScript; token?: string; timeouts?: Partial<Timeouts> } = {},
-): Promise<TestService> {
+export async function testService(opts: { file?: string; script?: SupplierScript; token?: string; timeouts?: Partial<Timeouts> } = {}): Promise<TestService> {
   const file = opts.file ?? tempDb();
   const lines: LogLine[] = [];
   const service = await startSupplierService({

@@ -43,7 +43,7 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   if (given !== undefined) {
     throw new UsageError(
       `demo runs on a fresh temporary database of its own, never on --db (its story would add orders and stock counts to ${given}): ` +
-        'drop --db; --keep keeps the demo\'s database and prints its path, and `warehouse --db <file> serve` shows your own database on the dashboard',
+        "drop --db; --keep keeps the demo's database and prints its path, and `warehouse --db <file> serve` shows your own database on the dashboard",
     );
   }
   const { c } = ctx;
