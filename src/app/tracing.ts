@@ -84,8 +84,9 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
           'warehouse.plan.outcome': applied.plan.outcome,
           'warehouse.order.status': applied.order.status,
         });
-        if (applied.from !== null) span.addEvent('order.transition', { from: applied.from, to: applied.order.status }, applied.order.updatedAt);
+        // the events, then the state change they caused: the order every timeline of the product keeps (publish.ts)
         for (const e of applied.events) span.addEvent(e.type, eventAttributes(e.data), e.at);
+        if (applied.from !== null) span.addEvent('order.transition', { from: applied.from, to: applied.order.status }, applied.order.updatedAt);
         return applied;
       } catch (error) {
         for (const p of producers) {

@@ -8,9 +8,13 @@
  * - the whole request (request line, headers and body) must arrive within `requestMs` (10 s) of
  *   its first byte; a connection that sends nothing gets the same 408 `requestMs` after it opened.
  *   Node checks its own request timeout only every `connectionsCheckingInterval` (30 s by default,
- *   which made a 10 s timeout fire after up to 40 s): the interval is set to a tenth of the
- *   timeout (at most 1 s). Node does not time a body out at all once the request has been handed
- *   to Fastify, so the body gets its own deadline here (the time left of `requestMs`).
+ *   which made a 10 s timeout fire after up to 40 s): the interval is set to a twentieth of the
+ *   timeout (at most 500 ms). Node's headers timeout must be given with it, at construction: Fastify
+ *   sets `requestTimeout` on the server after Node has derived a 60 s headers timeout from its own
+ *   default, and Node, finding the headers timeout the longer, swaps the two — a request whose
+ *   headers had arrived (a GET whose body still trickled in after it was answered) then had 60 s,
+ *   not 10. A body being read by a route gets its own deadline here too (the time left of
+ *   `requestMs`), so that its 408 is answered through the error handler while the request is open.
  * - a kept-alive connection idle for `keepAliveMs` (5 s) after a response is closed;
  * - a socket with no traffic at all for `idleMs` (60 s) is closed, whatever it is doing.
  */
@@ -43,7 +47,9 @@ const seconds = (ms: number) => `${ms / 1000} s`;
 /** The parts of Fastify's options that shape the connection. */
 export function connectionOptions(timeouts: Timeouts, log: () => FastifyInstance['log']): Partial<FastifyHttpOptions<Server>> {
   const http: ServerOptions = {
-    connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(timeouts.requestMs / 10))),
+    requestTimeout: timeouts.requestMs,
+    headersTimeout: timeouts.requestMs,
+    connectionsCheckingInterval: Math.min(500, Math.max(25, Math.floor(timeouts.requestMs / 20))),
     // a missing Host is answered by the onRequest hook below (problem+json), not by Node's empty 400
     requireHostHeader: false,
   };

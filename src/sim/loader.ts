@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { isCollection, isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { compile, type Report } from './compile.js';
-import { knownKeysAt, nearest, pathText, position, sourceOf, walk, type Path } from './locate.js';
+import { knownKeysAt, nearest, pathText, plainValue, position, sourceOf, walk, type Path } from './locate.js';
 import type { Problem, Scenario } from './model.js';
 import { scenarioSchema } from './schema.js';
 
@@ -43,7 +43,9 @@ export function loadScenario(file: string, text: string): LoadResult {
     return { ok: false, problems };
   }
 
-  const parsed = scenarioSchema.safeParse(doc.toJS());
+  const value = plainValue(doc, lc);
+  if (!value.ok) return { ok: false, problems: [{ file, line: value.line, col: value.col, message: value.message }] };
+  const parsed = scenarioSchema.safeParse(value.value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) describeIssue(issue, (p, m, k) => locateAndAdd(p, m, k));
     return { ok: false, problems: sorted(problems) };

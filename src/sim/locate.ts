@@ -3,7 +3,7 @@
  * YAML node it names, and from there to a 1-based line and column. Also: which keys an object of
  * the schema knows at a path, and which of them a misspelt key most likely meant.
  */
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node } from 'yaml';
 import { z } from 'zod';
 
 export type Path = ReadonlyArray<PropertyKey>;
@@ -49,6 +49,38 @@ export function walk(doc: Document, path: Path): Found {
 export function position(lc: LineCounter, node: Node | null): { line: number; col: number } {
   const offset = node?.range?.[0] ?? 0;
   return lc.linePos(offset);
+}
+
+/**
+ * How many copies of anchored values a file's aliases may expand to in all (the yaml library's
+ * own default, said here once): a scenario or a script repeats a value a few times at most, while
+ * an alias bomb ("billion laughs") asks for billions from a few lines.
+ */
+export const MAX_ALIAS_EXPANSION = 100;
+
+/**
+ * The document as plain data; or, when its aliases expand past MAX_ALIAS_EXPANSION, where its
+ * first alias is and what is wrong. Bad input, told as such: never an exception.
+ */
+export function plainValue(doc: Document, lc: LineCounter): { ok: true; value: unknown } | { ok: false; line: number; col: number; message: string } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) };
+  } catch (error) {
+    // the yaml library says so with a ReferenceError ("Excessive alias count …"); anything else is not the file's fault
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let first: Alias | null = null;
+    visit(doc, {
+      Alias(_key, node) {
+        first = node;
+        return visit.BREAK;
+      },
+    });
+    return {
+      ok: false,
+      ...position(lc, first),
+      message: `YAML: the aliases (*name) from here on expand to more than ${MAX_ALIAS_EXPANSION} copies of anchored values, as an alias bomb does; write the values out, or repeat fewer of them`,
+    };
+  }
 }
 
 /** What the user wrote for this node, shortened, for "got …" in messages. */

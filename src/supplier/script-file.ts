@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { SkuScript, SupplierScript } from '../domain/supplier-script.js';
 import { UsageError } from '../domain/errors.js';
 import { SKU_RULE, skuSchema } from '../domain/validation.js';
-import { pathText, position, walk, type Path } from '../sim/locate.js';
+import { pathText, plainValue, position, walk, type Path } from '../sim/locate.js';
 import { skuScriptSchema } from '../sim/schema.js';
 
 const EXAMPLE = 'e.g. WIDGET: { reserve: accepted, status: [delayed, ok] }';
@@ -41,7 +41,9 @@ export function parseScriptText(file: string, text: string): SupplierScript {
   if (!problems.length && !isMap(doc.contents)) at([], `a supplier script is a YAML mapping of SKUs to scripts, ${EXAMPLE}`);
   if (problems.length) throw new UsageError(problems.join('\n'));
 
-  const raw = doc.toJS() as Record<string, unknown>;
+  const value = plainValue(doc, lc);
+  if (!value.ok) throw new UsageError(`${file}:${value.line}:${value.col}: ${value.message}`);
+  const raw = value.value as Record<string, unknown>;
   // a scenario file: use its supplier block
   const base: Path = 'supplier' in raw && 'steps' in raw ? ['supplier'] : [];
   const block = base.length ? raw.supplier : raw;

@@ -16,7 +16,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createMockAnswers, type MockReply } from '../adapters/supplier/answers.js';
 import { createRealClock } from '../adapters/clock/real.js';
 import { PROBLEM_CONTENT_TYPE } from '../adapters/supplier/contract.js';
@@ -26,6 +26,7 @@ import { openMockState } from '../adapters/supplier/state/open.js';
 import type { ConversationView, MockState } from '../adapters/supplier/state/types.js';
 import { skuSchema, SKU_RULE } from '../domain/validation.js';
 import { tokenMatches } from '../http/auth.js';
+import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from '../http/connection.js';
 import type { Clock } from '../ports/clock.js';
 import { skuScriptSchema } from '../sim/schema.js';
 import type { LogLine } from './log.js';
@@ -42,6 +43,8 @@ export interface SupplierServiceOptions {
   /** where each call's log line goes */
   log?: (line: LogLine) => void;
   clock?: Clock;
+  /** request, idle and keep-alive timeouts, as the engine's server has them (default 10 s, 60 s, 5 s) */
+  timeouts?: Partial<Timeouts>;
 }
 
 export interface SupplierService {
@@ -74,21 +77,27 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
   // scripted timeouts hold their request until the client leaves or the service stops
   const stopping = new AbortController();
 
-  const app = Fastify({
+  // the same connection handling as the engine's server: a connection that sends nothing, or a
+  // request that does not arrive whole in time, gets a 408 and is closed (Fastify's default is never)
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 256 },
     forceCloseConnections: true,
     return503OnClosing: true,
+    ...connectionOptions(timeouts, () => app.log),
   });
   app.removeContentTypeParser(['text/plain']);
+  installConnectionGuards(app, timeouts);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) return problem(reply, 500, 'Internal Server Error', `the mock failed: ${error.message}`);
-    // the contract names one status for a request that breaks it
+    // the contract names one status for a request that breaks it (a body that did not arrive in
+    // time broke nothing: it stays a 408)
     const contract = request.url.startsWith('/supplier/');
-    const code = contract ? 400 : status;
+    const code = contract && status !== 408 ? 400 : status;
     return problem(reply, code, STATUS_CODES[code] ?? 'Bad Request', `${error.message}; see /openapi.json`);
   });
   app.setNotFoundHandler((request, reply) => problem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`));

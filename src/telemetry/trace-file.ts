@@ -35,6 +35,22 @@ export interface SpanRecord {
   seq: number;
 }
 
+/** The span event that records an order's state change (src/app/tracing.ts). */
+export const TRANSITION_EVENT = 'order.transition';
+
+/**
+ * A span's events in time order, a state change after the other events of its instant: the
+ * events of one write come first, then the state change they caused, as every other timeline of
+ * the product shows them. (Files written before that order was kept have the change first.)
+ */
+function causesFirst(events: SpanEventRecord[]): SpanEventRecord[] {
+  const rank = (e: SpanEventRecord) => (e.name === TRANSITION_EVENT ? 1 : 0);
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at - b.e.at || rank(a.e) - rank(b.e) || a.i - b.i)
+    .map(({ e }) => e);
+}
+
 export interface TraceFileContents {
   spans: SpanRecord[];
   /** lines that were not OTLP JSON (a line still being written by another process, say) */
@@ -123,7 +139,7 @@ export function parseTraceLines(text: string): TraceFileContents {
             start: nanosToMs(s.startTimeUnixNano),
             end: nanosToMs(s.endTimeUnixNano),
             attributes: attributesOf(s.attributes),
-            events: (s.events ?? []).map((e) => ({ name: e.name, at: nanosToMs(e.timeUnixNano), attributes: attributesOf(e.attributes) })),
+            events: causesFirst((s.events ?? []).map((e) => ({ name: e.name, at: nanosToMs(e.timeUnixNano), attributes: attributesOf(e.attributes) }))),
             links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
             status: s.status?.code === 2 ? 'error' : s.status?.code === 1 ? 'ok' : 'unset',
             statusMessage: s.status?.message || null,

@@ -1,11 +1,12 @@
 /**
  * A trace as a waterfall that fits a terminal (80 columns by default): one line per span, nested
  * under its parent, with its start since the trace began, a bar on the trace's time axis and its
- * duration; under a span, its events (the order's state changes) with their time. Spans
+ * duration; under a span, its events with their time (an order's state change right after the
+ * events that caused it). Spans
  * that start together are shown in the order they ended up written, which for sequential work
  * is the order they ran (a virtual-time trace has many spans at the same instant).
  */
-import type { SpanRecord } from './trace-file.js';
+import { TRANSITION_EVENT, type SpanRecord } from './trace-file.js';
 
 export interface Paint {
   dim(s: string): string;
@@ -57,7 +58,7 @@ export function formatDuration(ms: number): string {
 const fit = (s: string, width: number) => (s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width));
 
 function eventText(name: string, attributes: Record<string, unknown>): string {
-  if (name === 'order.transition') return `${String(attributes.from)} → ${String(attributes.to)}`;
+  if (name === TRANSITION_EVENT) return `${String(attributes.from)} → ${String(attributes.to)}`;
   if (name === 'exception') return `! ${String(attributes['exception.message'] ?? '')}`;
   const details = Object.entries(attributes)
     .filter(([k]) => !/At$/.test(k))

@@ -143,3 +143,52 @@ describe('warehouse demo', () => {
     await exited;
   });
 });
+
+// issue 18 defect 7: the temporary database was left behind (and an EPIPE printed a stack trace)
+describe('warehouse demo stopped before its end', () => {
+  /** the demo as a process, resolved once it has narrated its first moment */
+  async function started(pace: string) {
+    const child = spawn(process.execPath, [BIN, 'demo', '--auto', '--pace', pace], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
+    await new Promise<void>((resolve) => child.stdout.on('data', () => /^── /m.test(out) && resolve()));
+    const db = dbOf(out)!;
+    expect(existsSync(db)).toBe(true);
+    return { child, db, exited, out: () => out, err: () => err };
+  }
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('on %s mid-story: removes its temporary database, says where the orders stand, and exits 0', async (signal) => {
+    const demo = await started('1h'); // it would wait an hour for its next moment
+    demo.child.kill(signal);
+    expect(await demo.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(dirname(demo.db))).toBe(false);
+    expect(demo.out()).toContain('Where each order stands (the story was stopped):');
+    expect(demo.err()).toBe('');
+  });
+
+  it('when its reader goes away (`| head`: EPIPE): removes its temporary database, without a stack trace', async () => {
+    const demo = await started('100ms');
+    demo.child.stdout.destroy(); // the next moment's narration meets a closed pipe
+    const { code } = await demo.exited;
+    expect(code).toBe(0);
+    expect(existsSync(dirname(demo.db))).toBe(false);
+    expect(demo.err()).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
+  it('refuses --db, saying why and what to use instead, and touches no file', async () => {
+    const file = join(tempDir(), 'mine.db');
+    const r = await runCli(['--db', file, 'demo', '--auto', '--pace', '0s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`demo runs on a fresh temporary database of its own, never on --db (its story would add orders and stock counts to ${file})`);
+    expect(r.stderr).toContain("--keep keeps the demo's database");
+    expect(r.stdout).toBe('');
+    expect(existsSync(file)).toBe(false);
+  });
+});

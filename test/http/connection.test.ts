@@ -4,52 +4,16 @@
  * them), and every error raised before routing (408, 431, a bad request line, a missing Host) is
  * problem+json with an X-Request-Id.
  */
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { tempDb } from '../helpers.js';
+import { exchange, parse, trickle } from './raw-socket.js';
 import { rowCounts } from './support.js';
 
 const REQUEST_MS = 1_500;
-/** how late a close may be: Node checks every REQUEST_MS / 10, plus scheduling on a busy machine */
-const LATE_MS = REQUEST_MS / 10 + 500;
-
-interface Exchange {
-  /** what the server wrote, as text */
-  text: string;
-  /** ms from connect to the server closing the socket */
-  closedAfter: number;
-}
-
-/** Connects, runs `client` (which writes slowly or not at all), and resolves when the server closes. */
-function exchange(url: string, client: (socket: Socket) => void): Promise<Exchange> {
-  const { port, hostname } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    let text = '';
-    const socket = connect(Number(port), hostname, () => client(socket));
-    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    socket.on('error', () => undefined); // a reset after the answer is still a close
-    socket.on('close', () => resolve({ text, closedAfter: performance.now() - started }));
-    setTimeout(() => reject(new Error(`the server kept the socket open: ${JSON.stringify(text)}`)), 20_000).unref();
-  });
-}
-
-/** writes `chunks` one every `everyMs` while the socket is open */
-function trickle(socket: Socket, chunks: string[], everyMs: number): void {
-  const timer = setInterval(() => {
-    const next = chunks.shift();
-    if (next === undefined || socket.destroyed) return clearInterval(timer);
-    socket.write(next);
-  }, everyMs);
-}
-
-function parse(text: string) {
-  const [head = '', body = ''] = text.split('\r\n\r\n');
-  const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  return { status: Number(statusLine.split(' ')[1]), headers, body: body ? (JSON.parse(body) as Record<string, unknown>) : undefined };
-}
+/** how late a close may be: Node checks every REQUEST_MS / 20 (75 ms), plus scheduling on a busy machine */
+const LATE_MS = 650;
 
 function expectProblem(text: string, status: number, detail: RegExp) {
   const r = parse(text);
@@ -141,6 +105,63 @@ describe('timeouts, measured with slow clients', () => {
     await idle.close();
     expect(r.closedAfter).toBeGreaterThanOrEqual(650);
     expect(r.closedAfter).toBeLessThan(700 + LATE_MS);
+  });
+});
+
+// Issue 18 defect 4: the promise holds at any time in the server's life, not only on a fresh one
+describe('timeouts after the server has served traffic of every kind', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({
+      port: 0,
+      database: tempDb(),
+      logLevel: 'silent',
+      runner: false,
+      rateLimitPerMinute: 0,
+      timeouts: { requestMs: REQUEST_MS, keepAliveMs: 1_000 },
+    });
+    // a kept-alive GET, a stored order, a request refused before its body arrived, one whose
+    // client hung up mid-body, one that timed out: each leaves its parser to the next connection
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/healthz`, { headers: { connection: 'close' } })).status).toBe(200);
+    const order = await fetch(`${server.url}/api/order`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"AFTER","qty":1}' });
+    expect(order.status).toBe(201);
+    const early = await exchange(server.url, (s) => s.write('POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 50\r\n\r\n<a'));
+    expect(parse(early.text).status).toBe(415);
+    const gone = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => gone.on('connect', resolve));
+    gone.write('POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"sk');
+    gone.destroy();
+    expect(parse((await exchange(server.url, () => undefined)).text).status).toBe(408);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers 408 and closes a connection that sends nothing, when the request time runs out', async () => {
+    const r = await exchange(server.url, () => undefined);
+    expectProblem(r.text, 408, /did not arrive whole within 1\.5 s/);
+    expect(r.closedAfter).toBeGreaterThanOrEqual(REQUEST_MS - 50);
+    expect(r.closedAfter).toBeLessThan(REQUEST_MS + LATE_MS);
+  });
+
+  // before the fix, Node's headers timeout (60 s, derived before Fastify set the request timeout)
+  // was the longer of the two, so Node swapped them: a request whose headers had arrived had 60 s
+  it('closes a connection whose request body still trickles in after it was answered, when the request time runs out', async () => {
+    const r = await exchange(
+      server.url,
+      (s) => {
+        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
+        trickle(
+          s,
+          Array.from({ length: 1000 }, () => ' '),
+          100,
+        );
+      },
+      REQUEST_MS * 4,
+    );
+    expect(parse(r.text).status).toBe(200); // answered at once; the 408 that follows is for the body
+    expect(r.closedAfter).toBeLessThan(REQUEST_MS + LATE_MS);
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadAll, runScenarios } from '../../src/sim/index.js';
 import { ROOT, runCli, tempDir } from '../helpers.js';
 import { unwrap } from '../cli/unwrap.js';
+import { ALIAS_BOMB, FIRST_ALIAS } from './alias-bomb.js';
 
 // these tests spawn the built CLI: run `npm run build` first
 
@@ -63,13 +64,22 @@ describe('warehouse simulate', () => {
     ]);
   });
 
-  it('exits 2 on a malformed file, pointing at each problem, and runs nothing', async () => {
+  it('exits 2 on a malformed file, pointing at each problem; the other files still run and are reported', async () => {
     const r = await runCli(['simulate', passing, malformed]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([`✓ local <stock> & "quotes" (${passing})`, '1 passed, 0 failed']);
     expect(r.stderr).toContain(`${malformed}:4:34: qty must be a whole number from 1 to 1,000,000 (got 0)`);
     expect(r.stderr).toContain(`${malformed}:6:3: unknown key "oders" in expect; did you mean "orders"?`);
+    expect(r.stderr).toContain('2 problem(s) in 1 file(s), not run: fix them and run again; the other 1 scenario(s) ran');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const both = await runCli(['--json', 'simulate', passing, malformed]);
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stdout)).toMatchObject({
+      passed: 1,
+      failed: 0,
+      scenarios: [{ file: passing, passed: true }],
+      problems: [{ file: malformed, line: 4, col: 34 }, { line: 6 }],
+    });
     const out = join(dir, 'bad.xml');
     const j = await runCli(['--json', 'simulate', malformed, '--junit', out]);
     expect(j.code).toBe(2);
@@ -83,6 +93,23 @@ describe('warehouse simulate', () => {
       ],
     });
     expect(readFileSync(out, 'utf8').match(/<error /g)).toHaveLength(2);
+  });
+
+  // issue 18 defect 6: the alias bomb ended the whole run as "internal error … a bug" (exit 1)
+  it('reports an alias bomb in a directory as a malformed file at its first alias; every other file still runs', async () => {
+    const library = tempDir();
+    for (const name of readdirSync(join(ROOT, 'scenarios'))
+      .filter((f) => f.endsWith('.yaml'))
+      .slice(0, 3))
+      writeFileSync(join(library, name), readFileSync(join(ROOT, 'scenarios', name)));
+    const bomb = join(library, 'laughs.yaml');
+    writeFileSync(bomb, ALIAS_BOMB);
+    const r = await runCli(['simulate', library]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bomb}:${FIRST_ALIAS}: YAML: the aliases (*name) from here on expand to more than 100 copies`);
+    expect(r.stderr).not.toMatch(/internal error|a bug/);
+    expect(r.stdout).toMatch(/^3 passed, 0 failed$/m);
+    expect(r.stdout.match(/^✓ /gm)).toHaveLength(3);
   });
 
   it('prints the --json document on stdout', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/sim/loader.js';
 import { formatProblem } from '../../src/sim/model.js';
+import { ALIAS_BOMB, FIRST_ALIAS } from './alias-bomb.js';
 
 /** The problems of a file, as the CLI prints them. */
 function problems(text: string): string[] {
@@ -47,6 +48,26 @@ expect:
     a: { stauts: reserved }
 `),
     ).toEqual(['s.yaml:7:10: unknown key "stauts" in expect.orders.a; did you mean "status"? (expected status, supplierChecks, failureReason, settledAt)']);
+  });
+
+  // issue 18 defect 6: the yaml library's guard threw, and the CLI called the file a bug
+  it('reports an alias bomb at its first alias, as bad input (nothing thrown)', () => {
+    expect(problems(ALIAS_BOMB)).toEqual([
+      `s.yaml:${FIRST_ALIAS}: YAML: the aliases (*name) from here on expand to more than 100 copies of anchored values, as an alias bomb does; write the values out, or repeat fewer of them`,
+    ]);
+  });
+
+  it('still takes a few aliases, as a file that shares one script between SKUs has', () => {
+    const s = ok(`name: shared
+supplier:
+  A: &slow { status: [delayed, ok] }
+  B: *slow
+  C: *slow
+steps:
+  - at: 0s
+    order: { id: a, sku: A, qty: 1 }
+`);
+    expect(s.supplier).toMatchObject({ A: { status: ['delayed', 'ok'] }, B: { status: ['delayed', 'ok'] }, C: { status: ['delayed', 'ok'] } });
   });
 
   it('reports a bad duration with the expected form', () => {

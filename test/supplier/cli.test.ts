@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { parseScriptText } from '../../src/supplier/script-file.js';
 import { runCli, tempDb, tempDir } from '../helpers.js';
+import { ALIAS_BOMB, FIRST_ALIAS } from '../sim/alias-bomb.js';
 import { spawnCli } from './support.js';
 
 const order = (r: { stdout: string }) => JSON.parse(r.stdout) as { id: number; status: string; supplierChecks: number; failureReason: string | null };
@@ -91,6 +92,18 @@ describe('warehouse supplier serve', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:3:21: not a supplier status answer`);
     expect(r.stderr).toContain(`${file}:4:1: "bad sku" is not a SKU`);
+    expect(r.stdout).not.toMatch(/listening/);
+  });
+
+  // issue 18 defect 6: "internal error … a bug", exit 1
+  it('refuses an alias bomb as a script file, at its first alias, and does not start', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'laughs.yaml');
+    writeFileSync(file, ALIAS_BOMB);
+    const r = await runCli(['supplier', 'serve', '--port', '0', '--state', join(dir, 's.db'), '--script', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:${FIRST_ALIAS}: YAML: the aliases (*name) from here on expand to more than 100 copies`);
+    expect(r.stderr).not.toMatch(/internal error|a bug/);
     expect(r.stdout).not.toMatch(/listening/);
   });
 

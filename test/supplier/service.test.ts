@@ -7,6 +7,7 @@ import { createRealClock } from '../../src/adapters/clock/real.js';
 import { createHttpSupplier } from '../../src/adapters/supplier/http.js';
 import { SupplierContractError, SupplierUnavailableError } from '../../src/domain/errors.js';
 import { CONTRACT_FILE } from './contract.js';
+import { exchange, parse } from '../http/raw-socket.js';
 import { putScript, testService } from './support.js';
 import { readFileSync } from 'node:fs';
 
@@ -172,6 +173,22 @@ describe('the supplier service', () => {
     const c2 = client(second.url);
     expect(await c2.reserve({ sku: 'W', qty: 1, idempotencyKey: key(1) })).toEqual({ accepted: true, ref });
     expect(await c2.status(ref)).toBe('ok');
+  });
+
+  // issue 18 defect 4: Fastify's default never closed a silent connection (no request timeout)
+  it('answers 408 and closes a connection that sends nothing, before and after it has served calls', async () => {
+    const requestMs = 1_000;
+    const s = await testService({ timeouts: { requestMs } });
+    const silent = async () => {
+      const r = await exchange(s.url, () => undefined, requestMs * 5);
+      expect(parse(r.text)).toMatchObject({ status: 408, headers: { 'content-type': expect.stringMatching(/^application\/problem\+json/) } });
+      expect(r.closedAfter).toBeGreaterThanOrEqual(requestMs - 50);
+      expect(r.closedAfter).toBeLessThan(requestMs + 650);
+    };
+    await silent();
+    expect(await client(s.url).reserve({ sku: 'ANY', qty: 1, idempotencyKey: key(1) })).toMatchObject({ accepted: true });
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    await silent();
   });
 
   it('lets go of a request held by a scripted timeout when it stops', async () => {

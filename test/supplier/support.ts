@@ -1,6 +1,7 @@
 /** Helpers for the supplier tests: the service in-process on port 0, and real CLI processes. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { SkuScript, SupplierScript } from '../../src/domain/supplier-script.js';
+import type { Timeouts } from '../../src/http/connection.js';
 import { formatLogLine, type LogLine } from '../../src/supplier/log.js';
 import { startSupplierService, type SupplierService } from '../../src/supplier/service.js';
 import { BIN, ROOT, tempDb } from '../helpers.js';
@@ -22,10 +23,17 @@ export interface TestService extends SupplierService {
 }
 
 /** `warehouse supplier serve` in this process, on port 0, over a fresh (or given) state file. */
-export async function testService(opts: { file?: string; script?: SupplierScript; token?: string } = {}): Promise<TestService> {
+export async function testService(opts: { file?: string; script?: SupplierScript; token?: string; timeouts?: Partial<Timeouts> } = {}): Promise<TestService> {
   const file = opts.file ?? tempDb();
   const lines: LogLine[] = [];
-  const service = await startSupplierService({ state: { file }, script: opts.script, port: 0, token: opts.token, log: (l) => lines.push(l) });
+  const service = await startSupplierService({
+    state: { file },
+    script: opts.script,
+    port: 0,
+    token: opts.token,
+    timeouts: opts.timeouts,
+    log: (l) => lines.push(l),
+  });
   services.push(service);
   return { ...service, file, lines, text: () => lines.map(formatLogLine) };
 }

@@ -10,7 +10,11 @@ import { BIN, ROOT, runCli, tempDir } from '../helpers.js';
 
 const FIXTURE = join(ROOT, 'test', 'telemetry', 'fixtures', 'delayed-then-ok.jsonl');
 
-/** What the fixture draws: order #1, [delayed, ok], one process, virtual time. */
+/**
+ * What the fixture draws: order #1, [delayed, ok], one process, virtual time. Each state change
+ * comes right after the events that caused it, as everywhere else in the product (issue 18 defect
+ * 8; the fixture was written before the writer kept that order: the reader restores it).
+ */
 const WATERFALL = `order #1  trace e90f9757093734a7d274806493c22091
 30.129s, 16 spans from order create (pid 30914)
     start span                               0                 30.129s  duration
@@ -24,8 +28,8 @@ const WATERFALL = `order #1  trace e90f9757093734a7d274806493c22091
  +129.0ms       · SupplierReservationRequested qty=30 onHand=0 shortBy=30 attem…
  +129.0ms     POST /supplier/reserve         ▏                           ~17.4ms
  +129.0ms     tx awaiting-restock            ▏                            ~1.5ms
- +129.0ms       · pending → awaiting_restock
  +129.0ms       · SupplierReservationAccepted ref=R.order-1.WIDGET
+ +129.0ms       · pending → awaiting_restock
  +129.0ms       create CheckSupplierStatus   ▏                            ~1.0ms
  +15.129s   process CheckSupplierStatus                  ▏               ~12.1ms
  +15.129s     GET /supplier/status/{ref}                 ▏                ~9.9ms
@@ -35,10 +39,10 @@ const WATERFALL = `order #1  trace e90f9757093734a7d274806493c22091
  +30.129s   process CheckSupplierStatus                              ▏    ~8.1ms
  +30.129s     GET /supplier/status/{ref}                             ▏    ~6.1ms
  +30.129s     tx reserved:supplier                                   ▏    ~1.4ms
- +30.129s       · awaiting_restock → reserved
  +30.129s       · SupplierStatusChecked status=ok check=2
  +30.129s       · InventoryReserved source=supplier qty=30 onHandAfter=0
  +30.129s       · OrderReserved
+ +30.129s       · awaiting_restock → reserved
           ~ wall time of work that took no time on the (virtual) clock
 `;
 
@@ -159,5 +163,14 @@ describe('done when (issue 15)', () => {
     ]);
     expect(waterfall).toMatch(/\+15\.\d{3}s {3}process CheckSupplierStatus/);
     expect(waterfall).toMatch(/\+30\.\d{3}s {3}process CheckSupplierStatus/);
+    // each state change right after the events that caused it, as `order create` printed them above
+    const said = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => /(SupplierReservationAccepted|OrderReserved|pending → awaiting_restock|awaiting_restock → reserved)/.exec(l)?.[1])
+        .filter(Boolean);
+    const order = ['SupplierReservationAccepted', 'pending → awaiting_restock', 'OrderReserved', 'awaiting_restock → reserved'];
+    expect(said(waterfall)).toEqual(order);
+    expect(said(r.out.slice(0, r.out.indexOf('order #1  trace ')))).toEqual(order);
   });
 });

@@ -110,9 +110,10 @@ describe('one trace per order', () => {
     const inReserve = spans.filter((s) => parentOf(s) === idOf(reserve)).sort((a, b) => ms(a.startTime) - ms(b.startTime) || ms(a.endTime) - ms(b.endTime));
     expect(inReserve.map((s) => s.name)).toEqual(['tx needs-supplier', 'POST /supplier/reserve', 'tx awaiting-restock']);
     const accepted = inReserve[2]!;
+    // the events of a write, then the state change they caused (issue 18 defect 8)
     expect(accepted.events.map((e) => [e.name, e.attributes])).toEqual([
-      ['order.transition', { from: 'pending', to: 'awaiting_restock' }],
       ['SupplierReservationAccepted', expect.objectContaining({ ref: 'R.order-1.WIDGET' })],
+      ['order.transition', { from: 'pending', to: 'awaiting_restock' }],
     ]);
     const produceCheck1 = spans.find((s) => s.name === 'create CheckSupplierStatus' && parentOf(s) === idOf(accepted))!;
     expect(produceCheck1.kind).toBe(SpanKind.PRODUCER);
@@ -125,8 +126,8 @@ describe('one trace per order', () => {
     const produceCheck2 = spans.find((s) => s.name === 'create CheckSupplierStatus' && parentOf(s) === idOf(delayed))!;
     expect(checks[1]!.links.map((l) => l.context.spanId)).toEqual([idOf(produceCheck2)]);
     const final = spans.find((s) => s.name === 'tx reserved:supplier' && parentOf(s) === idOf(checks[1]!))!;
-    expect(final.events.map((e) => e.name)).toEqual(['order.transition', 'SupplierStatusChecked', 'InventoryReserved', 'OrderReserved']);
-    expect(final.events[0]!.attributes).toEqual({ from: 'awaiting_restock', to: 'reserved' });
+    expect(final.events.map((e) => e.name)).toEqual(['SupplierStatusChecked', 'InventoryReserved', 'OrderReserved', 'order.transition']);
+    expect(final.events[3]!.attributes).toEqual({ from: 'awaiting_restock', to: 'reserved' });
 
     // times are the virtual clock's: checks 15 s and 30 s after the supplier accepted
     const t0 = ms(accepted.endTime);

@@ -58,6 +58,15 @@ interface Pending {
   fn: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** when its wait for another process's lock runs out (performance.now() time) */
+  deadline: number;
+}
+
+interface QueuedWrite {
+  attempt: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  deadline: number;
 }
 
 /** how long writes may run back to back before the event loop gets a turn */
@@ -94,10 +103,9 @@ export function openConnection(opts: ConnectionOptions): Connection {
    * Runs `attempt` until it does not meet another process's lock, pausing asynchronously between
    * tries; gives up with a `busy` DatabaseError after busyTimeoutMs.
    */
-  async function untilUnlocked<T>(attempt: () => T, refuseCorrupt = false): Promise<T> {
+  async function untilUnlocked<T>(attempt: () => T): Promise<T> {
     const deadline = performance.now() + busyTimeoutMs;
     for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-      if (refuseCorrupt && corrupt) throw corrupt;
       try {
         return attempt();
       } catch (error) {
@@ -112,26 +120,69 @@ export function openConnection(opts: ConnectionOptions): Connection {
    * the next write waits for the loop's next turn. So a burst of writes (each a synchronous
    * commit, an fsync at `durability full`) never holds the loop for much longer than a slice, and
    * health checks, reads and supplier replies are answered in between; within a slice, writes run
-   * back to back, as fast as SQLite takes them. A write that meets another process's lock waits for
-   * it asynchronously, and the later ones queue behind it instead of each probing the lock: SQLite
-   * takes one writer at a time anyway.
+   * back to back, as fast as SQLite takes them.
+   *
+   * A write that meets another process's lock waits for it asynchronously, and the later ones
+   * queue behind it instead of each probing the lock (SQLite takes one writer at a time anyway).
+   * But each write's patience is its own, counted from when it was asked for: whenever the lock is
+   * met, every queued write whose `busyTimeoutMs` has run out is refused (busy) at once, wherever it
+   * stands in the queue. Twelve requests that arrive together under a long lock are all answered
+   * 503 when their time is up, not one after another a busy timeout apart; and all go through as
+   * soon as the lock ends, if that is sooner.
    */
-  const writes: { attempt: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  const writes: QueuedWrite[] = [];
   let pumping = false;
   let sliceStarted = Number.NEGATIVE_INFINITY;
   const sliceLeft = () => performance.now() - sliceStarted < WRITE_SLICE_MS;
+  /** Refuses every queued write whose time is up (the lock met was `error`); the earliest deadline left. */
+  function refuseExpired(error: unknown, now: number): number {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < writes.length; ) {
+      const w = writes[i]!;
+      if (w.deadline <= now) {
+        writes.splice(i, 1);
+        w.reject(describe(error));
+      } else {
+        earliest = Math.min(earliest, w.deadline);
+        i++;
+      }
+    }
+    return earliest;
+  }
   async function pump(): Promise<void> {
-    for (;;) {
-      const next = writes.shift()!;
-      try {
-        next.resolve(await untilUnlocked(next.attempt, true));
-      } catch (error) {
-        next.reject(error);
+    for (let wait = 1; ; ) {
+      const next = writes[0]!;
+      let waitFor: number | null = null;
+      if (corrupt) {
+        writes.shift();
+        next.reject(corrupt);
+      } else {
+        try {
+          const value = next.attempt();
+          writes.shift();
+          next.resolve(value);
+        } catch (error) {
+          if (isBusy(error)) {
+            const now = performance.now();
+            const earliest = refuseExpired(error, now);
+            if (writes.length > 0) waitFor = Math.max(1, Math.min(wait, earliest - now));
+          } else {
+            writes.shift();
+            next.reject(describe(error));
+          }
+        }
       }
       if (writes.length === 0) {
         pumping = false;
         return;
       }
+      if (waitFor !== null) {
+        await pause(waitFor);
+        wait = Math.min(wait * 2, 50);
+        sliceStarted = performance.now();
+        continue;
+      }
+      wait = 1;
       if (!sliceLeft()) {
         // an immediate set from here runs in the loop's next turn, after timers and I/O
         setImmediate(newSlice);
@@ -143,10 +194,11 @@ export function openConnection(opts: ConnectionOptions): Connection {
     sliceStarted = performance.now();
     void pump();
   };
-  function patiently<T>(attempt: () => T): Promise<T> {
+  /** Queues `attempt`; it is refused (busy) if the lock keeps it waiting past `deadline` (default: busyTimeoutMs from now). */
+  function patiently<T>(attempt: () => T, deadline = performance.now() + busyTimeoutMs): Promise<T> {
     if (corrupt) return Promise.reject(corrupt);
     return new Promise<T>((resolve, reject) => {
-      writes.push({ attempt, resolve: resolve as (value: unknown) => void, reject });
+      writes.push({ attempt, resolve: resolve as (value: unknown) => void, reject, deadline });
       if (!pumping) {
         pumping = true;
         if (sliceLeft()) queueMicrotask(() => void pump());
@@ -177,16 +229,23 @@ export function openConnection(opts: ConnectionOptions): Connection {
       let items: Pending[] = [];
       let results: ReturnType<typeof runBatch>;
       try {
-        // taking the lock is retried as a whole: BEGIN IMMEDIATE fails before any write ran
-        results = await patiently(() => {
-          const taken = batch.slice();
-          const done = runBatch.immediate(taken);
-          batch.splice(0, taken.length);
-          items = taken;
-          return done;
-        });
+        // taking the lock is retried as a whole: BEGIN IMMEDIATE fails before any write ran; the
+        // batch waits as long as its oldest write may
+        results = await patiently(
+          () => {
+            const taken = batch.slice();
+            const done = runBatch.immediate(taken);
+            batch.splice(0, taken.length);
+            items = taken;
+            return done;
+          },
+          batch.reduce((oldest, item) => Math.min(oldest, item.deadline), Number.POSITIVE_INFINITY),
+        );
       } catch (error) {
-        const failed = batch.splice(0);
+        // a lock outlasted the oldest writes' patience: those are refused, the younger ones try again
+        const now = performance.now();
+        const failed = error instanceof DatabaseError && error.fault === 'busy' ? batch.filter((item) => item.deadline <= now) : batch.slice();
+        batch = batch.filter((item) => !failed.includes(item));
         for (const item of failed) item.reject(error);
         return;
       }
@@ -216,7 +275,7 @@ export function openConnection(opts: ConnectionOptions): Connection {
       return noted(
         new Promise<T>((resolve, reject) => {
           if (batch.length === 0 && !flushing) setImmediate(() => void flush());
-          batch.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+          batch.push({ fn, resolve: resolve as (v: unknown) => void, reject, deadline: performance.now() + busyTimeoutMs });
         }),
       );
     },

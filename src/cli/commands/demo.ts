@@ -22,7 +22,9 @@ import { UsageError } from '../../domain/errors.js';
 import type { Step } from '../../sim/model.js';
 import { DEFAULT_SEED } from '../../sim/runner.js';
 import type { Ctx } from '../context.js';
+import { listenProblem } from '../ports.js';
 import { seedFromFlags } from '../flags.js';
+import { untilAborted, watchForStop } from '../stop.js';
 import { words, wrapParts } from '../timeline.js';
 import { branchesVisited, momentHeader, orderLines, stepLines, summaryLines, type Ending } from './demo-narration.js';
 
@@ -37,6 +39,13 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   const port = Number(opts.port);
   if (!/^\d+$/.test(String(opts.port)) || port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${JSON.stringify(opts.port)})`);
   const seed = seedFromFlags(opts) ?? DEFAULT_SEED;
+  const given = ctx.opts.database ?? ctx.opts.db;
+  if (given !== undefined) {
+    throw new UsageError(
+      `demo runs on a fresh temporary database of its own, never on --db (its story would add orders and stock counts to ${given}): ` +
+        "drop --db; --keep keeps the demo's database and prints its path, and `warehouse --db <file> serve` shows your own database on the dashboard",
+    );
+  }
   const { c } = ctx;
 
   const { loadScenarioFile } = await import('../../sim/loader.js');
@@ -49,6 +58,12 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   const scenario = loaded.scenario;
 
   const dir = mkdtempSync(join(tmpdir(), 'warehouse-demo-'));
+  const removeDir = () => {
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+  };
+  // Ctrl-C, SIGTERM or a reader gone (EPIPE) end the story; the finally below removes the database
+  const stopWatch = watchForStop(ctx.io, removeDir);
+  const interrupted = stopWatch.signal;
   const { createClock, createWarehouse } = await import('../../wiring.js');
   const clock = createClock('paced', Math.floor(Date.now() / 1000) * 1000);
   const { controls } = clock;
@@ -68,22 +83,28 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
       go();
     });
   });
-  const w = await createWarehouse({
-    database: { kind: 'sqlite', file: join(dir, 'demo.db') },
-    clock,
-    supplierScript: scenario.supplier,
-    settings: scenario.settings,
-    seed,
-  });
   const stop = new AbortController();
   let running: Promise<void> | null = null;
   let server: { url: string; close(): Promise<void> } | null = null;
+  let w: Awaited<ReturnType<typeof createWarehouse>> | null = null;
   const input = ctx.io.stdin.isTTY && !opts.auto ? createInterface({ input: ctx.io.stdin }) : null;
   try {
+    w = await createWarehouse({
+      database: { kind: 'sqlite', file: join(dir, 'demo.db') },
+      clock,
+      supplierScript: scenario.supplier,
+      settings: scenario.settings,
+      seed,
+    });
     if (opts.dashboard) {
       const { startServer } = await import('../../http/server.js');
       // the server runs the job runner; its logs would drown the narration
-      server = await startServer({ warehouse: w, port, host: String(opts.host), token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined, logLevel: 'fatal' });
+      const host = String(opts.host);
+      server = await startServer({ warehouse: w, port, host, token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined, logLevel: 'fatal' }).catch(
+        (error: unknown) => {
+          throw listenProblem(error, port, host, '--port');
+        },
+      );
     } else {
       running = w.runner.runForever(stop.signal);
     }
@@ -123,7 +144,8 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
           done = () => clearTimeout(timer);
         });
       }
-      const go = await (fromPage ? Promise.race([fromHere, fromPage]) : fromHere);
+      const byStop = untilAborted(interrupted).then(() => false);
+      const go = await Promise.race([fromHere, byStop, ...(fromPage ? [fromPage] : [])]);
       done();
       pageWaiting = null;
       if (byPage && input) ctx.io.stdout.write('(Step on the page)\n');
@@ -156,6 +178,10 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
 
     for (let moment = 0; moment < MAX_MOMENTS; moment++) {
       await controls.settled();
+      if (interrupted.aborted) {
+        stopped = true;
+        break;
+      }
       const stepAt = next < groups.length ? start + groups[next]![0]!.at : null;
       const due = controls.state().next;
       const candidates = [stepAt, due].filter((t): t is number => t !== null);
@@ -225,14 +251,11 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
         check: { ok: violations.length === 0, violations: violations.map((v) => v.message) },
       });
     }
-    if (server) {
+    if (server && !interrupted.aborted) {
       controls.lock(null);
       ctx.say();
       ctx.say(`The dashboard stays up at ${server.url}/ with the clock in your hands now; Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      await untilAborted(interrupted);
     }
     return violations.length === 0 ? 0 : 1;
   } finally {
@@ -240,7 +263,8 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
     stop.abort();
     await running;
     await server?.close();
-    await w.close();
-    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    await w?.close();
+    removeDir();
+    stopWatch.dispose();
   }
 }

@@ -9,6 +9,7 @@ import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { LogLevel } from '../../http/logging.js';
 import type { Ctx } from '../context.js';
+import { listenProblem } from '../ports.js';
 import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -34,6 +35,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   // --clock virtual: a paced virtual clock, moved only by the dashboard's controls (POST /api/clock),
   // never by the runner itself: a class watches each step happen
   const clock = opts.clock === 'virtual' ? ('paced' as const) : ('real' as const);
+  const host = String(opts.host);
   const server = await startServer({
     clock,
     database: ctx.database,
@@ -44,7 +46,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     settings: settingsFromFlags(opts),
     seed: seedFromFlags(opts),
     port,
-    host: String(opts.host),
+    host,
     token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
     rateLimitPerMinute: rateLimit,
     corsOrigin: opts.corsOrigin === undefined ? undefined : String(opts.corsOrigin),
@@ -53,6 +55,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     runner: opts.runner !== false,
     shutdownTimeoutMs,
     tracing: ctx.tracing,
+  }).catch((error: unknown) => {
+    throw listenProblem(error, port, host, '--port');
   });
   const dashboard = `${server.url}/`;
   const jobsFrom = queue ? `, jobs from ${server.warehouse.queueLabel}` : '';

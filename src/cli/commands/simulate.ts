@@ -1,8 +1,8 @@
 /**
  * `warehouse simulate <files or directories...>`: pick the scenario files (src/sim/files.ts), load
- * every one first; if any is malformed, list all the problems as file:line:col and exit 2 without
- * running anything. Otherwise replay each scenario on its own fresh engine and report; exit 1 if
- * any expectation failed (or, with --strict, if a scenario checks nothing).
+ * every one first and list the problems of any malformed one as file:line:col; replay each other
+ * scenario on its own fresh engine and report it. Exit 2 if any file was malformed (it was not
+ * run), else 1 if any expectation failed (or, with --strict, if a scenario checks nothing).
  */
 import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../../domain/errors.js';
@@ -34,15 +34,9 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
     throw new UsageError('no scenario file to run: give .yaml or .yml files, or a directory holding them (e.g. `warehouse simulate scenarios/`)');
 
   const { scenarios, problems } = await loadAll(files);
-  if (problems.length) {
-    for (const p of problems) ctx.io.stderr.write(`${formatProblem(p)}\n`);
-    const bad = new Set(problems.map((p) => p.file)).size;
-    ctx.io.stderr.write(`${problems.length} problem(s) in ${bad} file(s); nothing was run\n`);
-    if (ctx.opts.json) ctx.json(jsonReport([], problems));
-    if (junit) await write(junit, junitXml([], problems), 'JUnit report');
-    return 2;
-  }
+  for (const p of problems) ctx.io.stderr.write(`${formatProblem(p)}\n`);
 
+  // a malformed file is reported and not run; every other file still runs and is reported
   const results = await runScenarios(scenarios, { seed, realTime: Boolean(opts.realTime), strict: Boolean(opts.strict) });
   if (opts.timeline) {
     for (const r of results) {
@@ -51,10 +45,16 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
       ctx.say();
     }
   }
-  if (ctx.opts.json) ctx.json(jsonReport(results));
-  else for (const line of humanLines(results, ctx.c)) ctx.say(line);
-  if (junit) await write(junit, junitXml(results), 'JUnit report');
-  if (diagram) await writeDiagrams(ctx, diagram, results, opts.svg !== false);
+  if (ctx.opts.json) ctx.json(jsonReport(results, problems));
+  else if (results.length) for (const line of humanLines(results, ctx.c)) ctx.say(line);
+  if (junit) await write(junit, junitXml(results, problems), 'JUnit report');
+  if (diagram && results.length) await writeDiagrams(ctx, diagram, results, opts.svg !== false);
+  if (problems.length) {
+    const bad = new Set(problems.map((p) => p.file)).size;
+    const ran = results.length ? `; the other ${results.length} scenario(s) ran` : '';
+    ctx.io.stderr.write(`${problems.length} problem(s) in ${bad} file(s), not run: fix them and run again${ran}\n`);
+    return 2;
+  }
   return results.every((r) => r.passed) ? 0 : 1;
 }
 

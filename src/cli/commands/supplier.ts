@@ -8,6 +8,7 @@ import { describeDatabase, parseDatabase } from '../../config.js';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import { isLoopback } from '../../http/auth.js';
+import { listenProblem } from '../ports.js';
 import type { Ctx } from '../context.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -36,10 +37,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     host,
     token,
     log: (line) => ctx.io.stdout.write(`${ctx.opts.json ? JSON.stringify(line) : formatLogLine(line)}\n`),
-  }).catch(async (error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`);
-    throw error;
+  }).catch((error: unknown) => {
+    throw listenProblem(error, port, host, '--port');
   });
   if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify({ url: service.url, state: stateLabel })}\n`);
   else {

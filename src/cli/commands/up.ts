@@ -15,6 +15,7 @@ import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import { describeQueue } from '../../config.js';
 import type { Ctx } from '../context.js';
+import { checkPortFree } from '../ports.js';
 import { parseQueueFlag } from '../flags.js';
 
 /** Engine options passed on to `serve` and every `work` as they were given. */
@@ -53,6 +54,9 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
     );
   }
   const queue = parseQueueFlag(opts.queue);
+  // a port in use is said at once, with the flag of `up` that changes it, before anything starts
+  if (!ctx.opts.supplierUrl) await checkPortFree(supplierPort, '127.0.0.1', '--supplier-port');
+  await checkPortFree(port, ctx.io.env.WAREHOUSE_HOST ?? '127.0.0.1', '--port');
 
   // what every engine process shares: the database, the queue, the supplier (and how to reach them)
   const database = ctx.opts.database ?? ctx.opts.db;
@@ -88,6 +92,8 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
 
   let stopping = false;
   let failed: string | null = null;
+  /** 2 when a member refused its arguments (exit 2: bad input), else 1 */
+  let failedCode = 1;
   let onFailure: () => void = () => {};
   const failure = new Promise<void>((resolve) => (onFailure = resolve));
 
@@ -125,6 +131,7 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
         m.child = null;
         if (stopping) return;
         if (!m.up) {
+          if (!failed && code === 2) failedCode = 2;
           failed ??= `${m.name} exited (${code ?? signal}) before it was ready${tail.length ? `: ${tail.at(-1)}` : ''}`;
           onFailure();
           return;
@@ -141,12 +148,12 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
 
   const started = async (m: Member) => Promise.race([start(m), failure.then(() => null)]);
   const supplierUrl = supplier ? await started(supplier) : external!;
-  if (failed || supplierUrl === null) return stopAll(1);
+  if (failed || supplierUrl === null) return stopAll(failedCode);
   const withSupplier = [...global, '--supplier-url', supplierUrl, ...(ctx.opts.supplierToken ? ['--supplier-token', ctx.opts.supplierToken] : [])];
   const serve = member('serve', [...withSupplier, 'serve', '--port', String(port), ...queueArgs, ...engine], /listening on (http:\/\/\S+) /);
   const work = Array.from({ length: workers }, (_, i) => member(`work ${i + 1}`, [...withSupplier, 'work', ...queueArgs, ...engine], /Ctrl-C to stop/));
   const ready = await Promise.all([serve, ...work].map(started));
-  if (failed || ready.includes(null)) return stopAll(1);
+  if (failed || ready.includes(null)) return stopAll(failedCode);
 
   const summary = { api: serve.url!, supplier: supplierUrl, workers, database: ctx.databaseLabel, queue: describeQueue(queue) };
   if (ctx.opts.json) ctx.io.stdout.write(`${JSON.stringify(summary)}\n`);
