@@ -16,7 +16,7 @@ describe('order create off a terminal', () => {
     const accepted = lines.findIndex((l) => l.includes('SupplierReservationAccepted'));
     const due = /next check at (\+\d+\.\d{3}s)/.exec(lines[accepted]!)![1]!;
     // the state change that commit made, then the wait it starts
-    expect(lines[accepted + 1]).toMatch(/\+0\.\d{3}s {2}state: pending → awaiting_restock$/);
+    expect(lines[accepted + 1]).toMatch(/\+\d+\.\d{3}s {2}state: pending → awaiting_restock$/);
     expect(lines[accepted + 2]).toMatch(new RegExp(`^waiting 0\\.\\ds for the next supplier check, due at \\${due} \\(--clock virtual skips the waits\\)$`));
     expect(lines[accepted + 3]).toMatch(/SupplierStatusChecked/);
   });
