@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 import { PG_TEST_URL, pgUnavailable } from './test/postgres/support.js';
 
-const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const };
+/** a test or hook still running after a minute is stuck: on a busy machine, process-spawning ones took 30 s */
+const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
 
 /** The suites that run again on PostgreSQL: the port contracts, the engine's flow and properties, the scenario runner, and PostgreSQL's own tests. */
 const POSTGRES_SUITES = [

@@ -11,7 +11,7 @@
 # module (domain, app, contract, adapters), the HTTP server and its raw-socket timeouts (http), the
 # supplier's client, mock and service, MSW intercepting fetch (supplier), tracing with
 # AsyncLocalStorage (telemetry), the scenario runner and the CLI as processes on that Node (sim,
-# docs: the README and docs run as written, cli/first-run, cli/install), the dashboard's server
+# docs: the README and docs run as written, cli/first-run), the dashboard's server
 # side, and processes killed with SIGKILL (reliability/crash). Left to Node 20 only: the rest of
 # the CLI's output tests, the faults (tmpfs, locks), the model properties, the layer rules, and
 # the services (PostgreSQL, Redis, the browser), which change with the machine, not with Node.
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { echo "usage: bash .ci/other-nodes.sh 22 24" >&2; exit 2; }
 
 RUNTIME=(test/domain test/app test/contract test/adapters test/http test/supplier test/telemetry test/sim test/docs test/dashboard
-  test/cli/first-run.test.ts test/cli/install.test.ts test/reliability/crash.test.ts)
+  test/cli/first-run.test.ts test/reliability/crash.test.ts)
 
 work=$(mktemp -d)
 native=node_modules/better-sqlite3/build/Release/better_sqlite3.node
