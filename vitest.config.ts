@@ -19,7 +19,9 @@ const SERVICES = ['test/redis/**/*.test.ts', 'test/cli/up.test.ts', 'test/dashbo
 
 /**
  * `npm test` runs the projects all, faults and group-commit, which need no service;
- * `npm run test:services` runs postgres and services (docs/performance.md has their times).
+ * `npm run test:services` runs postgres and services, one file at a time (`--maxWorkers=1`): their
+ * files start many processes on the shared PostgreSQL and Redis, and side by side on two cores
+ * they ran past their timeouts (docs/performance.md has the times).
  */
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   // no PostgreSQL answering: its suites are skipped with one line saying why — except under CI=true,
