@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 import { PG_TEST_URL, pgUnavailable } from './test/postgres/support.js';
 
-const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const };
+/** a test or hook still running after a minute is stuck: on a busy machine, process-spawning ones took 30 s */
+const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
 
 /** The suites that run again on PostgreSQL: the port contracts, the engine's flow and properties, the scenario runner, and PostgreSQL's own tests. */
 const POSTGRES_SUITES = [
@@ -12,6 +14,15 @@ const POSTGRES_SUITES = [
   'test/postgres/**/*.test.ts',
 ];
 
+/** The tests of processes on Redis (and PostgreSQL), and of the browser: `npm run test:services`, with the `postgres` project. */
+const SERVICES = ['test/redis/**/*.test.ts', 'test/cli/up.test.ts', 'test/dashboard/browser.test.ts', 'test/sim/svg.test.ts'];
+
+/**
+ * `npm test` runs the projects all, faults and group-commit, which need no service;
+ * `npm run test:services` runs postgres and services, one file at a time (`--maxWorkers=1`): their
+ * files start many processes on the shared PostgreSQL and Redis, and side by side on two cores
+ * they ran past their timeouts (docs/performance.md has the times).
+ */
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   // no PostgreSQL answering: its suites are skipped with one line saying why — except under CI=true,
   // where the project stays in and its global setup fails the run (CI machines have a server)
@@ -20,13 +31,18 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
   if (why) console.log(`postgres suites skipped: no PostgreSQL answers at ${PG_TEST_URL} (${why}); start it or set DATABASE_URL`);
   return {
     test: {
-      // the JSON report gives .ci/run the pass/fail counts of exactly this run
-      reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+      // one worker per core: vitest's default is one fewer (a single worker on a 2-core machine),
+      // and these tests wait on processes, sockets and files about as much as they compute
+      maxWorkers: availableParallelism(),
+      // the JSON report gives .ci/run the pass/fail counts of exactly this run (test:services
+      // writes .vitest-services.json); the last reporter prints the ten slowest files
+      reporters: ['default', 'json', './test/support/slowest-files.ts'],
+      outputFile: { json: '.vitest-results.json' },
       projects: [
-        { test: { ...shared, name: 'all', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**', 'test/faults/**'] } },
+        { test: { ...shared, name: 'all', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**', 'test/faults/**', ...SERVICES] } },
         {
-          // the engine's own faults measure the event loop's lag (under 100 ms): they run last, one
-          // file at a time, so that other suites' processes do not take the CPU from the one measured
+          // the engine's own faults hold the write lock or fill the disk for seconds while orders
+          // run: they run last, one file at a time, so that what they time is the fault's doing
           test: { ...shared, name: 'faults', include: ['test/faults/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
         },
         {
@@ -38,6 +54,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             env: { WAREHOUSE_GROUP_COMMIT: '1' },
           },
         },
+        { test: { ...shared, name: 'services', include: SERVICES } },
         ...(why
           ? []
           : [

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { checkInvariants, tempDb } from '../test/helpers.js';
 import { crashRun, seedOrders } from '../test/reliability/crash-harness.js';
 import { faultRun, mountSmallDisk } from '../test/faults/harness.js';
+import { faultBoundMs } from '../test/faults/support.js';
 import { join } from 'node:path';
 import { tempDir } from '../test/helpers.js';
 import { httpFuzzProperty, startFuzzTarget } from '../test/reliability/http-fuzz.js';
@@ -113,8 +114,14 @@ async function ownFaults() {
     results.push({
       fault,
       tried,
-      ok: run.notReserved.length === 0 && run.timeouts === 0 && run.violations.length === 0 && run.cleanExit && run.lagMaxMs < 100 && run.slowestProbeMs < 100,
-      detail: `${run.orders} orders, ${run.notReserved.length} not reserved${run.notReserved.length ? ` (${run.notReserved.slice(0, 3).join('; ')})` : ''}, ${run.timeouts} supplier timeouts, ${run.refused} writes refused then retried by the client, slowest health/read ${run.slowestProbeMs.toFixed(1)} ms, event-loop lag max ${run.lagMaxMs.toFixed(1)} ms during the faults, ${run.violations.length} invariant violations, clean exit ${run.cleanExit} (${(run.wallMs / 1000).toFixed(1)} s)`,
+      ok:
+        run.notReserved.length === 0 &&
+        run.timeouts === 0 &&
+        run.violations.length === 0 &&
+        run.cleanExit &&
+        run.lagMaxMs < faultBoundMs(run.baselineLagMs) &&
+        run.slowestProbeMs < faultBoundMs(run.baselineLagMs),
+      detail: `${run.orders} orders, ${run.notReserved.length} not reserved${run.notReserved.length ? ` (${run.notReserved.slice(0, 3).join('; ')})` : ''}, ${run.timeouts} supplier timeouts, ${run.refused} writes refused then retried by the client, slowest health/read ${run.slowestProbeMs.toFixed(1)} ms, event-loop lag max ${run.lagMaxMs.toFixed(1)} ms during the faults (${run.baselineLagMs.toFixed(1)} ms before them), ${run.violations.length} invariant violations, clean exit ${run.cleanExit} (${(run.wallMs / 1000).toFixed(1)} s)`,
     });
   const locks = Math.max(3, Math.floor(KILLS / 10));
   report(

@@ -44,7 +44,8 @@ describe('warehouse outside the clone', () => {
     await worksFrom(link);
   });
 
-  it('runs as installed by `npm link` (into a private prefix, offline)', async () => {
+  // npm itself takes seconds to start and link; on a busy machine, more than the default 30 s
+  it('runs as installed by `npm link` (into a private prefix, offline)', { timeout: 90_000 }, async () => {
     const prefix = tempDir();
     const r = spawnSync('npm', ['link', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
       cwd: ROOT,

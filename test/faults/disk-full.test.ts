@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants, runCli, tempDir } from '../helpers.js';
-import { allOrders, eventLoopLagMaxMs, post, spawnCli, supplierService, untilAllFinal } from './support.js';
+import { allOrders, eventLoopLagMaxMs, faultBoundMs, post, spawnCli, supplierService, untilAllFinal } from './support.js';
 
 const FAST = ['--check-delay', '1s', '--backoff-base', '100ms', '--backoff-cap', '1s', '--lease', '2s'];
 
@@ -92,7 +92,7 @@ describe('the disk under the database fills up', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
 
-    await eventLoopLagMaxMs(api!); // starts the lag window: from the disk filling to its freeing
+    const baselineLagMs = await eventLoopLagMaxMs(api!); // the run so far; starts the window from the disk filling to its freeing
     const probe = async () => {
       const t0 = performance.now();
       await fetch(`${api}/healthz`);
@@ -125,9 +125,11 @@ describe('the disk under the database fills up', () => {
     }
     expect((await allOrders(api!)).find((o) => o.id === waiting.body.id)?.status).toBe('awaiting_restock');
     const lagMaxMs = await eventLoopLagMaxMs(api!);
-    console.log(`disk-full fault: ${JSON.stringify({ slowestProbeMs, lagMaxMs })}`);
-    expect(slowestProbeMs).toBeLessThan(100);
-    expect(lagMaxMs).toBeLessThan(100);
+    console.log(`disk-full fault: ${JSON.stringify({ slowestProbeMs, lagMaxMs, baselineLagMs })}`);
+    // health and reads answered within the promise, the event loop never held longer, beyond what
+    // the machine did to the server before the disk filled
+    expect(slowestProbeMs).toBeLessThan(faultBoundMs(baselineLagMs));
+    expect(lagMaxMs).toBeLessThan(faultBoundMs(baselineLagMs));
 
     disk.free();
     // the same Idempotency-Key is free for the retry at once (the failed request released it)

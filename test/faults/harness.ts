@@ -28,6 +28,8 @@ export interface FaultRun {
   slowestProbeMs: number;
   /** the event loop's worst delay while a fault lasted, ms (serve's /metrics, read around each fault) */
   lagMaxMs: number;
+  /** the same before the first fault (from the warm-up orders to the fault's start): the run's baseline, ms */
+  baselineLagMs: number;
   /** write requests refused (503/507) while the fault lasted, then retried by the client */
   refused: number;
   violations: string[];
@@ -121,12 +123,14 @@ export async function faultRun(opts: FaultRunOptions, disk?: ReturnType<typeof m
   let sent = 2;
   let slowest = 0;
   let lagMaxMs = 0;
+  let baselineLagMs = -1;
   for (let b = 0; b < batches; b++) {
     const writes = Array.from({ length: Math.min(perBatch, opts.orders - sent) }, (_, i) => order(sent + i));
     sent += writes.length;
     if (b < opts.fault.times) {
       // the fault, while this batch's orders arrive and run; health and reads must answer at once
-      await eventLoopLagMaxMs(api!); // starts the lag window
+      const before = await eventLoopLagMaxMs(api!); // ends the window before and starts the fault's
+      if (baselineLagMs < 0) baselineLagMs = before;
       let over = false;
       let end: Promise<void>;
       if (opts.fault.kind === 'lock') end = (await holdWriteLock(opts.db, opts.fault.holdMs)).released;
@@ -156,6 +160,7 @@ export async function faultRun(opts: FaultRunOptions, disk?: ReturnType<typeof m
     timeouts: orders.flatMap((o: OrderJson) => (o.events ?? []).filter((e) => e.type === 'SupplierCallFailed' && e.data.kind === 'timeout')).length,
     slowestProbeMs: slowest,
     lagMaxMs,
+    baselineLagMs: Math.max(0, baselineLagMs),
     refused,
     violations: checkInvariants(opts.db),
     cleanExit: exits.every((e) => e.code === 0),

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
 import { faultRun } from './harness.js';
+import { faultBoundMs } from './support.js';
 
 describe('another process holding the write lock for seconds, during serve + work under load', () => {
-  it('fails no order, keeps the runner alive, and keeps the event loop free (health and reads answer at once)', { timeout: 120_000 }, async () => {
+  it('fails no order, keeps the runner alive, and keeps the event loop free (health and reads answered within 500 ms)', { timeout: 120_000 }, async () => {
     // writes give up after 1.5 s; the lock is held for 10 s (the issue's figure), far longer
     const run = await faultRun({
       orders: 30,
@@ -23,8 +24,10 @@ describe('another process holding the write lock for seconds, during serve + wor
     // every order could be reserved (stock for the local ones; the supplier says ok): all are
     expect(run.notReserved).toEqual([]);
     expect(run.timeouts).toBe(0);
-    expect(run.lagMaxMs).toBeLessThan(100);
-    expect(run.slowestProbeMs).toBeLessThan(100);
+    // health and reads answered within the promise, the event loop never held longer, beyond what
+    // the machine did to the server before the lock (figures in the log)
+    expect(run.slowestProbeMs).toBeLessThan(faultBoundMs(run.baselineLagMs));
+    expect(run.lagMaxMs).toBeLessThan(faultBoundMs(run.baselineLagMs));
     expect(run.violations).toEqual([]);
     // the runner stayed alive through it and both processes stop cleanly
     expect(run.cleanExit).toBe(true);

@@ -102,6 +102,22 @@ export async function untilAllFinal(api: string, ms = 30_000): Promise<OrderJson
   return allOrders(api);
 }
 
+/**
+ * What users are promised while the database is in trouble (docs/reliability.md, promise 9):
+ * `/healthz` and reads answered within this, and so an event loop never held longer by the fault.
+ */
+export const PROMISED_MS = 500;
+
+/**
+ * The bound a fault's figures (the slowest health + read, the event loop's worst lag) are held
+ * to: the promise, on top of what the machine did to the same server in the same run before the
+ * fault (its lag then). A server that waited for the lock on its event loop (the busy timeout,
+ * 1.5 s in these tests) breaks it however busy the machine; a busy 2-core machine's scheduling
+ * (lags of 150–470 ms measured here with other suites running, tens of ms when quiet) does not.
+ * The figures are printed; speed targets belong to the benchmarks.
+ */
+export const faultBoundMs = (baselineLagMs: number) => PROMISED_MS + baselineLagMs;
+
 /** nodejs_eventloop_lag_max_seconds from /metrics: the worst event-loop delay since the previous scrape. */
 export async function eventLoopLagMaxMs(api: string): Promise<number> {
   const text = await (await fetch(`${api}/metrics`)).text();

