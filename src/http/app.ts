@@ -52,6 +52,8 @@ export interface AppOptions {
   timeouts?: Partial<Timeouts>;
   /** the supplier service, for the dashboard's scripts (routes/supplier-script.ts) */
   supplierUrl?: string;
+  /** the supplier service's token, sent with the dashboard's scripts */
+  supplierToken?: string;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }

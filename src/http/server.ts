@@ -141,6 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     timeouts: options.timeouts,
     corsOrigin: options.corsOrigin,
     supplierUrl: options.supplierUrl,
+    supplierToken: options.supplierToken,
     eventHeartbeatMs: options.eventHeartbeatMs,
   };
   let app: RunningServer['app'];

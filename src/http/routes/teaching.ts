@@ -20,6 +20,8 @@ export interface TeachingOptions {
   keyring: Pick<Keyring, 'any'>;
   /** forwarded supplier scripts go to {supplierUrl}/mock/scripts/{sku} */
   supplierUrl?: string;
+  /** sent with forwarded scripts (WAREHOUSE_SUPPLIER_TOKEN) */
+  supplierToken?: string;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }
