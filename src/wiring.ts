@@ -25,6 +25,7 @@ import { UsageError } from './domain/errors.js';
 import type { Clock, PacedClock, VirtualClockControl } from './ports/clock.js';
 import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
+import type { ApiTokenStore } from './ports/tokens.js';
 import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
@@ -83,6 +84,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly queue: JobQueue;
   /** Idempotency-Key records, in the same database as the store (their responses are completed by its writes) */
   readonly idempotency: IdempotencyStore;
+  /** the API's named tokens (hashes only; `warehouse token`) */
+  readonly tokens: ApiTokenStore;
   readonly clock: Clock;
   readonly bus: Bus;
   readonly supplier: Supplier;
@@ -207,6 +210,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     store,
     queue,
     idempotency: backend.idempotency,
+    tokens: backend.tokens,
     clock,
     bus,
     supplier,
