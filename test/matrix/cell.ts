@@ -38,18 +38,21 @@ let cellCount = 0;
 interface Client {
   acknowledged: number[];
   problems: string[];
+  /** how long after the fault healed it keeps retrying (a fault that never heals: briefly) */
+  retryMs: number;
   send(i: number, healed: () => number | null): Promise<void>;
 }
 
 function client(api: string, tag: string): Client {
   const c: Client = {
+    retryMs: RETRY_AFTER_HEAL_MS,
     acknowledged: [],
     problems: [],
     async send(i, healed) {
       const body = JSON.stringify({ sku: i % 2 ? 'LOCAL' : 'SUPPLIED', qty: 1 });
       for (;;) {
         const h = healed();
-        if (h !== null && Date.now() > h + RETRY_AFTER_HEAL_MS) return;
+        if (h !== null && Date.now() > h + c.retryMs) return;
         const r = await fetch(`${api}/api/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': `${tag}-${i}` },
@@ -113,7 +116,7 @@ export async function runCell(topology: Topology, fault: Fault, shared: Shared):
   const dir = tempDir();
   const disk = fault.disk ? mountSmallDisk(16) : null;
   if (fault.disk && !disk) return result('n/a', 'mounting a tmpfs failed here');
-  let redis: PrivateRedis | null = null;
+  let redis = null as PrivateRedis | null;
   let dbCount = 0;
   const newDatabase = () => {
     dbCount++;
@@ -126,9 +129,22 @@ export async function runCell(topology: Topology, fault: Fault, shared: Shared):
   };
   const engines: Started[] = [];
   try {
+    return await cellBody();
+  } catch (error) {
+    const problem = `the cell could not run: ${String(error).split('\n').slice(0, 6).join(' / ').slice(0, 800)}`;
+    const known = knownDefect(topology, fault);
+    return known ? result('known', `${known}: ${problem}`, [problem]) : result('FAIL', problem, [problem, `logs: ${engines.map((e) => e.logs()).join('\n')}`]);
+  } finally {
+    for (const e of engines) await e.stop().catch(() => false);
+    await redis?.kill();
+    disk?.release();
+  }
+
+  async function cellBody(): Promise<CellResult> {
     if (topology.db === 'pg-redis') redis = await privateRedis();
-    const start = async (supplierUrl?: string) => {
+    const start = async (supplierUrl?: string, beforeProcesses?: (database: string) => Promise<void>) => {
       const e = await startTopology({
+        beforeProcesses,
         topology,
         database: newDatabase(),
         dir: join(dir, `s${engines.length}`),
@@ -141,7 +157,12 @@ export async function runCell(topology: Topology, fault: Fault, shared: Shared):
     };
     mkdirSync(join(dir, 's0'));
     mkdirSync(join(dir, 's1'));
-    const run = await start();
+    // a fault at start-up is in place before the engines first start; they must wait it out
+    let earlyEnded: Promise<void> = Promise.resolve();
+    const run = await start(undefined, async (database) => {
+      if (fault.beforeStart) earlyEnded = (await fault.beforeStart(database)).end();
+    });
+    await earlyEnded;
     const clients = new Map<Started, Client>([[run, client(run.api, `${tag}-0`)]]);
     let healedAt: number | null = null;
     const healed = () => healedAt;
@@ -153,6 +174,7 @@ export async function runCell(topology: Topology, fault: Fault, shared: Shared):
 
     const ctx: CellContext = { run, pg: shared.pg, redis, disk, another: (url) => start(url) };
     const injection: Injection = await fault.begin(ctx);
+    if (injection.waitingAllowed) clients.get(run)!.retryMs = 3_000;
     for (const other of injection.others ?? []) clients.set(other, client(other.api, `${tag}-${engines.indexOf(other)}`));
     const seen: number[] = [];
     const probing = (async () => {
@@ -204,9 +226,5 @@ export async function runCell(topology: Topology, fault: Fault, shared: Shared):
     }
     if (known) return result('known', `${known}: ${problems[0]}`, problems);
     return result('FAIL', problems[0]!, [...problems, `logs: ${engines.map((e) => e.logs()).join('\n')}`]);
-  } finally {
-    for (const e of engines) await e.stop().catch(() => false);
-    await redis?.kill();
-    disk?.release();
   }
 }

@@ -4,7 +4,7 @@
  * matrix can pass vacuously.
  */
 import { describe, expect, it } from 'vitest';
-import { CHECKS, checkOutcome, type Outcome } from './checks.js';
+import { type CHECKS, checkOutcome, type Outcome } from './checks.js';
 
 const good = (): Outcome => ({
   acknowledged: [1, 2, 3, 4],

@@ -65,7 +65,8 @@ export function ackedEqualsStored(o: Outcome): string[] {
   const lost = [...acked].filter((id) => !stored.has(id));
   const unacked = [...stored].filter((id) => !acked.has(id));
   if (lost.length) problems.push(`acknowledged but not stored: #${lost.slice(0, 5).join(', #')}${lost.length > 5 ? ` (${lost.length} in all)` : ''}`);
-  if (unacked.length) problems.push(`stored but never acknowledged: #${unacked.slice(0, 5).join(', #')}${unacked.length > 5 ? ` (${unacked.length} in all)` : ''}`);
+  if (unacked.length)
+    problems.push(`stored but never acknowledged: #${unacked.slice(0, 5).join(', #')}${unacked.length > 5 ? ` (${unacked.length} in all)` : ''}`);
   if (o.acknowledged.length !== acked.size) problems.push(`one order acknowledged under two requests' ids (${o.acknowledged.length} 201s, ${acked.size} ids)`);
   return problems;
 }
@@ -73,7 +74,12 @@ export function ackedEqualsStored(o: Outcome): string[] {
 export function finalOrWaiting(o: Outcome): string[] {
   const open = o.stored.filter((s) => !FINAL.has(s.status));
   if (open.length === 0 || o.waitingAllowed) return [];
-  return [`not final: ${open.slice(0, 5).map((s) => `#${s.id} ${s.status}`).join(', ')}${open.length > 5 ? ` (${open.length} in all)` : ''}`];
+  return [
+    `not final: ${open
+      .slice(0, 5)
+      .map((s) => `#${s.id} ${s.status}`)
+      .join(', ')}${open.length > 5 ? ` (${open.length} in all)` : ''}`,
+  ];
 }
 
 export function reasonsOwned(o: Outcome): string[] {
@@ -91,7 +97,8 @@ export function reasonsOwned(o: Outcome): string[] {
 
 export function checkClean(o: Outcome): string[] {
   const text = o.check.output.trim().split('\n').slice(0, 3).join(' / ');
-  if (o.checkFinds) return o.checkFinds.test(o.check.output) && o.check.code === 1 ? [] : [`check did not report the damage made (exit ${o.check.code}): ${text}`];
+  if (o.checkFinds)
+    return o.checkFinds.test(o.check.output) && o.check.code === 1 ? [] : [`check did not report the damage made (exit ${o.check.code}): ${text}`];
   return o.check.code === 0 ? [] : [`check not clean (exit ${o.check.code}): ${text}`];
 }
 
@@ -99,8 +106,7 @@ export function healthReported(o: Outcome): string[] {
   const { expected, seen } = o.health;
   if (expected.kind === 'n/a') return [];
   if (seen.length === 0) return ['/healthz never probed while the fault lasted'];
-  if (expected.kind === 'trouble')
-    return seen.some((s) => s === 503) ? [] : [`/healthz never said 503 while the fault lasted (saw ${summary(seen)})`];
+  if (expected.kind === 'trouble') return seen.some((s) => s === 503) ? [] : [`/healthz never said 503 while the fault lasted (saw ${summary(seen)})`];
   return seen.every((s) => s === 200) ? [] : [`/healthz reported trouble that is not the engine's (saw ${summary(seen)})`];
 }
 

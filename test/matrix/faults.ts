@@ -53,6 +53,8 @@ export interface Fault {
   health(t: Topology): HealthExpectation;
   /** the database on a small tmpfs */
   disk?: boolean;
+  /** a fault in place before the engines first start on the database (given as `--database`) */
+  beforeStart?(database: string): Promise<Injection>;
   begin(ctx: CellContext): Promise<Injection>;
 }
 
@@ -93,6 +95,19 @@ export const FAULTS: Fault[] = [
     },
   },
   {
+    id: 'lock-at-start',
+    label: 'database write lock 10 s at first start-up',
+    na: (t) => sqliteOnly(t) && 'a PostgreSQL session holds no lock that stops a start-up: the write-lock cell covers it',
+    owners: () => ['database'],
+    health: () => ({ kind: 'n/a', why: 'the engines start under the lock: nothing listens to ask until it ends' }),
+    // the engines first start on the database (serve, work, the in-process mock) while it is held
+    async beforeStart(database) {
+      const lock = await holdWriteLock(database, LOCK_MS);
+      return { end: () => lock.released };
+    },
+    begin: async () => ({ end: async () => {} }),
+  },
+  {
     id: 'pg-restart',
     label: 'PostgreSQL restarted',
     na: (t, m) => (t.db === 'sqlite' ? 'PostgreSQL only' : m.pg),
@@ -129,7 +144,8 @@ export const FAULTS: Fault[] = [
   {
     id: 'mock-locked',
     label: 'mock tables locked',
-    na: (t) => (t.db === 'sqlite' && t.supplier === 'mock' ? "SQLite has no table locks: the mock's tables are locked with the whole file (the write-lock cell)" : null),
+    na: (t) =>
+      t.db === 'sqlite' && t.supplier === 'mock' ? "SQLite has no table locks: the mock's tables are locked with the whole file (the write-lock cell)" : null,
     // the in-process mock's state is the engine's database; `supplier serve`'s is the supplier's own
     owners: (t) => (t.supplier === 'mock' ? ['database'] : ['supplier']),
     health: (t) => (t.supplier === 'mock' ? TROUBLE : SUPPLIER_NOT_READINESS),

@@ -25,7 +25,8 @@ export const topologyName = (t: Topology) =>
 
 /** Why a topology cannot run at all, or null. */
 export function topologyUnavailable(t: Topology): string | null {
-  if (t.db === 'pg-redis' && t.supplier === 'mock') return '`up` always runs `supplier serve` (its --supplier-status/--supplier-reserve are refused): no in-process mock';
+  if (t.db === 'pg-redis' && t.supplier === 'mock')
+    return '`up` always runs `supplier serve` (its --supplier-status/--supplier-reserve are refused): no in-process mock';
   return null;
 }
 
@@ -67,12 +68,15 @@ export interface StartOptions {
   supplierUrl?: string;
   /** stock of LOCAL */
   stock: number;
+  /** called once the database exists, before any engine process starts on it */
+  beforeProcesses?(database: string): Promise<void>;
 }
 
 export async function startTopology(o: StartOptions): Promise<Started> {
   const env = o.env ?? {};
   const inv = await runCli(['--database', o.database, 'inventory', 'set', 'LOCAL', String(o.stock)], { env });
   if (inv.code !== 0) throw new Error(`inventory set failed: ${inv.stderr}`);
+  await o.beforeProcesses?.(o.database);
   const supplierState = o.topology.supplier === 'service' && !o.supplierUrl ? join(o.dir, 'supplier.db') : null;
   const supplierPort = await freePort();
   let supplierUrl = o.supplierUrl ?? (supplierState ? `http://127.0.0.1:${supplierPort}` : null);
@@ -115,7 +119,10 @@ export async function startTopology(o: StartOptions): Promise<Started> {
     const [, , sup] = await up.waitFor(/cluster up: API (\S+) · supplier (\S+) /);
     supplierUrl = sup!;
     const child = (name: RegExp) => {
-      const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(up.child.pid)]).toString().trim().split('\n');
+      const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(up.child.pid)])
+        .toString()
+        .trim()
+        .split('\n');
       const line = lines.find((l) => name.test(l));
       if (!line) throw new Error(`no ${name} child of up: ${lines.join(' | ')}`);
       return Number(line.trim().split(/\s+/)[0]);
