@@ -68,6 +68,8 @@ export interface ServerOptions {
   eventHeartbeatMs?: number;
   /** spans to export (a trace file, the OTEL_* collector); ignored when `warehouse` is given (it has its own) */
   tracing?: TracingConfig | Tracing;
+  /** another process's lock met while opening is waited for as long as it lasts, and this told once (WarehouseConfig.onLockWait) */
+  onLockWait?: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -108,6 +110,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       seed: options.seed,
       tracing: options.tracing,
       queue: options.queue,
+      onLockWait: options.onLockWait,
     }));
   const log = createLogger(options.logLevel ?? 'info', options.logDestination, warehouse.tracing);
   const keyring = createKeyring(warehouse.tokens, {

@@ -19,8 +19,8 @@ export interface SqliteBackendOptions extends ConnectionOptions {
   reserveStrategy?: ReserveStrategy;
 }
 
-export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
-  const c = openConnection(opts);
+export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Backend> {
+  const c = await openConnection(opts);
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: `sqlite:${opts.file}`,

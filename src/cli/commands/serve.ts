@@ -58,6 +58,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     runner: opts.runner !== false,
     shutdownTimeoutMs,
     tracing: ctx.tracing,
+    // a server that starts while another process holds the write lock waits for it, saying so once
+    onLockWait: (message) => ctx.io.stderr.write(pretty ? `${message}\n` : `${JSON.stringify({ level: 40, msg: message })}\n`),
   }).catch((error: unknown) => {
     throw listenProblem(error, port, host, '--port');
   });
