@@ -13,7 +13,6 @@ const KNOWN: Record<string, string> = {
   'pg/mock/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
   'pg/service/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
   'pg-redis/service/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
-  'sqlite/mock/lock-at-start': 'issue 18 defect 1 (start-up under a lock)',
   'sqlite/mock/corrupt-late': "issue 18 defect 2 (the mock's database trouble blamed on the supplier)",
   'pg/mock/mock-locked': "issue 18 defect 2 (the mock's database trouble blamed on the supplier)",
   'sqlite/service/shared-supplier': 'issue 18 defect 3 (supplier keys collide across databases)',
