@@ -151,6 +151,7 @@ export async function runCell(topology: Topology, fault: Fault, shared: Shared):
         queue: redis ? `${redis.url}?prefix=${tag}-${engines.length}` : undefined,
         supplierUrl,
         stock: STOCK,
+        env: fault.env,
       });
       engines.push(e);
       return e;
