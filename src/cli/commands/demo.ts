@@ -25,7 +25,7 @@ import type { Ctx } from '../context.js';
 import { listenProblem } from '../ports.js';
 import { seedFromFlags } from '../flags.js';
 import { untilAborted, watchForStop } from '../stop.js';
-import { words, wrapParts } from '../timeline.js';
+import { words, wrapParts } from '../../text/timeline.js';
 import { branchesVisited, momentHeader, orderLines, stepLines, summaryLines, type Ending } from './demo-narration.js';
 
 /** the built-in story (from src/ or dist/ alike) */
