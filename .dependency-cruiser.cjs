@@ -12,7 +12,7 @@
  *             supplier's PostgreSQL state uses the PostgreSQL adapter's pool settings and errors)
  *   text      human text shared by the CLI and the simulator (times, wrapping, event colours):
  *             kit, domain and text
- *   edges     cli, http, sim, telemetry: reach adapters only through wiring.ts and wiring/
+ *   edges     cli, http, sim, telemetry: reach adapters only through src/wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
  *             the mock adapter (adapters/supplier), with its own clock and state (SQLite or
@@ -105,7 +105,7 @@ module.exports = {
     },
     {
       name: 'edges-reach-adapters-through-wiring',
-      comment: 'cli/, http/, sim/ and telemetry/ get adapters from wiring.ts (and wiring/), never import them',
+      comment: 'cli/, http/, sim/ and telemetry/ get adapters from src/wiring/ (createWarehouse), never import them',
       severity: 'error',
       from: { path: '^src/(cli|http|sim|telemetry)/' },
       to: { path: '^src/adapters/' },

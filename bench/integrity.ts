@@ -49,7 +49,7 @@ import { auditDatabase } from '../src/adapters/sqlite/audit.js';
 import { INTEGRITY_CHECK_MAX_BYTES, integrityProblems, openDatabase, QUICK_CHECK_MAX_BYTES } from '../src/adapters/sqlite/open.js';
 import { parseDatabase } from '../src/config.js';
 import { DEFAULT_SETTINGS } from '../src/domain/settings.js';
-import { openBackend } from '../src/wiring.js';
+import { openBackend } from '../src/wiring/warehouse.js';
 
 const MIB = 1024 * 1024;
 const STOCKED_SKUS = 500;

@@ -33,7 +33,7 @@ import pg from 'pg';
 import { poolConfig } from '../src/adapters/postgres/connection.js';
 import { openPostgresBackend } from '../src/adapters/postgres/index.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy } from '../src/domain/settings.js';
-import { createWarehouse } from '../src/wiring.js';
+import { createWarehouse } from '../src/wiring/warehouse.js';
 import { runBaseline } from './locking-baseline.js';
 
 export const PG_URL =

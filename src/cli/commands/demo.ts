@@ -64,7 +64,7 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   // Ctrl-C, SIGTERM or a reader gone (EPIPE) end the story; the finally below removes the database
   const stopWatch = watchForStop(ctx.io, removeDir);
   const interrupted = stopWatch.signal;
-  const { createClock, createWarehouse } = await import('../../wiring.js');
+  const { createClock, createWarehouse } = await import('../../wiring/warehouse.js');
   const clock = createClock('paced', Math.floor(Date.now() / 1000) * 1000);
   const { controls } = clock;
   // the page's Step (POST /api/clock {action: step}) moves the story on like Enter in the terminal,
