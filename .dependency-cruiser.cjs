@@ -82,7 +82,7 @@ module.exports = {
       name: 'adapters-stay-in-their-folder',
       comment: 'an adapter imports kit/, domain/, ports/ and its own folder (config.ts for its own options)',
       severity: 'error',
-      from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/postgres\\.ts$' },
+      from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/(postgres|sqlite)\\.ts$' },
       to: { path: '^src/', pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
     },
     {
@@ -93,7 +93,18 @@ module.exports = {
       from: { path: '^src/adapters/supplier/state/postgres\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: ['^src/(domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
+        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
+      },
+    },
+    {
+      name: 'mock-state-shares-the-sqlite-lock-wait-and-errors',
+      comment:
+        "the mock's SQLite state (in-process: in the engine's file) waits for another process's lock, maps its errors and latches damage exactly as the SQLite adapter does: it may use that adapter's open.ts, nothing else of it",
+      severity: 'error',
+      from: { path: '^src/adapters/supplier/state/sqlite\\.ts$' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/sqlite/open\\.ts$'],
       },
     },
     {

@@ -7,6 +7,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { SCOPES } from '../domain/scopes.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 
@@ -28,6 +29,8 @@ export const problemSchema = z
     instance: z.string().optional(),
     field: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    /** 403: the scope the token lacks (docs/security.md) */
+    missingScope: z.enum(SCOPES).optional(),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.output<typeof problemSchema>;
