@@ -90,3 +90,11 @@ export function auditDatabase(db: Database.Database): Violation[] {
     (db.prepare(rule.sql).all() as Array<Record<string, unknown>>).map((row) => ({ rule: rule.rule, message: rule.message(row), ids: rule.ids(row) })),
   );
 }
+
+/** The rules' SQL, in order: what a worker thread runs (audit-thread.ts). */
+export const RULE_SQL = RULES.map((r) => r.sql);
+
+/** The rows each rule's SQL returned (in RULE_SQL's order) → the violations. */
+export function violationsOf(rowsPerRule: Array<Array<Record<string, unknown>>>): Violation[] {
+  return RULES.flatMap((rule, i) => (rowsPerRule[i] ?? []).map((row) => ({ rule: rule.rule, message: rule.message(row), ids: rule.ids(row) })));
+}
