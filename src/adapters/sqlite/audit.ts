@@ -34,3 +34,11 @@ const SQL: Record<InvariantName, string> = {
 export function auditDatabase(db: Database.Database): Violation[] {
   return INVARIANT_NAMES.flatMap((rule) => violationsOf(rule, db.prepare(SQL[rule]).all() as AuditRow[]));
 }
+
+/** The rules' SQL, in INVARIANT_NAMES' order: what a worker thread runs (audit-thread.ts). */
+export const RULE_SQL = INVARIANT_NAMES.map((rule) => SQL[rule]);
+
+/** The rows each rule's SQL returned (in RULE_SQL's order) → the violations. */
+export function violationsOfRows(rowsPerRule: AuditRow[][]): Violation[] {
+  return INVARIANT_NAMES.flatMap((rule, i) => violationsOf(rule, rowsPerRule[i] ?? []));
+}
