@@ -8,7 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Warehouse } from '../wiring.js';
+import type { Warehouse } from '../wiring/warehouse.js';
 import { installAuth } from './auth.js';
 import { installHostCheck, isLoopback } from './bind.js';
 import type { Keyring } from './keyring.js';
@@ -52,6 +52,8 @@ export interface AppOptions {
   timeouts?: Partial<Timeouts>;
   /** the supplier service, for the dashboard's scripts (routes/supplier-script.ts) */
   supplierUrl?: string;
+  /** the supplier service's token, sent with the dashboard's scripts */
+  supplierToken?: string;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }
