@@ -3,7 +3,9 @@
  * plan's outcome, the order's change, the movements, the events and the jobs that follow.
  */
 import { describe, expect, it } from 'vitest';
+import { IllegalTransitionError } from '../../src/domain/errors.js';
 import {
+  applyOrderChange,
   NEEDS_SUPPLIER,
   planCreateOrder,
   planDeadLetter,
@@ -157,5 +159,27 @@ describe('planDeadLetter', () => {
     expect(p.outcome).toBe(outcome);
     expect(types(p)).toEqual(events);
     expect(p.events[0]!.data).toEqual(info);
+  });
+});
+
+describe('applyOrderChange (what the stores persist)', () => {
+  it('changes nothing without a change', () => {
+    expect(applyOrderChange(snap('pending', 0).order, undefined, NOW + 1)).toEqual({ after: null, from: null });
+  });
+
+  it('moves the status along TRANSITIONS and stamps the time', () => {
+    const { after, from } = applyOrderChange(snap('pending', 0).order, { status: 'awaiting_restock', supplierRef: 'R1' }, NOW + 1);
+    expect(from).toBe('pending');
+    expect(after).toMatchObject({ status: 'awaiting_restock', supplierRef: 'R1', updatedAt: NOW + 1 });
+  });
+
+  it('keeps the status when the change leaves it (from: null)', () => {
+    const { after, from } = applyOrderChange(snap('awaiting_restock', 0).order, { supplierChecks: 1 }, NOW + 1);
+    expect(from).toBeNull();
+    expect(after).toMatchObject({ status: 'awaiting_restock', supplierChecks: 1, updatedAt: NOW + 1 });
+  });
+
+  it('refuses a move TRANSITIONS does not allow', () => {
+    expect(() => applyOrderChange(snap('reserved', 0).order, { status: 'pending' }, NOW)).toThrow(IllegalTransitionError);
   });
 });
