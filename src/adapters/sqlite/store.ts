@@ -8,11 +8,11 @@
  * SQL (see `reserveMove`). The difference between them shows on PostgreSQL.
  */
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { DatabaseError, IdempotencyClaimLostError, IllegalTransitionError, NotFoundError } from '../../domain/errors.js';
+import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type Movement } from '../../domain/inventory.js';
-import { assertNever, canTransition, type Order } from '../../domain/order.js';
-import type { Plan, Snapshot } from '../../domain/plans.js';
+import { assertNever, type Order } from '../../domain/order.js';
+import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/store.js';
@@ -101,21 +101,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
   function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep, stock?: Stock): Applied {
     // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
     if (step) settle(c, step, plan, now);
-    let after = order;
-    let from: Order['status'] | null = null;
-    if (plan.order) {
-      const next = plan.order.status ?? order.status;
-      if (next !== order.status) {
-        if (!canTransition(order.status, next)) throw new IllegalTransitionError(order.id, order.status, next);
-        from = order.status;
-      }
-      after = { ...order, ...plan.order, status: next, updatedAt: now };
-      q.updateOrder.run({ ...after });
-    }
+    const { after, from } = applyOrderChange(order, plan.order, now);
+    if (after) q.updateOrder.run({ ...after });
     for (const m of plan.movements) stock = reserveMove(order.sku, m.type, m.qty, order.id, now, stock);
     const events = insertEvents(c, order.id, now, plan.events);
     const jobIds = enqueue(c, order.id, plan.jobs, now, opts);
-    return { plan, order: after, from, events, jobIds };
+    return { plan, order: after ?? order, from, events, jobIds };
   }
 
   /** Complete an Idempotency-Key record inside the caller's write transaction. */
