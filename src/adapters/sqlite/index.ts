@@ -5,6 +5,7 @@ import { backupSqlite } from './backup.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { createSqliteQueue } from './queue.js';
+import type { NaivePause } from './naive.js';
 import { createSqliteStore } from './store.js';
 
 export interface SqliteBackendOptions extends ConnectionOptions {
@@ -16,6 +17,8 @@ export interface SqliteBackendOptions extends ConnectionOptions {
   leaseMs?: number;
   /** how reservations take stock (all serialised by SQLite's single writer) */
   reserveStrategy?: ReserveStrategy;
+  /** teaching only (`warehouse explore --reserve-strategy naive`): see naive.ts */
+  naive?: NaivePause;
 }
 
 export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
@@ -23,7 +26,7 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: `sqlite:${opts.file}`,
-    store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic' }),
+    store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', naive: opts.naive }),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
     backup: (destination) => backupSqlite(c, destination),

@@ -19,6 +19,7 @@ import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/
 import { auditDatabase } from './audit.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
+import { naiveApply, type NaivePause } from './naive.js';
 import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
 
@@ -45,7 +46,7 @@ interface Stock {
 const conflict = (sku: string) =>
   new DatabaseError(`the inventory row of ${sku} changed under the reservation; it will run again`, undefined, { fault: 'conflict' });
 
-export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
+export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy; naive?: NaivePause }): Store {
   const { q, db } = c;
 
   function loadOrder(id: number): Order {
@@ -135,6 +136,8 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     applyToOrder(orderId, now, planner, step) {
+      // teaching only: the lost update of naive.ts (never the strategy of a real run)
+      if (opts.naive) return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) => applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock));
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });
