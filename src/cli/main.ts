@@ -9,6 +9,7 @@ import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions, QUEUE_HELP } from './options.js';
 import type { Ctx, GlobalOptions, Io } from './context.js';
 import { registerDemo } from './commands/demo.register.js';
+import { registerExplore } from './commands/explore.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
@@ -147,6 +148,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   registerServe(program, run);
   registerSimulate(program, run);
+  registerExplore(program, run);
   registerSupplier(program, run);
   registerDemo(program, run);
   registerUp(program, run);

@@ -77,3 +77,9 @@ export interface Schedule {
   /** crash after this many steps; null for none */
   crash: number | null;
 }
+
+/** A schedule that broke a rule, and its run. */
+export interface Violation {
+  schedule: Schedule;
+  run: RunResult;
+}

@@ -1,0 +1,49 @@
+/**
+ * A counterexample as a class reads it: numbered steps in lanes (one column per order, and one
+ * for stock counts and restocks), the crash marked where the process died, the broken rule named,
+ * and one sentence that says what went wrong (explain.ts).
+ */
+import type { StepRecord, Violation } from './model.js';
+
+const WIDTH = 38;
+
+/** Lanes in the order they first act. */
+export function lanesOf(steps: readonly StepRecord[]): string[] {
+  return [...new Set(steps.map((s) => s.lane))];
+}
+
+const fit = (text: string, width: number) => (text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`);
+
+/** Wraps `text` into lines of at most `width`. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => fit(l, width));
+}
+
+export function storyLines(v: Violation, mark?: number): string[] {
+  const lanes = lanesOf(v.run.steps);
+  const col = (lane: string) => lanes.indexOf(lane);
+  const out = [`      ${lanes.map((l) => fit(l === 'stock' ? 'stock' : `order ${l}`, WIDTH)).join('  ')}`.trimEnd()];
+  for (const s of v.run.steps) {
+    const text = wrap(s.text, WIDTH);
+    text.forEach((t, i) => {
+      const num = i === 0 ? `${String(s.n).padStart(3)}. ` : '     ';
+      const pad = ' '.repeat((WIDTH + 2) * col(s.lane));
+      const arrow = i === 0 && s.n === mark ? '  ◀' : '';
+      out.push(`${num} ${pad}${t}`.trimEnd() + arrow);
+    });
+    if (v.run.crashedAfter === s.n) {
+      out.push(`      ✗ crash: the process dies here; what it had not committed is lost. A new runner starts,`);
+      out.push(`        waits for the leases to expire and picks the jobs up again (process 2).`);
+    }
+  }
+  return out;
+}
