@@ -1,7 +1,7 @@
 /**
  * The checks after every schedule (docs/teaching.md, "Break it to learn it"): the invariants of
  * `warehouse check` (the store's audit), every order final or legitimately waiting, at most one
- * reservation made at the supplier per order, and — on a schedule without a crash, unless turned
+ * reservation made at the supplier per order, no job parked (a bug), and — on a schedule without a crash, unless turned
  * off — the scenario's `expect` block.
  */
 import { isFinal } from '../domain/order.js';
@@ -43,6 +43,11 @@ export async function runChecks(o: { db: Backend; calls: readonly SupplierCall[]
       settledAt: isFinal(order.status) ? order.updatedAt - SIM_START : null,
       events: [],
     });
+  }
+
+  // a parked job is one that could not go on for a reason that is nobody's answer: a bug
+  for (const j of jobs.filter((j) => j.state === 'parked')) {
+    findings.push({ invariant: 'no-parked-job', message: `order ${label(j.orderId)}'s ${j.type} job is parked: ${j.parkedReason}` });
   }
 
   const made = new Map<number, string[]>();

@@ -65,6 +65,13 @@ function supplierTwice(steps: readonly StepRecord[]): Explanation | null {
 function repeatedEffect(steps: readonly StepRecord[], crashedAfter: number | null): Explanation | null {
   const effects = steps.filter((s) => s.facts.unsettled && s.facts.took !== undefined);
   for (const a of effects) {
+    const again = steps.find((s) => s.lane === a.lane && s.n > a.n && s.facts.failed && s.text.startsWith(a.text.split(':')[0]!));
+    if (crashedAfter !== null && crashedAfter >= a.n && again) {
+      return {
+        sentence: `order ${a.lane}'s reservation committed, the process died before its job was marked done, and the job ran again and tried to take the stock a second time: only the database's unique index (one reservation per order) refused it, so the job fails until it is parked`,
+        step: again.n,
+      };
+    }
     const b = effects.find((s) => s.lane === a.lane && s.n > a.n);
     if (!b) continue;
     const crash = crashedAfter !== null && crashedAfter >= a.n && crashedAfter < b.n;

@@ -126,11 +126,11 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
       const job = step ? jobs.get(step.lease.jobId) : undefined;
       const what = job ? job.type : 'write';
       if (!breaks.has('idempotency') || !step || !job) {
-        return gate.step(lane, `${what}:`, () => inner.store.applyToOrder(orderId, now, planner, step), noting(lane));
+        return gate.step(lane, `${what}:`, () => failures(lane, inner.store.applyToOrder(orderId, now, planner, step)), noting(lane));
       }
       // --break idempotency: the effect (no lease checked, no guard) and the job's end, apart
       return gate
-        .step(lane, `${what}:`, () => inner.store.applyToOrder(orderId, now, (s) => planner(jobStateFor(job, s))), (a) => {
+        .step(lane, `${what}:`, () => failures(lane, inner.store.applyToOrder(orderId, now, (s) => planner(jobStateFor(job, s)))), (a) => {
           noting(lane)(a);
           rec.note(lane, 'the job is not marked done yet', { unsettled: true });
         })
@@ -185,10 +185,10 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
     },
   };
 
-  /** a failed supplier call is part of the story too */
+  /** a failed call is part of the story too */
   function failures<T>(lane: string, p: Promise<T>): Promise<T> {
     return p.catch((error: unknown) => {
-      if (!gate.dead) rec.note(lane, `failed (${(error as Error).message.split('\n')[0]})`);
+      if (!gate.dead) rec.note(lane, `failed (${(error as Error).message.split('\n')[0]})`, { failed: true });
       throw error;
     });
   }

@@ -39,6 +39,8 @@ export interface StepFacts {
   supplier?: { answer: string; fresh: boolean; key: string };
   /** the order was committed without its job (--break outbox) */
   noJob?: boolean;
+  /** the step's call failed */
+  failed?: boolean;
   /** a job's effect committed without its settlement (--break idempotency) */
   unsettled?: boolean;
 }
