@@ -2,6 +2,8 @@
  * The layers of docs/architecture.md, checked by machine (`npm run lint:deps`, part of `npm run
  * lint` and of `npm test`):
  *
+ *   kit       small tools with no rule of ours in them (waiting on the wall clock, ...): imports
+ *             nothing of ours but kit; every floor above domain may import it
  *   domain    pure rules: imports nothing of ours but domain (and zod)
  *   ports     small interfaces: domain and ports
  *   app       use cases: domain, ports and app
@@ -20,6 +22,13 @@ const LIBRARIES_OF_ADAPTERS = ['better-sqlite3', 'drizzle-orm', 'pg', 'pg-connec
 
 module.exports = {
   forbidden: [
+    {
+      name: 'kit-is-the-ground-floor',
+      comment: 'kit/ imports nothing of ours but kit/: every floor may lean on it, it leans on none',
+      severity: 'error',
+      from: { path: '^src/kit/' },
+      to: { path: '^src/', pathNot: '^src/kit/' },
+    },
     {
       name: 'domain-is-pure',
       comment: 'domain/ imports nothing of ours but domain/ (and zod): it is the functional core',
@@ -42,23 +51,23 @@ module.exports = {
     },
     {
       name: 'app-knows-only-ports',
-      comment: 'app/ imports domain/, ports/ and app/: never an adapter, an edge or wiring',
+      comment: 'app/ imports kit/, domain/, ports/ and app/: never an adapter, an edge or wiring',
       severity: 'error',
       from: { path: '^src/app/' },
-      to: { path: '^src/', pathNot: '^src/(domain|ports|app)/' },
+      to: { path: '^src/', pathNot: '^src/(kit|domain|ports|app)/' },
     },
     {
       name: 'app-imports-no-adapter-library',
       severity: 'error',
-      from: { path: '^src/(app|ports|domain)/' },
+      from: { path: '^src/(app|ports|domain|kit)/' },
       to: { path: `node_modules/(${LIBRARIES_OF_ADAPTERS.join('|')})` },
     },
     {
       name: 'adapters-stay-in-their-folder',
-      comment: 'an adapter imports domain/, ports/ and its own folder (config.ts for its own options)',
+      comment: 'an adapter imports kit/, domain/, ports/ and its own folder (config.ts for its own options)',
       severity: 'error',
-      from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/postgres\\.ts$' },
-      to: { path: '^src/', pathNot: ['^src/(domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
+      from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/(postgres|sqlite)\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
     },
     {
       name: 'mock-state-shares-the-postgres-connection-settings',
@@ -68,7 +77,18 @@ module.exports = {
       from: { path: '^src/adapters/supplier/state/postgres\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: ['^src/(domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
+        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
+      },
+    },
+    {
+      name: 'mock-state-shares-the-sqlite-lock-wait-and-errors',
+      comment:
+        "the mock's SQLite state (in-process: in the engine's file) waits for another process's lock, maps its errors and latches damage exactly as the SQLite adapter does: it may use that adapter's open.ts, nothing else of it",
+      severity: 'error',
+      from: { path: '^src/adapters/supplier/state/sqlite\\.ts$' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/sqlite/open\\.ts$'],
       },
     },
     {

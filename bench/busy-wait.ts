@@ -101,8 +101,8 @@ const BUMP_SQL = 'UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n';
 const READ_SQL = 'SELECT n FROM counter WHERE id = 1';
 
 /** A new file as the engine makes it (migrations, WAL, pragmas), plus the bench's two tables. */
-function prepareFile(file: string, durability: Durability): void {
-  const connection = openConnection({ file, durability, busyTimeoutMs: BUSY_TIMEOUT_MS });
+async function prepareFile(file: string, durability: Durability): Promise<void> {
+  const connection = await openConnection({ file, durability, busyTimeoutMs: BUSY_TIMEOUT_MS });
   try {
     connection.raw.exec(BENCH_TABLES);
   } finally {
@@ -110,8 +110,8 @@ function prepareFile(file: string, durability: Durability): void {
   }
 }
 
-function openBaseline(file: string, durability: Durability): Way {
-  const connection = openConnection({ file, durability, busyTimeoutMs: BUSY_TIMEOUT_MS });
+async function openBaseline(file: string, durability: Durability): Promise<Way> {
+  const connection = await openConnection({ file, durability, busyTimeoutMs: BUSY_TIMEOUT_MS });
   const insert = connection.raw.prepare(INSERT_SQL);
   const bump = connection.raw.prepare(BUMP_SQL);
   const select = connection.raw.prepare(READ_SQL);
@@ -513,9 +513,9 @@ export async function runBusyWaitBench(opts: BusyWaitOptions = {}): Promise<Busy
         // fresh files each round; the two ways take turns going first
         const baselineFile = join(dir, `baseline-${durability}-${r}.db`);
         const workerFile = join(dir, `worker-${durability}-${r}.db`);
-        prepareFile(baselineFile, durability);
-        prepareFile(workerFile, durability);
-        const baseline = openBaseline(baselineFile, durability);
+        await prepareFile(baselineFile, durability);
+        await prepareFile(workerFile, durability);
+        const baseline = await openBaseline(baselineFile, durability);
         const worker = await openWorker(workerFile, durability);
         const workerFirst = r % 2 === 1;
         async function both<T>(run: (way: Way, file: string) => Promise<T>): Promise<{ baseline: T; worker: T }> {

@@ -281,8 +281,8 @@ async function runEngine(
 // ---------------------------------------------------------------------------------------------
 // baseline: the same writes, hand-written SQL, one transaction per step
 
-function runBaseline(file: string, durability: Durability, orders: number, warmup: number): RunFigures {
-  const connection = openConnection({ file, durability });
+async function runBaseline(file: string, durability: Durability, orders: number, warmup: number): Promise<RunFigures> {
+  const connection = await openConnection({ file, durability });
   const db = connection.raw;
   const workerId = `bench-baseline:${process.pid}`;
   const leaseMs = 30_000;
@@ -409,7 +409,7 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
     );
     for (let r = 0; r < rounds; r++) {
       const roundFsync = r === 0 ? fsyncMs : probeFsync(dir, 50);
-      const baseline = opts.skipBaseline ? null : runBaseline(join(dir, `baseline-${r}.db`), durability, orders, warmup);
+      const baseline = opts.skipBaseline ? null : await runBaseline(join(dir, `baseline-${r}.db`), durability, orders, warmup);
       const trace = (name: string) => (opts.trace ? join(dir, `${name}-${r}.jsonl`) : undefined);
       const engine = await runEngine(join(dir, `engine-${r}.db`), durability, orders, warmup, inflight, false, trace('engine'));
       const grouped = await runEngine(join(dir, `group-${r}.db`), durability, orders, warmup, inflight, true, trace('group'));

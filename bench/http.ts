@@ -30,7 +30,7 @@ const ORDER = JSON.stringify({ sku: 'BENCH-1', qty: 1 });
 async function serveRaw(db: string, durability: Durability): Promise<string> {
   const { default: Fastify } = await import('fastify');
   const { openDatabase } = await import('../src/adapters/sqlite/open.js');
-  const raw = openDatabase({ file: db, durability }); // WAL + synchronous + migrations, as the store opens it
+  const raw = await openDatabase({ file: db, durability }); // WAL + synchronous + migrations, as the store opens it
   const insertOrder = raw.prepare(
     `INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?) RETURNING *`,
   );

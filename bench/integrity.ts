@@ -96,9 +96,9 @@ function random(seed: number): () => number {
 // the files
 
 /** A new file of `orders` orders through the project's open and migrations, filled by raw SQL. */
-export function build(file: string, orders: number): { rows: number; fillMs: number } {
+export async function build(file: string, orders: number): Promise<{ rows: number; fillMs: number }> {
   const t0 = performance.now();
-  const db = openDatabase({ file, quickCheck: false });
+  const db = await openDatabase({ file, quickCheck: false });
   let rows = 0;
   try {
     db.pragma('synchronous = OFF'); // the fill only: the file is thrown away after the run
@@ -336,7 +336,7 @@ export async function runIntegrityBench(opts: { sizes: number[]; runs: number; l
   try {
     for (const [n, orders] of opts.sizes.entries()) {
       const file = join(dir, `orders-${orders}.db`);
-      const { rows: written, fillMs } = build(file, orders);
+      const { rows: written, fillMs } = await build(file, orders);
       if (n === 0) {
         const db = new Database(file, { readonly: true });
         const violations = auditDatabase(db);

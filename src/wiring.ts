@@ -25,6 +25,7 @@ import { UsageError } from './domain/errors.js';
 import type { Clock, PacedClock, VirtualClockControl } from './ports/clock.js';
 import type { Backend, BackupResult } from './ports/database.js';
 import type { IdempotencyStore } from './ports/idempotency.js';
+import type { ApiTokenStore } from './ports/tokens.js';
 import type { JobQueue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
 import type { Supplier } from './ports/supplier.js';
@@ -69,6 +70,12 @@ export interface WarehouseConfig {
    * (not for engines opened with noJobs). Refused with the virtual clock.
    */
   queue?: QueueConfig | string;
+  /**
+   * For daemons (`work`, `serve`): another process's write lock met while opening (migrating the
+   * file, creating the mock's tables) is waited for as long as it lasts, asynchronously, and this
+   * is told once. Without it, opening gives up after the busy timeout with a `busy` DatabaseError.
+   */
+  onLockWait?: (message: string) => void;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -77,6 +84,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly queue: JobQueue;
   /** Idempotency-Key records, in the same database as the store (their responses are completed by its writes) */
   readonly idempotency: IdempotencyStore;
+  /** the API's named tokens (hashes only; `warehouse token`) */
+  readonly tokens: ApiTokenStore;
   readonly clock: Clock;
   readonly bus: Bus;
   readonly supplier: Supplier;
@@ -112,9 +121,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
   tracing.useClock(clock);
   let backend: Backend;
+  const lockWait = lockWaitOf(config.onLockWait);
   try {
     // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
-    backend = await openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true });
+    backend = await openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait });
   } catch (error) {
     if (ownsTracing) await tracing.shutdown();
     throw error;
@@ -134,7 +144,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       const { startMockSupplier } = await import('./adapters/supplier/mock.js');
       // its conversations live in the engine's database (tables of its own: the SQLite file, or the
       // PostgreSQL database and schema), so other processes continue them
-      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs } : database;
+      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database;
       mock = await startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
     }
   } catch (error) {
@@ -200,6 +210,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     store,
     queue,
     idempotency: backend.idempotency,
+    tokens: backend.tokens,
     clock,
     bus,
     supplier,
@@ -221,6 +232,20 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   };
 }
 
+/** A daemon's wait for a lock at open: as long as it lasts, told once (whichever part meets it first). */
+function lockWaitOf(tell: ((message: string) => void) | undefined): { lockWaitMs?: number; onLockWait?: (message: string) => void } {
+  if (!tell) return {};
+  let told = false;
+  return {
+    lockWaitMs: Number.POSITIVE_INFINITY,
+    onLockWait(message) {
+      if (told) return;
+      told = true;
+      tell(message);
+    },
+  };
+}
+
 const isTracing = (t: TracingConfig | Tracing): t is Tracing => typeof (t as Tracing).inSpan === 'function';
 
 /** The one place that picks a database adapter (exported for the port contract suites). */
@@ -228,12 +253,12 @@ export async function openBackend(
   database: DatabaseConfig,
   settings: Settings,
   clock: Clock['mode'] = 'real',
-  extra: { notifyEnqueues?: boolean } = {},
+  extra: { notifyEnqueues?: boolean; lockWaitMs?: number; onLockWait?: (message: string) => void } = {},
 ): Promise<Backend> {
   const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteBackend({ ...database, ...stamp });
+      return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait });
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
       const { openPostgresBackend } = await import('./adapters/postgres/index.js');

@@ -53,6 +53,8 @@ export interface Ctx {
     settings?: Partial<Settings>;
     seed?: number;
     queue?: QueueConfig;
+    /** a daemon's: wait for another process's lock met while opening as long as it lasts, telling this once */
+    onLockWait?: (message: string) => void;
   }): Promise<Warehouse>;
 }
 
@@ -95,6 +97,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
         seed: extra.seed,
         tracing,
         queue: extra.queue,
+        onLockWait: extra.onLockWait,
       };
       return createWarehouse(config);
     },

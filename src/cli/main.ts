@@ -153,6 +153,23 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   registerDemo(program, run);
   registerUp(program, run);
 
+  const token = () => import('./commands/token.js');
+  const tok = program.command('token').description('named API tokens with scopes (read, orders:write, stock:write, ops:write); only their hashes are stored');
+  tok
+    .command('create')
+    .description('make a token and print it once (the last line of stdout); only its hash is stored')
+    .requiredOption('--name <name>', 'what `token list` and `token revoke` call it')
+    .option('--scope <scopes...>', 'read, orders:write, stock:write, ops:write (comma-separated, or the flag again)')
+    .action(run(mod(token, 'create')));
+  tok
+    .command('list')
+    .description('names, scopes and dates (never a token)')
+    .action(run(mod(token, 'list')));
+  tok
+    .command('revoke <name>')
+    .description('refuse the token from now on (running servers within a second)')
+    .action(run(mod(token, 'revoke')));
+
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list')
     .description('queued and running jobs')

@@ -6,6 +6,7 @@
 import type { IdempotencyStore } from './idempotency.js';
 import type { JobQueue } from './queue.js';
 import type { Store } from './store.js';
+import type { ApiTokenStore } from './tokens.js';
 
 export interface BackupResult {
   destination: string;
@@ -21,6 +22,8 @@ export interface Backend {
   readonly queue: JobQueue;
   /** the HTTP API's Idempotency-Key records */
   readonly idempotency: IdempotencyStore;
+  /** the API's named tokens (hashes only) */
+  readonly tokens: ApiTokenStore;
   /**
    * A consistent copy of the whole database into a new file, taken while it is in use (SQLite's
    * online backup), checked after; backends that have their own tools (pg_dump) refuse with a

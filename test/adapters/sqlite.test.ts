@@ -8,9 +8,9 @@ import { planCreateOrder } from '../../src/domain/plans.js';
 import { tempDb } from '../helpers.js';
 
 /** A migrated SQLite backend on a temp file, and a raw connection of the test's own to the same file. */
-function rawDb() {
+async function rawDb() {
   const file = tempDb();
-  const backend = openSqliteBackend({ file });
+  const backend = await openSqliteBackend({ file });
   const db = new Database(file);
   return { file, store: backend.store, queue: backend.queue, db, close: async () => (db.close(), backend.close()) };
 }
@@ -33,7 +33,7 @@ function orderIn(db: Database.Database, status: string): number {
 
 describe('the SQLite database itself', () => {
   it('creates and migrates a new file on first open, in WAL mode with synchronous=FULL', async () => {
-    const { file, store, db, close } = rawDb();
+    const { file, store, db, close } = await rawDb();
     expect(existsSync(file)).toBe(true);
     expect(await store.info()).toMatchObject({ journalMode: 'wal', synchronous: 2 });
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((r) => r.name);
@@ -42,7 +42,7 @@ describe('the SQLite database itself', () => {
     const applied = migrations();
     expect(applied).toBeGreaterThanOrEqual(4);
     // reopening applies nothing twice
-    const again = openSqliteBackend({ file });
+    const again = await openSqliteBackend({ file });
     expect(migrations()).toBe(applied);
     await again.close();
     await close();
@@ -52,8 +52,8 @@ describe('the SQLite database itself', () => {
     for (const to of ORDER_STATUSES) {
       if (from === to) continue;
       const legal = canTransition(from, to);
-      it(`${legal ? 'accepts' : 'refuses'} raw SQL moving an order ${from} → ${to}`, () => {
-        const { db } = rawDb();
+      it(`${legal ? 'accepts' : 'refuses'} raw SQL moving an order ${from} → ${to}`, async () => {
+        const { db } = await rawDb();
         const id = orderIn(db, from);
         const reason = to === 'failed' ? 'supplier_failed' : null;
         const attempt = () => db.prepare(`UPDATE orders SET status = ?, failure_reason = ? WHERE id = ?`).run(to, reason, id);
@@ -63,45 +63,45 @@ describe('the SQLite database itself', () => {
     }
   }
 
-  it('refuses an order inserted in any state but pending', () => {
-    const { db } = rawDb();
+  it('refuses an order inserted in any state but pending', async () => {
+    const { db } = await rawDb();
     expect(() => insertOrder(db, 'reserved')).toThrow(/starts pending/);
   });
 
-  it('refuses a negative on-hand', () => {
-    const { db } = rawDb();
+  it('refuses a negative on-hand', async () => {
+    const { db } = await rawDb();
     db.prepare(`INSERT INTO inventory (sku, on_hand, updated_at) VALUES ('A', 1, 0)`).run();
     expect(() => db.prepare(`UPDATE inventory SET on_hand = -1 WHERE sku = 'A'`).run()).toThrow(/CHECK constraint/);
   });
 
-  it('refuses a second movement of the same type for one order', () => {
-    const { db } = rawDb();
+  it('refuses a second movement of the same type for one order', async () => {
+    const { db } = await rawDb();
     const id = insertOrder(db);
     const add = () => db.prepare(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('A', 'reservation', -1, ?, 0, 0)`).run(id);
     add();
     expect(add).toThrow(/UNIQUE constraint/);
   });
 
-  it('keeps movements append-only', () => {
-    const { db } = rawDb();
+  it('keeps movements append-only', async () => {
+    const { db } = await rawDb();
     db.prepare(`INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at) VALUES ('A', 'restock', 5, NULL, 5, 0)`).run();
     expect(() => db.prepare(`UPDATE movements SET qty = 6`).run()).toThrow(/append-only/);
     expect(() => db.prepare(`DELETE FROM movements`).run()).toThrow(/append-only/);
   });
 
-  it('refuses to open a file that is not SQLite, and leaves it untouched', () => {
+  it('refuses to open a file that is not SQLite, and leaves it untouched', async () => {
     const file = tempDb();
     writeFileSync(file, 'just some text, not a database\n');
-    expect(() => openSqliteBackend({ file })).toThrow(DatabaseError);
+    await expect(openSqliteBackend({ file })).rejects.toThrow(DatabaseError);
     expect(readFileSync(file, 'utf8')).toBe('just some text, not a database\n');
     expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('reports a database locked past the busy timeout as a DatabaseError', async () => {
-    const { file, close } = rawDb();
+    const { file, close } = await rawDb();
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
-    const blocked = openSqliteBackend({ file, busyTimeoutMs: 50 });
+    const blocked = await openSqliteBackend({ file, busyTimeoutMs: 50 });
     await expect(blocked.store.setOnHand('A', 1, 0)).rejects.toThrow(/locked by another process/);
     other.exec('ROLLBACK');
     other.close();
@@ -110,7 +110,7 @@ describe('the SQLite database itself', () => {
   });
 
   it('discards the work of a runner whose lease passed to another', async () => {
-    const { store, queue, close } = rawDb();
+    const { store, queue, close } = await rawDb();
     const created = await store.createOrder('A', 1, 0, () => ({ ...planCreateOrder('A', 1), jobs: [{ type: 'ReserveInventory', runAt: 0, payload: {} }] }));
     expect(await queue.count()).toEqual({ queued: 1, running: 0, parked: 0, dead: 0 });
     const [mine] = await queue.claim(0, 1, 'runner-a', 1_000);

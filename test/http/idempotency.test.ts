@@ -203,8 +203,8 @@ describe('the SQLite idempotency store', () => {
   const opts = { ttlMs: IDEMPOTENCY_TTL_MS, leaseMs: 60_000 };
   let connection: Connection;
   let raw: Database.Database;
-  beforeAll(() => {
-    connection = openConnection({ file: tempDb() });
+  beforeAll(async () => {
+    connection = await openConnection({ file: tempDb() });
     raw = connection.raw;
   });
   afterAll(() => connection.close());
@@ -239,7 +239,7 @@ describe('the SQLite idempotency store', () => {
 
   it('frees a key whose release could not be written (another process held the lock) for the next request', async () => {
     const file = tempDb();
-    const own = openConnection({ file, busyTimeoutMs: 100 });
+    const own = await openConnection({ file, busyTimeoutMs: 100 });
     const store = createSqliteIdempotencyStore(own);
     await store.begin('stuck', 'fp', T0, opts);
     const other = new Database(file);

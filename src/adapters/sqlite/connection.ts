@@ -10,7 +10,8 @@
  * answers HTTP requests, reads and supplier replies as usual. (Measured against the alternative,
  * a worker thread, in docs/decisions.md.)
  *
- * A database found corrupt (by `quick_check` at open, or by any statement that meets damage) is
+ * A database found corrupt (by `quick_check` at open, or by any statement that meets damage, of this
+ * connection or of any other in the process on the same file: the in-process mock's state) is
  * refused for every later write with the same message: nothing more is written into it.
  *
  * Group commit (`groupCommit: true`): writes issued in the same turn of the event loop are run
@@ -21,7 +22,7 @@
 import type Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { DatabaseError } from '../../domain/errors.js';
-import { describeSqliteError, isBusy, openDatabase, type OpenOptions } from './open.js';
+import { describeInUse, isBusy, openDatabase, refusalOf, type OpenOptions } from './open.js';
 import * as t from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -74,16 +75,18 @@ const WRITE_SLICE_MS = 10;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function openConnection(opts: ConnectionOptions): Connection {
-  const raw = openDatabase(opts);
+export async function openConnection(opts: ConnectionOptions): Promise<Connection> {
+  const raw = await openDatabase(opts);
   const db: Db = drizzle(raw, { schema: t });
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
   const q = prepareStatements(db);
-  let corrupt: DatabaseError | null = null;
+  /** the refusal of writes once the file was found corrupt (by this connection or another: open.ts) */
+  let latched: DatabaseError | null = null;
+  const refused = () => latched ?? refusalOf(opts.file);
   let lastFault: DatabaseError | null = null;
   const describe = (error: unknown) => {
-    const described = describeSqliteError(error, opts.file, busyTimeoutMs);
-    if (described?.fault === 'corrupt') corrupt ??= described;
+    const described = describeInUse(error, opts.file, busyTimeoutMs);
+    if (described?.fault === 'corrupt' || described?.fault === 'not_a_database') latched ??= described;
     return described ?? error;
   };
   /** a write's outcome: a database fault is remembered for health(); any success clears it */
@@ -153,9 +156,10 @@ export function openConnection(opts: ConnectionOptions): Connection {
     for (let wait = 1; ; ) {
       const next = writes[0]!;
       let waitFor: number | null = null;
-      if (corrupt) {
+      const refusal = refused();
+      if (refusal) {
         writes.shift();
-        next.reject(corrupt);
+        next.reject(refusal);
       } else {
         try {
           const value = next.attempt();
@@ -196,7 +200,8 @@ export function openConnection(opts: ConnectionOptions): Connection {
   };
   /** Queues `attempt`; it is refused (busy) if the lock keeps it waiting past `deadline` (default: busyTimeoutMs from now). */
   function patiently<T>(attempt: () => T, deadline = performance.now() + busyTimeoutMs): Promise<T> {
-    if (corrupt) return Promise.reject(corrupt);
+    const refusal = refused();
+    if (refusal) return Promise.reject(refusal);
     return new Promise<T>((resolve, reject) => {
       writes.push({ attempt, resolve: resolve as (value: unknown) => void, reject, deadline });
       if (!pumping) {
@@ -267,11 +272,12 @@ export function openConnection(opts: ConnectionOptions): Connection {
     db,
     q,
     get corrupt() {
-      return corrupt;
+      return refused();
     },
     write<T>(fn: () => T): Promise<T> {
       if (!opts.groupCommit) return writeAlone(fn);
-      if (corrupt) return Promise.reject(corrupt);
+      const refusal = refused();
+      if (refusal) return Promise.reject(refusal);
       return noted(
         new Promise<T>((resolve, reject) => {
           if (batch.length === 0 && !flushing) setImmediate(() => void flush());
@@ -280,7 +286,8 @@ export function openConnection(opts: ConnectionOptions): Connection {
       );
     },
     async health() {
-      if (corrupt) return { ok: false, fault: corrupt.fault, message: corrupt.message };
+      const refusal = refused();
+      if (refusal) return { ok: false, fault: refusal.fault, message: refusal.message };
       const previous = lastFault;
       if (previous) {
         // one try, no waiting: a health check must answer at once, lock or not
@@ -306,7 +313,7 @@ export function openConnection(opts: ConnectionOptions): Connection {
     read,
     close() {
       // writes already accepted still commit (synchronously: the process may be about to exit)
-      if (batch.length > 0 && raw.open && !corrupt) {
+      if (batch.length > 0 && raw.open && !refused()) {
         const items = batch;
         batch = [];
         try {

@@ -3,6 +3,7 @@ import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
 import { backupSqlite } from './backup.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
+import { createSqliteTokenStore } from './tokens.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { createSqliteQueue } from './queue.js';
 import type { NaivePause } from './naive.js';
@@ -21,14 +22,15 @@ export interface SqliteBackendOptions extends ConnectionOptions {
   naive?: NaivePause;
 }
 
-export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
-  const c = openConnection(opts);
+export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Backend> {
+  const c = await openConnection(opts);
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: `sqlite:${opts.file}`,
     store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', naive: opts.naive }),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
+    tokens: createSqliteTokenStore(c),
     backup: (destination) => backupSqlite(c, destination),
     async close() {
       c.close();

@@ -2,6 +2,10 @@
  * Opening a SQLite database file: refuse what is not SQLite without touching it, set the
  * pragmas (WAL, synchronous, busy timeout, foreign keys) and apply pending migrations under a
  * write lock, so that two processes opening a new file at once cannot both migrate it.
+ *
+ * Another process's lock met while opening (switching a new file to WAL, migrating) is waited for
+ * asynchronously (`waitForLock`), never inside SQLite: the event loop stays free, and a daemon may
+ * wait as long as the lock lasts (`lockWaitMs`), saying so once (`onLockWait`).
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -26,6 +30,48 @@ export interface OpenOptions {
    * caught by the connection. `true`: at least quick_check whatever the size; `false`: none.
    */
   quickCheck?: boolean | 'auto';
+  /**
+   * How long opening waits for another process's write lock (default: busyTimeoutMs);
+   * `Infinity` for a daemon (`work`, `serve`), which waits as long as the lock lasts.
+   */
+  lockWaitMs?: number;
+  /** told once, when opening meets another process's lock and starts waiting for it */
+  onLockWait?: (message: string) => void;
+}
+
+/** How opening waits for another process's lock (OpenOptions). */
+export interface LockWait {
+  file: string;
+  busyTimeoutMs: number;
+  lockWaitMs?: number;
+  onLockWait?: (message: string) => void;
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs the synchronous `step` (SQLite's own busy wait off) until it does not meet another
+ * process's lock, pausing asynchronously between tries (growing to 50 ms), for at most
+ * `lockWaitMs` (default busyTimeoutMs); tells `onLockWait` once when it starts waiting. Any other
+ * error, and the lock outlasting the wait, come out as DatabaseErrors (describeSqliteError).
+ */
+export async function waitForLock<T>(step: () => T, wait: LockWait, started = performance.now()): Promise<T> {
+  const limit = wait.lockWaitMs ?? wait.busyTimeoutMs;
+  let told = false;
+  for (let ms = 1; ; ms = Math.min(ms * 2, 50)) {
+    try {
+      return step();
+    } catch (error) {
+      if (!isBusy(error) || performance.now() - started + ms > limit) {
+        throw describeSqliteError(error, wait.file, Math.round(performance.now() - started)) ?? error;
+      }
+    }
+    if (!told && wait.onLockWait) {
+      told = true;
+      wait.onLockWait(`database ${wait.file} is locked by another process: waiting for it to be free`);
+    }
+    await pause(ms);
+  }
 }
 
 const HEADER = 'SQLite format 3\0';
@@ -106,6 +152,34 @@ export function describeSqliteError(error: unknown, file: string, busyTimeoutMs:
   return null;
 }
 
+/**
+ * Files found corrupt, or no longer a database, while in use: by any connection of this process
+ * (the engine's, the in-process mock's state on the same file), at any time. Each is refused for
+ * writes from then on, by every connection to it (connection.ts, the mock's SQLite state).
+ */
+const refused = new Map<string, DatabaseError>();
+const latchKey = (file: string) => (file === ':memory:' || file.startsWith('file:') ? null : resolve(file));
+
+/** The refusal latched for `file` (see describeInUse), or null. */
+export function refusalOf(file: string): DatabaseError | null {
+  const key = latchKey(file);
+  return key === null ? null : (refused.get(key) ?? null);
+}
+
+/**
+ * describeSqliteError for a database in use: damage (`corrupt`) or a file that is no longer a
+ * database (`not_a_database`) is latched for the file, so that every connection to it refuses
+ * writes from then on, with the first such error.
+ */
+export function describeInUse(error: unknown, file: string, busyTimeoutMs: number): DatabaseError | null {
+  const described = describeSqliteError(error, file, busyTimeoutMs);
+  if (described?.fault !== 'corrupt' && described?.fault !== 'not_a_database') return described;
+  const key = latchKey(file);
+  if (key === null) return described;
+  if (!refused.has(key)) refused.set(key, described);
+  return refused.get(key)!;
+}
+
 export function corruptMessage(file: string, detail: string): string {
   return (
     `database ${file} is corrupt (${detail}); it is refused for writes so that nothing more is lost. ` +
@@ -131,26 +205,26 @@ function assertDirectory(file: string): void {
   }
 }
 
-export function openDatabase(opts: OpenOptions): Database.Database {
+export async function openDatabase(opts: OpenOptions): Promise<Database.Database> {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
   assertDirectory(opts.file);
   assertSqliteFile(opts.file);
+  const started = performance.now();
+  const patiently = <T>(step: () => T) => waitForLock(step, { ...opts, busyTimeoutMs }, started);
   let db: Database.Database | undefined;
   try {
-    // opening and migrating may wait the whole busy timeout (once, at start); afterwards writes
-    // wait without blocking the event loop (connection.ts)
-    db = new Database(opts.file, { timeout: busyTimeoutMs });
+    // SQLite never blocks on another process's lock (every blocked millisecond would be the whole
+    // process's): opening waits for it asynchronously, as every later write does (connection.ts)
+    db = new Database(opts.file, { timeout: 0 });
+    const raw = db;
     // header check passed; a wrong file still fails here before anything is written
-    db.pragma('schema_version');
-    if (opts.file !== ':memory:') db.pragma('journal_mode = WAL');
+    await patiently(() => raw.pragma('schema_version'));
+    if (opts.file !== ':memory:') await patiently(() => raw.pragma('journal_mode = WAL'));
     db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
     const check = openCheck(opts);
-    if (check) assertIntact(db, opts.file, check);
-    migrate(db);
-    // from here SQLite never blocks on another process's lock (every blocked millisecond would be
-    // the whole process's): connection.ts waits for it asynchronously
-    db.pragma('busy_timeout = 0');
+    if (check) await patiently(() => assertIntact(raw, opts.file, check));
+    await patiently(() => migrate(raw));
     return db;
   } catch (error) {
     db?.close();

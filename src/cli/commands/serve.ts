@@ -10,6 +10,7 @@ import { numberFromText } from '../../domain/validation.js';
 import type { LogLevel } from '../../http/logging.js';
 import type { Ctx } from '../context.js';
 import { listenProblem } from '../ports.js';
+import { parseAllowedHosts } from '../../http/bind.js';
 import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -48,6 +49,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     port,
     host,
     token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
+    allowedHosts: parseAllowedHosts(opts.allowedHost === undefined ? [] : [opts.allowedHost].flat().map(String)),
+    publicReads: opts.publicReads === true,
     rateLimitPerMinute: rateLimit,
     corsOrigin: opts.corsOrigin === undefined ? undefined : String(opts.corsOrigin),
     logLevel: opts.logLevel as LogLevel,
@@ -55,6 +58,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     runner: opts.runner !== false,
     shutdownTimeoutMs,
     tracing: ctx.tracing,
+    // a server that starts while another process holds the write lock waits for it, saying so once
+    onLockWait: (message) => ctx.io.stderr.write(pretty ? `${message}\n` : `${JSON.stringify({ level: 40, msg: message })}\n`),
   }).catch((error: unknown) => {
     throw listenProblem(error, port, host, '--port');
   });

@@ -11,7 +11,16 @@ import { eventHeader, eventLine, skipText, stateLine } from '../render.js';
 export async function work(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const clock = opts.clock as 'real' | 'virtual';
   const queue = parseQueueFlag(opts.queue);
-  await using w = await ctx.open({ runsJobs: true, clock, script: scriptFromFlags(opts), settings: settingsFromFlags(opts), seed: seedFromFlags(opts), queue });
+  await using w = await ctx.open({
+    runsJobs: true,
+    clock,
+    script: scriptFromFlags(opts),
+    settings: settingsFromFlags(opts),
+    seed: seedFromFlags(opts),
+    queue,
+    // a worker that starts while another process holds the write lock waits for it, saying so once
+    onLockWait: (message) => ctx.io.stderr.write(`${message}\n`),
+  });
   let ran = 0;
   let skipped = 0;
   // lines are printed in event order; each order's creation time is looked up once, so every

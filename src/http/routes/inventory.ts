@@ -68,7 +68,7 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
     },
   );
 
-  const writeErrors = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS };
+  const writeErrors = { 401: P[401], 403: P[403], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS };
 
   app.put(
     '/api/inventory/:sku',

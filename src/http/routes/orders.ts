@@ -59,6 +59,7 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
           response: {
             201: ok('the new order, pending (or, on a replay, the stored answer)', orderSchema),
             401: P[401],
+            403: P[403],
             409: P[409],
             413: P[413],
             415: P[415],

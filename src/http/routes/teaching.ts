@@ -4,6 +4,7 @@
  * through the same bearer-token hook as every other write (auth.ts).
  */
 import type { Warehouse } from '../../wiring.js';
+import type { Keyring } from '../keyring.js';
 import type { ZodApp } from '../types.js';
 import { clockRoutes } from './clock.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -15,9 +16,12 @@ import { supplierScriptRoutes } from './supplier-script.js';
 
 export interface TeachingOptions {
   warehouse: Warehouse;
-  token?: string;
+  /** whether writes need a token (the overview says so) */
+  keyring: Pick<Keyring, 'any'>;
   /** forwarded supplier scripts go to {supplierUrl}/mock/scripts/{sku} */
   supplierUrl?: string;
+  /** sent with forwarded scripts (WAREHOUSE_SUPPLIER_TOKEN) */
+  supplierToken?: string;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }

@@ -12,6 +12,10 @@ export type MockStateOptions =
       /** a SQLite file, or ':memory:' */
       file: string;
       busyTimeoutMs?: number;
+      /** how long opening waits for another process's lock (default busyTimeoutMs; Infinity: as long as it lasts) */
+      lockWaitMs?: number;
+      /** told once when opening waits for another process's lock */
+      onLockWait?: (message: string) => void;
     }
   /** the engine's PostgreSQL database (its URL and schema; the mock opens a small pool of its own) */
   | PostgresConfig;

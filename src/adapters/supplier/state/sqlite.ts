@@ -3,13 +3,17 @@
  * engine never reads them), on a connection of the mock's own. In-process, that is the engine's
  * file, so every process on it continues the same conversations; `warehouse supplier serve` uses
  * a file of its own. Each call is one short BEGIN IMMEDIATE transaction, committed before the
- * answer leaves. Another process's write lock is waited for 10 ms inside SQLite, then by
- * asynchronous retries up to the busy timeout, so the event loop never freezes on it (NOTES.md).
+ * answer leaves. Another process's write lock is waited for by asynchronous retries up to the busy
+ * timeout (at open too: the SQLite adapter's `waitForLock`), never inside SQLite, so the event
+ * loop never freezes on it (NOTES.md). SQLite's errors come out as the engine's DatabaseErrors
+ * (the SQLite adapter's `describeInUse`): in-process the file is the engine's, so its trouble is
+ * the database's, and damage met here latches the refusal of writes for every connection to it.
  * The connection runs WAL with synchronous=NORMAL: a committed answer survives any
  * crash of any process; only a power loss may forget the last few (a mock can afford that, and
  * it makes a call 0.14 ms instead of 2.7 ms here).
  */
 import Database from 'better-sqlite3';
+import { describeInUse, isBusy, refusalOf, waitForLock } from '../../sqlite/open.js';
 import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../conversation.js';
 import { normalizeScript, type SkuScript } from '../../../domain/supplier-script.js';
 import type { ConversationView, MockState } from './types.js';
@@ -18,14 +22,13 @@ export interface SqliteMockStateOptions {
   file: string;
   /** how long a write waits for another process's lock before failing (default 5 s) */
   busyTimeoutMs?: number;
+  /** how long opening waits for another process's lock (default busyTimeoutMs; Infinity: as long as it lasts) */
+  lockWaitMs?: number;
+  /** told once when opening waits for another process's lock */
+  onLockWait?: (message: string) => void;
 }
 
-/** SQLite's own busy wait blocks the event loop: keep it short and retry asynchronously. */
-const SQLITE_BUSY_MS = 10;
 const RETRY_MS = 10;
-
-const isBusy = (error: unknown) =>
-  error instanceof Database.SqliteError && (error.code === 'SQLITE_BUSY' || error.code.startsWith('SQLITE_BUSY_') || error.code === 'SQLITE_LOCKED');
 
 const SCHEMA_VERSION = 1;
 
@@ -103,29 +106,28 @@ const toCall = (r: { idempotency_key: string; kind: string; answer: string; repl
   at: r.at,
 });
 
-/** Creates the tables at open; the one write that may wait synchronously (once per file). */
-function createTables(db: Database.Database, busyTimeoutMs: number): void {
-  const quick = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  try {
-    db.transaction(() => db.exec(SCHEMA)).immediate();
-  } finally {
-    db.pragma(`busy_timeout = ${quick}`);
-  }
-}
-
-export function openSqliteMockState(opts: SqliteMockStateOptions): MockState {
+export async function openSqliteMockState(opts: SqliteMockStateOptions): Promise<MockState> {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
-  const db = new Database(opts.file, { timeout: Math.min(SQLITE_BUSY_MS, busyTimeoutMs) });
+  const { file } = opts;
+  const describe = (error: unknown) => describeInUse(error, file, busyTimeoutMs) ?? error;
+  let db: Database.Database;
   try {
-    if (opts.file !== ':memory:') db.pragma('journal_mode = WAL');
+    db = new Database(file, { timeout: 0 });
+  } catch (error) {
+    throw describe(error);
+  }
+  try {
+    const raw = db;
+    const wait = { ...opts, busyTimeoutMs };
+    if (file !== ':memory:') await waitForLock(() => raw.pragma('journal_mode = WAL'), wait);
     db.pragma('synchronous = NORMAL');
-    // a file that has the tables already is not written to on open
-    const ready = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mock_meta'`).get();
-    if (!ready) createTables(db, busyTimeoutMs);
+    // a file that has the tables already is not written to on open; creating them waits for
+    // another process's lock asynchronously, as every call does
+    const ready = await waitForLock(() => raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mock_meta'`).get(), wait);
+    if (!ready) await waitForLock(() => raw.transaction(() => raw.exec(SCHEMA)).immediate(), wait);
   } catch (error) {
     db.close();
-    throw error;
+    throw describe(error);
   }
 
   const q = {
@@ -166,15 +168,30 @@ export function openSqliteMockState(opts: SqliteMockStateOptions): MockState {
   const choice = (orderScript: SkuScript | null, sku: string) => chooseScript(orderScript, stored(sku), stored('*'));
   const addCall = (c: CallRecord) => q.addCall.run(c.key, c.kind, c.answer, c.replay ? 1 : 0, c.at);
   const inTransaction = db.transaction((fn: () => unknown) => fn());
-  /** one IMMEDIATE transaction; while another process holds the lock, retried without blocking */
+  /**
+   * One IMMEDIATE transaction; while another process holds the lock, retried without blocking.
+   * Refused once the file was found corrupt (here or by any connection to it); SQLite's errors
+   * come out as DatabaseErrors.
+   */
   const immediate = async <T>(fn: () => T): Promise<T> => {
-    for (let waited = SQLITE_BUSY_MS; ; waited += RETRY_MS + SQLITE_BUSY_MS) {
+    const started = performance.now();
+    for (;;) {
+      const refusal = refusalOf(file);
+      if (refusal) throw refusal;
       try {
         return inTransaction.immediate(fn) as T;
       } catch (error) {
-        if (!isBusy(error) || waited >= busyTimeoutMs) throw error;
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        if (!isBusy(error) || performance.now() - started + RETRY_MS > busyTimeoutMs) throw describe(error);
       }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  };
+  /** A read: SQLite's errors as DatabaseErrors (damage met here latches too). */
+  const reading = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw describe(error);
     }
   };
 
@@ -193,7 +210,7 @@ export function openSqliteMockState(opts: SqliteMockStateOptions): MockState {
       });
     },
     async listScripts() {
-      return q.scripts.all().map(toScript);
+      return reading(() => q.scripts.all().map(toScript));
     },
 
     async announceOrderScript(sku, script, wallNow) {
@@ -242,20 +259,23 @@ export function openSqliteMockState(opts: SqliteMockStateOptions): MockState {
     },
 
     async conversations(filter = {}) {
-      return inTransaction.deferred(() => {
-        const rows = filter.key === undefined ? q.convs.all() : [q.conv.get(filter.key)].filter((r): r is ConvRow => r !== undefined);
-        const calls = new Map<string, CallRecord[]>();
-        for (const c of (filter.key === undefined ? q.calls.all() : q.callsOf.all(filter.key)).map(toCall)) {
-          const list = calls.get(c.key);
-          if (list) list.push(c);
-          else calls.set(c.key, [c]);
-        }
-        return rows.map((r): ConversationView => {
-          const conv = toConv(r);
-          const c = choice(conv.orderScript, conv.sku);
-          return { ...conv, script: { source: c.source, ...normalizeScript(c.script) }, calls: calls.get(conv.key) ?? [] };
-        });
-      }) as ConversationView[];
+      return reading(
+        () =>
+          inTransaction.deferred(() => {
+            const rows = filter.key === undefined ? q.convs.all() : [q.conv.get(filter.key)].filter((r): r is ConvRow => r !== undefined);
+            const calls = new Map<string, CallRecord[]>();
+            for (const c of (filter.key === undefined ? q.calls.all() : q.callsOf.all(filter.key)).map(toCall)) {
+              const list = calls.get(c.key);
+              if (list) list.push(c);
+              else calls.set(c.key, [c]);
+            }
+            return rows.map((r): ConversationView => {
+              const conv = toConv(r);
+              const c = choice(conv.orderScript, conv.sku);
+              return { ...conv, script: { source: c.source, ...normalizeScript(c.script) }, calls: calls.get(conv.key) ?? [] };
+            });
+          }) as ConversationView[],
+      );
     },
     async close() {
       db.close();
