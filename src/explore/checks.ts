@@ -13,7 +13,15 @@ import type { SupplierCall } from '../wiring/explore.js';
 import type { Knowledge } from './instrument.js';
 import type { Finding } from './model.js';
 
-export async function runChecks(o: { db: Backend; calls: readonly SupplierCall[]; scenario: Scenario; known: Knowledge; opening: Set<number>; crashed: boolean; expect: boolean }): Promise<Finding[]> {
+export async function runChecks(o: {
+  db: Backend;
+  calls: readonly SupplierCall[];
+  scenario: Scenario;
+  known: Knowledge;
+  opening: Set<number>;
+  crashed: boolean;
+  expect: boolean;
+}): Promise<Finding[]> {
   const { store, queue } = o.db;
   const label = (id: number) => o.known.lanes.get(id) ?? `#${id}`;
   const findings: Finding[] = (await store.audit()).map((v) => ({ invariant: v.rule, message: v.message }));

@@ -86,10 +86,15 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
       const lane = known.creating ?? 'client';
       const created = (a: Applied) => known.lanes.set(a.order.id, lane);
       if (!breaks.has('outbox')) {
-        return gate.step(lane, `order ${lane} arrives (${sku} × ${qty})`, () => inner.store.createOrder(sku, qty, now, planner, idempotent), (a) => {
-          created(a);
-          rec.note(lane, 'committed with its job');
-        });
+        return gate.step(
+          lane,
+          `order ${lane} arrives (${sku} × ${qty})`,
+          () => inner.store.createOrder(sku, qty, now, planner, idempotent),
+          (a) => {
+            created(a);
+            rec.note(lane, 'committed with its job');
+          },
+        );
       }
       // --break outbox: the order commits first; its job is enqueued by a second, separate write
       let jobsToEnqueue: Plan['jobs'] = [];
@@ -115,8 +120,11 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
           },
         )
         .then((a) =>
-          gate.step(lane, `enqueue order ${lane}'s job`, () => inner.store.applyToOrder(a.order.id, now, () => emptyPlan('enqueued', jobsToEnqueue)), () =>
-            rec.note(lane, 'done'),
+          gate.step(
+            lane,
+            `enqueue order ${lane}'s job`,
+            () => inner.store.applyToOrder(a.order.id, now, () => emptyPlan('enqueued', jobsToEnqueue)),
+            () => rec.note(lane, 'done'),
           ),
         );
     },
@@ -130,15 +138,26 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
       }
       // --break idempotency: the effect (no lease checked, no guard) and the job's end, apart
       return gate
-        .step(lane, `${what}:`, () => failures(lane, inner.store.applyToOrder(orderId, now, (s) => planner(jobStateFor(job, s)))), (a) => {
-          noting(lane)(a);
-          rec.note(lane, 'the job is not marked done yet', { unsettled: true });
-        })
+        .step(
+          lane,
+          `${what}:`,
+          () =>
+            failures(
+              lane,
+              inner.store.applyToOrder(orderId, now, (s) => planner(jobStateFor(job, s))),
+            ),
+          (a) => {
+            noting(lane)(a);
+            rec.note(lane, 'the job is not marked done yet', { unsettled: true });
+          },
+        )
         .then((effect) => {
           const settle = typeof step.settle === 'function' ? step.settle(effect.plan) : step.settle;
           const end: JobStep = { lease: step.lease, settle };
           return gate
-            .step(lane, `${what}: mark the job ${settle.kind === 'keep' ? 'still running' : 'done'}`, () => inner.store.applyToOrder(orderId, now, () => emptyPlan('settled'), end))
+            .step(lane, `${what}: mark the job ${settle.kind === 'keep' ? 'still running' : 'done'}`, () =>
+              inner.store.applyToOrder(orderId, now, () => emptyPlan('settled'), end),
+            )
             .then(() => effect);
         });
     },
@@ -181,7 +200,12 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
     },
     status(ref) {
       const lane = laneOf(known.refs.get(ref) ?? Number.NaN);
-      return gate.step(lane, 'asks the supplier about the restock:', () => failures(lane, inner.supplier.status(ref)), (s) => rec.note(lane, s));
+      return gate.step(
+        lane,
+        'asks the supplier about the restock:',
+        () => failures(lane, inner.supplier.status(ref)),
+        (s) => rec.note(lane, s),
+      );
     },
   };
 

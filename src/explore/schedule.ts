@@ -41,11 +41,11 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function openSession(scenario: Scenario, variant: Variant): Session {
+export async function openSession(scenario: Scenario, variant: Variant): Promise<Session> {
   const settings = settingsFor(scenario, variant);
   // the naive strategy's pause (adapters/sqlite/naive.ts) goes to the schedule being played
   let pause: NaivePause | null = null;
-  const db = openExploreDatabase({ settings, naive: variant.strategy === 'naive' ? (seen) => pause!(seen) : undefined });
+  const db = await openExploreDatabase({ settings, naive: variant.strategy === 'naive' ? (seen) => pause!(seen) : undefined });
   return {
     async run(schedule, opts) {
       db.reset();

@@ -38,7 +38,7 @@ class Found extends Error {
 
 export async function explore(scenario: Scenario, opts: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
-  const session = openSession(scenario, opts.variant);
+  const session = await openSession(scenario, opts.variant);
   let schedules = 0;
   const crashPoints = new Set<number>();
   const play = async (schedule: Schedule) => {
@@ -69,7 +69,7 @@ export async function explore(scenario: Scenario, opts: ExploreOptions): Promise
 
 /** Replays one schedule exactly (a replay token). */
 export async function replaySchedule(scenario: Scenario, variant: Variant, schedule: Schedule, expect: boolean): Promise<RunResult> {
-  const session: Session = openSession(scenario, variant);
+  const session: Session = await openSession(scenario, variant);
   try {
     return await session.run(schedule, { expect });
   } finally {

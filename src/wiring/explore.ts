@@ -18,7 +18,7 @@ import type { Supplier } from '../ports/supplier.js';
 
 export type { NaivePause, ScratchBackend, SupplierCall };
 
-export function openExploreDatabase(opts: { settings: Settings; naive?: NaivePause }): ScratchBackend {
+export function openExploreDatabase(opts: { settings: Settings; naive?: NaivePause }): Promise<ScratchBackend> {
   return openScratchBackend({
     durability: 'normal',
     quickCheck: false,

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers.js';
 
 const lesson = (name: string) => `scenarios/lessons/${name}.yaml`;
-const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown> & { violation: null | Record<string, unknown> & { steps: Array<Record<string, unknown>> } };
+const json = (stdout: string) =>
+  JSON.parse(stdout) as Record<string, unknown> & { violation: null | (Record<string, unknown> & { steps: Array<Record<string, unknown>> }) };
 
 describe('warehouse explore', () => {
   it('finds the lost update of the naive strategy, explains it and names each step by its order', async () => {

@@ -10,14 +10,15 @@ import { createSqliteIdempotencyStore } from './idempotency.js';
 import type { SqliteBackendOptions } from './index.js';
 import { createSqliteQueue } from './queue.js';
 import { createSqliteStore } from './store.js';
+import { createSqliteTokenStore } from './tokens.js';
 
 export interface ScratchBackend extends Backend {
   /** every row deleted, every id sequence back to the start */
   reset(): void;
 }
 
-export function openScratchBackend(opts: Omit<SqliteBackendOptions, 'file'>): ScratchBackend {
-  const c = openConnection({ ...opts, file: ':memory:' });
+export async function openScratchBackend(opts: Omit<SqliteBackendOptions, 'file'>): Promise<ScratchBackend> {
+  const c = await openConnection({ ...opts, file: ':memory:' });
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   // every schedule runs inside one outer transaction, rolled back to empty the database: the
   // store's own transactions nest in it as savepoints (better-sqlite3), and see each other's writes
@@ -27,6 +28,7 @@ export function openScratchBackend(opts: Omit<SqliteBackendOptions, 'file'>): Sc
     store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', naive: opts.naive }),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
+    tokens: createSqliteTokenStore(c),
     backup: () => Promise.reject(new Error('the explorer’s scratch database is not backed up')),
     reset() {
       if (c.raw.inTransaction) c.raw.exec('ROLLBACK');

@@ -137,7 +137,10 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
 
     applyToOrder(orderId, now, planner, step) {
       // teaching only: the lost update of naive.ts (never the strategy of a real run)
-      if (opts.naive) return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) => applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock));
+      if (opts.naive)
+        return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) =>
+          applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock),
+        );
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });
