@@ -5,7 +5,8 @@
  */
 import type { StepRecord, Violation } from './model.js';
 
-const WIDTH = 38;
+/** the story fits 80 columns: number, lanes side by side, the marker */
+const columns = (lanes: number) => Math.max(18, Math.floor((80 - 9) / lanes) - 2);
 
 /** Lanes in the order they first act. */
 export function lanesOf(steps: readonly StepRecord[]): string[] {
@@ -31,6 +32,7 @@ function wrap(text: string, width: number): string[] {
 export function storyLines(v: Violation, mark?: number): string[] {
   const lanes = lanesOf(v.run.steps);
   const col = (lane: string) => lanes.indexOf(lane);
+  const WIDTH = columns(lanes.length);
   const out = [`      ${lanes.map((l) => fit(l === 'stock' ? 'stock' : `order ${l}`, WIDTH)).join('  ')}`.trimEnd()];
   for (const s of v.run.steps) {
     const text = wrap(s.text, WIDTH);
@@ -41,8 +43,8 @@ export function storyLines(v: Violation, mark?: number): string[] {
       out.push(`${num} ${pad}${t}`.trimEnd() + arrow);
     });
     if (v.run.crashedAfter === s.n) {
-      out.push(`      ✗ crash: the process dies here; what it had not committed is lost. A new runner starts,`);
-      out.push(`        waits for the leases to expire and picks the jobs up again (process 2).`);
+      out.push('      ✗ crash: the process dies; what it had not committed is lost. A new');
+      out.push('        runner waits for the leases to expire and takes the jobs (process 2).');
     }
   }
   return out;
