@@ -26,10 +26,12 @@ export async function runChecks(o: {
   const label = (id: number) => o.known.lanes.get(id) ?? `#${id}`;
   const findings: Finding[] = (await store.audit()).map((v) => ({ invariant: v.rule, message: v.message }));
 
-  const jobs = await queue.list();
+  const all = await Promise.all([...o.known.lanes.keys()].map((id) => store.getOrder(id)));
+  // the list of jobs (a costly query) only when an order is open or a job parked
+  const jobs = all.some((order) => order && !isFinal(order.status)) || (await queue.count()).parked > 0 ? await queue.list() : [];
   const orders: OrderOutcome[] = [];
   for (const [id, lane] of o.known.lanes) {
-    const order = await store.getOrder(id);
+    const order = all.find((x) => x?.id === id);
     if (!order) continue;
     if (!isFinal(order.status) && !jobs.some((j) => j.orderId === id && j.state !== 'parked')) {
       const parked = jobs.find((j) => j.orderId === id);

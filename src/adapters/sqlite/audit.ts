@@ -85,8 +85,13 @@ const RULES: Rule[] = [
   },
 ];
 
+/** each connection's statements, prepared once (`warehouse explore` audits after every schedule) */
+const prepared = new WeakMap<Database.Database, Database.Statement[]>();
+
 export function auditDatabase(db: Database.Database): Violation[] {
-  return RULES.flatMap((rule) =>
-    (db.prepare(rule.sql).all() as Array<Record<string, unknown>>).map((row) => ({ rule: rule.rule, message: rule.message(row), ids: rule.ids(row) })),
+  let statements = prepared.get(db);
+  if (!statements) prepared.set(db, (statements = RULES.map((rule) => db.prepare(rule.sql))));
+  return RULES.flatMap((rule, i) =>
+    (statements[i]!.all() as Array<Record<string, unknown>>).map((row) => ({ rule: rule.rule, message: rule.message(row), ids: rule.ids(row) })),
   );
 }

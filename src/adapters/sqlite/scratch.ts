@@ -5,6 +5,7 @@
  * run on the real store and queue without paying for a new database each.
  */
 import type { Backend } from '../../ports/database.js';
+import { auditDatabase } from './audit.js';
 import { openConnection } from './connection.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
 import type { SqliteBackendOptions } from './index.js';
@@ -23,9 +24,12 @@ export async function openScratchBackend(opts: Omit<SqliteBackendOptions, 'file'
   // every schedule runs inside one outer transaction, rolled back to empty the database: the
   // store's own transactions nest in it as savepoints (better-sqlite3), and see each other's writes
   c.raw.exec('BEGIN');
+  const store = createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', naive: opts.naive });
   return {
     name: 'sqlite::memory: (explore)',
-    store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', naive: opts.naive }),
+    // the rules of `warehouse check`, without SQLite's integrity_check: a scratch database in memory
+    // is never damaged, and the check would cost more than the schedule it follows
+    store: { ...store, audit: () => c.read(() => c.raw.transaction(() => auditDatabase(c.raw)).deferred()) },
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
     tokens: createSqliteTokenStore(c),
