@@ -2,24 +2,49 @@
  * The layers of docs/architecture.md, checked by machine (`npm run lint:deps`, part of `npm run
  * lint` and of `npm test`):
  *
+ *   kit       small tools with no rule of ours in them (waiting on the wall clock, ...): imports
+ *             nothing of ours but kit; every floor above domain may import it
  *   domain    pure rules: imports nothing of ours but domain (and zod)
  *   ports     small interfaces: domain and ports
  *   app       use cases: domain, ports and app
  *   adapters  one folder per port, the only place that imports its library; domain, ports and its
  *             own folder (a shared helper module is named below when there is one: the mock
  *             supplier's PostgreSQL state uses the PostgreSQL adapter's pool settings and errors)
- *   edges     cli, http, sim, telemetry: reach adapters only through wiring.ts and wiring/
+ *   text      human text shared by the CLI and the simulator (times, wrapping, event colours):
+ *             kit, domain and text
+ *   edges     cli, http, sim, telemetry: reach adapters only through src/wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
  *             the mock adapter (adapters/supplier), with its own clock and state (SQLite or
  *             PostgreSQL); the CLI reaches the mock's adapters only through it (src/supplier/start.ts)
  *
- * Cycles made only of type imports are allowed (they vanish at run time).
+ * No import circle, not even one made only of type imports: a type lives with the floor that owns it.
  */
 const LIBRARIES_OF_ADAPTERS = ['better-sqlite3', 'drizzle-orm', 'pg', 'pg-connection-string', 'msw', 'bullmq', 'ioredis', '@opentelemetry/(?!api$)'];
 
 module.exports = {
   forbidden: [
+    {
+      name: 'kit-is-the-ground-floor',
+      comment: 'kit/ imports nothing of ours but kit/: every floor may lean on it, it leans on none',
+      severity: 'error',
+      from: { path: '^src/kit/' },
+      to: { path: '^src/', pathNot: '^src/kit/' },
+    },
+    {
+      name: 'text-is-below-the-edges',
+      comment: 'text/ (how times and timelines read) imports kit/, domain/ and text/: the CLI and the simulator both lean on it',
+      severity: 'error',
+      from: { path: '^src/text/' },
+      to: { path: '^src/', pathNot: '^src/(kit|domain|text)/' },
+    },
+    {
+      name: 'nothing-imports-the-cli',
+      comment: 'the CLI is the top floor: what it shares with others lives below it (text/, sim/, http/)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
     {
       name: 'domain-is-pure',
       comment: 'domain/ imports nothing of ours but domain/ (and zod): it is the functional core',
@@ -42,23 +67,23 @@ module.exports = {
     },
     {
       name: 'app-knows-only-ports',
-      comment: 'app/ imports domain/, ports/ and app/: never an adapter, an edge or wiring',
+      comment: 'app/ imports kit/, domain/, ports/ and app/: never an adapter, an edge or wiring',
       severity: 'error',
       from: { path: '^src/app/' },
-      to: { path: '^src/', pathNot: '^src/(domain|ports|app)/' },
+      to: { path: '^src/', pathNot: '^src/(kit|domain|ports|app)/' },
     },
     {
       name: 'app-imports-no-adapter-library',
       severity: 'error',
-      from: { path: '^src/(app|ports|domain)/' },
+      from: { path: '^src/(app|ports|domain|kit)/' },
       to: { path: `node_modules/(${LIBRARIES_OF_ADAPTERS.join('|')})` },
     },
     {
       name: 'adapters-stay-in-their-folder',
-      comment: 'an adapter imports domain/, ports/ and its own folder (config.ts for its own options)',
+      comment: 'an adapter imports kit/, domain/, ports/ and its own folder (config.ts for its own options)',
       severity: 'error',
       from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/(postgres|sqlite)\\.ts$' },
-      to: { path: '^src/', pathNot: ['^src/(domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
     },
     {
       name: 'mock-state-shares-the-postgres-connection-settings',
@@ -68,7 +93,7 @@ module.exports = {
       from: { path: '^src/adapters/supplier/state/postgres\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: ['^src/(domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
+        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
       },
     },
     {
@@ -79,7 +104,7 @@ module.exports = {
       from: { path: '^src/adapters/supplier/state/sqlite\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: ['^src/(domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/sqlite/open\\.ts$'],
+        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/sqlite/open\\.ts$'],
       },
     },
     {
@@ -91,7 +116,7 @@ module.exports = {
     },
     {
       name: 'edges-reach-adapters-through-wiring',
-      comment: 'cli/, http/, sim/ and telemetry/ get adapters from wiring.ts (and wiring/), never import them',
+      comment: 'cli/, http/, sim/ and telemetry/ get adapters from src/wiring/ (createWarehouse), never import them',
       severity: 'error',
       from: { path: '^src/(cli|http|sim|telemetry)/' },
       to: { path: '^src/adapters/' },
@@ -105,9 +130,10 @@ module.exports = {
     },
     {
       name: 'no-circular',
+      comment: 'no import circle, type-only ones included: a circle of types means a type lives in the wrong file',
       severity: 'error',
       from: { path: '^src/' },
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
     },
   ],
   options: {

@@ -15,7 +15,7 @@ const POSTGRES_SUITES = [
 ];
 
 /** The tests of processes on Redis (and PostgreSQL), and of the browser: `npm run test:services`, with the `postgres` project. */
-const SERVICES = ['test/redis/**/*.test.ts', 'test/cli/up.test.ts', 'test/dashboard/browser.test.ts', 'test/sim/svg.test.ts'];
+const SERVICES = ['test/redis/**/*.test.ts', 'test/cli/up.test.ts', 'test/dashboard/browser.test.ts', 'test/sim/svg.test.ts', 'test/matrix/services.test.ts'];
 
 /**
  * `npm test` runs the projects all, faults and group-commit, which need no service;
@@ -39,11 +39,25 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       reporters: ['default', 'json', './test/support/slowest-files.ts'],
       outputFile: { json: '.vitest-results.json' },
       projects: [
-        { test: { ...shared, name: 'all', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**', 'test/faults/**', ...SERVICES] } },
+        {
+          test: {
+            ...shared,
+            name: 'all',
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/postgres/**', 'test/faults/**', 'test/matrix/sqlite.test.ts', ...SERVICES],
+          },
+        },
         {
           // the engine's own faults hold the write lock or fill the disk for seconds while orders
           // run: they run last, one file at a time, so that what they time is the fault's doing
-          test: { ...shared, name: 'faults', include: ['test/faults/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+          // (the fault matrix's SQLite cells, test/matrix/sqlite.test.ts, are faults of the same kind)
+          test: {
+            ...shared,
+            name: 'faults',
+            include: ['test/faults/**/*.test.ts', 'test/matrix/sqlite.test.ts'],
+            fileParallelism: false,
+            sequence: { groupOrder: 1 },
+          },
         },
         {
           // the engine's own suites again, with group commit on (one transaction per event-loop turn)

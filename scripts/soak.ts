@@ -3,7 +3,8 @@
  * tried and whether anything was lost or duplicated. Exit 1 if any class found a problem.
  *
  *   npm run soak [-- --orders 5000 --kills 50 --workers 3 --servers 3 --runs 300 --fuzz 20000]
- *   npm run soak -- --only own-faults,crash      (stages: fuzz, own-faults, crash, serve-crash, model)
+ *   npm run soak -- --only own-faults,crash      (stages: fuzz, own-faults, crash, serve-crash, model, matrix)
+ *   npm run soak -- --only matrix [--databases sqlite,pg,pg-redis]   (the fault matrix of issue 18: its table is printed)
  */
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
@@ -15,6 +16,8 @@ import { join } from 'node:path';
 import { tempDir } from '../test/helpers.js';
 import { httpFuzzProperty, startFuzzTarget } from '../test/reliability/http-fuzz.js';
 import { serveCrashRun, verifyServeCrash } from '../test/reliability/serve-crash-harness.js';
+import { renderTable, runMatrix } from '../test/matrix/matrix.js';
+import { TOPOLOGIES, topologyName } from '../test/matrix/topology.js';
 import { chaosProblems, differences, op, replay, SCHEDULED_RESERVE, SCHEDULED_STATUS, schedulerDriver, scripts } from '../test/reliability/model.js';
 
 const argv = process.argv.slice(2);
@@ -28,6 +31,9 @@ const WORKERS = arg('workers', 3);
 const RUNS = arg('runs', 300);
 const SERVERS = arg('servers', 3);
 const FUZZ = arg('fuzz', 20_000);
+
+// interrupted: exit, so that the 'exit' handlers stop the private servers and remove the temp files
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 const results: Array<{ fault: string; tried: string; ok: boolean; detail: string }> = [];
 const t0 = performance.now();
@@ -152,6 +158,26 @@ async function ownFaults() {
   }
 }
 
+/** The fault matrix (test/matrix/): every topology × fault that applies, the same checks in each cell. */
+async function matrix() {
+  const i = argv.indexOf('--databases');
+  const dbs = new Set(i >= 0 ? argv[i + 1]!.split(',') : ['sqlite', 'pg', 'pg-redis']);
+  const topologies = TOPOLOGIES.filter((t) => dbs.has(t.db));
+  const started = performance.now();
+  const run = await runMatrix(topologies, undefined, (line) => console.log(`matrix: ${line}`));
+  console.log(`\n${renderTable(run, topologies)}\n`);
+  for (const r of run.results) {
+    if (r.status === 'n/a') continue;
+    results.push({
+      fault: `matrix: ${r.fault.label} · ${topologyName(r.topology)}`,
+      tried: `${r.seconds.toFixed(1)} s`,
+      ok: r.status !== 'FAIL',
+      detail: r.status === 'pass' ? r.note : `${r.status}: ${r.problems.slice(0, 3).join('; ')}`,
+    });
+  }
+  console.log(`matrix: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 const fail = (problems: string[]) => {
   if (problems.length) throw new Error(problems.join('; '));
 };
@@ -162,6 +188,7 @@ const only = (() => {
 })();
 const stage = (name: string) => only === null || only.has(name);
 
+if (stage('matrix')) await matrix();
 if (stage('fuzz')) await httpFuzz();
 if (stage('own-faults')) await ownFaults();
 if (stage('crash')) await crash();

@@ -1,41 +1,12 @@
 /**
- * The in-process event bus. Events are named noun:verb and typed. Listeners run synchronously
- * after the change they describe has committed; a throwing listener is reported, never allowed to
- * break the runner or the request that emitted the event.
+ * The in-process event bus (its events: ports/bus.ts). Listeners run synchronously after the
+ * change they describe has committed; a throwing listener is reported, never allowed to break the
+ * runner or the request that emitted the event.
  */
-import type { TimelineEvent } from '../domain/events.js';
-import type { Job } from '../domain/jobs.js';
-import type { OrderStatus } from '../domain/order.js';
-import type { FaultOwner } from '../domain/errors.js';
-import type { DriverState } from './driver.js';
+import type { Bus, BusEvents, BusListener } from '../ports/bus.js';
+import type { Resumed } from '../ports/driver.js';
 
-export interface BusEvents {
-  /** one entry appended to an order's timeline */
-  'order:event': TimelineEvent;
-  'order:transition': { orderId: number; from: OrderStatus; to: OrderStatus; at: number; jobId?: string; attempt?: number };
-  'job:enqueued': { jobIds: string[] };
-  'job:start': { job: Job; at: number };
-  'job:complete': { job: Job; outcome: string; durationMs: number };
-  /** the run failed and the job runs again at `retryAt`; `counted`: it spent an attempt (the supplier's trouble) */
-  'job:retry': { job: Job; error: string; owner: FaultOwner; counted: boolean; retryAt: number; durationMs: number };
-  'job:dead': { job: Job; error: string; durationMs: number };
-  /** the job cannot proceed and waits for an operator (or for the database to recover) */
-  'job:parked': { job: Job; reason: string };
-  /** the job's lease passed to another runner before it committed; its work was discarded */
-  'job:lost': { job: Job };
-  /** the run's end could not be committed (the database's trouble): the job waits for its lease to expire */
-  'job:unsettled': { job: Job; error: string; owner: FaultOwner };
-  /** the runner changed state (app/driver.ts); `reason` says why when it is degraded */
-  'runner:state': { state: DriverState; reason: string | null; at: number };
-  'listener:error': { event: string; error: unknown };
-}
-
-export type BusListener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;
-
-export interface Bus {
-  on<K extends keyof BusEvents>(type: K, listener: BusListener<K>): () => void;
-  emit<K extends keyof BusEvents>(type: K, payload: BusEvents[K]): void;
-}
+export type { Bus, BusEvents, BusListener } from '../ports/bus.js';
 
 export function createBus(): Bus {
   const listeners = new Map<keyof BusEvents, Set<(payload: never) => void>>();
@@ -60,4 +31,13 @@ export function createBus(): Bus {
     },
   };
   return bus;
+}
+
+/**
+ * Jobs put back on the queue (by an operator, or after the database's trouble): their JobResumed
+ * events on the orders' timelines, and the jobs enqueued (which wakes the drivers and relays).
+ */
+export function publishResumed(bus: Bus, resumed: Resumed): void {
+  for (const { event } of resumed) bus.emit('order:event', event);
+  if (resumed.length > 0) bus.emit('job:enqueued', { jobIds: resumed.map((r) => r.job.id) });
 }

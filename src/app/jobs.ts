@@ -3,7 +3,7 @@ import type { Job } from '../domain/jobs.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeadLetter, JobCounts, JobInfo, JobQueue } from '../ports/queue.js';
 import type { Store, Violation } from '../ports/store.js';
-import type { Bus } from './bus.js';
+import { publishResumed, type Bus } from './bus.js';
 
 export interface JobsService {
   list(): Promise<JobInfo[]>;
@@ -38,8 +38,7 @@ export function createJobsService({ queue, store, clock, bus }: { queue: JobQueu
     },
     async resume(jobId) {
       const resumed = await queue.resumeParked(clock.now(), jobId === undefined ? {} : { jobId });
-      for (const { event } of resumed) bus.emit('order:event', event);
-      if (resumed.length > 0) bus.emit('job:enqueued', { jobIds: resumed.map((r) => r.job.id) });
+      publishResumed(bus, resumed);
       return resumed.map((r) => r.job);
     },
     audit: () => store.audit(),

@@ -62,6 +62,15 @@ export const EXAMPLES: Record<string, string[]> = {
   'jobs failed': ['warehouse jobs failed'],
   'jobs resume': ['warehouse jobs resume 12', 'warehouse jobs resume --all && warehouse work --until-idle'],
   'jobs retry': ['warehouse jobs retry 1', 'warehouse jobs retry --all && warehouse work --until-idle'],
+  token: ['warehouse token create --name shop --scope orders:write,read', 'warehouse token list', 'warehouse token revoke shop'],
+  'token create': [
+    'warehouse token create --name shop --scope orders:write,read',
+    'warehouse token create --name ops --scope read,orders:write,stock:write,ops:write',
+    'TOKEN=$(warehouse token create --name ci --scope read | tail -1)',
+    'warehouse --json token create --name teacher --scope ops:write',
+  ],
+  'token list': ['warehouse token list', 'warehouse --json token list'],
+  'token revoke': ['warehouse token revoke shop'],
 };
 
 /** The text commander prints after a command's help. */

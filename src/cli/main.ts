@@ -7,17 +7,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions, QUEUE_HELP } from './options.js';
-import type { Ctx, GlobalOptions, Io } from './context.js';
+import type { Action, Loader, Run } from './command.js';
+import type { GlobalOptions, Io } from './context.js';
 import { registerDemo } from './commands/demo.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
 import { registerUp } from './commands/up.register.js';
 
-export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
-export type Loader = () => Promise<Action>;
-/** wraps a lazily loaded action as a commander action handler */
-export type Run = (load: Loader) => (this: Command, ...args: unknown[]) => Promise<void>;
+export type { Action, Loader, Run } from './command.js';
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('warehouse')
@@ -145,11 +143,28 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .action(run(async () => (await import('./commands/stats.js')).stats));
 
-  registerServe(program, run);
-  registerSimulate(program, run);
-  registerSupplier(program, run);
-  registerDemo(program, run);
-  registerUp(program, run);
+  registerServe(program, run, io.env);
+  registerSimulate(program, run, io.env);
+  registerSupplier(program, run, io.env);
+  registerDemo(program, run, io.env);
+  registerUp(program, run, io.env);
+
+  const token = () => import('./commands/token.js');
+  const tok = program.command('token').description('named API tokens with scopes (read, orders:write, stock:write, ops:write); only their hashes are stored');
+  tok
+    .command('create')
+    .description('make a token and print it once (the last line of stdout); only its hash is stored')
+    .requiredOption('--name <name>', 'what `token list` and `token revoke` call it')
+    .option('--scope <scopes...>', 'read, orders:write, stock:write, ops:write (comma-separated, or the flag again)')
+    .action(run(mod(token, 'create')));
+  tok
+    .command('list')
+    .description('names, scopes and dates (never a token)')
+    .action(run(mod(token, 'list')));
+  tok
+    .command('revoke <name>')
+    .description('refuse the token from now on (running servers within a second)')
+    .action(run(mod(token, 'revoke')));
 
   const jb = program.command('jobs').description('the job queue and its dead-letter store');
   jb.command('list')

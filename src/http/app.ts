@@ -8,11 +8,14 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Warehouse } from '../wiring.js';
+import type { Warehouse } from '../wiring/warehouse.js';
 import { installAuth } from './auth.js';
+import { installHostCheck, isLoopback } from './bind.js';
+import type { Keyring } from './keyring.js';
+import { installScopeTable } from './scopes.js';
 import { installBodyRules } from './body.js';
 import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
-import { frameworkErrors, installErrorHandlers } from './errors.js';
+import { frameworkErrors, installErrorHandlers, problem, sendProblem } from './errors.js';
 import { requestId } from './logging.js';
 import { installRequestSpans } from './tracing.js';
 import { installMethods } from './methods.js';
@@ -30,7 +33,14 @@ export interface AppOptions {
   warehouse: Warehouse;
   metrics: Metrics;
   logger: Logger;
-  token?: string;
+  /** the tokens accepted (WAREHOUSE_API_TOKEN and the named ones; keyring.ts) */
+  keyring: Keyring;
+  /** the address listened on: a loopback server checks Host and, without tokens, takes writes from anyone local */
+  host: string;
+  /** names a loopback server answers to besides localhost, 127.0.0.1 and [::1] (`--allowed-host`) */
+  allowedHosts?: readonly string[];
+  /** beyond loopback, reads without a token (`--public-reads`) */
+  publicReads?: boolean;
   /** failed-token attempts per client per minute before its writes get 429 (default 10) */
   authFailuresPerMinute?: number;
   rateLimit: OrderRouteOptions['rateLimit'];
@@ -42,6 +52,8 @@ export interface AppOptions {
   timeouts?: Partial<Timeouts>;
   /** the supplier service, for the dashboard's scripts (routes/supplier-script.ts) */
   supplierUrl?: string;
+  /** the supplier service's token, sent with the dashboard's scripts */
+  supplierToken?: string;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }
@@ -77,7 +89,15 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     opts.metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
     request.log.info({ method: request.method, url: request.url, route, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
   });
-  installAuth(app, opts.token, { failuresPerMinute: opts.authFailuresPerMinute, now: () => opts.warehouse.clock.now() });
+  installHostCheck(app, opts.host, opts.allowedHosts ?? [], (reply, detail) => sendProblem(reply, problem(421, detail)));
+  installAuth(app, {
+    keyring: opts.keyring,
+    loopback: isLoopback(opts.host),
+    readsOpen: isLoopback(opts.host) || opts.publicReads === true,
+    failuresPerMinute: opts.authFailuresPerMinute,
+    now: () => opts.warehouse.clock.now(),
+  });
+  installScopeTable(app);
 
   await app.register(fastifyRateLimit, {
     global: false,

@@ -3,8 +3,9 @@
  * in-memory database, never listening. `npm run openapi` writes it to docs/openapi.json, and
  * test/http/openapi.test.ts fails when that copy is stale.
  */
-import { createWarehouse } from '../wiring.js';
+import { createWarehouse } from '../wiring/warehouse.js';
 import { buildApp } from './app.js';
+import { createKeyring } from './keyring.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
@@ -17,6 +18,8 @@ export async function buildDocument(): Promise<Record<string, unknown>> {
       warehouse,
       metrics,
       logger: createLogger('silent'),
+      keyring: createKeyring(warehouse.tokens, { now: () => 0, onError: () => {}, refreshMs: 60_000 }),
+      host: '127.0.0.1',
       rateLimit: { max: 300, timeWindowMs: 60_000 },
       idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
       idempotencyLeaseMs: IDEMPOTENCY_LEASE_MS,

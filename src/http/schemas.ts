@@ -10,6 +10,7 @@ import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
 import { onHandSchema, orderInputSchema, qtySchema, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
 import { documented, withExamples } from './openapi.js';
+import { problemSchema } from './problem.js';
 
 // ---------------------------------------------------------------- requests
 
@@ -156,32 +157,22 @@ export const metricsText = z
   .meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
 export const openApiSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
-/** RFC 9457 problem details; `field`/`errors` name what broke a validation rule. */
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    field: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem' });
-export type Problem = z.output<typeof problemSchema>;
+export { problemSchema, type Problem } from './problem.js';
 
 /** an error response: served as application/problem+json */
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 
 export const P = {
   400: problem('the request cannot be read: malformed JSON, a __proto__ or constructor key, no body, a bad request line or URL, or HTTP/1.1 without Host'),
-  401: problem('a bearer token is configured and the request has none, or a wrong one'),
+  401: problem('a bearer token is needed and the request has none, or an unknown or revoked one'),
+  403: problem('the token lacks the scope this route needs (`missingScope` names it)'),
   404: problem('no such resource'),
   408: problem('the request did not arrive whole within the request time (10 s)'),
   409: problem('a request with this Idempotency-Key is still in flight'),
   413: problem('body larger than 16 KiB'),
   414: problem('a path segment longer than 100 characters'),
   415: problem('the body is not application/json in UTF-8, or it is compressed (Content-Encoding)'),
+  421: problem('a loopback server was called under a name it does not answer to (the Host header; see --allowed-host)'),
   422: problem('a field broke a validation rule (`field` names it), or an Idempotency-Key was reused with another request'),
   431: problem('request headers larger than 16 KiB'),
   429: problem('too many requests from this client (orders per minute, or writes with a wrong token); see Retry-After'),
@@ -191,7 +182,7 @@ export const P = {
 } as const;
 
 /** what any request can be answered, whatever its route: it cannot be read, or arrives too slowly, or a server fault */
-export const ANY_REQUEST = { 400: P[400], 408: P[408], 431: P[431], 500: P[500], 503: P[503] } as const;
+export const ANY_REQUEST = { 400: P[400], 408: P[408], 421: P[421], 431: P[431], 500: P[500], 503: P[503] } as const;
 /** ANY_REQUEST, and a path parameter the router refuses (too long) */
 export const SERVER_ERRORS = { ...ANY_REQUEST, 414: P[414] } as const;
 
@@ -199,12 +190,12 @@ export const SERVER_ERRORS = { ...ANY_REQUEST, 414: P[414] } as const;
 export const WRITE_FAULTS = { 507: P[507] } as const;
 
 /** what a write can be answered besides its success: no token or a wrong one (and, after too many, 429), a body refused, a rule broken, and the faults */
-export const WRITE_ERRORS = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS } as const;
+export const WRITE_ERRORS = { 401: P[401], 403: P[403], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS } as const;
 
 /** a success answer, as JSON */
 export const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
 
-/** OpenAPI: writes need a bearer token when the server has one (WAREHOUSE_API_TOKEN) */
+/** OpenAPI: writes need a bearer token with their scope once the server has a token (docs/security.md) */
 export const WRITE_SECURITY = [{ bearer: [] }];
-/** OpenAPI: reads are open to anyone who can reach the server */
+/** OpenAPI: reads are open on loopback (beyond it they need the `read` scope unless --public-reads) */
 export const PUBLIC = [];

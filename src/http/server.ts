@@ -12,9 +12,10 @@ import type { Clock } from '../ports/clock.js';
 import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import type { Tracing } from '../ports/tracing.js';
 import type { TracingConfig } from '../wiring/tracing.js';
-import { createWarehouse, type Warehouse } from '../wiring.js';
+import { createWarehouse, type Warehouse } from '../wiring/warehouse.js';
 import { buildApp, type AppOptions } from './app.js';
-import { assertSafeBind } from './auth.js';
+import { API_RULE, assertSafeBind, isLoopback } from './bind.js';
+import { createKeyring } from './keyring.js';
 import type { Timeouts } from './connection.js';
 import { isOrigin } from './methods.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
@@ -38,8 +39,14 @@ export interface ServerOptions {
   warehouse?: Warehouse;
   port?: number;
   host?: string;
-  /** bearer token for writes (WAREHOUSE_API_TOKEN); without one only loopback is allowed */
+  /** the all-scopes bearer token (WAREHOUSE_API_TOKEN); without it or a named token only loopback is allowed */
   token?: string;
+  /** names a loopback server answers to besides localhost, 127.0.0.1 and [::1] (`--allowed-host`) */
+  allowedHosts?: readonly string[];
+  /** beyond loopback, reads without a token (`--public-reads`) */
+  publicReads?: boolean;
+  /** how often the named tokens are read again (default 500 ms: a revoke takes effect within a second) */
+  tokenRefreshMs?: number;
   /** failed-token attempts per client address per minute before its writes get 429 (default 10) */
   authFailuresPerMinute?: number;
   /** orders per minute per client address; 0 turns the limit off (default 300) */
@@ -84,7 +91,7 @@ const within = <T>(p: Promise<T>, ms: number): Promise<'done' | 'timeout'> => {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  assertSafeBind(host, options.token);
+  assertSafeBind(host, options.token, { ...API_RULE, otherCredentials: true }); // named tokens are looked at once the database is open
   if (options.corsOrigin !== undefined && !isOrigin(options.corsOrigin)) {
     throw new UsageError(
       `--cors-origin must be one origin, scheme://host[:port] with nothing after it, such as http://localhost:5173 (got ${JSON.stringify(options.corsOrigin)})`,
@@ -106,6 +113,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       onLockWait: options.onLockWait,
     }));
   const log = createLogger(options.logLevel ?? 'info', options.logDestination, warehouse.tracing);
+  const keyring = createKeyring(warehouse.tokens, {
+    allScopes: options.token,
+    refreshMs: options.tokenRefreshMs,
+    now: () => warehouse.clock.now(),
+    onError: (error, what) => log.warn({ err: error }, what),
+  });
+  await keyring.refresh();
+  if (!isLoopback(host) && !keyring.any) {
+    keyring.close();
+    if (owned) await warehouse.close();
+    // the message of a server with no token at all
+    assertSafeBind(host, undefined);
+  }
   const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
@@ -113,7 +133,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     warehouse,
     metrics,
     logger: log,
-    token: options.token,
+    keyring,
+    host,
+    allowedHosts: options.allowedHosts,
+    publicReads: options.publicReads,
     authFailuresPerMinute: options.authFailuresPerMinute,
     rateLimit: perMinute > 0 ? { max: perMinute, timeWindowMs: 60_000 } : false,
     idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
@@ -121,6 +144,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     timeouts: options.timeouts,
     corsOrigin: options.corsOrigin,
     supplierUrl: options.supplierUrl,
+    supplierToken: options.supplierToken,
     eventHeartbeatMs: options.eventHeartbeatMs,
   };
   let app: RunningServer['app'];
@@ -128,6 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     app = await buildApp(appOptions);
     await app.listen({ port: options.port ?? 3000, host });
   } catch (error) {
+    keyring.close();
     stopLogs();
     metrics.dispose();
     if (owned) await warehouse.close();
@@ -156,6 +181,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log.info({ runningJobs: inFlight() }, 'stopped accepting requests; waiting for running jobs');
       if ((await within(running, bound)) === 'timeout')
         log.warn({ inFlight: inFlight() }, `jobs still running after ${bound} ms; their leases will expire and another runner will take them`);
+      keyring.close();
       stopLogs();
       metrics.dispose();
       if (owned && (await within(warehouse.close(), 1_000)) === 'timeout') log.warn('the database was closed with jobs still running');
@@ -164,7 +190,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })());
 
   log.info(
-    { url, database: describeDatabase(warehouse.database), runner: options.runner !== false, auth: Boolean(options.token), rateLimitPerMinute: perMinute },
+    { url, database: describeDatabase(warehouse.database), runner: options.runner !== false, auth: keyring.any, rateLimitPerMinute: perMinute },
     'listening',
   );
   return { url, app, warehouse, log, close };

@@ -1,11 +1,12 @@
 /**
  * A database backend: the store and the in-database queue over one connection (or pool), so that
  * an order's change, the jobs it enqueues and the settlement of the job that made it commit
- * together. `wiring.ts` opens one per engine from a `DatabaseConfig`.
+ * together. `src/wiring/warehouse.ts` opens one per engine from a `DatabaseConfig`.
  */
 import type { IdempotencyStore } from './idempotency.js';
 import type { JobQueue } from './queue.js';
 import type { Store } from './store.js';
+import type { ApiTokenStore } from './tokens.js';
 
 export interface BackupResult {
   destination: string;
@@ -21,6 +22,8 @@ export interface Backend {
   readonly queue: JobQueue;
   /** the HTTP API's Idempotency-Key records */
   readonly idempotency: IdempotencyStore;
+  /** the API's named tokens (hashes only) */
+  readonly tokens: ApiTokenStore;
   /**
    * A consistent copy of the whole database into a new file, taken while it is in use (SQLite's
    * online backup), checked after; backends that have their own tools (pg_dump) refuse with a

@@ -1,5 +1,5 @@
 /** The engine's bus as seen by a driver of an external queue (ports/driver.ts, DriverEvents). */
-import type { Bus } from '../app/bus.js';
+import { publishResumed, type Bus } from '../app/bus.js';
 import type { DriverEvents } from '../ports/driver.js';
 import type { ClaimedJob } from '../ports/queue.js';
 
@@ -19,10 +19,7 @@ export function driverEventsOf(bus: Bus): DriverEvents {
       });
     },
     stateChanged: (state, reason, at) => bus.emit('runner:state', { state, reason, at }),
-    resumed(resumed) {
-      for (const { event } of resumed) bus.emit('order:event', event);
-      if (resumed.length > 0) bus.emit('job:enqueued', { jobIds: resumed.map((r) => r.job.id) });
-    },
+    resumed: (resumed) => publishResumed(bus, resumed),
     failed: (event, error) => bus.emit('listener:error', { event, error }),
   };
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { QUICK_CHECK_MAX_BYTES } from '../../src/adapters/sqlite/open.js';
-import { createWarehouse } from '../../src/wiring.js';
+import { createWarehouse } from '../../src/wiring/warehouse.js';
 import { tempDir } from '../helpers.js';
 import { post, spawnCli, type OrderJson } from './support.js';
 

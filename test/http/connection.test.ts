@@ -50,7 +50,7 @@ describe('timeouts, measured with slow clients', () => {
   });
 
   it('answers 408 to headers sent a line at a time, counted from their first byte', async () => {
-    const lines = ['GET /healthz HTTP/1.1\r\n', 'Host: x\r\n', ...Array.from({ length: 40 }, (_, i) => `X-Slow-${i}: 1\r\n`)];
+    const lines = ['GET /healthz HTTP/1.1\r\n', 'Host: localhost\r\n', ...Array.from({ length: 40 }, (_, i) => `X-Slow-${i}: 1\r\n`)];
     const r = await exchange(server.url, (s) => trickle(s, lines, 100));
     expectProblem(r.text, 408, /did not arrive whole/);
     expect(r.closedAfter).toBeGreaterThanOrEqual(REQUEST_MS);
@@ -60,7 +60,7 @@ describe('timeouts, measured with slow clients', () => {
   it('answers 408 to a body sent a byte at a time, stores nothing and closes the connection', async () => {
     const before = rowCounts(db);
     const body = JSON.stringify({ sku: 'SLOW', qty: 1 }) + ' '.repeat(60);
-    const head = `POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const head = `POST /api/order HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
     const r = await exchange(server.url, (s) => {
       s.write(head);
       trickle(s, [...body], 50);
@@ -78,12 +78,12 @@ describe('timeouts, measured with slow clients', () => {
     // 1: the client sends half a body and hangs up
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise<void>((resolve) => socket.on('connect', resolve));
-    socket.write(`POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    socket.write(`POST /api/order HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
     await new Promise((r) => setTimeout(r, 100));
     socket.destroy();
     // 2: refused at once (unsupported media type) while its body is still on its way
     const early = await exchange(server.url, (s) => {
-      s.write(`POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+      s.write(`POST /api/order HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
     });
     expect(parse(early.text).status).toBe(415);
     // past both requests' deadlines, the server still answers
@@ -92,7 +92,7 @@ describe('timeouts, measured with slow clients', () => {
   });
 
   it('closes a kept-alive connection once it has been idle for the keep-alive time', async () => {
-    const r = await exchange(server.url, (s) => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const r = await exchange(server.url, (s) => s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n'));
     expect(parse(r.text).status).toBe(200);
     // Node closes a second after the `Keep-Alive: timeout` it announces, so clients close first
     expect(r.text).toMatch(/Keep-Alive: timeout=1\b/i);
@@ -126,11 +126,13 @@ describe('timeouts after the server has served traffic of every kind', () => {
     expect((await fetch(`${server.url}/healthz`, { headers: { connection: 'close' } })).status).toBe(200);
     const order = await fetch(`${server.url}/api/order`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"AFTER","qty":1}' });
     expect(order.status).toBe(201);
-    const early = await exchange(server.url, (s) => s.write('POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 50\r\n\r\n<a'));
+    const early = await exchange(server.url, (s) =>
+      s.write('POST /api/order HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: 50\r\n\r\n<a'),
+    );
     expect(parse(early.text).status).toBe(415);
     const gone = connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise<void>((resolve) => gone.on('connect', resolve));
-    gone.write('POST /api/order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"sk');
+    gone.write('POST /api/order HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"sk');
     gone.destroy();
     expect(parse((await exchange(server.url, () => undefined)).text).status).toBe(408);
   });
@@ -151,7 +153,7 @@ describe('timeouts after the server has served traffic of every kind', () => {
     const r = await exchange(
       server.url,
       (s) => {
-        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
+        s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
         trickle(
           s,
           Array.from({ length: 1000 }, () => ' '),
@@ -180,7 +182,7 @@ describe('errors before routing', () => {
   });
 
   it('answers a 20 KB header with 431 problem+json', async () => {
-    const r = await exchange(server.url, (s) => s.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    const r = await exchange(server.url, (s) => s.write(`GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
     expectProblem(r.text, 431, /headers are larger than 16 KiB/);
   });
 

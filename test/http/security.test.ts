@@ -6,7 +6,7 @@ import type { VirtualClockControl } from '../../src/ports/clock.js';
 import { runCli, tempDb } from '../helpers.js';
 import { rowCounts, testServer, type TestServer } from './support.js';
 
-const STRONG = 'c0ffee'.repeat(6);
+const STRONG = '0123456789abcdef'.repeat(2);
 
 describe('bearer auth (WAREHOUSE_API_TOKEN)', () => {
   let server: TestServer;
@@ -90,6 +90,14 @@ describe('a weak token', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(
       new RegExp(`weak WAREHOUSE_API_TOKEN \\(${token.length} characters\\): beyond loopback it must have at least 32; make one with \`openssl rand -hex 32\``),
+    );
+  });
+
+  it('with 40 identical characters is refused beyond loopback: length is not strength', async () => {
+    const err = await startServer({ database: tempDb(), host: '0.0.0.0', port: 0, logLevel: 'silent', token: 'a'.repeat(40) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(
+      /weak WAREHOUSE_API_TOKEN \(only 1 distinct characters\): beyond loopback it must have at least 10 .*openssl rand -hex 32/,
     );
   });
 

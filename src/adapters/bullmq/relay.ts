@@ -25,6 +25,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DatabaseError } from '../../domain/errors.js';
 import { backoffDelay } from '../../domain/settings.js';
+import { createWakeSignal, wallSleep } from '../../kit/wake.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DriverEvents } from '../../ports/driver.js';
 import type { JobQueue, RelayItem } from '../../ports/queue.js';
@@ -91,31 +92,15 @@ export function createRelay(deps: RelayDeps): Relay {
   let markerCheckedAt = -Infinity;
   let stopped = true;
   let stopping = new AbortController();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const signal = stopping.signal;
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
   let loop: Promise<void> | null = null;
   const unsubscribe: Array<() => unknown> = [];
 
-  let resolveWake!: () => void;
-  let woken = new Promise<void>((r) => (resolveWake = r));
-  const wake = () => {
-    const r = resolveWake;
-    woken = new Promise<void>((res) => (resolveWake = res));
-    r();
-  };
+  const wakes = createWakeSignal();
+  const wake = wakes.wake;
   /** until a wake-up or `ms`; a timeout wakes too, so waiting never piles reactions on one promise */
   const pause = (ms: number) => {
     const timer = setTimeout(wake, ms);
-    return woken.then(() => clearTimeout(timer));
+    return wakes.next.then(() => clearTimeout(timer));
   };
 
   /** Redis restarted empty (or was flushed): what was handed to it is relayed again. */
@@ -158,7 +143,7 @@ export function createRelay(deps: RelayDeps): Relay {
   async function run(): Promise<void> {
     let failures = 0;
     while (!stopped) {
-      const seen = woken;
+      const seen = wakes.next;
       try {
         stats.passes++;
         const n = await pass();
@@ -169,11 +154,11 @@ export function createRelay(deps: RelayDeps): Relay {
         failures++;
         if (health.ok) health = { ok: false, reason: troubleOf(error), since: clock.now() };
         // wake-ups do not cut a backoff short (under load they come hundreds a second); stopping does
-        await sleep(backoffDelay(failures, RELAY_BACKOFF, random));
+        await wallSleep(backoffDelay(failures, RELAY_BACKOFF, random), stopping.signal);
         continue;
       }
       if (stopped) break;
-      if (seen === woken) await pause(pollMs);
+      if (seen === wakes.next) await pause(pollMs);
     }
   }
 

@@ -19,17 +19,28 @@
  * back to wait, and the next delivery takes the expired lease over. SIGTERM (runForever's signal)
  * closes the worker, which stops fetching and waits for the jobs it runs.
  *
- * Its states are the in-database driver's (app/driver.ts): stopped → running ⇄ idle, degraded
- * while Redis or the database is away (the relay's trouble included), draining once asked to stop.
- * Leaving the database's trouble resumes the jobs parked for it, as the in-database driver does.
+ * Its states are the driver port's (ports/driver.ts DRIVER_TRANSITIONS, through the same guarded
+ * `to()`): stopped → idle ⇄ running, draining once asked to stop, then stopped; it reports itself
+ * degraded while Redis or the database is away (the relay's trouble included). Leaving the
+ * database's trouble resumes the jobs parked for it (ports/driver.ts `recovered`), as the
+ * in-database driver does.
  */
 import { DelayedError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { faultOf } from '../../domain/errors.js';
 import { DATABASE_BACKOFF } from '../../domain/retry.js';
 import { backoffDelay } from '../../domain/settings.js';
+import { wallSleep } from '../../kit/wake.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Driver, DriverEvents, DriverState, DriverStatus, JobExecutor, RunOptions } from '../../ports/driver.js';
+import {
+  createDriverStateMachine,
+  recovered,
+  type Driver,
+  type DriverEvents,
+  type DriverStatus,
+  type JobExecutor,
+  type RunOptions,
+} from '../../ports/driver.js';
 import type { Delivery, JobQueue } from '../../ports/queue.js';
 import { redisTrouble } from './redis.js';
 import type { DeliveryData, Relay } from './relay.js';
@@ -63,8 +74,11 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
   const { jobs, executor, relay, clock, events, random, workerId, leaseMs, redeliverAfterMs } = deps;
   const pollMs = deps.pollMs ?? 250;
   const deliveries: DeliveryStats = { claimed: 0, later: 0, gone: 0 };
-  let state: DriverState = 'stopped';
-  let since = clock.now();
+  const machine = createDriverStateMachine(
+    () => clock.now(),
+    ({ state, reason, since }) => events.stateChanged(state, reason, since),
+  );
+  const to = machine.to;
   let redisReason: string | null = null;
   let databaseReason: string | null = null;
   let databaseFailures = 0;
@@ -75,13 +89,8 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
   events.onUnsettled((token) => unsettled.add(token));
   let worker: Worker | null = null;
 
-  function to(next: DriverState): void {
-    if (next === state) return;
-    state = next;
-    since = clock.now();
-    events.stateChanged(state, null, since);
-  }
   const settleState = () => {
+    const { state } = machine.status;
     if (state === 'running' || state === 'idle') to(running > 0 ? 'running' : 'idle');
   };
 
@@ -91,7 +100,9 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
     let delivery: Delivery;
     try {
       delivery = await jobs.claimDelivery(jobId, generation, clock.now(), workerId, leaseMs, redeliverAfterMs);
-      if (databaseReason !== null) recovered();
+      if (databaseReason !== null) {
+        recovered(jobs, clock.now(), events.resumed, (error) => events.failed('runner:recovered', error));
+      }
       databaseFailures = 0;
       databaseReason = null;
     } catch (error) {
@@ -135,14 +146,6 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
     }
   }
 
-  /** After the database's trouble: resume the jobs parked for it, as the in-database driver does. */
-  function recovered(): void {
-    jobs
-      .resumeParked(clock.now(), { reasonPrefix: 'database' })
-      .then((resumed) => events.resumed(resumed))
-      .catch((error: unknown) => events.failed('runner:recovered', error));
-  }
-
   function start(): Worker {
     worker = new Worker<DeliveryData>(deps.queueName, deliver, {
       connection: deps.connection,
@@ -174,6 +177,7 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
       return running;
     },
     get status(): DriverStatus {
+      const { state, since } = machine.status;
       const trouble = redisReason ?? databaseReason ?? (relay.health.ok ? null : relay.health.reason);
       if (trouble !== null && state !== 'draining') return { state: 'degraded', reason: trouble, since: relay.health.ok ? since : relay.health.since };
       return { state, reason: null, since };
@@ -201,7 +205,7 @@ export function createBullDriver(deps: BullDriverDeps): Driver & { readonly deli
         relay.wake();
         const counts = await jobs.count().catch(() => null);
         if (counts && counts.queued + counts.running === 0 && running === 0) break;
-        await new Promise((r) => setTimeout(r, pollMs));
+        await wallSleep(pollMs);
       }
       await stop(w);
       await done.catch(() => {});

@@ -14,22 +14,20 @@
  * - `lock(owner, step?)`: while set (the demo drives the clock), the HTTP controls are refused;
  *   a Step is passed to the owner's `step` when it gave one (the demo's next moment).
  *
- * Control operations run one at a time, in the order called.
+ * Control operations run one at a time, in the order called. The gate where the runner waits is
+ * adapters/clock/gate.ts.
  */
-import type { ClockControls, ClockPacer, ClockState, PacedClock, PlayRate } from '../../ports/clock.js';
+import type { ClockControls, ClockState, PacedClock, PlayRate } from '../../ports/clock.js';
+import { createGate } from './gate.js';
 import { createVirtualClock } from './virtual.js';
 
 /** How often play moves time (wall ms). */
 const TICK_MS = 50;
 /** A jump stops after this many moments, whatever is left (a guard, far above any class's need). */
 const MAX_HOPS = 100_000;
-const SETTLE_TIMEOUT_MS = 10_000;
 
 export function createPacedClock(start = Date.now()): PacedClock {
   const vc = createVirtualClock(start);
-  /** the runner's current wait at the gate */
-  let gate: { next: number | null; release: () => void } | null = null;
-  const settledWaiters = new Set<() => void>();
   const listeners = new Set<(s: ClockState) => void>();
   let playing = false;
   let rate: PlayRate = 1;
@@ -44,8 +42,16 @@ export function createPacedClock(start = Date.now()): PacedClock {
   let busy = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const state = (): ClockState => ({ now: vc.now(), playing, rate, next: gate?.next ?? null, settled: gate !== null, lockedBy });
-  const changed = () => {
+  const gate = createGate(vc, {
+    waited: (next) => {
+      if (next !== lastNext) changed();
+    },
+    moved: () => changed(),
+  });
+  const { moveTo, settled } = gate;
+
+  const state = (): ClockState => ({ now: vc.now(), playing, rate, next: gate.next, settled: gate.waiting, lockedBy });
+  function changed(): void {
     const s = state();
     lastNext = s.next;
     for (const l of listeners) {
@@ -55,47 +61,6 @@ export function createPacedClock(start = Date.now()): PacedClock {
         // a listener's failure is its own
       }
     }
-  };
-
-  const pacer: ClockPacer = {
-    idle(next, interrupt) {
-      return new Promise<void>((resolve) => {
-        const me = {
-          next,
-          release: () => {
-            if (gate === me) gate = null;
-            resolve();
-          },
-        };
-        gate = me;
-        interrupt.then(me.release, me.release);
-        for (const w of [...settledWaiters]) w();
-        if (next !== lastNext) changed();
-      });
-    },
-  };
-
-  /** Move time to `t` (timers fire on the way) and let the runner look again if anything is due. */
-  function moveTo(t: number): void {
-    const wake = gate !== null && gate.next !== null && t >= gate.next;
-    vc.advanceTo(t);
-    if (wake) gate?.release();
-    changed();
-  }
-
-  function settled(timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        settledWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref?.();
-      settledWaiters.add(done);
-      // kick: the runner claims whatever is due now before it waits at the gate again
-      gate?.release();
-    });
   }
 
   /** one control operation at a time */
@@ -115,7 +80,7 @@ export function createPacedClock(start = Date.now()): PacedClock {
   async function runTo(target: number): Promise<ClockState> {
     for (let hops = 0; hops < MAX_HOPS; hops++) {
       await settled();
-      const next = gate?.next ?? null;
+      const next = gate.next;
       if (next !== null && next <= target && next > vc.now()) {
         moveTo(next);
         continue;
@@ -132,7 +97,7 @@ export function createPacedClock(start = Date.now()): PacedClock {
     const budget = (wall - lastTick) * rate + carry;
     lastTick = wall;
     // time flows while the runner waits; a control operation in progress has the clock
-    if (!gate || busy) {
+    if (!gate.waiting || busy) {
       carry = 0;
       return;
     }
@@ -167,7 +132,7 @@ export function createPacedClock(start = Date.now()): PacedClock {
     step: () =>
       serial(async () => {
         await settled();
-        const next = gate?.next ?? null;
+        const next = gate.next;
         if (next !== null) {
           moveTo(Math.max(next, vc.now()));
           await settled();
@@ -200,7 +165,7 @@ export function createPacedClock(start = Date.now()): PacedClock {
     nextTimerAt: vc.nextTimerAt,
     advanceTo: vc.advanceTo,
     onPark: vc.onPark,
-    pacer,
+    pacer: gate.pacer,
     controls,
   };
 }

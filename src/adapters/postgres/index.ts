@@ -9,6 +9,7 @@ import { UsageError } from '../../domain/errors.js';
 import type { Backend } from '../../ports/database.js';
 import { openPgConnection, type PgConnectionOptions } from './connection.js';
 import { createPostgresIdempotencyStore } from './idempotency.js';
+import { createPostgresTokenStore } from './tokens.js';
 import { migrate } from './migrate.js';
 import { createPostgresQueue } from './queue.js';
 import { createPostgresStore } from './store.js';
@@ -37,6 +38,7 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
     store: createPostgresStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic' }),
     queue: createPostgresQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createPostgresIdempotencyStore(c),
+    tokens: createPostgresTokenStore(c),
     async backup() {
       throw new UsageError(
         `warehouse backup copies SQLite files; for PostgreSQL use its own tools: pg_dump --schema=${c.schema} '<the database URL>' > backup.sql`,

@@ -179,5 +179,19 @@ export const idempotencyKeys = pgTable(
   ],
 );
 
+/** Named API tokens (hashes only): see the SQLite schema. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    name: text('name').primaryKey(),
+    scopes: text('scopes').notNull(),
+    hash: text('hash').notNull(),
+    createdAt: ms('created_at').notNull(),
+    lastUsedAt: ms('last_used_at'),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.hash)],
+);
+
 export type MovementRowType = (typeof movements.$inferInsert)['type'];
 export type JobRow = typeof jobs.$inferSelect;

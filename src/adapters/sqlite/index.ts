@@ -3,6 +3,7 @@ import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
 import { backupSqlite } from './backup.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
+import { createSqliteTokenStore } from './tokens.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { createSqliteQueue } from './queue.js';
 import { createSqliteStore } from './store.js';
@@ -26,6 +27,7 @@ export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Bac
     store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic' }),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
+    tokens: createSqliteTokenStore(c),
     backup: (destination) => backupSqlite(c, destination),
     async close() {
       c.close();

@@ -261,7 +261,7 @@ export function integrityProblems(db: Database.Database, pragma: 'integrity_chec
  * Applies drizzle-kit's migrations (same bookkeeping table as drizzle's own migrator) inside
  * BEGIN IMMEDIATE, re-reading what is applied once the lock is held. Foreign keys are off while
  * they run and checked (`foreign_key_check`) before the commit: SQLite's own procedure for a
- * change it can only make by rebuilding a table (a CHECK constraint: drizzle/0007), whose
+ * change it can only make by rebuilding a table (a CHECK constraint: drizzle/0008), whose
  * `PRAGMA foreign_keys` statements are no-ops inside the transaction.
  */
 function migrate(db: Database.Database): void {

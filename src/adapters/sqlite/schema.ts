@@ -188,3 +188,22 @@ export const idempotencyKeys = sqliteTable(
     index('idempotency_keys_expires_at').on(t.expiresAt),
   ],
 );
+
+/**
+ * Named API tokens (src/ports/tokens.ts, docs/security.md): the sha-256 of each token, never the
+ * token. `scopes` is a comma-separated list of src/domain/scopes.ts's SCOPES. A revoked token
+ * keeps its row (and its name) with `revoked_at` set.
+ */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    name: text('name').primaryKey(),
+    scopes: text('scopes').notNull(),
+    /** sha-256 of the token, hex */
+    hash: text('hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.hash)],
+);

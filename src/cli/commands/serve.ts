@@ -10,6 +10,7 @@ import { numberFromText } from '../../domain/validation.js';
 import type { LogLevel } from '../../http/logging.js';
 import type { Ctx } from '../context.js';
 import { listenProblem } from '../ports.js';
+import { parseAllowedHosts } from '../../http/bind.js';
 import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -48,6 +49,8 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     port,
     host,
     token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
+    allowedHosts: parseAllowedHosts(opts.allowedHost === undefined ? [] : [opts.allowedHost].flat().map(String)),
+    publicReads: opts.publicReads === true,
     rateLimitPerMinute: rateLimit,
     corsOrigin: opts.corsOrigin === undefined ? undefined : String(opts.corsOrigin),
     logLevel: opts.logLevel as LogLevel,

@@ -1,7 +1,7 @@
 /** Inventory: GET/PUT /api/inventory/{sku}, POST …/restock, GET …/movements. */
 import { inventoryJson, movementJson } from '../../app/json.js';
 import type { InventoryItem } from '../../domain/inventory.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
 import {
   DEFAULT_PAGE,
@@ -68,7 +68,7 @@ export function inventoryRoutes(app: ZodApp, opts: { warehouse: Warehouse; idemp
     },
   );
 
-  const writeErrors = { 401: P[401], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS };
+  const writeErrors = { 401: P[401], 403: P[403], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS };
 
   app.put(
     '/api/inventory/:sku',

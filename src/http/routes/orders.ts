@@ -4,7 +4,7 @@
  */
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import type { Order } from '../../domain/order.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
 import {
   DEFAULT_PAGE,
@@ -59,6 +59,7 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
           response: {
             201: ok('the new order, pending (or, on a replay, the stored answer)', orderSchema),
             401: P[401],
+            403: P[403],
             409: P[409],
             413: P[413],
             415: P[415],

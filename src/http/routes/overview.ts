@@ -6,12 +6,13 @@
  * Orders per state are counted by paging through the orders (the Store port has no count yet):
  * fine for a class's thousands, linear in the number of orders.
  */
+import type { Keyring } from '../keyring.js';
 import { z } from 'zod';
 import { inventoryJson } from '../../app/json.js';
 import { describeDatabase } from '../../config.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import type { Store } from '../../ports/store.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { ANY_REQUEST, inventorySchema, ok, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { clockJson } from './clock.js';
@@ -30,7 +31,7 @@ export async function countOrders(store: Store): Promise<Record<OrderStatus, num
   }
 }
 
-export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse: Warehouse; token?: string }): void {
+export function overviewRoutes(app: ZodApp, { warehouse: w, keyring }: { warehouse: Warehouse; keyring: Pick<Keyring, 'any'> }): void {
   app.get(
     '/api/overview',
     {
@@ -53,7 +54,7 @@ export function overviewRoutes(app: ZodApp, { warehouse: w, token }: { warehouse
         jobs,
         runner: { state: runner.state, reason: runner.reason },
         clock: clockJson(w.clock),
-        auth: Boolean(token),
+        auth: keyring.any,
         supplier: w.mock ? ('mock' as const) : ('service' as const),
         database: describeDatabase(w.database),
         settings: {

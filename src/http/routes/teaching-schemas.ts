@@ -224,7 +224,7 @@ export const overviewSchema = z
     jobs: jobCountsSchema,
     runner: z.object({ state: z.string(), reason: z.string().nullable() }),
     clock: clockSchema,
-    auth: z.boolean().meta({ description: 'writes need a bearer token (WAREHOUSE_API_TOKEN)' }),
+    auth: z.boolean().meta({ description: 'writes need a bearer token (WAREHOUSE_API_TOKEN or a named token with its scope)' }),
     supplier: z.enum(['mock', 'service']),
     database: z.string(),
     settings: z.object({

@@ -3,7 +3,8 @@
  * the clock, explain, the queue, the supplier's script and the overview. Writes among them go
  * through the same bearer-token hook as every other write (auth.ts).
  */
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
+import type { Keyring } from '../keyring.js';
 import type { ZodApp } from '../types.js';
 import { clockRoutes } from './clock.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -15,9 +16,12 @@ import { supplierScriptRoutes } from './supplier-script.js';
 
 export interface TeachingOptions {
   warehouse: Warehouse;
-  token?: string;
+  /** whether writes need a token (the overview says so) */
+  keyring: Pick<Keyring, 'any'>;
   /** forwarded supplier scripts go to {supplierUrl}/mock/scripts/{sku} */
   supplierUrl?: string;
+  /** sent with forwarded scripts (WAREHOUSE_SUPPLIER_TOKEN) */
+  supplierToken?: string;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }
