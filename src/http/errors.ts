@@ -3,37 +3,12 @@
  * a 4xx that names what was wrong; only a real server fault is a 5xx, and it is logged with its
  * stack while the client gets no detail beyond "internal error". Never a stack trace on the wire.
  */
-import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError } from '../domain/errors.js';
-import type { Unrouted } from './methods.js';
-import type { Problem } from './schemas.js';
+import { HttpProblem, problem, ProblemType, sendProblem, type Problem, type Unrouted } from './problem.js';
 
-export const PROBLEM_TYPE = 'application/problem+json';
-
-/** Problem `type` URIs: `about:blank` for plain HTTP statuses, a URN for the API's own kinds. */
-export const ProblemType = {
-  validation: 'urn:warehouse:problem:validation',
-  idempotencyMismatch: 'urn:warehouse:problem:idempotency-key-reused',
-  idempotencyInFlight: 'urn:warehouse:problem:idempotency-key-in-flight',
-  blank: 'about:blank',
-} as const;
-
-export function problem(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: ProblemType.blank, title: STATUS_CODES[status] ?? 'Error', status, detail, ...extra };
-}
-
-export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
-  return reply.code(p.status).type(PROBLEM_TYPE).send(p);
-}
-
-/** An error a handler throws to answer with a given problem. */
-export class HttpProblem extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.detail);
-  }
-}
+export { HttpProblem, PROBLEM_TYPE, problem, ProblemType, sendProblem } from './problem.js';
 
 interface ValidationIssue {
   instancePath: string;

@@ -10,7 +10,7 @@
  * `realTime`: the same file on the wall clock; each step waits for its time, jobs run alongside.
  */
 import { parseDatabase } from '../config.js';
-import { createClock, createWarehouse, type Warehouse } from '../wiring.js';
+import { createClock, createWarehouse, type Warehouse } from '../wiring/warehouse.js';
 import { isFinal } from '../domain/order.js';
 import type { VirtualClockControl } from '../ports/clock.js';
 import type { AppliedStep, MovementOutcome, OrderOutcome, Outcome, Scenario, Step, SupplierCallOutcome } from './model.js';

@@ -9,7 +9,7 @@ import { explainOrder, offset, type Explanation } from '../../src/app/explain.js
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { Order } from '../../src/domain/order.js';
 import type { TimelineEvent } from '../../src/domain/events.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { testWarehouse } from '../helpers.js';
 
 const START = Date.UTC(2026, 0, 1, 9);

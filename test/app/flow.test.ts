@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { freshDatabase, invariantsOf, rawSql, TEST_DATABASE, testWarehouse } from '../helpers.js';
 
 const START = Date.UTC(2026, 0, 1, 9);

@@ -71,12 +71,17 @@ const cellText = (r: CellResult) => {
 export function renderTable(run: MatrixRun, topologies: Topology[] = TOPOLOGIES): string {
   const faults = [...new Set(run.results.map((r) => r.fault))];
   const cols = topologies.filter((t) => run.results.some((r) => r.topology === t));
+  /** a cell this run did not try (`npm test` tries a few) */
+  const cell = (f: Fault, t: Topology) => {
+    const r = run.results.find((x) => x.fault === f && x.topology === t);
+    return r ? cellText(r) : 'not run (soak)';
+  };
   const lines = [
     `Ran ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} cores, ${process.platform}, Node ${process.version}).`,
     '',
     `| fault | ${cols.map(topologyName).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
-    ...faults.map((f) => `| ${f.label} | ${cols.map((t) => cellText(run.results.find((r) => r.fault === f && r.topology === t)!)).join(' | ')} |`),
+    ...faults.map((f) => `| ${f.label} | ${cols.map((t) => cell(f, t)).join(' | ')} |`),
   ];
   const count = (s: string) => run.results.filter((r) => r.status === s).length;
   lines.push('', `${count('pass')} pass, ${count('known')} known defects, ${count('FAIL')} failing, ${count('n/a')} not applicable.`);

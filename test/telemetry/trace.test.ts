@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { NO_TRACING } from '../../src/ports/tracing.js';
-import { createWarehouse, type Warehouse } from '../../src/wiring.js';
+import { createWarehouse, type Warehouse } from '../../src/wiring/warehouse.js';
 import { tempDb, testWarehouse } from '../helpers.js';
 
 const START = Date.UTC(2026, 0, 1, 9);

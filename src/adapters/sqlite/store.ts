@@ -17,6 +17,7 @@ import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
+import { auditOffThread } from './audit-thread.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
 import { naiveApply, type NaivePause } from './naive.js';
@@ -221,6 +222,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     async audit() {
+      // a file: on a worker thread, so that a large database does not hold this thread (audit-thread.ts)
+      if (c.file !== ':memory:' && !c.file.startsWith('file:')) {
+        const result = await auditOffThread(c.file).catch(() => null);
+        if (result && 'violations' in result) return result.violations;
+        // damage, or the thread could not read the file: the same check again here, which says what is wrong
+      }
       // SQLite's own check first: on a damaged file the rules below would report its symptoms
       const damage = await c.read(() => integrityProblems(c.raw, 'integrity_check'));
       if (damage.length > 0) return [{ rule: 'database-intact', message: corruptMessage(c.file, damage.slice(0, 5).join('; ')), ids: {} }];

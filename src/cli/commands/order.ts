@@ -9,7 +9,7 @@ import type { BusEvents } from '../../app/bus.js';
 import type { Ctx } from '../context.js';
 import { sayTrouble } from '../trouble.js';
 import { eventHeader, eventLine, orderSummary, stateLine, statusColour, table, when } from '../render.js';
-import { sinceCreated, wrapParts } from '../timeline.js';
+import { sinceCreated, wrapParts } from '../../text/timeline.js';
 import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 import { explanationText, timelineMarkdown } from './order-text.js';
 

@@ -1,10 +1,9 @@
 /** Declares `warehouse serve` (options only; the action module loads lazily). */
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { engineOptions, QUEUE_HELP } from '../options.js';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 
-export function registerServe(program: Command, run: Run): void {
-  const env = process.env;
+export const registerServe: Register = (program, run, env) => {
   engineOptions(program.command('serve'))
     .description(
       'HTTP API and job runner over the same database (WAREHOUSE_API_TOKEN, or a named token from `warehouse token create`, turns on bearer auth for writes)',
@@ -22,6 +21,8 @@ export function registerServe(program: Command, run: Run): void {
       env.WAREHOUSE_ALLOWED_HOSTS?.split(','),
     )
     .option('--public-reads', 'beyond loopback, let reads (GET, the event stream, /metrics) through without a token with the read scope', false)
+    .option('--max-streams <n>', 'event streams (GET /api/events) the server holds at once; past it 503 with Retry-After', '100')
+    .option('--max-streams-per-client <n>', 'event streams one client address may hold at once', '10')
     .option('--rate-limit <n>', 'orders per minute per client address, 0 for none (env WAREHOUSE_RATE_LIMIT)', env.WAREHOUSE_RATE_LIMIT ?? '300')
     .addOption(
       new Option('--log-level <level>', 'log level of the log lines on stderr (env LOG_LEVEL)')
@@ -45,4 +46,4 @@ export function registerServe(program: Command, run: Run): void {
     .option('--no-runner', 'serve the API only; a `warehouse work` process runs the jobs')
     .option('--queue <url>', QUEUE_HELP, env.REDIS_URL)
     .action(run(async () => (await import('./serve.js')).serve));
-}
+};

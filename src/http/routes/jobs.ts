@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
 import { ANY_REQUEST, ok, P, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';

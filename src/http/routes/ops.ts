@@ -1,5 +1,5 @@
 /** Operations: GET /healthz (the database answers), GET /metrics (Prometheus), GET /openapi.json. */
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { ANY_REQUEST, healthSchema, metricsText, ok, openApiSchema, PUBLIC } from '../schemas.js';

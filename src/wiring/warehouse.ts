@@ -1,36 +1,39 @@
 /**
  * createWarehouse(config): the one place that picks adapters. Everything else receives ports.
+ * What it opens is closed in reverse order, by one stack of closers (closers.ts), whether the
+ * engine closes or its opening fails half-way.
  */
-import { createRealClock } from './adapters/clock/real.js';
-import { createPacedClock } from './adapters/clock/paced.js';
-import { createVirtualClock } from './adapters/clock/virtual.js';
-import { openSqliteBackend } from './adapters/sqlite/index.js';
-import { createHttpSupplier } from './adapters/supplier/http.js';
-import type { MockSupplier } from './adapters/supplier/mock.js';
-import type { SupplierScript } from './domain/supplier-script.js';
-import { createBus, type Bus } from './app/bus.js';
-import { createHandlers } from './app/handlers.js';
-import { createInventoryService, type InventoryService } from './app/inventory.js';
-import { createJobsService, type JobsService } from './app/jobs.js';
-import { createOrderService, type OrderService } from './app/orders.js';
-import { createRandom } from './app/random.js';
-import type { DriverStatus } from './ports/driver.js';
-import { driverEventsOf } from './wiring/driver-events.js';
-import { createRunner, type Runner } from './app/runner.js';
-import { traceJobOutcomes, traceStore } from './app/tracing.js';
-import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
-import { describeDatabase, describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from './config.js';
-import type { Bullmq } from './adapters/bullmq/index.js';
-import { UsageError } from './domain/errors.js';
-import type { Clock, PacedClock, VirtualClockControl } from './ports/clock.js';
-import type { Backend, BackupResult } from './ports/database.js';
-import type { IdempotencyStore } from './ports/idempotency.js';
-import type { ApiTokenStore } from './ports/tokens.js';
-import type { JobQueue } from './ports/queue.js';
-import type { Store } from './ports/store.js';
-import type { Supplier } from './ports/supplier.js';
-import { NO_TRACING, type Tracing } from './ports/tracing.js';
-import { openTracing, type TracingConfig } from './wiring/tracing.js';
+import { createRealClock } from '../adapters/clock/real.js';
+import { createPacedClock } from '../adapters/clock/paced.js';
+import { createVirtualClock } from '../adapters/clock/virtual.js';
+import { openSqliteBackend } from '../adapters/sqlite/index.js';
+import { createHttpSupplier } from '../adapters/supplier/http.js';
+import type { MockSupplier } from '../adapters/supplier/mock.js';
+import type { SupplierScript } from '../domain/supplier-script.js';
+import { createBus, type Bus } from '../app/bus.js';
+import { createHandlers } from '../app/handlers.js';
+import { createInventoryService, type InventoryService } from '../app/inventory.js';
+import { createJobsService, type JobsService } from '../app/jobs.js';
+import { createOrderService, type OrderService } from '../app/orders.js';
+import { createRandom } from '../app/random.js';
+import type { DriverStatus } from '../ports/driver.js';
+import { driverEventsOf } from './driver-events.js';
+import { createRunner, type Runner } from '../app/runner.js';
+import { traceJobOutcomes, traceStore } from '../app/tracing.js';
+import { DEFAULT_SETTINGS, type Settings } from '../domain/settings.js';
+import { describeDatabase, describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from '../config.js';
+import type { Bullmq } from '../adapters/bullmq/index.js';
+import { UsageError } from '../domain/errors.js';
+import type { Clock, PacedClock, VirtualClockControl } from '../ports/clock.js';
+import type { Backend, BackupResult } from '../ports/database.js';
+import type { IdempotencyStore } from '../ports/idempotency.js';
+import type { ApiTokenStore } from '../ports/tokens.js';
+import type { JobQueue } from '../ports/queue.js';
+import type { Store } from '../ports/store.js';
+import type { Supplier } from '../ports/supplier.js';
+import { NO_TRACING, type Tracing } from '../ports/tracing.js';
+import { createClosers } from './closers.js';
+import { openTracing, type TracingConfig } from './tracing.js';
 
 export interface WarehouseConfig {
   /** the database (config.ts); a string is a SQLite file (or ':memory:') or a postgres:// URL */
@@ -120,15 +123,14 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const ownsTracing = config.tracing !== undefined && !isTracing(config.tracing);
   const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
   tracing.useClock(clock);
-  let backend: Backend;
+  const closers = createClosers();
+  if (ownsTracing) closers.defer(() => tracing.shutdown());
+  let stopTracing = () => {};
+  closers.defer(() => stopTracing());
   const lockWait = lockWaitOf(config.onLockWait);
-  try {
-    // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
-    backend = await openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait });
-  } catch (error) {
-    if (ownsTracing) await tracing.shutdown();
-    throw error;
-  }
+  // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
+  const backend = await closers.unwinding(() => openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait }));
+  closers.defer(() => backend.close());
   const { queue } = backend;
   const store = tracing.enabled
     ? traceStore(backend.store, tracing, {
@@ -137,21 +139,16 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
         strategy: settings.reserveStrategy,
       })
     : backend.store;
-  let mock: MockSupplier | null = null;
-  try {
-    if (!config.supplierUrl && !config.noJobs) {
-      // loaded only when needed: msw is the heaviest import of a run
-      const { startMockSupplier } = await import('./adapters/supplier/mock.js');
-      // its conversations live in the engine's database (tables of its own: the SQLite file, or the
-      // PostgreSQL database and schema), so other processes continue them
-      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database;
-      mock = await startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
-    }
-  } catch (error) {
-    await backend.close();
-    if (ownsTracing) await tracing.shutdown();
-    throw error;
-  }
+  const mock = await closers.unwinding(async (): Promise<MockSupplier | null> => {
+    if (config.supplierUrl || config.noJobs) return null;
+    // loaded only when needed: msw is the heaviest import of a run
+    const { startMockSupplier } = await import('../adapters/supplier/mock.js');
+    // its conversations live in the engine's database (tables of its own: the SQLite file, or the
+    // PostgreSQL database and schema), so other processes continue them
+    const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database;
+    return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
+  });
+  if (mock) closers.defer(() => mock.close());
   const supplier = createHttpSupplier({
     tracing,
     baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
@@ -164,19 +161,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   });
   const bus = createBus();
   const random = createRandom(config.seed);
-  let bullmq: Bullmq | null = null;
-  if (queueConfig && !config.noJobs) {
-    try {
-      // loaded only with --queue: a run without Redis never loads bullmq
-      const { openBullmq } = await import('./adapters/bullmq/index.js');
-      bullmq = await openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
-    } catch (error) {
-      await mock?.close();
-      await backend.close();
-      if (ownsTracing) await tracing.shutdown();
-      throw error;
-    }
-  }
+  const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
+    if (!queueConfig || config.noJobs) return null;
+    // loaded only with --queue: a run without Redis never loads bullmq
+    const { openBullmq } = await import('../adapters/bullmq/index.js');
+    return openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
+  });
+  if (bullmq) closers.defer(() => bullmq.close());
   const handlers = createHandlers({ store, supplier, clock, bus, settings });
   const runner = createRunner({
     store,
@@ -189,21 +180,17 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     workerId: config.workerId,
     pollMs: config.pollMs,
     tracing,
-    driver: bullmq ? (parts) => bullmq!.driver(parts) : undefined,
+    driver: bullmq ? (parts) => bullmq.driver(parts) : undefined,
   });
-  const stopTracing = tracing.enabled ? traceJobOutcomes(bus, tracing) : () => {};
+  closers.defer(() => runner.drain());
+  if (tracing.enabled) stopTracing = traceJobOutcomes(bus, tracing);
   // the relay runs while the engine is open, jobs run or not (`serve --no-runner` still relays what it enqueues)
   bullmq?.relay.start();
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await runner.drain();
-    await bullmq?.close();
-    await mock?.close();
-    await backend.close();
-    stopTracing();
-    if (ownsTracing) await tracing.shutdown();
+    await closers.closeAll();
   };
   return {
     database,
@@ -261,7 +248,7 @@ export async function openBackend(
       return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait });
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
-      const { openPostgresBackend } = await import('./adapters/postgres/index.js');
+      const { openPostgresBackend } = await import('../adapters/postgres/index.js');
       return openPostgresBackend({ ...database, ...stamp, notifyEnqueues: extra.notifyEnqueues });
     }
   }
