@@ -146,7 +146,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   registerServe(program, run, io.env);
   registerSimulate(program, run, io.env);
-  registerExplore(program, run);
+  registerExplore(program, run, io.env);
   registerSupplier(program, run, io.env);
   registerDemo(program, run, io.env);
   registerUp(program, run, io.env);

@@ -1,8 +1,7 @@
 /** Declares `warehouse explore` (options only; the action module loads lazily). */
-import type { Command } from 'commander';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 
-export function registerExplore(program: Command, run: Run): void {
+export const registerExplore: Register = (program, run) => {
   program
     .command('explore <paths...>')
     .description(
@@ -18,4 +17,4 @@ export function registerExplore(program: Command, run: Run): void {
     .option('--diagram <file>', 'write the counterexample as a Mermaid sequence diagram to <file> (Markdown), rendered as SVG beside it (needs Chromium)')
     .option('--no-svg', 'with --diagram, write the Markdown only')
     .action(run(async () => (await import('./explore.js')).explore));
-}
+};
