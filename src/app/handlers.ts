@@ -15,8 +15,14 @@ import { idempotencyKeyFor, keyInUse } from './keys.js';
 import { publishApplied } from './publish.js';
 
 /** Runs one job to its end; returns the outcome of its last plan. Throws on failure (see executor.ts). */
-export type JobHandler = (job: ClaimedJob) => Promise<string>;
-export type JobHandlers = Record<JobType, JobHandler>;
+export type JobHandler<T extends JobType = JobType> = (job: ClaimedJob<T>) => Promise<string>;
+/** One handler per job type, each receiving its own type's payload (domain/jobs.ts JobPayloads). */
+export type JobHandlers = { [T in JobType]: JobHandler<T> };
+
+/** Hands `job` to the handler of its type (the one place a job meets the mapped type). */
+export function handle<T extends JobType>(handlers: JobHandlers, job: ClaimedJob<T>): Promise<string> {
+  return (handlers[job.type] as JobHandler<T>)(job);
+}
 
 export interface HandlerDeps {
   store: Store;
@@ -54,7 +60,7 @@ export function createHandlers({ store, supplier, clock, bus, settings, database
     },
 
     async CheckSupplierStatus(job) {
-      const check = (job.payload as { check?: number }).check ?? 1;
+      const check = job.payload.check ?? 1;
       const order = await store.getOrder(job.orderId);
       if (!order || order.status !== 'awaiting_restock' || order.supplierChecks !== check - 1 || !order.supplierRef) {
         const done = await store.applyToOrder(job.orderId, clock.now(), () => skip(order?.status ?? 'missing'), complete(job));

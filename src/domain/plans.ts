@@ -7,7 +7,8 @@
 import type { EventData, EventType, PlannedEvent } from './events.js';
 import { decideReservation, type MovementType } from './inventory.js';
 import { JobType, type PlannedJob } from './jobs.js';
-import { assertNever, FailureReason, type Order, OrderStatus } from './order.js';
+import { IllegalTransitionError } from './errors.js';
+import { assertNever, canTransition, FailureReason, type Order, OrderStatus } from './order.js';
 import type { Settings } from './settings.js';
 
 export interface Snapshot {
@@ -31,6 +32,19 @@ export interface Plan {
   movements: Array<{ type: MovementType; qty: number }>;
   events: PlannedEvent[];
   jobs: PlannedJob[];
+}
+
+/**
+ * A plan's change applied to the order read under the lock, at `now`: the order as it is to be
+ * stored (null when the plan changes nothing of it) and the status it left (null when it kept its
+ * status). A move TRANSITIONS does not allow throws IllegalTransitionError: a bug, never stored.
+ * The store adapters persist what this returns; they decide nothing of it.
+ */
+export function applyOrderChange(order: Order, change: OrderChange | undefined, now: number): { after: Order | null; from: OrderStatus | null } {
+  if (!change) return { after: null, from: null };
+  const next = change.status ?? order.status;
+  if (next !== order.status && !canTransition(order.status, next)) throw new IllegalTransitionError(order.id, order.status, next);
+  return { after: { ...order, ...change, status: next, updatedAt: now }, from: next !== order.status ? order.status : null };
 }
 
 const ev = (type: EventType, data: EventData = {}): PlannedEvent => ({ type, data });

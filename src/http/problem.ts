@@ -43,10 +43,18 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).type(PROBLEM_TYPE).send(p);
 }
 
-/** An error a handler throws to answer with a given problem. */
+/**
+ * An error a handler throws to answer with a given problem. `retryAfterS`: the Retry-After it
+ * answers with (seconds; null for none); by default 1 s for a 503, none otherwise.
+ */
 export class HttpProblem extends Error {
-  constructor(readonly problem: Problem) {
+  readonly retryAfterS: number | null;
+  constructor(
+    readonly problem: Problem,
+    options: { retryAfterS?: number | null } = {},
+  ) {
     super(problem.detail);
+    this.retryAfterS = options.retryAfterS === undefined ? (problem.status === 503 ? 1 : null) : options.retryAfterS;
   }
 }
 

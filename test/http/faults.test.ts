@@ -57,6 +57,23 @@ describe('server faults', () => {
     await w.close();
   });
 
+  it.each([
+    ['busy', 503, '1'],
+    ['readonly', 503, '1'],
+    ['corrupt', 503, null],
+    ['full', 507, null],
+  ] as const)("answers the database's %s trouble with %i, and Retry-After %s by the fault's kind", async (fault, status, retryAfter) => {
+    const w = await failingWarehouse(() => {
+      throw new DatabaseError(`test.db: ${fault}`, 'test.db', { fault });
+    });
+    const server = await testServer({ warehouse: w, runner: false });
+    const r = await server.call('POST', '/api/orders', { json: { sku: 'A', qty: 1 } });
+    expect(r.status).toBe(status);
+    expect(r.headers.get('retry-after')).toBe(retryAfter);
+    await server.close();
+    await w.close();
+  });
+
   it('reports an unhealthy database on /healthz with 503', async () => {
     const server = await testServer({ runner: false });
     await server.warehouse.close();

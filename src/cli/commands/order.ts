@@ -97,14 +97,17 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     if (e.orderId !== order.id) return;
     live.clear();
     if (!ctx.opts.json) ctx.say(eventLine(e, order.createdAt, ctx.c));
-    if (e.type === 'OrderReserved' || e.type === 'OrderFailed') final = true;
-    const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
+    const { nextCheckAt, retryAt } = e.data;
+    const next = typeof nextCheckAt === 'number' ? nextCheckAt : typeof retryAt === 'number' ? retryAt : undefined;
     // after this commit's state change is printed (the bus sends it right after its events)
     if (next !== undefined && clock === 'real')
       queueMicrotask(() => live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now()));
   };
   const printState = (t: BusEvents['order:transition']) => {
-    if (t.orderId === order.id && !ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
+    if (t.orderId !== order.id) return;
+    // the order's state says when it is done, not the names of its events
+    if (isFinal(t.to)) final = true;
+    if (!ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
   };
   if (!ctx.opts.json) {
     ctx.say(eventHeader(ctx.c));

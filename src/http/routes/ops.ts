@@ -23,7 +23,10 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       const database = await w.health().catch((error: unknown) => ({ ok: false as const, fault: 'unavailable', message: String(error) }));
       if (!database.ok) {
         request.log.error({ fault: database.fault, reason: database.message }, 'health check: the database is unwell');
-        throw new HttpProblem(problem(503, `database ${database.fault === 'full' ? 'disk full' : database.fault}: ${database.message}`));
+        // a corrupt file is no passing trouble: no Retry-After until it is restored
+        throw new HttpProblem(problem(503, `database ${database.fault === 'full' ? 'disk full' : database.fault}: ${database.message}`), {
+          retryAfterS: database.fault === 'corrupt' ? null : 1,
+        });
       }
       const runner = w.runnerStatus();
       if (runner?.state === 'degraded') {
