@@ -12,7 +12,7 @@ import { createOrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
 import { createRunner, type Runner } from '../app/runner.js';
 import { DEFAULT_SETTINGS, type Settings } from '../domain/settings.js';
-import { SIM_DATABASE_ID, SIM_START } from '../sim/runner.js';
+import { SIM_START } from '../sim/runner.js';
 import type { Scenario, Step } from '../sim/model.js';
 import { openExploreDatabase, startExploreWorld, type ExploreWorld, type NaivePause, type ScratchBackend } from '../wiring/explore.js';
 import { runChecks } from './checks.js';
@@ -30,6 +30,8 @@ interface Process {
 /** turns of the event loop with nothing pending before a run counts as stuck */
 const STUCK_TURNS = 5_000;
 
+/** The identity of an explored run's throwaway database (its supplier keys read `order-<id>.e000000000000000`). */
+const EXPLORE_DATABASE_ID = 'e0000000000000000000000000000000';
 export function settingsFor(scenario: Scenario, variant: Variant): Settings {
   // naive is the SQLite adapter's teaching path (adapters/sqlite/naive.ts), over the default SQL
   return { ...DEFAULT_SETTINGS, ...scenario.settings, reserveStrategy: variant.strategy === 'naive' ? 'pessimistic' : variant.strategy };
@@ -87,13 +89,14 @@ async function runSchedule({ scenario, variant, settings, db, world, schedule, e
     const gate = new Gate();
     const bus = createBus();
     const ports = instrument({ store: db.store, queue: db.queue, supplier: world.supplier }, gate, rec, known, variant);
+    // a fixed database identity: every replay of a schedule sends the same supplier keys (app/keys.ts)
     const handlers = createHandlers({
       store: ports.store,
       supplier: ports.supplier,
       clock: world.clock,
       bus,
       settings,
-      databaseId: async () => SIM_DATABASE_ID,
+      databaseId: async () => EXPLORE_DATABASE_ID,
     });
     const runner = createRunner({
       store: ports.store,
