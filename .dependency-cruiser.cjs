@@ -10,13 +10,15 @@
  *   adapters  one folder per port, the only place that imports its library; domain, ports and its
  *             own folder (a shared helper module is named below when there is one: the mock
  *             supplier's PostgreSQL state uses the PostgreSQL adapter's pool settings and errors)
- *   edges     cli, http, sim, telemetry: reach adapters only through wiring.ts and wiring/
+ *   text      human text shared by the CLI and the simulator (times, wrapping, event colours):
+ *             kit, domain and text
+ *   edges     cli, http, sim, telemetry: reach adapters only through src/wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
  *             the mock adapter (adapters/supplier), with its own clock and state (SQLite or
  *             PostgreSQL); the CLI reaches the mock's adapters only through it (src/supplier/start.ts)
  *
- * Cycles made only of type imports are allowed (they vanish at run time).
+ * No import circle, not even one made only of type imports: a type lives with the floor that owns it.
  */
 const LIBRARIES_OF_ADAPTERS = ['better-sqlite3', 'drizzle-orm', 'pg', 'pg-connection-string', 'msw', 'bullmq', 'ioredis', '@opentelemetry/(?!api$)'];
 
@@ -28,6 +30,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/kit/' },
       to: { path: '^src/', pathNot: '^src/kit/' },
+    },
+    {
+      name: 'text-is-below-the-edges',
+      comment: 'text/ (how times and timelines read) imports kit/, domain/ and text/: the CLI and the simulator both lean on it',
+      severity: 'error',
+      from: { path: '^src/text/' },
+      to: { path: '^src/', pathNot: '^src/(kit|domain|text)/' },
+    },
+    {
+      name: 'nothing-imports-the-cli',
+      comment: 'the CLI is the top floor: what it shares with others lives below it (text/, sim/, http/)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
     },
     {
       name: 'domain-is-pure',
@@ -100,9 +116,9 @@ module.exports = {
     },
     {
       name: 'edges-reach-adapters-through-wiring',
-      comment: 'cli/, http/, sim/ and telemetry/ get adapters from wiring.ts (and wiring/), never import them',
+      comment: 'cli/, http/, sim/, telemetry/ and explore/ get adapters from src/wiring/ (createWarehouse), never import them',
       severity: 'error',
-      from: { path: '^src/(cli|http|sim|telemetry)/' },
+      from: { path: '^src/(cli|http|sim|telemetry|explore)/' },
       to: { path: '^src/adapters/' },
     },
     {
@@ -114,9 +130,10 @@ module.exports = {
     },
     {
       name: 'no-circular',
+      comment: 'no import circle, type-only ones included: a circle of types means a type lives in the wrong file',
       severity: 'error',
       from: { path: '^src/' },
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
     },
   ],
   options: {

@@ -35,7 +35,7 @@ import { pathToFileURL } from 'node:url';
 import type { Durability } from '../src/adapters/sqlite/open.js';
 import { openConnection } from '../src/adapters/sqlite/connection.js';
 import type { TimelineEvent } from '../src/domain/events.js';
-import { createWarehouse } from '../src/wiring.js';
+import { createWarehouse } from '../src/wiring/warehouse.js';
 
 export interface EngineBenchOptions {
   /** measured orders per run (default 5,000; quick: 500) */

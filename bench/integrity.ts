@@ -49,7 +49,8 @@ import { auditDatabase } from '../src/adapters/sqlite/audit.js';
 import { INTEGRITY_CHECK_MAX_BYTES, integrityProblems, openDatabase, QUICK_CHECK_MAX_BYTES } from '../src/adapters/sqlite/open.js';
 import { parseDatabase } from '../src/config.js';
 import { DEFAULT_SETTINGS } from '../src/domain/settings.js';
-import { openBackend } from '../src/wiring.js';
+import { createRandom } from '../src/app/random.js';
+import { openBackend } from '../src/wiring/warehouse.js';
 
 const MIB = 1024 * 1024;
 const STOCKED_SKUS = 500;
@@ -80,17 +81,8 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-/** A small deterministic generator (mulberry32), so two runs build the same files. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator (mulberry32), so two runs build the same files. */
+const random = (seed: number): (() => number) => createRandom(seed);
 
 // ---------------------------------------------------------------------------------------------
 // the files

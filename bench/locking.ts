@@ -33,7 +33,7 @@ import pg from 'pg';
 import { poolConfig } from '../src/adapters/postgres/connection.js';
 import { openPostgresBackend } from '../src/adapters/postgres/index.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy } from '../src/domain/settings.js';
-import { createWarehouse } from '../src/wiring.js';
+import { createWarehouse } from '../src/wiring/warehouse.js';
 import { runBaseline } from './locking-baseline.js';
 
 export const PG_URL =
@@ -145,8 +145,8 @@ export async function oversellOf(schema: string, stock: number): Promise<{ overs
     );
     const row = r.rows[0]!;
     let bad = (row.on_hand < 0 ? 1 : 0) + Math.abs(row.reserved - stock) + Math.abs(row.moved - stock);
-    const { PG_RULES } = await import('../src/adapters/postgres/audit.js');
-    for (const rule of PG_RULES) bad += (await c.query(rule.sql)).rows.length;
+    const { PG_SQL } = await import('../src/adapters/postgres/audit.js');
+    for (const sql of Object.values(PG_SQL)) bad += (await c.query(sql)).rows.length;
     return { oversell: bad, reserved: row.reserved };
   } finally {
     await c.end();

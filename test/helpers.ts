@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { auditDatabase } from '../src/adapters/sqlite/audit.js';
 import { parseDatabase } from '../src/config.js';
-import { createWarehouse, type Warehouse, type WarehouseConfig } from '../src/wiring.js';
+import { createWarehouse, type Warehouse, type WarehouseConfig } from '../src/wiring/warehouse.js';
 import { PG_TEST_URL, TEST_SCHEMA_PREFIX } from './postgres/url.js';
 
 /** pg and the PostgreSQL adapter are loaded only by tests that use them */

@@ -16,7 +16,7 @@ import type { ClaimedJob, JobSettlement } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 import type { Bus } from './bus.js';
-import type { JobHandlers } from './handlers.js';
+import { handle, type JobHandlers } from './handlers.js';
 import { publishApplied } from './publish.js';
 
 export interface ExecutorDeps {
@@ -64,7 +64,7 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
         return;
       }
       case 'dead':
-        await settleWith(job, (s) => planDeadLetter(s, { jobId: job.id, jobType: job.type, attempts: job.attempt, error: fault.message }), {
+        await settleWith(job, (s) => planDeadLetter(s, { jobId: job.id, jobType: job.type, attempts: job.attempt, error: fault.message }, decision.reason), {
           kind: 'dead',
           error: fault.message,
         });
@@ -104,7 +104,7 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
         }
         bus.emit('job:start', { job, at: clock.now() });
         try {
-          const outcome = await handlers[job.type](job);
+          const outcome = await handle(handlers, job);
           bus.emit('job:complete', { job, outcome, durationMs: elapsed(started) });
         } catch (error) {
           await fail(job, faultOf(error), started);

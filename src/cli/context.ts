@@ -6,7 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
-import type { Warehouse, WarehouseConfig } from '../wiring.js';
+import type { Warehouse, WarehouseConfig } from '../wiring/warehouse.js';
 import { describeDatabase, resolveDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 
@@ -84,7 +84,7 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
       io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
     async open(extra = {}) {
-      const { createWarehouse } = await import('../wiring.js');
+      const { createWarehouse } = await import('../wiring/warehouse.js');
       const tracing = ctx.tracing;
       const config: WarehouseConfig = {
         database,

@@ -7,17 +7,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions, QUEUE_HELP } from './options.js';
-import type { Ctx, GlobalOptions, Io } from './context.js';
+import type { Action, Loader, Run } from './command.js';
+import type { GlobalOptions, Io } from './context.js';
 import { registerDemo } from './commands/demo.register.js';
+import { registerExplore } from './commands/explore.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
 import { registerUp } from './commands/up.register.js';
 
-export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>) => Promise<number>;
-export type Loader = () => Promise<Action>;
-/** wraps a lazily loaded action as a commander action handler */
-export type Run = (load: Loader) => (this: Command, ...args: unknown[]) => Promise<void>;
+export type { Action, Loader, Run } from './command.js';
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('warehouse')
@@ -145,11 +144,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .action(run(async () => (await import('./commands/stats.js')).stats));
 
-  registerServe(program, run);
-  registerSimulate(program, run);
-  registerSupplier(program, run);
-  registerDemo(program, run);
-  registerUp(program, run);
+  registerServe(program, run, io.env);
+  registerSimulate(program, run, io.env);
+  registerExplore(program, run, io.env);
+  registerSupplier(program, run, io.env);
+  registerDemo(program, run, io.env);
+  registerUp(program, run, io.env);
 
   const token = () => import('./commands/token.js');
   const tok = program.command('token').description('named API tokens with scopes (read, orders:write, stock:write, ops:write); only their hashes are stored');

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { TimelineEvent } from '../domain/events.js';
 import type { Order, OrderStatus } from '../domain/order.js';
-import { dataParts, SINCE_CREATED, sinceCreated, WIDTH, wrapParts } from './timeline.js';
+import { dataParts, eventName, SINCE_CREATED, sinceCreated, WIDTH, wrapParts } from '../text/timeline.js';
 
 const visible = (s: string) => stripVTControlCharacters(s).length;
 
@@ -83,14 +83,7 @@ export function eventHeader(c: ChalkInstance, withOrder = false): string {
  * details wrap under their own column so the line fits 80 columns. `margin` indents every line.
  */
 export function eventLine(e: TimelineEvent, createdAt: number, c: ChalkInstance, withOrder = false, margin = ''): string {
-  const name =
-    e.type === 'OrderReserved'
-      ? c.green(e.type)
-      : e.type === 'OrderFailed' || e.type === 'JobDeadLettered'
-        ? c.red(e.type)
-        : e.type === 'SupplierCallFailed'
-          ? c.yellow(e.type)
-          : c.cyan(e.type);
+  const name = eventName(e.type, c);
   const order = withOrder ? `${c.bold(`#${e.orderId}`.padEnd(5))} ` : '';
   const head = `${margin}${c.dim(time(e.at))} ${sinceCreated(e.at - createdAt).padStart(13)}  ${order}${name.padEnd(EVENT_WIDTH + (name.length - e.type.length))}`;
   const details = dataParts(e.data, createdAt).map((p) => c.dim(p));

@@ -3,7 +3,7 @@
  * (or recovers from it), and for each job deferred or parked, so a wait is never silent and never
  * mistaken for the supplier's doing.
  */
-import type { Warehouse } from '../wiring.js';
+import type { Warehouse } from '../wiring/warehouse.js';
 import type { Ctx } from './context.js';
 
 export function sayTrouble(ctx: Ctx, w: Warehouse): void {

@@ -1,8 +1,11 @@
 /**
  * The mock supplier's script (docs/design.md §5.3): per SKU, what successive calls of one order answer.
  * `*` is the script for every SKU not named. An order may also have a script of its own
- * (`order create --supplier-status …`), in the same shape; see conversation.ts.
+ * (`order create --supplier-status …`), in the same shape; see conversation.ts. `skuScriptSchema`
+ * reads one from a scenario, a script file or the supplier service's HTTP body.
  */
+import { z } from 'zod';
+
 export const RESERVE_ANSWERS = ['accepted', 'rejected', 'error', 'timeout', 'malformed'] as const;
 export const STATUS_ANSWERS = ['ok', 'fail', 'delayed', 'error', 'timeout', 'malformed'] as const;
 export type ReserveScriptAnswer = (typeof RESERVE_ANSWERS)[number];
@@ -15,6 +18,24 @@ export interface SkuScript {
   status?: StatusScriptAnswer | StatusScriptAnswer[];
 }
 export type SupplierScript = Record<string, SkuScript>;
+
+const list = (values: readonly string[]) => values.join(', ');
+
+/** one answer or a list of answers: always a non-empty list after parsing */
+const answers = (values: readonly string[], what: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? [v] : v),
+    z
+      .array(z.enum(values as [string, ...string[]], { error: `not a supplier ${what} answer: use one of ${list(values)}` }), {
+        error: `expected a ${what} answer or a list of them (${list(values)})`,
+      })
+      .min(1, { error: `expected at least one ${what} answer (${list(values)})` }),
+  );
+
+export const skuScriptSchema = z.strictObject({
+  reserve: answers(RESERVE_ANSWERS, 'reserve').optional(),
+  status: answers(STATUS_ANSWERS, 'status').optional(),
+});
 
 const asList = <T>(v: T | T[] | undefined, fallback: T[]): T[] => (v === undefined ? fallback : Array.isArray(v) ? (v.length ? v : fallback) : [v]);
 

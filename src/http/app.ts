@@ -8,7 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Warehouse } from '../wiring.js';
+import type { Warehouse } from '../wiring/warehouse.js';
 import { installAuth } from './auth.js';
 import { installHostCheck, isLoopback } from './bind.js';
 import type { Keyring } from './keyring.js';

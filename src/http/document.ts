@@ -3,7 +3,7 @@
  * in-memory database, never listening. `npm run openapi` writes it to docs/openapi.json, and
  * test/http/openapi.test.ts fails when that copy is stale.
  */
-import { createWarehouse } from '../wiring.js';
+import { createWarehouse } from '../wiring/warehouse.js';
 import { buildApp } from './app.js';
 import { createKeyring } from './keyring.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';

@@ -3,37 +3,12 @@
  * a 4xx that names what was wrong; only a real server fault is a 5xx, and it is logged with its
  * stack while the client gets no detail beyond "internal error". Never a stack trace on the wire.
  */
-import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError } from '../domain/errors.js';
-import type { Unrouted } from './methods.js';
-import type { Problem } from './schemas.js';
+import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError, type DatabaseFault } from '../domain/errors.js';
+import { HttpProblem, problem, ProblemType, sendProblem, type Problem, type Unrouted } from './problem.js';
 
-export const PROBLEM_TYPE = 'application/problem+json';
-
-/** Problem `type` URIs: `about:blank` for plain HTTP statuses, a URN for the API's own kinds. */
-export const ProblemType = {
-  validation: 'urn:warehouse:problem:validation',
-  idempotencyMismatch: 'urn:warehouse:problem:idempotency-key-reused',
-  idempotencyInFlight: 'urn:warehouse:problem:idempotency-key-in-flight',
-  blank: 'about:blank',
-} as const;
-
-export function problem(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: ProblemType.blank, title: STATUS_CODES[status] ?? 'Error', status, detail, ...extra };
-}
-
-export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
-  return reply.code(p.status).type(PROBLEM_TYPE).send(p);
-}
-
-/** An error a handler throws to answer with a given problem. */
-export class HttpProblem extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.detail);
-  }
-}
+export { HttpProblem, PROBLEM_TYPE, problem, ProblemType, sendProblem } from './problem.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -109,30 +84,48 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   return problem(500, `internal error (request ${request.id}); the server log has the details`);
 }
 
-/** The error handler, and `unrouted` (404/405/OPTIONS, methods.ts) for requests no route matches. */
 /**
  * The database's trouble, by fault: a full disk is 507 Insufficient Storage (nothing was stored;
- * retry once there is room), a corrupt file 503 "database corrupt" (no retry will help until it
- * is restored), and everything passing (locked, conflict, I/O, unreachable) 503 with Retry-After.
+ * retry once there is room), a corrupt file 503 "database corrupt" with no Retry-After (no retry
+ * will help until it is restored), a read-only file 503, and everything passing (locked,
+ * conflict, I/O, unreachable) 503 with Retry-After.
  */
+const BUSY = 'the database is busy or unavailable; try again shortly';
+
+const DATABASE_ANSWERS: Record<DatabaseFault, { status: number; detail: string; retryAfterS: number | null }> = {
+  full: { status: 507, detail: 'disk full: the database could not store this; nothing was stored. Retry once the server has room again', retryAfterS: null },
+  corrupt: {
+    status: 503,
+    detail: 'database corrupt: the server refuses writes until it is restored from a backup (the server log says more)',
+    retryAfterS: null,
+  },
+  readonly: { status: 503, detail: 'the database cannot be written (permissions or a read-only disk); nothing was stored', retryAfterS: 1 },
+  busy: { status: 503, detail: BUSY, retryAfterS: 1 },
+  conflict: { status: 503, detail: BUSY, retryAfterS: 1 },
+  io: { status: 503, detail: BUSY, retryAfterS: 1 },
+  unavailable: { status: 503, detail: BUSY, retryAfterS: 1 },
+  not_a_database: { status: 503, detail: BUSY, retryAfterS: 1 },
+};
+
 function databaseProblem(error: DatabaseError, request: FastifyRequest): Problem {
   request.log.error({ err: error, fault: error.fault }, 'database error');
-  switch (error.fault) {
-    case 'full':
-      return problem(507, 'disk full: the database could not store this; nothing was stored. Retry once the server has room again');
-    case 'corrupt':
-      return problem(503, 'database corrupt: the server refuses writes until it is restored from a backup (the server log says more)');
-    case 'readonly':
-      return problem(503, 'the database cannot be written (permissions or a read-only disk); nothing was stored');
-    default:
-      return problem(503, 'the database is busy or unavailable; try again shortly');
-  }
+  const { status, detail } = DATABASE_ANSWERS[error.fault];
+  return problem(status, detail);
 }
 
+/** Whether and when the client may try again (Retry-After, seconds), decided by the error's kind. */
+function retryAfterOf(error: Error, p: Problem): number | null {
+  if (error instanceof DatabaseError) return DATABASE_ANSWERS[error.fault].retryAfterS;
+  if (error instanceof HttpProblem) return error.retryAfterS;
+  return p.status === 503 ? 1 : null;
+}
+
+/** The error handler, and `unrouted` (404/405/OPTIONS, methods.ts) for requests no route matches. */
 export function installErrorHandlers(app: FastifyInstance, unrouted: Unrouted): void {
   app.setErrorHandler((error, request, reply) => {
     const p = toProblem(error as FastifyError, request);
-    if (p.status === 503 && !p.detail?.startsWith('database corrupt')) reply.header('retry-after', '1');
+    const retryAfterS = retryAfterOf(error as Error, p);
+    if (retryAfterS !== null) reply.header('retry-after', String(retryAfterS));
     // a request that ran out of time may still be sending: do not wait for the rest
     if (p.status === 408) reply.header('connection', 'close');
     return sendProblem(reply, p);

@@ -9,8 +9,10 @@
  * preflight for any path (or plain text for a non-preflight OPTIONS), where this API answers
  * 404/405/OPTIONS from its own route table and every error as problem+json (docs/decisions.md).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { problem, sendProblem } from './errors.js';
+import type { FastifyInstance } from 'fastify';
+import { problem, sendProblem, type Unrouted } from './problem.js';
+
+export type { Unrouted } from './problem.js';
 
 /** request headers a front end may send, and response headers it may read */
 const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
@@ -26,11 +28,6 @@ const CORS_EXPOSED_HEADERS = [
 ];
 /** how long a browser may cache a preflight answer */
 const PREFLIGHT_MAX_AGE_S = 600;
-
-export interface Unrouted {
-  /** answers a request no route matched: 404, 405 or the OPTIONS answer */
-  (request: FastifyRequest, reply: FastifyReply): FastifyReply;
-}
 
 /** `--cors-origin`: one origin, scheme://host[:port], nothing after it */
 export function isOrigin(value: string): boolean {

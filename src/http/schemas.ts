@@ -6,11 +6,11 @@
  */
 import { z } from 'zod';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
-import { SCOPES } from '../domain/scopes.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
 import { onHandSchema, orderInputSchema, qtySchema, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
 import { documented, withExamples } from './openapi.js';
+import { problemSchema } from './problem.js';
 
 // ---------------------------------------------------------------- requests
 
@@ -161,21 +161,7 @@ export const metricsText = z
   .meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
 export const openApiSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
-/** RFC 9457 problem details; `field`/`errors` name what broke a validation rule. */
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    field: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    /** 403: the scope the token lacks (docs/security.md) */
-    missingScope: z.enum(SCOPES).optional(),
-  })
-  .meta({ id: 'Problem' });
-export type Problem = z.output<typeof problemSchema>;
+export { problemSchema, type Problem } from './problem.js';
 
 /** an error response: served as application/problem+json */
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });

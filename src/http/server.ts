@@ -12,7 +12,7 @@ import type { Clock } from '../ports/clock.js';
 import { DEFAULT_DATABASE, describeDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import type { Tracing } from '../ports/tracing.js';
 import type { TracingConfig } from '../wiring/tracing.js';
-import { createWarehouse, type Warehouse } from '../wiring.js';
+import { createWarehouse, type Warehouse } from '../wiring/warehouse.js';
 import { buildApp, type AppOptions } from './app.js';
 import { API_RULE, assertSafeBind, isLoopback } from './bind.js';
 import { createKeyring } from './keyring.js';

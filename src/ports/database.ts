@@ -1,7 +1,7 @@
 /**
  * A database backend: the store and the in-database queue over one connection (or pool), so that
  * an order's change, the jobs it enqueues and the settlement of the job that made it commit
- * together. `wiring.ts` opens one per engine from a `DatabaseConfig`.
+ * together. `src/wiring/warehouse.ts` opens one per engine from a `DatabaseConfig`.
  */
 import type { IdempotencyStore } from './idempotency.js';
 import type { JobQueue } from './queue.js';

@@ -121,7 +121,7 @@ export interface JobExecutor {
   execute(job: ClaimedJob): Promise<void>;
 }
 
-/** The engine's events a driver of an external queue hears and tells (wiring.ts maps them onto the bus). */
+/** The engine's events a driver of an external queue hears and tells (src/wiring/driver-events.ts maps them onto the bus). */
 export interface DriverEvents {
   /** `listener` runs when jobs were enqueued, retried or resumed in this process (a relay should look) */
   onJobsToRelay(listener: () => void): () => void;

@@ -4,7 +4,7 @@
  * Pure functions from results to text.
  */
 import type { ChalkInstance } from 'chalk';
-import { dataParts, SINCE_CREATED, sinceCreated, wrapParts } from '../cli/timeline.js';
+import { dataParts, eventName, SINCE_CREATED, sinceCreated, wrapParts } from '../text/timeline.js';
 import type { Failure, Outcome, Problem, ScenarioResult } from './model.js';
 
 /** A value as a person reads it: strings bare, null as null, the rest as JSON. */
@@ -81,14 +81,8 @@ export function timelineLines(outcome: Outcome, c: ChalkInstance): string[] {
   return [
     header,
     ...rows.flatMap((r) => {
-      const what =
-        r.what === 'OrderReserved'
-          ? c.green(r.what)
-          : r.what === 'OrderFailed' || r.what === 'JobDeadLettered'
-            ? c.red(r.what)
-            : r.who === 'step'
-              ? c.bold(r.what)
-              : c.cyan(r.what);
+      // a scenario's step is no event: bold
+      const what = r.who === 'step' ? c.bold(r.what) : eventName(r.what, c);
       const head = `  ${c.dim(scenarioTime(r.at).padStart(10))}  ${r.since.padStart(13)}  ${r.who.padEnd(width)}  ${what}${' '.repeat(Math.max(0, 29 - r.what.length))}`;
       // details wrap under the event column, two spaces in, so a line fits 80 columns
       return wrapParts(

@@ -4,7 +4,7 @@
  * Cross-references (labels, SKUs named by expectations) are checked afterwards, in compile.ts.
  */
 import { z } from 'zod';
-import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../domain/supplier-script.js';
+import { skuScriptSchema } from '../domain/supplier-script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
@@ -33,21 +33,7 @@ const qty = z.number({ error: QTY_RULE }).int({ error: QTY_RULE }).min(1, { erro
 const onHand = whole('onHand', 0, MAX_QTY);
 const label = z.string({ error: LABEL_RULE }).regex(LABEL_PATTERN, { error: LABEL_RULE });
 
-/** one answer or a list of answers: always a non-empty list after parsing */
-const answers = (values: readonly string[], what: string) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? [v] : v),
-    z
-      .array(z.enum(values as [string, ...string[]], { error: `not a supplier ${what} answer: use one of ${list(values)}` }), {
-        error: `expected a ${what} answer or a list of them (${list(values)})`,
-      })
-      .min(1, { error: `expected at least one ${what} answer (${list(values)})` }),
-  );
-
-export const skuScriptSchema = z.strictObject({
-  reserve: answers(RESERVE_ANSWERS, 'reserve').optional(),
-  status: answers(STATUS_ANSWERS, 'status').optional(),
-});
+export { skuScriptSchema } from '../domain/supplier-script.js';
 
 export const settingsSchema = z.strictObject({
   checkDelay: durationSchema.optional(),

@@ -6,11 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import type { SkuScript, SupplierScript } from '../domain/supplier-script.js';
+import { skuScriptSchema, type SkuScript, type SupplierScript } from '../domain/supplier-script.js';
 import { UsageError } from '../domain/errors.js';
 import { SKU_RULE, skuSchema } from '../domain/validation.js';
 import { pathText, plainValue, position, walk, type Path } from '../sim/locate.js';
-import { skuScriptSchema } from '../sim/schema.js';
 
 const EXAMPLE = 'e.g. WIDGET: { reserve: accepted, status: [delayed, ok] }';
 

@@ -23,7 +23,7 @@ import { createMockAnswers, type MockReply } from '../adapters/supplier/answers.
 import { createRealClock } from '../adapters/clock/real.js';
 import { PROBLEM_CONTENT_TYPE } from '../adapters/supplier/contract.js';
 import { supplierOpenApi } from '../adapters/supplier/openapi.js';
-import { normalizeScript, type SkuScript, type SupplierScript } from '../domain/supplier-script.js';
+import { normalizeScript, skuScriptSchema, type SkuScript, type SupplierScript } from '../domain/supplier-script.js';
 import { openMockState } from '../adapters/supplier/state/open.js';
 import type { ConversationView, MockState } from '../adapters/supplier/state/types.js';
 import { skuSchema, SKU_RULE } from '../domain/validation.js';
@@ -31,7 +31,6 @@ import { AUTH_FAILURES_PER_MINUTE, failureCounter, lockedOut, tokenMatches } fro
 import { assertSafeBind, installHostCheck } from '../http/bind.js';
 import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from '../http/connection.js';
 import type { Clock } from '../ports/clock.js';
-import { skuScriptSchema } from '../sim/schema.js';
 import type { LogLine } from './log.js';
 
 export interface SupplierServiceOptions {

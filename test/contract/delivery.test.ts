@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BusEvents } from '../../src/app/bus.js';
 import type { Settings } from '../../src/domain/settings.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
-import { createWarehouse, type Warehouse } from '../../src/wiring.js';
+import { createWarehouse, type Warehouse } from '../../src/wiring/warehouse.js';
 import { freshDatabase, invariantsOf } from '../helpers.js';
 import { redisOrSkip, testQueueUrl } from '../redis/support.js';
 

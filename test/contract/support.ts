@@ -1,14 +1,14 @@
 /**
  * What the port contract suites share: a backend (store + queue + idempotency records) on a fresh
  * database, chosen the way the engine suites are (SQLite in the `all` project, PostgreSQL in the
- * `postgres` one), opened through wiring.ts's openBackend and closed after each test.
+ * `postgres` one), opened through src/wiring/warehouse.ts's openBackend and closed after each test.
  */
 import { afterEach } from 'vitest';
 import { parseDatabase } from '../../src/config.js';
 import { planCreateOrder, type Plan } from '../../src/domain/plans.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/domain/settings.js';
 import type { Backend } from '../../src/ports/database.js';
-import { openBackend } from '../../src/wiring.js';
+import { openBackend } from '../../src/wiring/warehouse.js';
 import { freshDatabase } from '../helpers.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 9);

@@ -7,7 +7,7 @@ import { createPacedClock } from '../../src/adapters/clock/paced.js';
 import type { PacedClock } from '../../src/ports/clock.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { OrderStatus } from '../../src/domain/order.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { checkInvariants, tempDb, testWarehouse } from '../helpers.js';
 
 const START = Date.UTC(2026, 0, 1, 9);

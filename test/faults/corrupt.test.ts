@@ -15,7 +15,7 @@ import { closeSync, copyFileSync, openSync, readFileSync, writeSync } from 'node
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWarehouse } from '../../src/wiring.js';
+import { createWarehouse } from '../../src/wiring/warehouse.js';
 import { runCli, tempDir } from '../helpers.js';
 
 let pristine: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/domain/errors.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { testWarehouse } from '../helpers.js';
 import { testServer } from './support.js';
 
@@ -53,6 +53,23 @@ describe('server faults', () => {
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('1');
     expect(r.body.detail).toBe('the database is busy or unavailable; try again shortly');
+    await server.close();
+    await w.close();
+  });
+
+  it.each([
+    ['busy', 503, '1'],
+    ['readonly', 503, '1'],
+    ['corrupt', 503, null],
+    ['full', 507, null],
+  ] as const)("answers the database's %s trouble with %i, and Retry-After %s by the fault's kind", async (fault, status, retryAfter) => {
+    const w = await failingWarehouse(() => {
+      throw new DatabaseError(`test.db: ${fault}`, 'test.db', { fault });
+    });
+    const server = await testServer({ warehouse: w, runner: false });
+    const r = await server.call('POST', '/api/orders', { json: { sku: 'A', qty: 1 } });
+    expect(r.status).toBe(status);
+    expect(r.headers.get('retry-after')).toBe(retryAfter);
     await server.close();
     await w.close();
   });

@@ -20,7 +20,7 @@ import { planCreateOrder } from '../../src/domain/plans.js';
 import { buildDocument, documentText } from '../../src/http/document.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { startSupplierService, type SupplierService } from '../../src/supplier/service.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { ROOT, tempDb } from '../helpers.js';
 import { lintOpenApi } from '../support/openapi-lint.js';
 import { conformanceChecker, invalidRequests, operations, readAnswer, validRequests, type Generated } from './contract.js';

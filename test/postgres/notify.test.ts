@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseDatabase } from '../../src/config.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import type { Backend } from '../../src/ports/database.js';
-import { openBackend } from '../../src/wiring.js';
+import { openBackend } from '../../src/wiring/warehouse.js';
 import { withJob, T0 } from '../contract/support.js';
 import { tempPgUrl } from '../helpers.js';
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWarehouse, type Warehouse } from '../../src/wiring.js';
+import { createWarehouse, type Warehouse } from '../../src/wiring/warehouse.js';
 import { tempPgUrl } from '../helpers.js';
 import { pgUnavailable } from '../postgres/support.js';
 import { redisOrSkip, testQueueUrl } from './support.js';

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createWarehouse } from '../../src/wiring.js';
+import { createWarehouse } from '../../src/wiring/warehouse.js';
 import { checkInvariants, runCli, tempDb } from '../helpers.js';
 
 describe('three worker processes on one hot SKU', () => {

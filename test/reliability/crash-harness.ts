@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRandom } from '../../src/app/random.js';
-import { createWarehouse } from '../../src/wiring.js';
+import { createWarehouse } from '../../src/wiring/warehouse.js';
 import { BIN, ROOT } from '../helpers.js';
 
 export interface CrashOptions {

@@ -25,7 +25,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { createRandom } from '../../src/app/random.js';
-import { createWarehouse } from '../../src/wiring.js';
+import { createWarehouse } from '../../src/wiring/warehouse.js';
 import { BIN, checkInvariants, ROOT } from '../helpers.js';
 import { CHAOS_SCRIPT, FAST, spawnWorker } from './crash-harness.js';
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRealClock } from '../../src/adapters/clock/real.js';
 import { createHttpSupplier } from '../../src/adapters/supplier/http.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { testWarehouse } from '../helpers.js';
 import { loadContract, recordingFetch, type SeenRequest } from './contract.js';
 import { testService } from './support.js';

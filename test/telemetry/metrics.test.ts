@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/http/server.js';
 import { note } from '../../src/domain/plans.js';
-import type { Warehouse } from '../../src/wiring.js';
+import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { runCli, tempDb, testWarehouse } from '../helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).status === 0;

@@ -2,7 +2,7 @@
  * `openBullmq`: jobs delivered by BullMQ on Redis (docs/design.md §12, docs/architecture.md "Jobs on
  * Redis"): the outbox relay (relay.ts) and the BullMQ driver (worker.ts), over one producer and one
  * worker connection (redis.ts). The only module of the engine that imports bullmq and ioredis;
- * wiring.ts loads it only with `--queue`.
+ * src/wiring/warehouse.ts loads it only with `--queue`.
  *
  * Names: the keys of every engine live under the URL's prefix (`warehouse` unless `?prefix=`);
  * the queue is named after the database's own id (JobQueue.instanceId), so engines on different
@@ -25,7 +25,7 @@ export interface BullmqDeps {
   config: RedisQueueConfig;
   jobs: JobQueue;
   clock: Clock;
-  /** the engine's events the relay and the driver hear and tell (wiring.ts: the bus) */
+  /** the engine's events the relay and the driver hear and tell (src/wiring: the bus) */
   events: DriverEvents;
   settings: Settings;
   random: () => number;

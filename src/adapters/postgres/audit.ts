@@ -1,90 +1,35 @@
 /**
- * The invariants of docs/design.md §6 in PostgreSQL's SQL: the same rules, names and messages as SQLite's
- * `warehouse check` (src/adapters/sqlite/audit.ts), checked straight on the tables in one
- * REPEATABLE READ, READ ONLY transaction, so every rule sees the same state.
+ * The invariants of docs/design.md §6 (domain/invariants.ts: their names, messages and ids) in
+ * PostgreSQL's SQL, checked straight on the tables in one REPEATABLE READ, READ ONLY transaction,
+ * so every rule sees the same state.
  */
+import { INVARIANT_NAMES, violationsOf, type InvariantName } from '../../domain/invariants.js';
 import type { Violation } from '../../ports/store.js';
 import type { PgConnection } from './connection.js';
 
-interface Rule {
-  rule: string;
-  sql: string;
-  message: (row: Record<string, unknown>) => string;
-  ids: (row: Record<string, unknown>) => Violation['ids'];
-}
-
-export const PG_RULES: Rule[] = [
-  {
-    rule: 'on-hand-not-negative',
-    sql: `SELECT sku, on_hand FROM inventory WHERE on_hand < 0`,
-    message: (r) => `${r.sku} has on-hand ${r.on_hand}`,
-    ids: (r) => ({ sku: String(r.sku) }),
-  },
-  {
-    rule: 'ledger-matches-on-hand',
-    sql: `SELECT i.sku, i.on_hand, COALESCE(SUM(m.qty), 0)::int AS total
+/** one query per rule: the rows that break it, with the columns its message reads */
+export const PG_SQL: Record<InvariantName, string> = {
+  'on-hand-not-negative': `SELECT sku, on_hand FROM inventory WHERE on_hand < 0`,
+  'ledger-matches-on-hand': `SELECT i.sku, i.on_hand, COALESCE(SUM(m.qty), 0)::int AS total
           FROM inventory i LEFT JOIN movements m ON m.sku = i.sku
           GROUP BY i.sku, i.on_hand HAVING i.on_hand <> COALESCE(SUM(m.qty), 0)`,
-    message: (r) => `${r.sku} has on-hand ${r.on_hand} but its movements sum to ${r.total}`,
-    ids: (r) => ({ sku: String(r.sku) }),
-  },
-  {
-    rule: 'one-movement-per-order-and-type',
-    sql: `SELECT order_id, type, COUNT(*)::int AS n, string_agg(id::text, ',' ORDER BY id) AS movement_ids FROM movements
+  'one-movement-per-order-and-type': `SELECT order_id, type, COUNT(*)::int AS n, string_agg(id::text, ',' ORDER BY id) AS movement_ids FROM movements
           WHERE order_id IS NOT NULL GROUP BY order_id, type HAVING COUNT(*) > 1`,
-    message: (r) => `order ${r.order_id} has ${r.n} ${r.type} movements (${r.movement_ids})`,
-    ids: (r) => ({ orderId: Number(r.order_id) }),
-  },
-  {
-    rule: 'reserved-has-one-reservation',
-    sql: `SELECT * FROM (SELECT o.id, (SELECT COUNT(*)::int FROM movements m WHERE m.order_id = o.id AND m.type = 'reservation') AS n
+  'reserved-has-one-reservation': `SELECT * FROM (SELECT o.id, (SELECT COUNT(*)::int FROM movements m WHERE m.order_id = o.id AND m.type = 'reservation') AS n
           FROM orders o WHERE o.status = 'reserved') x WHERE n <> 1`,
-    message: (r) => `reserved order ${r.id} has ${r.n} reservation movements (expected 1)`,
-    ids: (r) => ({ orderId: Number(r.id) }),
-  },
-  {
-    rule: 'unreserved-has-no-movement',
-    sql: `SELECT o.id, o.status, COUNT(m.id)::int AS n FROM orders o JOIN movements m ON m.order_id = o.id
+  'unreserved-has-no-movement': `SELECT o.id, o.status, COUNT(m.id)::int AS n FROM orders o JOIN movements m ON m.order_id = o.id
           WHERE o.status <> 'reserved' GROUP BY o.id, o.status`,
-    message: (r) => `${r.status} order ${r.id} has ${r.n} movements (expected none)`,
-    ids: (r) => ({ orderId: Number(r.id) }),
-  },
-  {
-    rule: 'open-order-has-one-live-job',
-    sql: `SELECT * FROM (SELECT o.id, o.status, (SELECT COUNT(*)::int FROM jobs j WHERE j.order_id = o.id) AS n
+  'open-order-has-one-live-job': `SELECT * FROM (SELECT o.id, o.status, (SELECT COUNT(*)::int FROM jobs j WHERE j.order_id = o.id) AS n
           FROM orders o WHERE o.status IN ('pending', 'awaiting_restock')) x WHERE n <> 1`,
-    message: (r) => `${r.status} order ${r.id} has ${r.n} live jobs (expected exactly 1 to move it on)`,
-    ids: (r) => ({ orderId: Number(r.id) }),
-  },
-  {
-    rule: 'movement-has-inventory-row',
-    sql: `SELECT m.sku, COUNT(*)::int AS n FROM movements m LEFT JOIN inventory i ON i.sku = m.sku WHERE i.sku IS NULL GROUP BY m.sku`,
-    message: (r) => `${r.n} movements for ${r.sku}, which has no inventory row`,
-    ids: (r) => ({ sku: String(r.sku) }),
-  },
-  {
-    rule: 'order-movement-matches-order',
-    sql: `SELECT m.id, m.order_id, m.sku AS msku, o.sku AS osku, m.qty, o.qty AS oqty, m.type FROM movements m JOIN orders o ON o.id = m.order_id
+  'movement-has-inventory-row': `SELECT m.sku, COUNT(*)::int AS n FROM movements m LEFT JOIN inventory i ON i.sku = m.sku WHERE i.sku IS NULL GROUP BY m.sku`,
+  'order-movement-matches-order': `SELECT m.id, m.order_id, m.sku AS msku, o.sku AS osku, m.qty, o.qty AS oqty, m.type FROM movements m JOIN orders o ON o.id = m.order_id
           WHERE m.sku <> o.sku OR ABS(m.qty) <> o.qty OR m.type = 'adjustment'`,
-    message: (r) => `movement ${r.id} (${r.type} ${r.msku} ${r.qty}) does not match order ${r.order_id} (${r.osku} × ${r.oqty})`,
-    ids: (r) => ({ orderId: Number(r.order_id), movementId: Number(r.id) }),
-  },
-  {
-    rule: 'no-orphan-rows',
-    sql: `SELECT 'order_events' AS tbl, id, order_id FROM order_events WHERE order_id NOT IN (SELECT id FROM orders)
+  'no-orphan-rows': `SELECT 'order_events' AS tbl, id, order_id FROM order_events WHERE order_id NOT IN (SELECT id FROM orders)
           UNION ALL SELECT 'jobs', id, order_id FROM jobs WHERE order_id NOT IN (SELECT id FROM orders)
           UNION ALL SELECT 'movements', id, order_id FROM movements WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT id FROM orders)
           UNION ALL SELECT 'dead_letters', id, order_id FROM dead_letters WHERE order_id NOT IN (SELECT id FROM orders)`,
-    message: (r) => `${r.tbl} row ${r.id} points at order ${r.order_id}, which does not exist`,
-    ids: (r) => ({ orderId: Number(r.order_id) }),
-  },
-  {
-    rule: 'order-has-creation-event',
-    sql: `SELECT o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.type = 'OrderCreated')`,
-    message: (r) => `order ${r.id} has no OrderCreated event`,
-    ids: (r) => ({ orderId: Number(r.id) }),
-  },
-];
+  'order-has-creation-event': `SELECT o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.type = 'OrderCreated')`,
+};
 
 export async function auditPostgres(c: PgConnection): Promise<Violation[]> {
   let client: import('pg').PoolClient | undefined;
@@ -92,9 +37,9 @@ export async function auditPostgres(c: PgConnection): Promise<Violation[]> {
     client = await c.pool.connect();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const out: Violation[] = [];
-    for (const rule of PG_RULES) {
-      const { rows } = await client.query<Record<string, unknown>>(rule.sql);
-      for (const row of rows) out.push({ rule: rule.rule, message: rule.message(row), ids: rule.ids(row) });
+    for (const rule of INVARIANT_NAMES) {
+      const { rows } = await client.query<Record<string, unknown>>(PG_SQL[rule]);
+      out.push(...violationsOf(rule, rows));
     }
     await client.query('COMMIT');
     return out;

@@ -10,11 +10,11 @@
  * locked rows and wait for nothing.
  */
 import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
-import { DatabaseError, IdempotencyClaimLostError, IllegalTransitionError, NotFoundError } from '../../domain/errors.js';
+import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { PlannedEvent, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem } from '../../domain/inventory.js';
-import { canTransition, type Order } from '../../domain/order.js';
-import type { Plan, Snapshot } from '../../domain/plans.js';
+import type { Order } from '../../domain/order.js';
+import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, OrderPage, Store } from '../../ports/store.js';
@@ -40,16 +40,7 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
 
   /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
   async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = []): Promise<Applied> {
-    let after: Order | null = null;
-    let from: Order['status'] | null = null;
-    if (plan.order) {
-      const next = plan.order.status ?? order.status;
-      if (next !== order.status) {
-        if (!canTransition(order.status, next)) throw new IllegalTransitionError(order.id, order.status, next);
-        from = order.status;
-      }
-      after = { ...order, ...plan.order, status: next, updatedAt: now };
-    }
+    const { after, from } = applyOrderChange(order, plan.order, now);
     const { jobIds, events } = await writePlanRows(tx, order.id, now, { order: after, events: [...notes, ...plan.events], jobs: plan.jobs }, opts);
     return { plan, order: after ?? order, from, events, jobIds };
   }

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Violation } from '../../ports/store.js';
-import { RULE_SQL, violationsOf } from './audit.js';
+import { RULE_SQL, violationsOfRows } from './audit.js';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -33,7 +33,7 @@ export function auditOffThread(file: string): Promise<{ damage: string[] } | { v
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { eval: true, workerData: { file, driver, sql: RULE_SQL } });
     worker.once('message', (m: { damage: string[]; rows: Array<Array<Record<string, unknown>>> | null }) => {
-      resolve(m.rows === null ? { damage: m.damage } : { violations: violationsOf(m.rows) });
+      resolve(m.rows === null ? { damage: m.damage } : { violations: violationsOfRows(m.rows) });
       void worker.terminate();
     });
     worker.once('error', reject);

@@ -8,11 +8,11 @@
  * SQL (see `reserveMove`). The difference between them shows on PostgreSQL.
  */
 import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
-import { DatabaseError, IdempotencyClaimLostError, IllegalTransitionError, NotFoundError } from '../../domain/errors.js';
+import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type Movement } from '../../domain/inventory.js';
-import { assertNever, canTransition, type Order } from '../../domain/order.js';
-import type { Plan, Snapshot } from '../../domain/plans.js';
+import { assertNever, type Order } from '../../domain/order.js';
+import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/store.js';
@@ -20,6 +20,7 @@ import { auditDatabase } from './audit.js';
 import { auditOffThread } from './audit-thread.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
+import { naiveApply, type NaivePause } from './naive.js';
 import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
 
@@ -46,7 +47,7 @@ interface Stock {
 const conflict = (sku: string) =>
   new DatabaseError(`the inventory row of ${sku} changed under the reservation; it will run again`, undefined, { fault: 'conflict' });
 
-export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
+export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy; naive?: NaivePause }): Store {
   const { q, db } = c;
 
   function loadOrder(id: number): Order {
@@ -101,21 +102,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
   function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep, stock?: Stock): Applied {
     // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
     if (step) settle(c, step, plan, now);
-    let after = order;
-    let from: Order['status'] | null = null;
-    if (plan.order) {
-      const next = plan.order.status ?? order.status;
-      if (next !== order.status) {
-        if (!canTransition(order.status, next)) throw new IllegalTransitionError(order.id, order.status, next);
-        from = order.status;
-      }
-      after = { ...order, ...plan.order, status: next, updatedAt: now };
-      q.updateOrder.run({ ...after });
-    }
+    const { after, from } = applyOrderChange(order, plan.order, now);
+    if (after) q.updateOrder.run({ ...after });
     for (const m of plan.movements) stock = reserveMove(order.sku, m.type, m.qty, order.id, now, stock);
     const events = insertEvents(c, order.id, now, plan.events);
     const jobIds = enqueue(c, order.id, plan.jobs, now, opts);
-    return { plan, order: after, from, events, jobIds };
+    return { plan, order: after ?? order, from, events, jobIds };
   }
 
   /** Complete an Idempotency-Key record inside the caller's write transaction. */
@@ -136,6 +128,11 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     applyToOrder(orderId, now, planner, step) {
+      // teaching only: the lost update of naive.ts (never the strategy of a real run)
+      if (opts.naive)
+        return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) =>
+          applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock),
+        );
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });

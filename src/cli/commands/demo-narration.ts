@@ -10,7 +10,7 @@ import type { TimelineEvent } from '../../domain/events.js';
 import type { Order } from '../../domain/order.js';
 import type { Step } from '../../sim/model.js';
 import { statusColour } from '../render.js';
-import { WIDTH, words, wrapParts } from '../timeline.js';
+import { WIDTH, words, wrapParts } from '../../text/timeline.js';
 
 /** `time 1:30` (minutes:seconds since the story began; milliseconds when there are some) */
 export function storyTime(ms: number): string {

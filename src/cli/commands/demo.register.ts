@@ -1,9 +1,7 @@
 /** Declares `warehouse demo` (options only; the action module loads lazily). */
-import type { Command } from 'commander';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 
-export function registerDemo(program: Command, run: Run): void {
-  const env = process.env;
+export const registerDemo: Register = (program, run, env) => {
   program
     .command('demo [scenario]')
     .description('a narrated, step-by-step replay for a class, on a fresh temporary database (default: a built-in story that visits every branch)')
@@ -15,4 +13,4 @@ export function registerDemo(program: Command, run: Run): void {
     .option('--seed <n>', 'seed for the backoff jitter (default 42)')
     .option('--keep', 'keep the temporary database (its path is printed)')
     .action(run(async () => (await import('./demo.js')).demo));
-}
+};

@@ -25,7 +25,7 @@ import type { Ctx } from '../context.js';
 import { listenProblem } from '../ports.js';
 import { seedFromFlags } from '../flags.js';
 import { untilAborted, watchForStop } from '../stop.js';
-import { words, wrapParts } from '../timeline.js';
+import { words, wrapParts } from '../../text/timeline.js';
 import { branchesVisited, momentHeader, orderLines, stepLines, summaryLines, type Ending } from './demo-narration.js';
 
 /** the built-in story (from src/ or dist/ alike) */
@@ -64,7 +64,7 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
   // Ctrl-C, SIGTERM or a reader gone (EPIPE) end the story; the finally below removes the database
   const stopWatch = watchForStop(ctx.io, removeDir);
   const interrupted = stopWatch.signal;
-  const { createClock, createWarehouse } = await import('../../wiring.js');
+  const { createClock, createWarehouse } = await import('../../wiring/warehouse.js');
   const clock = createClock('paced', Math.floor(Date.now() / 1000) * 1000);
   const { controls } = clock;
   // the page's Step (POST /api/clock {action: step}) moves the story on like Enter in the terminal,

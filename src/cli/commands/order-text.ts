@@ -7,7 +7,7 @@ import { offset, type Explanation } from '../../app/explain.js';
 import type { TimelineEvent } from '../../domain/events.js';
 import type { Order } from '../../domain/order.js';
 import { statusColour, time, when } from '../render.js';
-import { dataText, SINCE_CREATED, sinceCreated, words, wrapParts } from '../timeline.js';
+import { dataText, SINCE_CREATED, sinceCreated, words, wrapParts } from '../../text/timeline.js';
 
 export function explanationText(order: Order, x: Explanation, c: ChalkInstance): string[] {
   const reason = order.failureReason ? ` (${order.failureReason})` : '';

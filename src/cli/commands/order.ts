@@ -9,7 +9,7 @@ import type { BusEvents } from '../../app/bus.js';
 import type { Ctx } from '../context.js';
 import { sayTrouble } from '../trouble.js';
 import { eventHeader, eventLine, orderSummary, stateLine, statusColour, table, when } from '../render.js';
-import { sinceCreated, wrapParts } from '../timeline.js';
+import { sinceCreated, wrapParts } from '../../text/timeline.js';
 import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 import { explanationText, timelineMarkdown } from './order-text.js';
 
@@ -80,7 +80,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     // stored with the order, so whichever process runs its jobs hears the same conversation
     const made = await w.mock.scriptOrder(sku, script, async () => {
       const o = await w.orders.create({ sku, qty });
-      return { key: idempotencyKeyFor(o.id), value: o };
+      return { key: idempotencyKeyFor(o.id, await w.databaseId()), value: o };
     });
     order = made.value;
     if (!made.inTime) ctx.io.stderr.write(`warning: order ${order.id} reached the supplier before its script was stored; it follows ${sku}'s script\n`);
@@ -97,14 +97,17 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     if (e.orderId !== order.id) return;
     live.clear();
     if (!ctx.opts.json) ctx.say(eventLine(e, order.createdAt, ctx.c));
-    if (e.type === 'OrderReserved' || e.type === 'OrderFailed') final = true;
-    const next = (e.data.nextCheckAt ?? e.data.retryAt) as number | undefined;
+    const { nextCheckAt, retryAt } = e.data;
+    const next = typeof nextCheckAt === 'number' ? nextCheckAt : typeof retryAt === 'number' ? retryAt : undefined;
     // after this commit's state change is printed (the bus sends it right after its events)
     if (next !== undefined && clock === 'real')
       queueMicrotask(() => live.waitUntil(next, e.data.retryAt ? 'retry of the supplier call' : 'next supplier check', () => w.clock.now()));
   };
   const printState = (t: BusEvents['order:transition']) => {
-    if (t.orderId === order.id && !ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
+    if (t.orderId !== order.id) return;
+    // the order's state says when it is done, not the names of its events
+    if (isFinal(t.to)) final = true;
+    if (!ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
   };
   if (!ctx.opts.json) {
     ctx.say(eventHeader(ctx.c));

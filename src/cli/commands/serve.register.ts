@@ -1,10 +1,9 @@
 /** Declares `warehouse serve` (options only; the action module loads lazily). */
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { engineOptions, QUEUE_HELP } from '../options.js';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 
-export function registerServe(program: Command, run: Run): void {
-  const env = process.env;
+export const registerServe: Register = (program, run, env) => {
   engineOptions(program.command('serve'))
     .description(
       'HTTP API and job runner over the same database (WAREHOUSE_API_TOKEN, or a named token from `warehouse token create`, turns on bearer auth for writes)',
@@ -47,4 +46,4 @@ export function registerServe(program: Command, run: Run): void {
     .option('--no-runner', 'serve the API only; a `warehouse work` process runs the jobs')
     .option('--queue <url>', QUEUE_HELP, env.REDIS_URL)
     .action(run(async () => (await import('./serve.js')).serve));
-}
+};

@@ -1,8 +1,7 @@
 /** Declares `warehouse simulate` (options only; the action module loads lazily). */
-import type { Command } from 'commander';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 
-export function registerSimulate(program: Command, run: Run): void {
+export const registerSimulate: Register = (program, run) => {
   program
     .command('simulate <paths...>')
     .description(
@@ -16,4 +15,4 @@ export function registerSimulate(program: Command, run: Run): void {
     .option('--diagram <file>', 'write a Mermaid sequence diagram per scenario to <file> (Markdown), and each rendered as SVG beside it (needs Chromium)')
     .option('--no-svg', 'with --diagram, write the Markdown only')
     .action(run(async () => (await import('./simulate.js')).simulate));
-}
+};

@@ -1,9 +1,7 @@
 /** Declares `warehouse supplier serve|openapi` (options only; the action module loads lazily). */
-import type { Command } from 'commander';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 
-export function registerSupplier(program: Command, run: Run): void {
-  const env = process.env;
+export const registerSupplier: Register = (program, run, env) => {
   const load = (name: 'serve' | 'openapi') => async () => (await import('./supplier.js'))[name];
   const supplier = program.command('supplier').description('the mock supplier as a service of its own, and its contract');
   supplier
@@ -27,4 +25,4 @@ export function registerSupplier(program: Command, run: Run): void {
     .command('openapi')
     .description('print the supplier contract (OpenAPI 3.1), as kept in contracts/supplier.openapi.json')
     .action(run(load('openapi')));
-}
+};

@@ -1,10 +1,8 @@
 /** Declares `warehouse up` (options only; the action module loads lazily). */
-import type { Command } from 'commander';
-import type { Run } from '../main.js';
+import type { Register } from '../command.js';
 import { engineOptions, QUEUE_HELP } from '../options.js';
 
-export function registerUp(program: Command, run: Run): void {
-  const env = process.env;
+export const registerUp: Register = (program, run, env) => {
   engineOptions(program.command('up'))
     .description(
       'a local cluster in one command: the supplier service, one `serve` and N `work` processes on one database (and queue), their logs prefixed; Ctrl-C stops them all',
@@ -20,4 +18,4 @@ export function registerUp(program: Command, run: Run): void {
     .option('--supplier-state <file>', "the supplier service's SQLite file", env.WAREHOUSE_SUPPLIER_STATE ?? './supplier.db')
     .option('--supplier-script <file.yaml>', "SKU scripts for the supplier service, as in a scenario's supplier: block")
     .action(run(async () => (await import('./up.js')).up));
-}
+};

@@ -8,7 +8,7 @@
 import type { ClockState } from '../../ports/clock.js';
 import { isPaced } from '../../ports/clock.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
 import { ANY_REQUEST, ok, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';

@@ -29,7 +29,7 @@ import { isPaced } from '../../ports/clock.js';
 import type { BusEvents } from '../../app/bus.js';
 import { eventJson } from '../../app/json.js';
 import type { Job } from '../../domain/jobs.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { problem, sendProblem } from '../errors.js';
 import { documented } from '../openapi.js';
 import { ANY_REQUEST, P, PUBLIC } from '../schemas.js';

@@ -1,6 +1,6 @@
 /** GET /api/orders/{id}/explain: why the order is where it is (src/app/explain.ts), as JSON. */
 import { explainOrder, type Explanation } from '../../app/explain.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { idParams, ok, P, PUBLIC, SERVER_ERRORS } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { explanationSchema } from './teaching-schemas.js';

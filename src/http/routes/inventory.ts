@@ -1,7 +1,7 @@
 /** Inventory: GET/PUT /api/inventory/{sku}, POST …/restock, GET …/movements. */
 import { inventoryJson, movementJson } from '../../app/json.js';
 import type { InventoryItem } from '../../domain/inventory.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
 import {
   DEFAULT_PAGE,

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
 import { ANY_REQUEST, ok, P, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
@@ -51,7 +51,7 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
         operationId: 'listDeadLetters',
         summary: 'Dead-lettered jobs not yet retried (all=true: those retried too)',
         description:
-          "Jobs whose attempts ran out on the supplier's trouble, oldest first; their orders failed with supplier_unavailable. Each can be put back on the queue with POST /api/jobs/dead-letters/{id}/retry.",
+          "Jobs whose attempts ran out on the supplier's trouble, oldest first; their orders failed with supplier_unavailable (or supplier_key_conflict). Each can be put back on the queue with POST /api/jobs/dead-letters/{id}/retry.",
         tags: ['jobs'],
         security: PUBLIC,
         querystring: deadLetterQuery,

@@ -1,5 +1,5 @@
 /** Operations: GET /healthz (the database answers), GET /metrics (Prometheus), GET /openapi.json. */
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { ANY_REQUEST, healthSchema, metricsText, ok, openApiSchema, PUBLIC } from '../schemas.js';
@@ -20,10 +20,13 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       },
     },
     async (request) => {
-      const database = await w.store.health().catch((error: unknown) => ({ ok: false as const, fault: 'unavailable', message: String(error) }));
+      const database = await w.health().catch((error: unknown) => ({ ok: false as const, fault: 'unavailable', message: String(error) }));
       if (!database.ok) {
         request.log.error({ fault: database.fault, reason: database.message }, 'health check: the database is unwell');
-        throw new HttpProblem(problem(503, `database ${database.fault === 'full' ? 'disk full' : database.fault}: ${database.message}`));
+        // a corrupt file is no passing trouble: no Retry-After until it is restored
+        throw new HttpProblem(problem(503, `database ${database.fault === 'full' ? 'disk full' : database.fault}: ${database.message}`), {
+          retryAfterS: database.fault === 'corrupt' ? null : 1,
+        });
       }
       const runner = w.runnerStatus();
       if (runner?.state === 'degraded') {

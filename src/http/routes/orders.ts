@@ -4,7 +4,7 @@
  */
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import type { Order } from '../../domain/order.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
 import {
   DEFAULT_PAGE,

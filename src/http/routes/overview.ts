@@ -13,7 +13,7 @@ import { yieldToLoop } from '../../app/stats.js';
 import { describeDatabase } from '../../config.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import type { Store } from '../../ports/store.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { ANY_REQUEST, inventorySchema, ok, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { clockJson } from './clock.js';

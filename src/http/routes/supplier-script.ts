@@ -9,7 +9,7 @@
  * reported as 502.
  */
 import type { SkuScript } from '../../domain/supplier-script.js';
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
 import { ANY_REQUEST, ok, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';

@@ -3,7 +3,7 @@
  * the clock, explain, the queue, the supplier's script and the overview. Writes among them go
  * through the same bearer-token hook as every other write (auth.ts).
  */
-import type { Warehouse } from '../../wiring.js';
+import type { Warehouse } from '../../wiring/warehouse.js';
 import type { Keyring } from '../keyring.js';
 import type { ZodApp } from '../types.js';
 import { clockRoutes } from './clock.js';

@@ -4,8 +4,10 @@
  * every event with it, and the times inside an event's data (`nextCheckAt`, `retryAt`) are
  * written the same way, so `next check at +15.021s` on a line stamped `+0.021s` is due 15 s
  * later. The other column is a clock: UTC time of day in the CLI, time since the scenario's
- * start in the simulator (no `+`). Pure text; imported by the CLI and by src/sim/report.ts.
+ * start in the simulator (no `+`). Pure text, on the floor below the CLI and the simulator
+ * (src/cli/render.ts, src/sim/report.ts), which both print timelines with it.
  */
+import type { ChalkInstance } from 'chalk';
 
 /** The header of the offset column. */
 export const SINCE_CREATED = 'since created';
@@ -36,13 +38,15 @@ export const dataText = (data: Record<string, unknown>, createdAt: number): stri
 export const WIDTH = 80;
 
 /**
- * `head` followed by `parts` (each kept whole when it fits, else split at its spaces), wrapped at
- * `width` visible columns; continuation lines start with `indent` spaces. Colour codes do not count.
+ * `head` followed by `parts` (each kept whole when it fits, else split at its spaces; a word still
+ * wider than a line, such as a supplier ref, in pieces that fill one), wrapped at `width` visible
+ * columns; continuation lines start with `indent` spaces. Colour codes do not count.
  */
 export function wrapParts(head: string, parts: string[], indent: number, width = WIDTH): string[] {
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const room = Math.max(10, width - indent);
-  const tokens = parts.flatMap((p) => (visible(p) <= room ? [p] : p.split(' ')));
+  const pieces = (w: string) => (visible(w) <= room || visible(w) !== w.length ? [w] : (w.match(new RegExp(`.{1,${room}}`, 'g')) ?? [w]));
+  const tokens = parts.flatMap((p) => (visible(p) <= room ? [p] : p.split(' ').flatMap(pieces)));
   const lines: string[] = [];
   let line = head;
   let fresh = visible(head) <= indent;
@@ -61,3 +65,15 @@ export function wrapParts(head: string, parts: string[], indent: number, width =
 
 /** The words of a sentence for wrapParts; `+15 s` stays together. */
 export const words = (text: string): string[] => text.split(/ (?!s(?:[\s),.;:]|$))/).filter(Boolean);
+
+/**
+ * An event's name, coloured by what it means for the order: reserved green, failed or dead red,
+ * the supplier's trouble yellow, everything else cyan. The one colouring of events in the CLI and
+ * the simulator.
+ */
+export function eventName(type: string, c: ChalkInstance): string {
+  if (type === 'OrderReserved') return c.green(type);
+  if (type === 'OrderFailed' || type === 'JobDeadLettered') return c.red(type);
+  if (type === 'SupplierCallFailed') return c.yellow(type);
+  return c.cyan(type);
+}

@@ -1,36 +1,39 @@
 /**
  * createWarehouse(config): the one place that picks adapters. Everything else receives ports.
+ * What it opens is closed in reverse order, by one stack of closers (closers.ts), whether the
+ * engine closes or its opening fails half-way.
  */
-import { createRealClock } from './adapters/clock/real.js';
-import { createPacedClock } from './adapters/clock/paced.js';
-import { createVirtualClock } from './adapters/clock/virtual.js';
-import { openSqliteBackend } from './adapters/sqlite/index.js';
-import { createHttpSupplier } from './adapters/supplier/http.js';
-import type { MockSupplier } from './adapters/supplier/mock.js';
-import type { SupplierScript } from './domain/supplier-script.js';
-import { createBus, type Bus } from './app/bus.js';
-import { createHandlers } from './app/handlers.js';
-import { createInventoryService, type InventoryService } from './app/inventory.js';
-import { createJobsService, type JobsService } from './app/jobs.js';
-import { createOrderService, type OrderService } from './app/orders.js';
-import { createRandom } from './app/random.js';
-import type { DriverStatus } from './ports/driver.js';
-import { driverEventsOf } from './wiring/driver-events.js';
-import { createRunner, type Runner } from './app/runner.js';
-import { traceJobOutcomes, traceStore } from './app/tracing.js';
-import { DEFAULT_SETTINGS, type Settings } from './domain/settings.js';
-import { describeDatabase, describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from './config.js';
-import type { Bullmq } from './adapters/bullmq/index.js';
-import { UsageError } from './domain/errors.js';
-import type { Clock, PacedClock, VirtualClockControl } from './ports/clock.js';
-import type { Backend, BackupResult } from './ports/database.js';
-import type { IdempotencyStore } from './ports/idempotency.js';
-import type { ApiTokenStore } from './ports/tokens.js';
-import type { JobQueue } from './ports/queue.js';
-import type { Store } from './ports/store.js';
-import type { Supplier } from './ports/supplier.js';
-import { NO_TRACING, type Tracing } from './ports/tracing.js';
-import { openTracing, type TracingConfig } from './wiring/tracing.js';
+import { createRealClock } from '../adapters/clock/real.js';
+import { createPacedClock } from '../adapters/clock/paced.js';
+import { createVirtualClock } from '../adapters/clock/virtual.js';
+import { openSqliteBackend } from '../adapters/sqlite/index.js';
+import { createHttpSupplier } from '../adapters/supplier/http.js';
+import type { MockSupplier } from '../adapters/supplier/mock.js';
+import type { SupplierScript } from '../domain/supplier-script.js';
+import { createBus, type Bus } from '../app/bus.js';
+import { createHandlers } from '../app/handlers.js';
+import { createInventoryService, type InventoryService } from '../app/inventory.js';
+import { createJobsService, type JobsService } from '../app/jobs.js';
+import { createOrderService, type OrderService } from '../app/orders.js';
+import { createRandom } from '../app/random.js';
+import type { DriverStatus } from '../ports/driver.js';
+import { driverEventsOf } from './driver-events.js';
+import { createRunner, type Runner } from '../app/runner.js';
+import { traceJobOutcomes, traceStore } from '../app/tracing.js';
+import { DEFAULT_SETTINGS, type Settings } from '../domain/settings.js';
+import { describeDatabase, describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from '../config.js';
+import type { Bullmq } from '../adapters/bullmq/index.js';
+import { UsageError } from '../domain/errors.js';
+import type { Clock, PacedClock, VirtualClockControl } from '../ports/clock.js';
+import type { Backend, BackupResult } from '../ports/database.js';
+import type { IdempotencyStore } from '../ports/idempotency.js';
+import type { ApiTokenStore } from '../ports/tokens.js';
+import type { JobQueue } from '../ports/queue.js';
+import type { Store } from '../ports/store.js';
+import type { Supplier } from '../ports/supplier.js';
+import { NO_TRACING, type Tracing } from '../ports/tracing.js';
+import { createClosers } from './closers.js';
+import { openTracing, type TracingConfig } from './tracing.js';
 
 export interface WarehouseConfig {
   /** the database (config.ts); a string is a SQLite file (or ':memory:') or a postgres:// URL */
@@ -76,6 +79,12 @@ export interface WarehouseConfig {
    * is told once. Without it, opening gives up after the busy timeout with a `busy` DatabaseError.
    */
   onLockWait?: (message: string) => void;
+  /**
+   * For a throwaway in-memory database only (the simulator's replays): the identity its supplier
+   * keys carry, instead of the random one its migration made, so that every replay of a file
+   * hears the same keys and refs. Refused for any other database.
+   */
+  databaseId?: string;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -94,6 +103,11 @@ export interface Warehouse extends AsyncDisposable {
   readonly runner: Runner;
   /** a consistent copy of the database into a new file (Backend.backup) */
   backup(destination: string): Promise<BackupResult>;
+  /**
+   * Whether the engine's database takes writes (Store.health), including the in-process mock's
+   * tables in it: a lock on them, or their damage, is the database's trouble (/healthz 503).
+   */
+  health(): ReturnType<Store['health']>;
   /** the runner's state (null for an engine opened with noJobs) */
   runnerStatus(): DriverStatus | null;
   readonly orders: OrderService;
@@ -102,6 +116,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly settings: Settings;
   /** NO_TRACING unless `tracing` asked for spans */
   readonly tracing: Tracing;
+  /** the database's identity, made once by its migration: part of every supplier key (app/keys.ts); `stats` and `check` show it */
+  databaseId(): Promise<string>;
   /** where jobs are delivered from, for messages: `the database`, or the Redis URL, prefix and queue */
   readonly queueLabel: string;
   close(): Promise<void>;
@@ -120,15 +136,14 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const ownsTracing = config.tracing !== undefined && !isTracing(config.tracing);
   const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
   tracing.useClock(clock);
-  let backend: Backend;
+  const closers = createClosers();
+  if (ownsTracing) closers.defer(() => tracing.shutdown());
+  let stopTracing = () => {};
+  closers.defer(() => stopTracing());
   const lockWait = lockWaitOf(config.onLockWait);
-  try {
-    // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
-    backend = await openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait });
-  } catch (error) {
-    if (ownsTracing) await tracing.shutdown();
-    throw error;
-  }
+  // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
+  const backend = await closers.unwinding(() => openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait }));
+  closers.defer(() => backend.close());
   const { queue } = backend;
   const store = tracing.enabled
     ? traceStore(backend.store, tracing, {
@@ -137,22 +152,17 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
         strategy: settings.reserveStrategy,
       })
     : backend.store;
-  let mock: MockSupplier | null = null;
-  try {
-    if (!config.supplierUrl && !config.noJobs) {
-      // loaded only when needed: msw is the heaviest import of a run
-      const { startMockSupplier } = await import('./adapters/supplier/mock.js');
-      // its conversations live in the engine's database (tables of its own: the SQLite file, or the
-      // PostgreSQL database and schema), so other processes continue them
-      const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database;
-      mock = await startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
-    }
-  } catch (error) {
-    await backend.close();
-    if (ownsTracing) await tracing.shutdown();
-    throw error;
-  }
-  const supplier = createHttpSupplier({
+  const mock = await closers.unwinding(async (): Promise<MockSupplier | null> => {
+    if (config.supplierUrl || config.noJobs) return null;
+    // loaded only when needed: msw is the heaviest import of a run
+    const { startMockSupplier } = await import('../adapters/supplier/mock.js');
+    // its conversations live in the engine's database (tables of its own: the SQLite file, or the
+    // PostgreSQL database and schema), so other processes continue them
+    const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database;
+    return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
+  });
+  if (mock) closers.defer(() => mock.close());
+  const client = createHttpSupplier({
     tracing,
     baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
     fetch: mock?.fetch,
@@ -162,22 +172,22 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     // a real supplier under virtual time: wall time must bound the wait too
     wallTimeoutMs: config.supplierUrl && clock.mode === 'virtual' ? Math.max(settings.supplierTimeoutMs, 30_000) : undefined,
   });
+  // the in-process mock's state is this engine's database: its trouble is the database's (deferred), never the supplier's
+  const supplier = mock ? mock.ownFaults(client) : client;
   const bus = createBus();
   const random = createRandom(config.seed);
-  let bullmq: Bullmq | null = null;
-  if (queueConfig && !config.noJobs) {
-    try {
-      // loaded only with --queue: a run without Redis never loads bullmq
-      const { openBullmq } = await import('./adapters/bullmq/index.js');
-      bullmq = await openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
-    } catch (error) {
-      await mock?.close();
-      await backend.close();
-      if (ownsTracing) await tracing.shutdown();
-      throw error;
-    }
+  const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
+    if (!queueConfig || config.noJobs) return null;
+    // loaded only with --queue: a run without Redis never loads bullmq
+    const { openBullmq } = await import('../adapters/bullmq/index.js');
+    return openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
+  });
+  if (bullmq) closers.defer(() => bullmq.close());
+  if (config.databaseId !== undefined && !(database.kind === 'sqlite' && database.file === ':memory:')) {
+    throw new Error('databaseId is for a throwaway in-memory database only: a real database keeps the identity its migration made');
   }
-  const handlers = createHandlers({ store, supplier, clock, bus, settings });
+  const databaseId = config.databaseId === undefined ? () => queue.instanceId() : async () => config.databaseId!;
+  const handlers = createHandlers({ store, supplier, clock, bus, settings, databaseId });
   const runner = createRunner({
     store,
     queue,
@@ -189,21 +199,17 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     workerId: config.workerId,
     pollMs: config.pollMs,
     tracing,
-    driver: bullmq ? (parts) => bullmq!.driver(parts) : undefined,
+    driver: bullmq ? (parts) => bullmq.driver(parts) : undefined,
   });
-  const stopTracing = tracing.enabled ? traceJobOutcomes(bus, tracing) : () => {};
+  closers.defer(() => runner.drain());
+  if (tracing.enabled) stopTracing = traceJobOutcomes(bus, tracing);
   // the relay runs while the engine is open, jobs run or not (`serve --no-runner` still relays what it enqueues)
   bullmq?.relay.start();
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await runner.drain();
-    await bullmq?.close();
-    await mock?.close();
-    await backend.close();
-    stopTracing();
-    if (ownsTracing) await tracing.shutdown();
+    await closers.closeAll();
   };
   return {
     database,
@@ -216,6 +222,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     supplier,
     mock,
     backup: (destination) => backend.backup(destination),
+    async health() {
+      const database = await store.health();
+      return database.ok && mock ? mock.health() : database;
+    },
     runnerStatus: () => (config.noJobs ? null : runner.status),
     get runner(): Runner {
       if (config.noJobs) throw new Error('this engine was opened with noJobs: it has no supplier and runs no jobs');
@@ -223,6 +233,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     },
     settings,
     tracing,
+    databaseId,
     queueLabel: bullmq?.label ?? (queueConfig ? describeQueue(queueConfig) : 'the database'),
     orders: createOrderService({ store, clock, bus, tracing }),
     inventory: createInventoryService({ store, clock }),
@@ -261,7 +272,7 @@ export async function openBackend(
       return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait });
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
-      const { openPostgresBackend } = await import('./adapters/postgres/index.js');
+      const { openPostgresBackend } = await import('../adapters/postgres/index.js');
       return openPostgresBackend({ ...database, ...stamp, notifyEnqueues: extra.notifyEnqueues });
     }
   }
