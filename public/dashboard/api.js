@@ -21,7 +21,8 @@ export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const t = token.get();
-  if (t && method !== 'GET') headers.authorization = `Bearer ${t}`;
+  // reads too: beyond loopback they need the read scope (unless the server has --public-reads)
+  if (t) headers.authorization = `Bearer ${t}`;
   let res;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -40,6 +41,29 @@ export async function api(method, path, body) {
 }
 
 export const get = (path) => api('GET', path);
+
+/**
+ * What to tell the user when the server refused a request, and whether to ask for a token:
+ * 401 (no token, or an unknown or revoked one) and 403 (the token lacks a scope, named in the
+ * problem's `missingScope`) ask for one.
+ */
+export function refusal(what, error) {
+  if (error instanceof ApiError && error.status === 403) {
+    const scope = error.problem?.missingScope ?? 'another scope';
+    return {
+      ask: true,
+      scope,
+      text: `${what} refused: the token in this tab lacks the scope ${scope}. Enter a token that has it (make one with \`warehouse token create --name NAME --scope ${scope}\`).`,
+    };
+  }
+  if (error instanceof ApiError && error.status === 401)
+    return {
+      ask: true,
+      scope: null,
+      text: `${what} refused: ${error.message}. Enter the server's token (WAREHOUSE_API_TOKEN, or one from \`warehouse token create\`).`,
+    };
+  return { ask: false, scope: null, text: `${what} refused: ${error.message}` };
+}
 
 /** the most a list endpoint gives per page (MAX_PAGE in src/http/schemas.ts) */
 export const PAGE = 1000;
@@ -60,11 +84,11 @@ async function walk(path, items, query, each, pageSize) {
   } while (cursor !== null);
 }
 
-/** every order (oldest first, as the API pages them), up to `max` */
+/** the newest orders, newest first, up to `max` (GET /api/orders?order=newest: right at any size) */
 export async function allOrders(status, max = 5000, pageSize = PAGE) {
   const out = [];
-  await walk('/api/orders', 'orders', status ? { status } : {}, (orders) => out.push(...orders) >= max, pageSize);
-  return out;
+  await walk('/api/orders', 'orders', { order: 'newest', ...(status ? { status } : {}) }, (orders) => out.push(...orders) >= max, pageSize);
+  return out.slice(0, max);
 }
 
 /** the newest `n` movements of a SKU's ledger, oldest first (the ledger is paged oldest first: read to its end) */

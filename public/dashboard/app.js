@@ -1,7 +1,7 @@
 // The live dashboard: loads the state from the HTTP API, then follows GET /api/events (server-sent
 // events, resumed by the browser with Last-Event-ID; a `reset` event reloads everything) and
 // refreshes the panels an event concerns, a few times a second at most.
-import { allOrders, api, get, ledgerTail, orderMovements, token } from './api.js';
+import { allOrders, api, get, ledgerTail, orderMovements, refusal, token } from './api.js';
 import { setupControls } from './controls.js';
 import { createDiagram } from './diagram.js';
 import { $, clockText, debounce, fill, h } from './dom.js';
@@ -97,7 +97,7 @@ const loadCheck = debounce(async () => {
 
 const loadOrders = debounce(async () => {
   state.orders = await allOrders(state.filter.status || undefined);
-  const newest = state.orders.at(-1)?.id ?? null;
+  const newest = state.orders[0]?.id ?? null;
   if (state.follow && newest !== null && newest !== state.selected) {
     state.selected = newest;
     loadDetail();
@@ -106,7 +106,10 @@ const loadOrders = debounce(async () => {
 }, 150);
 
 function drawOrders() {
-  renderOrders($('#orders-list'), state.orders, { selected: state.selected, filter: state.filter, onSelect: select });
+  // how many there are in all: the overview's counts (the list holds the newest few thousand)
+  const counts = state.overview?.orders;
+  const total = counts ? (state.filter.status ? counts[state.filter.status] : Object.values(counts).reduce((a, b) => a + b, 0)) : undefined;
+  renderOrders($('#orders-list'), state.orders, { selected: state.selected, filter: state.filter, onSelect: select, total });
 }
 
 const loadDetail = debounce(async () => {
@@ -167,8 +170,9 @@ async function retry(dead, button) {
     const job = await api('POST', `/api/jobs/dead-letters/${dead.id}/retry`);
     say(`dead letter ${dead.id} is queued again as job ${job.id} (${job.type} for order #${job.orderId})`);
   } catch (error) {
-    say(`retry refused: ${error.message}${error.status === 401 ? ". Enter the server's token." : ''}`, 'error');
-    if (error.status === 401) controls.askToken();
+    const r = refusal('retry', error);
+    say(r.text, 'error');
+    if (r.ask) controls.askToken(r.scope);
     button.disabled = false;
   }
 }

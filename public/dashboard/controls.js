@@ -1,6 +1,6 @@
 // The controls: create an order, count or restock stock, script the supplier, move a paced
 // virtual clock, and the token for a server whose writes need one. All through the HTTP API.
-import { api, ApiError, token } from './api.js';
+import { api, refusal, token } from './api.js';
 import { $ } from './dom.js';
 
 /** What a teacher most often wants the supplier to do, as scripts (docs/design.md §5.3). */
@@ -21,15 +21,14 @@ const list = (text) =>
     .filter(Boolean);
 
 export function setupControls({ say, onOrderCreated, onClock }) {
-  /** run a write; explain a refusal (401 asks for the token) */
+  /** run a write; explain a refusal (401 and 403 ask for a token, 403 naming the scope it needs) */
   async function write(what, fn) {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        say(`${what} refused: ${error.message}. Enter the server's token (WAREHOUSE_API_TOKEN).`, 'error');
-        askToken();
-      } else say(`${what} refused: ${error.message}`, 'error');
+      const r = refusal(what, error);
+      say(r.text, 'error');
+      if (r.ask) askToken(r.scope);
       return null;
     }
   }
@@ -89,11 +88,12 @@ export function setupControls({ say, onOrderCreated, onClock }) {
   }
 
   const dialog = $('#token-dialog');
-  function askToken() {
+  function askToken(scope = null) {
+    $('#token-scope').textContent = scope ? `This needs a token with the scope ${scope}.` : '';
     if (!dialog.open) dialog.showModal();
     $('#token-input').focus();
   }
-  $('#token-button').addEventListener('click', askToken);
+  $('#token-button').addEventListener('click', () => askToken());
   dialog.addEventListener('close', () => {
     if (dialog.returnValue !== 'save') return;
     token.set($('#token-input').value.trim());

@@ -7,9 +7,11 @@ export const MAX_ROWS = 200;
 
 // ---------------------------------------------------------------- orders
 
-export function renderOrders(root, orders, { selected, filter, onSelect }) {
+/** `orders` newest first; `total`: how many match the status filter in all (the list may hold fewer) */
+export function renderOrders(root, orders, { selected, filter, onSelect, total }) {
   const sku = filter.sku.trim().toUpperCase();
-  const shown = orders.filter((o) => !sku || o.sku.includes(sku)).reverse();
+  const shown = orders.filter((o) => !sku || o.sku.includes(sku));
+  const all = !sku && total !== undefined ? Math.max(total, shown.length) : shown.length;
   const rows = shown.slice(0, MAX_ROWS).map((o) =>
     h(
       'tr',
@@ -32,7 +34,9 @@ export function renderOrders(root, orders, { selected, filter, onSelect }) {
     rows.length
       ? h('table', { class: 'rows' }, h('thead', {}, head), h('tbody', {}, rows))
       : h('p', { class: 'empty' }, orders.length ? 'no order matches the filter' : 'no orders yet: create one with the controls'),
-    shown.length > MAX_ROWS ? h('p', { class: 'dim' }, `the newest ${MAX_ROWS} of ${shown.length} shown`) : null,
+    all > rows.length
+      ? h('p', { class: 'dim' }, `the newest ${rows.length.toLocaleString('en')} of ${all.toLocaleString('en')}${sku ? ' loaded' : ''} shown`)
+      : null,
   );
 }
 

@@ -19,7 +19,7 @@ export interface OrderService {
   /** Validates, stores the order `pending` with OrderCreated and its ReserveInventory job, atomically. */
   create(input: { sku: unknown; qty: unknown }, idempotent?: IdempotentResponse): Promise<Order>;
   get(id: number): Promise<OrderWithTimeline>;
-  list(query?: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
+  list(query?: { status?: OrderStatus; limit?: number; cursor?: number; order?: 'oldest' | 'newest' }): Promise<OrderPage>;
 }
 
 export function createOrderService({ store, clock, bus, tracing = NO_TRACING }: { store: Store; clock: Clock; bus: Bus; tracing?: Tracing }): OrderService {

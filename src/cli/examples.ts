@@ -71,7 +71,6 @@ export const EXAMPLES: Record<string, string[]> = {
   'token create': [
     'warehouse token create --name shop --scope orders:write,read',
     'warehouse token create --name ops --scope read,orders:write,stock:write,ops:write',
-    'TOKEN=$(warehouse token create --name ci --scope read | tail -1)',
     'warehouse --json token create --name teacher --scope ops:write',
   ],
   'token list': ['warehouse token list', 'warehouse --json token list'],

@@ -1,13 +1,13 @@
 /**
- * The tokens a running server accepts: `WAREHOUSE_API_TOKEN` (every scope) and the named tokens of
- * the database (src/ports/tokens.ts), held in memory as hashes and read again every `refreshMs`
+ * The tokens a running server accepts: `WAREHOUSE_API_TOKEN` (every scope) and the live named tokens
+ * of the database (src/ports/tokens.ts), held in memory as hashes and read again every `refreshMs`
  * (default 500 ms), so that `warehouse token revoke` in another process takes effect here within
  * a second. When a refresh fails (the database is away) the last known set stays.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../domain/scopes.js';
 import { SCOPES } from '../domain/scopes.js';
-import type { ActiveToken, ApiTokenStore } from '../ports/tokens.js';
+import type { ApiTokenStore, TokenHash } from '../ports/tokens.js';
 
 /** sha-256, hex: what the database keeps of a token */
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -44,11 +44,15 @@ const TOUCH_EVERY_MS = 60_000;
 
 export function createKeyring(store: ApiTokenStore, opts: KeyringOptions): Keyring {
   const envDigest = opts.allScopes ? Buffer.from(hashToken(opts.allScopes), 'hex') : null;
-  let byHash = new Map<string, ActiveToken>();
+  let byHash = new Map<string, TokenHash>();
+  /** any named token was ever made (revoked ones count: revoking the last must not open the writes) */
+  let made = false;
   const touched = new Map<string, number>();
   const refresh = async () => {
     try {
-      byHash = new Map((await store.active()).map((t) => [t.hash, t]));
+      const all = await store.hashes();
+      made = all.length > 0;
+      byHash = new Map(all.filter((t) => !t.revoked).map((t) => [t.hash, t]));
     } catch (error) {
       opts.onError(error, 'reading the API tokens failed; the last known ones stay in force');
     }
@@ -57,7 +61,7 @@ export function createKeyring(store: ApiTokenStore, opts: KeyringOptions): Keyri
   timer.unref();
   return {
     get any() {
-      return envDigest !== null || byHash.size > 0;
+      return envDigest !== null || made;
     },
     lookup(header) {
       const given = bearerOf(header);

@@ -81,6 +81,10 @@ export const listQuery = z.strictObject({
     .enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(', ')}` })
     .meta({ description: 'only the orders in this state (all of them when left out)' })
     .optional(),
+  order: z
+    .enum(['oldest', 'newest'], { error: 'order must be oldest or newest' })
+    .meta({ description: 'oldest first (the default) or newest first; nextCursor continues in the same direction', examples: ['newest'] })
+    .optional(),
   ...pageFields,
 });
 

@@ -60,7 +60,8 @@ export interface OrderStore {
   applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep): Promise<Applied>;
   getOrder(id: number): Promise<Order | null>;
   getTimeline(orderId: number): Promise<TimelineEvent[]>;
-  listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number }): Promise<OrderPage>;
+  /** `order`: oldest first (ids ascending, the default) or newest first; the cursor continues in the same direction */
+  listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number; order?: 'oldest' | 'newest' }): Promise<OrderPage>;
   /**
    * Every order's events with an id above `afterId`, by id, at most `limit`: the log the figures of
    * `warehouse stats` and /metrics are folded from (app/stats.ts). Ids grow in commit order, so a

@@ -113,6 +113,11 @@ describe('once a named token exists', () => {
     expect(none.status).toBe(401);
     expect((await server.call('GET', '/api/overview')).body).toMatchObject({ auth: true });
     await server.close();
+    // revoking the last token does not open the writes again
+    expect((await runCli(['--db', db, 'token', 'revoke', 'clerk'])).code).toBe(0);
+    const after = await testServer({ db, runner: false });
+    expect((await after.call('PUT', '/api/inventory/A', { json: { onHand: 1 } })).status).toBe(401);
+    await after.close();
   });
 });
 

@@ -9,6 +9,7 @@
  * that failed (the page logs it as a console warning and carries on, so a DOM wait alone would
  * only time out), a failed request, a GET the server refused, or a request to another origin.
  */
+import { createTokenService } from '../../src/app/tokens.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createPacedClock } from '../../src/adapters/clock/paced.js';
@@ -213,5 +214,20 @@ describe.runIf(run)('the dashboard in a browser', () => {
     await createOrder(page, 'WIDGET', 1);
     await page.waitForSelector('#message:has-text("order #1 created")');
     await count(page, 'awaiting_restock', 1);
+  });
+
+  it('says which scope is missing when a named token lacks it, and asks for another', async () => {
+    const server = await serve();
+    const { token } = await createTokenService(server.warehouse.tokens, server.warehouse.clock).create('shop', ['orders:write']);
+    const page = await open(server);
+    await page.click('#token-button');
+    await page.fill('#token-input', token);
+    await page.click('#token-dialog button[value=save]');
+    await createOrder(page, 'WIDGET', 1);
+    await page.waitForSelector('#message:has-text("order #1 created")');
+    await page.click('[data-clock-action="step"]');
+    await page.waitForSelector('#message[data-kind="error"]:has-text("clock refused: the token in this tab lacks the scope ops:write")');
+    await page.waitForSelector('#token-dialog[open] #token-scope:text-is("This needs a token with the scope ops:write.")');
+    expect(server.warehouse.clock.now()).toBe(START);
   });
 });

@@ -104,11 +104,11 @@ describe("the dashboard's API client", () => {
     expect(await api.ledgerTail('GADGET', 50)).toEqual(await ledger('GADGET'));
   });
 
-  it('reads every order page by page, filtered by status', async () => {
-    expect((await api.allOrders(undefined, 5000, 1)).map((o) => o.id)).toEqual([1, 2]);
+  it('reads the newest orders first, page by page, filtered by status', async () => {
+    expect((await api.allOrders(undefined, 5000, 1)).map((o) => o.id)).toEqual([2, 1]);
     expect(await api.allOrders('reserved', 5000, 1)).toHaveLength(2);
     expect(await api.allOrders('failed')).toEqual([]);
-    expect((await api.allOrders(undefined, 1, 1)).map((o) => o.id)).toEqual([1]);
+    expect((await api.allOrders(undefined, 1, 1)).map((o) => o.id)).toEqual([2]);
   });
 
   it('fails with a message when a list comes back in another shape', async () => {

@@ -9,7 +9,7 @@
  * job's row — so two transactions of this adapter cannot deadlock each other; job claims skip
  * locked rows and wait for nothing.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { PlannedEvent, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem } from '../../domain/inventory.js';
@@ -151,13 +151,18 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       );
     },
 
-    listOrders({ status, limit = 100, cursor }) {
+    listOrders({ status, limit = 100, cursor, order = 'oldest' }) {
       return c.read(async () => {
         const rows = await db
           .select()
           .from(t.orders)
-          .where(and(status ? eq(t.orders.status, status) : undefined, cursor !== undefined ? gt(t.orders.id, cursor) : undefined))
-          .orderBy(asc(t.orders.id))
+          .where(
+            and(
+              status ? eq(t.orders.status, status) : undefined,
+              cursor !== undefined ? (order === 'newest' ? lt(t.orders.id, cursor) : gt(t.orders.id, cursor)) : undefined,
+            ),
+          )
+          .orderBy(order === 'newest' ? desc(t.orders.id) : asc(t.orders.id))
           .limit(limit + 1);
         const page = rows.slice(0, limit);
         return { orders: page, nextCursor: rows.length > limit ? page.at(-1)!.id : null } satisfies OrderPage;

@@ -39,9 +39,9 @@ export function createPostgresTokenStore(c: PgConnection): ApiTokenStore {
     async revoke(name, now) {
       return (await query(`UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL`, [now, name])).rowCount === 1;
     },
-    async active() {
-      const { rows } = await query(`SELECT name, scopes, hash FROM api_tokens WHERE revoked_at IS NULL`);
-      return rows.map((r) => ({ name: r.name, scopes: scopesOf(r.scopes), hash: r.hash }));
+    async hashes() {
+      const { rows } = await query(`SELECT name, scopes, hash, revoked_at FROM api_tokens`);
+      return rows.map((r) => ({ name: r.name, scopes: scopesOf(r.scopes), hash: r.hash, revoked: r.revoked_at !== null }));
     },
     async touch(name, now) {
       await query(`UPDATE api_tokens SET last_used_at = $1 WHERE name = $2`, [now, name]);

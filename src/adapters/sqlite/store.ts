@@ -7,7 +7,7 @@
  * strategy is correct here and all are serialised by the single writer; each still runs its own
  * SQL (see `reserveMove`). The difference between them shows on PostgreSQL.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type Movement } from '../../domain/inventory.js';
@@ -154,13 +154,18 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
       return c.read(() => q.eventsAfter.all({ afterId, limit }).map((r) => ({ id: r.id, ...toEvent(r) })));
     },
 
-    async listOrders({ status, limit = 100, cursor }) {
+    async listOrders({ status, limit = 100, cursor, order = 'oldest' }) {
       return c.read(() => {
         const rows = db
           .select()
           .from(t.orders)
-          .where(and(status ? eq(t.orders.status, status) : undefined, cursor !== undefined ? gt(t.orders.id, cursor) : undefined))
-          .orderBy(asc(t.orders.id))
+          .where(
+            and(
+              status ? eq(t.orders.status, status) : undefined,
+              cursor !== undefined ? (order === 'newest' ? lt(t.orders.id, cursor) : gt(t.orders.id, cursor)) : undefined,
+            ),
+          )
+          .orderBy(order === 'newest' ? desc(t.orders.id) : asc(t.orders.id))
           .limit(limit + 1)
           .all();
         const page = rows.slice(0, limit);

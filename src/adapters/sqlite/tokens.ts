@@ -18,7 +18,6 @@ export function createSqliteTokenStore(c: Connection): ApiTokenStore {
     `INSERT INTO api_tokens (name, scopes, hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
   );
   const all = db.prepare<[], Row>(`SELECT * FROM api_tokens ORDER BY created_at, name`);
-  const live = db.prepare<[], Row>(`SELECT * FROM api_tokens WHERE revoked_at IS NULL`);
   const revoke = db.prepare<[number, string]>(`UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`);
   const touch = db.prepare<[number, string]>(`UPDATE api_tokens SET last_used_at = ? WHERE name = ?`);
   return {
@@ -33,9 +32,9 @@ export function createSqliteTokenStore(c: Connection): ApiTokenStore {
     async revoke(name, now) {
       return (await c.writeAlone(() => revoke.run(now, name).changes)) === 1;
     },
-    async active() {
-      const rows = await c.read(() => live.all());
-      return rows.map((r) => ({ name: r.name, scopes: scopesOf(r.scopes), hash: r.hash }));
+    async hashes() {
+      const rows = await c.read(() => all.all());
+      return rows.map((r) => ({ name: r.name, scopes: scopesOf(r.scopes), hash: r.hash, revoked: r.revoked_at !== null }));
     },
     async touch(name, now) {
       await c.write(() => touch.run(now, name));

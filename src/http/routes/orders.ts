@@ -103,9 +103,9 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
     {
       schema: {
         operationId: 'listOrders',
-        summary: 'Orders, oldest first, a page at a time; follow nextCursor for the next page',
+        summary: 'Orders, oldest first (or newest first with order=newest), a page at a time; follow nextCursor for the next page',
         description:
-          'The orders in the order they were created, optionally of one status. A page holds at most limit orders; nextCursor is the cursor of the next page, null on the last.',
+          'The orders in the order they were created (order=newest: the other way round, as the dashboard reads them), optionally of one status. A page holds at most limit orders; nextCursor is the cursor of the next page in the same direction, null on the last.',
         tags: ['orders'],
         security: PUBLIC,
         querystring: listQuery,
@@ -113,8 +113,8 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
       },
     },
     async (request) => {
-      const { status, limit, cursor } = request.query;
-      const page = await w.orders.list({ status, limit: limit ?? DEFAULT_PAGE, cursor });
+      const { status, limit, cursor, order } = request.query;
+      const page = await w.orders.list({ status, limit: limit ?? DEFAULT_PAGE, cursor, order });
       return { orders: page.orders.map(orderJson), nextCursor: page.nextCursor };
     },
   );
