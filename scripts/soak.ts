@@ -32,6 +32,9 @@ const RUNS = arg('runs', 300);
 const SERVERS = arg('servers', 3);
 const FUZZ = arg('fuzz', 20_000);
 
+// interrupted: exit, so that the 'exit' handlers stop the private servers and remove the temp files
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const results: Array<{ fault: string; tried: string; ok: boolean; detail: string }> = [];
 const t0 = performance.now();
 

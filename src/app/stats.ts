@@ -240,6 +240,9 @@ export async function queueFigures(queue: JobQueue, now: number): Promise<QueueF
 const PAGE = 5_000;
 
 /** Carries `fold` on to the end of the log, a page at a time (other work runs between pages). */
+/** Lets the event loop run what waits (I/O, timers) before going on. */
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function catchUp(fold: EventFold, store: Store): Promise<void> {
   let from = Math.max(0, fold.lastId - LOOKBACK);
   for (;;) {
@@ -247,6 +250,8 @@ export async function catchUp(fold: EventFold, store: Store): Promise<void> {
     fold.apply(events);
     if (events.length < PAGE) return;
     from = events.at(-1)!.id;
+    // a synchronous database answers in a microtask: let other requests run between pages
+    await yieldToLoop();
   }
 }
 

@@ -26,6 +26,7 @@ import { opsRoutes } from './routes/ops.js';
 import { orderRoutes, type OrderRouteOptions } from './routes/orders.js';
 import { teachingRoutes } from './routes/teaching.js';
 import type { ZodApp } from './types.js';
+import type { StreamLimits } from './routes/events.js';
 
 export const BODY_LIMIT = 16 * 1024;
 
@@ -52,6 +53,10 @@ export interface AppOptions {
   timeouts?: Partial<Timeouts>;
   /** the supplier service, for the dashboard's scripts (routes/supplier-script.ts) */
   supplierUrl?: string;
+  /** the supplier service's token, sent with the dashboard's scripts */
+  supplierToken?: string;
+  /** how many event streams, per server and per client address (default 100 and 10) */
+  streamLimits?: StreamLimits;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }

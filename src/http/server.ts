@@ -16,11 +16,13 @@ import { createWarehouse, type Warehouse } from '../wiring/warehouse.js';
 import { buildApp, type AppOptions } from './app.js';
 import { API_RULE, assertSafeBind, isLoopback } from './bind.js';
 import { createKeyring } from './keyring.js';
+import { connectionLimit } from './descriptors.js';
 import type { Timeouts } from './connection.js';
 import { isOrigin } from './methods.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
 import { createMetrics } from './metrics.js';
+import type { StreamLimits } from './routes/events.js';
 
 export interface ServerOptions {
   /** the database (default ./warehouse.db); ignored when `warehouse` is given */
@@ -64,6 +66,8 @@ export interface ServerOptions {
   corsOrigin?: string;
   /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
   timeouts?: Partial<Timeouts>;
+  /** how many event streams, per server and per client address (default 100 and 10) */
+  streamLimits?: StreamLimits;
   /** the dashboard's event stream heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
   /** spans to export (a trace file, the OTEL_* collector); ignored when `warehouse` is given (it has its own) */
@@ -144,11 +148,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     timeouts: options.timeouts,
     corsOrigin: options.corsOrigin,
     supplierUrl: options.supplierUrl,
+    supplierToken: options.supplierToken,
+    streamLimits: options.streamLimits,
     eventHeartbeatMs: options.eventHeartbeatMs,
   };
   let app: RunningServer['app'];
   try {
     app = await buildApp(appOptions);
+    const connections = connectionLimit();
+    if (connections !== null) app.server.maxConnections = connections;
     await app.listen({ port: options.port ?? 3000, host });
   } catch (error) {
     keyring.close();

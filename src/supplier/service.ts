@@ -12,7 +12,9 @@
  * - `GET /mock/conversations[?key=order-12]`: every conversation, its script and its calls
  *
  * With a token (WAREHOUSE_SUPPLIER_TOKEN), every route but /openapi.json and /healthz needs
- * `Authorization: Bearer <token>`. Errors are application/problem+json.
+ * `Authorization: Bearer <token>`. The engine's server's rules hold here too (src/http/bind.ts,
+ * auth.ts): a strong token beyond loopback, a Host check (421) on loopback, and a client that sends
+ * 10 wrong tokens in a minute is locked out for the rest of it (429). Errors are application/problem+json.
  */
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +27,8 @@ import { normalizeScript, skuScriptSchema, type SkuScript, type SupplierScript }
 import { openMockState } from '../adapters/supplier/state/open.js';
 import type { ConversationView, MockState } from '../adapters/supplier/state/types.js';
 import { skuSchema, SKU_RULE } from '../domain/validation.js';
-import { tokenMatches } from '../http/auth.js';
+import { AUTH_FAILURES_PER_MINUTE, failureCounter, lockedOut, tokenMatches } from '../http/auth.js';
+import { assertSafeBind, installHostCheck } from '../http/bind.js';
 import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from '../http/connection.js';
 import type { Clock } from '../ports/clock.js';
 import type { LogLine } from './log.js';
@@ -37,8 +40,12 @@ export interface SupplierServiceOptions {
   script?: SupplierScript;
   port?: number;
   host?: string;
-  /** bearer token every call must carry */
+  /** bearer token every call must carry; beyond loopback required, and strong (src/http/bind.ts) */
   token?: string;
+  /** names a loopback service answers to besides localhost, 127.0.0.1 and [::1] (`--allowed-host`) */
+  allowedHosts?: readonly string[];
+  /** wrong tokens a client address may send a minute before it gets 429 (default 10) */
+  authFailuresPerMinute?: number;
   /** where each call's log line goes */
   log?: (line: LogLine) => void;
   clock?: Clock;
@@ -66,7 +73,11 @@ const conversationJson = (c: ConversationView) => ({
   calls: c.calls.map(({ key: _key, ...call }) => ({ ...call, at: iso(call.at) })),
 });
 
+export const SUPPLIER_RULE = { variable: 'WAREHOUSE_SUPPLIER_TOKEN', risk: 'script the supplier and read its conversations' };
+
 export async function startSupplierService(opts: SupplierServiceOptions): Promise<SupplierService> {
+  const host = opts.host ?? '127.0.0.1';
+  assertSafeBind(host, opts.token, SUPPLIER_RULE);
   const clock = opts.clock ?? createRealClock();
   const owned = !('reserve' in opts.state);
   const state = 'reserve' in opts.state ? opts.state : await openMockState({ file: opts.state.file });
@@ -101,11 +112,16 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
   });
   app.setNotFoundHandler((request, reply) => problem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`));
 
+  installHostCheck(app, host, opts.allowedHosts ?? [], (reply, detail) => problem(reply, 421, 'Misdirected Request', detail));
   if (opts.token) {
     const token = opts.token;
+    const failures = failureCounter(opts.authFailuresPerMinute ?? AUTH_FAILURES_PER_MINUTE, 60_000, () => clock.now());
     app.addHook('onRequest', async (request, reply) => {
       if (OPEN_ROUTES.has(request.url.split('?')[0]!)) return;
+      const locked = failures.lockedFor(request.ip);
+      if (locked > 0) return lockedOut(reply, locked, (r, status, detail) => problem(r, status, STATUS_CODES[status]!, detail));
       if (tokenMatches(token, request.headers.authorization)) return;
+      failures.fail(request.ip);
       reply.header('www-authenticate', 'Bearer realm="supplier"');
       return problem(
         reply,
@@ -185,7 +201,7 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
 
   try {
     if (opts.script && Object.keys(opts.script).length) await state.putScripts(opts.script, clock.now());
-    await app.listen({ port: opts.port ?? 4010, host: opts.host ?? '127.0.0.1' });
+    await app.listen({ port: opts.port ?? 4010, host });
   } catch (error) {
     if (owned) await state.close();
     throw error;

@@ -18,6 +18,7 @@ export interface ServeMockOptions {
   port: number;
   host: string;
   token?: string;
+  allowedHosts?: readonly string[];
   log(line: LogLine): void;
 }
 
@@ -33,7 +34,15 @@ export async function serveMockSupplier(opts: ServeMockOptions): Promise<Supplie
   }
   const opened = state;
   try {
-    const service = await startSupplierService({ state: opened, script: opts.script, port: opts.port, host: opts.host, token: opts.token, log: opts.log });
+    const service = await startSupplierService({
+      state: opened,
+      script: opts.script,
+      port: opts.port,
+      host: opts.host,
+      token: opts.token,
+      allowedHosts: opts.allowedHosts,
+      log: opts.log,
+    });
     return {
       ...service,
       async closeAll() {

@@ -5,6 +5,7 @@
  * Redis when both answer.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDb, tempDir, tempPgUrl } from '../helpers.js';
@@ -13,10 +14,10 @@ import { redisOrSkip, testQueueUrl } from '../redis/support.js';
 
 const haveBoth = (await redisOrSkip('`warehouse up` on PostgreSQL and Redis')) && !(await pgUnavailable());
 
-function startUp(args: string[]) {
+function startUp(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: tempDir(),
-    env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined, WAREHOUSE_API_TOKEN: '', REDIS_URL: undefined },
+    env: { ...process.env, NO_COLOR: '1', WAREHOUSE_DB: undefined, WAREHOUSE_SUPPLIER_URL: undefined, WAREHOUSE_API_TOKEN: '', REDIS_URL: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -123,6 +124,45 @@ describe('warehouse up', () => {
       },
     );
   }
+
+  it('passes secrets to its children through the environment, never their command lines (which `ps` shows)', { timeout: 60_000 }, async ({ onTestFailed }) => {
+    const token = 'supplier-secret-0123456789abcdefghij';
+    const db = tempDb();
+    const up = startUp(['--database', db, 'up', '--workers', '1', '--port', '0', '--supplier-port', '0', '--supplier-state', join(tempDir(), 's.db')], {
+      WAREHOUSE_SUPPLIER_TOKEN: token,
+    });
+    onTestFailed(() => {
+      up.child.kill('SIGKILL');
+      console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
+    });
+    const [, api, supplier] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 1 worker/);
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(up.child.pid);
+        } catch {
+          return false;
+        }
+      });
+    expect(children).toHaveLength(3);
+    for (const pid of children) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      expect(argv).not.toContain(token);
+      expect(argv).not.toContain(db);
+    }
+    // the supplier asks for the token, and the engine has it: an order reaches it and is reserved
+    expect((await fetch(`${supplier}/mock/conversations`)).status).toBe(401);
+    const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"B","qty":2}' });
+    const { id } = (await res.json()) as { id: number };
+    const order = await until(
+      async () => (await (await fetch(`${api}/api/orders/${id}`)).json()) as { status: string },
+      (o) => o.status === 'reserved',
+    );
+    expect(order.status).toBe('reserved');
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+  });
 
   it('refuses bad usage with one line, exit 2, starting nothing', async () => {
     const bad = await runCli(['--db', tempDb(), 'up', '--workers', 'many']);

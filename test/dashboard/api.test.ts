@@ -12,6 +12,7 @@ import { createEventHub } from '../../src/http/routes/events.js';
 import * as ts from '../../src/http/routes/teaching-schemas.js';
 import { checkInvariants, testWarehouse } from '../helpers.js';
 import { recordTransitions, rowCounts, testServer, type TestServer } from '../http/support.js';
+import { testService } from '../supplier/support.js';
 import { data, openStream, type Stream } from './sse.js';
 
 const START = Date.UTC(2026, 0, 1, 9);
@@ -206,6 +207,18 @@ describe('scripting the supplier', () => {
       expect(refused.status).toBe(502);
       expect(refused.body.detail).toMatch(/answered 404 to PUT \/mock\/scripts\/WIDGET; only `warehouse supplier serve` can be scripted/);
     });
+  });
+
+  it('sends the configured supplier token to `warehouse supplier serve`, and names a missing one', async () => {
+    const token = 'supplier-token-0123456789abcdefghij';
+    const supplier = await testService({ token });
+    const { server } = await paced({ supplierUrl: supplier.url, supplierToken: token });
+    expect((await server.call('PUT', '/api/supplier/scripts/WIDGET', { json: { reserve: ['rejected'] } })).status).toBe(200);
+    expect((await supplier.state.listScripts()).map((s) => s.sku)).toEqual(['WIDGET']);
+    const without = await paced({ supplierUrl: supplier.url });
+    const refused = await without.server.call('PUT', '/api/supplier/scripts/GIZMO', { json: { reserve: ['rejected'] } });
+    expect(refused.status).toBe(502);
+    expect(refused.body.detail).toMatch(/answered 401 .*wants a bearer token this server was not given.*WAREHOUSE_SUPPLIER_TOKEN/);
   });
 });
 

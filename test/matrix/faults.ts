@@ -53,6 +53,8 @@ export interface Fault {
   health(t: Topology): HealthExpectation;
   /** the database on a small tmpfs */
   disk?: boolean;
+  /** the engines' environment in this cell */
+  env?: NodeJS.ProcessEnv;
   /** a fault in place before the engines first start on the database (given as `--database`) */
   beforeStart?(database: string): Promise<Injection>;
   begin(ctx: CellContext): Promise<Injection>;
@@ -100,6 +102,8 @@ export const FAULTS: Fault[] = [
     na: (t) => sqliteOnly(t) && 'a PostgreSQL session holds no lock that stops a start-up: the write-lock cell covers it',
     owners: () => ['database'],
     health: () => ({ kind: 'n/a', why: 'the engines start under the lock: nothing listens to ask until it ends' }),
+    // writes give up after 1.5 s, far less than the lock: a start-up that waits synchronously fails every time
+    env: { WAREHOUSE_BUSY_TIMEOUT_MS: '1500' },
     // the engines first start on the database (serve, work, the in-process mock) while it is held
     async beforeStart(database) {
       const lock = await holdWriteLock(database, LOCK_MS);

@@ -61,24 +61,34 @@ export async function runMatrix(topologies: Topology[], faults: Fault[] = FAULTS
   return { results, machine };
 }
 
-const cellText = (r: CellResult) => {
-  const note = r.note.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  if (r.status === 'pass') return `pass (${Math.round(r.seconds)} s)`;
-  return `${r.status}: ${note.slice(0, 160)}${note.length > 160 ? '…' : ''}`;
-};
-
 /** The matrix as a Markdown table, with the date and machine it ran on. */
 export function renderTable(run: MatrixRun, topologies: Topology[] = TOPOLOGIES): string {
   const faults = [...new Set(run.results.map((r) => r.fault))];
   const cols = topologies.filter((t) => run.results.some((r) => r.topology === t));
+  // each distinct reason or problem once, below the table, by number: the cells stay short
+  const notes: string[] = [];
+  const ref = (text: string) => {
+    const clean = text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    const short = clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
+    if (!notes.includes(short)) notes.push(short);
+    return `[${notes.indexOf(short) + 1}]`;
+  };
+  /** a cell this run did not try (`npm test` tries a few) */
+  const cell = (f: Fault, t: Topology) => {
+    const r = run.results.find((x) => x.fault === f && x.topology === t);
+    if (!r) return 'not run';
+    if (r.status === 'pass') return `pass (${Math.round(r.seconds)} s)${r.note.startsWith('passed this time') ? ` ${ref(r.note)}` : ''}`;
+    return `${r.status} ${ref(r.note)}`;
+  };
   const lines = [
     `Ran ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} cores, ${process.platform}, Node ${process.version}).`,
     '',
     `| fault | ${cols.map(topologyName).join(' | ')} |`,
     `|---|${cols.map(() => '---').join('|')}|`,
-    ...faults.map((f) => `| ${f.label} | ${cols.map((t) => cellText(run.results.find((r) => r.fault === f && r.topology === t)!)).join(' | ')} |`),
+    ...faults.map((f) => `| ${f.label} | ${cols.map((t) => cell(f, t)).join(' | ')} |`),
   ];
   const count = (s: string) => run.results.filter((r) => r.status === s).length;
+  lines.push('', ...notes.map((n, i) => `${i + 1}. ${n}`));
   lines.push('', `${count('pass')} pass, ${count('known')} known defects, ${count('FAIL')} failing, ${count('n/a')} not applicable.`);
   return lines.join('\n');
 }

@@ -127,6 +127,8 @@ export async function startTopology(o: StartOptions): Promise<Started> {
       if (!line) throw new Error(`no ${name} child of up: ${lines.join(' | ')}`);
       return Number(line.trim().split(/\s+/)[0]);
     };
+    const SERVE = /(?<!supplier) serve /;
+    let killedServe = 0;
     const waitChild = async (name: RegExp) => {
       for (let i = 0; i < 200; i++) {
         try {
@@ -153,10 +155,18 @@ export async function startTopology(o: StartOptions): Promise<Started> {
       },
       async killServerAndWorker() {
         process.kill(await waitChild(/ work /), 'SIGKILL');
-        process.kill(await waitChild(/ serve /), 'SIGKILL');
+        // `serve`, not `supplier serve`
+        killedServe = await waitChild(SERVE);
+        process.kill(killedServe, 'SIGKILL');
       },
-      restartKilled: async () => {
-        await waitChild(/ serve /);
+      // `up` starts them again after 1 s: until a new serve answers
+      async restartKilled() {
+        for (let i = 0; i < 300; i++) {
+          const pid = await waitChild(SERVE).catch(() => killedServe);
+          if (pid !== killedServe && (await fetch(`${api}/healthz`).catch(() => null))) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('up did not start serve again within 30 s');
       },
       async stop() {
         up.child.kill('SIGTERM');

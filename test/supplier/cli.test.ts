@@ -81,7 +81,7 @@ describe('warehouse supplier serve', () => {
   it('refuses to listen beyond loopback without a token', async () => {
     const r = await runCli(['supplier', 'serve', '--port', '0', '--host', '0.0.0.0', '--state', join(tempDir(), 's.db')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a token.*WAREHOUSE_SUPPLIER_TOKEN/);
+    expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without WAREHOUSE_SUPPLIER_TOKEN.*openssl rand -hex 32/);
   });
 
   it('refuses a script file with mistakes, pointing at each, and does not start', async () => {

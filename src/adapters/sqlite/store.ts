@@ -17,8 +17,10 @@ import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store } from '../../ports/store.js';
 import { auditDatabase } from './audit.js';
+import { auditOffThread } from './audit-thread.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
+import { naiveApply, type NaivePause } from './naive.js';
 import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
 
@@ -45,7 +47,7 @@ interface Stock {
 const conflict = (sku: string) =>
   new DatabaseError(`the inventory row of ${sku} changed under the reservation; it will run again`, undefined, { fault: 'conflict' });
 
-export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
+export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy; naive?: NaivePause }): Store {
   const { q, db } = c;
 
   function loadOrder(id: number): Order {
@@ -126,6 +128,11 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     applyToOrder(orderId, now, planner, step) {
+      // teaching only: the lost update of naive.ts (never the strategy of a real run)
+      if (opts.naive)
+        return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) =>
+          applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock),
+        );
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });
@@ -206,6 +213,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     async audit() {
+      // a file: on a worker thread, so that a large database does not hold this thread (audit-thread.ts)
+      if (c.file !== ':memory:' && !c.file.startsWith('file:')) {
+        const result = await auditOffThread(c.file).catch(() => null);
+        if (result && 'violations' in result) return result.violations;
+        // damage, or the thread could not read the file: the same check again here, which says what is wrong
+      }
       // SQLite's own check first: on a damaged file the rules below would report its symptoms
       const damage = await c.read(() => integrityProblems(c.raw, 'integrity_check'));
       if (damage.length > 0) return [{ rule: 'database-intact', message: corruptMessage(c.file, damage.slice(0, 5).join('; ')), ids: {} }];

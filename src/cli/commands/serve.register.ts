@@ -21,6 +21,8 @@ export const registerServe: Register = (program, run, env) => {
       env.WAREHOUSE_ALLOWED_HOSTS?.split(','),
     )
     .option('--public-reads', 'beyond loopback, let reads (GET, the event stream, /metrics) through without a token with the read scope', false)
+    .option('--max-streams <n>', 'event streams (GET /api/events) the server holds at once; past it 503 with Retry-After', '100')
+    .option('--max-streams-per-client <n>', 'event streams one client address may hold at once', '10')
     .option('--rate-limit <n>', 'orders per minute per client address, 0 for none (env WAREHOUSE_RATE_LIMIT)', env.WAREHOUSE_RATE_LIMIT ?? '300')
     .addOption(
       new Option('--log-level <level>', 'log level of the log lines on stderr (env LOG_LEVEL)')

@@ -18,6 +18,9 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   if (port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${port})`);
   const rateLimit = numberFromText('--rate-limit', String(opts.rateLimit), 'orders per minute, a whole number (0: no limit)');
   if (rateLimit < 0) throw new UsageError('--rate-limit must be 0 or more');
+  const maxStreams = numberFromText('--max-streams', String(opts.maxStreams), 'a whole number of streams, 1 or more');
+  const maxPerClient = numberFromText('--max-streams-per-client', String(opts.maxStreamsPerClient), 'a whole number of streams, 1 or more');
+  if (maxStreams < 1 || maxPerClient < 1) throw new UsageError('--max-streams and --max-streams-per-client must be 1 or more');
   const shutdownTimeoutMs = parseDuration(String(opts.shutdownTimeout));
   if (shutdownTimeoutMs === null) throw new UsageError(`--shutdown-timeout must be ${DURATION_FORM}`);
 
@@ -51,6 +54,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
     allowedHosts: parseAllowedHosts(opts.allowedHost === undefined ? [] : [opts.allowedHost].flat().map(String)),
     publicReads: opts.publicReads === true,
+    streamLimits: { maxStreams, maxPerClient },
     rateLimitPerMinute: rateLimit,
     corsOrigin: opts.corsOrigin === undefined ? undefined : String(opts.corsOrigin),
     logLevel: opts.logLevel as LogLevel,

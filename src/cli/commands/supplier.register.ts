@@ -8,11 +8,16 @@ export const registerSupplier: Register = (program, run, env) => {
     .command('serve')
     .description('run the scripted mock supplier over HTTP; point serve/work/order create at it with --supplier-url')
     .option('--port <port>', 'TCP port (0: any free port; the URL is printed)', env.WAREHOUSE_SUPPLIER_PORT ?? '4010')
-    .option('--host <host>', 'address to listen on; without a token (--supplier-token) only loopback is allowed', '127.0.0.1')
+    .option('--host <host>', 'address to listen on; beyond loopback WAREHOUSE_SUPPLIER_TOKEN (32 characters or more, varied) is required', '127.0.0.1')
     .option(
       '--state <file>',
       'SQLite file for its scripts and conversations (created on first use), or a postgres:// URL (tables mock_* in its ?schema=)',
       env.WAREHOUSE_SUPPLIER_STATE ?? './supplier.db',
+    )
+    .option(
+      '--allowed-host <names...>',
+      'on loopback, also answer requests for these host names (localhost, 127.0.0.1 and [::1] always); others get 421 (env WAREHOUSE_ALLOWED_HOSTS)',
+      env.WAREHOUSE_ALLOWED_HOSTS?.split(','),
     )
     .option('--script <file.yaml>', "SKU scripts to store at start, as in a scenario's supplier: block")
     .action(run(load('serve')));

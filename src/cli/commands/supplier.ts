@@ -7,7 +7,7 @@
 import { describeDatabase, parseDatabase } from '../../config.js';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
-import { isLoopback } from '../../http/auth.js';
+import { assertSafeBind, parseAllowedHosts } from '../../http/bind.js';
 import { listenProblem } from '../ports.js';
 import type { Ctx } from '../context.js';
 
@@ -16,12 +16,10 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
   if (port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${port})`);
   const host = String(opts.host);
   const token = ctx.opts.supplierToken || undefined;
-  if (!token && !isLoopback(host)) {
-    throw new UsageError(
-      `refusing to listen on ${host} without a token: anyone who can reach it could script the supplier. ` +
-        'Set WAREHOUSE_SUPPLIER_TOKEN (or --supplier-token) to a secret, or listen on 127.0.0.1.',
-    );
-  }
+  // before the state file is opened (or made): the service checks the same rule again
+  const { SUPPLIER_RULE } = await import('../../supplier/service.js');
+  assertSafeBind(host, token, SUPPLIER_RULE);
+  const allowedHosts = parseAllowedHosts(opts.allowedHost === undefined ? [] : [opts.allowedHost].flat().map(String));
   const stateFile = String(opts.state);
   // a PostgreSQL state is shown without its password
   const stateLabel = /^postgres(ql)?:\/\//i.test(stateFile) ? describeDatabase(parseDatabase(stateFile)) : stateFile;
@@ -36,6 +34,7 @@ export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unkn
     port,
     host,
     token,
+    allowedHosts,
     log: (line) => ctx.io.stdout.write(`${ctx.opts.json ? JSON.stringify(line) : formatLogLine(line)}\n`),
   }).catch((error: unknown) => {
     throw listenProblem(error, port, host, '--port');

@@ -60,9 +60,19 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
 
   // what every engine process shares: the database, the queue, the supplier (and how to reach them)
   const database = ctx.opts.database ?? ctx.opts.db;
-  const global = [...(database ? ['--database', database] : []), ...(ctx.opts.groupCommit ? ['--group-commit'] : []), '--durability', ctx.opts.durability];
+  const global = [...(ctx.opts.groupCommit ? ['--group-commit'] : []), '--durability', ctx.opts.durability];
   const engine = Object.entries(ENGINE_FLAGS).flatMap(([key, flag]) => (typeof opts[key] === 'string' ? [flag, opts[key] as string] : []));
-  const queueArgs = typeof opts.queue === 'string' && opts.queue.trim() !== '' ? ['--queue', opts.queue] : [];
+  const queueUrl = typeof opts.queue === 'string' && opts.queue.trim() !== '' ? opts.queue : undefined;
+  /**
+   * Secrets reach the children through their environment, never their arguments: any local user
+   * can read a process's arguments (`ps`), not its environment. The database and Redis URLs may
+   * hold passwords; the supplier token is one.
+   */
+  const secrets: NodeJS.ProcessEnv = {
+    WAREHOUSE_DB: database ?? ctx.io.env.WAREHOUSE_DB,
+    REDIS_URL: queueUrl ?? ctx.io.env.REDIS_URL,
+    WAREHOUSE_SUPPLIER_TOKEN: ctx.opts.supplierToken || ctx.io.env.WAREHOUSE_SUPPLIER_TOKEN,
+  };
   const external = ctx.opts.supplierUrl;
 
   const members: Member[] = [];
@@ -102,6 +112,7 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
     const child = spawn(process.execPath, [process.argv[1]!, ...m.args], {
       env: {
         ...ctx.io.env,
+        ...secrets,
         NO_COLOR: ctx.c.level === 0 ? '1' : ctx.io.env.NO_COLOR,
         // serve's log lines, read by a person on a terminal: one line of words each (docs/design.md §13)
         LOG_FORMAT: ctx.io.env.LOG_FORMAT ?? (out.isTTY ? 'pretty' : 'json'),
@@ -149,9 +160,9 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
   const started = async (m: Member) => Promise.race([start(m), failure.then(() => null)]);
   const supplierUrl = supplier ? await started(supplier) : external!;
   if (failed || supplierUrl === null) return stopAll(failedCode);
-  const withSupplier = [...global, '--supplier-url', supplierUrl, ...(ctx.opts.supplierToken ? ['--supplier-token', ctx.opts.supplierToken] : [])];
-  const serve = member('serve', [...withSupplier, 'serve', '--port', String(port), ...queueArgs, ...engine], /listening on (http:\/\/\S+) /);
-  const work = Array.from({ length: workers }, (_, i) => member(`work ${i + 1}`, [...withSupplier, 'work', ...queueArgs, ...engine], /Ctrl-C to stop/));
+  const withSupplier = [...global, '--supplier-url', supplierUrl];
+  const serve = member('serve', [...withSupplier, 'serve', '--port', String(port), ...engine], /listening on (http:\/\/\S+) /);
+  const work = Array.from({ length: workers }, (_, i) => member(`work ${i + 1}`, [...withSupplier, 'work', ...engine], /Ctrl-C to stop/));
   const ready = await Promise.all([serve, ...work].map(started));
   if (failed || ready.includes(null)) return stopAll(failedCode);
 

@@ -15,8 +15,12 @@
  *   moved or changed mode) are snapshots: at most five a second, never replayed; read
  *   GET /api/clock after a reconnect.
  * - A comment line every HEARTBEAT_MS keeps proxies and the server's idle timeout from closing a
- *   quiet stream. A client that reads too slowly (over 1 MiB unsent) is dropped; it reconnects
- *   and resumes.
+ *   quiet stream. A client that reads too slowly (over MAX_UNSENT_BYTES unsent) is dropped; it
+ *   reconnects and resumes.
+ * - Bounded (docs/security.md): at most MAX_STREAMS streams per server and MAX_STREAMS_PER_CLIENT
+ *   per client address; past them a new stream gets 503 with Retry-After. A replay is written only
+ *   as fast as the client reads it (the next event once the socket drained), so a client that asks
+ *   for the whole ring and never reads holds a few kilobytes, not the ring.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -26,6 +30,7 @@ import type { BusEvents } from '../../app/bus.js';
 import { eventJson } from '../../app/json.js';
 import type { Job } from '../../domain/jobs.js';
 import type { Warehouse } from '../../wiring/warehouse.js';
+import { problem, sendProblem } from '../errors.js';
 import { documented } from '../openapi.js';
 import { ANY_REQUEST, P, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
@@ -33,7 +38,12 @@ import { pacedJson } from './clock.js';
 
 export const RING_SIZE = 2_000;
 export const HEARTBEAT_MS = 15_000;
-const MAX_UNSENT_BYTES = 1024 * 1024;
+/** unsent bytes a live stream may hold before its client is dropped (it reconnects and resumes) */
+export const MAX_UNSENT_BYTES = 256 * 1024;
+export const MAX_STREAMS = 100;
+export const MAX_STREAMS_PER_CLIENT = 10;
+/** what a refused stream is told to wait */
+const RETRY_AFTER_S = 5;
 const CLOCK_EVERY_MS = 200;
 
 export interface EventHub {
@@ -61,20 +71,68 @@ const WIRE: { [K in keyof BusEvents]?: (p: BusEvents[K]) => unknown } = {
   'runner:state': (e) => ({ state: e.state, reason: e.reason, at: iso(e.at) }),
 };
 
-export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbeatMs?: number } = {}) {
+export interface StreamLimits {
+  /** streams per server (default 100) */
+  maxStreams?: number;
+  /** streams per client address (default 10) */
+  maxPerClient?: number;
+}
+
+/** A stream: its response, its client's address, and where its replay is (null: it follows live events). */
+interface Client {
+  res: ServerResponse;
+  address: string;
+  replayAfter: number | null;
+}
+
+export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbeatMs?: number } & StreamLimits = {}) {
   const ringSize = opts.ringSize ?? RING_SIZE;
+  const maxStreams = opts.maxStreams ?? MAX_STREAMS;
+  const maxPerClient = opts.maxPerClient ?? MAX_STREAMS_PER_CLIENT;
   const epoch = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   let seq = 0;
+  /** the last events, seq contiguous: ring[i].seq === ring[0].seq + i */
   const ring: Array<{ seq: number; frame: string }> = [];
-  const clients = new Set<ServerResponse>();
+  const clients = new Set<Client>();
+  const perAddress = new Map<string, number>();
 
-  const write = (res: ServerResponse, frame: string) => {
-    if (res.writableLength > MAX_UNSENT_BYTES) {
-      clients.delete(res);
-      res.end();
+  const drop = (c: Client) => {
+    if (!clients.delete(c)) return;
+    const n = (perAddress.get(c.address) ?? 1) - 1;
+    if (n > 0) perAddress.set(c.address, n);
+    else perAddress.delete(c.address);
+  };
+
+  const write = (c: Client, frame: string) => {
+    if (c.res.writableLength > MAX_UNSENT_BYTES) {
+      drop(c);
+      c.res.destroy();
       return;
     }
-    res.write(frame);
+    c.res.write(frame);
+  };
+
+  /** Writes a client's replay, one event at a time, waiting for the socket to drain between them. */
+  const pump = (c: Client) => {
+    while (c.replayAfter !== null && clients.has(c)) {
+      const oldest = ring[0]?.seq ?? seq + 1;
+      if (c.replayAfter >= seq) c.replayAfter = null;
+      else if (c.replayAfter < oldest - 1) {
+        // the ring moved past what this slow reader had left to read
+        const current = `${epoch}-${seq}`;
+        c.replayAfter = null;
+        c.res.write(
+          `id: ${current}\nevent: reset\ndata: ${JSON.stringify({ id: current, reason: 'the stream was read too slowly: reload the state, then follow the stream' })}\n\n`,
+        );
+      } else {
+        const frame = ring[c.replayAfter + 1 - oldest]!.frame;
+        c.replayAfter++;
+        if (!c.res.write(frame)) {
+          c.res.once('drain', () => pump(c));
+          return;
+        }
+      }
+    }
   };
 
   const hub: EventHub = {
@@ -86,7 +144,8 @@ export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbea
         ring.push({ seq, frame });
         if (ring.length > ringSize) ring.shift();
       }
-      for (const res of clients) write(res, frame);
+      // a client still replaying gets this event from the ring, in order
+      for (const c of clients) if (c.replayAfter === null) write(c, frame);
     },
     get clients() {
       return clients.size;
@@ -95,8 +154,9 @@ export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbea
       clearInterval(heartbeat);
       if (clockTimer) clearTimeout(clockTimer);
       for (const off of offs) off();
-      for (const res of clients) res.end();
+      for (const c of clients) c.res.end();
       clients.clear();
+      perAddress.clear();
     },
   };
 
@@ -119,12 +179,22 @@ export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbea
   }
 
   const heartbeat = setInterval(() => {
-    for (const res of clients) write(res, ': heartbeat\n\n');
+    for (const c of clients) if (c.replayAfter === null) write(c, ': heartbeat\n\n');
   }, opts.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
 
-  /** Attach a response as a stream, resuming after `lastEventId` when it can. */
-  function attach(res: ServerResponse, lastEventId: string | undefined): void {
+  /** Why a new stream from `address` is refused (and how long to wait), or null when it may open. */
+  function refusal(address: string): { detail: string; retryAfterS: number } | null {
+    if (clients.size >= maxStreams)
+      return { detail: `this server already holds ${maxStreams} event streams, its limit; retry later`, retryAfterS: RETRY_AFTER_S };
+    if ((perAddress.get(address) ?? 0) >= maxPerClient)
+      return { detail: `this client address already holds ${maxPerClient} event streams, the limit per client; close one first`, retryAfterS: RETRY_AFTER_S };
+    return null;
+  }
+
+  /** Attach a response as a stream, resuming after `lastEventId` when it can (call `refusal` first). */
+  function attach(res: ServerResponse, lastEventId: string | undefined, address = ''): void {
+    const client: Client = { res, address, replayAfter: null };
     res.write('retry: 2000\n\n');
     const m = lastEventId ? /^([a-z0-9]+)-(\d+)$/.exec(lastEventId) : null;
     const after = m && m[1] === epoch ? Number(m[2]) : null;
@@ -138,14 +208,14 @@ export function createEventHub(w: Warehouse, opts: { ringSize?: number; heartbea
           ? 'the id is from another server process (it restarted)'
           : `the events after ${lastEventId} are no longer kept (the last ${ringSize} are)`;
       res.write(`id: ${current}\nevent: reset\ndata: ${JSON.stringify({ id: current, reason: `${why}: reload the state, then follow the stream` })}\n\n`);
-    } else {
-      for (const e of ring) if (e.seq > after) res.write(e.frame);
-    }
-    clients.add(res);
-    res.on('close', () => clients.delete(res));
+    } else client.replayAfter = after;
+    clients.add(client);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    res.on('close', () => drop(client));
+    pump(client);
   }
 
-  return { hub, attach, epoch };
+  return { hub, attach, refusal, epoch };
 }
 
 export type EventStream = ReturnType<typeof createEventHub>;
@@ -189,6 +259,12 @@ export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): v
       },
     },
     (request, reply) => {
+      const refused = stream.refusal(request.ip);
+      if (refused) {
+        reply.header('retry-after', String(refused.retryAfterS));
+        sendProblem(reply, problem(503, refused.detail));
+        return;
+      }
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -197,7 +273,7 @@ export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): v
         'x-accel-buffering': 'no',
         'x-request-id': String(request.id),
       });
-      stream.attach(reply.raw, request.headers['last-event-id'] ?? request.query.lastEventId);
+      stream.attach(reply.raw, request.headers['last-event-id'] ?? request.query.lastEventId, request.ip);
     },
   );
 }

@@ -9,6 +9,7 @@
 import type { Keyring } from '../keyring.js';
 import { z } from 'zod';
 import { inventoryJson } from '../../app/json.js';
+import { yieldToLoop } from '../../app/stats.js';
 import { describeDatabase } from '../../config.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
 import type { Store } from '../../ports/store.js';
@@ -28,6 +29,7 @@ export async function countOrders(store: Store): Promise<Record<OrderStatus, num
     for (const o of page.orders) counts[o.status]++;
     if (page.nextCursor === null) return counts;
     cursor = page.nextCursor;
+    await yieldToLoop(); // a synchronous database answers in a microtask: let other requests run between pages
   }
 }
 

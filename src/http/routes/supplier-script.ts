@@ -19,6 +19,8 @@ import { problemResponse, scriptSkuParams, supplierScriptBody, supplierScriptSch
 export interface ScriptTarget {
   mock: Warehouse['mock'];
   supplierUrl?: string;
+  /** the supplier service's bearer token (WAREHOUSE_SUPPLIER_TOKEN), sent with the script */
+  supplierToken?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function applySupplierScript(target: ScriptTarget, sku: string, scr
   try {
     const res = await fetch(url, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(target.supplierToken ? { authorization: `Bearer ${target.supplierToken}` } : {}) },
       body: JSON.stringify(script),
       signal: AbortSignal.timeout(5_000),
     });
@@ -44,6 +46,14 @@ export async function applySupplierScript(target: ScriptTarget, sku: string, scr
     await res.body?.cancel();
   } catch (error) {
     throw new HttpProblem(problem(502, `the supplier service at ${target.supplierUrl} did not answer PUT ${url.pathname}: ${(error as Error).message}`));
+  }
+  if (status === 401 || status === 429) {
+    throw new HttpProblem(
+      problem(
+        502,
+        `the supplier service at ${target.supplierUrl} answered ${status} to PUT ${url.pathname}: it wants a bearer token this server ${target.supplierToken ? 'has wrong' : 'was not given'}; start it with the supplier's token (WAREHOUSE_SUPPLIER_TOKEN)`,
+      ),
+    );
   }
   if (status < 200 || status > 299) {
     throw new HttpProblem(
@@ -55,7 +65,10 @@ export async function applySupplierScript(target: ScriptTarget, sku: string, scr
   }
 }
 
-export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, hub }: { warehouse: Warehouse; supplierUrl?: string; hub: EventHub }): void {
+export function supplierScriptRoutes(
+  app: ZodApp,
+  { warehouse: w, supplierUrl, supplierToken, hub }: { warehouse: Warehouse; supplierUrl?: string; supplierToken?: string; hub: EventHub },
+): void {
   const set = new Map<string, { sku: string; reserve: string[]; status: string[] }>();
   const kind = () => (w.mock ? ('mock' as const) : ('service' as const));
 
@@ -100,7 +113,7 @@ export function supplierScriptRoutes(app: ZodApp, { warehouse: w, supplierUrl, h
         ...(request.body.reserve ? { reserve: request.body.reserve as SkuScript['reserve'] } : {}),
         ...(request.body.status ? { status: request.body.status as SkuScript['status'] } : {}),
       };
-      await applySupplierScript({ mock: w.mock, supplierUrl }, sku, script);
+      await applySupplierScript({ mock: w.mock, supplierUrl, supplierToken }, sku, script);
       const shown = { sku, reserve: (request.body.reserve ?? ['accepted']) as never[], status: (request.body.status ?? ['ok']) as never[] };
       set.set(sku, shown);
       hub.publish('supplier:script', shown);

@@ -8,7 +8,7 @@ import type { Keyring } from '../keyring.js';
 import type { ZodApp } from '../types.js';
 import { clockRoutes } from './clock.js';
 import { dashboardRoutes } from './dashboard.js';
-import { createEventHub, eventRoutes } from './events.js';
+import { createEventHub, eventRoutes, type StreamLimits } from './events.js';
 import { explainRoutes } from './explain.js';
 import { jobRoutes } from './jobs.js';
 import { overviewRoutes } from './overview.js';
@@ -20,6 +20,10 @@ export interface TeachingOptions {
   keyring: Pick<Keyring, 'any'>;
   /** forwarded supplier scripts go to {supplierUrl}/mock/scripts/{sku} */
   supplierUrl?: string;
+  /** sent with forwarded scripts (WAREHOUSE_SUPPLIER_TOKEN) */
+  supplierToken?: string;
+  /** how many event streams, per server and per client address (default 100 and 10) */
+  streamLimits?: StreamLimits;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
 }
@@ -27,7 +31,7 @@ export interface TeachingOptions {
 const STOCK_WRITES = new Set(['PUT /api/inventory/:sku', 'POST /api/inventory/:sku/restock']);
 
 export function teachingRoutes(app: ZodApp, opts: TeachingOptions): void {
-  const stream = createEventHub(opts.warehouse, { heartbeatMs: opts.eventHeartbeatMs });
+  const stream = createEventHub(opts.warehouse, { heartbeatMs: opts.eventHeartbeatMs, ...opts.streamLimits });
   // open streams would keep close() waiting forever: end them first
   app.addHook('preClose', async () => stream.hub.close());
   // stock counts and restocks have no engine event: tell the streams what this API changed
