@@ -8,7 +8,6 @@ import type { Clock } from '../ports/clock.js';
 import type { IdempotentResponse, OrderPage, Store } from '../ports/store.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 import type { Bus } from './bus.js';
-import { withPolicies } from './policies.js';
 import { publishApplied } from './publish.js';
 
 export interface OrderWithTimeline extends Order {
@@ -29,7 +28,7 @@ export function createOrderService({ store, clock, bus, tracing = NO_TRACING }: 
       // the order's trace starts here when no request or command span is around it
       return tracing.inSpan('order create', { attributes: { 'warehouse.sku': sku, 'warehouse.qty': qty } }, async (span) => {
         const now = clock.now();
-        const applied = await store.createOrder(sku, qty, now, () => withPolicies(planCreateOrder(sku, qty), now), idempotent);
+        const applied = await store.createOrder(sku, qty, now, () => planCreateOrder(sku, qty, now), idempotent);
         span.setAttributes({ 'warehouse.order.id': applied.order.id });
         publishApplied(bus, applied);
         return applied.order;

@@ -66,9 +66,14 @@ function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange 
   });
 }
 
-/** Creating an order records OrderCreated; policies (see app/policies.ts) add its first job. */
-export function planCreateOrder(sku: string, qty: number): Plan {
-  return plan('created', { events: [ev('OrderCreated', { sku, qty })] });
+/**
+ * Creating an order records OrderCreated and enqueues its first job, ReserveInventory, due at once:
+ * stored in the same transaction (the transactional outbox), so a crash never leaves an order
+ * without the job that moves it on. Every job that follows another is decided here, in the
+ * planners, and nowhere else.
+ */
+export function planCreateOrder(sku: string, qty: number, now: number): Plan {
+  return plan('created', { events: [ev('OrderCreated', { sku, qty })], jobs: [{ type: JobType.ReserveInventory, runAt: now, payload: {} }] });
 }
 
 /** The outcome of `planReserveFromStock` when the supplier must be asked. */

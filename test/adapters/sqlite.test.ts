@@ -111,7 +111,7 @@ describe('the SQLite database itself', () => {
 
   it('discards the work of a runner whose lease passed to another', async () => {
     const { store, queue, close } = await rawDb();
-    const created = await store.createOrder('A', 1, 0, () => ({ ...planCreateOrder('A', 1), jobs: [{ type: 'ReserveInventory', runAt: 0, payload: {} }] }));
+    const created = await store.createOrder('A', 1, 0, () => planCreateOrder('A', 1, 0));
     expect(await queue.count()).toEqual({ queued: 1, running: 0, parked: 0, dead: 0 });
     const [mine] = await queue.claim(0, 1, 'runner-a', 1_000);
     expect(mine?.orderId).toBe(created.order.id);

@@ -25,11 +25,8 @@ export async function testBackend(settings: Partial<Settings> = {}): Promise<Bac
   return { ...backend, db };
 }
 
-/** The creation plan with one ReserveInventory job due at `runAt` (what app/policies.ts adds). */
-export const withJob = (sku: string, qty: number, runAt = T0): Plan => ({
-  ...planCreateOrder(sku, qty),
-  jobs: [{ type: 'ReserveInventory', runAt, payload: {} }],
-});
+/** The creation plan, its ReserveInventory job due at `runAt` (the planner's own). */
+export const withJob = (sku: string, qty: number, runAt = T0): Plan => planCreateOrder(sku, qty, runAt);
 
 /** A plan that changes nothing but one timeline note. */
 export const noop = (outcome = 'noop'): Plan => ({ outcome, movements: [], events: [], jobs: [] });

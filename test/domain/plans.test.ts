@@ -29,8 +29,13 @@ function snap(status: OrderStatus, onHand: number, over: Partial<Snapshot['order
 const types = (p: { events: Array<{ type: string }> }) => p.events.map((e) => e.type);
 
 describe('planCreateOrder', () => {
-  it('records OrderCreated and nothing else (its first job is a policy)', () => {
-    expect(planCreateOrder('A', 3)).toEqual({ outcome: 'created', movements: [], events: [{ type: 'OrderCreated', data: { sku: 'A', qty: 3 } }], jobs: [] });
+  it('records OrderCreated and enqueues ReserveInventory, due at once', () => {
+    expect(planCreateOrder('A', 3, NOW)).toEqual({
+      outcome: 'created',
+      movements: [],
+      events: [{ type: 'OrderCreated', data: { sku: 'A', qty: 3 } }],
+      jobs: [{ type: 'ReserveInventory', runAt: NOW, payload: {} }],
+    });
   });
 });
 

@@ -37,10 +37,7 @@ const START = Date.UTC(2026, 0, 1, 9);
  */
 async function given(w: Warehouse, clock: PacedClock): Promise<void> {
   const far = START + 10 * 365 * 86_400_000;
-  const { order } = await w.store.createOrder('PARKED', 1, START, () => ({
-    ...planCreateOrder('PARKED', 1),
-    jobs: [{ type: 'ReserveInventory', runAt: far, payload: {} }],
-  }));
+  const { order } = await w.store.createOrder('PARKED', 1, START, () => planCreateOrder('PARKED', 1, far));
   const [job] = await w.queue.claim(far, 1, 'openapi-test', 60_000);
   await w.store.applyToOrder(order.id, START, () => ({ outcome: 'noop', movements: [], events: [], jobs: [] }), {
     lease: job!.lease,
