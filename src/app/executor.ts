@@ -64,7 +64,7 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
         return;
       }
       case 'dead':
-        await settleWith(job, (s) => planDeadLetter(s, { jobId: job.id, jobType: job.type, attempts: job.attempt, error: fault.message }), {
+        await settleWith(job, (s) => planDeadLetter(s, { jobId: job.id, jobType: job.type, attempts: job.attempt, error: fault.message }, decision.reason), {
           kind: 'dead',
           error: fault.message,
         });

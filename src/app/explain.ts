@@ -18,6 +18,7 @@
 import type { TimelineEvent } from '../domain/events.js';
 import { isFinal, type FailureReason, type Order, type OrderStatus } from '../domain/order.js';
 import type { Settings } from '../domain/settings.js';
+import { keyBeforeIdentity } from './keys.js';
 
 export type ExplainSettings = Pick<Settings, 'maxDelayedRetries' | 'jobAttempts'>;
 
@@ -84,6 +85,7 @@ const REASON_TEXT: Record<FailureReason, string> = {
   supplier_failed: 'the supplier said it cannot deliver',
   supplier_delayed: 'the supplier stayed delayed past the delayed budget',
   supplier_unavailable: 'the supplier could not be reached within the retry budget',
+  supplier_key_conflict: "the supplier refused the order's Idempotency-Key as used before for another order (a key conflict, dead-lettered at once)",
 };
 
 export function explainOrder(order: Order, events: readonly TimelineEvent[], settings: ExplainSettings): Explanation {
@@ -135,9 +137,9 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
         break;
       case 'SupplierReservationRequested':
         if (d.again) {
-          text = `Attempt ${num(d.attempt)}: the supplier is asked again with the same Idempotency-Key (order-${order.id}); if it already holds a reservation for this order, it answers with that one instead of making a second.`;
+          text = `Attempt ${num(d.attempt)}: the supplier is asked again with the same Idempotency-Key (${typeof d.key === 'string' ? d.key : keyBeforeIdentity(order.id)}); if it already holds a reservation for this order, it answers with that one instead of making a second.`;
         } else {
-          text = `Only ${num(d.onHand)} on hand, short by ${num(d.shortBy)}: nothing changes locally. After that transaction commits, the job asks the supplier to reserve (never inside a transaction), with Idempotency-Key order-${order.id}, so asking twice cannot reserve twice.`;
+          text = `Only ${num(d.onHand)} on hand, short by ${num(d.shortBy)}: nothing changes locally. After that transaction commits, the job asks the supplier to reserve (never inside a transaction), with Idempotency-Key ${typeof d.key === 'string' ? d.key : keyBeforeIdentity(order.id)}, so asking twice cannot reserve twice.`;
           parts.push(`short by ${num(d.shortBy)}`);
         }
         break;

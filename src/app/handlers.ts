@@ -11,7 +11,7 @@ import type { ClaimedJob, JobStep } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
 import type { Supplier } from '../ports/supplier.js';
 import type { Bus } from './bus.js';
-import { idempotencyKeyFor } from './keys.js';
+import { idempotencyKeyFor, keyInUse } from './keys.js';
 import { publishApplied } from './publish.js';
 
 /** Runs one job to its end; returns the outcome of its last plan. Throws on failure (see executor.ts). */
@@ -30,17 +30,21 @@ export interface HandlerDeps {
   clock: Clock;
   bus: Bus;
   settings: Settings;
+  /** the database's identity (JobQueue.instanceId): part of every new supplier key (app/keys.ts) */
+  databaseId: () => Promise<string>;
 }
 
 const complete = (job: ClaimedJob): JobStep => ({ lease: job.lease, settle: { kind: 'complete' } });
 
-export function createHandlers({ store, supplier, clock, bus, settings }: HandlerDeps): JobHandlers {
+export function createHandlers({ store, supplier, clock, bus, settings, databaseId }: HandlerDeps): JobHandlers {
   return {
     async ReserveInventory(job) {
-      // a run after another (a retry, or a run cut short) may find the supplier already asked
-      const asked = job.runs > 1 && (await store.getTimeline(job.orderId)).some((e) => e.type === 'SupplierReservationRequested');
+      // a run after another (a retry, or a run cut short) may find the supplier already asked: it
+      // asks again with the key the conversation began with
+      const inUse = job.runs > 1 ? keyInUse(job.orderId, await store.getTimeline(job.orderId)) : null;
+      const key = inUse ?? idempotencyKeyFor(job.orderId, await databaseId());
       // stock on hand (or nothing to do) finishes the job; a shortage keeps it running for the supplier call
-      const local = await store.applyToOrder(job.orderId, clock.now(), (s) => planReserveFromStock(s, job.attempt, asked), {
+      const local = await store.applyToOrder(job.orderId, clock.now(), (s) => planReserveFromStock(s, job.attempt, inUse !== null, key), {
         lease: job.lease,
         settle: (plan) => (plan.outcome === NEEDS_SUPPLIER ? { kind: 'keep' } : { kind: 'complete' }),
       });
@@ -48,7 +52,7 @@ export function createHandlers({ store, supplier, clock, bus, settings }: Handle
       if (local.plan.outcome !== NEEDS_SUPPLIER) return local.plan.outcome;
 
       const { sku, qty } = local.order;
-      const answer = await supplier.reserve({ sku, qty, idempotencyKey: idempotencyKeyFor(job.orderId) });
+      const answer = await supplier.reserve({ sku, qty, idempotencyKey: key });
       const now = clock.now();
       const applied = await store.applyToOrder(job.orderId, now, (s) => planSupplierReservation(s, answer, now, settings), complete(job));
       publishApplied(bus, applied, job);

@@ -1,5 +1,30 @@
 /**
- * The one writer of the supplier's Idempotency-Key format (docs/design.md §5.2): `order-<id>`. Every reserve
- * call for an order carries it, so the supplier answers a repeated call with the same reservation.
+ * The one writer of the supplier's Idempotency-Key format (docs/design.md §5.2):
+ * `order-<id>.<the first 16 hex digits of the database's identity>`. The identity is made once
+ * per database, by its migration (`engine_meta.instance`, JobQueue.instanceId), so two databases
+ * (a reset file, two environments, a class sharing one supplier service) never send one key for
+ * two orders. Every reserve call of an order carries the key its conversation began with, as
+ * recorded on its first `SupplierReservationRequested`: an order whose conversation began before
+ * keys named the database (its event records no key) keeps `order-<id>`.
  */
-export const idempotencyKeyFor = (orderId: number): string => `order-${orderId}`;
+import type { TimelineEvent } from '../domain/events.js';
+
+/** how much of the database's identity a key carries: 64 random bits */
+export const DATABASE_ID_DIGITS = 16;
+
+/** The key of a new conversation for `orderId` in the database whose identity is `databaseId`. */
+export const idempotencyKeyFor = (orderId: number, databaseId: string): string => `order-${orderId}.${databaseId.slice(0, DATABASE_ID_DIGITS)}`;
+
+/** The key of a conversation that began before keys named the database. */
+export const keyBeforeIdentity = (orderId: number): string => `order-${orderId}`;
+
+/**
+ * The key the order's conversation with the supplier already uses, from its timeline; null when
+ * the supplier was never asked.
+ */
+export function keyInUse(orderId: number, timeline: readonly TimelineEvent[]): string | null {
+  const asked = timeline.find((e) => e.type === 'SupplierReservationRequested');
+  if (!asked) return null;
+  const key = asked.data.key;
+  return typeof key === 'string' ? key : keyBeforeIdentity(orderId);
+}

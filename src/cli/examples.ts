@@ -40,6 +40,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'warehouse simulate scenarios/delayed-twice.yaml --timeline',
     'warehouse simulate --strict --junit report.xml scenarios/',
   ],
+  explore: [
+    'warehouse explore scenarios/lessons/the-lock.yaml --reserve-strategy naive',
+    'warehouse explore scenarios/lessons/the-outbox.yaml --break outbox --crashes',
+    'warehouse explore scenarios/ scenarios/lessons/ --crashes --no-expect',
+  ],
   supplier: ['warehouse supplier serve', 'warehouse supplier openapi > supplier.openapi.json'],
   'supplier serve': [
     'warehouse supplier serve --port 4010 --script supplier.yaml',

@@ -10,6 +10,7 @@ import { engineOptions, QUEUE_HELP } from './options.js';
 import type { Action, Loader, Run } from './command.js';
 import type { GlobalOptions, Io } from './context.js';
 import { registerDemo } from './commands/demo.register.js';
+import { registerExplore } from './commands/explore.register.js';
 import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
@@ -145,6 +146,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   registerServe(program, run, io.env);
   registerSimulate(program, run, io.env);
+  registerExplore(program, run, io.env);
   registerSupplier(program, run, io.env);
   registerDemo(program, run, io.env);
   registerUp(program, run, io.env);

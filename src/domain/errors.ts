@@ -5,7 +5,8 @@
  *
  * Owners (docs/architecture.md, "Faults have owners"):
  * - `supplier`: the supplier's trouble (5xx, timeout, network, malformed body, a contract breach).
- *   The only owner whose trouble may fail an order (`supplier_unavailable`, once attempts run out).
+ *   The only owner whose trouble may fail an order (`supplier_unavailable`, once attempts run out;
+ *   `supplier_key_conflict` at once when the supplier refuses the order's key as used before).
  * - `database`: the engine's own database is busy, locked, full, unreadable, corrupt, in conflict
  *   (PostgreSQL serialization failures, deadlocks) or unreachable. Retried with backoff; never
  *   spends a job's attempts, never fails an order.
@@ -148,6 +149,23 @@ export class SupplierContractError extends WarehouseError {
   readonly code = 'supplier_contract';
   readonly owner = 'supplier';
   constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The supplier refused a reserve call because its Idempotency-Key was used before with another
+ * body (HTTP 422, docs/design.md §5.2): two orders share a key. No retry can fix it, and the
+ * reservation it answers about is not this order's: the job is dead-lettered at once and the
+ * order fails `supplier_key_conflict`, never booked on another order's answer.
+ */
+export class SupplierKeyConflictError extends WarehouseError {
+  readonly code = 'supplier_key_conflict';
+  readonly owner = 'supplier';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
     super(message);
   }
 }

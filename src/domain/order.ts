@@ -44,6 +44,8 @@ export const FailureReason = {
   supplierFailed: 'supplier_failed',
   supplierDelayed: 'supplier_delayed',
   supplierUnavailable: 'supplier_unavailable',
+  /** the supplier refused the order's Idempotency-Key as used before for another body (HTTP 422, §5.2) */
+  supplierKeyConflict: 'supplier_key_conflict',
 } as const;
 export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
 

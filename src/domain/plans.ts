@@ -83,8 +83,11 @@ export const NEEDS_SUPPLIER = 'needs-supplier';
  * conversation is finished with the supplier even if stock has arrived since: the supplier may
  * already hold a reservation under the order's Idempotency-Key, and asking again with the same key
  * returns it instead of leaving it orphaned.
+ *
+ * `key` is the Idempotency-Key the supplier is asked with; it is recorded on the event, so every
+ * later run asks with the key the conversation began with (app/keys.ts).
  */
-export function planReserveFromStock(s: Snapshot, attempt: number, supplierAsked = false): Plan {
+export function planReserveFromStock(s: Snapshot, attempt: number, supplierAsked = false, key?: string): Plan {
   if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
   const decision = decideReservation(s.onHand, s.order.qty);
   if (decision.kind === 'local' && !supplierAsked) {
@@ -96,7 +99,16 @@ export function planReserveFromStock(s: Snapshot, attempt: number, supplierAsked
   }
   const shortBy = Math.max(0, s.order.qty - s.onHand);
   return plan(NEEDS_SUPPLIER, {
-    events: [ev('SupplierReservationRequested', { qty: s.order.qty, onHand: s.onHand, shortBy, attempt, ...(supplierAsked ? { again: true } : {}) })],
+    events: [
+      ev('SupplierReservationRequested', {
+        qty: s.order.qty,
+        onHand: s.onHand,
+        shortBy,
+        attempt,
+        ...(supplierAsked ? { again: true } : {}),
+        ...(key === undefined ? {} : { key }),
+      }),
+    ],
   });
 }
 
@@ -162,11 +174,18 @@ export function planStatusAnswer(
   }
 }
 
-/** A job ran out of attempts: the order cannot move on, so it fails (unless already final). */
-export function planDeadLetter(s: Snapshot, info: { jobId: string; jobType: string; attempts: number; error: string }): Plan {
+/**
+ * A job ran out of attempts (or met a failure no attempt can fix): the order cannot move on, so it
+ * fails with `reason` (domain/retry.ts decides it), unless already final.
+ */
+export function planDeadLetter(
+  s: Snapshot,
+  info: { jobId: string; jobType: string; attempts: number; error: string },
+  reason: FailureReason = FailureReason.supplierUnavailable,
+): Plan {
   const dead = ev('JobDeadLettered', info);
   if (s.order.status === OrderStatus.reserved || s.order.status === OrderStatus.failed) {
     return plan('dead-lettered', { events: [dead] });
   }
-  return fail(FailureReason.supplierUnavailable, [dead]);
+  return fail(reason, [dead]);
 }

@@ -55,6 +55,9 @@ function describeStep(s: Step): string {
   }
 }
 
+/** The identity of a replay's throwaway database (its supplier keys read `order-<id>.5170000000000000`). */
+const SIM_DATABASE_ID = '51700000000000000000000000000000';
+
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createClock('virtual', SIM_START);
   const database = parseDatabase(opts.db ?? ':memory:');
@@ -66,6 +69,8 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     settings: scenario.settings,
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
     mockTransport: 'direct',
+    // a throwaway database: the same identity every replay, so the same supplier keys and refs
+    ...(database.kind === 'sqlite' && database.file === ':memory:' ? { databaseId: SIM_DATABASE_ID } : {}),
   });
   try {
     const start = w.clock.now();

@@ -38,13 +38,15 @@ export const dataText = (data: Record<string, unknown>, createdAt: number): stri
 export const WIDTH = 80;
 
 /**
- * `head` followed by `parts` (each kept whole when it fits, else split at its spaces), wrapped at
- * `width` visible columns; continuation lines start with `indent` spaces. Colour codes do not count.
+ * `head` followed by `parts` (each kept whole when it fits, else split at its spaces; a word still
+ * wider than a line, such as a supplier ref, in pieces that fill one), wrapped at `width` visible
+ * columns; continuation lines start with `indent` spaces. Colour codes do not count.
  */
 export function wrapParts(head: string, parts: string[], indent: number, width = WIDTH): string[] {
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const room = Math.max(10, width - indent);
-  const tokens = parts.flatMap((p) => (visible(p) <= room ? [p] : p.split(' ')));
+  const pieces = (w: string) => (visible(w) <= room || visible(w) !== w.length ? [w] : (w.match(new RegExp(`.{1,${room}}`, 'g')) ?? [w]));
+  const tokens = parts.flatMap((p) => (visible(p) <= room ? [p] : p.split(' ').flatMap(pieces)));
   const lines: string[] = [];
   let line = head;
   let fresh = visible(head) <= indent;

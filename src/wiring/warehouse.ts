@@ -79,6 +79,12 @@ export interface WarehouseConfig {
    * is told once. Without it, opening gives up after the busy timeout with a `busy` DatabaseError.
    */
   onLockWait?: (message: string) => void;
+  /**
+   * For a throwaway in-memory database only (the simulator's replays): the identity its supplier
+   * keys carry, instead of the random one its migration made, so that every replay of a file
+   * hears the same keys and refs. Refused for any other database.
+   */
+  databaseId?: string;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -97,6 +103,11 @@ export interface Warehouse extends AsyncDisposable {
   readonly runner: Runner;
   /** a consistent copy of the database into a new file (Backend.backup) */
   backup(destination: string): Promise<BackupResult>;
+  /**
+   * Whether the engine's database takes writes (Store.health), including the in-process mock's
+   * tables in it: a lock on them, or their damage, is the database's trouble (/healthz 503).
+   */
+  health(): ReturnType<Store['health']>;
   /** the runner's state (null for an engine opened with noJobs) */
   runnerStatus(): DriverStatus | null;
   readonly orders: OrderService;
@@ -105,6 +116,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly settings: Settings;
   /** NO_TRACING unless `tracing` asked for spans */
   readonly tracing: Tracing;
+  /** the database's identity, made once by its migration: part of every supplier key (app/keys.ts); `stats` and `check` show it */
+  databaseId(): Promise<string>;
   /** where jobs are delivered from, for messages: `the database`, or the Redis URL, prefix and queue */
   readonly queueLabel: string;
   close(): Promise<void>;
@@ -149,7 +162,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
   });
   if (mock) closers.defer(() => mock.close());
-  const supplier = createHttpSupplier({
+  const client = createHttpSupplier({
     tracing,
     baseUrl: config.supplierUrl ?? mock?.baseUrl ?? 'http://no-supplier.invalid',
     fetch: mock?.fetch,
@@ -159,6 +172,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     // a real supplier under virtual time: wall time must bound the wait too
     wallTimeoutMs: config.supplierUrl && clock.mode === 'virtual' ? Math.max(settings.supplierTimeoutMs, 30_000) : undefined,
   });
+  // the in-process mock's state is this engine's database: its trouble is the database's (deferred), never the supplier's
+  const supplier = mock ? mock.ownFaults(client) : client;
   const bus = createBus();
   const random = createRandom(config.seed);
   const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
@@ -168,7 +183,11 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     return openBullmq({ config: queueConfig, jobs: queue, clock, events: driverEventsOf(bus), settings, random, pollMs: config.pollMs });
   });
   if (bullmq) closers.defer(() => bullmq.close());
-  const handlers = createHandlers({ store, supplier, clock, bus, settings });
+  if (config.databaseId !== undefined && !(database.kind === 'sqlite' && database.file === ':memory:')) {
+    throw new Error('databaseId is for a throwaway in-memory database only: a real database keeps the identity its migration made');
+  }
+  const databaseId = config.databaseId === undefined ? () => queue.instanceId() : async () => config.databaseId!;
+  const handlers = createHandlers({ store, supplier, clock, bus, settings, databaseId });
   const runner = createRunner({
     store,
     queue,
@@ -203,6 +222,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     supplier,
     mock,
     backup: (destination) => backend.backup(destination),
+    async health() {
+      const database = await store.health();
+      return database.ok && mock ? mock.health() : database;
+    },
     runnerStatus: () => (config.noJobs ? null : runner.status),
     get runner(): Runner {
       if (config.noJobs) throw new Error('this engine was opened with noJobs: it has no supplier and runs no jobs');
@@ -210,6 +233,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     },
     settings,
     tracing,
+    databaseId,
     queueLabel: bullmq?.label ?? (queueConfig ? describeQueue(queueConfig) : 'the database'),
     orders: createOrderService({ store, clock, bus, tracing }),
     inventory: createInventoryService({ store, clock }),

@@ -79,7 +79,7 @@ describe('the invariant audit', () => {
     const { file, db } = await healthy();
     const clean = await runCli(['--db', file, '--json', 'check']);
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout)).toEqual({ ok: true, violations: [] });
+    expect(JSON.parse(clean.stdout)).toEqual({ ok: true, databaseId: expect.stringMatching(/^[0-9a-f]{32}$/), violations: [] });
     db.exec(`UPDATE inventory SET on_hand = on_hand + 1`);
     db.close();
     const broken = await runCli(['--db', file, 'check']);

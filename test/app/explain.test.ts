@@ -13,6 +13,8 @@ import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { testWarehouse } from '../helpers.js';
 
 const START = Date.UTC(2026, 0, 1, 9);
+/** the database's identity as the supplier keys (and so the mock's refs) carry it: set by `explained` */
+let db16 = '';
 const open: Warehouse[] = [];
 afterEach(async () => {
   for (const w of open.splice(0)) await w.close();
@@ -22,6 +24,7 @@ afterEach(async () => {
 async function explained(script: SkuScript, qty = 30, opts: { horizon?: number; run?: boolean } = {}): Promise<{ x: Explanation; w: Warehouse }> {
   const w = await testWarehouse({ supplierScript: { S: script } });
   open.push(w);
+  db16 = (await w.databaseId()).slice(0, 16);
   await w.inventory.set('S', 10);
   const o = await w.orders.create({ sku: 'S', qty });
   if (opts.run !== false) await w.runner.runUntilIdle(opts.horizon === undefined ? {} : { horizon: START + opts.horizon });
@@ -42,7 +45,7 @@ describe('order explain', () => {
     const { x } = await explained({ status: ['ok'] });
     expect(x.path).toEqual(['pending', 'awaiting_restock', 'reserved']);
     expect(x.summary).toBe(
-      'short by 20 → asked the supplier (accepted, ref R.order-1.S) → checked at +15 s (ok) → the delivery of 30 was booked in and reserved → reserved',
+      `short by 20 → asked the supplier (accepted, ref R.order-1.${db16}.S) → checked at +15 s (ok) → the delivery of 30 was booked in and reserved → reserved`,
     );
     expect(x.events.find((e) => e.type === 'SupplierReservationAccepted')?.transition).toEqual({ from: 'pending', to: 'awaiting_restock' });
   });
@@ -62,13 +65,13 @@ describe('order explain', () => {
     const { x } = await explained({ status: ['delayed'] });
     expect(x.pathText).toBe('pending → awaiting_restock → failed');
     expect(x.summary).toBe(
-      'short by 20 → asked the supplier (accepted, ref R.order-1.S) → checked at +15 s (delayed), +30 s (delayed), +45 s (delayed) → the delayed budget (2 retries) was used up → failed: supplier_delayed',
+      `short by 20 → asked the supplier (accepted, ref R.order-1.${db16}.S) → checked at +15 s (delayed), +30 s (delayed), +45 s (delayed) → the delayed budget (2 retries) was used up → failed: supplier_delayed`,
     );
   });
 
   it('supplier fail: failed supplier_failed at the first check', async () => {
     const { x } = await explained({ status: ['fail'] });
-    expect(x.summary).toBe('short by 20 → asked the supplier (accepted, ref R.order-1.S) → checked at +15 s (fail) → failed: supplier_failed');
+    expect(x.summary).toBe(`short by 20 → asked the supplier (accepted, ref R.order-1.${db16}.S) → checked at +15 s (fail) → failed: supplier_failed`);
     expect(x.failureReason).toBe('supplier_failed');
   });
 
@@ -82,12 +85,12 @@ describe('order explain', () => {
     const { x } = await explained({ reserve: ['error', 'timeout', 'accepted'], status: ['malformed', 'ok'] });
     expect(x.status).toBe('reserved');
     expect(x.summary).toMatch(
-      /^short by 20 → asked the supplier \(accepted, ref R\.order-1\.S\), after 2 transient errors \(HTTP 500, timeout\) → checked at \+[\d.]+ s \(ok, after malformed answer\) → /,
+      /^short by 20 → asked the supplier \(accepted, ref R\.order-1\.[0-9a-f]{16}\.S\), after 2 transient errors \(HTTP 500, timeout\) → checked at \+[\d.]+ s \(ok, after malformed answer\) → /,
     );
     expect(x.events.find((e) => e.type === 'SupplierCallFailed')!.text).toMatch(
       /^The supplier's reserve call failed \(HTTP 500\), a transient error: the job runner retries it at \+[\d.]+ s .*attempt 2 of 5, the retry budget\)\. Transient errors never use up the delayed budget\.$/,
     );
-    expect(x.events.filter((e) => e.type === 'SupplierReservationRequested')[1]!.text).toMatch(/same Idempotency-Key \(order-1\)/);
+    expect(x.events.filter((e) => e.type === 'SupplierReservationRequested')[1]!.text).toMatch(/same Idempotency-Key \(order-1\.[0-9a-f]{16}\)/);
   });
 
   it('the supplier stays down on the reserve call: dead-lettered after the retry budget, failed supplier_unavailable', async () => {
@@ -122,7 +125,7 @@ describe('order explain', () => {
   it('awaiting_restock after one delayed check: the next check and the delayed retries left', async () => {
     const { x } = await explained({ status: ['delayed', 'ok'] }, 30, { horizon: 20_000 });
     expect(x.pathText).toBe('pending → awaiting_restock');
-    expect(x.summary).toBe('short by 20 → asked the supplier (accepted, ref R.order-1.S) → checked at +15 s (delayed)');
+    expect(x.summary).toBe(`short by 20 → asked the supplier (accepted, ref R.order-1.${db16}.S) → checked at +15 s (delayed)`);
     expect(x.next).toBe("check 2 of the supplier's status at +30 s (1 delayed retry left)");
   });
 

@@ -46,10 +46,11 @@ describe('order explain', () => {
     await runCli(['--db', db, 'order', 'create', '--sku', 'WIDGET', '--qty', '30', '--clock', 'virtual', '--supplier-status', 'delayed']);
     const r = await runCli(['--db', db, 'order', 'explain', '1']);
     expect(r.code).toBe(0);
+    const db16 = (JSON.parse((await runCli(['--db', db, '--json', 'check'])).stdout) as { databaseId: string }).databaseId.slice(0, 16);
     const text = r.stdout.replace(/\n(?!\n)/g, ' ');
     expect(r.stdout.split('\n').slice(0, 2)).toEqual(['order #1 WIDGET × 30: failed (supplier_delayed)', 'states: pending → awaiting_restock → failed']);
     expect(text).toContain(
-      'short by 23 → asked the supplier (accepted, ref R.order-1.WIDGET) → checked at +15 s (delayed), +30 s (delayed), +45 s (delayed) → the delayed budget (2 retries) was used up → failed: supplier_delayed',
+      `short by 23 → asked the supplier (accepted, ref R.order-1.${db16}.WIDGET) → checked at +15 s (delayed), +30 s (delayed), +45 s (delayed) → the delayed budget (2 retries) was used up → failed: supplier_delayed`,
     );
     expect(text).toMatch(/transactional outbox/);
     expect(fits(r.stdout)).toEqual([]);

@@ -38,7 +38,8 @@ describe('the console-block runner', () => {
     expect(() => parseConsoleBlocks('<!-- console-test: later -->\n```console\n$ x\n```')).toThrow(/unknown console-test directive "later"/);
   });
 
-  it('masks times, dates, sub-second durations and UUIDs, and nothing else', () => {
+  it('masks times, dates, sub-second durations, UUIDs and the database id in supplier keys, and nothing else', () => {
+    expect(mask('ref=R.order-2.3f9c1a7e52b04d18.WIDGET order-12 order-3.abc')).toBe('ref=R.order-2.################.WIDGET order-12 order-3.abc');
     expect(mask('22:24:39.392   +0.016s  OrderCreated  after 0.016s')).toBe('##:##:##.###   +#.###s  OrderCreated  after #.###s');
     expect(mask('"createdAt":"2026-11-25T23:08:05.041Z" │ 2026-11-25 22:24:38.775 │')).toBe(
       '"createdAt":"####-##-##T##:##:##.###Z" │ ####-##-## ##:##:##.### │',

@@ -92,12 +92,16 @@ const hex = (s: string) => s.replace(/[0-9a-f]/gi, '#');
 
 /** Masks what changes from run to run: dates, times, sub-second durations, UUIDs. */
 export function mask(line: string): string {
-  return line
-    .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, digits)
-    .replace(/\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\b/g, digits)
-    .replace(/\b\d\d:\d\d:\d\d\.\d{3}\b/g, digits)
-    .replace(/\b0\.\d{3}s\b/g, digits)
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, hex);
+  return (
+    line
+      .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, digits)
+      .replace(/\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\b/g, digits)
+      .replace(/\b\d\d:\d\d:\d\d\.\d{3}\b/g, digits)
+      .replace(/\b0\.\d{3}s\b/g, digits)
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, hex)
+      // the database's identity in supplier keys and refs (docs/design.md §5.2): random per database
+      .replace(/\b(order-\d+\.)[0-9a-f]{16}\b/g, (_, key: string) => `${key}${'#'.repeat(16)}`)
+  );
 }
 
 /** Lines as compared: masked, trailing spaces and trailing blank lines dropped. */

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, tempDb, tempDir } from '../helpers.js';
+import { checkInvariants, runCli, tempDb, tempDir } from '../helpers.js';
 import { spawnCli } from './support.js';
 
 const FAST = ['--check-delay', '200ms', '--backoff-base', '50ms', '--backoff-cap', '200ms'];
@@ -76,13 +76,15 @@ describe('one supplier service behind several engine processes', () => {
 
     // the supplier's own record: exactly one conversation per order, each in script order
     const conversations = (await (await fetch(`${supplierUrl}/mock/conversations`)).json()) as Conversation[];
+    // keys carry the database's identity (docs/design.md §5.2)
+    const db16 = (JSON.parse((await runCli(['--db', db, '--json', 'check'])).stdout) as { databaseId: string }).databaseId.slice(0, 16);
     expect(conversations.map((c) => c.key).sort()).toEqual(
       Object.keys(ids)
-        .map((id) => `order-${id}`)
+        .map((id) => `order-${id}.${db16}`)
         .sort(),
     );
     for (const c of conversations) {
-      const sku = ids[Number(c.key.slice('order-'.length))]!;
+      const sku = ids[Number(c.key.slice('order-'.length).split('.')[0])]!;
       expect({ key: c.key, sku: c.sku, calls: c.calls.map((x) => `${x.kind}:${x.answer}`) }).toEqual({ key: c.key, sku, calls: EXPECTED[sku]!.calls });
       const reservations = c.calls.filter((x) => x.kind === 'reserve' && (x.answer === 'accepted' || x.answer === 'rejected'));
       expect(reservations.filter((x) => !x.replay)).toHaveLength(1);

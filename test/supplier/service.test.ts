@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRealClock } from '../../src/adapters/clock/real.js';
 import { createHttpSupplier } from '../../src/adapters/supplier/http.js';
-import { SupplierContractError, SupplierUnavailableError } from '../../src/domain/errors.js';
+import { SupplierContractError, SupplierKeyConflictError, SupplierUnavailableError } from '../../src/domain/errors.js';
 import { CONTRACT_FILE } from './contract.js';
 import { exchange, parse } from '../http/raw-socket.js';
 import { putScript, testService } from './support.js';
@@ -72,9 +72,10 @@ describe('the HTTP client against the real supplier service', () => {
     const c = client(s.url);
     expect(await failure(c.status('R.order-404.X'))).toBeInstanceOf(SupplierContractError);
     await c.reserve({ sku: 'X', qty: 1, idempotencyKey: key(1) });
+    // the key used before with another body: a key conflict (docs/design.md §5.2), not a transient failure
     const e = await failure(c.reserve({ sku: 'X', qty: 2, idempotencyKey: key(1) }));
-    expect(e).toBeInstanceOf(SupplierContractError);
-    expect(e.message).toMatch(/422.*order-1 was used for X × 1/);
+    expect(e).toBeInstanceOf(SupplierKeyConflictError);
+    expect(e.message).toMatch(/refused Idempotency-Key order-1 as used before with another body \(HTTP 422\).*order-1 was used for X × 1/);
   });
 });
 

@@ -36,7 +36,7 @@ export const orders = pgTable(
     supplierRef: text('supplier_ref'),
     supplierChecks: integer('supplier_checks').notNull().default(0),
     failureReason: text('failure_reason', {
-      enum: ['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable'],
+      enum: ['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable', 'supplier_key_conflict'],
     }),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
@@ -46,7 +46,7 @@ export const orders = pgTable(
     check('orders_qty_range', sql`${t.qty} BETWEEN 1 AND 1000000`),
     check(
       'orders_failure_reason_known',
-      sql`${t.failureReason} IS NULL OR ${t.failureReason} IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable')`,
+      sql`${t.failureReason} IS NULL OR ${t.failureReason} IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable', 'supplier_key_conflict')`,
     ),
     check('orders_failed_has_reason', sql`(${t.status} = 'failed') = (${t.failureReason} IS NOT NULL)`),
     index('orders_status_id').on(t.status, t.id),

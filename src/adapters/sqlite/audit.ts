@@ -31,8 +31,13 @@ const SQL: Record<InvariantName, string> = {
   'order-has-creation-event': `SELECT o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.type = 'OrderCreated')`,
 };
 
+/** each connection's statements, prepared once (`warehouse explore` audits after every schedule) */
+const prepared = new WeakMap<Database.Database, Database.Statement[]>();
+
 export function auditDatabase(db: Database.Database): Violation[] {
-  return INVARIANT_NAMES.flatMap((rule) => violationsOf(rule, db.prepare(SQL[rule]).all() as AuditRow[]));
+  let statements = prepared.get(db);
+  if (!statements) prepared.set(db, (statements = RULE_SQL.map((sql) => db.prepare(sql))));
+  return violationsOfRows(statements.map((st) => st.all() as AuditRow[]));
 }
 
 /** The rules' SQL, in INVARIANT_NAMES' order: what a worker thread runs (audit-thread.ts). */

@@ -6,6 +6,7 @@ import { createSqliteIdempotencyStore } from './idempotency.js';
 import { createSqliteTokenStore } from './tokens.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { createSqliteQueue } from './queue.js';
+import type { NaivePause } from './naive.js';
 import { createSqliteStore } from './store.js';
 
 export interface SqliteBackendOptions extends ConnectionOptions {
@@ -17,6 +18,8 @@ export interface SqliteBackendOptions extends ConnectionOptions {
   leaseMs?: number;
   /** how reservations take stock (all serialised by SQLite's single writer) */
   reserveStrategy?: ReserveStrategy;
+  /** teaching only (`warehouse explore --reserve-strategy naive`): see naive.ts */
+  naive?: NaivePause;
 }
 
 export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Backend> {
@@ -24,7 +27,7 @@ export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Bac
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: `sqlite:${opts.file}`,
-    store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic' }),
+    store: createSqliteStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', naive: opts.naive }),
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
     tokens: createSqliteTokenStore(c),

@@ -259,7 +259,10 @@ export function integrityProblems(db: Database.Database, pragma: 'integrity_chec
 
 /**
  * Applies drizzle-kit's migrations (same bookkeeping table as drizzle's own migrator) inside
- * BEGIN IMMEDIATE, re-reading what is applied once the lock is held.
+ * BEGIN IMMEDIATE, re-reading what is applied once the lock is held. Foreign keys are off while
+ * they run and checked (`foreign_key_check`) before the commit: SQLite's own procedure for a
+ * change it can only make by rebuilding a table (a CHECK constraint: drizzle/0008), whose
+ * `PRAGMA foreign_keys` statements are no-ops inside the transaction.
  */
 function migrate(db: Database.Database): void {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
@@ -271,6 +274,16 @@ function migrate(db: Database.Database): void {
     return Number(row.last ?? 0);
   };
   if (applied() >= latest) return;
+  const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
+  db.pragma('foreign_keys = OFF');
+  try {
+    migrateLocked(db, migrations, applied);
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
+}
+
+function migrateLocked(db: Database.Database, migrations: ReturnType<typeof readMigrationFiles>, applied: () => number): void {
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)`);
     const last = applied();
@@ -279,5 +292,7 @@ function migrate(db: Database.Database): void {
       for (const stmt of m.sql) if (stmt.trim()) db.exec(stmt);
       db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`).run(m.hash, m.folderMillis);
     }
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`a migration broke ${broken.length} foreign key(s): ${JSON.stringify(broken.slice(0, 3))}`);
   }).immediate();
 }

@@ -28,7 +28,7 @@ export const orders = sqliteTable(
     supplierRef: text('supplier_ref'),
     supplierChecks: integer('supplier_checks').notNull().default(0),
     failureReason: text('failure_reason', {
-      enum: ['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable'],
+      enum: ['supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable', 'supplier_key_conflict'],
     }),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -38,7 +38,7 @@ export const orders = sqliteTable(
     check('orders_qty_range', sql`${t.qty} BETWEEN 1 AND 1000000`),
     check(
       'orders_failure_reason_known',
-      sql`${t.failureReason} IS NULL OR ${t.failureReason} IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable')`,
+      sql`${t.failureReason} IS NULL OR ${t.failureReason} IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable', 'supplier_key_conflict')`,
     ),
     check('orders_failed_has_reason', sql`(${t.status} = 'failed') = (${t.failureReason} IS NOT NULL)`),
     index('orders_status_id').on(t.status, t.id),

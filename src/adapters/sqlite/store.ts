@@ -20,6 +20,7 @@ import { auditDatabase } from './audit.js';
 import { auditOffThread } from './audit-thread.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
+import { naiveApply, type NaivePause } from './naive.js';
 import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
 
@@ -46,7 +47,7 @@ interface Stock {
 const conflict = (sku: string) =>
   new DatabaseError(`the inventory row of ${sku} changed under the reservation; it will run again`, undefined, { fault: 'conflict' });
 
-export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
+export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy; naive?: NaivePause }): Store {
   const { q, db } = c;
 
   function loadOrder(id: number): Order {
@@ -127,6 +128,11 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     applyToOrder(orderId, now, planner, step) {
+      // teaching only: the lost update of naive.ts (never the strategy of a real run)
+      if (opts.naive)
+        return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) =>
+          applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock),
+        );
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });

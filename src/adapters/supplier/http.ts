@@ -5,7 +5,7 @@
  * timeout on the engine's clock.
  */
 import type { z } from 'zod';
-import { SupplierContractError, SupplierUnavailableError } from '../../domain/errors.js';
+import { SupplierContractError, SupplierKeyConflictError, SupplierUnavailableError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
 import { NO_TRACING, type Span, type Tracing } from '../../ports/tracing.js';
@@ -27,6 +27,8 @@ export interface HttpSupplierOptions {
   /** a client span per call (HTTP client conventions), its trace context sent as `traceparent` */
   tracing?: Tracing;
 }
+
+const keyOf = (init: RequestInit): string | undefined => (init.headers as Record<string, string> | undefined)?.['idempotency-key'];
 
 export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
   const base = opts.baseUrl.replace(/\/+$/, '');
@@ -87,6 +89,14 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
     span?.setAttributes({ 'http.response.status_code': response.status });
     if (response.status >= 500 || response.status === 408 || response.status === 429) {
       throw new SupplierUnavailableError('http_error', `supplier ${what} answered HTTP ${response.status}`);
+    }
+    if (response.status === 422 && keyOf(init)) {
+      // §5.2: the key was used before with another body; the answer is about another order's reservation
+      const key = keyOf(init)!;
+      throw new SupplierKeyConflictError(
+        key,
+        `supplier ${what} refused Idempotency-Key ${key} as used before with another body (HTTP 422): ${text.slice(0, 200)}`,
+      );
     }
     if (!response.ok) {
       throw new SupplierContractError(`supplier ${what} answered HTTP ${response.status}: ${text.slice(0, 200)}`);

@@ -4,11 +4,15 @@
  * (`mock_*` tables in the SQLite file or the PostgreSQL schema; in memory for ':memory:'), so
  * every process on one database continues the same conversations. Each mock gets its own host, so
  * several engines (tests, scenarios) can share one process; requests to any other host pass
- * through untouched.
+ * through untouched. The state's trouble is the engine database's, not the supplier's: the
+ * engine's client is wrapped (`ownFaults`) so that a call the state failed comes out as that
+ * database error (state-faults.ts).
  */
 import { passthrough, http, HttpResponse, type RequestHandler } from 'msw';
 import { setupServer, type SetupServer } from 'msw/node';
 import type { Clock } from '../../ports/clock.js';
+import type { Supplier } from '../../ports/supplier.js';
+import { createStateFaults, type StateFaults, type StateHealth } from './state-faults.js';
 import { createMockAnswers, type AnsweredCall, type MockAnswers, type MockReply } from './answers.js';
 import type { SkuScript, SupplierScript } from '../../domain/supplier-script.js';
 import { openMockState, type MockStateOptions } from './state/open.js';
@@ -38,6 +42,14 @@ export interface MockSupplier {
    */
   scriptOrder<T>(sku: string, script: SkuScript, create: () => Promise<{ key: string; value: T }>): Promise<{ value: T; inTime: boolean }>;
   conversations(filter?: { key?: string }): Promise<ConversationView[]>;
+  /**
+   * `client` (the engine's supplier client pointed at this mock), whose failed calls come out as
+   * the state's own error when the state caused them (the engine's database: deferred, never the
+   * supplier's failure), and as they are otherwise.
+   */
+  ownFaults(client: Supplier): Supplier;
+  /** the state's last database fault, until a state call succeeds again (for /healthz) */
+  health(): StateHealth;
   close(): Promise<void>;
 }
 
@@ -139,6 +151,21 @@ export interface MockSupplierOptions {
   wall: Clock;
 }
 
+/** The state as the answers see it: each reserve and status call watched under its request's id. */
+function watched(state: MockState, faults: StateFaults): MockState {
+  return {
+    putScripts: (scripts, now) => state.putScripts(scripts, now),
+    listScripts: () => state.listScripts(),
+    announceOrderScript: (sku, script, wallNow) => state.announceOrderScript(sku, script, wallNow),
+    bindOrderScript: (id, key) => state.bindOrderScript(id, key),
+    withdrawOrderScript: (id) => state.withdrawOrderScript(id),
+    reserve: (req, now, pendingAfter) => faults.watch(req.key, state.reserve(req, now, pendingAfter)),
+    status: (ref, now) => faults.watch(ref, state.status(ref, now)),
+    conversations: (filter) => state.conversations(filter),
+    close: () => state.close(),
+  };
+}
+
 export async function startMockSupplier(opts: MockSupplierOptions): Promise<MockSupplier> {
   const direct = opts.transport === 'direct';
   const given = opts.state;
@@ -153,7 +180,9 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
   }
   if (!direct) ensureServer();
   const host = `m${nextId++}.supplier.mock`;
-  const mock: Mock = { intercept: !direct, clock: opts.clock, answers: createMockAnswers({ state, clock: opts.clock, wall }), calls: [] };
+  const faults = createStateFaults();
+  const answers = createMockAnswers({ state: watched(state, faults), clock: opts.clock, wall });
+  const mock: Mock = { intercept: !direct, clock: opts.clock, answers, calls: [] };
   mocks.set(host, mock);
   return {
     baseUrl: `http://${host}`,
@@ -173,6 +202,11 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
       return { value: created.value, inTime: await state.bindOrderScript(id, created.key) };
     },
     conversations: (filter) => state.conversations(filter),
+    ownFaults: (client) => ({
+      reserve: (req) => client.reserve(req).catch((error: unknown) => Promise.reject(faults.behind(req.idempotencyKey) ?? error)),
+      status: (ref) => client.status(ref).catch((error: unknown) => Promise.reject(faults.behind(ref) ?? error)),
+    }),
+    health: () => faults.health(),
     async close() {
       mocks.delete(host);
       if (server && ![...mocks.values()].some((m) => m.intercept)) {

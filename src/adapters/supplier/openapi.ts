@@ -32,7 +32,7 @@ export function supplierOpenApi(): Record<string, unknown> {
         '',
         '- Every answer arrives within the client timeout (5 s by default) or counts as a transient failure.',
         '- Transient (retried with the same Idempotency-Key): HTTP 5xx, 408, 429, a network error, no answer in time, and a 200 whose body does not match its schema.',
-        '- Final: any other 4xx; the order fails at once (`supplier_unavailable`).',
+        '- Final: any other 4xx; the order fails at once (`supplier_unavailable`; a 422 on reserve, the key used before with another body, `supplier_key_conflict`).',
         '- A bearer token is sent in `Authorization` when the engine has one (`--supplier-token`, `WAREHOUSE_SUPPLIER_TOKEN`).',
         '',
         '`warehouse supplier serve` implements this contract as a scripted mock; docs/supplier.md maps a real supplier onto it.',

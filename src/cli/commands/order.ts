@@ -80,7 +80,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     // stored with the order, so whichever process runs its jobs hears the same conversation
     const made = await w.mock.scriptOrder(sku, script, async () => {
       const o = await w.orders.create({ sku, qty });
-      return { key: idempotencyKeyFor(o.id), value: o };
+      return { key: idempotencyKeyFor(o.id, await w.databaseId()), value: o };
     });
     order = made.value;
     if (!made.inTime) ctx.io.stderr.write(`warning: order ${order.id} reached the supplier before its script was stored; it follows ${sku}'s script\n`);

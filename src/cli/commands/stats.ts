@@ -61,9 +61,16 @@ function rows(s: Stats): Array<[string, string, string | number]> {
 export async function stats(ctx: Ctx): Promise<number> {
   await using w = await ctx.open();
   const s = await createStatsService({ store: w.store, queue: w.queue, clock: w.clock }).read();
+  // the database's identity: the one in its supplier keys (docs/design.md §5.2)
+  const databaseId = await w.databaseId();
   if (ctx.opts.json) {
     const a = s.awaitingRestock;
-    ctx.json({ ...s, awaitingRestock: { ...a, buckets: AWAITING_BUCKETS.map((le, i) => ({ le, count: a.buckets[i] })) }, at: new Date(s.at).toISOString() });
+    ctx.json({
+      databaseId,
+      ...s,
+      awaitingRestock: { ...a, buckets: AWAITING_BUCKETS.map((le, i) => ({ le, count: a.buckets[i] })) },
+      at: new Date(s.at).toISOString(),
+    });
     return 0;
   }
   // one rule under the head only: a figure's rows read as one group
@@ -74,6 +81,7 @@ export async function stats(ctx: Ctx): Promise<number> {
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const row of rows(s)) t.push(row.map(String));
+  ctx.say(`${ctx.databaseLabel}, database id ${databaseId}`);
   ctx.say(t.toString());
   return 0;
 }

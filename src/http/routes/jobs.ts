@@ -51,7 +51,7 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
         operationId: 'listDeadLetters',
         summary: 'Dead-lettered jobs not yet retried (all=true: those retried too)',
         description:
-          "Jobs whose attempts ran out on the supplier's trouble, oldest first; their orders failed with supplier_unavailable. Each can be put back on the queue with POST /api/jobs/dead-letters/{id}/retry.",
+          "Jobs whose attempts ran out on the supplier's trouble, oldest first; their orders failed with supplier_unavailable (or supplier_key_conflict). Each can be put back on the queue with POST /api/jobs/dead-letters/{id}/retry.",
         tags: ['jobs'],
         security: PUBLIC,
         querystring: deadLetterQuery,

@@ -20,7 +20,7 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
       },
     },
     async (request) => {
-      const database = await w.store.health().catch((error: unknown) => ({ ok: false as const, fault: 'unavailable', message: String(error) }));
+      const database = await w.health().catch((error: unknown) => ({ ok: false as const, fault: 'unavailable', message: String(error) }));
       if (!database.ok) {
         request.log.error({ fault: database.fault, reason: database.message }, 'health check: the database is unwell');
         // a corrupt file is no passing trouble: no Retry-After until it is restored

@@ -1,0 +1,2 @@
+ALTER TABLE "orders" DROP CONSTRAINT "orders_failure_reason_known";--> statement-breakpoint
+ALTER TABLE "orders" ADD CONSTRAINT "orders_failure_reason_known" CHECK ("orders"."failure_reason" IS NULL OR "orders"."failure_reason" IN ('supplier_rejected', 'supplier_failed', 'supplier_delayed', 'supplier_unavailable', 'supplier_key_conflict'));
