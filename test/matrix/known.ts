@@ -20,10 +20,6 @@ const KNOWN: Record<string, string> = {
   'pg/mock/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
   'pg/service/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
   'pg-redis/service/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
-  'pg/mock/mock-locked': "issue 18 defect 2 (the mock's database trouble blamed on the supplier)",
-  'sqlite/service/shared-supplier': 'issue 18 defect 3 (supplier keys collide across databases)',
-  'pg/service/shared-supplier': 'issue 18 defect 3 (supplier keys collide across databases)',
-  'pg-redis/service/shared-supplier': 'issue 18 defect 3 (supplier keys collide across databases)',
 };
 
 export function knownDefect(t: Topology, f: Fault): string | null {
