@@ -12,7 +12,7 @@ import { createOrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
 import { createRunner, type Runner } from '../app/runner.js';
 import { DEFAULT_SETTINGS, type Settings } from '../domain/settings.js';
-import { SIM_START } from '../sim/runner.js';
+import { SIM_DATABASE_ID, SIM_START } from '../sim/runner.js';
 import type { Scenario, Step } from '../sim/model.js';
 import { openExploreDatabase, startExploreWorld, type ExploreWorld, type NaivePause, type ScratchBackend } from '../wiring/explore.js';
 import { runChecks } from './checks.js';
@@ -87,7 +87,14 @@ async function runSchedule({ scenario, variant, settings, db, world, schedule, e
     const gate = new Gate();
     const bus = createBus();
     const ports = instrument({ store: db.store, queue: db.queue, supplier: world.supplier }, gate, rec, known, variant);
-    const handlers = createHandlers({ store: ports.store, supplier: ports.supplier, clock: world.clock, bus, settings });
+    const handlers = createHandlers({
+      store: ports.store,
+      supplier: ports.supplier,
+      clock: world.clock,
+      bus,
+      settings,
+      databaseId: async () => SIM_DATABASE_ID,
+    });
     const runner = createRunner({
       store: ports.store,
       queue: ports.queue,

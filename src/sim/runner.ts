@@ -56,7 +56,7 @@ function describeStep(s: Step): string {
 }
 
 /** The identity of a replay's throwaway database (its supplier keys read `order-<id>.5170000000000000`). */
-const SIM_DATABASE_ID = '51700000000000000000000000000000';
+export const SIM_DATABASE_ID = '51700000000000000000000000000000';
 
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createClock('virtual', SIM_START);

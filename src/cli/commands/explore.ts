@@ -56,7 +56,10 @@ export async function explore(ctx: Ctx, paths: string[], opts: Record<string, un
     if (run.findings.length) {
       total.violation = { schedule: replay.schedule, run };
       broken = scenarios[0]!;
-    } else ctx.say(`${scenarios[0]!.file} (${name}): the schedule of this token breaks nothing`);
+    } else {
+      ctx.say(`${scenarios[0]!.file} (${name}): the schedule of this token breaks nothing`);
+      if (!ctx.opts.json) for (const line of storyLines({ schedule: replay.schedule, run })) ctx.say(line);
+    }
   } else {
     for (const scenario of scenarios) {
       const r = await search(scenario, { variant, crashes: Boolean(opts.crashes), budget, seed, expect });
