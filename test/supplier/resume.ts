@@ -59,11 +59,14 @@ export function describeResume(freshDatabase: () => string): void {
 
       // the supplier's side, in the engine's database: one conversation, one reserve, the script heard in order
       const calls = await rawSql(db, 'SELECT idempotency_key AS key, kind, answer, replay FROM mock_calls ORDER BY id');
+      // the key carries the database's identity (docs/design.md §5.2): order-1.<16 hex>, the same on every call
+      const key = String(calls[0]?.key);
+      expect(key).toMatch(/^order-1\.[0-9a-f]{16}$/);
       expect(calls.map((c) => ({ ...c, replay: Boolean(c.replay) }))).toEqual([
-        { key: 'order-1', kind: 'reserve', answer: 'accepted', replay: false },
-        { key: 'order-1', kind: 'status', answer: 'delayed', replay: false },
-        { key: 'order-1', kind: 'status', answer: 'delayed', replay: false },
-        { key: 'order-1', kind: 'status', answer: 'ok', replay: false },
+        { key, kind: 'reserve', answer: 'accepted', replay: false },
+        { key, kind: 'status', answer: 'delayed', replay: false },
+        { key, kind: 'status', answer: 'delayed', replay: false },
+        { key, kind: 'status', answer: 'ok', replay: false },
       ]);
       expect(await invariantsOf(db)).toEqual([]);
     });

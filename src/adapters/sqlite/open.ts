@@ -181,8 +181,10 @@ export function describeInUse(error: unknown, file: string, busyTimeoutMs: numbe
 }
 
 export function corruptMessage(file: string, detail: string): string {
+  // SQLite's integrity_check may answer several lines in one row: the message stays one line
+  const oneLine = detail.replace(/\s*\n\s*/g, '; ');
   return (
-    `database ${file} is corrupt (${detail}); it is refused for writes so that nothing more is lost. ` +
+    `database ${file} is corrupt (${oneLine}); it is refused for writes so that nothing more is lost. ` +
     `Restore it from a backup (\`warehouse backup <file>\` makes one), or salvage what SQLite can read with \`sqlite3 ${file} .recover\``
   );
 }
