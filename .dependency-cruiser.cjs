@@ -12,6 +12,8 @@
  *             supplier's PostgreSQL state uses the PostgreSQL adapter's pool settings and errors)
  *   text      human text shared by the CLI and the simulator (times, wrapping, event colours):
  *             kit, domain and text
+ *   serving   what both HTTP servers share (tokens, bind rules, connection guards, problem+json):
+ *             kit, domain and serving
  *   edges     cli, http, sim, telemetry: reach adapters only through src/wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
@@ -120,6 +122,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(cli|http|sim|telemetry|explore)/' },
       to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'serving-is-the-servers-shared-floor',
+      comment: 'serving/ (what http/ and supplier/ share) imports kit/, domain/ and serving/: never a server, an adapter or wiring',
+      severity: 'error',
+      from: { path: '^src/serving/' },
+      to: { path: '^src/', pathNot: '^src/(kit|domain|serving)/' },
+    },
+    {
+      name: 'supplier-service-is-not-the-api',
+      comment: 'src/supplier/ shares with the API server only what lives in serving/: it never reaches into http/',
+      severity: 'error',
+      from: { path: '^src/supplier/' },
+      to: { path: '^src/http/' },
     },
     {
       name: 'supplier-service-fronts-the-mock',

@@ -4,7 +4,7 @@
  * the supplier only between transactions.
  */
 import type { JobType } from '../domain/jobs.js';
-import { NEEDS_SUPPLIER, planReserveFromStock, planStatusAnswer, planSupplierReservation, skip } from '../domain/plans.js';
+import { NEEDS_SUPPLIER, planReserveFromStock, planStatusAnswer, planSupplierReservation, type Snapshot, skip } from '../domain/plans.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClaimedJob, JobStep } from '../ports/queue.js';
@@ -39,12 +39,16 @@ const complete = (job: ClaimedJob): JobStep => ({ lease: job.lease, settle: { ki
 export function createHandlers({ store, supplier, clock, bus, settings, databaseId }: HandlerDeps): JobHandlers {
   return {
     async ReserveInventory(job) {
-      // a run after another (a retry, or a run cut short) may find the supplier already asked: it
-      // asks again with the key the conversation began with
-      const inUse = job.runs > 1 ? keyInUse(job.orderId, await store.getTimeline(job.orderId)) : null;
-      const key = inUse ?? idempotencyKeyFor(job.orderId, await databaseId());
+      // a run after another (a retry, or a run cut short) may find the supplier already asked (read
+      // under the row lock): it asks again with the key the conversation began with
+      const fresh = idempotencyKeyFor(job.orderId, await databaseId());
+      let key = fresh;
+      const reserve = (s: Snapshot) => {
+        key = keyInUse(job.orderId, s.supplierAsked) ?? fresh;
+        return planReserveFromStock(s, job.attempt, key);
+      };
       // stock on hand (or nothing to do) finishes the job; a shortage keeps it running for the supplier call
-      const local = await store.applyToOrder(job.orderId, clock.now(), (s) => planReserveFromStock(s, job.attempt, inUse !== null, key), {
+      const local = await store.applyToOrder(job.orderId, clock.now(), reserve, {
         lease: job.lease,
         settle: (plan) => (plan.outcome === NEEDS_SUPPLIER ? { kind: 'keep' } : { kind: 'complete' }),
       });

@@ -7,7 +7,7 @@
  * recorded on its first `SupplierReservationRequested`: an order whose conversation began before
  * keys named the database (its event records no key) keeps `order-<id>`.
  */
-import type { TimelineEvent } from '../domain/events.js';
+import type { Snapshot } from '../domain/plans.js';
 
 /** how much of the database's identity a key carries: 64 random bits */
 export const DATABASE_ID_DIGITS = 16;
@@ -19,12 +19,11 @@ export const idempotencyKeyFor = (orderId: number, databaseId: string): string =
 export const keyBeforeIdentity = (orderId: number): string => `order-${orderId}`;
 
 /**
- * The key the order's conversation with the supplier already uses, from its timeline; null when
- * the supplier was never asked.
+ * The key the order's conversation with the supplier already uses, from its first
+ * SupplierReservationRequested as read under the row lock (Snapshot.supplierAsked); null when the
+ * supplier was never asked.
  */
-export function keyInUse(orderId: number, timeline: readonly TimelineEvent[]): string | null {
-  const asked = timeline.find((e) => e.type === 'SupplierReservationRequested');
+export function keyInUse(orderId: number, asked: Snapshot['supplierAsked']): string | null {
   if (!asked) return null;
-  const key = asked.data.key;
-  return typeof key === 'string' ? key : keyBeforeIdentity(orderId);
+  return asked.key ?? keyBeforeIdentity(orderId);
 }

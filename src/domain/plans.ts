@@ -15,6 +15,11 @@ export interface Snapshot {
   order: Order;
   /** on-hand of the order's SKU; 0 when the SKU has never been seen */
   onHand: number;
+  /**
+   * the order's first SupplierReservationRequested: null when the supplier was never asked, else
+   * the Idempotency-Key recorded on it (null on an event from before keys named the database)
+   */
+  supplierAsked: { key: string | null } | null;
 }
 
 export interface OrderChange {
@@ -84,7 +89,7 @@ export const NEEDS_SUPPLIER = 'needs-supplier';
  * changes but the record that the supplier is being asked; the caller then calls the supplier
  * outside the transaction and comes back with `planSupplierReservation`.
  *
- * Once the supplier has been asked (`supplierAsked`: an earlier run recorded the request), the
+ * Once the supplier has been asked (`s.supplierAsked`: an earlier run recorded the request), the
  * conversation is finished with the supplier even if stock has arrived since: the supplier may
  * already hold a reservation under the order's Idempotency-Key, and asking again with the same key
  * returns it instead of leaving it orphaned.
@@ -92,8 +97,9 @@ export const NEEDS_SUPPLIER = 'needs-supplier';
  * `key` is the Idempotency-Key the supplier is asked with; it is recorded on the event, so every
  * later run asks with the key the conversation began with (app/keys.ts).
  */
-export function planReserveFromStock(s: Snapshot, attempt: number, supplierAsked = false, key?: string): Plan {
+export function planReserveFromStock(s: Snapshot, attempt: number, key?: string): Plan {
   if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
+  const supplierAsked = s.supplierAsked !== null;
   const decision = decideReservation(s.onHand, s.order.qty);
   if (decision.kind === 'local' && !supplierAsked) {
     return plan('reserved:stock', {

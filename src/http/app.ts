@@ -10,11 +10,11 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring/warehouse.js';
 import { installAuth } from './auth.js';
-import { installHostCheck, isLoopback } from './bind.js';
+import { installHostCheck, isLoopback } from '../serving/bind.js';
 import type { Keyring } from './keyring.js';
 import { installScopeTable } from './scopes.js';
 import { installBodyRules } from './body.js';
-import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from './connection.js';
+import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from '../serving/connection.js';
 import { frameworkErrors, installErrorHandlers, problem, sendProblem } from './errors.js';
 import { requestId } from './logging.js';
 import { installRequestSpans } from './tracing.js';
@@ -49,7 +49,7 @@ export interface AppOptions {
   idempotencyLeaseMs: number;
   /** the one origin whose browser pages may call the API (CORS); none by default */
   corsOrigin?: string;
-  /** request, idle and keep-alive timeouts (connection.ts; defaults 10 s, 60 s, 5 s) */
+  /** request, idle and keep-alive timeouts (serving/connection.ts; defaults 10 s, 60 s, 5 s) */
   timeouts?: Partial<Timeouts>;
   /** the supplier service, for the dashboard's scripts (routes/supplier-script.ts) */
   supplierUrl?: string;

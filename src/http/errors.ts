@@ -6,9 +6,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError, type DatabaseFault } from '../domain/errors.js';
-import { HttpProblem, problem, ProblemType, sendProblem, type Problem, type Unrouted } from './problem.js';
+import { HttpProblem, problem, ProblemType, sendProblem, type Problem, type Unrouted } from '../serving/problem.js';
 
-export { HttpProblem, PROBLEM_TYPE, problem, ProblemType, sendProblem } from './problem.js';
+export { HttpProblem, PROBLEM_TYPE, problem, ProblemType, sendProblem } from '../serving/problem.js';
 
 interface ValidationIssue {
   instancePath: string;

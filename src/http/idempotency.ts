@@ -16,7 +16,7 @@ import type { FastifyReply } from 'fastify';
 import type { Clock } from '../ports/clock.js';
 import type { IdempotencyStore, StoredResponse } from '../ports/idempotency.js';
 import type { IdempotentResponse } from '../ports/store.js';
-import { HttpProblem, problem, ProblemType } from './problem.js';
+import { HttpProblem, problem, ProblemType } from '../serving/problem.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** how long an in-flight claim blocks its key if the process handling it dies */

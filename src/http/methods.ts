@@ -10,9 +10,9 @@
  * 404/405/OPTIONS from its own route table and every error as problem+json (docs/decisions.md).
  */
 import type { FastifyInstance } from 'fastify';
-import { problem, sendProblem, type Unrouted } from './problem.js';
+import { problem, sendProblem, type Unrouted } from '../serving/problem.js';
 
-export type { Unrouted } from './problem.js';
+export type { Unrouted } from '../serving/problem.js';
 
 /** request headers a front end may send, and response headers it may read */
 const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];

@@ -10,7 +10,7 @@ import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
 import { onHandSchema, orderInputSchema, qtySchema, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
 import { documented, withExamples } from './openapi.js';
-import { problemSchema } from './problem.js';
+import { problemSchema } from '../serving/problem.js';
 
 // ---------------------------------------------------------------- requests
 
@@ -161,7 +161,7 @@ export const metricsText = z
   .meta({ description: 'Prometheus text exposition format, version 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8)' });
 export const openApiSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
 
-export { problemSchema, type Problem } from './problem.js';
+export { problemSchema, type Problem } from '../serving/problem.js';
 
 /** an error response: served as application/problem+json */
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });

@@ -14,10 +14,10 @@ import type { Tracing } from '../ports/tracing.js';
 import type { TracingConfig } from '../wiring/tracing.js';
 import { createWarehouse, type Warehouse } from '../wiring/warehouse.js';
 import { buildApp, type AppOptions } from './app.js';
-import { API_RULE, assertSafeBind, isLoopback } from './bind.js';
+import { API_RULE, assertSafeBind, isLoopback } from '../serving/bind.js';
 import { createKeyring } from './keyring.js';
 import { connectionLimit } from './descriptors.js';
-import type { Timeouts } from './connection.js';
+import type { Timeouts } from '../serving/connection.js';
 import { isOrigin } from './methods.js';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import { createLogger, logEngineEvents, type LogLevel } from './logging.js';
@@ -64,7 +64,7 @@ export interface ServerOptions {
   idempotencyLeaseMs?: number;
   /** the one origin whose browser pages may call the API (CORS, `--cors-origin`); none by default */
   corsOrigin?: string;
-  /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see connection.ts) */
+  /** request, idle and keep-alive timeouts (default 10 s, 60 s, 5 s; see serving/connection.ts) */
   timeouts?: Partial<Timeouts>;
   /** how many event streams, per server and per client address (default 100 and 10) */
   streamLimits?: StreamLimits;

@@ -12,7 +12,7 @@
  * - `GET /mock/conversations[?key=order-12]`: every conversation, its script and its calls
  *
  * With a token (WAREHOUSE_SUPPLIER_TOKEN), every route but /openapi.json and /healthz needs
- * `Authorization: Bearer <token>`. The engine's server's rules hold here too (src/http/bind.ts,
+ * `Authorization: Bearer <token>`. The engine's server's rules hold here too (src/serving/bind.ts,
  * auth.ts): a strong token beyond loopback, a Host check (421) on loopback, and a client that sends
  * 10 wrong tokens in a minute is locked out for the rest of it (429). Errors are application/problem+json.
  */
@@ -27,9 +27,9 @@ import { normalizeScript, skuScriptSchema, type SkuScript, type SupplierScript }
 import { openMockState } from '../adapters/supplier/state/open.js';
 import type { ConversationView, MockState } from '../adapters/supplier/state/types.js';
 import { skuSchema, SKU_RULE } from '../domain/validation.js';
-import { AUTH_FAILURES_PER_MINUTE, failureCounter, lockedOut, tokenMatches } from '../http/auth.js';
-import { assertSafeBind, installHostCheck } from '../http/bind.js';
-import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from '../http/connection.js';
+import { AUTH_FAILURES_PER_MINUTE, failureCounter, lockedOut, tokenMatches } from '../serving/tokens.js';
+import { assertSafeBind, installHostCheck } from '../serving/bind.js';
+import { connectionOptions, DEFAULT_TIMEOUTS, installConnectionGuards, type Timeouts } from '../serving/connection.js';
 import type { Clock } from '../ports/clock.js';
 import type { LogLine } from './log.js';
 
@@ -40,7 +40,7 @@ export interface SupplierServiceOptions {
   script?: SupplierScript;
   port?: number;
   host?: string;
-  /** bearer token every call must carry; beyond loopback required, and strong (src/http/bind.ts) */
+  /** bearer token every call must carry; beyond loopback required, and strong (src/serving/bind.ts) */
   token?: string;
   /** names a loopback service answers to besides localhost, 127.0.0.1 and [::1] (`--allowed-host`) */
   allowedHosts?: readonly string[];

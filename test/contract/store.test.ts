@@ -80,6 +80,23 @@ describe('the store', () => {
     expect(await store.getInventory('B')).toBeNull();
   });
 
+  it('hands the planner whether the supplier was asked, with the key its first request recorded', async () => {
+    const { store } = await testBackend();
+    const fresh = await store.createOrder('A', 1, T0, () => withJob('A', 1));
+    const before = await store.createOrder('A', 1, T0, () => withJob('A', 1));
+    const ask = (data: Record<string, unknown>): Plan => ({ ...noop(), events: [{ type: 'SupplierReservationRequested', data }] });
+    const seen: unknown[] = [];
+    const look = (id: number) => store.applyToOrder(id, T0, (s) => (seen.push(s.supplierAsked), noop()));
+    await look(fresh.order.id);
+    await store.applyToOrder(fresh.order.id, T0, () => ask({ attempt: 1, key: 'order-1.first' }));
+    await store.applyToOrder(fresh.order.id, T0, () => ask({ attempt: 2, again: true, key: 'order-1.other' }));
+    await look(fresh.order.id);
+    // a request recorded before keys named the database carries no key
+    await store.applyToOrder(before.order.id, T0, () => ask({ attempt: 1 }));
+    await look(before.order.id);
+    expect(seen).toEqual([null, { key: 'order-1.first' }, { key: null }]);
+  });
+
   it('refuses an illegal transition and leaves the order as it was', async () => {
     const { store } = await testBackend();
     const { order } = await store.createOrder('A', 1, T0, () => withJob('A', 1));

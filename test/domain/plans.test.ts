@@ -20,10 +20,11 @@ import type { OrderStatus } from '../../src/domain/order.js';
 const NOW = Date.UTC(2026, 0, 1, 9, 0, 0);
 const SETTINGS = { checkDelayMs: 15_000, maxDelayedRetries: 2 };
 
-function snap(status: OrderStatus, onHand: number, over: Partial<Snapshot['order']> = {}): Snapshot {
+function snap(status: OrderStatus, onHand: number, over: Partial<Snapshot['order']> = {}, asked = false): Snapshot {
   return {
     order: { id: 7, sku: 'A', qty: 3, status, supplierRef: null, supplierChecks: 0, failureReason: null, createdAt: NOW, updatedAt: NOW, ...over },
     onHand,
+    supplierAsked: asked ? { key: 'order-7.0123456789abcdef' } : null,
   };
 }
 const types = (p: { events: Array<{ type: string }> }) => p.events.map((e) => e.type);
@@ -52,7 +53,7 @@ describe('planReserveFromStock', () => {
     ['awaiting_restock', 5, false, 'skipped:awaiting_restock', undefined, [], []],
     ['failed', 5, false, 'skipped:failed', undefined, [], []],
   ] as const)('%s with %i on hand (asked before: %s): %s', (status, onHand, asked, outcome, after, movements, events) => {
-    const p = planReserveFromStock(snap(status, onHand), 1, asked);
+    const p = planReserveFromStock(snap(status, onHand, {}, asked), 1);
     expect(p.outcome).toBe(outcome);
     expect(p.order?.status).toBe(after);
     expect(p.movements).toEqual(movements);
@@ -61,7 +62,7 @@ describe('planReserveFromStock', () => {
   });
 
   it('says how short it is, which attempt this is, and whether the supplier was asked before', () => {
-    expect(planReserveFromStock(snap('pending', 1), 2, true).events[0]!.data).toEqual({ qty: 3, onHand: 1, shortBy: 2, attempt: 2, again: true });
+    expect(planReserveFromStock(snap('pending', 1, {}, true), 2).events[0]!.data).toEqual({ qty: 3, onHand: 1, shortBy: 2, attempt: 2, again: true });
     expect(planReserveFromStock(snap('pending', 1), 1).events[0]!.data).toEqual({ qty: 3, onHand: 1, shortBy: 2, attempt: 1 });
   });
 });

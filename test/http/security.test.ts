@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/domain/errors.js';
-import { isLoopback, tokenMatches } from '../../src/http/auth.js';
+import { isLoopback } from '../../src/serving/bind.js';
+import { tokenMatches } from '../../src/serving/tokens.js';
 import { startServer } from '../../src/http/server.js';
 import type { VirtualClockControl } from '../../src/ports/clock.js';
 import { runCli, tempDb } from '../helpers.js';

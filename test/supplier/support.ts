@@ -1,7 +1,7 @@
 /** Helpers for the supplier tests: the service in-process on port 0, and real CLI processes. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { SkuScript, SupplierScript } from '../../src/domain/supplier-script.js';
-import type { Timeouts } from '../../src/http/connection.js';
+import type { Timeouts } from '../../src/serving/connection.js';
 import { formatLogLine, type LogLine } from '../../src/supplier/log.js';
 import { startSupplierService, type SupplierService } from '../../src/supplier/service.js';
 import { BIN, ROOT, tempDb } from '../helpers.js';

@@ -85,11 +85,11 @@ const sameMovements = (a: Plan, b: Plan) => JSON.stringify(a.movements) === JSON
  * Plan the order on its SKU's stock and apply the plan's movements, as `strategy` says. Returns the
  * plan applied. Throws VersionConflict (optimistic) for the caller to retry the transaction.
  */
-export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s: Snapshot) => Plan, strategy: ReserveStrategy): Promise<Plan> {
+export async function planAndMove(tx: Tx, order: Order, now: number, planner: (onHand: Snapshot['onHand']) => Plan, strategy: ReserveStrategy): Promise<Plan> {
   const { sku } = order;
   for (let replans = 0; replans < MAX_PLANS; replans++) {
     const row = await readStock(tx, sku, strategy === 'pessimistic');
-    const plan = planner({ order, onHand: row?.onHand ?? 0 });
+    const plan = planner(row?.onHand ?? 0);
     if (plan.movements.length === 0) return plan;
     if (!row) {
       await ensureStockRow(tx, sku, now);
@@ -128,7 +128,7 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (s
             break;
           }
           if (first && after - m.qty !== row.onHand) {
-            applied = planner({ order, onHand: after - m.qty });
+            applied = planner(after - m.qty);
             if (!sameMovements(applied, plan)) throw new Error(`atomic reservation of order ${order.id}: the plan changed with the stock it met`);
           }
           first = false;

@@ -9,7 +9,7 @@
  * job's row — so two transactions of this adapter cannot deadlock each other; job claims skip
  * locked rows and wait for nothing.
  */
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { PlannedEvent, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem } from '../../domain/inventory.js';
@@ -38,6 +38,17 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
     return order;
   }
 
+  /** Snapshot.supplierAsked: the order's first SupplierReservationRequested, found through order_events_order_id */
+  async function readSupplierAsked(tx: Tx, orderId: number): Promise<Snapshot['supplierAsked']> {
+    const [row] = await tx
+      .select({ key: sql<string | null>`${t.orderEvents.data}->>'key'` })
+      .from(t.orderEvents)
+      .where(and(eq(t.orderEvents.orderId, orderId), eq(t.orderEvents.type, 'SupplierReservationRequested')))
+      .orderBy(asc(t.orderEvents.id))
+      .limit(1);
+    return row ? { key: row.key ?? null } : null;
+  }
+
   /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
   async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = []): Promise<Applied> {
     const { after, from } = applyOrderChange(order, plan.order, now);
@@ -55,7 +66,8 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       try {
         return await c.tx(async (tx) => {
           const order = await lockOrder(tx, orderId);
-          const plan = await planAndMove(tx, order, now, planner, opts.strategy);
+          const supplierAsked = await readSupplierAsked(tx, orderId);
+          const plan = await planAndMove(tx, order, now, (onHand) => planner({ order, onHand, supplierAsked }), opts.strategy);
           // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
           if (step) await settle(tx, step, plan, now);
           const notes: PlannedEvent[] = conflicts > 0 ? [{ type: 'InventoryConflict', data: { sku: order.sku, strategy: opts.strategy, conflicts } }] : [];

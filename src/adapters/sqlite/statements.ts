@@ -31,6 +31,14 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .where(eq(t.orderEvents.orderId, p('orderId')))
       .orderBy(asc(t.orderEvents.id))
       .prepare(),
+    /** the order's first SupplierReservationRequested and the key on it (Snapshot.supplierAsked), found through order_events_order_id */
+    supplierAsked: db
+      .select({ key: sql<string | null>`json_extract(${t.orderEvents.data}, '$.key')` })
+      .from(t.orderEvents)
+      .where(and(eq(t.orderEvents.orderId, p('orderId')), eq(t.orderEvents.type, 'SupplierReservationRequested')))
+      .orderBy(asc(t.orderEvents.id))
+      .limit(1)
+      .prepare(),
     insertOrder: db
       .insert(t.orders)
       .values({ sku: p('sku'), qty: p('qty'), status: 'pending', supplierChecks: 0, createdAt: p('now'), updatedAt: p('now') })

@@ -56,6 +56,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     return order;
   }
 
+  /** Snapshot.supplierAsked of the order (its first SupplierReservationRequested), read in the caller's transaction */
+  function supplierAsked(orderId: number): Snapshot['supplierAsked'] {
+    const row = q.supplierAsked.get({ orderId });
+    return row ? { key: typeof row.key === 'string' ? row.key : null } : null;
+  }
+
   /** A stock count or restock: one signed change of on-hand and its movement. Creates the row at 0. */
   function move(sku: string, type: Movement['type'], qty: number, orderId: number | null, now: number): number {
     const row = q.onHand.get({ sku });
@@ -131,12 +137,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
       // teaching only: the lost update of naive.ts (never the strategy of a real run)
       if (opts.naive)
         return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) =>
-          applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0 }), now, step, stock),
+          applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0, supplierAsked: supplierAsked(orderId) }), now, step, stock),
         );
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });
-        const snapshot: Snapshot = { order, onHand: inv?.onHand ?? 0 };
+        const snapshot: Snapshot = { order, onHand: inv?.onHand ?? 0, supplierAsked: supplierAsked(orderId) };
         return applyPlan(order, planner(snapshot), now, step, inv);
       });
     },

@@ -10,7 +10,7 @@ import { numberFromText } from '../../domain/validation.js';
 import type { LogLevel } from '../../http/logging.js';
 import type { Ctx } from '../context.js';
 import { listenProblem } from '../ports.js';
-import { parseAllowedHosts } from '../../http/bind.js';
+import { parseAllowedHosts } from '../../serving/bind.js';
 import { parseQueueFlag, scriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 
 export async function serve(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {

@@ -7,7 +7,7 @@
 import { describeDatabase, parseDatabase } from '../../config.js';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
-import { assertSafeBind, parseAllowedHosts } from '../../http/bind.js';
+import { assertSafeBind, parseAllowedHosts } from '../../serving/bind.js';
 import { listenProblem } from '../ports.js';
 import type { Ctx } from '../context.js';
 

@@ -23,7 +23,7 @@ import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
-import { problem, PROBLEM_TYPE, sendProblem } from './errors.js';
+import { problem, PROBLEM_TYPE, sendProblem } from './problem.js';
 
 export interface Timeouts {
   /** the whole request must arrive within this, from its first byte */
