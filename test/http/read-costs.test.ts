@@ -89,4 +89,12 @@ describe('the check', () => {
     expect(await check(s)).toEqual({ ok: true, violations: [] });
     expect(await audits(s)).toEqual({ run: 4, cached: 2 });
   });
+
+  it('runs one audit for checks asked for at once on the same data', async () => {
+    const s = await server();
+    await s.call('POST', '/api/orders', { json: { sku: 'A', qty: 1 } });
+    const answers = await Promise.all([check(s), check(s), check(s)]);
+    expect(answers).toEqual([0, 1, 2].map(() => ({ ok: true, violations: [] })));
+    expect(await audits(s)).toEqual({ run: 1, cached: 2 });
+  });
 });

@@ -51,6 +51,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
   const { q, db } = c;
   /** the last audit's answer and the data's version it was read at (see `dataVersion`) */
   let checked: { version: string; violations: Violation[] } | null = null;
+  let running: { version: string; result: Promise<Awaited<ReturnType<typeof auditOffThread>> | null> } | null = null;
   const audits = { run: 0, cached: 0 };
   /**
    * Changes whenever the data may have: `data_version` moves when another connection (another
@@ -240,8 +241,18 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
           audits.cached++;
           return checked.violations;
         }
-        audits.run++;
-        const result = await auditOffThread(c.file).catch(() => null);
+        // checks asked for at once, on the same data, share one audit
+        let run = running?.version === version ? running : null;
+        if (run) audits.cached++;
+        else {
+          audits.run++;
+          const started = { version, result: auditOffThread(c.file).catch(() => null) };
+          running = run = started;
+          void started.result.finally(() => {
+            if (running === started) running = null;
+          });
+        }
+        const result = await run.result;
         if (result && 'violations' in result) {
           // the version read before the audit began: a write during it makes the next check run again
           checked = { version, violations: result.violations };
