@@ -237,7 +237,8 @@ export async function queueFigures(queue: JobQueue, now: number): Promise<QueueF
   };
 }
 
-const PAGE = 5_000;
+/** events per read: about 10 ms of reading and folding each on a laptop, so a catch-up of 800,000 events never holds the loop long (docs/performance.md) */
+const PAGE = 1_000;
 
 /** Carries `fold` on to the end of the log, a page at a time (other work runs between pages). */
 /** Lets the event loop run what waits (I/O, timers) before going on. */

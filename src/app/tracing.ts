@@ -106,6 +106,7 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
     getOrder: (id) => store.getOrder(id),
     getTimeline: (orderId) => store.getTimeline(orderId),
     listOrders: (query) => store.listOrders(query),
+    countOrders: () => store.countOrders(),
     readEvents: (afterId, limit) => store.readEvents(afterId, limit),
     getInventory: (sku) => store.getInventory(sku),
     listInventory: () => store.listInventory(),

@@ -32,6 +32,13 @@ export const OrderStatus = {
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 export const ORDER_STATUSES = Object.values(OrderStatus) as readonly OrderStatus[];
 
+/** Orders per status from a store's grouped count: every status present, 0 when it has no row. */
+export function countsByStatus(rows: ReadonlyArray<{ status: OrderStatus; n: number }>): Record<OrderStatus, number> {
+  const counts = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<OrderStatus, number>;
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['reserved', 'awaiting_restock', 'failed'],
   awaiting_restock: ['reserved', 'failed'],

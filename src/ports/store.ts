@@ -62,6 +62,8 @@ export interface OrderStore {
   getTimeline(orderId: number): Promise<TimelineEvent[]>;
   /** `order`: oldest first (ids ascending, the default) or newest first; the cursor continues in the same direction */
   listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number; order?: 'oldest' | 'newest' }): Promise<OrderPage>;
+  /** How many orders are in each status (every status present, 0 when none): one indexed count, not a page walk. */
+  countOrders(): Promise<Record<OrderStatus, number>>;
   /**
    * Every order's events with an id above `afterId`, by id, at most `limit`: the log the figures of
    * `warehouse stats` and /metrics are folded from (app/stats.ts). Ids grow in commit order, so a

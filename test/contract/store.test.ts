@@ -170,6 +170,7 @@ describe('the store', () => {
     expect(second.orders.map((o) => o.id)).toEqual(ids.slice(2, 4));
     expect((await store.listOrders({ limit: 2, cursor: second.nextCursor! })).nextCursor).toBeNull();
     expect((await store.listOrders({ status: 'failed' })).orders.map((o) => o.id)).toEqual([ids[1]]);
+    expect(await store.countOrders()).toEqual({ pending: 4, awaiting_restock: 0, reserved: 0, failed: 1 });
   });
 
   it('audits the invariants: clean after the engine, a violation named when raw SQL breaks a rule', async () => {

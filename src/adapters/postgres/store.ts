@@ -9,11 +9,11 @@
  * job's row — so two transactions of this adapter cannot deadlock each other; job claims skip
  * locked rows and wait for nothing.
  */
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { PlannedEvent, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem } from '../../domain/inventory.js';
-import type { Order } from '../../domain/order.js';
+import { countsByStatus, type Order } from '../../domain/order.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
@@ -137,6 +137,10 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
 
     getOrder(id) {
       return c.read(async () => (await db.select().from(t.orders).where(eq(t.orders.id, id)))[0] ?? null);
+    },
+
+    countOrders() {
+      return c.read(async () => countsByStatus(await db.select({ status: t.orders.status, n: count() }).from(t.orders).groupBy(t.orders.status)));
     },
 
     readEvents(afterId, limit) {

@@ -3,35 +3,18 @@
  * the runner, the clock, whether writes need a token, the settings), GET /api/inventory (every
  * SKU) and GET /api/check (the invariants of docs/design.md §6 on the stored data, as `warehouse check`).
  *
- * Orders per state are counted by paging through the orders (the Store port has no count yet):
- * fine for a class's thousands, linear in the number of orders.
+ * Orders per state come from the store's grouped count (one pass over the status index: about
+ * 20 ms at 200,000 orders on SQLite, docs/performance.md), not from reading the orders.
  */
 import type { Keyring } from '../keyring.js';
 import { z } from 'zod';
 import { inventoryJson } from '../../app/json.js';
-import { yieldToLoop } from '../../app/stats.js';
 import { describeDatabase } from '../../config.js';
-import { ORDER_STATUSES, type OrderStatus } from '../../domain/order.js';
-import type { Store } from '../../ports/store.js';
 import type { Warehouse } from '../../wiring/warehouse.js';
 import { ANY_REQUEST, inventorySchema, ok, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import { clockJson } from './clock.js';
 import { checkSchema, overviewSchema } from './teaching-schemas.js';
-
-const PAGE = 1000;
-
-export async function countOrders(store: Store): Promise<Record<OrderStatus, number>> {
-  const counts = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<OrderStatus, number>;
-  let cursor: number | undefined;
-  for (;;) {
-    const page = await store.listOrders({ limit: PAGE, cursor });
-    for (const o of page.orders) counts[o.status]++;
-    if (page.nextCursor === null) return counts;
-    cursor = page.nextCursor;
-    await yieldToLoop(); // a synchronous database answers in a microtask: let other requests run between pages
-  }
-}
 
 export function overviewRoutes(app: ZodApp, { warehouse: w, keyring }: { warehouse: Warehouse; keyring: Pick<Keyring, 'any'> }): void {
   app.get(
@@ -48,7 +31,7 @@ export function overviewRoutes(app: ZodApp, { warehouse: w, keyring }: { warehou
       },
     },
     async () => {
-      const [orders, jobs] = await Promise.all([countOrders(w.store), w.jobs.counts()]);
+      const [orders, jobs] = await Promise.all([w.store.countOrders(), w.jobs.counts()]);
       const s = w.settings;
       const runner = w.runner.status;
       return {
