@@ -110,7 +110,8 @@ describe('warehouse up', () => {
         );
         expect(order.status).toBe('reserved');
         const conversations = (await (await fetch(`${supplier}/mock/conversations`)).json()) as Array<{ key: string }>;
-        expect(conversations.map((x) => x.key)).toEqual([`order-${id}`]);
+        // the key carries the database's identity (docs/design.md §5.2)
+        expect(conversations.map((x) => x.key)).toEqual([expect.stringMatching(new RegExp(`^order-${id}\\.[0-9a-f]{16}$`))]);
 
         process.kill(pids[0]!, 'SIGKILL');
         await up.waitFor(/^work 1 +\| exited \(SIGKILL\); starting it again in 1 s$/m);

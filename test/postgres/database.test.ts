@@ -73,6 +73,7 @@ describe('PostgreSQL migrations', () => {
     const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [a]);
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       '__drizzle_migrations',
+      'api_tokens',
       'dead_letters',
       'engine_meta',
       'idempotency_keys',

@@ -97,7 +97,7 @@ describe.runIf(haveRedis)('a process killed between the order commit and the rel
       );
       const convs = await conversations();
       expect(convs.map((c) => [c.key, c.calls.map((x) => `${x.kind}:${x.answer}${x.replay ? ':replay' : ''}`)])).toEqual([
-        [`order-${orderId}`, ['reserve:accepted', 'status:ok']],
+        [expect.stringMatching(new RegExp(`^order-${orderId}\\.[0-9a-f]{16}$`)), ['reserve:accepted', 'status:ok']],
       ]);
       const events = (await rawSql(db, `SELECT type FROM order_events WHERE order_id = ? ORDER BY id`, [orderId])).map((e) => e.type);
       expect(events.filter((t) => t === 'SupplierReservationRequested')).toHaveLength(1);
@@ -138,7 +138,9 @@ describe.runIf(haveRedis)('a process killed between the order commit and the rel
         (s) => s === 'reserved',
       );
       const convs = await conversations();
-      expect(convs.map((c) => [c.key, c.calls.map((x) => `${x.kind}:${x.answer}`)])).toEqual([[`order-${orderId}`, ['reserve:accepted', 'status:ok']]]);
+      expect(convs.map((c) => [c.key, c.calls.map((x) => `${x.kind}:${x.answer}`)])).toEqual([
+        [expect.stringMatching(new RegExp(`^order-${orderId}\\.[0-9a-f]{16}$`)), ['reserve:accepted', 'status:ok']],
+      ]);
       work.child.kill('SIGTERM');
       expect((await work.exited).code).toBe(0);
       supplier.child.kill('SIGTERM');

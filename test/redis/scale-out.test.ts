@@ -237,7 +237,10 @@ async function run(redis: PrivateRedis): Promise<void> {
     .map((r) => `order-${r.order_id}`)
     .sort();
   const conversations = (await (await fetch(`${supplier.url}/mock/conversations`)).json()) as Conversation[];
-  expect(conversations.map((c) => c.key).sort()).toEqual(asked);
+  // each key is order-<id>.<the database's identity> (docs/design.md §5.2): one identity, then the ids
+  const identities = new Set(conversations.map((c) => c.key.split('.')[1]));
+  expect([...identities]).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/)]);
+  expect(conversations.map((c) => c.key.split('.')[0]).sort()).toEqual(asked);
   const notOne = conversations.filter(
     (c) => c.calls.filter((x) => x.kind === 'reserve' && !x.replay && (x.answer === 'accepted' || x.answer === 'rejected')).length !== 1,
   );
