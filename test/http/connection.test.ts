@@ -65,7 +65,9 @@ describe('timeouts, measured with slow clients', () => {
       s.write(head);
       trickle(s, [...body], 50);
     });
-    expectProblem(r.text, 408, /body did not arrive whole/);
+    // the body's own deadline and Node's request timeout end together: whichever fires first answers
+    // (Node 22's check interval can come first), with the same 408
+    expectProblem(r.text, 408, /did not arrive whole/);
     expect(r.closedAfter).toBeGreaterThanOrEqual(REQUEST_MS - 50);
     expect(r.closedAfter).toBeLessThan(REQUEST_MS + LATE_MS);
     expect(rowCounts(db)).toEqual(before);
