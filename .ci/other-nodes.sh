@@ -15,19 +15,21 @@
 # The subset (RUNTIME below): what depends on the runtime. The engine on SQLite through the native
 # module (domain, app, contract, adapters), the HTTP server and its raw-socket timeouts (http), the
 # supplier's client, mock and service, MSW intercepting fetch (supplier), tracing with
-# AsyncLocalStorage (telemetry), the scenario runner and the CLI as processes on that Node (sim,
-# docs: the README and docs run as written, cli/first-run), the dashboard's server
-# side, and processes killed with SIGKILL (reliability/crash). Left to Node 20 only: the rest of
-# the CLI's output tests, the faults (tmpfs, locks), the model properties, the layer rules, and
-# the services (PostgreSQL, Redis, the browser), which change with the machine, not with Node.
+# AsyncLocalStorage (telemetry), the scenario runner in virtual time (sim/runner), the CLI as
+# processes on that Node (cli/first-run; the http, supplier and telemetry suites start it too), and
+# processes killed with SIGKILL (reliability/crash). Left to Node 20 only: the CLI's output tests
+# (cli, sim's CLI, docs run as written, the dashboard's server side: text and routes over the same
+# engine, a CI run's largest share after the services), the faults (tmpfs, locks), the model
+# properties, the layer rules, and the services (PostgreSQL, Redis, the browser), which change
+# with the machine, not with Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=both
 case "${1:-}" in prepare | run) mode=$1; shift ;; esac
 [ $# -gt 0 ] || { echo "usage: bash .ci/other-nodes.sh [prepare|run] 22 24" >&2; exit 2; }
 
-RUNTIME=(test/domain test/app test/contract test/adapters test/http test/supplier test/telemetry test/sim test/docs test/dashboard
-  test/cli/first-run.test.ts test/reliability/crash.test.ts)
+RUNTIME=(test/domain test/app test/contract test/adapters test/http test/supplier test/telemetry
+  test/sim/runner.test.ts test/cli/first-run.test.ts test/reliability/crash.test.ts)
 
 work=node_modules/.cache/other-nodes
 native=node_modules/better-sqlite3/build/Release/better_sqlite3.node
