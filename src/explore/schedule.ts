@@ -12,7 +12,7 @@ import { createOrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
 import { createRunner, type Runner } from '../app/runner.js';
 import { DEFAULT_SETTINGS, type Settings } from '../domain/settings.js';
-import { SIM_START } from '../sim/runner.js';
+import { instants, SIM_START } from '../sim/runner.js';
 import type { Scenario, Step } from '../sim/model.js';
 import { openExploreDatabase, startExploreWorld, type ExploreWorld, type NaivePause, type ScratchBackend } from '../wiring/explore.js';
 import { runChecks } from './checks.js';
@@ -201,15 +201,4 @@ async function runSchedule({ scenario, variant, settings, db, world, schedule, e
     } else if (s.kind === 'restock') await phase((p) => p.inventory.add(s.sku, s.qty), false);
     else await phase((p) => p.inventory.set(s.sku, s.onHand), false);
   }
-}
-
-/** Steps grouped by instant, in time order. */
-function instants(steps: Step[]): Step[][] {
-  const out: Step[][] = [];
-  for (const s of steps) {
-    const last = out.at(-1);
-    if (last && last[0]!.at === s.at) last.push(s);
-    else out.push([s]);
-  }
-  return out;
 }

@@ -34,7 +34,7 @@ interface Created {
 }
 
 /** Steps grouped by instant, in time order (file order within one instant). */
-function instants(steps: Step[]): Step[][] {
+export function instants(steps: Step[]): Step[][] {
   const out: Step[][] = [];
   for (const s of steps) {
     const last = out.at(-1);
