@@ -6,6 +6,7 @@
 import { createRealClock } from '../adapters/clock/real.js';
 import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
+import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
 import type { MockSupplier } from '../adapters/mock-supplier/mock.js';
@@ -17,6 +18,8 @@ import { createInventoryService, type InventoryService } from '../app/inventory.
 import { createJobsService, type JobsService } from '../app/jobs.js';
 import { createOrderService, type OrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
+import { foldOnThisThread } from '../app/stats.js';
+import type { FiguresReader } from '../ports/figures.js';
 import type { DriverStatus } from '../ports/driver.js';
 import { driverEventsOf } from './driver-events.js';
 import { createRunner, type Runner } from '../app/runner.js';
@@ -101,6 +104,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly supplier: Supplier;
   /** the mock, when no supplier URL was given */
   readonly mock: MockSupplier | null;
+  /** the reservation figures of the event log, for /metrics (folded on a worker thread for a SQLite file) */
+  readonly figures: FiguresReader;
   readonly runner: Runner;
   /** a consistent copy of the database into a new file (Backend.backup) */
   backup(destination: string): Promise<BackupResult>;
@@ -179,6 +184,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const supplier = mock ? mock.ownFaults(client) : client;
   const bus = createBus();
   const random = createRandom(config.seed);
+  // a SQLite file is folded by a thread of its own reading the file (a large log would hold the
+  // server's loop); PostgreSQL and in-memory databases are read on this thread, a page at a time
+  const figures =
+    database.kind === 'sqlite' && database.file !== ':memory:'
+      ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
+      : foldOnThisThread(store);
+  closers.defer(() => figures.close());
   const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
     if (!queueConfig || config.noJobs) return null;
     // loaded only with --queue: a run without Redis never loads bullmq
@@ -224,6 +236,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     bus,
     supplier,
     mock,
+    figures,
     backup: (destination) => backend.backup(destination),
     async health() {
       const database = await store.health();
