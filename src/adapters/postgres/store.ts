@@ -213,14 +213,8 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       await c.read(() => c.pool.query('SELECT 1'));
     },
 
-    async health() {
-      try {
-        await c.read(() => c.pool.query('SELECT 1'));
-        return { ok: true };
-      } catch (error) {
-        const fault = error instanceof DatabaseError ? error.fault : 'unavailable';
-        return { ok: false, fault, message: error instanceof Error ? error.message : String(error) };
-      }
+    health() {
+      return c.health();
     },
 
     info() {
