@@ -56,7 +56,10 @@ for (const [name, variant, crashes] of [
 }
 
 const n = Number(values.random);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 console.log(`load average before the random run: ${load()}`);
 const rnd = await timed(async () => {
   const { openSession } = await import('../src/explore/schedule.js');

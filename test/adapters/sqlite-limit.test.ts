@@ -24,7 +24,8 @@ describe('the prepared statements of the SQLite adapter', () => {
     const c = await openConnection({ file: ':memory:', durability: 'normal', quickCheck: false });
     try {
       c.raw.pragma('foreign_keys = OFF');
-      for (let i = 0; i < 5; i++) c.raw.prepare(`INSERT INTO jobs (type, order_id, run_at, max_attempts, created_at) VALUES ('ReserveInventory', ?, 0, 5, 0)`).run(i + 1);
+      for (let i = 0; i < 5; i++)
+        c.raw.prepare(`INSERT INTO jobs (type, order_id, run_at, max_attempts, created_at) VALUES ('ReserveInventory', ?, 0, 5, 0)`).run(i + 1);
       expect(c.q.dueJobs.all({ now: 10, limit: 2 })).toHaveLength(2);
       expect(c.q.dueJobs.all({ now: 10, limit: 4 })).toHaveLength(4);
       expect(c.q.anyDue.get({ now: 10 })).toBeDefined();

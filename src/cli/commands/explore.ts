@@ -10,32 +10,21 @@ import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import { counterexampleMermaid } from '../../explore/diagram.js';
 import { explain } from '../../explore/explain.js';
-import { BREAKS, type Break, type ExploreStrategy, type Variant, type Violation } from '../../explore/model.js';
+import type { Violation } from '../../explore/model.js';
+import { parseVariant } from '../../explore/variant.js';
 import { explore as search, replaySchedule, type ExploreResult } from '../../explore/search.js';
 import { storyLines } from '../../explore/story.js';
-import { decodeToken, encodeToken, STRATEGIES } from '../../explore/token.js';
+import { decodeToken, encodeToken } from '../../explore/token.js';
 import { scenarioFiles } from '../../sim/files.js';
 import { formatProblem, loadAll, type Scenario } from '../../sim/index.js';
 import type { Ctx } from '../context.js';
-
-function variantOf(opts: Record<string, unknown>): Variant {
-  const strategy = (opts.reserveStrategy as string | undefined) ?? 'pessimistic';
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
-    throw new UsageError(`--reserve-strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(strategy)})`);
-  }
-  const breaks = ((opts.break as string[] | undefined) ?? []).flatMap((b) => b.split(',')).filter(Boolean);
-  for (const b of breaks) {
-    if (!(BREAKS as readonly string[]).includes(b)) throw new UsageError(`--break must be one of ${BREAKS.join(', ')} (got ${JSON.stringify(b)})`);
-  }
-  return { strategy: strategy as ExploreStrategy, breaks: [...new Set(breaks)] as Break[] };
-}
 
 export async function explore(ctx: Ctx, paths: string[], opts: Record<string, unknown>): Promise<number> {
   const budget = numberFromText('budget', String(opts.budget ?? '2000'), 'a whole number of schedules, at least 1');
   if (budget < 1) throw new UsageError(`--budget must be at least 1 (got ${budget})`);
   const seed = numberFromText('seed', String(opts.seed ?? '1'), 'a whole number');
   const replay = typeof opts.replay === 'string' ? decodeToken(opts.replay) : null;
-  const variant = replay?.variant ?? variantOf(opts);
+  const variant = replay?.variant ?? parseVariant(opts.reserveStrategy as string | undefined, opts.break as string[] | undefined);
   const expect = opts.expect !== false;
 
   const { files, skipped } = await scenarioFiles(paths);
