@@ -5,6 +5,7 @@ import { allOrders, api, get, ledgerTail, orderMovements, refusal, token } from 
 import { setupControls } from './controls.js';
 import { createDiagram } from './diagram.js';
 import { $, clockText, debounce, fill, h } from './dom.js';
+import { setupStory } from './story.js';
 import { renderDetail, renderOrders, renderQueue, renderStock, statusOptions, tickCountdowns } from './views.js';
 
 const state = {
@@ -249,6 +250,7 @@ if (fromHash) {
 }
 loadAll();
 connect();
+setupStory().catch((error) => console.warn('the story could not be loaded', error));
 setInterval(() => {
   drawClock();
   tickCountdowns($('#queue-body'), now());

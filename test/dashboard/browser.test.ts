@@ -17,6 +17,11 @@ import { startServer, type RunningServer } from '../../src/http/server.js';
 import { checkInvariants, tempDb } from '../helpers.js';
 import { rowCounts } from '../http/support.js';
 import { browserTestsRun, launch, screenshotPath } from './browser.js';
+import { explain } from '../../src/explore/explain.js';
+import { explore } from '../../src/explore/search.js';
+import { storyData } from '../../src/explore/story.js';
+import { encodeToken } from '../../src/explore/token.js';
+import { loadScenarioFile } from '../../src/sim/loader.js';
 
 const START = Date.UTC(2026, 0, 1, 9);
 const run = browserTestsRun('the browser tests of the dashboard');
@@ -246,6 +251,64 @@ describe.runIf(run)('the dashboard in a browser', () => {
       // a page opened afterwards (a reload, another tab) saw none of the events and says the same
       const later = await open(server);
       await later.waitForSelector('.rates:text-is("last minute: 1 done · 0 retried · 0 dead-lettered")');
+    });
+  });
+
+  describe('replaying a counterexample of warehouse explore (explore --replay TOKEN --dashboard)', () => {
+    /** the lost update of the naive strategy on the lock's lesson, as explore finds and shrinks it */
+    async function lostUpdate() {
+      const loaded = await loadScenarioFile('scenarios/lessons/the-lock.yaml');
+      if (!loaded.ok) throw new Error('the lock lesson does not load');
+      const variant = { strategy: 'naive' as const, breaks: [] };
+      const found = await explore(loaded.scenario, { variant, crashes: false, budget: 100, seed: 1, expect: false });
+      const v = found.violation!;
+      return storyData({ scenario: loaded.scenario, variant: 'naive', token: encodeToken(variant, v.schedule), v, why: explain(v) });
+    }
+
+    it('shows the lanes side by side, one step at a time with the stock each saw, and turns the check red at the step that broke it', async () => {
+      const story = await lostUpdate();
+      const server = await serve({ story });
+      const page = await open(server, { width: 1280, height: 900 });
+      await page.waitForSelector('#story:not([hidden])');
+      expect(await page.locator('#story .lane-head').allTextContents()).toEqual(['order first', 'order second']);
+      await page.waitForSelector('#story-check[data-check="ok"]');
+      expect(await page.locator('#story .step:visible').count()).toBe(0);
+
+      for (let n = 1; n < story.breaking; n++) {
+        await page.click('#story-step');
+        await page.waitForSelector(`#story .step[data-n="${n}"]:visible`);
+        await expect(page.locator('#story-check').getAttribute('data-check')).resolves.toBe('ok');
+        await expect(page.locator('#story-why').isHidden()).resolves.toBe(true);
+      }
+      await page.click('#story-step');
+      const breaking = page.locator(`#story .step.breaking[data-n="${story.breaking}"]`);
+      await breaking.waitFor();
+      await page.waitForSelector('#story-check[data-check="broken"]:text-is("✗ ledger-matches-on-hand")');
+      await page.waitForSelector('#story-why:visible:has-text("read 1 on hand before order")');
+      await page.waitForSelector('#story-why:has-text("both took it")');
+      // the stock each lane saw: both read 1 before either wrote
+      const seen = await page.locator('#story .step .saw').allTextContents();
+      expect(seen.filter((t) => t === 'saw 1 on hand')).toHaveLength(2);
+      expect(seen.filter((t) => t === 'left 0 on hand')).toHaveLength(2);
+      // side by side: each lane in its own column, the second to the right of the first
+      const left = (lane: string) =>
+        page
+          .locator(`#story .step[data-lane="${lane}"]`)
+          .first()
+          .evaluate((e) => e.getBoundingClientRect().left);
+      expect(await left('second')).toBeGreaterThan((await left('first')) + 100);
+      await page.screenshot({ path: screenshotPath('dashboard-story.png') });
+
+      await page.click('#story-back');
+      await page.waitForSelector('#story-check[data-check="ok"]');
+      await expect(breaking.isHidden()).resolves.toBe(true);
+    });
+
+    it('stays hidden on a server started any other way', async () => {
+      const server = await serve();
+      const page = await open(server);
+      await expect(page.evaluate(() => fetch('/api/explore/story').then((r) => r.json()))).resolves.toEqual({ story: null });
+      await expect(page.locator('#story').isHidden()).resolves.toBe(true);
     });
   });
 
