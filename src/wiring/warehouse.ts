@@ -8,7 +8,8 @@ import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
-import type { MockSupplier } from '../adapters/supplier/mock.js';
+import type { MockSupplier } from '../adapters/mock-supplier/mock.js';
+import { openMockState } from './mock-state.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
 import { createBus, type Bus } from '../app/bus.js';
 import { createHandlers } from '../app/handlers.js';
@@ -155,10 +156,12 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const mock = await closers.unwinding(async (): Promise<MockSupplier | null> => {
     if (config.supplierUrl || config.noJobs) return null;
     // loaded only when needed: msw is the heaviest import of a run
-    const { startMockSupplier } = await import('../adapters/supplier/mock.js');
+    const { startMockSupplier } = await import('../adapters/mock-supplier/mock.js');
     // its conversations live in the engine's database (tables of its own: the SQLite file, or the
     // PostgreSQL database and schema), so other processes continue them
-    const state = database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database;
+    const state = await openMockState(database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database);
+    // closed after the mock that answers from it
+    closers.defer(() => state.close());
     return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
   });
   if (mock) closers.defer(() => mock.close());

@@ -15,8 +15,8 @@ import type { Supplier } from '../../ports/supplier.js';
 import { createStateFaults, type StateFaults, type StateHealth } from './state-faults.js';
 import { createMockAnswers, type AnsweredCall, type MockAnswers, type MockReply } from './answers.js';
 import type { SkuScript, SupplierScript } from '../../domain/supplier-script.js';
-import { openMockState, type MockStateOptions } from './state/open.js';
-import type { ConversationView, MockState } from './state/types.js';
+import type { ConversationView, MockState } from '../../ports/mock-state.js';
+import { createMemoryMockState } from './memory-state.js';
 
 export type SupplierCall = AnsweredCall;
 
@@ -145,8 +145,12 @@ export interface MockSupplierOptions {
   /** SKU scripts to store at start (each replaces its SKU's stored script) */
   script?: SupplierScript;
   transport?: 'intercept' | 'direct';
-  /** where the conversations live: a state, or where to open one (default: in memory) */
-  state?: MockState | MockStateOptions;
+  /**
+   * where the conversations live (default: in memory, closed with the mock). A given state is the
+   * caller's: src/wiring/mock-state.ts opens it (the engine's SQLite file or PostgreSQL schema), and
+   * the caller closes it after the mock.
+   */
+  state?: MockState;
   /** wall time, for order-script announcements between processes */
   wall: Clock;
 }
@@ -168,9 +172,8 @@ function watched(state: MockState, faults: StateFaults): MockState {
 
 export async function startMockSupplier(opts: MockSupplierOptions): Promise<MockSupplier> {
   const direct = opts.transport === 'direct';
-  const given = opts.state;
-  const owned = !given || !('reserve' in given);
-  const state: MockState = owned ? await openMockState(given ?? { file: ':memory:' }) : given;
+  const owned = !opts.state;
+  const state: MockState = opts.state ?? createMemoryMockState();
   const wall = opts.wall;
   try {
     if (opts.script && Object.keys(opts.script).length) await state.putScripts(opts.script, opts.clock.now());
