@@ -69,34 +69,77 @@ let server: SetupServer | undefined;
 let nextId = 1;
 let handlers: RequestHandler[] | undefined;
 
-async function toResponse(mock: Mock, reply: MockReply, request: Request): Promise<Response> {
+async function toResponse(mock: Mock, reply: MockReply, signal: AbortSignal | undefined): Promise<Response> {
   if (reply.kind === 'hang') {
-    await mock.clock.sleep(HANG_MS, request.signal);
+    await mock.clock.sleep(HANG_MS, signal);
     return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
   }
-  return new HttpResponse(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
+  return new Response(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
+}
+
+/**
+ * What the mock reads of a request. MSW hands it a fetch `Request`; the `direct` transport reads
+ * the same from fetch's own arguments, without building a `Request` (its headers, its body stream
+ * and a signal of its own were a tenth of a simulation's CPU: docs/performance.md).
+ */
+interface MockRequest {
+  url: string;
+  method: string;
+  header(name: string): string | undefined;
+  json(): Promise<unknown>;
+  signal: AbortSignal | undefined;
+}
+
+const fromRequest = (request: Request): MockRequest => ({
+  url: request.url,
+  method: request.method,
+  header: (name) => request.headers.get(name) ?? undefined,
+  json: () => request.json(),
+  signal: request.signal,
+});
+
+/** fetch's arguments as a MockRequest when they are the plain kind (a URL string, headers as an object, a text body), else null */
+function fromArguments(input: string | URL | Request, init: RequestInit | undefined): MockRequest | null {
+  const headers = init?.headers ?? {};
+  const body = init?.body;
+  if (typeof input !== 'string' || headers instanceof Headers || Array.isArray(headers) || (body !== undefined && body !== null && typeof body !== 'string')) {
+    return null;
+  }
+  const plain = headers as Record<string, string>;
+  return {
+    url: input,
+    method: (init?.method ?? 'GET').toUpperCase(),
+    header(name) {
+      const wanted = name.toLowerCase();
+      for (const key in plain) if (key.toLowerCase() === wanted) return plain[key];
+      return undefined;
+    },
+    // as Request.json(): rejects on an empty or malformed body
+    json: async () => JSON.parse(body ?? '') as unknown,
+    signal: init?.signal ?? undefined,
+  };
 }
 
 /**
  * The mock's answer to one request: route by host (one host per mock) and path, then answer from
  * the state. MSW's catch-all handler calls it; so does the `direct` transport.
  */
-async function answer(request: Request): Promise<Response> {
+async function answer(request: MockRequest): Promise<Response> {
   const url = new URL(request.url);
   const mock = mocks.get(url.host);
   // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
   if (!mock) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
   if (request.method === 'POST' && url.pathname === '/supplier/reserve') {
     const body: unknown = await request.json().catch(() => undefined);
-    const { reply, call } = await mock.answers.reserve({ key: request.headers.get('idempotency-key') ?? undefined, body, signal: request.signal });
+    const { reply, call } = await mock.answers.reserve({ key: request.header('idempotency-key'), body, signal: request.signal });
     mock.calls.push(call);
-    return toResponse(mock, reply, request);
+    return toResponse(mock, reply, request.signal);
   }
   const status = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
   if (request.method === 'GET' && status) {
     const { reply, call } = await mock.answers.status({ ref: decodeURIComponent(status[1]!) });
     mock.calls.push(call);
-    return toResponse(mock, reply, request);
+    return toResponse(mock, reply, request.signal);
   }
   return HttpResponse.json(
     { type: 'about:blank', title: 'Not Found', status: 404, detail: `no such supplier route: ${request.method} ${url.pathname}` },
@@ -107,7 +150,7 @@ async function answer(request: Request): Promise<Response> {
 function mockHandlers(): RequestHandler[] {
   // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
   // pattern per handler on every request, and it lets every other host pass through
-  handlers ??= [http.all('*', ({ request }) => answer(request))];
+  handlers ??= [http.all('*', ({ request }) => answer(fromRequest(request)))];
   return handlers;
 }
 
@@ -126,15 +169,17 @@ function ensureServer(): SetupServer {
 
 /** Answers `request` straight from the mock (no interception, no MSW matching); honours its abort signal. */
 async function directFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const request = new Request(input, init);
+  const request = fromArguments(input, init) ?? fromRequest(new Request(input, init));
   const signal = request.signal;
-  signal.throwIfAborted();
+  signal?.throwIfAborted();
   const pending = answer(request);
-  const response = await new Promise<Response | undefined>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+  const response = !signal
+    ? await pending
+    : await new Promise<Response | undefined>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
   if (!response || response.type === 'error') throw new TypeError('fetch failed: the mock supplier gave no answer');
   return response;
 }
