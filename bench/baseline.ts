@@ -89,6 +89,15 @@ export const METRICS: MetricDef[] = [
     ratio: false,
     read: (r) => at(r, 'cli', 'orderCreateVirtualMs'),
   },
+  {
+    key: 'cli.orderCreateCpuMs',
+    label: 'order create --clock virtual, CPU',
+    unit: 'ms',
+    better: 'lower',
+    ratio: false,
+    read: (r) => at(r, 'cli', 'cpuMs', 'orderCreateVirtual'),
+  },
+  { key: 'sim.cpuSeconds', label: 'simulator CPU', unit: 's', better: 'lower', ratio: false, read: (r) => at(r, 'sim', 'cpuSeconds') },
   { key: 'locking.ratio', label: 'PostgreSQL strategies ÷ hand-written pg', unit: '×', better: 'higher', ratio: true, read: (r) => at(r, 'locking', 'ratio') },
   {
     key: 'locking.atomicAt16Ratio',

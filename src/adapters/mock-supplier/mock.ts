@@ -8,8 +8,7 @@
  * engine's client is wrapped (`ownFaults`) so that a call the state failed comes out as that
  * database error (state-faults.ts).
  */
-import { passthrough, http, HttpResponse, type RequestHandler } from 'msw';
-import { setupServer, type SetupServer } from 'msw/node';
+import type { SetupServer } from 'msw/node';
 import type { Clock } from '../../ports/clock.js';
 import type { Supplier } from '../../ports/supplier.js';
 import { createStateFaults, type StateFaults, type StateHealth } from './state-faults.js';
@@ -65,14 +64,15 @@ interface Mock {
 }
 
 const mocks = new Map<string, Mock>();
+/** msw/node's interceptor, started (msw loaded) by the first `intercept` mock only */
 let server: SetupServer | undefined;
+let starting: Promise<void> | undefined;
 let nextId = 1;
-let handlers: RequestHandler[] | undefined;
 
 async function toResponse(mock: Mock, reply: MockReply, signal: AbortSignal | undefined): Promise<Response> {
   if (reply.kind === 'hang') {
     await mock.clock.sleep(HANG_MS, signal);
-    return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
+    return Response.json({ error: 'gateway timeout' }, { status: 504 });
   }
   return new Response(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
 }
@@ -124,11 +124,11 @@ function fromArguments(input: string | URL | Request, init: RequestInit | undefi
  * The mock's answer to one request: route by host (one host per mock) and path, then answer from
  * the state. MSW's catch-all handler calls it; so does the `direct` transport.
  */
-async function answer(request: MockRequest): Promise<Response> {
+async function answer(request: MockRequest, elsewhere: () => Response): Promise<Response> {
   const url = new URL(request.url);
   const mock = mocks.get(url.host);
   // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
-  if (!mock) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
+  if (!mock) return url.hostname.endsWith('.supplier.mock') ? Response.error() : elsewhere();
   if (request.method === 'POST' && url.pathname === '/supplier/reserve') {
     const body: unknown = await request.json().catch(() => undefined);
     const { reply, call } = await mock.answers.reserve({ key: request.header('idempotency-key'), body, signal: request.signal });
@@ -141,30 +141,28 @@ async function answer(request: MockRequest): Promise<Response> {
     mock.calls.push(call);
     return toResponse(mock, reply, request.signal);
   }
-  return HttpResponse.json(
+  return Response.json(
     { type: 'about:blank', title: 'Not Found', status: 404, detail: `no such supplier route: ${request.method} ${url.pathname}` },
     { status: 404 },
   );
 }
 
-function mockHandlers(): RequestHandler[] {
-  // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
-  // pattern per handler on every request, and it lets every other host pass through
-  handlers ??= [http.all('*', ({ request }) => answer(fromRequest(request)))];
-  return handlers;
-}
-
-function ensureServer(): SetupServer {
-  if (server) return server;
-  const created = setupServer(...mockHandlers());
-  created.listen({
-    onUnhandledRequest(request, print) {
-      // a request to a mock host that nobody scripted is a bug; anything else is not ours
-      if (new URL(request.url).hostname.endsWith('.supplier.mock')) print.error();
-    },
-  });
-  server = created;
-  return created;
+/** Starts msw/node's interception (loading msw: the heaviest import of a run, so only when asked). */
+function ensureServer(): Promise<void> {
+  starting ??= (async () => {
+    const [{ http, passthrough }, { setupServer }] = await Promise.all([import('msw'), import('msw/node')]);
+    // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
+    // pattern per handler on every request, and it lets every other host pass through
+    const created = setupServer(http.all('*', ({ request }) => answer(fromRequest(request), passthrough)));
+    created.listen({
+      onUnhandledRequest(request, print) {
+        // a request to a mock host that nobody scripted is a bug; anything else is not ours
+        if (new URL(request.url).hostname.endsWith('.supplier.mock')) print.error();
+      },
+    });
+    server = created;
+  })();
+  return starting;
 }
 
 /** Answers `request` straight from the mock (no interception, no MSW matching); honours its abort signal. */
@@ -172,7 +170,7 @@ async function directFetch(input: string | URL | Request, init?: RequestInit): P
   const request = fromArguments(input, init) ?? fromRequest(new Request(input, init));
   const signal = request.signal;
   signal?.throwIfAborted();
-  const pending = answer(request);
+  const pending = answer(request, () => Response.error());
   const response = !signal
     ? await pending
     : await new Promise<Response | undefined>((resolve, reject) => {
@@ -226,7 +224,7 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
     if (owned) await state.close();
     throw error;
   }
-  if (!direct) ensureServer();
+  if (!direct) await ensureServer();
   const host = `m${nextId++}.supplier.mock`;
   const faults = createStateFaults();
   const answers = createMockAnswers({ state: watched(state, faults), clock: opts.clock, wall });
@@ -260,6 +258,7 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
       if (server && ![...mocks.values()].some((m) => m.intercept)) {
         server.close();
         server = undefined;
+        starting = undefined;
       }
       if (owned) await state.close();
     },
