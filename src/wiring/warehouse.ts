@@ -55,9 +55,10 @@ export interface WarehouseConfig {
   noJobs?: boolean;
   supplierScript?: SupplierScript;
   /**
-   * How the mock answers: `intercept` (default) through msw/node's interception of the global
-   * fetch; `direct` hands the client's requests straight to the same MSW handler, for replays of
-   * thousands of orders (no interceptor CPU, far less memory per request).
+   * How the mock answers: `intercept` through msw/node's interception of the global fetch (the
+   * default on the real clock); `direct` hands the client's requests straight to the same resolver
+   * (the default on the virtual clock: replays of thousands of orders, and a CLI run that should
+   * not load msw, the heaviest import of a run; docs/decisions.md).
    */
   mockTransport?: 'intercept' | 'direct';
   settings?: Partial<Settings>;
@@ -186,7 +187,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     const state = await openMockState(database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database);
     // closed after the mock that answers from it
     closers.defer(() => state.close());
-    return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
+    return startMockSupplier({
+      clock,
+      wall: createRealClock(),
+      script: config.supplierScript,
+      transport: config.mockTransport ?? (clock.mode === 'virtual' ? 'direct' : 'intercept'),
+      state,
+    });
   });
   if (mock) closers.defer(() => mock.close());
   const client = createHttpSupplier({
