@@ -8,8 +8,8 @@
  *   ports     small interfaces: domain and ports
  *   app       use cases: domain, ports and app
  *   adapters  one folder per port, the only place that imports its library; domain, ports and its
- *             own folder (a shared helper module is named below when there is one: the mock
- *             supplier's PostgreSQL state uses the PostgreSQL adapter's pool settings and errors)
+ *             own folder, never another adapter's (the mock supplier's durable state is a port,
+ *             ports/mock-state.ts, implemented by each database adapter and picked in wiring/)
  *   text      human text shared by the CLI and the simulator (times, wrapping, event colours):
  *             kit, domain and text
  *   serving   what both HTTP servers share (tokens, bind rules, connection guards, problem+json):
@@ -17,8 +17,9 @@
  *   edges     cli, http, sim, telemetry: reach adapters only through src/wiring/
  *             (which pick them), never directly
  *   supplier  the mock supplier as a service (`warehouse supplier serve`): the service front of
- *             the mock adapter (adapters/supplier), with its own clock and state (SQLite or
- *             PostgreSQL); the CLI reaches the mock's adapters only through it (src/supplier/start.ts)
+ *             the mock adapter (adapters/mock-supplier), with its own clock and state (SQLite or
+ *             PostgreSQL, opened by wiring/mock-state.ts); the CLI reaches the mock only through it
+ *             (src/supplier/start.ts)
  *
  * No import circle, not even one made only of type imports: a type lives with the floor that owns it.
  */
@@ -84,30 +85,8 @@ module.exports = {
       name: 'adapters-stay-in-their-folder',
       comment: 'an adapter imports kit/, domain/, ports/ and its own folder (config.ts for its own options)',
       severity: 'error',
-      from: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/supplier/state/(postgres|sqlite)\\.ts$' },
+      from: { path: '^src/adapters/([^/]+)/' },
       to: { path: '^src/', pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/$1/', '^src/config\\.ts$'] },
-    },
-    {
-      name: 'mock-state-shares-the-postgres-connection-settings',
-      comment:
-        "the mock's PostgreSQL state (in the engine's database) opens its pool and maps its errors exactly as the PostgreSQL adapter does: it may use that adapter's connection.ts and errors.ts, nothing else of it",
-      severity: 'error',
-      from: { path: '^src/adapters/supplier/state/postgres\\.ts$' },
-      to: {
-        path: '^src/',
-        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/postgres/(connection|errors)\\.ts$'],
-      },
-    },
-    {
-      name: 'mock-state-shares-the-sqlite-lock-wait-and-errors',
-      comment:
-        "the mock's SQLite state (in-process: in the engine's file) waits for another process's lock, maps its errors and latches damage exactly as the SQLite adapter does: it may use that adapter's open.ts, nothing else of it",
-      severity: 'error',
-      from: { path: '^src/adapters/supplier/state/sqlite\\.ts$' },
-      to: {
-        path: '^src/',
-        pathNot: ['^src/(kit|domain|ports)/', '^src/adapters/supplier/', '^src/config\\.ts$', '^src/adapters/sqlite/open\\.ts$'],
-      },
     },
     {
       name: 'only-adapters-import-their-libraries',
@@ -139,10 +118,17 @@ module.exports = {
     },
     {
       name: 'supplier-service-fronts-the-mock',
-      comment: 'src/supplier/ (the mock as a service) imports the mock adapter, a clock and its SQLite state opener only',
+      comment: 'src/supplier/ (the mock as a service) imports the mock adapter and a clock only; its state comes from wiring/mock-state.ts',
       severity: 'error',
       from: { path: '^src/supplier/' },
-      to: { path: '^src/adapters/', pathNot: ['^src/adapters/supplier/', '^src/adapters/clock/', '^src/adapters/sqlite/open\\.ts$'] },
+      to: { path: '^src/adapters/', pathNot: ['^src/adapters/mock-supplier/', '^src/adapters/clock/'] },
+    },
+    {
+      name: 'supplier-service-takes-only-the-mock-state-from-wiring',
+      comment: "src/supplier/ takes from wiring/ only the opener of the mock's state, never an engine",
+      severity: 'error',
+      from: { path: '^src/supplier/' },
+      to: { path: '^src/wiring/', pathNot: '^src/wiring/mock-state\\.ts$' },
     },
     {
       name: 'no-circular',

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { supplierOpenApiText } from '../src/adapters/supplier/openapi.js';
+import { supplierOpenApiText } from '../src/supplier/openapi.js';
 import { buildDocument, documentText } from '../src/http/document.js';
 
 const root = join(import.meta.dirname, '..');

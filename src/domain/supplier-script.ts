@@ -1,7 +1,7 @@
 /**
  * The mock supplier's script (docs/design.md §5.3): per SKU, what successive calls of one order answer.
  * `*` is the script for every SKU not named. An order may also have a script of its own
- * (`order create --supplier-status …`), in the same shape; see conversation.ts. `skuScriptSchema`
+ * (`order create --supplier-status …`), in the same shape; see supplier-conversation.ts. `skuScriptSchema`
  * reads one from a scenario, a script file or the supplier service's HTTP body.
  */
 import { z } from 'zod';

@@ -7,7 +7,7 @@
  *
  * With `json`, one JSON object per line instead.
  */
-import type { AnsweredCall } from '../adapters/supplier/answers.js';
+import type { AnsweredCall } from '../adapters/mock-supplier/answers.js';
 
 export type LogLine = { kind: 'call'; call: AnsweredCall } | { kind: 'script'; sku: string; reserve: string[] | null; status: string[] | null; at: number };
 

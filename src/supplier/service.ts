@@ -1,6 +1,6 @@
 /**
  * `warehouse supplier serve`: the mock supplier as an HTTP service of its own (Fastify). It gives
- * the in-process mock's answers (adapters/supplier/answers.ts) from a state in its own SQLite
+ * the in-process mock's answers (adapters/mock-supplier/answers.ts) from a state in its own SQLite
  * file, so any number of `serve`/`work` processes pointed at it (`--supplier-url`) share one
  * supplier, and it survives its own restarts.
  *
@@ -19,13 +19,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createMockAnswers, type MockReply } from '../adapters/supplier/answers.js';
+import { createMockAnswers, type MockReply } from '../adapters/mock-supplier/answers.js';
 import { createRealClock } from '../adapters/clock/real.js';
-import { PROBLEM_CONTENT_TYPE } from '../adapters/supplier/contract.js';
-import { supplierOpenApi } from '../adapters/supplier/openapi.js';
+import { PROBLEM_CONTENT_TYPE } from '../domain/supplier-contract.js';
+import { supplierOpenApi } from './openapi.js';
 import { normalizeScript, skuScriptSchema, type SkuScript, type SupplierScript } from '../domain/supplier-script.js';
-import { openMockState } from '../adapters/supplier/state/open.js';
-import type { ConversationView, MockState } from '../adapters/supplier/state/types.js';
+import { openMockState } from '../wiring/mock-state.js';
+import type { ConversationView, MockState } from '../ports/mock-state.js';
 import { skuSchema, SKU_RULE } from '../domain/validation.js';
 import { AUTH_FAILURES_PER_MINUTE, failureCounter, lockedOut, tokenMatches } from '../serving/tokens.js';
 import { assertSafeBind, installHostCheck } from '../serving/bind.js';

@@ -1,14 +1,12 @@
 /**
  * `warehouse supplier serve` and `supplier openapi`, as the CLI calls them: the mock supplier's
  * service over a state of its own, a SQLite file or a PostgreSQL database (the service front of
- * adapters/supplier; the CLI reaches the mock's adapters only through here).
+ * adapters/mock-supplier; the CLI reaches the mock's adapters only through here).
  */
-import { describeSqliteError } from '../adapters/sqlite/open.js';
-import { supplierOpenApiText } from '../adapters/supplier/openapi.js';
-import { openMockState } from '../adapters/supplier/state/open.js';
-import { parseDatabase } from '../config.js';
+import { openMockStateAt } from '../wiring/mock-state.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
 import type { LogLine } from './log.js';
+import { supplierOpenApiText } from './openapi.js';
 import { startSupplierService, type SupplierService } from './service.js';
 
 export interface ServeMockOptions {
@@ -24,15 +22,7 @@ export interface ServeMockOptions {
 
 /** Opens the state file (a clear DatabaseError when it is not one) and starts the service on it. */
 export async function serveMockSupplier(opts: ServeMockOptions): Promise<SupplierService & { closeAll(): Promise<void> }> {
-  let state: Awaited<ReturnType<typeof openMockState>>;
-  try {
-    // a postgres:// URL is a PostgreSQL state (its errors are DatabaseErrors already); anything else a file
-    const where = /^postgres(ql)?:\/\//i.test(opts.stateFile) ? parseDatabase(opts.stateFile) : { file: opts.stateFile };
-    state = await openMockState(where);
-  } catch (error) {
-    throw describeSqliteError(error, opts.stateFile, 5_000) ?? error;
-  }
-  const opened = state;
+  const opened = await openMockStateAt(opts.stateFile);
   try {
     const service = await startSupplierService({
       state: opened,

@@ -10,7 +10,7 @@ import { createVirtualClock } from '../adapters/clock/virtual.js';
 import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { openScratchBackend, type ScratchBackend } from '../adapters/sqlite/scratch.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
-import { startMockSupplier, type SupplierCall } from '../adapters/supplier/mock.js';
+import { startMockSupplier, type SupplierCall } from '../adapters/mock-supplier/mock.js';
 import type { Settings } from '../domain/settings.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
 import type { VirtualClockControl } from '../ports/clock.js';
@@ -42,7 +42,7 @@ export interface ExploreWorld {
 /** A schedule's clock and supplier: the mock keeps its conversations in memory, for this schedule only. */
 export async function startExploreWorld(opts: { settings: Settings; script: SupplierScript; start: number }): Promise<ExploreWorld> {
   const clock = createVirtualClock(opts.start);
-  const mock = await startMockSupplier({ clock, wall: createRealClock(), script: opts.script, transport: 'direct', state: { file: ':memory:' } });
+  const mock = await startMockSupplier({ clock, wall: createRealClock(), script: opts.script, transport: 'direct' });
   const supplier = createHttpSupplier({ baseUrl: mock.baseUrl, fetch: mock.fetch, clock, timeoutMs: opts.settings.supplierTimeoutMs });
   return { clock, supplier, calls: mock.calls, close: () => mock.close() };
 }

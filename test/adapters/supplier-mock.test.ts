@@ -7,16 +7,26 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SupplierUnavailableError } from '../../src/domain/errors.js';
 import { createRealClock } from '../../src/adapters/clock/real.js';
 import { createHttpSupplier } from '../../src/adapters/supplier/http.js';
-import { startMockSupplier, type MockSupplier } from '../../src/adapters/supplier/mock.js';
+import { startMockSupplier, type MockSupplier } from '../../src/adapters/mock-supplier/mock.js';
+import { openMockState } from '../../src/wiring/mock-state.js';
+import type { MockState } from '../../src/ports/mock-state.js';
 import { tempDb } from '../helpers.js';
 
 const clock = createRealClock();
 const mocks: MockSupplier[] = [];
+const states: MockState[] = [];
 afterEach(async () => {
   for (const m of mocks.splice(0)) await m.close();
+  for (const s of states.splice(0)) await s.close();
 });
+/** the state in `file`, as the engine's wiring opens it (closed after the mocks) */
+async function stateIn(file: string, busyTimeoutMs?: number) {
+  const state = await openMockState({ file, busyTimeoutMs });
+  states.push(state);
+  return state;
+}
 async function mockOn(file: string) {
-  const mock = await startMockSupplier({ clock, wall: createRealClock(), transport: 'direct', state: { file } });
+  const mock = await startMockSupplier({ clock, wall: createRealClock(), transport: 'direct', state: await stateIn(file) });
   mocks.push(mock);
   return { mock, client: createHttpSupplier({ baseUrl: mock.baseUrl, fetch: mock.fetch, clock, timeoutMs: 5_000 }) };
 }
@@ -61,7 +71,7 @@ describe('an order script stored around the order', () => {
 describe('a mock whose state another process keeps locked', () => {
   it('answers 503, a transient failure the engine retries, and goes on once the lock is gone', async () => {
     const file = tempDb();
-    const mock = await startMockSupplier({ clock, wall: createRealClock(), transport: 'direct', state: { file, busyTimeoutMs: 50 } });
+    const mock = await startMockSupplier({ clock, wall: createRealClock(), transport: 'direct', state: await stateIn(file, 50) });
     mocks.push(mock);
     const client = createHttpSupplier({ baseUrl: mock.baseUrl, fetch: mock.fetch, clock, timeoutMs: 5_000 });
     const other = new Database(file);

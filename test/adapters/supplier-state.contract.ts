@@ -5,7 +5,7 @@
  * its kinds: test/adapters/supplier-state.test.ts (memory, SQLite), test/postgres/ (PostgreSQL).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MockState } from '../../src/adapters/supplier/state/types.js';
+import type { MockState } from '../../src/ports/mock-state.js';
 
 export interface MockStateKind {
   name: string;

@@ -5,8 +5,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteBackend } from '../../src/adapters/sqlite/index.js';
-import { createMemoryMockState } from '../../src/adapters/supplier/state/memory.js';
-import { openSqliteMockState } from '../../src/adapters/supplier/state/sqlite.js';
+import { createMemoryMockState } from '../../src/adapters/mock-supplier/memory-state.js';
+import { openSqliteMockState } from '../../src/adapters/sqlite/mock-state.js';
 import { tempDb } from '../helpers.js';
 import { describeMockState, NOW, req, track, type MockStateKind } from './supplier-state.contract.js';
 

@@ -19,15 +19,19 @@ else process.on('exit', cleanUp);
 
 /**
  * Another process that takes the database's write lock (BEGIN IMMEDIATE) and holds it for `ms`
- * of its own wall time, then lets go. Resolves once it holds the lock; `released` once it let go.
+ * of its own wall time, or until `release()` is called, then lets go. Resolves once it holds the
+ * lock; `released` once it let go.
  */
-export async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
+export async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void>; release: () => void }> {
   const code = `
     const Database = require(${JSON.stringify(join(ROOT, 'node_modules', 'better-sqlite3'))});
     const db = new Database(${JSON.stringify(file)}, { timeout: 10000 });
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('ROLLBACK'); db.close(); process.stdout.write('released\\n'); }, ${ms});
+    let held = true;
+    const letGo = () => { if (!held) return; held = false; db.exec('ROLLBACK'); db.close(); process.stdout.write('released\\n'); process.exit(0); };
+    setTimeout(letGo, ${ms});
+    process.stdin.on('data', letGo);
   `;
   const child = spawn(process.execPath, ['-e', code]);
   lockers.push(child);
@@ -43,7 +47,7 @@ export async function holdWriteLock(file: string, ms: number): Promise<{ release
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the lock holder exited with ${code}`))));
   });
   await locked;
-  return { released };
+  return { released, release: () => child.stdin.write('release\n') };
 }
 
 /** `warehouse supplier serve` on its own state file (its disk and lock are not the engine's). */

@@ -13,7 +13,7 @@
  *   leave it out: the `streams` tag and `x-never-ends`, and nothing else is.
  */
 import { describe, expect, it } from 'vitest';
-import { supplierOpenApi } from '../../src/adapters/supplier/openapi.js';
+import { supplierOpenApi } from '../../src/supplier/openapi.js';
 import { buildDocument } from '../../src/http/document.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openPostgresBackend } from '../../src/adapters/postgres/index.js';
-import { openPostgresMockState } from '../../src/adapters/supplier/state/postgres.js';
+import { openPostgresMockState } from '../../src/adapters/postgres/mock-state.js';
 import { DatabaseError } from '../../src/domain/errors.js';
 import type { StatusScriptAnswer } from '../../src/domain/supplier-script.js';
 import { describeMockState, NOW, req, track, type MockStateKind } from '../adapters/supplier-state.contract.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { supplierOpenApiText } from '../../src/adapters/supplier/openapi.js';
+import { supplierOpenApiText } from '../../src/supplier/openapi.js';
 import { runCli } from '../helpers.js';
 import { lintOpenApi } from '../support/openapi-lint.js';
 import { CONTRACT_FILE, loadContract } from './contract.js';

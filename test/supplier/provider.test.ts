@@ -5,8 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRealClock } from '../../src/adapters/clock/real.js';
-import { startMockSupplier, type MockSupplier } from '../../src/adapters/supplier/mock.js';
+import { startMockSupplier, type MockSupplier } from '../../src/adapters/mock-supplier/mock.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
+import type { MockState } from '../../src/ports/mock-state.js';
+import { openMockState } from '../../src/wiring/mock-state.js';
 import { tempDb } from '../helpers.js';
 import { loadContract, type SeenResponse } from './contract.js';
 import { testService } from './support.js';
@@ -81,8 +83,10 @@ function violations(seen: Awaited<ReturnType<typeof exercise>>): string[] {
 }
 
 const mocks: MockSupplier[] = [];
+const states: MockState[] = [];
 afterEach(async () => {
   for (const m of mocks.splice(0)) await m.close();
+  for (const s of states.splice(0)) await s.close();
 });
 
 describe('every answer of the mock conforms to the contract, except the scripted malformed ones', () => {
@@ -96,9 +100,10 @@ describe('every answer of the mock conforms to the contract, except the scripted
       wall: createRealClock(),
       script: SCRIPT,
       transport,
-      state: { file: where === 'file' ? tempDb() : ':memory:' },
+      state: where === 'file' ? await openMockState({ file: tempDb() }) : undefined,
     });
     mocks.push(mock);
+    if (where === 'file') states.push(mock.state);
     const seen = await exercise(mock.baseUrl, mock.fetch ?? fetch);
     expect(seen.map((s) => s.response.status)).toEqual([500, 200, 200, 200, 200, 422, 400, 400, 400, 200, 503, 200, 200, 200, 404]);
     expect(violations(seen)).toEqual([]);

@@ -9,7 +9,7 @@ import { SupplierContractError, SupplierKeyConflictError, SupplierUnavailableErr
 import type { Clock } from '../../ports/clock.js';
 import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
 import { NO_TRACING, type Span, type Tracing } from '../../ports/tracing.js';
-import { reserveAnswerSchema, statusAnswerSchema } from './contract.js';
+import { reserveAnswerSchema, statusAnswerSchema } from '../../domain/supplier-contract.js';
 
 export interface HttpSupplierOptions {
   baseUrl: string;

@@ -2,9 +2,9 @@
  * The mock's state in memory, for engines on ':memory:' (tests, the simulator): the same rules
  * as the stored kinds, gone with the process.
  */
-import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../conversation.js';
-import { normalizeScript, type SkuScript } from '../../../domain/supplier-script.js';
-import type { ConversationView, MockState } from './types.js';
+import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../../domain/supplier-conversation.js';
+import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
+import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
 interface Announcement {
   sku: string;

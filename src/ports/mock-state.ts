@@ -1,13 +1,16 @@
 /**
- * Where the mock supplier keeps its scripts and conversations. Every method is one atomic step
- * (one transaction in a database), so any number of processes sharing the state answer one
- * conversation in script order. Implementations: memory.ts (':memory:' engines: tests, the
- * simulator), sqlite.ts (tables `mock_*` in the engine's file, or the supplier service's own file),
- * postgres.ts (tables `mock_*` in the engine's PostgreSQL database and schema). The answering rules
- * are the pure functions of conversation.ts, so each implementation only loads and stores records.
+ * Where the mock supplier keeps its scripts and conversations: a port owned by the mock
+ * (adapters/mock-supplier), implemented by each database adapter with its own connection rules, and
+ * picked by src/wiring/mock-state.ts. Every method is one atomic step (one transaction in a
+ * database), so any number of processes sharing the state answer one conversation in script order.
+ * Implementations: adapters/mock-supplier/memory-state.ts (':memory:' engines: tests, the
+ * simulator), adapters/sqlite/mock-state.ts (tables `mock_*` in the engine's file, or the supplier
+ * service's own file), adapters/postgres/mock-state.ts (tables `mock_*` in the engine's PostgreSQL
+ * database and schema). The answering rules are the pure functions of
+ * domain/supplier-conversation.ts, so each implementation only loads and stores records.
  */
-import type { CallRecord, Conversation, ReserveTurn, StoredScript } from '../conversation.js';
-import type { SkuScript, StatusScriptAnswer } from '../../../domain/supplier-script.js';
+import type { CallRecord, Conversation, ReserveTurn, StoredScript } from '../domain/supplier-conversation.js';
+import type { SkuScript, StatusScriptAnswer } from '../domain/supplier-script.js';
 
 export interface ConversationView extends Conversation {
   /** the script it reads now, both lists written out */

@@ -15,7 +15,7 @@
  *   reserve with the key gets it again (`replay`), with the same ref, and uses no answer. A
  *   transient answer (error, timeout, malformed) is a failed call, not an answer: it binds nothing.
  */
-import { answerAt, reserveAnswers, statusAnswers, type ReserveScriptAnswer, type SkuScript, type StatusScriptAnswer } from '../../domain/supplier-script.js';
+import { answerAt, reserveAnswers, statusAnswers, type ReserveScriptAnswer, type SkuScript, type StatusScriptAnswer } from './supplier-script.js';
 
 export interface Conversation {
   key: string;

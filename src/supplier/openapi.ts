@@ -1,11 +1,12 @@
 /**
- * The supplier contract as an OpenAPI 3.1 document, built from the zod schemas of contract.ts.
+ * The supplier contract as an OpenAPI 3.1 document, built from the zod schemas of
+ * domain/supplier-contract.ts.
  * `warehouse supplier serve` serves it at /openapi.json; contracts/supplier.openapi.json is the
  * same document kept in the repository (`warehouse supplier openapi` prints it; a test fails when
  * the file is stale).
  */
 import { z } from 'zod';
-import { contractRegistry, PROBLEM_CONTENT_TYPE } from './contract.js';
+import { contractRegistry, PROBLEM_CONTENT_TYPE } from '../domain/supplier-contract.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const problem = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } });

@@ -18,12 +18,12 @@
  * other failures come out as DatabaseErrors, which the mock answers as 503 (the engine retries).
  */
 import type pg from 'pg';
-import type { PostgresConfig } from '../../../config.js';
-import { createPool, jitterPause, labelFor } from '../../postgres/connection.js';
-import { describePgError, sqlState } from '../../postgres/errors.js';
-import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../conversation.js';
-import { normalizeScript, type SkuScript } from '../../../domain/supplier-script.js';
-import type { ConversationView, MockState } from './types.js';
+import type { PostgresConfig } from '../../config.js';
+import { createPool, jitterPause, labelFor } from './connection.js';
+import { describePgError, sqlState } from './errors.js';
+import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../../domain/supplier-conversation.js';
+import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
+import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
 export type PostgresMockStateOptions = Pick<PostgresConfig, 'url' | 'schema'>;
 

@@ -1,7 +1,8 @@
 /**
- * The supplier contract of docs/design.md §5 as zod schemas: the one source for the HTTP client's parsing
- * (http.ts), the mock's answers (answers.ts) and the OpenAPI 3.1 document (openapi.ts, kept in
- * contracts/supplier.openapi.json).
+ * The supplier contract of docs/design.md §5 as zod schemas: the one source for the HTTP client's
+ * parsing (adapters/supplier/http.ts), the mock's answers (adapters/mock-supplier/answers.ts) and
+ * the OpenAPI 3.1 document (supplier/openapi.ts, kept in contracts/supplier.openapi.json). It lives
+ * below both adapters, so the client and the mock share it without reaching into each other.
  *
  * - `POST /supplier/reserve`, header `Idempotency-Key`, body ReserveRequest → 200 ReserveAnswer.
  *   The same key always gets the same final answer and ref.
@@ -11,7 +12,7 @@
  *   match its schema counts as transient too ("malformed"), as does no answer within the timeout.
  */
 import { z } from 'zod';
-import { MAX_QTY, SKU_PATTERN } from '../../domain/validation.js';
+import { MAX_QTY, SKU_PATTERN } from './validation.js';
 
 /**
  * The contract's named schemas (components of the OpenAPI document). A registry of its own, not

@@ -13,10 +13,10 @@
  * it makes a call 0.14 ms instead of 2.7 ms here).
  */
 import Database from 'better-sqlite3';
-import { describeInUse, isBusy, refusalOf, waitForLock } from '../../sqlite/open.js';
-import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../conversation.js';
-import { normalizeScript, type SkuScript } from '../../../domain/supplier-script.js';
-import type { ConversationView, MockState } from './types.js';
+import { describeInUse, isBusy, refusalOf, waitForLock } from './open.js';
+import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../../domain/supplier-conversation.js';
+import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
+import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
 export interface SqliteMockStateOptions {
   file: string;

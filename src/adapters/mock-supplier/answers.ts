@@ -1,13 +1,21 @@
 /**
  * The mock supplier's answers, independent of how requests arrive: the in-process MSW mock
  * (mock.ts) and `warehouse supplier serve` (src/supplier/) both turn a request into a call here and
- * send back the MockReply. Bodies are shaped by the contract's schemas (contract.ts), except the
- * scripted `malformed` ones, which break the contract on purpose.
+ * send back the MockReply. Bodies are shaped by the contract's schemas
+ * (domain/supplier-contract.ts), except the scripted `malformed` ones, which break the contract on
+ * purpose.
  */
 import type { Clock } from '../../ports/clock.js';
-import { idempotencyKeySchema, PROBLEM_CONTENT_TYPE, reserveRequestSchema, type Problem, type ReserveAnswer, type StatusAnswer } from './contract.js';
-import type { CallRecord } from './conversation.js';
-import type { MockState } from './state/types.js';
+import {
+  idempotencyKeySchema,
+  PROBLEM_CONTENT_TYPE,
+  reserveRequestSchema,
+  type Problem,
+  type ReserveAnswer,
+  type StatusAnswer,
+} from '../../domain/supplier-contract.js';
+import type { CallRecord } from '../../domain/supplier-conversation.js';
+import type { MockState } from '../../ports/mock-state.js';
 
 export type MockReply =
   | { kind: 'body'; status: number; contentType: string; body: string }
