@@ -92,7 +92,6 @@ export function createHandlers({ store, supplier, clock, bus, settings, database
         const done = await store.applyToOrder(job.orderId, clock.now(), () => skip(order?.status ?? 'missing'), complete(job));
         return done.plan.outcome;
       }
-      if (!supplier.cancel) throw new Error('this supplier client cannot cancel a reservation');
       const answer = await supplier.cancel({ ref: order.supplierRef, idempotencyKey: cancelKeyFor(job.orderId, await databaseId()) });
       const applied = await store.applyToOrder(job.orderId, clock.now(), (s) => planCancelAnswer(s, answer), complete(job));
       publishApplied(bus, applied, job);

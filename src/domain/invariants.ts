@@ -27,7 +27,7 @@ export const INVARIANTS = {
     ids: (r) => ({ sku: String(r.sku) }),
   },
   'ledger-matches-on-hand': {
-    message: (r) => `${r.sku} has ${r.on_hand} available but its movements sum to ${r.total}`,
+    message: (r) => `${r.sku} has on-hand ${r.on_hand} but its movements sum to ${r.total}`,
     ids: (r) => ({ sku: String(r.sku) }),
   },
   'reserved-matches-ledger': {

@@ -12,7 +12,7 @@ export interface ReserveRequest {
 export interface Supplier {
   reserve(req: ReserveRequest): Promise<{ accepted: boolean; ref: string }>;
   status(ref: string): Promise<'ok' | 'fail' | 'delayed'>;
-  cancel?(req: CancelRequest): Promise<CancelOutcome>;
+  cancel(req: CancelRequest): Promise<CancelOutcome>;
 }
 
 /** `POST /supplier/cancel`: undo the reservation `ref` (docs/design.md §5.1). */

@@ -89,7 +89,7 @@ describe('the invariant audit', () => {
     db.close();
     const broken = await runCli(['--db', file, 'check']);
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/ledger-matches-on-hand: A has 4 available but its movements sum to 3/);
+    expect(broken.stdout).toMatch(/ledger-matches-on-hand: A has on-hand 4 but its movements sum to 3/);
     expect(checkInvariants(file)).toHaveLength(1);
   });
 });

@@ -197,3 +197,56 @@ describe('a reservation with a time to live', () => {
     expect((await w.orders.list()).orders).toEqual([]);
   });
 });
+
+describe('cancelling an order the supplier holds a reservation for (compensation)', () => {
+  async function awaiting(w: Warehouse, qty = 2) {
+    const order = await w.orders.create({ sku: 'WIDGET', qty });
+    await runUntil(w, order.id, 'awaiting_restock');
+    expect((await w.orders.cancel(order.id)).status).toBe('cancelling');
+    await w.runner.runUntilIdle();
+    return w.orders.get(order.id);
+  }
+  const cancelCalls = (w: Warehouse) => w.mock!.calls.filter((c) => c.kind === 'cancel').map((c) => c.answer);
+
+  it('cancels the supplier’s reservation, then the order: nothing moves in the ledger', async () => {
+    const w = await engine({}, { WIDGET: { status: ['delayed'], cancel: ['ok'] } });
+    const order = await awaiting(w);
+    expect(order.status).toBe('cancelled');
+    expect(types(order).slice(-3)).toEqual(['CancelRequested', 'SupplierReservationCancelled', 'OrderCancelled']);
+    expect(cancelCalls(w)).toEqual(['ok']);
+    expect(w.mock!.calls.filter((c) => c.kind === 'status')).toEqual([]);
+    await expect(w.inventory.movements('WIDGET')).rejects.toThrow(/not found/);
+  });
+
+  it('retries a cancel call that failed (SupplierReservationCancelFailed), with the same key', async () => {
+    const w = await engine({}, { WIDGET: { status: ['delayed'], cancel: ['error', 'ok'] } });
+    const order = await awaiting(w);
+    expect(order.status).toBe('cancelled');
+    expect(types(order)).toContain('SupplierReservationCancelFailed');
+    expect(cancelCalls(w)).toEqual(['error', 'ok']);
+    const keys = new Set((await w.mock!.conversations()).flatMap((c) => c.calls.filter((x) => x.kind === 'cancel').map((x) => x.key)));
+    expect(keys.size).toBe(1);
+  });
+
+  it('books a too-late delivery to stock as a restock: nothing lost, nothing held for the cancelled order', async () => {
+    const w = await engine({}, { WIDGET: { status: ['delayed'], cancel: ['too_late'] } });
+    const order = await awaiting(w, 4);
+    expect(order.status).toBe('cancelled');
+    expect(types(order).slice(-3)).toEqual(['SupplierReservationCancelled', 'SupplierDeliveryRestocked', 'OrderCancelled']);
+    expect(await ledger(w, 'WIDGET')).toEqual([['restock', 4, order.id, 4]]);
+    expect(await views(w, 'WIDGET')).toEqual({ onHand: 4, reserved: 0, available: 4 });
+  });
+
+  it('dead-letters a compensation whose attempts run out, leaving the order cancelling for an operator', async () => {
+    const w = await engine({ jobAttempts: 2 }, { WIDGET: { status: ['delayed'], cancel: ['error'] } });
+    const order = await awaiting(w);
+    expect(order.status).toBe('cancelling');
+    expect(types(order).at(-1)).toBe('JobDeadLettered');
+    const [dead] = await w.jobs.failed();
+    expect(dead).toMatchObject({ type: 'CancelSupplierReservation', orderId: order.id });
+    await w.mock!.setScript('WIDGET', { status: ['delayed'], cancel: ['ok'] });
+    await w.jobs.retry(dead!.id);
+    await w.runner.runUntilIdle();
+    expect((await w.orders.get(order.id)).status).toBe('cancelled');
+  });
+});
