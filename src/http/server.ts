@@ -3,6 +3,7 @@
  * Returns once listening; `close()` stops accepting, lets in-flight requests and running jobs
  * finish (bounded by `shutdownTimeoutMs`), then closes the database. Tests call it with port 0.
  */
+import type { ExploreStory } from './routes/story.js';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import type { SupplierScript } from '../domain/supplier-script.js';
@@ -70,6 +71,8 @@ export interface ServerOptions {
   streamLimits?: StreamLimits;
   /** the dashboard's event stream heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
+  /** the counterexample the page replays (`warehouse explore --replay TOKEN --dashboard`) */
+  story?: ExploreStory | null;
   /** spans to export (a trace file, the OTEL_* collector); ignored when `warehouse` is given (it has its own) */
   tracing?: TracingConfig | Tracing;
   /** another process's lock met while opening is waited for as long as it lasts, and this told once (WarehouseConfig.onLockWait) */
@@ -151,6 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     supplierToken: options.supplierToken,
     streamLimits: options.streamLimits,
     eventHeartbeatMs: options.eventHeartbeatMs,
+    story: options.story,
   };
   let app: RunningServer['app'];
   try {

@@ -8,6 +8,7 @@ import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
 import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
+import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
 import type { MockSupplier } from '../adapters/mock-supplier/mock.js';
 import { openMockState } from './mock-state.js';
@@ -54,9 +55,10 @@ export interface WarehouseConfig {
   noJobs?: boolean;
   supplierScript?: SupplierScript;
   /**
-   * How the mock answers: `intercept` (default) through msw/node's interception of the global
-   * fetch; `direct` hands the client's requests straight to the same MSW handler, for replays of
-   * thousands of orders (no interceptor CPU, far less memory per request).
+   * How the mock answers: `intercept` through msw/node's interception of the global fetch (the
+   * default on the real clock); `direct` hands the client's requests straight to the same resolver
+   * (the default on the virtual clock: replays of thousands of orders, and a CLI run that should
+   * not load msw, the heaviest import of a run; docs/decisions.md).
    */
   mockTransport?: 'intercept' | 'direct';
   settings?: Partial<Settings>;
@@ -89,6 +91,20 @@ export interface WarehouseConfig {
    * hears the same keys and refs. Refused for any other database.
    */
   databaseId?: string;
+  /**
+   * Teaching only (`simulate --reserve-strategy naive`, `simulate --break …`; docs/teaching.md,
+   * "Break it to learn it"): the naive reservation's pause between its read and its write (SQLite
+   * only), and a wrapper of the ports the handlers, the runner and the services then use (the
+   * broken variants, src/explore/instrument.ts). `serve`, `work` and `up` never pass it.
+   */
+  teaching?: { naive?: NaivePause; ports?: (ports: TeachingPorts) => TeachingPorts };
+}
+
+/** The ports a teaching variant may wrap. */
+export interface TeachingPorts {
+  store: Store;
+  queue: JobQueue;
+  supplier: Supplier;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -148,10 +164,14 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   closers.defer(() => stopTracing());
   const lockWait = lockWaitOf(config.onLockWait);
   // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
-  const backend = await closers.unwinding(() => openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait }));
+  if (config.teaching?.naive && database.kind !== 'sqlite') {
+    throw new UsageError('the naive reserve strategy is a teaching path of the SQLite adapter only: run it on SQLite (the default in-memory database)');
+  }
+  const backend = await closers.unwinding(() =>
+    openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, naive: config.teaching?.naive, ...lockWait }),
+  );
   closers.defer(() => backend.close());
-  const { queue } = backend;
-  const store = tracing.enabled
+  const traced = tracing.enabled
     ? traceStore(backend.store, tracing, {
         system: database.kind === 'sqlite' ? 'sqlite' : 'postgresql',
         namespace: describeDatabase(database),
@@ -167,7 +187,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     const state = await openMockState(database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database);
     // closed after the mock that answers from it
     closers.defer(() => state.close());
-    return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
+    return startMockSupplier({
+      clock,
+      wall: createRealClock(),
+      script: config.supplierScript,
+      transport: config.mockTransport ?? (clock.mode === 'virtual' ? 'direct' : 'intercept'),
+      state,
+    });
   });
   if (mock) closers.defer(() => mock.close());
   const client = createHttpSupplier({
@@ -181,7 +207,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     wallTimeoutMs: config.supplierUrl && clock.mode === 'virtual' ? Math.max(settings.supplierTimeoutMs, 30_000) : undefined,
   });
   // the in-process mock's state is this engine's database: its trouble is the database's (deferred), never the supplier's
-  const supplier = mock ? mock.ownFaults(client) : client;
+  const plain: TeachingPorts = { store: traced, queue: backend.queue, supplier: mock ? mock.ownFaults(client) : client };
+  const { store, queue, supplier } = config.teaching?.ports ? config.teaching.ports(plain) : plain;
   const bus = createBus();
   const random = createRandom(config.seed);
   // a SQLite file is folded by a thread of its own reading the file (a large log would hold the
@@ -280,12 +307,12 @@ export async function openBackend(
   database: DatabaseConfig,
   settings: Settings,
   clock: Clock['mode'] = 'real',
-  extra: { notifyEnqueues?: boolean; lockWaitMs?: number; onLockWait?: (message: string) => void } = {},
+  extra: { notifyEnqueues?: boolean; lockWaitMs?: number; onLockWait?: (message: string) => void; naive?: NaivePause } = {},
 ): Promise<Backend> {
   const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait });
+      return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait, naive: extra.naive });
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
       const { openPostgresBackend } = await import('../adapters/postgres/index.js');

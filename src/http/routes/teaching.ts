@@ -13,6 +13,7 @@ import { createEventHub, eventRoutes, type StreamLimits } from './events.js';
 import { explainRoutes } from './explain.js';
 import { jobRoutes } from './jobs.js';
 import { overviewRoutes } from './overview.js';
+import { type ExploreStory, storyRoutes } from './story.js';
 import { supplierScriptRoutes } from './supplier-script.js';
 
 export interface TeachingOptions {
@@ -29,6 +30,8 @@ export interface TeachingOptions {
   eventHeartbeatMs?: number;
   /** the stream tickets the auth hook redeems (tickets.ts) */
   tickets: TicketBook;
+  /** the counterexample the page replays (`warehouse explore --replay TOKEN --dashboard`) */
+  story?: ExploreStory | null;
 }
 
 const STOCK_WRITES = new Set(['PUT /api/inventory/:sku', 'POST /api/inventory/:sku/restock']);
@@ -50,4 +53,5 @@ export function teachingRoutes(app: ZodApp, opts: TeachingOptions): void {
   jobRoutes(app, opts);
   supplierScriptRoutes(app, { ...opts, hub: stream.hub });
   overviewRoutes(app, opts);
+  storyRoutes(app, opts);
 }
