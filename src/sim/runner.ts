@@ -25,6 +25,11 @@ export interface ReplayOptions {
   realTime?: boolean;
   /** a SQLite file or a postgres:// URL (a fresh schema); default an in-memory SQLite database */
   db?: string;
+  /**
+   * How the client reaches the mock: `direct` (default: the mock's fetch, no interception) or
+   * `intercept` (msw/node, as a real-time process does); the outcomes are the same (test/sim).
+   */
+  mockTransport?: 'direct' | 'intercept';
 }
 
 interface Created {
@@ -68,7 +73,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     supplierScript: scenario.supplier,
     settings: scenario.settings,
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
-    mockTransport: 'direct',
+    mockTransport: opts.mockTransport ?? 'direct',
     // a throwaway database: the same identity every replay, so the same supplier keys and refs
     ...(database.kind === 'sqlite' && database.file === ':memory:' ? { databaseId: SIM_DATABASE_ID } : {}),
   });
