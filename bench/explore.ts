@@ -8,6 +8,7 @@
  * Wall and CPU time both: on a shared machine the wall clock also counts other processes' turns.
  * A benchmark, not a test: it never fails a build.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Variant } from '../src/explore/model.js';
@@ -55,6 +56,11 @@ for (const [name, variant, crashes] of [
 }
 
 const n = Number(values.random);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+console.log(`load average before the random run: ${load()}`);
 const rnd = await timed(async () => {
   const { openSession } = await import('../src/explore/schedule.js');
   const session = await openSession(lock, real);
@@ -65,5 +71,5 @@ const rnd = await timed(async () => {
   }
 });
 console.log(
-  `random schedules of the-lock (crashes in two of three): ${n} in ${fig(rnd.wall)} s wall, ${Math.round(n / rnd.wall)} a second (${Math.round(n / rnd.cpu)} per CPU second); target ≥ 1,000 a second`,
+  `random schedules of the-lock (crashes in two of three): ${n} in ${fig(rnd.wall)} s wall, ${Math.round(n / rnd.wall)} a second (${Math.round(n / rnd.cpu)} per CPU second); target ≥ 1,000 a second; load average after: ${load()}`,
 );

@@ -5,6 +5,7 @@ import { allOrders, api, get, ledgerTail, orderMovements, refusal, token } from 
 import { setupControls } from './controls.js';
 import { createDiagram } from './diagram.js';
 import { $, clockText, debounce, fill, h } from './dom.js';
+import { setupStory } from './story.js';
 import { renderDetail, renderOrders, renderQueue, renderStock, statusOptions, tickCountdowns } from './views.js';
 
 const state = {
@@ -15,14 +16,14 @@ const state = {
   /** show the newest order until someone picks one (a class watching the demo follows along) */
   follow: true,
   detail: null,
-  jobs: { jobs: [], counts: { queued: 0, running: 0, parked: 0, dead: 0 }, truncated: false },
+  jobs: { jobs: [], counts: { queued: 0, running: 0, parked: 0, dead: 0 }, truncated: false, lastMinute: { complete: 0, retry: 0, dead: 0 } },
   dead: [],
   stock: [],
   stockSku: null,
   ledger: null,
   clock: null,
   clockSeenAt: 0,
-  events: [],
+  queueDrawnAt: 0,
 };
 
 const diagram = createDiagram($('#diagram'));
@@ -134,14 +135,11 @@ const loadQueue = debounce(async () => {
   if (state.detail) renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now() });
 }, 150);
 
-function rates() {
-  const since = performance.now() - 60_000;
-  state.events = state.events.filter((e) => e.at >= since);
-  const n = (type) => state.events.filter((e) => e.type === type).length;
-  return { complete: n('job:complete'), retry: n('job:retry'), dead: n('job:dead') };
-}
+/** the last minute's counts, kept by the server (the same after a reload) */
+const rates = () => state.jobs.lastMinute ?? { complete: 0, retry: 0, dead: 0 };
 
 function drawQueue() {
+  state.queueDrawnAt = performance.now();
   renderQueue($('#queue-body'), { list: state.jobs, dead: state.dead, now: now(), rates: rates(), onRetry: retry, onSelect: select });
 }
 
@@ -219,7 +217,6 @@ function connect() {
   });
   for (const type of ['job:enqueued', 'job:start', 'job:complete', 'job:retry', 'job:dead', 'job:parked', 'job:lost', 'job:unsettled']) {
     on(type, () => {
-      state.events.push({ type, at: performance.now() });
       loadQueue();
       if (type === 'job:dead') loadOverview();
     });
@@ -253,13 +250,12 @@ if (fromHash) {
 }
 loadAll();
 connect();
+setupStory().catch((error) => console.warn('the story could not be loaded', error));
 setInterval(() => {
   drawClock();
   tickCountdowns($('#queue-body'), now());
   tickCountdowns($('#detail-body'), now());
-  $('.rates')?.replaceChildren(
-    `last minute: ${Object.entries(rates())
-      .map(([k, n]) => `${n} ${{ complete: 'done', retry: 'retried', dead: 'dead-lettered' }[k]}`)
-      .join(' · ')}`,
-  );
+  // a count of the last minute falls as the engine's clock moves on: ask again now and then
+  const r = rates();
+  if (r.complete + r.retry + r.dead > 0 && performance.now() - state.queueDrawnAt > 5_000) loadQueue();
 }, 250);

@@ -13,11 +13,11 @@ const H = 56;
 
 /** each legal transition, with its label (one line per entry) placed beside its arrow */
 const ARROWS = [
-  { from: 'pending', to: 'awaiting_restock', d: 'M230,64 L230,112', label: ['supplier accepted'], lx: 240, ly: 94 },
-  { from: 'pending', to: 'reserved', d: 'M170,36 C90,36 70,130 75,222', label: ['stock', 'on hand'], lx: 8, ly: 66 },
-  { from: 'pending', to: 'failed', d: 'M290,36 C370,36 390,130 385,222', label: ['rejected,', 'unavailable'], lx: 452, ly: 66, anchor: 'end' },
-  { from: 'awaiting_restock', to: 'reserved', d: 'M165,172 L112,222', label: ['status ok'], lx: 120, ly: 194, anchor: 'end' },
-  { from: 'awaiting_restock', to: 'failed', d: 'M295,172 L348,222', label: ['fail, delayed out,', 'unavailable'], lx: 342, ly: 186 },
+  { from: 'pending', to: 'awaiting_restock', d: 'M230,64 L230,112', label: ['supplier', 'accepted'], lx: 240, ly: 84 },
+  { from: 'pending', to: 'reserved', d: 'M170,36 C90,36 70,130 75,222', label: ['stock', 'on hand'], lx: 4, ly: 74 },
+  { from: 'pending', to: 'failed', d: 'M290,36 C370,36 390,130 385,222', label: ['rejected,', 'unavail-', 'able'], lx: 458, ly: 74, anchor: 'end' },
+  { from: 'awaiting_restock', to: 'reserved', d: 'M165,172 L112,222', label: ['status ok'], lx: 122, ly: 196, anchor: 'end' },
+  { from: 'awaiting_restock', to: 'failed', d: 'M295,172 L348,222', label: ['fail, delayed', 'out, unavail-', 'able'], lx: 340, ly: 182 },
 ];
 
 const el = (tag, attrs = {}, text) => {
@@ -54,7 +54,7 @@ export function createDiagram(container) {
     const g = el('g', { class: 'transition', 'data-from': a.from, 'data-to': a.to });
     g.append(el('path', { d: a.d, 'marker-end': 'url(#arrowhead)' }));
     const text = el('text', { x: a.lx, y: a.ly, 'text-anchor': a.anchor ?? 'start', class: 'edge-label' });
-    a.label.forEach((line, i) => text.append(el('tspan', { x: a.lx, dy: i === 0 ? 0 : 15 }, line)));
+    a.label.forEach((line, i) => text.append(el('tspan', { x: a.lx, dy: i === 0 ? 0 : 17 }, line)));
     g.append(text);
     svg.append(g);
     arrows.set(`${a.from}>${a.to}`, g);

@@ -51,6 +51,20 @@ export class Gate {
   }
 }
 
+/**
+ * A gate nobody holds (`simulate` with a broken variant): every step goes at once, in the order
+ * the engine reaches it, and the story is not kept.
+ */
+export class OpenGate extends Gate {
+  override async step<T>(_lane: string, _text: string, action: () => Promise<T>, after?: (value: T) => void): Promise<T> {
+    const value = await action();
+    after?.(value);
+    return value;
+  }
+
+  override async pause(): Promise<void> {}
+}
+
 const never = <T>() => new Promise<T>(() => {});
 
 /** The story of one schedule: its steps in release order, with what each did. */

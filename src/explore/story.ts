@@ -49,3 +49,44 @@ export function storyLines(v: Violation, mark?: number): string[] {
   }
   return out;
 }
+
+/** The counterexample as data, for the page that replays it step by step (GET /api/explore/story). */
+export interface StoryData {
+  scenario: string;
+  file: string;
+  variant: string;
+  replay: string;
+  invariant: string;
+  message: string;
+  why: string;
+  lanes: string[];
+  /** `saw`: the on-hand the lane read at the step (before the naive pause); `wrote`: the on-hand its write left */
+  steps: Array<{ n: number; lane: string; text: string; process: number; saw: number | null; wrote: number | null }>;
+  /** the step that broke the rule: highlighted, and where the check turns red */
+  breaking: number;
+  crashAfter: number | null;
+}
+
+export function storyData(o: {
+  scenario: { name: string; file: string };
+  variant: string;
+  token: string;
+  v: Violation;
+  why: { sentence: string; step?: number };
+}): StoryData {
+  const { v } = o;
+  const finding = v.run.findings[0]!;
+  return {
+    scenario: o.scenario.name,
+    file: o.scenario.file,
+    variant: o.variant,
+    replay: o.token,
+    invariant: finding.invariant,
+    message: finding.message,
+    why: o.why.sentence,
+    lanes: lanesOf(v.run.steps),
+    steps: v.run.steps.map((s) => ({ n: s.n, lane: s.lane, text: s.text, process: s.process, saw: s.facts.read ?? null, wrote: s.facts.onHandAfter ?? null })),
+    breaking: o.why.step ?? v.run.steps.at(-1)?.n ?? 0,
+    crashAfter: v.run.crashedAfter,
+  };
+}

@@ -24,6 +24,7 @@ import type { Metrics } from './metrics.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes } from './routes/ops.js';
 import { orderRoutes, type OrderRouteOptions } from './routes/orders.js';
+import type { ExploreStory } from './routes/story.js';
 import { teachingRoutes } from './routes/teaching.js';
 import type { ZodApp } from './types.js';
 import type { StreamLimits } from './routes/events.js';
@@ -59,6 +60,8 @@ export interface AppOptions {
   streamLimits?: StreamLimits;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
+  /** the counterexample the page replays (`warehouse explore --replay TOKEN --dashboard`) */
+  story?: ExploreStory | null;
 }
 
 export async function buildApp(opts: AppOptions): Promise<ZodApp> {

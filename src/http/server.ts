@@ -3,6 +3,7 @@
  * Returns once listening; `close()` stops accepting, lets in-flight requests and running jobs
  * finish (bounded by `shutdownTimeoutMs`), then closes the database. Tests call it with port 0.
  */
+import type { ExploreStory } from './routes/story.js';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
 import type { SupplierScript } from '../domain/supplier-script.js';
@@ -70,6 +71,8 @@ export interface ServerOptions {
   streamLimits?: StreamLimits;
   /** the dashboard's event stream heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
+  /** the counterexample the page replays (`warehouse explore --replay TOKEN --dashboard`) */
+  story?: ExploreStory | null;
   /** spans to export (a trace file, the OTEL_* collector); ignored when `warehouse` is given (it has its own) */
   tracing?: TracingConfig | Tracing;
   /** another process's lock met while opening is waited for as long as it lasts, and this told once (WarehouseConfig.onLockWait) */
@@ -130,7 +133,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // the message of a server with no token at all
     assertSafeBind(host, undefined);
   }
-  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });
+  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, figures: warehouse.figures, clock: warehouse.clock });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {
@@ -151,6 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     supplierToken: options.supplierToken,
     streamLimits: options.streamLimits,
     eventHeartbeatMs: options.eventHeartbeatMs,
+    story: options.story,
   };
   let app: RunningServer['app'];
   try {

@@ -38,6 +38,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
   const outcome = await replay(scenario, opts);
   // on the wall clock, settling takes a few real milliseconds more than the nominal time
   const failures = compare(scenario.expect, outcome, { settledToleranceMs: opts.realTime ? REAL_TIME_TOLERANCE_MS : 0 });
+  for (const v of outcome.violations ?? []) failures.push({ path: `check ${v.rule}`, expected: 'to hold', actual: v.message });
   const warnings: string[] = [];
   if (expectationCount(scenario.expect) === 0) {
     if (opts.strict) failures.push({ path: 'expect', expected: 'at least one expectation (--strict)', actual: 'none' });

@@ -139,6 +139,11 @@ export interface Outcome {
   supplierCalls: SupplierCallOutcome[];
   /** virtual (or real) time the replay took, ms */
   endedAt: number;
+  /**
+   * With a teaching variant (`simulate --reserve-strategy naive`, `--break …`): the rules of
+   * `warehouse check` and "one reservation at the supplier per order" that the run broke
+   */
+  violations?: { rule: string; message: string }[];
 }
 
 export interface Failure {

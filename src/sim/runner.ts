@@ -13,6 +13,8 @@ import { parseDatabase } from '../config.js';
 import { createClock, createWarehouse, type Warehouse } from '../wiring/warehouse.js';
 import { isFinal } from '../domain/order.js';
 import type { VirtualClockControl } from '../ports/clock.js';
+import type { Variant } from '../explore/model.js';
+import { teachingOf } from '../explore/variant.js';
 import type { AppliedStep, MovementOutcome, OrderOutcome, Outcome, Scenario, Step, SupplierCallOutcome } from './model.js';
 
 /** Where virtual time starts: a fixed instant, so timelines are identical run after run. */
@@ -30,6 +32,12 @@ export interface ReplayOptions {
    * `intercept` (msw/node, as a real-time process does); the outcomes are the same (test/sim).
    */
   mockTransport?: 'direct' | 'intercept';
+  /**
+   * `--reserve-strategy`, `--break` (docs/teaching.md, "Break it to learn it"): the strategy
+   * replaces the scenario's; a broken variant runs as `explore` runs it, unscheduled, and the
+   * rules of `warehouse check` are checked after the run (Outcome.violations)
+   */
+  variant?: Variant;
 }
 
 interface Created {
@@ -71,7 +79,10 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     clock: virtual ?? 'real',
     seed: opts.seed ?? DEFAULT_SEED,
     supplierScript: scenario.supplier,
-    settings: scenario.settings,
+    settings: opts.variant
+      ? { ...scenario.settings, reserveStrategy: opts.variant.strategy === 'naive' ? 'pessimistic' : opts.variant.strategy }
+      : scenario.settings,
+    ...(opts.variant ? { teaching: teachingOf(opts.variant) } : {}),
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
     mockTransport: opts.mockTransport ?? 'direct',
     // a throwaway database: the same identity every replay, so the same supplier keys and refs
@@ -101,7 +112,8 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     const groups = instants(scenario.steps);
     if (virtual) await driveVirtual(w, virtual, start, groups, apply);
     else await driveReal(w, start, groups, apply);
-    return await collect(w, start, created, applied, opening);
+    const outcome = await collect(w, start, created, applied, opening);
+    return opts.variant ? { ...outcome, violations: await broken(w, created) } : outcome;
   } finally {
     await w.close();
   }
@@ -133,6 +145,27 @@ async function driveReal(w: Warehouse, start: number, groups: Step[][], apply: (
     await background;
   }
   await w.runner.runUntilIdle();
+}
+
+/** The rules of `warehouse check` the run broke, and a second reservation made at the supplier for one order. */
+async function broken(w: Warehouse, created: Created[]): Promise<{ rule: string; message: string }[]> {
+  const out = (await w.store.audit()).map((v) => ({ rule: v.rule, message: v.message }));
+  const labelOf = new Map(created.map((c) => [c.id, c.label]));
+  const made = new Map<number, string[]>();
+  for (const c of w.mock?.calls ?? []) {
+    if (c.kind !== 'reserve' || c.answer !== 'accepted' || c.replay) continue;
+    const id = Number(/order-(\d+)/.exec(c.key ?? '')?.[1]);
+    made.set(id, [...(made.get(id) ?? []), c.key ?? '?']);
+  }
+  for (const [id, keys] of made) {
+    if (keys.length > 1) {
+      out.push({
+        rule: 'one-supplier-reservation-per-order',
+        message: `the supplier made ${keys.length} reservations for order ${labelOf.get(id) ?? `#${id}`} (keys ${keys.join(', ')})`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Times inside event data (`nextCheckAt`, `retryAt`) as ms from the start, like every sim time. */

@@ -6,7 +6,9 @@
 import { createRealClock } from '../adapters/clock/real.js';
 import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
+import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
+import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
 import type { MockSupplier } from '../adapters/mock-supplier/mock.js';
 import { openMockState } from './mock-state.js';
@@ -17,6 +19,8 @@ import { createInventoryService, type InventoryService } from '../app/inventory.
 import { createJobsService, type JobsService } from '../app/jobs.js';
 import { createOrderService, type OrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
+import { foldOnThisThread } from '../app/stats.js';
+import type { FiguresReader } from '../ports/figures.js';
 import type { DriverStatus } from '../ports/driver.js';
 import { driverEventsOf } from './driver-events.js';
 import { createRunner, type Runner } from '../app/runner.js';
@@ -87,6 +91,20 @@ export interface WarehouseConfig {
    * hears the same keys and refs. Refused for any other database.
    */
   databaseId?: string;
+  /**
+   * Teaching only (`simulate --reserve-strategy naive`, `simulate --break …`; docs/teaching.md,
+   * "Break it to learn it"): the naive reservation's pause between its read and its write (SQLite
+   * only), and a wrapper of the ports the handlers, the runner and the services then use (the
+   * broken variants, src/explore/instrument.ts). `serve`, `work` and `up` never pass it.
+   */
+  teaching?: { naive?: NaivePause; ports?: (ports: TeachingPorts) => TeachingPorts };
+}
+
+/** The ports a teaching variant may wrap. */
+export interface TeachingPorts {
+  store: Store;
+  queue: JobQueue;
+  supplier: Supplier;
 }
 
 export interface Warehouse extends AsyncDisposable {
@@ -102,6 +120,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly supplier: Supplier;
   /** the mock, when no supplier URL was given */
   readonly mock: MockSupplier | null;
+  /** the reservation figures of the event log, for /metrics (folded on a worker thread for a SQLite file) */
+  readonly figures: FiguresReader;
   readonly runner: Runner;
   /** a consistent copy of the database into a new file (Backend.backup) */
   backup(destination: string): Promise<BackupResult>;
@@ -144,10 +164,14 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   closers.defer(() => stopTracing());
   const lockWait = lockWaitOf(config.onLockWait);
   // an engine that runs no job relays nothing: the jobs it enqueues are announced to the relays of others
-  const backend = await closers.unwinding(() => openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, ...lockWait }));
+  if (config.teaching?.naive && database.kind !== 'sqlite') {
+    throw new UsageError('the naive reserve strategy is a teaching path of the SQLite adapter only: run it on SQLite (the default in-memory database)');
+  }
+  const backend = await closers.unwinding(() =>
+    openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, naive: config.teaching?.naive, ...lockWait }),
+  );
   closers.defer(() => backend.close());
-  const { queue } = backend;
-  const store = tracing.enabled
+  const traced = tracing.enabled
     ? traceStore(backend.store, tracing, {
         system: database.kind === 'sqlite' ? 'sqlite' : 'postgresql',
         namespace: describeDatabase(database),
@@ -183,9 +207,17 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     wallTimeoutMs: config.supplierUrl && clock.mode === 'virtual' ? Math.max(settings.supplierTimeoutMs, 30_000) : undefined,
   });
   // the in-process mock's state is this engine's database: its trouble is the database's (deferred), never the supplier's
-  const supplier = mock ? mock.ownFaults(client) : client;
+  const plain: TeachingPorts = { store: traced, queue: backend.queue, supplier: mock ? mock.ownFaults(client) : client };
+  const { store, queue, supplier } = config.teaching?.ports ? config.teaching.ports(plain) : plain;
   const bus = createBus();
   const random = createRandom(config.seed);
+  // a SQLite file is folded by a thread of its own reading the file (a large log would hold the
+  // server's loop); PostgreSQL and in-memory databases are read on this thread, a page at a time
+  const figures =
+    database.kind === 'sqlite' && database.file !== ':memory:'
+      ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
+      : foldOnThisThread(store);
+  closers.defer(() => figures.close());
   const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
     if (!queueConfig || config.noJobs) return null;
     // loaded only with --queue: a run without Redis never loads bullmq
@@ -231,6 +263,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     bus,
     supplier,
     mock,
+    figures,
     backup: (destination) => backend.backup(destination),
     async health() {
       const database = await store.health();
@@ -274,12 +307,12 @@ export async function openBackend(
   database: DatabaseConfig,
   settings: Settings,
   clock: Clock['mode'] = 'real',
-  extra: { notifyEnqueues?: boolean; lockWaitMs?: number; onLockWait?: (message: string) => void } = {},
+  extra: { notifyEnqueues?: boolean; lockWaitMs?: number; onLockWait?: (message: string) => void; naive?: NaivePause } = {},
 ): Promise<Backend> {
   const stamp = { jobAttempts: settings.jobAttempts, leaseMs: settings.leaseMs, reserveStrategy: settings.reserveStrategy, clock };
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait });
+      return openSqliteBackend({ ...database, ...stamp, lockWaitMs: extra.lockWaitMs, onLockWait: extra.onLockWait, naive: extra.naive });
     case 'postgres': {
       // loaded only for PostgreSQL: a SQLite run never loads pg
       const { openPostgresBackend } = await import('../adapters/postgres/index.js');

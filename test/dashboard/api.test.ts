@@ -121,6 +121,24 @@ describe('explain, jobs and dead letters', () => {
     expect((await server.call('GET', '/api/orders/x/explain')).status).toBe(422);
   });
 
+  it("counts the last minute's finished jobs on the server, on the engine's clock: the same for every page, gone a minute later", async () => {
+    const { server, controls } = await paced();
+    const rec = recordTransitions(server);
+    const created = await server.call('POST', '/api/orders', { json: { sku: 'WIDGET', qty: 2 } });
+    await rec.reached(created.body.id, 'awaiting_restock');
+    await controls.settled();
+    // the ReserveInventory job completed: one done, whoever asks (a page loaded later too)
+    const first = ts.jobListSchema.parse((await server.call('GET', '/api/jobs')).body);
+    expect(first.lastMinute).toEqual({ complete: 1, retry: 0, dead: 0 });
+    expect(ts.jobListSchema.parse((await server.call('GET', '/api/jobs')).body).lastMinute).toEqual(first.lastMinute);
+    await server.call('POST', '/api/clock', { json: { action: 'step' } });
+    expect(ts.jobListSchema.parse((await server.call('GET', '/api/jobs')).body).lastMinute).toEqual({ complete: 2, retry: 0, dead: 0 });
+    // a minute of the engine's clock later, both have left the window
+    await server.call('POST', '/api/clock', { json: { action: 'advance', seconds: 61 } });
+    expect(ts.jobListSchema.parse((await server.call('GET', '/api/jobs')).body).lastMinute).toEqual({ complete: 0, retry: 0, dead: 0 });
+    rec.stop();
+  });
+
   it('lists the queue, and retries a dead letter once (then 404)', async () => {
     const { server, controls } = await paced({ settings: { jobAttempts: 1 }, supplierScript: { BOLT: { reserve: 'error' } } });
     await server.call('POST', '/api/orders', { json: { sku: 'NUT', qty: 1 } });

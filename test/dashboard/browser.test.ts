@@ -17,6 +17,11 @@ import { startServer, type RunningServer } from '../../src/http/server.js';
 import { checkInvariants, tempDb } from '../helpers.js';
 import { rowCounts } from '../http/support.js';
 import { browserTestsRun, launch, screenshotPath } from './browser.js';
+import { explain } from '../../src/explore/explain.js';
+import { explore } from '../../src/explore/search.js';
+import { storyData } from '../../src/explore/story.js';
+import { encodeToken } from '../../src/explore/token.js';
+import { loadScenarioFile } from '../../src/sim/loader.js';
 
 const START = Date.UTC(2026, 0, 1, 9);
 const run = browserTestsRun('the browser tests of the dashboard');
@@ -174,6 +179,137 @@ describe.runIf(run)('the dashboard in a browser', () => {
     await page.evaluate(() => (document.documentElement.style.fontSize = '24px')); // large fonts (the CSP forbids a <style> tag)
     await page.setViewportSize({ width: 1280, height: 720 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+  });
+
+  describe('the layout a class sees on a projector', () => {
+    it("fills the order's panel down to the window's bottom at 1400×1000 instead of cutting it short", async () => {
+      const server = await serve({ supplierScript: { GIZMO: { status: ['delayed', 'delayed', 'ok'] } } });
+      await server.warehouse.inventory.set('WIDGET', 10);
+      for (let i = 0; i < 6; i++) await server.warehouse.orders.create({ sku: 'WIDGET', qty: 1 });
+      await server.warehouse.orders.create({ sku: 'GIZMO', qty: 4 });
+      const page = await open(server, { width: 1400, height: 1000 });
+      await count(page, 'awaiting_restock', 1);
+      for (let i = 0; i < 3; i++) await page.click('[data-clock-action="step"]');
+      await count(page, 'reserved', 7);
+      await page.waitForSelector('#detail-title:text-is("Order #7 · the newest")');
+      await page.click('.explain summary');
+      await page.waitForSelector('#detail-body tr[data-movement="reservation"]');
+      const box = await page.evaluate(() => {
+        const card = document.querySelector('#detail')!.getBoundingClientRect();
+        const body = document.querySelector('#detail-body')!;
+        const r = body.getBoundingClientRect();
+        return { cardBottom: card.bottom, bodyBottom: r.bottom, overflows: body.scrollHeight > body.clientHeight, viewport: innerHeight };
+      });
+      // the order's story is longer than the window: its panel reaches the window's bottom (a margin left), its body the panel's
+      expect(box.overflows).toBe(true);
+      expect(box.viewport - box.cardBottom).toBeLessThan(24);
+      expect(box.cardBottom - box.bodyBottom).toBeLessThan(16);
+      await page.screenshot({ path: screenshotPath('dashboard-1400.png') });
+    });
+
+    it('keeps the token button with the clock controls at every width, never alone on a line', async () => {
+      const server = await serve();
+      await server.warehouse.orders.create({ sku: 'GIZMO', qty: 1 });
+      const page = await open(server);
+      await page.waitForSelector('#clock-mode:has-text("next at 09:00:15")');
+      for (const width of [1400, 1280, 1100, 1000, 900, 800]) {
+        await page.setViewportSize({ width, height: 720 });
+        const [token, last] = await Promise.all(
+          ['#token-button', '[data-clock-action="play"][data-rate="100"]'].map((s) => page.locator(s).evaluate((e) => e.getBoundingClientRect().top)),
+        );
+        expect(Math.abs(token! - last!), `at ${width} px`).toBeLessThan(4);
+      }
+    });
+
+    it('draws the state diagram with labels big enough for a projector at 1280×720, all inside the picture', async () => {
+      const server = await serve();
+      const page = await open(server);
+      const labels = await page.locator('#diagram text').evaluateAll((texts) =>
+        texts.map((t) => {
+          const svg = (t as SVGTextElement).ownerSVGElement!;
+          const scale = svg.getScreenCTM()!.a;
+          const size = Number.parseFloat(getComputedStyle(t).fontSize);
+          const b = (t as SVGTextElement).getBBox();
+          return { text: t.textContent, px: size * scale, left: b.x, right: b.x + b.width, top: b.y, bottom: b.y + b.height };
+        }),
+      );
+      for (const l of labels) {
+        expect(l.px, l.text ?? '').toBeGreaterThanOrEqual(12.5);
+        expect(l.left, l.text ?? '').toBeGreaterThanOrEqual(0);
+        expect(l.right, l.text ?? '').toBeLessThanOrEqual(460);
+        expect(l.top, l.text ?? '').toBeGreaterThanOrEqual(0);
+      }
+    });
+
+    it("shows the last minute's finished jobs as the server counted them: the same on a page opened later", async () => {
+      const server = await serve();
+      await server.warehouse.inventory.set('WIDGET', 10);
+      const page = await open(server);
+      await createOrder(page, 'WIDGET', 1);
+      await count(page, 'reserved', 1);
+      await page.waitForSelector('.rates:text-is("last minute: 1 done · 0 retried · 0 dead-lettered")');
+      // a page opened afterwards (a reload, another tab) saw none of the events and says the same
+      const later = await open(server);
+      await later.waitForSelector('.rates:text-is("last minute: 1 done · 0 retried · 0 dead-lettered")');
+    });
+  });
+
+  describe('replaying a counterexample of warehouse explore (explore --replay TOKEN --dashboard)', () => {
+    /** the lost update of the naive strategy on the lock's lesson, as explore finds and shrinks it */
+    async function lostUpdate() {
+      const loaded = await loadScenarioFile('scenarios/lessons/the-lock.yaml');
+      if (!loaded.ok) throw new Error('the lock lesson does not load');
+      const variant = { strategy: 'naive' as const, breaks: [] };
+      const found = await explore(loaded.scenario, { variant, crashes: false, budget: 100, seed: 1, expect: false });
+      const v = found.violation!;
+      return storyData({ scenario: loaded.scenario, variant: 'naive', token: encodeToken(variant, v.schedule), v, why: explain(v) });
+    }
+
+    it('shows the lanes side by side, one step at a time with the stock each saw, and turns the check red at the step that broke it', async () => {
+      const story = await lostUpdate();
+      const server = await serve({ story });
+      const page = await open(server, { width: 1280, height: 900 });
+      await page.waitForSelector('#story:not([hidden])');
+      expect(await page.locator('#story .lane-head').allTextContents()).toEqual(['order first', 'order second']);
+      await page.waitForSelector('#story-check[data-check="ok"]');
+      expect(await page.locator('#story .step:visible').count()).toBe(0);
+
+      for (let n = 1; n < story.breaking; n++) {
+        await page.click('#story-step');
+        await page.waitForSelector(`#story .step[data-n="${n}"]:visible`);
+        await expect(page.locator('#story-check').getAttribute('data-check')).resolves.toBe('ok');
+        await expect(page.locator('#story-why').isHidden()).resolves.toBe(true);
+      }
+      await page.click('#story-step');
+      const breaking = page.locator(`#story .step.breaking[data-n="${story.breaking}"]`);
+      await breaking.waitFor();
+      await page.waitForSelector('#story-check[data-check="broken"]:text-is("✗ ledger-matches-on-hand")');
+      await page.waitForSelector('#story-why:visible:has-text("read 1 on hand before order")');
+      await page.waitForSelector('#story-why:has-text("both took it")');
+      // the stock each lane saw: both read 1 before either wrote
+      const seen = await page.locator('#story .step .saw').allTextContents();
+      expect(seen.filter((t) => t === 'saw 1 on hand')).toHaveLength(2);
+      expect(seen.filter((t) => t === 'left 0 on hand')).toHaveLength(2);
+      // side by side: each lane in its own column, the second to the right of the first
+      const left = (lane: string) =>
+        page
+          .locator(`#story .step[data-lane="${lane}"]`)
+          .first()
+          .evaluate((e) => e.getBoundingClientRect().left);
+      expect(await left('second')).toBeGreaterThan((await left('first')) + 100);
+      await page.screenshot({ path: screenshotPath('dashboard-story.png') });
+
+      await page.click('#story-back');
+      await page.waitForSelector('#story-check[data-check="ok"]');
+      await expect(breaking.isHidden()).resolves.toBe(true);
+    });
+
+    it('stays hidden on a server started any other way', async () => {
+      const server = await serve();
+      const page = await open(server);
+      await expect(page.evaluate(() => fetch('/api/explore/story').then((r) => r.json()))).resolves.toEqual({ story: null });
+      await expect(page.locator('#story').isHidden()).resolves.toBe(true);
+    });
   });
 
   it('follows the newest order until one is picked, as a class watching the demo wants', async () => {

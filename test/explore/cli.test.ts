@@ -3,10 +3,11 @@
  * broken variant is found on its lesson with its one-sentence explanation and a replay token that
  * replays the same story every time; the real design holds; bad input exits 2.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers.js';
+import { BIN, ROOT, runCli, tempDir } from '../helpers.js';
 
 const lesson = (name: string) => `scenarios/lessons/${name}.yaml`;
 const json = (stdout: string) =>
@@ -76,6 +77,40 @@ describe('warehouse explore', () => {
     expect(md).toContain('rect rgb(255, 215, 215)');
   });
 
+  it('--replay TOKEN --dashboard serves the page with the story to replay, until Ctrl-C', async () => {
+    const found = json((await runCli(['explore', lesson('the-lock'), '--reserve-strategy', 'naive', '--json'])).stdout);
+    const token = String(found.violation!.replay);
+    const child = spawn(process.execPath, [BIN, 'explore', lesson('the-lock'), '--replay', token, '--dashboard', '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', WAREHOUSE_API_TOKEN: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('Ctrl-C to stop') && resolve()));
+    expect(out).toContain('why: order');
+    const url = /Dashboard: (http:\/\/\S+)\//.exec(out)![1]!;
+    const { story } = (await (await fetch(`${url}/api/explore/story`)).json()) as { story: Record<string, unknown> & { steps: unknown[] } };
+    expect(story).toMatchObject({
+      scenario: 'the lock — two orders, one unit',
+      invariant: 'ledger-matches-on-hand',
+      replay: token,
+      lanes: ['first', 'second'],
+      breaking: 6,
+    });
+    expect(story.steps).toHaveLength(6);
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+  });
+
+  it('--dashboard with nothing broken serves nothing, and says so', async () => {
+    const r = await runCli(['explore', lesson('the-lock'), '--dashboard', '--port', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('no counterexample to replay on the page');
+  });
+
   describe('bad input exits 2 and stores nothing', () => {
     const bad = join(tempDir(), 'bad.yaml');
     writeFileSync(bad, 'name: broken\nsteps:\n  - at: soon\n');
@@ -83,6 +118,7 @@ describe('warehouse explore', () => {
       [['explore', lesson('the-lock'), '--reserve-strategy', 'reckless'], /--reserve-strategy must be one of pessimistic, optimistic, atomic, naive/],
       [['explore', lesson('the-lock'), '--break', 'locks'], /--break must be one of outbox, idempotency, supplier-key/],
       [['explore', lesson('the-lock'), '--replay', 'v2.x'], /not a replay token/],
+      [['explore', lesson('the-lock'), '--reserve-strategy', 'naive', '--dashboard', '--port', 'ninety'], /--port must be from 0 to 65535/],
       [['explore', bad], /bad\.yaml:\d+:\d+/],
       [['serve', '--reserve-strategy', 'naive'], /--reserve-strategy must be one of pessimistic, optimistic, atomic/],
       [['work', '--break', 'outbox'], /unknown option '--break'/],

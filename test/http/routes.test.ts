@@ -131,7 +131,7 @@ describe('the HTTP API, route by route', () => {
           '/api/jobs/dead-letters/{id}/retry',
           '/api/jobs/{id}/resume',
         ],
-        ...['/api/supplier/scripts', '/api/supplier/scripts/{sku}', '/api/overview', '/api/inventory', '/api/check'],
+        ...['/api/supplier/scripts', '/api/supplier/scripts/{sku}', '/api/overview', '/api/inventory', '/api/check', '/api/explore/story'],
       ].sort(),
     );
     expect(r.body.paths['/api/order'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);

@@ -34,6 +34,8 @@ expect:
   });
 
   it('reports each wrong expectation with its path, expected and actual value', async () => {
+    // b comes a second after a: orders placed at the same instant race for the one unit where
+    // jobs run concurrently (PostgreSQL), and this test is about the report, not the race
     const r = await runScenario(
       load(`name: wrong
 inventory: { W: 1 }
@@ -41,7 +43,7 @@ supplier: { W: { reserve: rejected } }
 steps:
   - at: 0s
     order: { id: a, sku: W, qty: 1 }
-  - at: 0s
+  - at: 1s
     order: { id: b, sku: W, qty: 1, count: 2 }
 expect:
   orders: { a: { status: failed, settledAt: 1s } }

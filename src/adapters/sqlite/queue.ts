@@ -8,6 +8,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { Connection } from './connection.js';
+import { limitOf } from './limit.js';
 import { enqueue, leaseToken, parseHeaders, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
 import * as t from './schema.js';
 import { createSqliteRelay } from './relay.js';
@@ -53,7 +54,7 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
   async function rebase(now: number): Promise<void> {
     if (opts.clock !== 'real' || now - rebasedAt < REBASE_EVERY_MS) return;
     rebasedAt = now;
-    if (!(await c.read(() => db.select({ id: t.jobs.id }).from(t.jobs).where(eq(t.jobs.virtual, 1)).limit(1).get()))) return;
+    if (!(await c.read(() => db.select({ id: t.jobs.id }).from(t.jobs).where(eq(t.jobs.virtual, 1)).limit(limitOf(1)).get()))) return;
     await c.writeAlone(() =>
       c.raw
         .prepare(

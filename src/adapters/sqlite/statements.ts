@@ -5,6 +5,7 @@
  */
 import { and, asc, eq, gt, lte, or, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { limitOf } from './limit.js';
 import * as t from './schema.js';
 
 const p = <T extends string>(name: T) => sql.placeholder(name);
@@ -23,7 +24,7 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .from(t.orderEvents)
       .where(gt(t.orderEvents.id, p('afterId')))
       .orderBy(asc(t.orderEvents.id))
-      .limit(p('limit'))
+      .limit(limitOf(p('limit')))
       .prepare(),
     timeline: db
       .select()
@@ -37,7 +38,7 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .from(t.orderEvents)
       .where(and(eq(t.orderEvents.orderId, p('orderId')), eq(t.orderEvents.type, 'SupplierReservationRequested')))
       .orderBy(asc(t.orderEvents.id))
-      .limit(1)
+      .limit(limitOf(1))
       .prepare(),
     insertOrder: db
       .insert(t.orders)
@@ -123,13 +124,13 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .from(t.jobs)
       .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
       .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
-      .limit(p('limit'))
+      .limit(limitOf(p('limit')))
       .prepare(),
     anyDue: db
       .select({ id: t.jobs.id })
       .from(t.jobs)
       .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
-      .limit(1)
+      .limit(limitOf(1))
       .prepare(),
     claimJob: db
       .update(t.jobs)

@@ -20,6 +20,7 @@ import { auditDatabase } from './audit.js';
 import { auditOffThread } from './audit-thread.js';
 import type { Connection } from './connection.js';
 import { corruptMessage, integrityProblems } from './open.js';
+import { limitOf } from './limit.js';
 import { naiveApply, type NaivePause } from './naive.js';
 import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
@@ -193,7 +194,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
             ),
           )
           .orderBy(order === 'newest' ? desc(t.orders.id) : asc(t.orders.id))
-          .limit(limit + 1)
+          .limit(limitOf(limit + 1))
           .all();
         const page = rows.slice(0, limit);
         return { orders: page, nextCursor: rows.length > limit ? page.at(-1)!.id : null } satisfies OrderPage;
@@ -245,7 +246,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
           .from(t.movements)
           .where(and(eq(t.movements.sku, sku), cursor !== undefined ? gt(t.movements.id, cursor) : undefined))
           .orderBy(asc(t.movements.id));
-        return (limit !== undefined ? query.limit(limit) : query).all();
+        return (limit !== undefined ? query.limit(limitOf(limit)) : query).all();
       });
     },
 

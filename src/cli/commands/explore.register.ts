@@ -1,7 +1,7 @@
 /** Declares `warehouse explore` (options only; the action module loads lazily). */
 import type { Register } from '../command.js';
 
-export const registerExplore: Register = (program, run) => {
+export const registerExplore: Register = (program, run, env) => {
   program
     .command('explore <paths...>')
     .description(
@@ -16,5 +16,8 @@ export const registerExplore: Register = (program, run) => {
     .option('--no-expect', "check the invariants only, not the scenario's expect block")
     .option('--diagram <file>', 'write the counterexample as a Mermaid sequence diagram to <file> (Markdown), rendered as SVG beside it (needs Chromium)')
     .option('--no-svg', 'with --diagram, write the Markdown only')
+    .option('--dashboard', 'serve the page that replays the counterexample step by step (lanes side by side), until Ctrl-C')
+    .option('--port <port>', "with --dashboard, the page's port (0: any free port; the URL is printed)", env.WAREHOUSE_PORT ?? '3000')
+    .option('--host <host>', "with --dashboard, the page's address; without WAREHOUSE_API_TOKEN only loopback is allowed", env.WAREHOUSE_HOST ?? '127.0.0.1')
     .action(run(async () => (await import('./explore.js')).explore));
 };

@@ -4,39 +4,36 @@
  * 1 with a counterexample, 2 for bad input (a malformed scenario, an unknown strategy or variant,
  * a bad token).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import { counterexampleMermaid } from '../../explore/diagram.js';
 import { explain } from '../../explore/explain.js';
-import { BREAKS, type Break, type ExploreStrategy, type Variant, type Violation } from '../../explore/model.js';
+import type { Violation } from '../../explore/model.js';
+import { parseVariant } from '../../explore/variant.js';
 import { explore as search, replaySchedule, type ExploreResult } from '../../explore/search.js';
-import { storyLines } from '../../explore/story.js';
-import { decodeToken, encodeToken, STRATEGIES } from '../../explore/token.js';
+import { type StoryData, storyData, storyLines } from '../../explore/story.js';
+import { decodeToken, encodeToken } from '../../explore/token.js';
 import { scenarioFiles } from '../../sim/files.js';
 import { formatProblem, loadAll, type Scenario } from '../../sim/index.js';
+import { SIM_START } from '../../sim/runner.js';
 import type { Ctx } from '../context.js';
-
-function variantOf(opts: Record<string, unknown>): Variant {
-  const strategy = (opts.reserveStrategy as string | undefined) ?? 'pessimistic';
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
-    throw new UsageError(`--reserve-strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(strategy)})`);
-  }
-  const breaks = ((opts.break as string[] | undefined) ?? []).flatMap((b) => b.split(',')).filter(Boolean);
-  for (const b of breaks) {
-    if (!(BREAKS as readonly string[]).includes(b)) throw new UsageError(`--break must be one of ${BREAKS.join(', ')} (got ${JSON.stringify(b)})`);
-  }
-  return { strategy: strategy as ExploreStrategy, breaks: [...new Set(breaks)] as Break[] };
-}
+import { untilAborted, watchForStop } from '../stop.js';
 
 export async function explore(ctx: Ctx, paths: string[], opts: Record<string, unknown>): Promise<number> {
   const budget = numberFromText('budget', String(opts.budget ?? '2000'), 'a whole number of schedules, at least 1');
   if (budget < 1) throw new UsageError(`--budget must be at least 1 (got ${budget})`);
   const seed = numberFromText('seed', String(opts.seed ?? '1'), 'a whole number');
   const replay = typeof opts.replay === 'string' ? decodeToken(opts.replay) : null;
-  const variant = replay?.variant ?? variantOf(opts);
+  const variant = replay?.variant ?? parseVariant(opts.reserveStrategy as string | undefined, opts.break as string[] | undefined);
   const expect = opts.expect !== false;
+  const port = Number(opts.port ?? 3000);
+  if (opts.dashboard && (!/^\d+$/.test(String(opts.port ?? 3000)) || port > 65535)) {
+    throw new UsageError(`--port must be from 0 to 65535 (got ${JSON.stringify(opts.port)})`);
+  }
 
   const { files, skipped } = await scenarioFiles(paths);
   for (const s of skipped) ctx.io.stderr.write(`${s.path}: ${s.why}, skipped\n`);
@@ -82,6 +79,7 @@ export async function explore(ctx: Ctx, paths: string[], opts: Record<string, un
   }
   if (!total.violation || !broken) {
     if (ctx.opts.json) ctx.json({ ...summary(total), violation: null });
+    if (opts.dashboard) ctx.io.stderr.write('note: every check held: no counterexample to replay on the page, so no dashboard\n');
     return 0;
   }
   const v = total.violation;
@@ -115,7 +113,51 @@ export async function explore(ctx: Ctx, paths: string[], opts: Record<string, un
     ctx.say(`replay: warehouse explore ${broken.file} --replay ${token}`);
   }
   if (typeof opts.diagram === 'string') await writeDiagram(ctx, opts.diagram, broken, v, why.step, opts.svg !== false);
+  if (opts.dashboard) {
+    const story = storyData({ scenario: broken, variant: name, token, v, why });
+    await serveStory(ctx, story, { port, host: String(opts.host ?? '127.0.0.1') });
+  }
   return 1;
+}
+
+/**
+ * `--dashboard`: the page, on a fresh engine of its own (a temporary database, a paused clock),
+ * with the counterexample to replay (GET /api/explore/story), until Ctrl-C.
+ */
+async function serveStory(ctx: Ctx, story: StoryData, where: { port: number; host: string }): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'warehouse-explore-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const stopWatch = watchForStop(ctx.io, removeDir);
+  const [{ startServer }, { createClock }, { listenProblem }] = await Promise.all([
+    import('../../http/server.js'),
+    import('../../wiring/warehouse.js'),
+    import('../ports.js'),
+  ]);
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  try {
+    server = await startServer({
+      database: join(dir, 'explore.db'),
+      clock: createClock('paced', SIM_START),
+      port: where.port,
+      host: where.host,
+      token: ctx.io.env.WAREHOUSE_API_TOKEN || undefined,
+      logLevel: 'fatal',
+      story,
+    }).catch((error: unknown) => {
+      throw listenProblem(error, where.port, where.host, '--port');
+    });
+    const line = `Dashboard: ${server.url}/ replays this story step by step (Step on the page); Ctrl-C to stop.`;
+    if (ctx.opts.json) ctx.io.stderr.write(`${line}\n`);
+    else {
+      ctx.say();
+      ctx.say(line);
+    }
+    await untilAborted(stopWatch.signal);
+  } finally {
+    await server?.close();
+    removeDir();
+    stopWatch.dispose();
+  }
 }
 
 const summary = (r: ExploreResult) => ({ schedules: r.schedules, crashPoints: r.crashPoints, exhaustive: r.exhaustive, seconds: Number(r.seconds.toFixed(3)) });

@@ -14,5 +14,10 @@ export const registerSimulate: Register = (program, run) => {
     .option('--timeline', "print every order's events with their times from the start")
     .option('--diagram <file>', 'write a Mermaid sequence diagram per scenario to <file> (Markdown), and each rendered as SVG beside it (needs Chromium)')
     .option('--no-svg', 'with --diagram, write the Markdown only')
+    .option('--reserve-strategy <s>', "pessimistic, optimistic or atomic (replaces the scenario's); naive (teaching only: read, pause, write without a lock)")
+    .option(
+      '--break <variant...>',
+      'teaching only: outbox, idempotency or supplier-key (a deliberately broken variant of the design); the rules of `warehouse check` are then checked too',
+    )
     .action(run(async () => (await import('./simulate.js')).simulate));
 };

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../../domain/errors.js';
 import { numberFromText } from '../../domain/validation.js';
 import { basename, dirname, join } from 'node:path';
+import { isBroken, parseVariant } from '../../explore/variant.js';
 import { diagramMarkdown, mermaid, svgNames } from '../../sim/diagram.js';
 import { scenarioFiles } from '../../sim/files.js';
 import { formatProblem, loadAll, runScenarios } from '../../sim/index.js';
@@ -27,6 +28,11 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
   const seed = typeof opts.seed === 'string' ? numberFromText('seed', opts.seed, 'a whole number') : undefined;
   const junit = typeof opts.junit === 'string' ? opts.junit : null;
   const diagram = typeof opts.diagram === 'string' ? opts.diagram : null;
+  // a variant (docs/teaching.md, "Break it to learn it"): bad input exits 2 before anything runs
+  const variant =
+    opts.reserveStrategy !== undefined || opts.break !== undefined
+      ? parseVariant(opts.reserveStrategy as string | undefined, opts.break as string[] | undefined)
+      : undefined;
 
   const { files, skipped } = await scenarioFiles(paths);
   for (const s of skipped) ctx.io.stderr.write(`${s.path}: ${s.why}, skipped\n`);
@@ -37,7 +43,16 @@ export async function simulate(ctx: Ctx, paths: string[], opts: Record<string, u
   for (const p of problems) ctx.io.stderr.write(`${formatProblem(p)}\n`);
 
   // a malformed file is reported and not run; every other file still runs and is reported
-  const results = await runScenarios(scenarios, { seed, realTime: Boolean(opts.realTime), strict: Boolean(opts.strict) });
+  if (variant && isBroken(variant) && !ctx.opts.json) {
+    const what = [...(variant.strategy === 'naive' ? ['--reserve-strategy naive'] : []), ...variant.breaks.map((b) => `--break ${b}`)].join(', ');
+    ctx.say(
+      ctx.c.yellow(
+        `teaching only: ${what} is deliberately broken; the rules of \`warehouse check\` are checked after each scenario. ` +
+          'A crash or a lost answer is what breaks most variants: `warehouse explore … --crashes` searches for one',
+      ),
+    );
+  }
+  const results = await runScenarios(scenarios, { seed, realTime: Boolean(opts.realTime), strict: Boolean(opts.strict), variant });
   if (opts.timeline) {
     for (const r of results) {
       ctx.say(ctx.c.bold(`${r.name} (${r.file}): timeline`));

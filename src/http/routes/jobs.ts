@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
 import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';
+import { createJobRates } from '../rates.js';
 import { ANY_REQUEST, ok, P, PUBLIC, WRITE_ERRORS, WRITE_SECURITY } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 import {
@@ -22,6 +23,8 @@ import {
 } from './teaching-schemas.js';
 
 export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse }): void {
+  const rates = createJobRates(w);
+  app.addHook('onClose', async () => rates.stop());
   app.get(
     '/api/jobs',
     {
@@ -40,7 +43,7 @@ export function jobRoutes(app: ZodApp, { warehouse: w }: { warehouse: Warehouse 
       const limit = request.query.limit ?? DEFAULT_JOB_LIMIT;
       const [jobs, counts] = await Promise.all([w.jobs.list(), w.jobs.counts()]);
       jobs.sort((a, b) => a.runAt - b.runAt || Number(a.id) - Number(b.id));
-      return { jobs: jobs.slice(0, limit).map(jobJson), counts, truncated: jobs.length > limit };
+      return { jobs: jobs.slice(0, limit).map(jobJson), counts, truncated: jobs.length > limit, lastMinute: rates.lastMinute() };
     },
   );
 

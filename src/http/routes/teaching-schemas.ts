@@ -116,7 +116,16 @@ export const jobCountsSchema = z
   .object({ queued: z.number().int(), running: z.number().int(), parked: z.number().int(), dead: z.number().int() })
   .meta({ id: 'JobCounts' });
 
-export const jobListSchema = z.object({ jobs: z.array(jobSchema), counts: jobCountsSchema, truncated: z.boolean() }).meta({ id: 'JobList' });
+export const jobListSchema = z
+  .object({
+    jobs: z.array(jobSchema),
+    counts: jobCountsSchema,
+    truncated: z.boolean(),
+    lastMinute: z
+      .object({ complete: z.number().int(), retry: z.number().int(), dead: z.number().int() })
+      .meta({ description: "jobs completed, retried and dead-lettered in the last minute of the engine's clock (counted by this server since it started)" }),
+  })
+  .meta({ id: 'JobList' });
 
 export const deadLetterSchema = z
   .object({

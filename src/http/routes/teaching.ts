@@ -12,6 +12,7 @@ import { createEventHub, eventRoutes, type StreamLimits } from './events.js';
 import { explainRoutes } from './explain.js';
 import { jobRoutes } from './jobs.js';
 import { overviewRoutes } from './overview.js';
+import { type ExploreStory, storyRoutes } from './story.js';
 import { supplierScriptRoutes } from './supplier-script.js';
 
 export interface TeachingOptions {
@@ -26,6 +27,8 @@ export interface TeachingOptions {
   streamLimits?: StreamLimits;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
+  /** the counterexample the page replays (`warehouse explore --replay TOKEN --dashboard`) */
+  story?: ExploreStory | null;
 }
 
 const STOCK_WRITES = new Set(['PUT /api/inventory/:sku', 'POST /api/inventory/:sku/restock']);
@@ -47,4 +50,5 @@ export function teachingRoutes(app: ZodApp, opts: TeachingOptions): void {
   jobRoutes(app, opts);
   supplierScriptRoutes(app, { ...opts, hub: stream.hub });
   overviewRoutes(app, opts);
+  storyRoutes(app, opts);
 }
