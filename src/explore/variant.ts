@@ -18,7 +18,10 @@ export function parseVariant(strategy: string | undefined, breaks: readonly stri
   }
   const list = (breaks ?? []).flatMap((b) => b.split(',')).filter(Boolean);
   for (const b of list) {
-    if (!(BREAKS as readonly string[]).includes(b)) throw new UsageError(`--break must be one of ${BREAKS.join(', ')} (got ${JSON.stringify(b)})`);
+    if ((BREAKS as readonly string[]).includes(b)) continue;
+    // `--break <variant...>` takes every word after it: a file there was meant as a scenario
+    const file = /\.ya?ml$|[\\/]/.test(b) ? `; ${b} looks like a scenario file: give the files before --break, or write --break=${BREAKS[0]}` : '';
+    throw new UsageError(`--break must be one of ${BREAKS.join(', ')} (got ${JSON.stringify(b)})${file}`);
   }
   return { strategy: s as ExploreStrategy, breaks: [...new Set(list)] as Break[] };
 }
