@@ -107,6 +107,7 @@ export interface EngineResult {
   groupCommitP50Ms: number;
   groupCommitP99Ms: number;
   groupCommitCommitsPerOrder: number;
+  groupCommitCpuMsPerOrder: number;
   runs: Array<{ engine: RunFigures; groupCommit: RunFigures; baseline: RunFigures | null; fsyncMs: number }>;
 }
 
@@ -465,6 +466,7 @@ export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<Eng
     groupCommitP50Ms: g.p50Ms,
     groupCommitP99Ms: g.p99Ms,
     groupCommitCommitsPerOrder: g.commitsPerOrder,
+    groupCommitCpuMsPerOrder: g.cpuMsPerOrder,
     runs,
   };
   const pad = (s: string | number | undefined, n: number) => String(s ?? '-').padStart(n);

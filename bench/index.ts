@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json] [--only engine,cli] [--durability full|normal]`
+ * `npm run bench [-- --quick] [--json] [--only engine,cli] [--durability full|normal] [--save-baseline]`
  *
  * Runs the benchmark parts in turn, each against its own baseline in the same process run:
  *   engine  in this process (bench/engine.ts, runEngineBench)
@@ -16,8 +16,12 @@
  * does not exist is skipped with a note; a part that fails (exit code ≠ 0, no JSON line, time-out)
  * prints its error and the others still run. The figures never fail the run; a failing part does
  * (exit code 1), so CI catches a benchmark that rots. With --json the output ends with ONE line:
- * {"engine":{...},"http":{...},"sim":{...},"cli":{...}, "skipped":{...},"failed":{...}, ...}
+ * {"engine":{...},"http":{...},"sim":{...},"cli":{...}, "skipped":{...},"failed":{...}, "regressions":[...], ...}
  * where a part that did not run is null.
+ *
+ * Every run ends with its figures beside bench/baseline.json's (the last accepted ones; see
+ * bench/baseline.ts): a ratio more than 15 % worse is marked and listed in `regressions`, never
+ * failing the run. `--save-baseline` makes this run's figures the new baseline.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Durability } from '../src/adapters/sqlite/open.js';
+import { compare, formatComparison, loadAverage, readBaseline, REGRESSION, saveBaseline } from './baseline.js';
 
 const PARTS = ['engine', 'http', 'sim', 'cli', 'locking', 'scale'] as const;
 type Part = (typeof PARTS)[number];
@@ -34,6 +39,7 @@ const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
+const saveAsBaseline = args.includes('--save-baseline');
 const optionValue = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -204,8 +210,11 @@ async function main(): Promise<number> {
   const failed: Partial<Record<Part, string>> = {};
   const seconds: Partial<Record<Part, number>> = {};
   const started = performance.now();
+  const loadAtStart = loadAverage();
 
-  console.log(`bench${quick ? ' --quick' : ''}: ${selected.join(', ')} (Node ${process.version}, ${cpus().length} cores)`);
+  console.log(
+    `bench${quick ? ' --quick' : ''}: ${selected.join(', ')} (Node ${process.version}, ${cpus().length} cores, load average ${loadAtStart.join(' ')})`,
+  );
   for (const part of PARTS) {
     if (!selected.includes(part)) {
       skipped[part] = 'not selected (--only)';
@@ -238,8 +247,39 @@ async function main(): Promise<number> {
     else rows.push([part, '', '', '', failed[part] ? `FAILED: ${failed[part]}` : `skipped: ${skipped[part] ?? ''}`]);
   }
   const totalSeconds = +((performance.now() - started) / 1000).toFixed(1);
-  console.log(`\nsummary (${totalSeconds} s)`);
+  const loadAtEnd = loadAverage();
+  console.log(`\nsummary (${totalSeconds} s; load average ${loadAtStart.join(' ')} at the start, ${loadAtEnd.join(' ')} at the end)`);
   console.log(table(rows));
+
+  // no silent regressions: every figure beside the last accepted one (bench/baseline.ts)
+  const measured: Record<string, unknown> = {
+    ...results,
+    quick,
+    durability: durability ?? 'full',
+    node: process.version,
+    load: { start: loadAtStart, end: loadAtEnd },
+  };
+  const stored = readBaseline();
+  const which = quick && stored?.quick ? 'quick' : 'full';
+  const entry = stored?.[which] ?? stored?.quick;
+  const comparison = entry ? compare(measured, entry) : [];
+  const regressions = comparison.filter((c) => c.regressed).map((c) => c.key);
+  if (entry) {
+    console.log('');
+    for (const line of formatComparison(comparison, entry, entry === stored?.quick ? 'quick' : 'full', quick)) console.log(line);
+    console.log(
+      regressions.length > 0
+        ? `${regressions.length} ratio(s) more than ${REGRESSION * 100} % worse than the baseline: ${regressions.join(', ')} (run again to rule out noise)`
+        : `no ratio more than ${REGRESSION * 100} % worse than the baseline`,
+    );
+  } else console.log('\nno bench/baseline.json to compare with: `npm run bench -- --save-baseline` makes one');
+  if (saveAsBaseline) {
+    if (Object.keys(failed).length > 0) console.log('not saved as the baseline: a part failed');
+    else {
+      const saved = saveBaseline(measured, { quick, load: loadAtEnd });
+      console.log(`saved as the ${quick ? 'quick' : 'full'} baseline in bench/baseline.json (${Object.keys(saved.figures).length} figures)`);
+    }
+  }
 
   if (json) {
     console.log(
@@ -252,6 +292,8 @@ async function main(): Promise<number> {
         seconds: { ...seconds, total: totalSeconds },
         node: process.version,
         cpus: cpus().length,
+        load: { start: loadAtStart, end: loadAtEnd },
+        regressions,
       }),
     );
   }

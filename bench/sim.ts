@@ -5,6 +5,7 @@
  * arriving in chunks of 100 a second. Prints wall time, orders per second and peak RSS (sampled)
  * against the target: under 10 s and under 300 MB. A benchmark, not a test: it never fails a build.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runScenario } from '../src/sim/index.js';
 import { loadScenario } from '../src/sim/loader.js';
@@ -53,10 +54,13 @@ async function main(): Promise<void> {
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const loaded = loadScenario('bench.yaml', generate(orders));
   if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
   const result = await runScenario(loaded.scenario);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage.rss());
 
@@ -70,6 +74,10 @@ async function main(): Promise<void> {
     slowestSettledSeconds: slowest / 1000,
     wallSeconds: Number(seconds.toFixed(2)),
     ordersPerSecond: Math.round(orders / seconds),
+    /** CPU time of this process (user + system): steadier than wall time on a loaded machine */
+    cpuSeconds: Number(cpuSeconds.toFixed(2)),
+    ordersPerCpuSecond: Math.round(orders / cpuSeconds),
+    load: loadavg().map((x) => Number(x.toFixed(2))),
     peakRssMB: Math.round(peak / 1024 / 1024),
     target: { wallSeconds: TARGET_SECONDS, peakRssMB: TARGET_MB },
     withinTarget: seconds < TARGET_SECONDS && peak / 1024 / 1024 < TARGET_MB,
@@ -78,7 +86,8 @@ async function main(): Promise<void> {
     `simulated ${orders} orders (${reserved} reserved, expectations ${result.passed ? 'met' : 'NOT met'}) over ${figures.virtualSeconds} s of virtual time`,
   );
   console.log(`wall time   ${figures.wallSeconds} s   (target < ${TARGET_SECONDS} s)`);
-  console.log(`throughput  ${figures.ordersPerSecond} orders/s`);
+  console.log(`throughput  ${figures.ordersPerSecond} orders/s; CPU ${figures.cpuSeconds} s (${figures.ordersPerCpuSecond} orders per CPU second)`);
+  console.log(`load average ${figures.load.join(' ')}`);
   console.log(`peak RSS    ${figures.peakRssMB} MB   (target < ${TARGET_MB} MB)`);
   console.log(figures.withinTarget ? 'within target' : 'OUTSIDE target');
   // the bench orchestrator's contract: the last line of stdout is one JSON object

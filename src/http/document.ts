@@ -12,7 +12,7 @@ import { createMetrics } from './metrics.js';
 
 export async function buildDocument(): Promise<Record<string, unknown>> {
   const warehouse = await createWarehouse({ database: ':memory:', noJobs: true });
-  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });
+  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, figures: warehouse.figures, clock: warehouse.clock });
   try {
     const app = await buildApp({
       warehouse,

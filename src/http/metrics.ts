@@ -7,16 +7,18 @@
  *   reservation figures (app/stats.ts: orders, reservation outcomes and success rate by source, time
  *   in awaiting_restock, supplier answers, job retries, dead letters, lock conflicts per
  *   strategy) folded incrementally from
- *   the event log, and the queue's depth and oldest due job. A scrape reads the events added
- *   since the last one, once for all the metrics of that scrape.
+ *   the event log (a FiguresReader: on a worker thread for a SQLite file), and the queue's depth
+ *   and oldest due job. A scrape reads the events added since the last one, once for all the
+ *   metrics of that scrape.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { Bus } from '../app/bus.js';
-import { AWAITING_BUCKETS, catchUp, EventFold, queueFigures, successRates, type QueueFigures } from '../app/stats.js';
+import { queueFigures, type QueueFigures } from '../app/stats.js';
+import { AWAITING_BUCKETS, EventFold, successRates, type Figures } from '../domain/figures.js';
 import type { Clock } from '../ports/clock.js';
+import type { FiguresReader } from '../ports/figures.js';
 import type { JobQueue } from '../ports/queue.js';
-import type { Store } from '../ports/store.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -34,7 +36,7 @@ interface Sample {
   metricName?: string;
 }
 
-export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: JobQueue; store: Store; clock: Clock }): Metrics {
+export function createMetrics({ bus, queue, figures, clock }: { bus: Bus; queue: JobQueue; figures: FiguresReader; clock: Clock }): Metrics {
   const registry = new Registry();
   const registers = [registry];
 
@@ -74,13 +76,13 @@ export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: J
   });
 
   // ---- the database, at scrape time
-  const fold = new EventFold();
+  let f: Figures = new EventFold().figures;
   let queueNow: QueueFigures = { queued: 0, running: 0, parked: 0, deadLetters: 0, oldestDueAgeSeconds: 0 };
   let refreshing: Promise<void> | null = null;
   /** one read per scrape, shared by every metric of it */
   const refresh = () =>
     (refreshing ??= (async () => {
-      await catchUp(fold, store);
+      f = await figures.read();
       queueNow = await queueFigures(queue, clock.now());
     })().finally(() => (refreshing = null)));
 
@@ -99,7 +101,6 @@ export function createMetrics({ bus, queue, store, clock }: { bus: Bus; queue: J
     };
     registry.registerMetric(metric as unknown as Metric);
   }
-  const f = fold.figures;
   stored('warehouse_orders_created_total', 'orders created (every process on the database)', 'counter', () => [{ value: f.ordersCreated }]);
   stored('warehouse_orders_settled_total', 'orders that reached a final status', 'counter', () =>
     (['reserved', 'failed'] as const).map((status) => ({ labels: { status }, value: f.settled.stock[status] + f.settled.supplier[status] })),

@@ -133,7 +133,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // the message of a server with no token at all
     assertSafeBind(host, undefined);
   }
-  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, store: warehouse.store, clock: warehouse.clock });
+  const metrics = createMetrics({ bus: warehouse.bus, queue: warehouse.queue, figures: warehouse.figures, clock: warehouse.clock });
   const stopLogs = logEngineEvents(warehouse.bus, log);
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const appOptions: AppOptions = {

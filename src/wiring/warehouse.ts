@@ -6,6 +6,7 @@
 import { createRealClock } from '../adapters/clock/real.js';
 import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
+import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
@@ -18,6 +19,8 @@ import { createInventoryService, type InventoryService } from '../app/inventory.
 import { createJobsService, type JobsService } from '../app/jobs.js';
 import { createOrderService, type OrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
+import { foldOnThisThread } from '../app/stats.js';
+import type { FiguresReader } from '../ports/figures.js';
 import type { DriverStatus } from '../ports/driver.js';
 import { driverEventsOf } from './driver-events.js';
 import { createRunner, type Runner } from '../app/runner.js';
@@ -52,9 +55,10 @@ export interface WarehouseConfig {
   noJobs?: boolean;
   supplierScript?: SupplierScript;
   /**
-   * How the mock answers: `intercept` (default) through msw/node's interception of the global
-   * fetch; `direct` hands the client's requests straight to the same MSW handler, for replays of
-   * thousands of orders (no interceptor CPU, far less memory per request).
+   * How the mock answers: `intercept` through msw/node's interception of the global fetch (the
+   * default on the real clock); `direct` hands the client's requests straight to the same resolver
+   * (the default on the virtual clock: replays of thousands of orders, and a CLI run that should
+   * not load msw, the heaviest import of a run; docs/decisions.md).
    */
   mockTransport?: 'intercept' | 'direct';
   settings?: Partial<Settings>;
@@ -116,6 +120,8 @@ export interface Warehouse extends AsyncDisposable {
   readonly supplier: Supplier;
   /** the mock, when no supplier URL was given */
   readonly mock: MockSupplier | null;
+  /** the reservation figures of the event log, for /metrics (folded on a worker thread for a SQLite file) */
+  readonly figures: FiguresReader;
   readonly runner: Runner;
   /** a consistent copy of the database into a new file (Backend.backup) */
   backup(destination: string): Promise<BackupResult>;
@@ -181,7 +187,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     const state = await openMockState(database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database);
     // closed after the mock that answers from it
     closers.defer(() => state.close());
-    return startMockSupplier({ clock, wall: createRealClock(), script: config.supplierScript, transport: config.mockTransport, state });
+    return startMockSupplier({
+      clock,
+      wall: createRealClock(),
+      script: config.supplierScript,
+      transport: config.mockTransport ?? (clock.mode === 'virtual' ? 'direct' : 'intercept'),
+      state,
+    });
   });
   if (mock) closers.defer(() => mock.close());
   const client = createHttpSupplier({
@@ -199,6 +211,13 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const { store, queue, supplier } = config.teaching?.ports ? config.teaching.ports(plain) : plain;
   const bus = createBus();
   const random = createRandom(config.seed);
+  // a SQLite file is folded by a thread of its own reading the file (a large log would hold the
+  // server's loop); PostgreSQL and in-memory databases are read on this thread, a page at a time
+  const figures =
+    database.kind === 'sqlite' && database.file !== ':memory:'
+      ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
+      : foldOnThisThread(store);
+  closers.defer(() => figures.close());
   const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
     if (!queueConfig || config.noJobs) return null;
     // loaded only with --queue: a run without Redis never loads bullmq
@@ -244,6 +263,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     bus,
     supplier,
     mock,
+    figures,
     backup: (destination) => backend.backup(destination),
     async health() {
       const database = await store.health();

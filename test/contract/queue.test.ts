@@ -45,6 +45,22 @@ describe('the job queue', () => {
     expect(await empty.queue.nextDueAt()).toBeNull();
   });
 
+  it("says the earlier of a running job's lease end and the next queued job", async () => {
+    const due = [T0 + 100, T0 + 110, T0 + 300];
+    const { queue } = await withOrders(3, (i) => due[i]!);
+    await queue.claim(T0 + 100, 1, 'short', 50);
+    expect(await queue.nextDueAt()).toBe(T0 + 110);
+    await queue.claim(T0 + 120, 1, 'long', 10_000);
+    // the first lease ends before the queued job is due, and another running job lies between them
+    expect(await queue.nextDueAt()).toBe(T0 + 150);
+    const [retaken] = await queue.claim(T0 + 300, 1, 'again', 10_000);
+    expect(retaken?.runs).toBe(2);
+    expect(await queue.nextDueAt()).toBe(T0 + 300);
+    await queue.claim(T0 + 300, 1, 'last', 10_000);
+    // nothing queued: the earliest lease end of the running ones
+    expect(await queue.nextDueAt()).toBe(T0 + 120 + 10_000);
+  });
+
   it('settles a job with the change it made: complete, retry (counted or not), park, dead-letter', async () => {
     const { store, queue, orders } = await withOrders(4);
     const jobs = await queue.claim(T0 + 10, 4, 'w', 1_000);

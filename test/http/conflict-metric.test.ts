@@ -4,7 +4,7 @@
  * (test/telemetry/metrics.test.ts checks it over HTTP and in `warehouse stats`).
  */
 import { describe, expect, it } from 'vitest';
-import { EventFold } from '../../src/app/stats.js';
+import { EventFold } from '../../src/domain/figures.js';
 
 describe('the inventory conflict fold', () => {
   it("adds each InventoryConflict event's conflicts under its strategy, and nothing for other events", () => {

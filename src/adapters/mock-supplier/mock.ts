@@ -8,8 +8,7 @@
  * engine's client is wrapped (`ownFaults`) so that a call the state failed comes out as that
  * database error (state-faults.ts).
  */
-import { passthrough, http, HttpResponse, type RequestHandler } from 'msw';
-import { setupServer, type SetupServer } from 'msw/node';
+import type { SetupServer } from 'msw/node';
 import type { Clock } from '../../ports/clock.js';
 import type { Supplier } from '../../ports/supplier.js';
 import { createStateFaults, type StateFaults, type StateHealth } from './state-faults.js';
@@ -65,76 +64,120 @@ interface Mock {
 }
 
 const mocks = new Map<string, Mock>();
+/** msw/node's interceptor, started (msw loaded) by the first `intercept` mock only */
 let server: SetupServer | undefined;
+let starting: Promise<void> | undefined;
 let nextId = 1;
-let handlers: RequestHandler[] | undefined;
 
-async function toResponse(mock: Mock, reply: MockReply, request: Request): Promise<Response> {
+async function toResponse(mock: Mock, reply: MockReply, signal: AbortSignal | undefined): Promise<Response> {
   if (reply.kind === 'hang') {
-    await mock.clock.sleep(HANG_MS, request.signal);
-    return HttpResponse.json({ error: 'gateway timeout' }, { status: 504 });
+    await mock.clock.sleep(HANG_MS, signal);
+    return Response.json({ error: 'gateway timeout' }, { status: 504 });
   }
-  return new HttpResponse(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
+  return new Response(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
+}
+
+/**
+ * What the mock reads of a request. MSW hands it a fetch `Request`; the `direct` transport reads
+ * the same from fetch's own arguments, without building a `Request` (its headers, its body stream
+ * and a signal of its own were a tenth of a simulation's CPU: docs/performance.md).
+ */
+interface MockRequest {
+  url: string;
+  method: string;
+  header(name: string): string | undefined;
+  json(): Promise<unknown>;
+  signal: AbortSignal | undefined;
+}
+
+const fromRequest = (request: Request): MockRequest => ({
+  url: request.url,
+  method: request.method,
+  header: (name) => request.headers.get(name) ?? undefined,
+  json: () => request.json(),
+  signal: request.signal,
+});
+
+/** fetch's arguments as a MockRequest when they are the plain kind (a URL string, headers as an object, a text body), else null */
+function fromArguments(input: string | URL | Request, init: RequestInit | undefined): MockRequest | null {
+  const headers = init?.headers ?? {};
+  const body = init?.body;
+  if (typeof input !== 'string' || headers instanceof Headers || Array.isArray(headers) || (body !== undefined && body !== null && typeof body !== 'string')) {
+    return null;
+  }
+  const plain = headers as Record<string, string>;
+  return {
+    url: input,
+    method: (init?.method ?? 'GET').toUpperCase(),
+    header(name) {
+      const wanted = name.toLowerCase();
+      for (const key in plain) if (key.toLowerCase() === wanted) return plain[key];
+      return undefined;
+    },
+    // as Request.json(): rejects on an empty or malformed body
+    json: async () => JSON.parse(body ?? '') as unknown,
+    signal: init?.signal ?? undefined,
+  };
 }
 
 /**
  * The mock's answer to one request: route by host (one host per mock) and path, then answer from
  * the state. MSW's catch-all handler calls it; so does the `direct` transport.
  */
-async function answer(request: Request): Promise<Response> {
+async function answer(request: MockRequest, elsewhere: () => Response): Promise<Response> {
   const url = new URL(request.url);
   const mock = mocks.get(url.host);
   // a mock host nobody registered (a closed mock) is a bug: fail like a dead network
-  if (!mock) return url.hostname.endsWith('.supplier.mock') ? HttpResponse.error() : passthrough();
+  if (!mock) return url.hostname.endsWith('.supplier.mock') ? Response.error() : elsewhere();
   if (request.method === 'POST' && url.pathname === '/supplier/reserve') {
     const body: unknown = await request.json().catch(() => undefined);
-    const { reply, call } = await mock.answers.reserve({ key: request.headers.get('idempotency-key') ?? undefined, body, signal: request.signal });
+    const { reply, call } = await mock.answers.reserve({ key: request.header('idempotency-key'), body, signal: request.signal });
     mock.calls.push(call);
-    return toResponse(mock, reply, request);
+    return toResponse(mock, reply, request.signal);
   }
   const status = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
   if (request.method === 'GET' && status) {
     const { reply, call } = await mock.answers.status({ ref: decodeURIComponent(status[1]!) });
     mock.calls.push(call);
-    return toResponse(mock, reply, request);
+    return toResponse(mock, reply, request.signal);
   }
-  return HttpResponse.json(
+  return Response.json(
     { type: 'about:blank', title: 'Not Found', status: 404, detail: `no such supplier route: ${request.method} ${url.pathname}` },
     { status: 404 },
   );
 }
 
-function mockHandlers(): RequestHandler[] {
-  // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
-  // pattern per handler on every request, and it lets every other host pass through
-  handlers ??= [http.all('*', ({ request }) => answer(request))];
-  return handlers;
-}
-
-function ensureServer(): SetupServer {
-  if (server) return server;
-  const created = setupServer(...mockHandlers());
-  created.listen({
-    onUnhandledRequest(request, print) {
-      // a request to a mock host that nobody scripted is a bug; anything else is not ours
-      if (new URL(request.url).hostname.endsWith('.supplier.mock')) print.error();
-    },
-  });
-  server = created;
-  return created;
+/** Starts msw/node's interception (loading msw: the heaviest import of a run, so only when asked). */
+function ensureServer(): Promise<void> {
+  starting ??= (async () => {
+    const [{ http, passthrough }, { setupServer }] = await Promise.all([import('msw'), import('msw/node')]);
+    // one catch-all handler that routes by host and path itself: cheaper than MSW matching a path
+    // pattern per handler on every request, and it lets every other host pass through
+    const created = setupServer(http.all('*', ({ request }) => answer(fromRequest(request), passthrough)));
+    created.listen({
+      onUnhandledRequest(request, print) {
+        // a request to a mock host that nobody scripted is a bug; anything else is not ours
+        if (new URL(request.url).hostname.endsWith('.supplier.mock')) print.error();
+      },
+    });
+    server = created;
+  })();
+  return starting;
 }
 
 /** Answers `request` straight from the mock (no interception, no MSW matching); honours its abort signal. */
 async function directFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const request = new Request(input, init);
+  const request = fromArguments(input, init) ?? fromRequest(new Request(input, init));
   const signal = request.signal;
-  signal.throwIfAborted();
-  const pending = answer(request);
-  const response = await new Promise<Response | undefined>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+  signal?.throwIfAborted();
+  const pending = answer(request, () => Response.error());
+  const response = !signal
+    ? await pending
+    : await new Promise<Response | undefined>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
   if (!response || response.type === 'error') throw new TypeError('fetch failed: the mock supplier gave no answer');
   return response;
 }
@@ -181,7 +224,7 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
     if (owned) await state.close();
     throw error;
   }
-  if (!direct) ensureServer();
+  if (!direct) await ensureServer();
   const host = `m${nextId++}.supplier.mock`;
   const faults = createStateFaults();
   const answers = createMockAnswers({ state: watched(state, faults), clock: opts.clock, wall });
@@ -215,6 +258,7 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
       if (server && ![...mocks.values()].some((m) => m.intercept)) {
         server.close();
         server = undefined;
+        starting = undefined;
       }
       if (owned) await state.close();
     },

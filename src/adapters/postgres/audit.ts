@@ -2,6 +2,15 @@
  * The invariants of docs/design.md §6 (domain/invariants.ts: their names, messages and ids) in
  * PostgreSQL's SQL, checked straight on the tables in one REPEATABLE READ, READ ONLY transaction,
  * so every rule sees the same state.
+ *
+ * A check is answered from the last audit while the server's snapshot has not moved (store.ts):
+ * what a transaction sees is decided by its snapshot alone (xmin, xmax, the transactions in
+ * progress), so two audits under equal snapshots read the same rows. The snapshot is the whole
+ * server's: a write anywhere (another schema, another database, the mock's tables, autovacuum's
+ * ANALYZE) moves it, so the cache is conservative: it only ever runs an audit that was not needed,
+ * never answers one that was. Narrower keys were refused: the statistics views (`n_tup_ins`, …)
+ * are flushed up to seconds late and outside transactions, so a key read from them may stay put
+ * after a commit; a change counter kept by triggers would add work to every write.
  */
 import { INVARIANT_NAMES, violationsOf, type InvariantName } from '../../domain/invariants.js';
 import type { Violation } from '../../ports/store.js';
@@ -32,17 +41,26 @@ export const PG_SQL: Record<InvariantName, string> = {
 };
 
 export async function auditPostgres(c: PgConnection): Promise<Violation[]> {
+  return (await auditPostgresAt(c)).violations;
+}
+
+/**
+ * The audit and the snapshot it read (`pg_current_snapshot()` of its REPEATABLE READ transaction,
+ * taken by its first statement): another audit under an equal snapshot sees the very same rows.
+ */
+export async function auditPostgresAt(c: PgConnection): Promise<{ snapshot: string; violations: Violation[] }> {
   let client: import('pg').PoolClient | undefined;
   try {
     client = await c.pool.connect();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const taken = await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s');
     const out: Violation[] = [];
     for (const rule of INVARIANT_NAMES) {
       const { rows } = await client.query<Record<string, unknown>>(PG_SQL[rule]);
       out.push(...violationsOf(rule, rows));
     }
     await client.query('COMMIT');
-    return out;
+    return { snapshot: taken.rows[0]!.s, violations: out };
   } catch (error) {
     await client?.query('ROLLBACK').catch(() => {});
     throw c.describe(error);

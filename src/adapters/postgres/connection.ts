@@ -15,6 +15,7 @@ import { userInfo } from 'node:os';
 import { parse } from 'pg-connection-string';
 import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { DatabaseError } from '../../domain/errors.js';
 import { describePgError, sqlState } from './errors.js';
 import * as t from './schema.js';
 
@@ -60,10 +61,27 @@ export interface PgConnection {
   readonly counters: PgCounters;
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** One write statement outside a transaction (a claim): as `read`, its fault remembered for `health` as `tx`'s are. */
+  write<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Turn a driver error into a DatabaseError (or return it unchanged). */
   describe(error: unknown): unknown;
+  /**
+   * Whether the database takes writes: a probe that takes, without waiting, the lock every write
+   * takes on the engine's tables (and so needs the server to answer); the fault the last write met
+   * (`tx`, `write`) is forgotten once the probe passes. A lock another session holds on the tables
+   * stops no `SELECT 1`: with that alone, /healthz said 200 while every write waited
+   * (docs/reliability.md, M1).
+   */
+  health(): Promise<{ ok: true } | { ok: false; fault: DatabaseError['fault']; message: string }>;
   close(): Promise<void>;
 }
+
+/**
+ * The tables every write of the engine touches, probed by `health`: ROW
+ * EXCLUSIVE is the lock an INSERT, UPDATE or DELETE takes, and NOWAIT answers at once when another
+ * session holds one that conflicts (LOCK TABLE, an ALTER, a VACUUM FULL).
+ */
+const WRITTEN_TABLES = ['orders', 'jobs', 'inventory', 'movements', 'order_events'] as const;
 
 /** transactions rolled back by the server (40001, 40P01) are run this many times in all */
 const TX_TRIES = 4;
@@ -123,6 +141,18 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
   const counters: PgCounters = { conflicts: 0, deadlocks: 0, serializationFailures: 0, retries: 0 };
   const describe = (error: unknown) => describePgError(error, label) ?? error;
   let closed: Promise<void> | null = null;
+  /** the last write transaction's database fault; any write that commits clears it */
+  let lastFault: DatabaseError | null = null;
+  const probeWrites = async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`LOCK TABLE ${WRITTEN_TABLES.join(', ')} IN ROW EXCLUSIVE MODE NOWAIT`);
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+    }
+  };
 
   return {
     pool,
@@ -139,7 +169,9 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
           // transaction never releases its client when BEGIN fails (a connection that dropped),
           // and the pool runs dry; a broken client is dropped by the pool on release
           client = await pool.connect();
-          return await (drizzle({ client }) as unknown as Db).transaction(fn);
+          const result = await (drizzle({ client }) as unknown as Db).transaction(fn);
+          lastFault = null;
+          return result;
         } catch (error) {
           const state = sqlState(error);
           if (state === '40P01') counters.deadlocks++;
@@ -149,7 +181,9 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
             await jitterPause(attempt);
             continue;
           }
-          throw describe(error);
+          const described = describe(error);
+          if (described instanceof DatabaseError) lastFault = described;
+          throw described;
         } finally {
           client?.release();
         }
@@ -160,6 +194,35 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
         return await fn(db);
       } catch (error) {
         throw describe(error);
+      }
+    },
+    async write(fn) {
+      try {
+        const result = await fn(db);
+        lastFault = null;
+        return result;
+      } catch (error) {
+        const described = describe(error);
+        if (described instanceof DatabaseError) lastFault = described;
+        throw described;
+      }
+    },
+    async health() {
+      // one try, no waiting: a health check must answer at once, lock or not. The probe takes the
+      // lock a write takes on every table the engine writes (and so needs the server to answer):
+      // another session's LOCK TABLE makes it fail at once while the engine's own writes wait
+      // behind that lock without failing yet (no lock_timeout), which the last write's memory
+      // alone cannot see
+      const previous = lastFault;
+      try {
+        await probeWrites();
+        if (previous && lastFault === previous) lastFault = null;
+        return { ok: true };
+      } catch (error) {
+        const described = describe(error);
+        const fault = described instanceof DatabaseError ? described : previous;
+        if (fault) return { ok: false, fault: fault.fault, message: fault.message };
+        return { ok: false, fault: 'unavailable', message: described instanceof Error ? described.message : String(described) };
       }
     },
     close() {

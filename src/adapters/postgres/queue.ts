@@ -61,7 +61,7 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
   async function rebase(now: number): Promise<void> {
     if (opts.clock !== 'real' || now - rebasedAt < REBASE_EVERY_MS) return;
     rebasedAt = now;
-    await c.read(() =>
+    await c.write(() =>
       c.pool.query(
         `UPDATE jobs SET run_at = LEAST(run_at, $1::bigint),
            locked_until = CASE WHEN locked_until IS NULL THEN NULL ELSE LEAST(locked_until, $1::bigint + $2::bigint) END,
@@ -78,7 +78,7 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
     async claim(now, limit, workerId, leaseMs) {
       if (limit <= 0) return [];
       await rebase(now);
-      const rows = await c.read(async () => {
+      const rows = await c.write(async () => {
         const r = await c.pool.query<ClaimedRow>(
           `WITH due AS (
              SELECT id FROM jobs

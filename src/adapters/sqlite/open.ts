@@ -7,7 +7,7 @@
  * asynchronously (`waitForLock`), never inside SQLite: the event loop stays free, and a daemon may
  * wait as long as the lock lasts (`lockWaitMs`), saying so once (`onLockWait`).
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -267,8 +267,7 @@ export function integrityProblems(db: Database.Database, pragma: 'integrity_chec
  * `PRAGMA foreign_keys` statements are no-ops inside the transaction.
  */
 function migrate(db: Database.Database): void {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
-  const latest = migrations.at(-1)?.folderMillis ?? 0;
+  const latest = latestMigration();
   const applied = () => {
     const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATIONS_TABLE);
     if (!exists) return 0;
@@ -276,6 +275,7 @@ function migrate(db: Database.Database): void {
     return Number(row.last ?? 0);
   };
   if (applied() >= latest) return;
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
   db.pragma('foreign_keys = OFF');
   try {
@@ -285,13 +285,27 @@ function migrate(db: Database.Database): void {
   }
 }
 
+let latestKnown: number | undefined;
+/**
+ * The newest migration's time (drizzle's `folderMillis`), from drizzle-kit's journal alone: an
+ * up-to-date database (every open but the first) never reads the SQL files or hashes them.
+ */
+function latestMigration(): number {
+  if (latestKnown === undefined) {
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> };
+    latestKnown = Math.max(0, ...journal.entries.map((e) => e.when));
+  }
+  return latestKnown;
+}
+
 function migrateLocked(db: Database.Database, migrations: ReturnType<typeof readMigrationFiles>, applied: () => number): void {
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)`);
     const last = applied();
     for (const m of migrations) {
       if (m.folderMillis <= last) continue;
-      for (const stmt of m.sql) if (stmt.trim()) db.exec(stmt);
+      // one script per migration (a newline before each `;` ends a trailing `--` comment)
+      db.exec(m.sql.filter((stmt) => stmt.trim()).join('\n;\n'));
       db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`).run(m.hash, m.folderMillis);
     }
     const broken = db.pragma('foreign_key_check') as unknown[];

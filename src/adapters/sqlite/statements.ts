@@ -172,12 +172,6 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       })
       .from(t.jobs)
       .prepare(),
-    nextDueAt: db
-      .select({
-        next: sql<number | null>`min(CASE ${t.jobs.status} WHEN 'queued' THEN ${t.jobs.runAt} WHEN 'running' THEN ${t.jobs.lockedUntil} END)`,
-      })
-      .from(t.jobs)
-      .prepare(),
   };
 }
 

@@ -153,7 +153,18 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
       return c.write(() => {
         const order = loadOrder(orderId);
         const inv = q.inventoryItem.get({ sku: order.sku });
-        const snapshot: Snapshot = { order, onHand: inv?.onHand ?? 0, supplierAsked: supplierAsked(orderId) };
+        // supplierAsked is read only by a planner that asks for it (the reservation's first step;
+        // not the supplier's answers and the status checks): the planner runs here, inside the
+        // transaction, so the lazy read sees what the eager one would have
+        let asked: Snapshot['supplierAsked'] | undefined;
+        const snapshot: Snapshot = {
+          order,
+          onHand: inv?.onHand ?? 0,
+          get supplierAsked() {
+            if (asked === undefined) asked = supplierAsked(orderId);
+            return asked;
+          },
+        };
         return applyPlan(order, planner(snapshot), now, step, inv);
       });
     },

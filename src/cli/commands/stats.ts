@@ -3,7 +3,8 @@
  * `--json`: reservation success rate by source, time in awaiting_restock, supplier answers and
  * delays, job retries by type and reason, dead letters, the queue. No server needed.
  */
-import { AWAITING_BUCKETS, createStatsService, type Stats } from '../../app/stats.js';
+import { createStatsService, type Stats } from '../../app/stats.js';
+import { AWAITING_BUCKETS } from '../../domain/figures.js';
 import Table from 'cli-table3';
 import type { Ctx } from '../context.js';
 
