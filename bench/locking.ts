@@ -262,8 +262,8 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   console.log(`locking: ${orders} orders of 1 unit for ${stock} units of one SKU, concurrency ${levels.join(', ')}, on ${new URL(PG_URL).host}`);
-  const head = ['strategy', 'C', 'engine/s', 'p50 ms', 'p99 ms', 'base/s', 'p50 ms', 'p99 ms', 'ratio', 'conflicts', 'deferred', 'deadlocks', 'oversell'];
-  const widths = [11, 3, 8, 7, 7, 7, 7, 7, 5, 15, 8, 9, 8];
+  const head = ['strategy', 'C', 'engine/s', 'p50 ms', 'p99 ms', 'base/s', 'p50 ms', 'p99 ms', 'ratio', 'cpu ms/order', 'conflicts', 'deferred', 'deadlocks', 'oversell'];
+  const widths = [11, 3, 8, 7, 7, 7, 7, 7, 5, 12, 15, 8, 9, 8];
   const line = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(widths[i]!)).join(' ');
   console.log(line(head));
   const rows: Row[] = [];
@@ -284,6 +284,7 @@ async function main(): Promise<void> {
           baseline.p50Ms,
           baseline.p99Ms,
           row.ratio,
+          `${engine.cpuMsPerOrder}/${baseline.cpuMsPerOrder}`,
           `${engine.conflicts}/${baseline.conflicts}`,
           `${engine.deferred}/${baseline.deferred}`,
           `${engine.deadlocks}/${baseline.deadlocks}`,
@@ -293,7 +294,7 @@ async function main(): Promise<void> {
     }
   }
   const seconds = +((performance.now() - started) / 1000).toFixed(1);
-  console.log(`(conflicts, deferred, deadlocks, oversell: engine/baseline) ${seconds} s`);
+  console.log(`(cpu ms/order: this process's CPU over the run ÷ orders; it and the counts are engine/baseline) ${seconds} s`);
   const at = (s: ReserveStrategy) => rows.find((r) => r.strategy === s && r.concurrency === 16) ?? rows.find((r) => r.strategy === s);
   const ratios = rows.map((r) => r.ratio).sort((a, b) => a - b);
   if (values.json) {

@@ -133,6 +133,51 @@ export function createPool(opts: PgConnectionOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * drizzle over one pooled client, made once per client (pg-pool keeps its clients): a transaction's
+ * drizzle queries and its prepared statements (`clientOf`) go to the same connection.
+ */
+const txOf = new WeakMap<pg.PoolClient, Tx>();
+const clientOfTx = new WeakMap<Tx, pg.PoolClient>();
+
+/** The connection a transaction of `PgConnection.tx` runs on: for its named (prepared) statements. */
+export function clientOf(tx: Tx): pg.PoolClient {
+  const client = clientOfTx.get(tx);
+  if (!client) throw new Error('clientOf: not a transaction opened by PgConnection.tx');
+  return client;
+}
+
+/**
+ * BEGIN, `fn`, COMMIT on one client (ROLLBACK when `fn` or the commit fails, then the error). What
+ * drizzle's `transaction` does, without building a drizzle instance and its statements per call.
+ */
+async function transaction<T>(client: pg.PoolClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let tx = txOf.get(client);
+  if (!tx) {
+    tx = drizzle({ client }) as unknown as Tx;
+    txOf.set(client, tx);
+    clientOfTx.set(tx, client);
+  }
+  await client.query('BEGIN');
+  try {
+    const result = await fn(tx);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // the first error is the one that says what happened; a failed rollback (the connection is gone) adds nothing
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * One named statement on a transaction's connection: the server parses and plans it once per
+ * connection (node-postgres sends only Bind/Execute afterwards). A name stands for one text.
+ */
+export async function prepared<R extends pg.QueryResultRow>(tx: Tx, name: string, text: string, values: unknown[]): Promise<R[]> {
+  return (await clientOf(tx).query<R>({ name, text, values })).rows;
+}
+
 export function openPgConnection(opts: PgConnectionOptions): PgConnection {
   const schema = opts.schema ?? 'public';
   const label = labelFor(opts.url, schema);
@@ -169,7 +214,7 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
           // transaction never releases its client when BEGIN fails (a connection that dropped),
           // and the pool runs dry; a broken client is dropped by the pool on release
           client = await pool.connect();
-          const result = await (drizzle({ client }) as unknown as Db).transaction(fn);
+          const result = await transaction(client, fn);
           lastFault = null;
           return result;
         } catch (error) {

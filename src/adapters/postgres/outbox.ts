@@ -8,14 +8,14 @@
  * (`WHERE status = 'running' AND locked_by = <token>`); no row changed means the lease passed to
  * another runner (LeaseLostError), and the whole transaction rolls back.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { LeaseLostError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
 import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever, type Order } from '../../domain/order.js';
 import type { Plan } from '../../domain/plans.js';
 import type { JobStep } from '../../ports/queue.js';
-import type { Tx } from './connection.js';
+import { prepared, type Tx } from './connection.js';
 import * as t from './schema.js';
 
 export const toJob = (r: t.JobRow): Job => ({
@@ -66,33 +66,50 @@ export async function writePlanRows(
   rows: PlanRows,
   stamp: EnqueueOptions,
 ): Promise<{ jobIds: string[]; events: TimelineEvent[] }> {
-  const ctes: SQL[] = [];
   const o = rows.order;
-  if (o) {
-    ctes.push(
-      sql`o AS (UPDATE orders SET status = ${o.status}, supplier_ref = ${o.supplierRef}, supplier_checks = ${o.supplierChecks}, failure_reason = ${o.failureReason}, updated_at = ${now}::bigint WHERE id = ${orderId}::int)`,
-    );
-  }
-  if (rows.events.length > 0) {
-    const values = rows.events.map((e) => sql`(${orderId}::int, ${now}::bigint, ${e.type}, ${JSON.stringify(e.data)}::json)`);
-    ctes.push(sql`e AS (INSERT INTO order_events (order_id, at, type, data) VALUES ${sql.join(values, sql`, `)})`);
-  }
-  if (rows.jobs.length > 0) {
-    const values = rows.jobs.map(
-      (j) =>
-        sql`(${j.type}, ${orderId}::int, ${JSON.stringify(j.payload ?? {})}::json, ${j.runAt}::bigint, ${stamp.jobAttempts}::int, ${stamp.clock === 'virtual'}::boolean, ${headersText(j.headers)}, ${now}::bigint)`,
-    );
-    ctes.push(
-      sql`j AS (INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, virtual, headers, created_at) VALUES ${sql.join(values, sql`, `)} RETURNING id)`,
-    );
-  }
-  if (ctes.length === 0) return { jobIds: [], events: [] };
-  const main = rows.jobs.length > 0 ? sql`SELECT id FROM j ORDER BY id` : sql`SELECT NULL::int AS id WHERE false`;
-  const result = await tx.execute<{ id: number }>(sql`WITH ${sql.join(ctes, sql`, `)} ${main}`);
+  if (!o && rows.events.length === 0 && rows.jobs.length === 0) return { jobIds: [], events: [] };
+  // the values in the order planText numbers them
+  const values: unknown[] = [orderId, now];
+  if (o) values.push(o.status, o.supplierRef, o.supplierChecks, o.failureReason);
+  for (const e of rows.events) values.push(e.type, JSON.stringify(e.data));
+  for (const j of rows.jobs) values.push(j.type, JSON.stringify(j.payload ?? {}), j.runAt, stamp.jobAttempts, stamp.clock === 'virtual', headersText(j.headers));
+  const shape = `wh_plan_${o ? 1 : 0}_${rows.events.length}_${rows.jobs.length}`;
+  const result = await prepared<{ id: number }>(tx, shape, planText(Boolean(o), rows.events.length, rows.jobs.length), values);
   return {
-    jobIds: result.rows.map((r) => String(r.id)),
+    jobIds: result.map((r) => String(r.id)),
     events: rows.events.map((e) => ({ orderId, at: now, type: e.type, data: e.data })),
   };
+}
+
+const planTexts = new Map<string, string>();
+
+/**
+ * The statement of writePlanRows for one shape (an order change or not, n events, m jobs), made
+ * once: $1 the order id, $2 now, then the order's fields, each event's type and data, each job's
+ * type, payload, run-at, attempts, virtual mark and headers.
+ */
+function planText(order: boolean, events: number, jobs: number): string {
+  const key = `${order}/${events}/${jobs}`;
+  const known = planTexts.get(key);
+  if (known) return known;
+  let n = 2;
+  const p = () => `$${++n}`;
+  const ctes: string[] = [];
+  if (order) {
+    ctes.push(`o AS (UPDATE orders SET status = ${p()}, supplier_ref = ${p()}, supplier_checks = ${p()}, failure_reason = ${p()}, updated_at = $2::bigint WHERE id = $1::int)`);
+  }
+  if (events > 0) {
+    const rows = Array.from({ length: events }, () => `($1::int, $2::bigint, ${p()}, ${p()}::json)`);
+    ctes.push(`e AS (INSERT INTO order_events (order_id, at, type, data) VALUES ${rows.join(', ')})`);
+  }
+  if (jobs > 0) {
+    const rows = Array.from({ length: jobs }, () => `(${p()}, $1::int, ${p()}::json, ${p()}::bigint, ${p()}::int, ${p()}::boolean, ${p()}, $2::bigint)`);
+    ctes.push(`j AS (INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, virtual, headers, created_at) VALUES ${rows.join(', ')} RETURNING id)`);
+  }
+  const main = jobs > 0 ? 'SELECT id FROM j ORDER BY id' : 'SELECT NULL::int AS id WHERE false';
+  const text = `WITH ${ctes.join(', ')} ${main}`;
+  planTexts.set(key, text);
+  return text;
 }
 
 /** Enqueues jobs for an order (an operator's retry), within the caller's transaction. */
@@ -105,20 +122,23 @@ export async function insertEvents(tx: Tx, orderId: number, now: number, events:
   return (await writePlanRows(tx, orderId, now, { order: null, events, jobs: [] }, { jobAttempts: 0, clock: 'real' })).events;
 }
 
+/** The running job's row while the lease is still the one of the step: $1 the job's id, $2 its token. */
+const MINE = `id = $1::int AND status = 'running' AND locked_by = $2::text`;
+
 /** Settles the running job of `step` as the plan says, in one statement that checks its lease. */
 export async function settle(tx: Tx, step: JobStep, plan: Plan, now: number): Promise<void> {
   const id = /^\d{1,9}$/.test(step.lease.jobId) ? Number(step.lease.jobId) : -1;
   const token = step.lease.token;
-  const mine = and(eq(t.jobs.id, id), eq(t.jobs.status, 'running'), eq(t.jobs.lockedBy, token));
+  const mine = () => and(eq(t.jobs.id, id), eq(t.jobs.status, 'running'), eq(t.jobs.lockedBy, token));
   const s = typeof step.settle === 'function' ? step.settle(plan) : step.settle;
   let changed: number;
   switch (s.kind) {
     case 'keep':
       // locked, so no claim takes it over before this transaction commits
-      changed = (await tx.select({ id: t.jobs.id }).from(t.jobs).where(mine).for('update')).length;
+      changed = (await prepared(tx, 'wh_job_keep', `SELECT id FROM jobs WHERE ${MINE} FOR UPDATE`, [id, token])).length;
       break;
     case 'complete':
-      changed = (await tx.delete(t.jobs).where(mine).returning({ id: t.jobs.id })).length;
+      changed = (await prepared(tx, 'wh_job_complete', `DELETE FROM jobs WHERE ${MINE} RETURNING id`, [id, token])).length;
       break;
     case 'retry':
       changed = (
@@ -136,7 +156,7 @@ export async function settle(tx: Tx, step: JobStep, plan: Plan, now: number): Pr
             relayedAt: null,
             relayDueAt: 0,
           })
-          .where(mine)
+          .where(mine())
           .returning({ id: t.jobs.id })
       ).length;
       break;
@@ -145,7 +165,7 @@ export async function settle(tx: Tx, step: JobStep, plan: Plan, now: number): Pr
         await tx
           .update(t.jobs)
           .set({ status: 'parked', lockedBy: null, lockedUntil: null, parkedReason: s.reason, lastError: s.reason })
-          .where(mine)
+          .where(mine())
           .returning({ id: t.jobs.id })
       ).length;
       break;

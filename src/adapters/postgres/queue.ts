@@ -79,8 +79,10 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
       if (limit <= 0) return [];
       await rebase(now);
       const rows = await c.write(async () => {
-        const r = await c.pool.query<ClaimedRow>(
-          `WITH due AS (
+        const r = await c.pool.query<ClaimedRow>({
+          // prepared once per connection
+          name: 'wh_claim',
+          text: `WITH due AS (
              SELECT id FROM jobs
              WHERE run_at <= $1 AND (status = 'queued' OR (status = 'running' AND locked_until <= $1))
              ORDER BY run_at, id
@@ -92,8 +94,8 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
              locked_by = $3::text || '#' || (j.attempts + 1), locked_until = $1 + $4
            FROM due WHERE j.id = due.id
            RETURNING j.id, j.type, j.order_id, j.payload, j.run_at::text, j.attempts, j.failures, j.locked_by, j.headers`,
-          [now, limit, workerId, leaseMs],
-        );
+          values: [now, limit, workerId, leaseMs],
+        });
         return r.rows;
       });
       return rows

@@ -17,12 +17,12 @@
  * A SKU's inventory row is created at 0 by its first movement (docs/design.md §2.4): a plan with movements
  * on a SKU without a row creates it (`INSERT … ON CONFLICT DO NOTHING`) and reads it again.
  */
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { DatabaseError } from '../../domain/errors.js';
 import type { Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
-import type { Tx } from './connection.js';
+import { prepared, type Tx } from './connection.js';
 import * as t from './schema.js';
 
 /** The optimistic strategy's versioned update found the row changed: roll back and try again. */
@@ -40,9 +40,11 @@ interface StockRow {
   version: number;
 }
 
+const STOCK = 'SELECT on_hand AS "onHand", version FROM inventory WHERE sku = $1::text';
+const STOCK_LOCKED = `${STOCK} FOR UPDATE`;
+
 export async function readStock(tx: Tx, sku: string, lock: boolean): Promise<StockRow | null> {
-  const q = tx.select({ onHand: t.inventory.onHand, version: t.inventory.version }).from(t.inventory).where(eq(t.inventory.sku, sku));
-  const [row] = lock ? await q.for('update') : await q;
+  const [row] = await prepared<StockRow>(tx, lock ? 'wh_stock_locked' : 'wh_stock', lock ? STOCK_LOCKED : STOCK, [sku]);
   return row ?? null;
 }
 
@@ -68,15 +70,35 @@ export async function writeOnHand(tx: Tx, sku: string, onHand: number, now: numb
 
 /**
  * One movement of an order in one statement: the row's update (`set`, under the extra condition
- * `where`) and, when it updated the row, the movement with the on-hand it left. Returns that
- * on-hand, or null when the condition refused the update (nothing was written).
+ * `where`, as each strategy writes it) and, when it updated the row, the movement with the on-hand
+ * it left. $1 now, $2 sku, $3 type, $4 qty, $5 order id, then the strategy's own: $6 the on-hand
+ * to write, $7 the version read.
  */
-async function moveRow(tx: Tx, sku: string, set: SQL, where: SQL, m: { type: string; qty: number }, orderId: number, now: number): Promise<number | null> {
-  const r = await tx.execute<{ on_hand_after: number }>(sql`WITH u AS (
-      UPDATE inventory SET on_hand = ${set}, version = version + 1, updated_at = ${now}::bigint WHERE sku = ${sku}${where} RETURNING on_hand)
-    INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at)
-    SELECT ${sku}::text, ${m.type}::text, ${m.qty}::int, ${orderId}::int, u.on_hand, ${now}::bigint FROM u RETURNING on_hand_after`);
-  return r.rows[0]?.on_hand_after ?? null;
+const moveText = (set: string, where: string) => `WITH u AS (
+    UPDATE inventory SET on_hand = ${set}, version = version + 1, updated_at = $1::bigint WHERE sku = $2::text${where} RETURNING on_hand)
+  INSERT INTO movements (sku, type, qty, order_id, on_hand_after, at)
+  SELECT $2::text, $3::text, $4::int, $5::int, u.on_hand, $1::bigint FROM u RETURNING on_hand_after`;
+const MOVE = {
+  /** the row is locked: the on-hand the plan was made on, moved */
+  pessimistic: moveText('$6::int', ''),
+  /** only while the row is still the version read */
+  optimistic: moveText('$6::int', ' AND version = $7::int'),
+  /** relative, only while it leaves the on-hand at 0 or above */
+  atomic: moveText('on_hand + $4::int', ' AND on_hand + $4::int >= 0'),
+} as const satisfies Record<ReserveStrategy, string>;
+
+/** Returns the on-hand the movement left, or null when the strategy's condition refused it (nothing was written). */
+async function moveRow(
+  tx: Tx,
+  strategy: ReserveStrategy,
+  sku: string,
+  m: { type: string; qty: number },
+  orderId: number,
+  now: number,
+  state: unknown[] = [],
+): Promise<number | null> {
+  const rows = await prepared<{ on_hand_after: number }>(tx, `wh_move_${strategy}`, MOVE[strategy], [now, sku, m.type, m.qty, orderId, ...state]);
+  return rows[0]?.on_hand_after ?? null;
 }
 
 const sameMovements = (a: Plan, b: Plan) => JSON.stringify(a.movements) === JSON.stringify(b.movements);
@@ -101,7 +123,7 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (o
         let onHand = row.onHand;
         for (const m of plan.movements) {
           onHand += m.qty;
-          await moveRow(tx, sku, sql`${onHand}::int`, sql``, m, order.id, now);
+          await moveRow(tx, 'pessimistic', sku, m, order.id, now, [onHand]);
         }
         return plan;
       }
@@ -109,7 +131,7 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (o
         let { onHand, version } = row;
         for (const m of plan.movements) {
           onHand += m.qty;
-          const after = await moveRow(tx, sku, sql`${onHand}::int`, sql` AND version = ${version}::int`, m, order.id, now);
+          const after = await moveRow(tx, 'optimistic', sku, m, order.id, now, [onHand, version]);
           if (after === null) throw new VersionConflict(sku);
           version++;
         }
@@ -120,7 +142,7 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (o
         let first = true;
         let gone = false;
         for (const m of plan.movements) {
-          const after = await moveRow(tx, sku, sql`on_hand + ${m.qty}::int`, sql` AND on_hand + ${m.qty}::int >= 0`, m, order.id, now);
+          const after = await moveRow(tx, 'atomic', sku, m, order.id, now);
           if (after === null) {
             // only the first movement can find the stock gone: later ones follow our own update, under its row lock
             if (!first) throw new Error(`atomic reservation of order ${order.id}: movement refused after the first was applied`);

@@ -19,7 +19,7 @@ import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store, Violation } from '../../ports/store.js';
 import { auditPostgresAt } from './audit.js';
-import { jitterPause, type PgConnection, type Tx } from './connection.js';
+import { jitterPause, prepared, type PgConnection, type Tx } from './connection.js';
 import { settle, writePlanRows, type EnqueueOptions } from './outbox.js';
 import { ensureStockRow, insertMovement, planAndMove, readStock, VersionConflict, writeOnHand } from './stock.js';
 import * as t from './schema.js';
@@ -36,6 +36,37 @@ const inventoryColumns = {
   updatedAt: t.inventory.updatedAt,
 };
 
+/** The hot statements of a job's transaction, prepared once per connection (connection.ts `prepared`). */
+const LOCK_ORDER = `SELECT id, sku, qty, status, supplier_ref, supplier_checks, failure_reason, created_at, updated_at
+  FROM orders WHERE id = $1::int FOR UPDATE`;
+const SUPPLIER_ASKED = `SELECT data->>'key' AS key FROM order_events
+  WHERE order_id = $1::int AND type = 'SupplierReservationRequested' ORDER BY id LIMIT 1`;
+
+interface OrderRow {
+  id: number;
+  sku: string;
+  qty: number;
+  status: Order['status'];
+  supplier_ref: string | null;
+  supplier_checks: number;
+  failure_reason: Order['failureReason'];
+  /** bigint: text from the driver */
+  created_at: string;
+  updated_at: string;
+}
+
+const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  sku: r.sku,
+  qty: r.qty,
+  status: r.status,
+  supplierRef: r.supplier_ref,
+  supplierChecks: r.supplier_checks,
+  failureReason: r.failure_reason,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
 export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
   /** the last audit's answer and the snapshot it read (see audit.ts) */
   let checked: { version: string; violations: Violation[] } | null = null;
@@ -44,19 +75,14 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
   const { db } = c;
 
   async function lockOrder(tx: Tx, id: number): Promise<Order> {
-    const [order] = await tx.select().from(t.orders).where(eq(t.orders.id, id)).for('update');
-    if (!order) throw new NotFoundError('order', id);
-    return order;
+    const [row] = await prepared<OrderRow>(tx, 'wh_lock_order', LOCK_ORDER, [id]);
+    if (!row) throw new NotFoundError('order', id);
+    return toOrder(row);
   }
 
   /** Snapshot.supplierAsked: the order's first SupplierReservationRequested, found through order_events_order_id */
   async function readSupplierAsked(tx: Tx, orderId: number): Promise<Snapshot['supplierAsked']> {
-    const [row] = await tx
-      .select({ key: sql<string | null>`${t.orderEvents.data}->>'key'` })
-      .from(t.orderEvents)
-      .where(and(eq(t.orderEvents.orderId, orderId), eq(t.orderEvents.type, 'SupplierReservationRequested')))
-      .orderBy(asc(t.orderEvents.id))
-      .limit(1);
+    const [row] = await prepared<{ key: string | null }>(tx, 'wh_supplier_asked', SUPPLIER_ASKED, [orderId]);
     return row ? { key: row.key ?? null } : null;
   }
 
