@@ -14,7 +14,7 @@ import type { TimelineEvent } from '../../domain/events.js';
 import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever, type Order } from '../../domain/order.js';
 import type { Plan } from '../../domain/plans.js';
-import type { JobStep } from '../../ports/queue.js';
+import type { JobSettlement, JobStep } from '../../ports/queue.js';
 import { prepared, type Tx } from './connection.js';
 import * as t from './schema.js';
 
@@ -59,24 +59,44 @@ export interface EnqueueOptions {
   clock: 'real' | 'virtual';
 }
 
+/**
+ * A settlement that goes into the plan's statement (writePlanRows) instead of one of its own: keep
+ * (lock the job's row) or complete (delete it), while the lease is still the step's.
+ */
+export interface PlanSettlement {
+  kind: 'keep' | 'complete';
+  lease: JobStep['lease'];
+}
+
 export async function writePlanRows(
   tx: Tx,
   orderId: number,
   now: number,
   rows: PlanRows,
   stamp: EnqueueOptions,
+  settlement?: PlanSettlement,
 ): Promise<{ jobIds: string[]; events: TimelineEvent[] }> {
   const o = rows.order;
-  if (!o && rows.events.length === 0 && rows.jobs.length === 0) return { jobIds: [], events: [] };
+  if (!o && rows.events.length === 0 && rows.jobs.length === 0 && !settlement) return { jobIds: [], events: [] };
   // the values in the order planText numbers them
   const values: unknown[] = [orderId, now];
+  if (settlement) values.push(jobIdOf(settlement.lease), settlement.lease.token);
   if (o) values.push(o.status, o.supplierRef, o.supplierChecks, o.failureReason);
   for (const e of rows.events) values.push(e.type, JSON.stringify(e.data));
   for (const j of rows.jobs) values.push(j.type, JSON.stringify(j.payload ?? {}), j.runAt, stamp.jobAttempts, stamp.clock === 'virtual', headersText(j.headers));
-  const shape = `wh_plan_${o ? 1 : 0}_${rows.events.length}_${rows.jobs.length}`;
-  const result = await prepared<{ id: number }>(tx, shape, planText(Boolean(o), rows.events.length, rows.jobs.length), values);
+  const shape = { settle: settlement?.kind ?? null, order: Boolean(o), events: rows.events.length, jobs: rows.jobs.length };
+  const name = `wh_plan_${shape.settle ?? 'none'}_${shape.order ? 1 : 0}_${shape.events}_${shape.jobs}`;
+  const result = await prepared<{ id: number; settled?: number; ids?: number[] }>(tx, name, planText(shape), values);
+  let ids: number[];
+  if (settlement) {
+    // the lease passed to another runner: nothing of this transaction may stand (it rolls back)
+    if (result[0]!.settled === 0) throw new LeaseLostError(settlement.lease.jobId);
+    ids = result[0]!.ids ?? [];
+  } else {
+    ids = result.map((r) => r.id);
+  }
   return {
-    jobIds: result.map((r) => String(r.id)),
+    jobIds: ids.map(String),
     events: rows.events.map((e) => ({ orderId, at: now, type: e.type, data: e.data })),
   };
 }
@@ -84,29 +104,42 @@ export async function writePlanRows(
 const planTexts = new Map<string, string>();
 
 /**
- * The statement of writePlanRows for one shape (an order change or not, n events, m jobs), made
- * once: $1 the order id, $2 now, then the order's fields, each event's type and data, each job's
- * type, payload, run-at, attempts, virtual mark and headers.
+ * The statement of writePlanRows for one shape (a settlement or not, an order change or not, n
+ * events, m jobs), made once: $1 the order id, $2 now, then the job's id and lease token, the
+ * order's fields, each event's type and data, each job's type, payload, run-at, attempts, virtual
+ * mark and headers. With a settlement it answers one row: how many job rows it settled (0: the
+ * lease is lost) and the new jobs' ids.
  */
-function planText(order: boolean, events: number, jobs: number): string {
-  const key = `${order}/${events}/${jobs}`;
+function planText(shape: { settle: PlanSettlement['kind'] | null; order: boolean; events: number; jobs: number }): string {
+  const key = `${shape.settle}/${shape.order}/${shape.events}/${shape.jobs}`;
   const known = planTexts.get(key);
   if (known) return known;
   let n = 2;
   const p = () => `$${++n}`;
   const ctes: string[] = [];
-  if (order) {
+  if (shape.settle) {
+    const mine = `id = ${p()}::int AND status = 'running' AND locked_by = ${p()}::text`;
+    // keep: locked, so no claim takes it over before this transaction commits
+    ctes.push(shape.settle === 'keep' ? `k AS (SELECT id FROM jobs WHERE ${mine} FOR UPDATE)` : `k AS (DELETE FROM jobs WHERE ${mine} RETURNING id)`);
+  }
+  if (shape.order) {
     ctes.push(`o AS (UPDATE orders SET status = ${p()}, supplier_ref = ${p()}, supplier_checks = ${p()}, failure_reason = ${p()}, updated_at = $2::bigint WHERE id = $1::int)`);
   }
-  if (events > 0) {
-    const rows = Array.from({ length: events }, () => `($1::int, $2::bigint, ${p()}, ${p()}::json)`);
+  if (shape.events > 0) {
+    const rows = Array.from({ length: shape.events }, () => `($1::int, $2::bigint, ${p()}, ${p()}::json)`);
     ctes.push(`e AS (INSERT INTO order_events (order_id, at, type, data) VALUES ${rows.join(', ')})`);
   }
-  if (jobs > 0) {
-    const rows = Array.from({ length: jobs }, () => `(${p()}, $1::int, ${p()}::json, ${p()}::bigint, ${p()}::int, ${p()}::boolean, ${p()}, $2::bigint)`);
+  if (shape.jobs > 0) {
+    const rows = Array.from({ length: shape.jobs }, () => `(${p()}, $1::int, ${p()}::json, ${p()}::bigint, ${p()}::int, ${p()}::boolean, ${p()}, $2::bigint)`);
     ctes.push(`j AS (INSERT INTO jobs (type, order_id, payload, run_at, max_attempts, virtual, headers, created_at) VALUES ${rows.join(', ')} RETURNING id)`);
   }
-  const main = jobs > 0 ? 'SELECT id FROM j ORDER BY id' : 'SELECT NULL::int AS id WHERE false';
+  const ids = shape.jobs > 0 ? 'ARRAY(SELECT id FROM j ORDER BY id)' : `'{}'::int[]`;
+  const main = shape.settle
+    ? // one row; $1 and $2 named here too, for a settlement with nothing else to write
+      `SELECT (SELECT count(*)::int FROM k) AS settled, ${ids} AS ids FROM (VALUES ($1::int, $2::bigint)) AS plan (order_id, at)`
+    : shape.jobs > 0
+      ? 'SELECT id FROM j ORDER BY id'
+      : 'SELECT NULL::int AS id WHERE false';
   const text = `WITH ${ctes.join(', ')} ${main}`;
   planTexts.set(key, text);
   return text;
@@ -125,12 +158,16 @@ export async function insertEvents(tx: Tx, orderId: number, now: number, events:
 /** The running job's row while the lease is still the one of the step: $1 the job's id, $2 its token. */
 const MINE = `id = $1::int AND status = 'running' AND locked_by = $2::text`;
 
-/** Settles the running job of `step` as the plan says, in one statement that checks its lease. */
-export async function settle(tx: Tx, step: JobStep, plan: Plan, now: number): Promise<void> {
-  const id = /^\d{1,9}$/.test(step.lease.jobId) ? Number(step.lease.jobId) : -1;
+const jobIdOf = (lease: JobStep['lease']) => (/^\d{1,9}$/.test(lease.jobId) ? Number(lease.jobId) : -1);
+
+/** What the step does with its job, for the plan the transaction commits. */
+export const settlementOf = (step: JobStep, plan: Plan): JobSettlement => (typeof step.settle === 'function' ? step.settle(plan) : step.settle);
+
+/** Settles the running job of `step` as `s` says, in one statement that checks its lease. */
+export async function settle(tx: Tx, step: JobStep, s: JobSettlement, now: number): Promise<void> {
+  const id = jobIdOf(step.lease);
   const token = step.lease.token;
   const mine = () => and(eq(t.jobs.id, id), eq(t.jobs.status, 'running'), eq(t.jobs.lockedBy, token));
-  const s = typeof step.settle === 'function' ? step.settle(plan) : step.settle;
   let changed: number;
   switch (s.kind) {
     case 'keep':

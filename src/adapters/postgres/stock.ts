@@ -48,6 +48,30 @@ export async function readStock(tx: Tx, sku: string, lock: boolean): Promise<Sto
   return row ?? null;
 }
 
+/**
+ * Snapshot.supplierAsked: the order's first SupplierReservationRequested (found through
+ * order_events_order_id). Only a transaction holding the order's row lock writes that event, so
+ * once the caller holds it, any statement's snapshot sees them all — the stock read's included.
+ */
+const ASKED = `SELECT json_build_object('key', data->>'key') FROM order_events
+  WHERE order_id = $2::int AND type = 'SupplierReservationRequested' ORDER BY id LIMIT 1`;
+const STOCK_ASKED = `SELECT on_hand AS "onHand", version, (${ASKED}) AS asked FROM inventory WHERE sku = $1::text`;
+const STOCK_ASKED_LOCKED = `${STOCK_ASKED} FOR UPDATE OF inventory`;
+
+/** The stock read (as readStock) and the order's supplierAsked in one round trip. */
+async function readStockAndAsked(tx: Tx, sku: string, lock: boolean, orderId: number): Promise<{ row: StockRow | null; asked: Snapshot['supplierAsked'] }> {
+  const [row] = await prepared<StockRow & { asked: { key: string | null } | null }>(
+    tx,
+    lock ? 'wh_stock_asked_locked' : 'wh_stock_asked',
+    lock ? STOCK_ASKED_LOCKED : STOCK_ASKED,
+    [sku, orderId],
+  );
+  if (row) return { row: { onHand: row.onHand, version: row.version }, asked: row.asked };
+  // no row for the SKU yet: the question on its own
+  const [only] = await prepared<{ asked: { key: string | null } }>(tx, 'wh_asked', `SELECT (${ASKED}) AS asked WHERE $1::text IS NOT NULL`, [sku, orderId]);
+  return { row: null, asked: only?.asked ?? null };
+}
+
 /** Creates a SKU's row at on-hand 0 unless it exists (another transaction may create it at once). */
 export async function ensureStockRow(tx: Tx, sku: string, now: number): Promise<void> {
   await tx.insert(t.inventory).values({ sku, onHand: 0, version: 0, updatedAt: now }).onConflictDoNothing();
@@ -107,11 +131,22 @@ const sameMovements = (a: Plan, b: Plan) => JSON.stringify(a.movements) === JSON
  * Plan the order on its SKU's stock and apply the plan's movements, as `strategy` says. Returns the
  * plan applied. Throws VersionConflict (optimistic) for the caller to retry the transaction.
  */
-export async function planAndMove(tx: Tx, order: Order, now: number, planner: (onHand: Snapshot['onHand']) => Plan, strategy: ReserveStrategy): Promise<Plan> {
+export async function planAndMove(
+  tx: Tx,
+  order: Order,
+  now: number,
+  planner: (onHand: Snapshot['onHand'], supplierAsked: Snapshot['supplierAsked']) => Plan,
+  strategy: ReserveStrategy,
+): Promise<Plan> {
   const { sku } = order;
+  const lock = strategy === 'pessimistic';
+  // the first read brings supplierAsked with it; it cannot change while this transaction holds the order
+  const first = await readStockAndAsked(tx, sku, lock, order.id);
+  const asked = first.asked;
+  const plannerOn = (onHand: Snapshot['onHand']) => planner(onHand, asked);
   for (let replans = 0; replans < MAX_PLANS; replans++) {
-    const row = await readStock(tx, sku, strategy === 'pessimistic');
-    const plan = planner(row?.onHand ?? 0);
+    const row = replans === 0 ? first.row : await readStock(tx, sku, lock);
+    const plan = plannerOn(row?.onHand ?? 0);
     if (plan.movements.length === 0) return plan;
     if (!row) {
       await ensureStockRow(tx, sku, now);
@@ -150,7 +185,7 @@ export async function planAndMove(tx: Tx, order: Order, now: number, planner: (o
             break;
           }
           if (first && after - m.qty !== row.onHand) {
-            applied = planner(after - m.qty);
+            applied = plannerOn(after - m.qty);
             if (!sameMovements(applied, plan)) throw new Error(`atomic reservation of order ${order.id}: the plan changed with the stock it met`);
           }
           first = false;

@@ -20,7 +20,7 @@ import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store, Violation } from '../../ports/store.js';
 import { auditPostgresAt } from './audit.js';
 import { jitterPause, prepared, type PgConnection, type Tx } from './connection.js';
-import { settle, writePlanRows, type EnqueueOptions } from './outbox.js';
+import { settle, settlementOf, writePlanRows, type EnqueueOptions, type PlanSettlement } from './outbox.js';
 import { ensureStockRow, insertMovement, planAndMove, readStock, VersionConflict, writeOnHand } from './stock.js';
 import * as t from './schema.js';
 
@@ -39,8 +39,6 @@ const inventoryColumns = {
 /** The hot statements of a job's transaction, prepared once per connection (connection.ts `prepared`). */
 const LOCK_ORDER = `SELECT id, sku, qty, status, supplier_ref, supplier_checks, failure_reason, created_at, updated_at
   FROM orders WHERE id = $1::int FOR UPDATE`;
-const SUPPLIER_ASKED = `SELECT data->>'key' AS key FROM order_events
-  WHERE order_id = $1::int AND type = 'SupplierReservationRequested' ORDER BY id LIMIT 1`;
 
 interface OrderRow {
   id: number;
@@ -80,12 +78,6 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
     return toOrder(row);
   }
 
-  /** Snapshot.supplierAsked: the order's first SupplierReservationRequested, found through order_events_order_id */
-  async function readSupplierAsked(tx: Tx, orderId: number): Promise<Snapshot['supplierAsked']> {
-    const [row] = await prepared<{ key: string | null }>(tx, 'wh_supplier_asked', SUPPLIER_ASKED, [orderId]);
-    return row ? { key: row.key ?? null } : null;
-  }
-
   /** Complete an Idempotency-Key record inside the caller's write transaction. */
   async function completeIdempotency(tx: Tx, idempotent: IdempotentResponse, order: Order): Promise<void> {
     const response = idempotent.respond(order);
@@ -101,9 +93,9 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
   }
 
   /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
-  async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = []): Promise<Applied> {
+  async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = [], settlement?: PlanSettlement): Promise<Applied> {
     const { after, from } = applyOrderChange(order, plan.order, now);
-    const { jobIds, events } = await writePlanRows(tx, order.id, now, { order: after, events: [...notes, ...plan.events], jobs: plan.jobs }, opts);
+    const { jobIds, events } = await writePlanRows(tx, order.id, now, { order: after, events: [...notes, ...plan.events], jobs: plan.jobs }, opts, settlement);
     return { plan, order: after ?? order, from, events, jobIds };
   }
 
@@ -117,15 +109,20 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       try {
         return await c.tx(async (tx) => {
           const order = await lockOrder(tx, orderId);
-          const supplierAsked = await readSupplierAsked(tx, orderId);
-          const plan = await planAndMove(tx, order, now, (onHand) => planner({ order, onHand, supplierAsked }), opts.strategy);
-          // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
-          if (step) await settle(tx, step, plan, now);
+          // the stock read brings the order's supplierAsked along (stock.ts)
+          const plan = await planAndMove(tx, order, now, (onHand, supplierAsked) => planner({ order, onHand, supplierAsked }), opts.strategy);
+          // a runner that lost its job's lease changes nothing: the settlement throws and the transaction rolls back
+          const s = step ? settlementOf(step, plan) : null;
+          // keep or complete with nothing dropped goes into the plan's own statement (one round trip
+          // less; the job's row is still locked after the order's and the SKU's); the rest on its own, first
+          const merged: PlanSettlement | undefined =
+            step && s && (s.kind === 'keep' || s.kind === 'complete') && !plan.dropJobs?.length ? { kind: s.kind, lease: step.lease } : undefined;
+          if (step && s && !merged) await settle(tx, step, s, now);
           const notes: PlannedEvent[] = conflicts > 0 ? [{ type: 'InventoryConflict', data: { sku: order.sku, strategy: opts.strategy, conflicts } }] : [];
           for (const type of plan.dropJobs ?? []) {
             await tx.delete(t.jobs).where(and(eq(t.jobs.orderId, order.id), eq(t.jobs.type, type), sql`${t.jobs.status} <> 'running'`));
           }
-          const applied = await applyPlan(tx, order, plan, now, notes);
+          const applied = await applyPlan(tx, order, plan, now, notes, merged);
           if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
           return applied;
         });
