@@ -262,7 +262,22 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   console.log(`locking: ${orders} orders of 1 unit for ${stock} units of one SKU, concurrency ${levels.join(', ')}, on ${new URL(PG_URL).host}`);
-  const head = ['strategy', 'C', 'engine/s', 'p50 ms', 'p99 ms', 'base/s', 'p50 ms', 'p99 ms', 'ratio', 'cpu ms/order', 'conflicts', 'deferred', 'deadlocks', 'oversell'];
+  const head = [
+    'strategy',
+    'C',
+    'engine/s',
+    'p50 ms',
+    'p99 ms',
+    'base/s',
+    'p50 ms',
+    'p99 ms',
+    'ratio',
+    'cpu ms/order',
+    'conflicts',
+    'deferred',
+    'deadlocks',
+    'oversell',
+  ];
   const widths = [11, 3, 8, 7, 7, 7, 7, 7, 5, 12, 15, 8, 9, 8];
   const line = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(widths[i]!)).join(' ');
   console.log(line(head));

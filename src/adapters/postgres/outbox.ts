@@ -83,7 +83,8 @@ export async function writePlanRows(
   if (settlement) values.push(jobIdOf(settlement.lease), settlement.lease.token);
   if (o) values.push(o.status, o.supplierRef, o.supplierChecks, o.failureReason);
   for (const e of rows.events) values.push(e.type, JSON.stringify(e.data));
-  for (const j of rows.jobs) values.push(j.type, JSON.stringify(j.payload ?? {}), j.runAt, stamp.jobAttempts, stamp.clock === 'virtual', headersText(j.headers));
+  for (const j of rows.jobs)
+    values.push(j.type, JSON.stringify(j.payload ?? {}), j.runAt, stamp.jobAttempts, stamp.clock === 'virtual', headersText(j.headers));
   const shape = { settle: settlement?.kind ?? null, order: Boolean(o), events: rows.events.length, jobs: rows.jobs.length };
   const name = `wh_plan_${shape.settle ?? 'none'}_${shape.order ? 1 : 0}_${shape.events}_${shape.jobs}`;
   const result = await prepared<{ id: number; settled?: number; ids?: number[] }>(tx, name, planText(shape), values);
@@ -123,7 +124,9 @@ function planText(shape: { settle: PlanSettlement['kind'] | null; order: boolean
     ctes.push(shape.settle === 'keep' ? `k AS (SELECT id FROM jobs WHERE ${mine} FOR UPDATE)` : `k AS (DELETE FROM jobs WHERE ${mine} RETURNING id)`);
   }
   if (shape.order) {
-    ctes.push(`o AS (UPDATE orders SET status = ${p()}, supplier_ref = ${p()}, supplier_checks = ${p()}, failure_reason = ${p()}, updated_at = $2::bigint WHERE id = $1::int)`);
+    ctes.push(
+      `o AS (UPDATE orders SET status = ${p()}, supplier_ref = ${p()}, supplier_checks = ${p()}, failure_reason = ${p()}, updated_at = $2::bigint WHERE id = $1::int)`,
+    );
   }
   if (shape.events > 0) {
     const rows = Array.from({ length: shape.events }, () => `($1::int, $2::bigint, ${p()}, ${p()}::json)`);
