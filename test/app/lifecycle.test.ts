@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { inventoryJson } from '../../src/app/json.js';
+import { createStatsService } from '../../src/app/stats.js';
 import { OrderStateError } from '../../src/domain/errors.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Warehouse } from '../../src/wiring/warehouse.js';
@@ -248,5 +249,25 @@ describe('cancelling an order the supplier holds a reservation for (compensation
     await w.jobs.retry(dead!.id);
     await w.runner.runUntilIdle();
     expect((await w.orders.get(order.id)).status).toBe('cancelled');
+  });
+});
+
+describe('the figures', () => {
+  it('count cancellations, expiries, fulfilments and compensations', async () => {
+    const w = await engine({}, { WIDGET: { status: ['delayed'], cancel: ['error', 'too_late'] } });
+    await w.inventory.set('STOCK', 10);
+    const fulfilled = await w.orders.create({ sku: 'STOCK', qty: 1 });
+    const cancelled = await w.orders.create({ sku: 'STOCK', qty: 1 });
+    const expiring = await w.orders.create({ sku: 'STOCK', qty: 1, reservationTtl: '1m' });
+    const compensated = await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    await runUntil(w, compensated.id, 'awaiting_restock');
+    await w.orders.fulfil(fulfilled.id);
+    await w.orders.cancel(cancelled.id);
+    await w.orders.cancel(compensated.id);
+    await w.runner.runUntilIdle();
+    expect((await w.orders.get(expiring.id)).status).toBe('expired');
+    const stats = await createStatsService({ store: w.store, queue: w.queue, clock: w.clock }).read();
+    expect(stats.lifecycle).toEqual({ cancelled: 2, expired: 1, fulfilled: 1 });
+    expect(stats.compensations).toEqual({ cancelled: 0, tooLate: 1, failedCalls: 1 });
   });
 });
