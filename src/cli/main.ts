@@ -32,7 +32,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--supplier-url <url>', 'a real supplier; without it an in-process mock answers', io.env.WAREHOUSE_SUPPLIER_URL)
     .option('--supplier-token <token>', 'bearer token sent to the supplier (env WAREHOUSE_SUPPLIER_TOKEN)', io.env.WAREHOUSE_SUPPLIER_TOKEN)
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
-    .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
+    .option(
+      '--group-commit',
+      'commit the writes of one event-loop turn together (faster under load, same durability; env WAREHOUSE_GROUP_COMMIT=1)',
+      io.env.WAREHOUSE_GROUP_COMMIT === '1',
+    )
     .option(
       '--trace-file <file>',
       'append OpenTelemetry spans to <file> as OTLP JSON lines, for `warehouse trace` (env WAREHOUSE_TRACE_FILE; OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector)',

@@ -17,6 +17,8 @@ const WRITE_SCOPES: Record<string, Scope> = {
   'POST /api/jobs/dead-letters/:id/retry': 'ops:write',
   'POST /api/jobs/:id/resume': 'ops:write',
   'PUT /api/supplier/scripts/:sku': 'ops:write',
+  // a ticket opens one event stream: a read, taken with a token that may read
+  'POST /api/events/tickets': 'read',
 };
 
 /** no data in them: liveness, the API's description, and the dashboard's page (which asks for a token when it needs one) */

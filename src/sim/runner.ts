@@ -29,6 +29,11 @@ export interface ReplayOptions {
   /** a SQLite file or a postgres:// URL (a fresh schema); default an in-memory SQLite database */
   db?: string;
   /**
+   * How the client reaches the mock: `direct` (default: the mock's fetch, no interception) or
+   * `intercept` (msw/node, as a real-time process does); the outcomes are the same (test/sim).
+   */
+  mockTransport?: 'direct' | 'intercept';
+  /**
    * `--reserve-strategy`, `--break` (docs/teaching.md, "Break it to learn it"): the strategy
    * replaces the scenario's; a broken variant runs as `explore` runs it, unscheduled, and the
    * rules of `warehouse check` are checked after the run (Outcome.violations)
@@ -83,7 +88,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
       : scenario.settings,
     ...(opts.variant ? { teaching: teachingOf(opts.variant) } : {}),
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
-    mockTransport: 'direct',
+    mockTransport: opts.mockTransport ?? 'direct',
     // a throwaway database: the same identity every replay, so the same supplier keys and refs
     ...(database.kind === 'sqlite' && database.file === ':memory:' ? { databaseId: SIM_DATABASE_ID } : {}),
   });

@@ -126,6 +126,7 @@ describe('the HTTP API, route by route', () => {
           '/',
           '/dashboard/{file}',
           '/api/events',
+          '/api/events/tickets',
           '/api/clock',
           '/api/orders/{id}/explain',
           '/api/jobs',

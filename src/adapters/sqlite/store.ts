@@ -302,6 +302,8 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
         /** audits run on the file, and audits answered from the last one because the data had not changed */
         auditsRun: audits.run,
         auditsCached: audits.cached,
+        /** write transactions this process committed on the file (a group-commit batch counts once) */
+        commits: c.commits,
       }));
     },
   };
