@@ -186,24 +186,64 @@ function loadAll() {
 
 // ---------------------------------------------------------------- live updates
 
-function connect() {
+/** the id of the last event this page saw: a stream opened anew resumes after it */
+let lastEventId = '';
+
+/**
+ * The stream's URL: with a token in this tab, a one-stream ticket taken with it (an EventSource
+ * cannot send the Authorization header; beyond loopback the stream needs the read scope). Without
+ * a token, or when the token may not take one, the plain stream (open on loopback).
+ */
+async function streamUrl() {
+  const q = new URLSearchParams();
+  if (lastEventId) q.set('lastEventId', lastEventId);
+  if (token.get()) {
+    try {
+      q.set('ticket', (await api('POST', '/api/events/tickets')).ticket);
+    } catch {
+      // no ticket for this token: the plain stream, which is open wherever reads are
+    }
+  }
+  const query = q.toString();
+  return query ? `/api/events?${query}` : '/api/events';
+}
+
+async function connect() {
   const conn = $('#conn');
-  const es = new EventSource('/api/events');
+  const url = await streamUrl();
+  const es = new EventSource(url);
   const live = () => {
     conn.dataset.connection = 'live';
     conn.textContent = '● live';
   };
-  es.addEventListener('hello', live);
+  const seen = (m) => {
+    if (m.lastEventId) lastEventId = m.lastEventId;
+  };
+  es.addEventListener('hello', (m) => {
+    seen(m);
+    live();
+  });
   es.addEventListener('open', live);
   es.addEventListener('error', () => {
     conn.dataset.connection = 'reconnecting';
     conn.textContent = '○ reconnecting…';
+    // a ticket opens one stream: the browser's own reconnect (same URL) is refused, so a stream
+    // opened with a ticket, or one the server refused, is opened anew with a fresh ticket
+    if (url.includes('ticket=') || es.readyState === EventSource.CLOSED) {
+      es.close();
+      setTimeout(() => void connect(), 2000);
+    }
   });
-  es.addEventListener('reset', () => {
+  es.addEventListener('reset', (m) => {
+    seen(m);
     live();
     loadAll();
   });
-  const on = (type, fn) => es.addEventListener(type, (m) => fn(JSON.parse(m.data)));
+  const on = (type, fn) =>
+    es.addEventListener(type, (m) => {
+      seen(m);
+      fn(JSON.parse(m.data));
+    });
   on('order:transition', (t) => {
     diagram.flash(t.from, t.to);
     loadOverview();
@@ -249,7 +289,7 @@ if (fromHash) {
   state.follow = false;
 }
 loadAll();
-connect();
+void connect();
 setupStory().catch((error) => console.warn('the story could not be loaded', error));
 setInterval(() => {
   drawClock();

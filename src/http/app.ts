@@ -10,6 +10,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import type { Warehouse } from '../wiring/warehouse.js';
 import { installAuth } from './auth.js';
+import { createTicketBook, maskTicket } from './tickets.js';
 import { installHostCheck, isLoopback } from '../serving/bind.js';
 import type { Keyring } from './keyring.js';
 import { installScopeTable } from './scopes.js';
@@ -93,11 +94,14 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
     const route = request.routeOptions.url ?? 'unmatched';
     const ms = reply.elapsedTime;
     opts.metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
-    request.log.info({ method: request.method, url: request.url, route, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+    request.log.info({ method: request.method, url: maskTicket(request.url), route, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
   });
   installHostCheck(app, opts.host, opts.allowedHosts ?? [], (reply, detail) => sendProblem(reply, problem(421, detail)));
+  // one stream each, for the dashboard's EventSource, which cannot send a token (tickets.ts)
+  const tickets = createTicketBook(() => opts.warehouse.clock.now());
   installAuth(app, {
     keyring: opts.keyring,
+    tickets,
     loopback: isLoopback(opts.host),
     readsOpen: isLoopback(opts.host) || opts.publicReads === true,
     failuresPerMinute: opts.authFailuresPerMinute,
@@ -115,7 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<ZodApp> {
   orderRoutes(app, opts);
   inventoryRoutes(app, opts);
   opsRoutes(app, opts);
-  teachingRoutes(app, opts); // the dashboard and its API (docs/design.md §13)
+  teachingRoutes(app, { ...opts, tickets }); // the dashboard and its API (docs/design.md §13)
   await app.ready();
   return app;
 }

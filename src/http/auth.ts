@@ -6,7 +6,9 @@
  *   theirs (keyring.ts). An unknown or revoked token is 401; a token without the scope is 403
  *   problem+json naming the missing scope.
  * - While no token exists at all, writes on a loopback server are open (a laptop, a class).
- * - Reads are open on loopback; beyond it they need `read` unless `--public-reads`.
+ * - Reads are open on loopback; beyond it they need `read` unless `--public-reads`. The event
+ *   stream also takes a stream ticket instead (`?ticket=`, tickets.ts): a browser's EventSource
+ *   cannot send the header.
  * - A client that keeps sending wrong tokens is locked out for the rest of the minute (429),
  *   before its token is even checked.
  */
@@ -15,9 +17,15 @@ import { AUTH_FAILURES_PER_MINUTE, failureCounter, lockedOut } from '../serving/
 import { problem, sendProblem } from './errors.js';
 import type { Keyring } from './keyring.js';
 import { needOf } from './scopes.js';
+import type { TicketBook } from './tickets.js';
+
+/** the one route a stream ticket opens (tickets.ts) */
+const TICKET_ROUTE = 'GET /api/events';
 
 export interface AuthOptions {
   keyring: Keyring;
+  /** the event stream's tickets: `GET /api/events?ticket=…` needs no header (tickets.ts) */
+  tickets?: TicketBook;
   /** reads need no token (loopback, or `--public-reads`) */
   readsOpen: boolean;
   /** the server listens on loopback: while no token exists at all, writes are open */
@@ -35,16 +43,29 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   const failures = failureCounter(opts.failuresPerMinute ?? AUTH_FAILURES_PER_MINUTE, 60_000, opts.now);
   app.addHook('onRequest', async (request, reply) => {
     const need = needOf(request.method, request.routeOptions.url);
-    if (need === 'open' || (need === 'read' && opts.readsOpen)) return;
-    if (need !== 'read' && !keyring.any && opts.loopback) return;
+    // a POST that needs `read` (a stream ticket) is let through as a write is, not as a read
+    const reading = request.method === 'GET' || request.method === 'HEAD';
+    if (need === 'open' || (need === 'read' && reading && opts.readsOpen)) return;
+    if ((need !== 'read' || !reading) && !keyring.any && opts.loopback) return;
     const locked = failures.lockedFor(request.ip);
     if (locked > 0) return lockedOut(reply, locked, send);
+    const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
+    if (opts.tickets && typeof ticket === 'string' && `${request.method} ${request.routeOptions.url}` === TICKET_ROUTE) {
+      if (opts.tickets.redeem(ticket)) return;
+      failures.fail(request.ip);
+      reply.header('www-authenticate', 'Bearer realm="warehouse", error="invalid_token"');
+      return send(
+        reply,
+        401,
+        'the stream ticket is unknown, used or expired (each opens one stream, within 30 s): get a new one with POST /api/events/tickets',
+      );
+    }
     const holder = keyring.lookup(request.headers.authorization);
     if (!holder) {
       failures.fail(request.ip);
       const sent = Boolean(request.headers.authorization);
       reply.header('www-authenticate', `Bearer realm="warehouse"${sent ? ', error="invalid_token"' : ''}`);
-      const what = need === 'read' ? 'reads beyond loopback need' : 'writes need';
+      const what = need === 'read' && reading ? 'reads beyond loopback need' : 'writes need';
       return send(
         reply,
         401,

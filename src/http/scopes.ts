@@ -9,12 +9,16 @@ import type { Scope } from '../domain/scopes.js';
 const WRITE_SCOPES: Record<string, Scope> = {
   'POST /api/orders': 'orders:write',
   'POST /api/order': 'orders:write',
+  'POST /api/orders/:id/cancel': 'orders:write',
+  'POST /api/orders/:id/fulfil': 'orders:write',
   'PUT /api/inventory/:sku': 'stock:write',
   'POST /api/inventory/:sku/restock': 'stock:write',
   'POST /api/clock': 'ops:write',
   'POST /api/jobs/dead-letters/:id/retry': 'ops:write',
   'POST /api/jobs/:id/resume': 'ops:write',
   'PUT /api/supplier/scripts/:sku': 'ops:write',
+  // a ticket opens one event stream: a read, taken with a token that may read
+  'POST /api/events/tickets': 'read',
 };
 
 /** no data in them: liveness, the API's description, and the dashboard's page (which asks for a token when it needs one) */

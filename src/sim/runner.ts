@@ -11,7 +11,7 @@
  */
 import { parseDatabase } from '../config.js';
 import { createClock, createWarehouse, type Warehouse } from '../wiring/warehouse.js';
-import { isFinal } from '../domain/order.js';
+import { isSettled } from '../domain/order.js';
 import type { VirtualClockControl } from '../ports/clock.js';
 import type { Variant } from '../explore/model.js';
 import { teachingOf } from '../explore/variant.js';
@@ -187,7 +187,7 @@ async function collect(w: Warehouse, start: number, created: Created[], steps: A
       supplierChecks: o.supplierChecks,
       failureReason: o.failureReason,
       createdAt: o.createdAt - start,
-      settledAt: isFinal(o.status) ? o.updatedAt - start : null,
+      settledAt: isSettled(o.status) ? o.updatedAt - start : null,
       events: o.events.map((e) => ({ at: e.at - start, label: c.label, type: e.type, data: relativeTimes(e.data, start) })),
     });
   }

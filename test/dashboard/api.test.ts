@@ -255,7 +255,9 @@ describe('the overview', () => {
       clock: { paced: true },
     });
     expect(o.settings).toMatchObject({ checkDelayMs: 15_000, maxDelayedRetries: 2 });
-    expect((await server.call('GET', '/api/inventory')).body).toEqual([expect.objectContaining({ sku: 'WIDGET', onHand: 3, version: 2 })]);
+    expect((await server.call('GET', '/api/inventory')).body).toEqual([
+      expect.objectContaining({ sku: 'WIDGET', onHand: 5, reserved: 2, available: 3, version: 2 }),
+    ]);
     expect(ts.checkSchema.parse((await server.call('GET', '/api/check')).body)).toEqual({ ok: true, violations: [] });
   });
 });
@@ -271,7 +273,9 @@ describe('the page', () => {
     expect(page.text).not.toMatch(/https?:\/\//);
     const js = await server.call('GET', '/dashboard/app.js');
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(js.text).toContain("new EventSource('/api/events')");
+    // the stream, with a one-stream ticket when this tab has a token (an EventSource cannot send it)
+    expect(js.text).toContain("'/api/events'");
+    expect(js.text).toContain("api('POST', '/api/events/tickets')");
     for (const bad of ['/dashboard/nope.js', '/dashboard/..%2Fpackage.json', '/dashboard/%2E%2E%2Findex.html'])
       expect((await server.call('GET', bad)).status).toBe(404);
   });

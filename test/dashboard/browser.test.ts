@@ -57,9 +57,12 @@ describe.runIf(run)('the dashboard in a browser', () => {
     return s;
   }
 
-  async function open(server: Served, viewport = { width: 1280, height: 720 }): Promise<Page> {
+  /** `as`: a token already in the tab (sessionStorage), and the address to call the server by */
+  async function open(server: Served, viewport = { width: 1280, height: 720 }, as: { token?: string; base?: string } = {}): Promise<Page> {
+    const base = as.base ?? server.url;
     browser ??= await launch();
     const page = await browser.newPage({ viewport });
+    if (as.token) await page.addInitScript((t) => sessionStorage.setItem('warehouse.token', t), as.token);
     // a wait that cannot succeed fails with its selector before the test's own timeout
     page.setDefaultTimeout(15_000);
     const errors: string[] = [];
@@ -74,9 +77,9 @@ describe.runIf(run)('the dashboard in a browser', () => {
       if (r.request().method() === 'GET' && r.status() >= 400) errors.push(`GET ${r.url()} answered ${r.status()}`);
     });
     page.on('request', (r) => {
-      if (!r.url().startsWith(server.url)) errors.push(`a request left the server: ${r.url()}`);
+      if (!r.url().startsWith(base)) errors.push(`a request left the server: ${r.url()}`);
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${base}/`);
     await page.waitForSelector('#conn[data-connection="live"]');
     return page;
   }
@@ -365,5 +368,23 @@ describe.runIf(run)('the dashboard in a browser', () => {
     await page.waitForSelector('#message[data-kind="error"]:has-text("clock refused: the token in this tab lacks the scope ops:write")');
     await page.waitForSelector('#token-dialog[open] #token-scope:text-is("This needs a token with the scope ops:write.")');
     expect(server.warehouse.clock.now()).toBe(START);
+  });
+
+  it('follows the live stream beyond loopback with the token of its tab, through a one-stream ticket', async () => {
+    const token = 'kS3x9Q0h1tQb2J0c6o8mZ1uH3w4y5r6t7u8v9w0';
+    const server = await serve({ host: '0.0.0.0', token });
+    const base = `http://127.0.0.1:${new URL(server.url).port}`;
+    // an EventSource sends no Authorization header: without a ticket the stream is refused here
+    expect((await fetch(`${base}/api/events`)).status).toBe(401);
+    const page = await open(server, undefined, { token, base });
+    // the stream is live: an order made elsewhere shows in the diagram without a reload
+    const made = await fetch(`${base}/api/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'WIDGET', qty: 1 }),
+    });
+    expect(made.status).toBe(201);
+    // (the paced clock runs its reservation at once: no stock, so the supplier accepts and it waits)
+    await count(page, 'awaiting_restock', 1);
   });
 });

@@ -32,7 +32,8 @@ import type { Job } from '../../domain/jobs.js';
 import type { Warehouse } from '../../wiring/warehouse.js';
 import { problem, sendProblem } from '../errors.js';
 import { documented } from '../openapi.js';
-import { ANY_REQUEST, P, PUBLIC } from '../schemas.js';
+import { ANY_REQUEST, ok, P, PUBLIC, WRITE_SECURITY } from '../schemas.js';
+import { TICKET_TTL_MS, type TicketBook } from '../tickets.js';
 import type { ZodApp } from '../types.js';
 import { pacedJson } from './clock.js';
 
@@ -236,7 +237,19 @@ const streamText = documented(z.string(), {
   examples: ['retry: 2000\n\nid: mc1x2y3za1b2c3-0\nevent: hello\ndata: {"id":"mc1x2y3za1b2c3-0"}\n\n'],
 });
 
-export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): void {
+const ticketSchema = z
+  .object({
+    ticket: z
+      .string()
+      .meta({ description: 'for GET /api/events?ticket=…: 32 random bytes, base64url', examples: ['kS3x9Q0h1tQb2J0c6o8mZ1uH3w4y5r6t7u8v9w0x1y2'] }),
+    expiresAt: z.string().meta({
+      description: `when it stops opening a stream (${TICKET_TTL_MS / 1000} s after it was issued), ISO 8601`,
+      examples: ['2026-12-06T00:30:00.000Z'],
+    }),
+  })
+  .meta({ description: 'A stream ticket: one stream, once, before expiresAt' });
+
+export function eventRoutes(app: ZodApp, { stream, tickets }: { stream: EventStream; tickets: TicketBook }): void {
   app.get(
     '/api/events',
     {
@@ -250,9 +263,21 @@ export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): v
         headers: z.looseObject({
           'last-event-id': eventId('the id of the last event received: the missed ones are sent first (or `reset` when they are no longer kept)'),
         }),
-        querystring: z.strictObject({ lastEventId: eventId('the same as the Last-Event-ID header (for a client that cannot set headers)') }),
+        querystring: z.strictObject({
+          lastEventId: eventId('the same as the Last-Event-ID header (for a client that cannot set headers)'),
+          ticket: z
+            .string()
+            .max(100)
+            .optional()
+            .meta({
+              description:
+                'a stream ticket from POST /api/events/tickets, instead of the Authorization header (an EventSource cannot set it): one stream, once, within 30 s',
+              examples: ['kS3x9Q0h1tQb2J0c6o8mZ1uH3w4y5r6t7u8v9w0x1y2'],
+            }),
+        }),
         response: {
           200: { description: 'an endless stream of events', content: { 'text/event-stream': { schema: streamText } } },
+          401: P[401],
           422: P[422],
           ...ANY_REQUEST,
         },
@@ -274,6 +299,32 @@ export function eventRoutes(app: ZodApp, { stream }: { stream: EventStream }): v
         'x-request-id': String(request.id),
       });
       stream.attach(reply.raw, request.headers['last-event-id'] ?? request.query.lastEventId, request.ip);
+    },
+  );
+
+  app.post(
+    '/api/events/tickets',
+    {
+      schema: {
+        operationId: 'issueStreamTicket',
+        summary: 'A ticket that opens one event stream, for a client that cannot send the token with it (EventSource)',
+        description:
+          "Beyond loopback the event stream needs the read scope, and a browser's EventSource cannot send an Authorization header: send the token here, then open GET /api/events?ticket=<ticket>. A ticket opens one stream, once, within 30 s, and nothing else; a reconnect takes a new one. Needs a token with the read scope, like the stream beyond loopback; a POST, it is open only where writes are (loopback, no token at all).",
+        tags: ['teaching'],
+        security: WRITE_SECURITY,
+        response: {
+          201: ok('a ticket for one stream', ticketSchema),
+          401: P[401],
+          403: P[403],
+          429: P[429],
+          ...ANY_REQUEST,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { ticket, expiresAt } = tickets.issue();
+      reply.code(201);
+      return { ticket, expiresAt: iso(expiresAt) };
     },
   );
 }

@@ -5,6 +5,7 @@
  */
 import type { Warehouse } from '../../wiring/warehouse.js';
 import type { Keyring } from '../keyring.js';
+import type { TicketBook } from '../tickets.js';
 import type { ZodApp } from '../types.js';
 import { clockRoutes } from './clock.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -27,6 +28,8 @@ export interface TeachingOptions {
   streamLimits?: StreamLimits;
   /** the event stream's heartbeat (default 15 s) */
   eventHeartbeatMs?: number;
+  /** the stream tickets the auth hook redeems (tickets.ts) */
+  tickets: TicketBook;
   /** the counterexample the page replays (`warehouse explore --replay TOKEN --dashboard`) */
   story?: ExploreStory | null;
 }
@@ -44,7 +47,7 @@ export function teachingRoutes(app: ZodApp, opts: TeachingOptions): void {
     }
   });
   dashboardRoutes(app);
-  eventRoutes(app, { stream });
+  eventRoutes(app, { stream, tickets: opts.tickets });
   clockRoutes(app, opts);
   explainRoutes(app, opts);
   jobRoutes(app, opts);
