@@ -119,7 +119,9 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
     },
 
     async oldestDueAt(now) {
-      return c.read(() => c.raw.prepare<[number], number | null>(`SELECT min(run_at) FROM jobs WHERE status = 'queued' AND run_at <= ?`).pluck().get(now) ?? null);
+      return c.read(
+        () => c.raw.prepare<[number], number | null>(`SELECT min(run_at) FROM jobs WHERE status = 'queued' AND run_at <= ?`).pluck().get(now) ?? null,
+      );
     },
 
     async listDeadLetters(o = {}) {
