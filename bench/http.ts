@@ -10,19 +10,23 @@
  * own cost; the target is stated for the default, `full`.
  *
  * Variants: `raw` (the baseline), `api` (the real server, job runner off: the same write path),
- * `api+runner` (as shipped: the runner also reserves every order in the same process).
+ * `api+runner` (as shipped: the runner also reserves every order in the same process),
+ * `api+runner+gc` (the same with `--group-commit`). With a runner, the load also says whether the
+ * runner kept pace: orders reserved per second during it, and the orders left pending at its end in
+ * seconds of that pace (issue 24: ≥ 0.6 of raw, backlog ≤ 1 s).
  * Target: api / raw ≥ 0.6 in requests per second.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-type Variant = 'raw' | 'api' | 'api+runner';
+type Variant = 'raw' | 'api' | 'api+runner' | 'api+runner+gc';
 type Durability = 'full' | 'normal';
-const VARIANTS: Variant[] = ['raw', 'api', 'api+runner'];
+const VARIANTS: Variant[] = ['raw', 'api', 'api+runner', 'api+runner+gc'];
+const withRunner = (v: Variant) => v === 'api+runner' || v === 'api+runner+gc';
 const ORDER = JSON.stringify({ sku: 'BENCH-1', qty: 1 });
 
 // ------------------------------------------------------------------ the servers (child process)
@@ -64,11 +68,11 @@ async function serveRaw(db: string, durability: Durability): Promise<string> {
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
-async function serveApi(db: string, runner: boolean, durability: Durability): Promise<string> {
+async function serveApi(db: string, runner: boolean, durability: Durability, groupCommit: boolean): Promise<string> {
   const { pino } = await import('pino');
   const { startServer } = await import('../src/http/server.js');
   const server = await startServer({
-    database: { kind: 'sqlite', file: db, durability },
+    database: { kind: 'sqlite', file: db, durability, groupCommit },
     port: 0,
     runner,
     rateLimitPerMinute: 0,
@@ -81,7 +85,7 @@ async function serveApi(db: string, runner: boolean, durability: Durability): Pr
 }
 
 async function child(variant: Variant, db: string, durability: Durability): Promise<void> {
-  const url = variant === 'raw' ? await serveRaw(db, durability) : await serveApi(db, variant === 'api+runner', durability);
+  const url = variant === 'raw' ? await serveRaw(db, durability) : await serveApi(db, withRunner(variant), durability, variant === 'api+runner+gc');
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.once('SIGTERM', () => process.exit(0));
 }
@@ -91,6 +95,9 @@ async function child(variant: Variant, db: string, durability: Durability): Prom
 interface Result {
   variant: Variant;
   requestsPerSecond: number;
+  /** with a runner: orders reserved per second during the load, and orders still pending at its end (in seconds of the runner's pace) */
+  settledPerSecond?: number;
+  backlogSeconds?: number;
   p50Ms: number;
   p99Ms: number;
   total: number;
@@ -107,7 +114,7 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-function startChild(variant: Variant, db: string, durability: Durability): Promise<{ url: string; stop: () => Promise<void> }> {
+function startChild(variant: Variant, db: string, durability: Durability): Promise<{ url: string; db: string; variant: Variant; stop: () => Promise<void> }> {
   const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', variant, db, durability], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -118,7 +125,7 @@ function startChild(variant: Variant, db: string, durability: Durability): Promi
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) {
         const { url } = JSON.parse(line) as { url: string };
-        resolve({ url, stop: () => new Promise<void>((r) => (proc.once('exit', () => r()), proc.kill('SIGTERM'))) });
+        resolve({ url, db, variant, stop: () => new Promise<void>((r) => (proc.once('exit', () => r()), proc.kill('SIGTERM'))) });
       }
     });
     proc.once('exit', (code) => reject(new Error(`${variant} server exited ${code} before listening`)));
@@ -126,6 +133,8 @@ function startChild(variant: Variant, db: string, durability: Durability): Promi
 }
 
 interface Run {
+  settledPerSecond?: number;
+  backlogSeconds?: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -137,6 +146,28 @@ async function hit(url: string, connections: number, seconds: number): Promise<R
   const opts = { url: `${url}/api/order`, method: 'POST', headers: { 'content-type': 'application/json' }, body: ORDER, connections };
   const r = await autocannon({ ...opts, duration: seconds });
   return { requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors };
+}
+
+/**
+ * A load on a server with its runner, and whether the runner kept pace: orders reserved per second
+ * during the load, and what is left pending at its end in seconds of that pace (read from the
+ * database file, as another process would).
+ */
+async function paced(url: string, db: string, connections: number, seconds: number): Promise<Run> {
+  const { default: Database } = await import('better-sqlite3');
+  const file = new Database(db, { readonly: true, timeout: 5_000 });
+  try {
+    const reserved = file.prepare(`SELECT count(*) FROM orders WHERE status = 'reserved'`).pluck();
+    const pending = file.prepare(`SELECT count(*) FROM orders WHERE status = 'pending'`).pluck();
+    const before = reserved.get() as number;
+    const t0 = performance.now();
+    const run = await hit(url, connections, seconds);
+    const settledPerSecond = ((reserved.get() as number) - before) / ((performance.now() - t0) / 1000);
+    const left = pending.get() as number;
+    return { ...run, settledPerSecond: Math.round(settledPerSecond), backlogSeconds: +(left / Math.max(settledPerSecond, 1)).toFixed(2) };
+  } finally {
+    file.close();
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -151,7 +182,8 @@ async function measureAll(dir: string, connections: number, seconds: number, rou
     for (const s of servers) await hit(s.url, connections, 1); // warm-up (JIT, page cache, WAL)
     const runs: Run[][] = VARIANTS.map(() => []);
     for (let round = 0; round < rounds; round++) {
-      for (const [i, s] of servers.entries()) runs[i]!.push(await hit(s.url, connections, seconds));
+      for (const [i, s] of servers.entries())
+        runs[i]!.push(withRunner(s.variant) ? await paced(s.url, s.db, connections, seconds) : await hit(s.url, connections, seconds));
     }
     return VARIANTS.map((variant, i) => {
       const r = runs[i]!;
@@ -160,6 +192,9 @@ async function measureAll(dir: string, connections: number, seconds: number, rou
         requestsPerSecond: median(r.map((x) => x.requestsPerSecond)),
         p50Ms: median(r.map((x) => x.p50Ms)),
         p99Ms: median(r.map((x) => x.p99Ms)),
+        ...(withRunner(variant)
+          ? { settledPerSecond: median(r.map((x) => x.settledPerSecond ?? 0)), backlogSeconds: median(r.map((x) => x.backlogSeconds ?? 0)) }
+          : {}),
         total: r.reduce((n, x) => n + x.total, 0),
         non2xx: r.reduce((n, x) => n + x.failed, 0),
         errors: 0,
@@ -192,23 +227,31 @@ async function main(argv: string[]): Promise<void> {
       rounds,
       durability: `WAL + synchronous=${durability.toUpperCase()}`,
       results,
-      ratio: { api: ratio('api'), apiWithRunner: ratio('api+runner') },
+      ratio: { api: ratio('api'), apiWithRunner: ratio('api+runner'), apiWithRunnerGroupCommit: ratio('api+runner+gc') },
       target: 0.6,
     };
     {
       console.log(`POST /api/order, ${connections} connections, ${rounds} round(s) of ${seconds} s per variant (medians), ${summary.durability}`);
-      console.log('variant       req/s     p50 ms   p99 ms   total    non-2xx');
+      console.log(
+        `load average ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
+      console.log('variant          req/s     p50 ms   p99 ms   total    non-2xx  settled/s  backlog s');
       for (const r of results) {
         console.log(
-          `${r.variant.padEnd(12)} ${r.requestsPerSecond.toFixed(0).padStart(7)} ${String(r.p50Ms).padStart(9)} ${String(r.p99Ms).padStart(8)} ${String(r.total).padStart(8)} ${String(r.non2xx + r.errors).padStart(8)}`,
+          `${r.variant.padEnd(15)} ${r.requestsPerSecond.toFixed(0).padStart(7)} ${String(r.p50Ms).padStart(9)} ${String(r.p99Ms).padStart(8)} ${String(r.total).padStart(8)} ${String(r.non2xx + r.errors).padStart(8)} ${String(r.settledPerSecond ?? '').padStart(10)} ${String(r.backlogSeconds ?? '').padStart(10)}`,
         );
       }
-      console.log(`ratio api/raw ${summary.ratio.api} (target ≥ ${summary.target}); api+runner/raw ${summary.ratio.apiWithRunner}`);
+      console.log(
+        `ratio api/raw ${summary.ratio.api} (target ≥ ${summary.target}); api+runner/raw ${summary.ratio.apiWithRunner}; with group commit ${summary.ratio.apiWithRunnerGroupCommit} (target ≥ 0.6, backlog ≤ 1 s)`,
+      );
     }
     if (flag('--json')) {
       // the bench orchestrator's contract: the last line of stdout is one JSON object
       const api = results.find((r) => r.variant === 'api')!;
-      const withRunner = results.find((r) => r.variant === 'api+runner')!;
+      const runnerResult = results.find((r) => r.variant === 'api+runner')!;
+      const grouped = results.find((r) => r.variant === 'api+runner+gc')!;
       const line = {
         http: {
           reqPerSec: Math.round(api.requestsPerSecond),
@@ -216,8 +259,14 @@ async function main(argv: string[]): Promise<void> {
           ratio: summary.ratio.api,
           p50Ms: api.p50Ms,
           p99Ms: api.p99Ms,
-          withRunnerReqPerSec: Math.round(withRunner.requestsPerSecond),
+          withRunnerReqPerSec: Math.round(runnerResult.requestsPerSecond),
           withRunnerRatio: summary.ratio.apiWithRunner,
+          withRunnerSettledPerSec: runnerResult.settledPerSecond,
+          withRunnerBacklogSeconds: runnerResult.backlogSeconds,
+          groupCommitReqPerSec: Math.round(grouped.requestsPerSecond),
+          groupCommitRatio: summary.ratio.apiWithRunnerGroupCommit,
+          groupCommitSettledPerSec: grouped.settledPerSecond,
+          groupCommitBacklogSeconds: grouped.backlogSeconds,
           durability: summary.durability,
         },
       };

@@ -53,7 +53,12 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
       case 'retry': {
         const retryAt = now + decision.delayMs;
         // the supplier's trouble is SupplierCallFailed (an attempt spent); anyone else's is JobDeferred
-        const type: EventType = decision.counted ? 'SupplierCallFailed' : 'JobDeferred';
+        // (a failed cancel call is the compensation's own: SupplierReservationCancelFailed)
+        const type: EventType = !decision.counted
+          ? 'JobDeferred'
+          : job.type === 'CancelSupplierReservation'
+            ? 'SupplierReservationCancelFailed'
+            : 'SupplierCallFailed';
         await settleWith(job, note(type, { ...base, owner: fault.owner, retryAt }), {
           kind: 'retry',
           runAt: retryAt,

@@ -16,7 +16,7 @@
  * only fill in what has not happened yet (how much of a budget is left).
  */
 import type { TimelineEvent } from '../domain/events.js';
-import { isFinal, type FailureReason, type Order, type OrderStatus } from '../domain/order.js';
+import { isSettled, type FailureReason, type Order, type OrderStatus } from '../domain/order.js';
 import type { Settings } from '../domain/settings.js';
 import { keyBeforeIdentity } from './keys.js';
 
@@ -179,7 +179,7 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
       case 'JobDeadLettered': {
         const attempts = num(d.attempts);
         text = `${str(d.jobType)} failed on attempt ${attempts} too: the retry budget (${plural(attempts, 'attempt')}) is spent, so the job goes to the dead-letter store, where an operator sees it and can retry it.`;
-        if (!isFinal(state)) {
+        if (!isSettled(state)) {
           flushChecks();
           const call = d.jobType === 'CheckSupplierStatus' ? 'the status check' : 'the reserve call';
           parts.push(
@@ -192,7 +192,7 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
         break;
       }
       case 'JobRetried':
-        text = isFinal(state)
+        text = isSettled(state)
           ? `An operator put the dead-lettered job back on the queue; the order is already ${state}, a final state, so the job changes nothing.`
           : 'An operator put the dead-lettered job back on the queue.';
         parts.push('an operator retried the dead letter');
@@ -237,7 +237,7 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
     pathText: path.join(ARROW),
     summary: parts.length ? parts.join(ARROW) : 'created, nothing has run yet',
     events: explained,
-    next: isFinal(order.status) ? null : nextStep(order, events, settings),
+    next: isSettled(order.status) ? null : nextStep(order, events, settings),
   };
 }
 

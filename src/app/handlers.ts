@@ -1,9 +1,10 @@
 /**
- * Job handlers: the two steps of the flow (docs/design.md §4) that run on the queue. Each one commits through the
+ * Job handlers: the steps of the flow (docs/design.md §4) that run on the queue. Each one commits through the
  * store with the job's lease, so its effects and the job's end land in one transaction, and calls
  * the supplier only between transactions.
  */
 import type { JobType } from '../domain/jobs.js';
+import { planCancelAnswer, planExpire } from '../domain/lifecycle.js';
 import { NEEDS_SUPPLIER, planReserveFromStock, planStatusAnswer, planSupplierReservation, type Snapshot, skip } from '../domain/plans.js';
 import type { Settings } from '../domain/settings.js';
 import type { Clock } from '../ports/clock.js';
@@ -11,7 +12,7 @@ import type { ClaimedJob, JobStep } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
 import type { Supplier } from '../ports/supplier.js';
 import type { Bus } from './bus.js';
-import { idempotencyKeyFor, keyInUse } from './keys.js';
+import { cancelKeyFor, idempotencyKeyFor, keyInUse } from './keys.js';
 import { publishApplied } from './publish.js';
 
 /** Runs one job to its end; returns the outcome of its last plan. Throws on failure (see executor.ts). */
@@ -37,6 +38,8 @@ export interface HandlerDeps {
 const complete = (job: ClaimedJob): JobStep => ({ lease: job.lease, settle: { kind: 'complete' } });
 
 export function createHandlers({ store, supplier, clock, bus, settings, databaseId }: HandlerDeps): JobHandlers {
+  /** the order's own reservation TTL (carried by its jobs), else the runner's */
+  const ttlOf = (payload: { reservationTtlMs?: number }) => payload.reservationTtlMs ?? settings.reservationTtlMs;
   return {
     async ReserveInventory(job) {
       // a run after another (a retry, or a run cut short) may find the supplier already asked (read
@@ -45,7 +48,7 @@ export function createHandlers({ store, supplier, clock, bus, settings, database
       let key = fresh;
       const reserve = (s: Snapshot) => {
         key = keyInUse(job.orderId, s.supplierAsked) ?? fresh;
-        return planReserveFromStock(s, job.attempt, key);
+        return planReserveFromStock(s, job.attempt, key, { now: clock.now(), ttlMs: ttlOf(job.payload) });
       };
       // stock on hand (or nothing to do) finishes the job; a shortage keeps it running for the supplier call
       const local = await store.applyToOrder(job.orderId, clock.now(), reserve, {
@@ -58,7 +61,7 @@ export function createHandlers({ store, supplier, clock, bus, settings, database
       const { sku, qty } = local.order;
       const answer = await supplier.reserve({ sku, qty, idempotencyKey: key });
       const now = clock.now();
-      const applied = await store.applyToOrder(job.orderId, now, (s) => planSupplierReservation(s, answer, now, settings), complete(job));
+      const applied = await store.applyToOrder(job.orderId, now, (s) => planSupplierReservation(s, answer, now, settings, ttlOf(job.payload)), complete(job));
       publishApplied(bus, applied, job);
       return applied.plan.outcome;
     },
@@ -72,7 +75,25 @@ export function createHandlers({ store, supplier, clock, bus, settings, database
       }
       const status = await supplier.status(order.supplierRef);
       const now = clock.now();
-      const applied = await store.applyToOrder(job.orderId, now, (s) => planStatusAnswer(s, status, check, now, settings), complete(job));
+      const applied = await store.applyToOrder(job.orderId, now, (s) => planStatusAnswer(s, status, check, now, settings, ttlOf(job.payload)), complete(job));
+      publishApplied(bus, applied, job);
+      return applied.plan.outcome;
+    },
+
+    async ExpireReservation(job) {
+      const applied = await store.applyToOrder(job.orderId, clock.now(), planExpire, complete(job));
+      publishApplied(bus, applied, job);
+      return applied.plan.outcome;
+    },
+
+    async CancelSupplierReservation(job) {
+      const order = await store.getOrder(job.orderId);
+      if (!order || order.status !== 'cancelling' || !order.supplierRef) {
+        const done = await store.applyToOrder(job.orderId, clock.now(), () => skip(order?.status ?? 'missing'), complete(job));
+        return done.plan.outcome;
+      }
+      const answer = await supplier.cancel({ ref: order.supplierRef, idempotencyKey: cancelKeyFor(job.orderId, await databaseId()) });
+      const applied = await store.applyToOrder(job.orderId, clock.now(), (s) => planCancelAnswer(s, answer), complete(job));
       publishApplied(bus, applied, job);
       return applied.plan.outcome;
     },

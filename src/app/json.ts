@@ -29,7 +29,18 @@ export const eventJson = (e: TimelineEvent) => ({ at: iso(e.at), type: e.type, d
 
 export const orderWithTimelineJson = (o: Order & { events: TimelineEvent[] }) => ({ ...orderJson(o), events: o.events.map(eventJson) });
 
-export const inventoryJson = (i: InventoryItem) => ({ sku: i.sku, onHand: i.onHand, version: i.version, updatedAt: iso(i.updatedAt) });
+/**
+ * A SKU's stock views (docs/design.md §2.4): on the shelves (`onHand`), held by reserved orders
+ * (`reserved`), and free for a new order (`available`, the ledger's balance).
+ */
+export const inventoryJson = (i: InventoryItem) => ({
+  sku: i.sku,
+  onHand: i.onHand + i.reserved,
+  reserved: i.reserved,
+  available: i.onHand,
+  version: i.version,
+  updatedAt: iso(i.updatedAt),
+});
 
 export const movementJson = (m: Movement) => ({
   id: m.id,

@@ -27,3 +27,9 @@ export function keyInUse(orderId: number, asked: Snapshot['supplierAsked']): str
   if (!asked) return null;
   return asked.key ?? keyBeforeIdentity(orderId);
 }
+
+/**
+ * The Idempotency-Key of the compensation (`POST /supplier/cancel`) for `orderId`: one per order, so
+ * every run of its CancelSupplierReservation asks the same question and the supplier cancels once.
+ */
+export const cancelKeyFor = (orderId: number, databaseId: string): string => `cancel-${idempotencyKeyFor(orderId, databaseId)}`;

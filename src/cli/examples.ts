@@ -14,9 +14,12 @@ export const EXAMPLES: Record<string, string[]> = {
   'order create': [
     'warehouse order create --sku WIDGET --qty 3',
     'warehouse order create --sku WIDGET --qty 30 --clock virtual --supplier-status delayed,delayed,ok',
+    'warehouse order create --sku WIDGET --qty 3 --reservation-ttl 15m   # released unless fulfilled within 15 minutes',
   ],
   'order show': ['warehouse order show 1', 'warehouse order show 1 --format md > order-1.md   # for slides and print'],
   'order explain': ['warehouse order explain 2', 'warehouse --json order explain 2'],
+  'order cancel': ['warehouse order cancel 1', 'warehouse --json order cancel 1   # exit 1 when the order is final'],
+  'order fulfil': ['warehouse order fulfil 1', 'warehouse --json order fulfil 1   # exit 1 unless the order is reserved'],
   'order list': ['warehouse order list --status failed', 'warehouse --json order list --limit 20'],
   work: [
     'warehouse work --until-idle                # run what is due now, then stop',

@@ -3,13 +3,21 @@ import { parseAnswerList, RESERVE_ANSWERS, STATUS_ANSWERS, type SkuScript, type 
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy, type Settings } from '../domain/settings.js';
-import { numberFromText } from '../domain/validation.js';
+import { numberFromText, parseReservationTtl } from '../domain/validation.js';
 import { parseQueue, type QueueConfig } from '../config.js';
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);
   if (ms === null) throw new UsageError(`${flag} must be ${DURATION_FORM} (got ${JSON.stringify(text)})`);
   return ms;
+}
+
+function reservationTtl(text: string): number {
+  try {
+    return parseReservationTtl(text);
+  } catch {
+    throw new UsageError(`--reservation-ttl must be ${DURATION_FORM}, from 1s to 720h (got ${JSON.stringify(text)})`);
+  }
 }
 
 function count(flag: string, text: string, min: number): number {
@@ -31,7 +39,9 @@ export function settingsFromFlags(opts: Record<string, unknown>): Partial<Settin
     lease: str('lease'),
     concurrency: str('concurrency'),
     reserveStrategy: str('reserveStrategy'),
+    reservationTtl: str('reservationTtl'),
   };
+  if (v.reservationTtl !== undefined) s.reservationTtlMs = reservationTtl(v.reservationTtl);
   if (v.checkDelay !== undefined) s.checkDelayMs = duration('--check-delay', v.checkDelay);
   if (v.maxDelayedRetries !== undefined) s.maxDelayedRetries = count('--max-delayed-retries', v.maxDelayedRetries, 0);
   if (v.jobAttempts !== undefined) s.jobAttempts = count('--job-attempts', v.jobAttempts, 1);

@@ -32,7 +32,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--supplier-url <url>', 'a real supplier; without it an in-process mock answers', io.env.WAREHOUSE_SUPPLIER_URL)
     .option('--supplier-token <token>', 'bearer token sent to the supplier (env WAREHOUSE_SUPPLIER_TOKEN)', io.env.WAREHOUSE_SUPPLIER_TOKEN)
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
-    .option('--group-commit', 'commit the writes of one event-loop turn together (faster under load, same durability)', false)
+    .option(
+      '--group-commit',
+      'commit the writes of one event-loop turn together (faster under load, same durability; env WAREHOUSE_GROUP_COMMIT=1)',
+      io.env.WAREHOUSE_GROUP_COMMIT === '1',
+    )
     .option(
       '--trace-file <file>',
       'append OpenTelemetry spans to <file> as OTLP JSON lines, for `warehouse trace` (env WAREHOUSE_TRACE_FILE; OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector)',
@@ -73,7 +77,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const inv = program.command('inventory').description('stock on hand and its ledger');
   inv
     .command('set <sku> <qty>')
-    .description('a stock count: on-hand becomes <qty> (an adjustment movement)')
+    .description('a stock count of the units not set aside for reserved orders: available becomes <qty> (an adjustment movement)')
     .action(run(mod(inventory, 'set')));
   inv
     .command('add <sku> <qty>')
@@ -81,7 +85,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(run(mod(inventory, 'add')));
   inv
     .command('list')
-    .description('every SKU with its on-hand')
+    .description('every SKU with its stock: on hand, reserved and available')
     .action(run(mod(inventory, 'list')));
   inv
     .command('movements <sku>')
@@ -103,13 +107,21 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('an order with its timeline')
     .addOption(new Option('--format <format>', 'text, or md: a Markdown table for slides and print').choices(['text', 'md']).default('text'))
     .action(run(mod(order, 'show')));
+  ord
+    .command('cancel <id>')
+    .description('cancel an order: a reservation is released at once; one the supplier holds is cancelled there first (exit 1 for a final order)')
+    .action(run(mod(order, 'cancel')));
+  ord
+    .command('fulfil <id>')
+    .description('fulfil a reserved order: its units leave for good (exit 1 unless it is reserved)')
+    .action(run(mod(order, 'fulfil')));
   engineOptions(ord.command('explain <id>'))
     .description('why the order is where it is: its states, the story in one line, each step in plain words (pass the settings it ran under)')
     .action(run(mod(order, 'explain')));
   ord
     .command('list')
     .description('orders, oldest first')
-    .option('--status <status>', 'only this status: pending, awaiting_restock, reserved, failed')
+    .option('--status <status>', 'only this status: pending, awaiting_restock, reserved, cancelling, failed, cancelled, expired, fulfilled')
     .option('--limit <n>', 'at most this many', '100')
     .action(run(mod(order, 'list')));
 

@@ -20,6 +20,7 @@ export function engineOptions(cmd: Command): Command {
       '--reserve-strategy <strategy>',
       'how a reservation takes stock: pessimistic (row lock, default), optimistic (version check), atomic (conditional update)',
     )
+    .option('--reservation-ttl <duration>', 'how long a reservation holds its units before it expires and they are released (default: never)')
     .option('--seed <n>', 'seed for the backoff jitter');
 }
 

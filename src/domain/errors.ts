@@ -171,6 +171,23 @@ export class SupplierKeyConflictError extends WarehouseError {
 }
 
 /** Usage error found after commander parsed the line (e.g. no terminal to ask on). */
+/**
+ * The order's state does not allow what was asked (cancel a final order, fulfil one that is not
+ * reserved): nothing changed. Exit 1 / HTTP 409.
+ */
+export class OrderStateError extends WarehouseError {
+  readonly code = 'order_state';
+  readonly owner = 'user';
+  constructor(
+    readonly orderId: number,
+    readonly status: string,
+    readonly action: 'cancel' | 'fulfil',
+    why: string,
+  ) {
+    super(`order ${orderId} is ${status}: it cannot be ${action === 'cancel' ? 'cancelled' : 'fulfilled'} (${why})`);
+  }
+}
+
 export class UsageError extends WarehouseError {
   readonly code = 'usage';
   readonly owner = 'user';

@@ -11,6 +11,19 @@ export const EventType = {
   SupplierStatusChecked: 'SupplierStatusChecked',
   OrderReserved: 'OrderReserved',
   OrderFailed: 'OrderFailed',
+  /** someone asked to cancel an order the supplier was asked for: compensation follows (`cancelling`) */
+  CancelRequested: 'CancelRequested',
+  /** a reservation's units went back to on-hand (a `release` movement): `reason` cancelled or expired */
+  ReservationReleased: 'ReservationReleased',
+  OrderCancelled: 'OrderCancelled',
+  OrderExpired: 'OrderExpired',
+  OrderFulfilled: 'OrderFulfilled',
+  /** the supplier confirmed the cancellation of its reservation (the compensation) */
+  SupplierReservationCancelled: 'SupplierReservationCancelled',
+  /** a cancel call failed transiently; the compensation runs again at `retryAt`, an attempt spent */
+  SupplierReservationCancelFailed: 'SupplierReservationCancelFailed',
+  /** the supplier delivered for a cancelled order (too late to cancel): the goods are booked to stock as a restock */
+  SupplierDeliveryRestocked: 'SupplierDeliveryRestocked',
   /** a transient supplier error; the job will run again at `retryAt` */
   SupplierCallFailed: 'SupplierCallFailed',
   /** a job ran out of attempts and went to the dead-letter store */

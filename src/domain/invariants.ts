@@ -30,20 +30,32 @@ export const INVARIANTS = {
     message: (r) => `${r.sku} has on-hand ${r.on_hand} but its movements sum to ${r.total}`,
     ids: (r) => ({ sku: String(r.sku) }),
   },
+  'reserved-matches-ledger': {
+    message: (r) => `${r.sku}: reserved orders hold ${r.reserved} but the ledger's open reservations come to ${r.held}`,
+    ids: (r) => ({ sku: String(r.sku) }),
+  },
   'one-movement-per-order-and-type': {
     message: (r) => `order ${r.order_id} has ${r.n} ${r.type} movements (${r.movement_ids})`,
     ids: (r) => ({ orderId: Number(r.order_id) }),
   },
   'reserved-has-one-reservation': {
-    message: (r) => `reserved order ${r.id} has ${r.n} reservation movements (expected 1)`,
+    message: (r) => `${r.status} order ${r.id} has ${r.n} reservation movements (expected 1)`,
     ids: (r) => ({ orderId: Number(r.id) }),
   },
   'unreserved-has-no-movement': {
     message: (r) => `${r.status} order ${r.id} has ${r.n} movements (expected none)`,
     ids: (r) => ({ orderId: Number(r.id) }),
   },
+  'release-matches-reservation': {
+    message: (r) =>
+      `${r.status} order ${r.id} has ${r.released} release and ${r.reservations} reservation movements (a cancelled or expired order releases what it reserved; no other order releases)`,
+    ids: (r) => ({ orderId: Number(r.id) }),
+  },
   'open-order-has-one-live-job': {
-    message: (r) => `${r.status} order ${r.id} has ${r.n} live jobs (expected exactly 1 to move it on)`,
+    message: (r) =>
+      r.status === 'reserved'
+        ? `reserved order ${r.id} has ${r.n} live jobs (expected at most its expiry)`
+        : `${r.status} order ${r.id} has ${r.n} live jobs (expected exactly 1 to move it on)`,
     ids: (r) => ({ orderId: Number(r.id) }),
   },
   'movement-has-inventory-row': {

@@ -1,5 +1,5 @@
 /**
- * Jobs are the two steps of the flow that run on a queue (docs/design.md §4), at-least-once. Handlers make
+ * Jobs are the steps of the flow that run on a queue (docs/design.md §4), at-least-once. Handlers make
  * their effects exactly-once by acting only from the state they expect (see plans.ts).
  *
  * The domain knows what a job is for — its type, its order, its payload, when it is due and
@@ -9,14 +9,25 @@
 export const JobType = {
   ReserveInventory: 'ReserveInventory',
   CheckSupplierStatus: 'CheckSupplierStatus',
+  /** a reservation's time to live ran out: release it unless the order was fulfilled or cancelled */
+  ExpireReservation: 'ExpireReservation',
+  /** compensation: ask the supplier to cancel the reservation it holds for a cancelled order */
+  CancelSupplierReservation: 'CancelSupplierReservation',
 } as const;
 export type JobType = (typeof JobType)[keyof typeof JobType];
 export const JOB_TYPES = Object.values(JobType) as readonly JobType[];
 
+/** The order's own reservation time to live, carried by the jobs that may reserve it (absent: the runner's setting). */
+export interface TtlPayload {
+  reservationTtlMs?: number;
+}
+
 export interface JobPayloads {
-  ReserveInventory: Record<string, never>;
+  ReserveInventory: TtlPayload;
   /** `check` is the number this check will have (1 for the first) */
-  CheckSupplierStatus: { check: number };
+  CheckSupplierStatus: { check: number } & TtlPayload;
+  ExpireReservation: Record<string, never>;
+  CancelSupplierReservation: Record<string, never>;
 }
 
 export interface Job<T extends JobType = JobType> {

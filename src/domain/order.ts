@@ -13,21 +13,35 @@
  *   run at-least-once by the job runner; a job whose attempts run out is **dead-lettered**.
  * - **settled**: an order is settled when it reaches a final state; `updatedAt` is then when.
  *
+ * - **release**: giving a reservation's units back to on-hand (a `release` movement, +qty) when a
+ *   reserved order is cancelled or its reservation expires.
+ * - **fulfilment**: a reserved order's units leave the warehouse for good (`fulfilled`).
+ * - **compensation**: undoing at the supplier what it holds for a cancelled order
+ *   (`CancelSupplierReservation`, `POST /supplier/cancel`).
+ *
  * The order state machine (docs/design.md §2):
  *
- *   pending ──► reserved                   (stock was on hand)
+ *   pending ──► reserved ──► fulfilled | cancelled | expired
  *      │──────► failed                     (supplier rejected, or unavailable)
+ *      │──────► cancelled                  (cancelled before the supplier was asked)
+ *      │──────► cancelling ──► cancelled   (cancelled after the supplier was asked: compensation)
  *      └──────► awaiting_restock ──► reserved   (supplier said ok)
- *                      └───────────► failed     (supplier said fail, stayed delayed, or unavailable)
+ *                      │───────────► failed     (supplier said fail, stayed delayed, or unavailable)
+ *                      └───────────► cancelling (cancelled while the supplier holds a reservation)
  *
- * `reserved` and `failed` are final. The table below is the only place transitions are written;
- * the SQLite trigger in `drizzle/` is generated from it (see `transitionPairs`).
+ * `failed`, `cancelled`, `expired` and `fulfilled` are final. The table below is the only place
+ * transitions are written; the database triggers are generated from it (see `transitionPairs`).
  */
 export const OrderStatus = {
   pending: 'pending',
   awaitingRestock: 'awaiting_restock',
   reserved: 'reserved',
   failed: 'failed',
+  /** cancelled after the supplier was asked: waiting for the supplier's reservation to be cancelled */
+  cancelling: 'cancelling',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  fulfilled: 'fulfilled',
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 export const ORDER_STATUSES = Object.values(OrderStatus) as readonly OrderStatus[];
@@ -40,10 +54,14 @@ export function countsByStatus(rows: ReadonlyArray<{ status: OrderStatus; n: num
 }
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  pending: ['reserved', 'awaiting_restock', 'failed'],
-  awaiting_restock: ['reserved', 'failed'],
-  reserved: [],
+  pending: ['reserved', 'awaiting_restock', 'failed', 'cancelled', 'cancelling'],
+  awaiting_restock: ['reserved', 'failed', 'cancelling'],
+  cancelling: ['cancelled'],
+  reserved: ['fulfilled', 'cancelled', 'expired'],
   failed: [],
+  cancelled: [],
+  expired: [],
+  fulfilled: [],
 };
 
 export const FailureReason = {
@@ -75,6 +93,15 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 export function isFinal(status: OrderStatus): boolean {
   return TRANSITIONS[status].length === 0;
+}
+
+/**
+ * Whether the reservation flow has come to rest: the order is `reserved` (it waits for a person to
+ * fulfil or cancel it, or for its expiry) or final. What waits for an order to settle (`order
+ * create`, scenarios, the explanation) waits for this, not for a final state.
+ */
+export function isSettled(status: OrderStatus): boolean {
+  return status === OrderStatus.reserved || isFinal(status);
 }
 
 /** Every legal (from, to) pair, for the database trigger and for tests. */

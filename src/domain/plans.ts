@@ -6,7 +6,7 @@
  */
 import type { EventData, EventType, PlannedEvent } from './events.js';
 import { decideReservation, type MovementType } from './inventory.js';
-import { JobType, type PlannedJob } from './jobs.js';
+import { JobType, type PlannedJob, type TtlPayload } from './jobs.js';
 import { IllegalTransitionError } from './errors.js';
 import { assertNever, canTransition, FailureReason, type Order, OrderStatus } from './order.js';
 import type { Settings } from './settings.js';
@@ -37,6 +37,12 @@ export interface Plan {
   movements: Array<{ type: MovementType; qty: number }>;
   events: PlannedEvent[];
   jobs: PlannedJob[];
+  /**
+   * the order's other jobs of these types that are not running (queued or parked) are deleted in
+   * the same transaction: the check a cancellation makes pointless, the expiry of a reservation
+   * that was fulfilled. A running one finishes by itself and finds nothing to do.
+   */
+  dropJobs?: JobType[];
 }
 
 /**
@@ -52,9 +58,9 @@ export function applyOrderChange(order: Order, change: OrderChange | undefined, 
   return { after: { ...order, ...change, status: next, updatedAt: now }, from: next !== order.status ? order.status : null };
 }
 
-const ev = (type: EventType, data: EventData = {}): PlannedEvent => ({ type, data });
+export const ev = (type: EventType, data: EventData = {}): PlannedEvent => ({ type, data });
 
-function plan(outcome: string, parts: Partial<Omit<Plan, 'outcome'>> = {}): Plan {
+export function plan(outcome: string, parts: Partial<Omit<Plan, 'outcome'>> = {}): Plan {
   return { outcome, movements: [], events: [], jobs: [], ...parts };
 }
 
@@ -77,9 +83,28 @@ function fail(reason: FailureReason, events: PlannedEvent[], extra: OrderChange 
  * without the job that moves it on. Every job that follows another is decided here, in the
  * planners, and nowhere else.
  */
-export function planCreateOrder(sku: string, qty: number, now: number): Plan {
-  return plan('created', { events: [ev('OrderCreated', { sku, qty })], jobs: [{ type: JobType.ReserveInventory, runAt: now, payload: {} }] });
+export function planCreateOrder(sku: string, qty: number, now: number, reservationTtlMs?: number | null): Plan {
+  const payload: TtlPayload = reservationTtlMs == null ? {} : { reservationTtlMs };
+  return plan('created', {
+    events: [ev('OrderCreated', { sku, qty, ...payload })],
+    jobs: [{ type: JobType.ReserveInventory, runAt: now, payload }],
+  });
 }
+
+/**
+ * A reservation's expiry: with a time to live, the ExpireReservation job due when it runs out,
+ * written in the reservation's own transaction (the outbox), and the time for OrderReserved.
+ */
+function expiry(ttlMs: number | null | undefined, now: number): { jobs: PlannedJob[]; data: EventData } {
+  if (ttlMs == null) return { jobs: [], data: {} };
+  const expiresAt = now + ttlMs;
+  return { jobs: [{ type: JobType.ExpireReservation, runAt: expiresAt, payload: {} }], data: { expiresAt } };
+}
+
+/** The TTL a job carries on to the next job of the same order (none when it has none of its own). */
+const carry = (ttlMs: number | null | undefined): TtlPayload => (ttlMs == null ? {} : { reservationTtlMs: ttlMs });
+
+const NO_TTL = { now: 0, ttlMs: null };
 
 /** The outcome of `planReserveFromStock` when the supplier must be asked. */
 export const NEEDS_SUPPLIER = 'needs-supplier';
@@ -97,15 +122,19 @@ export const NEEDS_SUPPLIER = 'needs-supplier';
  * `key` is the Idempotency-Key the supplier is asked with; it is recorded on the event, so every
  * later run asks with the key the conversation began with (app/keys.ts).
  */
-export function planReserveFromStock(s: Snapshot, attempt: number, key?: string): Plan {
-  if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
+export function planReserveFromStock(s: Snapshot, attempt: number, key?: string, reservation: { now: number; ttlMs: number | null } = NO_TTL): Plan {
   const supplierAsked = s.supplierAsked !== null;
+  // an order cancelled after the supplier was asked finishes the conversation, to learn the ref to cancel
+  const finishing = s.order.status === OrderStatus.cancelling && supplierAsked;
+  if (s.order.status !== OrderStatus.pending && !finishing) return skip(s.order.status);
   const decision = decideReservation(s.onHand, s.order.qty);
   if (decision.kind === 'local' && !supplierAsked) {
+    const expires = expiry(reservation.ttlMs, reservation.now);
     return plan('reserved:stock', {
       order: { status: OrderStatus.reserved },
       movements: [{ type: 'reservation', qty: -s.order.qty }],
-      events: [ev('InventoryReserved', { source: 'stock', qty: s.order.qty, onHandAfter: decision.onHandAfter }), ev('OrderReserved', {})],
+      events: [ev('InventoryReserved', { source: 'stock', qty: s.order.qty, onHandAfter: decision.onHandAfter }), ev('OrderReserved', expires.data)],
+      jobs: expires.jobs,
     });
   }
   const shortBy = Math.max(0, s.order.qty - s.onHand);
@@ -126,7 +155,27 @@ export function planReserveFromStock(s: Snapshot, attempt: number, key?: string)
 export type ReserveAnswer = { accepted: boolean; ref: string };
 
 /** ReserveInventory, second half: the supplier answered the reserve call. */
-export function planSupplierReservation(s: Snapshot, answer: ReserveAnswer, now: number, settings: Pick<Settings, 'checkDelayMs'>): Plan {
+export function planSupplierReservation(
+  s: Snapshot,
+  answer: ReserveAnswer,
+  now: number,
+  settings: Pick<Settings, 'checkDelayMs'>,
+  ttlMs?: number | null,
+): Plan {
+  if (s.order.status === OrderStatus.cancelling) {
+    // cancelled while the supplier was being asked: nothing to undo if it refused, else compensate
+    if (!answer.accepted) {
+      return plan('cancelled', {
+        order: { status: OrderStatus.cancelled },
+        events: [ev('SupplierReservationRejected', {}), ev('OrderCancelled', { from: 'cancelling' })],
+      });
+    }
+    return plan('compensating', {
+      order: { supplierRef: answer.ref },
+      events: [ev('SupplierReservationAccepted', { ref: answer.ref })],
+      jobs: [{ type: JobType.CancelSupplierReservation, runAt: now, payload: {} }],
+    });
+  }
   if (s.order.status !== OrderStatus.pending) return skip(s.order.status);
   if (!answer.accepted) {
     return fail(FailureReason.supplierRejected, [ev('SupplierReservationRejected', {})]);
@@ -135,7 +184,7 @@ export function planSupplierReservation(s: Snapshot, answer: ReserveAnswer, now:
   return plan('awaiting-restock', {
     order: { status: OrderStatus.awaitingRestock, supplierRef: answer.ref },
     events: [ev('SupplierReservationAccepted', { ref: answer.ref, nextCheckAt: checkAt })],
-    jobs: [{ type: JobType.CheckSupplierStatus, runAt: checkAt, payload: { check: 1 } }],
+    jobs: [{ type: JobType.CheckSupplierStatus, runAt: checkAt, payload: { check: 1, ...carry(ttlMs) } }],
   });
 }
 
@@ -152,20 +201,28 @@ export function planStatusAnswer(
   check: number,
   now: number,
   settings: Pick<Settings, 'checkDelayMs' | 'maxDelayedRetries'>,
+  ttlMs?: number | null,
 ): Plan {
+  if (s.order.status === OrderStatus.cancelling && status === 'ok') {
+    // delivered before the cancellation reached the supplier: booked to stock, the order cancelled
+    return deliveredAfterCancel(s, [ev('SupplierStatusChecked', { status, check })], 'delivered before the cancellation');
+  }
   if (s.order.status !== OrderStatus.awaitingRestock) return skip(s.order.status);
   if (s.order.supplierChecks !== check - 1) return skip(`check-${check}-already-applied`);
   const checked = ev('SupplierStatusChecked', { status, check });
   switch (status) {
-    case 'ok':
+    case 'ok': {
+      const expires = expiry(ttlMs, now);
       return plan('reserved:supplier', {
         order: { status: OrderStatus.reserved, supplierChecks: check },
         movements: [
           { type: 'restock', qty: s.order.qty },
           { type: 'reservation', qty: -s.order.qty },
         ],
-        events: [checked, ev('InventoryReserved', { source: 'supplier', qty: s.order.qty, onHandAfter: s.onHand }), ev('OrderReserved', {})],
+        events: [checked, ev('InventoryReserved', { source: 'supplier', qty: s.order.qty, onHandAfter: s.onHand }), ev('OrderReserved', expires.data)],
+        jobs: expires.jobs,
       });
+    }
     case 'fail':
       return fail(FailureReason.supplierFailed, [checked], { supplierChecks: check });
     case 'delayed': {
@@ -177,7 +234,7 @@ export function planStatusAnswer(
       return plan('delayed', {
         order: { supplierChecks: check },
         events: [{ type: 'SupplierStatusChecked', data: { status, check, nextCheckAt } }],
-        jobs: [{ type: JobType.CheckSupplierStatus, runAt: nextCheckAt, payload: { check: check + 1 } }],
+        jobs: [{ type: JobType.CheckSupplierStatus, runAt: nextCheckAt, payload: { check: check + 1, ...carry(ttlMs) } }],
       });
     }
     default:
@@ -195,8 +252,32 @@ export function planDeadLetter(
   reason: FailureReason = FailureReason.supplierUnavailable,
 ): Plan {
   const dead = ev('JobDeadLettered', info);
-  if (s.order.status === OrderStatus.reserved || s.order.status === OrderStatus.failed) {
+  if (s.order.status === OrderStatus.cancelling) {
+    // the reserve call never answered: the supplier holds nothing we know of, the cancellation stands
+    if (info.jobType === JobType.ReserveInventory)
+      return plan('cancelled', { order: { status: OrderStatus.cancelled }, events: [dead, ev('OrderCancelled', { from: 'cancelling' })] });
+    // the compensation's attempts ran out: the order waits in `cancelling` for an operator's `jobs retry`
+    return plan('dead-lettered', { events: [dead] });
+  }
+  if (s.order.status !== OrderStatus.pending && s.order.status !== OrderStatus.awaitingRestock) {
     return plan('dead-lettered', { events: [dead] });
   }
   return fail(reason, [dead]);
+}
+
+/**
+ * The supplier delivered for an order being cancelled (a status `ok` before the cancellation, or a
+ * cancel answered `too_late`): the goods are booked to stock as a restock, so nothing is lost and
+ * nothing is held for a cancelled order, and the cancellation is complete.
+ */
+export function deliveredAfterCancel(s: Snapshot, events: PlannedEvent[], why: string): Plan {
+  return plan('cancelled:restocked', {
+    order: { status: OrderStatus.cancelled },
+    movements: [{ type: 'restock', qty: s.order.qty }],
+    events: [
+      ...events,
+      ev('SupplierDeliveryRestocked', { qty: s.order.qty, onHandAfter: s.onHand + s.order.qty, why }),
+      ev('OrderCancelled', { from: 'cancelling' }),
+    ],
+  });
 }

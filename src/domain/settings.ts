@@ -27,6 +27,11 @@ export interface Settings {
   /** jobs run at once by one runner */
   concurrency: number;
   reserveStrategy: ReserveStrategy;
+  /**
+   * how long a reservation holds its units before it expires and they are released (an
+   * ExpireReservation job); null: reservations never expire. An order's own TTL wins over this.
+   */
+  reservationTtlMs: number | null;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -39,6 +44,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   leaseMs: 30_000,
   concurrency: 8,
   reserveStrategy: 'pessimistic',
+  reservationTtlMs: null,
 });
 
 /**

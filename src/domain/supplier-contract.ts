@@ -7,6 +7,9 @@
  * - `POST /supplier/reserve`, header `Idempotency-Key`, body ReserveRequest → 200 ReserveAnswer.
  *   The same key always gets the same final answer and ref.
  * - `GET /supplier/status/{ref}` → 200 StatusAnswer.
+ * - `POST /supplier/cancel`, header `Idempotency-Key`, body CancelRequest `{ref}` → 200
+ *   CancelAnswer: `cancelled`, or `too_late` (it delivered, or will: the goods come anyway). The
+ *   first final answer is kept for the ref.
  * - Errors are RFC 9457 `application/problem+json`. 5xx, 408 and 429 are transient (the engine
  *   retries with the same key); any other 4xx is a fault no retry fixes. A 200 whose body does not
  *   match its schema counts as transient too ("malformed"), as does no answer within the timeout.
@@ -85,6 +88,23 @@ export const statusAnswerSchema = z
   .meta({ description: 'Where an accepted reservation stands.', examples: [{ status: 'delayed' }] })
   .register(contractRegistry, { id: 'StatusAnswer' });
 
+export const CANCEL_OUTCOMES = ['cancelled', 'too_late'] as const;
+
+export const cancelRequestSchema = z
+  .strictObject({ ref: refSchema })
+  .meta({ description: 'The accepted reservation the engine no longer wants (its order was cancelled).' })
+  .register(contractRegistry, { id: 'CancelRequest' });
+
+export const cancelAnswerSchema = z
+  .object({
+    status: z.enum(CANCEL_OUTCOMES).meta({
+      description:
+        '`cancelled`: nothing will be delivered. `too_late`: the supplier has delivered (or will): the engine books the goods to its stock as a restock.',
+    }),
+  })
+  .meta({ description: 'The final answer to a cancel. Every later cancel of the same ref gets it again.', examples: [{ status: 'cancelled' }] })
+  .register(contractRegistry, { id: 'CancelAnswer' });
+
 export const problemSchema = z
   .object({
     type: z.string().meta({ description: 'A URI naming the kind of problem; `about:blank` for a plain HTTP status' }),
@@ -98,6 +118,7 @@ export const problemSchema = z
 export type ReserveRequestBody = z.infer<typeof reserveRequestSchema>;
 export type ReserveAnswer = z.infer<typeof reserveAnswerSchema>;
 export type StatusAnswer = z.infer<typeof statusAnswerSchema>;
+export type CancelAnswer = z.infer<typeof cancelAnswerSchema>;
 export type Problem = z.infer<typeof problemSchema>;
 export type SupplierStatus = (typeof SUPPLIER_STATUSES)[number];
 

@@ -15,7 +15,16 @@
  *   reserve with the key gets it again (`replay`), with the same ref, and uses no answer. A
  *   transient answer (error, timeout, malformed) is a failed call, not an answer: it binds nothing.
  */
-import { answerAt, reserveAnswers, statusAnswers, type ReserveScriptAnswer, type SkuScript, type StatusScriptAnswer } from './supplier-script.js';
+import {
+  answerAt,
+  cancelAnswers,
+  reserveAnswers,
+  statusAnswers,
+  type CancelScriptAnswer,
+  type ReserveScriptAnswer,
+  type SkuScript,
+  type StatusScriptAnswer,
+} from './supplier-script.js';
 
 export interface Conversation {
   key: string;
@@ -44,8 +53,8 @@ export interface StoredScript {
 
 export interface CallRecord {
   key: string;
-  kind: 'reserve' | 'status';
-  answer: ReserveScriptAnswer | StatusScriptAnswer | 'mismatch';
+  kind: 'reserve' | 'status' | 'cancel';
+  answer: ReserveScriptAnswer | StatusScriptAnswer | CancelScriptAnswer | 'mismatch';
   /** a reserve answered from the outcome, using no answer of the script */
   replay: boolean;
   at: number;
@@ -127,4 +136,26 @@ export function takeStatusTurn(conv: Conversation, choice: ScriptChoice, now: nu
     conv: { ...current, statusPos: current.statusPos + 1, updatedAt: now },
     call: { key: conv.key, kind: 'status', answer, replay: false, at: now },
   };
+}
+
+/**
+ * One cancel call of an accepted reservation (the engine's compensation). Its answers are read in
+ * order from the script's `cancel` list, counted by the cancel calls the conversation has had
+ * (`earlier`, oldest first); once one was final (`ok` or `too_late`), every later cancel gets it
+ * again (a replay), like a reserve's outcome. Nothing of the conversation itself changes.
+ */
+export function takeCancelTurn(
+  conv: Conversation,
+  choice: ScriptChoice,
+  earlier: readonly CallRecord[],
+  now: number,
+): { answer: CancelScriptAnswer; replay: boolean; call: CallRecord } {
+  const cancels = earlier.filter((c) => c.kind === 'cancel');
+  const final = cancels.find((c) => c.answer === 'ok' || c.answer === 'too_late');
+  if (final) {
+    const answer = final.answer as CancelScriptAnswer;
+    return { answer, replay: true, call: { key: conv.key, kind: 'cancel', answer, replay: true, at: now } };
+  }
+  const answer = answerAt(cancelAnswers(conv.orderScript ?? choice.script), cancels.length);
+  return { answer, replay: false, call: { key: conv.key, kind: 'cancel', answer, replay: false, at: now } };
 }

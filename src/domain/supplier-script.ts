@@ -8,6 +8,9 @@ import { z } from 'zod';
 
 export const RESERVE_ANSWERS = ['accepted', 'rejected', 'error', 'timeout', 'malformed'] as const;
 export const STATUS_ANSWERS = ['ok', 'fail', 'delayed', 'error', 'timeout', 'malformed'] as const;
+/** `ok`: cancelled; `too_late`: delivered anyway (the goods come to stock) */
+export const CANCEL_ANSWERS = ['ok', 'too_late', 'error', 'timeout', 'malformed'] as const;
+export type CancelScriptAnswer = (typeof CANCEL_ANSWERS)[number];
 export type ReserveScriptAnswer = (typeof RESERVE_ANSWERS)[number];
 export type StatusScriptAnswer = (typeof STATUS_ANSWERS)[number];
 
@@ -16,6 +19,8 @@ export interface SkuScript {
   reserve?: ReserveScriptAnswer | ReserveScriptAnswer[];
   /** successive status checks of the order's ref, the last repeating; default [ok] */
   status?: StatusScriptAnswer | StatusScriptAnswer[];
+  /** successive cancel calls of the order's ref (the compensation), the last repeating; default [ok] */
+  cancel?: CancelScriptAnswer | CancelScriptAnswer[];
 }
 export type SupplierScript = Record<string, SkuScript>;
 
@@ -35,6 +40,7 @@ const answers = (values: readonly string[], what: string) =>
 export const skuScriptSchema = z.strictObject({
   reserve: answers(RESERVE_ANSWERS, 'reserve').optional(),
   status: answers(STATUS_ANSWERS, 'status').optional(),
+  cancel: answers(CANCEL_ANSWERS, 'cancel').optional(),
 });
 
 const asList = <T>(v: T | T[] | undefined, fallback: T[]): T[] => (v === undefined ? fallback : Array.isArray(v) ? (v.length ? v : fallback) : [v]);
@@ -54,9 +60,14 @@ export function statusAnswers(script: SkuScript): StatusScriptAnswer[] {
   return asList(script.status, ['ok']);
 }
 
-/** The script with both lists written out: how it is stored and shown. */
-export function normalizeScript(script: SkuScript): { reserve: ReserveScriptAnswer[]; status: StatusScriptAnswer[] } {
-  return { reserve: reserveAnswers(script), status: statusAnswers(script) };
+/** A SKU's (or an order's) cancel answers, the default filled in. */
+export function cancelAnswers(script: SkuScript): CancelScriptAnswer[] {
+  return asList(script.cancel, ['ok']);
+}
+
+/** The script with every list written out: how it is stored and shown. */
+export function normalizeScript(script: SkuScript): { reserve: ReserveScriptAnswer[]; status: StatusScriptAnswer[]; cancel: CancelScriptAnswer[] } {
+  return { reserve: reserveAnswers(script), status: statusAnswers(script), cancel: cancelAnswers(script) };
 }
 
 /** Parses a comma-separated CLI list such as `delayed,delayed,ok`, naming the bad item. */

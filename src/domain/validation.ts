@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { DURATION_FORM, parseDuration } from './duration.js';
 
 /** The input rules of docs/design.md §2.3: the rules are written once here and reused by the CLI, HTTP and scenarios. */
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
@@ -76,3 +77,19 @@ export function numberFromText(field: string, text: string, rule: string): numbe
 export function parseOrderInput(sku: unknown, qty: unknown): OrderInput {
   return { sku: parseSku(sku), qty: parseQty(qty) };
 }
+
+/** A reservation lasts at least a second and at most 30 days. */
+export const MAX_RESERVATION_TTL_MS = 30 * 24 * 3_600_000;
+export const RESERVATION_TTL_RULE = `reservationTtl must be ${DURATION_FORM}, from 1s to 720h`;
+
+/** A reservation's time to live, written as a duration (`90s`, `15m`, `2h`): milliseconds. */
+export const reservationTtlSchema = z.string({ error: RESERVATION_TTL_RULE }).transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null || ms < 1_000 || ms > MAX_RESERVATION_TTL_MS) {
+    ctx.issues.push({ code: 'custom', input: text, message: RESERVATION_TTL_RULE });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const parseReservationTtl = (value: unknown): number => parseWith(reservationTtlSchema, 'reservationTtl', value);

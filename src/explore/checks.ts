@@ -4,7 +4,7 @@
  * reservation made at the supplier per order, no job parked (a bug), and — on a schedule without a crash, unless turned
  * off — the scenario's `expect` block.
  */
-import { isFinal } from '../domain/order.js';
+import { isSettled } from '../domain/order.js';
 import { compare, expectationCount } from '../sim/expect.js';
 import type { MovementOutcome, OrderOutcome, Outcome, Scenario } from '../sim/model.js';
 import { SIM_START } from '../sim/runner.js';
@@ -28,12 +28,12 @@ export async function runChecks(o: {
 
   const all = await Promise.all([...o.known.lanes.keys()].map((id) => store.getOrder(id)));
   // the list of jobs (a costly query) only when an order is open or a job parked
-  const jobs = all.some((order) => order && !isFinal(order.status)) || (await queue.count()).parked > 0 ? await queue.list() : [];
+  const jobs = all.some((order) => order && !isSettled(order.status)) || (await queue.count()).parked > 0 ? await queue.list() : [];
   const orders: OrderOutcome[] = [];
   for (const [id, lane] of o.known.lanes) {
     const order = all.find((x) => x?.id === id);
     if (!order) continue;
-    if (!isFinal(order.status) && !jobs.some((j) => j.orderId === id && j.state !== 'parked')) {
+    if (!isSettled(order.status) && !jobs.some((j) => j.orderId === id && j.state !== 'parked')) {
       const parked = jobs.find((j) => j.orderId === id);
       findings.push({
         invariant: 'order-final-or-waiting',
@@ -50,7 +50,7 @@ export async function runChecks(o: {
       supplierChecks: order.supplierChecks,
       failureReason: order.failureReason,
       createdAt: order.createdAt - SIM_START,
-      settledAt: isFinal(order.status) ? order.updatedAt - SIM_START : null,
+      settledAt: isSettled(order.status) ? order.updatedAt - SIM_START : null,
       events: [],
     });
   }

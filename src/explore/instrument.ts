@@ -207,6 +207,15 @@ export function instrument(inner: Instrumented, gate: Gate, rec: Recorder, known
         (s) => rec.note(lane, s),
       );
     },
+    cancel(req) {
+      const lane = laneOf(known.refs.get(req.ref) ?? Number.NaN);
+      return gate.step(
+        lane,
+        'asks the supplier to cancel its reservation:',
+        () => failures(lane, inner.supplier.cancel(req)),
+        (s) => rec.note(lane, s),
+      );
+    },
   };
 
   /** a failed call is part of the story too */

@@ -5,9 +5,8 @@
  * and the naive strategy's pause a turn of the event loop, so jobs running at once interleave there.
  */
 import { UsageError } from '../domain/errors.js';
-import type { TeachingPorts } from '../wiring/warehouse.js';
 import { OpenGate, Recorder } from './gate.js';
-import { instrument, type Knowledge } from './instrument.js';
+import { type Instrumented, instrument, type Knowledge } from './instrument.js';
 import { BREAKS, type Break, type ExploreStrategy, type Variant } from './model.js';
 import { STRATEGIES } from './token.js';
 
@@ -19,7 +18,10 @@ export function parseVariant(strategy: string | undefined, breaks: readonly stri
   }
   const list = (breaks ?? []).flatMap((b) => b.split(',')).filter(Boolean);
   for (const b of list) {
-    if (!(BREAKS as readonly string[]).includes(b)) throw new UsageError(`--break must be one of ${BREAKS.join(', ')} (got ${JSON.stringify(b)})`);
+    if ((BREAKS as readonly string[]).includes(b)) continue;
+    // `--break <variant...>` takes every word after it: a file there was meant as a scenario
+    const file = /\.ya?ml$|[\\/]/.test(b) ? `; ${b} looks like a scenario file: give the files before --break, or write --break=${BREAKS[0]}` : '';
+    throw new UsageError(`--break must be one of ${BREAKS.join(', ')} (got ${JSON.stringify(b)})${file}`);
   }
   return { strategy: s as ExploreStrategy, breaks: [...new Set(list)] as Break[] };
 }
@@ -30,10 +32,10 @@ export const isBroken = (v: Variant) => v.strategy === 'naive' || v.breaks.lengt
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What `createWarehouse({ teaching })` needs to run `variant` unscheduled (simulate). */
-export function teachingOf(variant: Variant): { naive?: () => Promise<void>; ports?: (p: TeachingPorts) => TeachingPorts } {
+export function teachingOf(variant: Variant): { naive?: () => Promise<void>; ports?: (p: Instrumented) => Instrumented } {
   const known: Knowledge = { lanes: new Map(), refs: new Map(), creating: null, calls: [], keyAttempts: 0 };
   return {
     ...(variant.strategy === 'naive' ? { naive: turn } : {}),
-    ...(variant.breaks.length ? { ports: (p: TeachingPorts) => instrument(p, new OpenGate(), new Recorder(), known, variant) } : {}),
+    ...(variant.breaks.length ? { ports: (p: Instrumented) => instrument(p, new OpenGate(), new Recorder(), known, variant) } : {}),
   };
 }

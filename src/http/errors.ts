@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DatabaseError, IdempotencyClaimLostError, NotFoundError, ValidationError, type DatabaseFault } from '../domain/errors.js';
+import { DatabaseError, IdempotencyClaimLostError, NotFoundError, OrderStateError, ValidationError, type DatabaseFault } from '../domain/errors.js';
 import { HttpProblem, problem, ProblemType, sendProblem, type Problem, type Unrouted } from '../serving/problem.js';
 
 export { HttpProblem, PROBLEM_TYPE, problem, ProblemType, sendProblem } from '../serving/problem.js';
@@ -70,6 +70,9 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     });
   }
   if (error instanceof NotFoundError) return problem(404, error.message);
+  if (error instanceof OrderStateError) {
+    return problem(409, error.message, { type: ProblemType.orderState, title: 'Order state conflict', orderStatus: error.status });
+  }
   const mapped = err.code ? CLIENT_ERRORS[err.code] : undefined;
   if (mapped) return problem(mapped, DETAILS[err.code] ?? err.message);
   // secure-json-parse refuses __proto__ / constructor.prototype keys with a 400 SyntaxError

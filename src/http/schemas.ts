@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
-import { onHandSchema, orderInputSchema, qtySchema, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
+import { onHandSchema, orderInputSchema, qtySchema, RESERVATION_TTL_RULE, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
 import { documented, withExamples } from './openapi.js';
 import { problemSchema } from '../serving/problem.js';
 
@@ -26,7 +26,19 @@ const sku = documented(skuSchema, {
 // one example body each: a tool that sends the document's examples sends the same request again on
 // a second run, which its Idempotency-Key then answers as a replay rather than refusing (422)
 export const orderCreateBody = withExamples(
-  z.strictObject({ ...orderInputSchema.shape, sku }).meta({ description: 'qty is a JSON integer, never a string' }),
+  z
+    .strictObject({
+      ...orderInputSchema.shape,
+      sku,
+      reservationTtl: z
+        .string()
+        .meta({
+          description: `${RESERVATION_TTL_RULE}: how long the reservation holds its units before it expires (default: the server's --reservation-ttl, else never)`,
+          examples: ['15m'],
+        })
+        .optional(),
+    })
+    .meta({ description: 'qty is a JSON integer, never a string' }),
   [{ sku: 'WIDGET-1', qty: 2 }], // the SKU is a transform: zod would leave `examples` out of the input form
 );
 export const setOnHandBody = z.strictObject({ onHand: onHandSchema }).meta({ examples: [{ onHand: 5 }] });
@@ -35,16 +47,22 @@ export const restockBody = z.strictObject({ qty: qtySchema }).meta({ examples: [
 /** the largest id (or cursor) a request may name: 15 digits */
 export const MAX_ID = 999_999_999_999_999;
 
-/** path ids: plain decimal digits, no sign, no leading zero */
-export const idParams = z.strictObject({
-  id: documented(
+/** path ids: plain decimal digits, no sign, no leading zero (`example`: the id the document offers) */
+const orderId = (example: number) =>
+  documented(
     z
       .string()
       .regex(/^[1-9][0-9]{0,14}$/, { error: 'id must be a positive whole number' })
       .transform(Number),
-    { type: 'integer', minimum: 1, maximum: MAX_ID, description: "the order's id", examples: [1] },
-  ),
-});
+    { type: 'integer', minimum: 1, maximum: MAX_ID, description: "the order's id", examples: [example] },
+  );
+export const idParams = z.strictObject({ id: orderId(1) });
+/**
+ * cancel and fulfil change the order for good: each offers an example order of its own, so that a
+ * tool sending the document's examples cancels one order and fulfils another
+ */
+export const cancelParams = z.strictObject({ id: orderId(3) });
+export const fulfilParams = z.strictObject({ id: orderId(4) });
 export const skuParams = z.strictObject({ sku });
 
 const digits = (field: string, max: number) =>
@@ -134,7 +152,16 @@ export const eventSchema = z.object({ at: isoTime, type: z.string(), data: z.rec
 export const orderWithTimelineSchema = orderSchema.extend({ events: z.array(eventSchema) }).meta({ id: 'OrderWithTimeline' });
 export const orderPageSchema = z.object({ orders: z.array(orderSchema), nextCursor: z.number().int().nullable() }).meta({ id: 'OrderPage' });
 
-export const inventorySchema = z.object({ sku: z.string(), onHand: z.number().int(), version: z.number().int(), updatedAt: isoTime }).meta({ id: 'Inventory' });
+export const inventorySchema = z
+  .object({
+    sku: z.string(),
+    onHand: z.number().int().meta({ description: 'units on the shelves: reserved + available' }),
+    reserved: z.number().int().meta({ description: 'units held by reserved orders' }),
+    available: z.number().int().meta({ description: "units a new order can take: the ledger's balance" }),
+    version: z.number().int(),
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Inventory' });
 export const movementSchema = z
   .object({
     id: z.number().int(),
@@ -184,6 +211,11 @@ export const P = {
   503: problem('the database is busy or does not answer (see Retry-After), is corrupt (`database corrupt`), or the job runner is degraded (/healthz)'),
   507: problem('disk full: the database could not store the write; nothing was stored (retry once the server has room)'),
 } as const;
+
+/** cancel and fulfil: the order's state refuses, or the key is in flight */
+export const ORDER_STATE_CONFLICT = problem(
+  "the order's state refuses this (`orderStatus` names it: a final order, or, to fulfil, one not reserved yet); nothing changed. Or a request with this Idempotency-Key is still in flight",
+);
 
 /** what any request can be answered, whatever its route: it cannot be read, or arrives too slowly, or a server fault */
 export const ANY_REQUEST = { 400: P[400], 408: P[408], 421: P[421], 431: P[431], 500: P[500], 503: P[503] } as const;

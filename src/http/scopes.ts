@@ -9,6 +9,8 @@ import type { Scope } from '../domain/scopes.js';
 const WRITE_SCOPES: Record<string, Scope> = {
   'POST /api/orders': 'orders:write',
   'POST /api/order': 'orders:write',
+  'POST /api/orders/:id/cancel': 'orders:write',
+  'POST /api/orders/:id/fulfil': 'orders:write',
   'PUT /api/inventory/:sku': 'stock:write',
   'POST /api/inventory/:sku/restock': 'stock:write',
   'POST /api/clock': 'ops:write',

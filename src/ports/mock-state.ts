@@ -10,15 +10,16 @@
  * domain/supplier-conversation.ts, so each implementation only loads and stores records.
  */
 import type { CallRecord, Conversation, ReserveTurn, StoredScript } from '../domain/supplier-conversation.js';
-import type { SkuScript, StatusScriptAnswer } from '../domain/supplier-script.js';
+import type { CancelScriptAnswer, SkuScript, StatusScriptAnswer } from '../domain/supplier-script.js';
 
 export interface ConversationView extends Conversation {
   /** the script it reads now, both lists written out */
-  script: { source: 'order' | 'sku' | '*' | 'default'; reserve: string[]; status: string[] };
+  script: { source: 'order' | 'sku' | '*' | 'default'; reserve: string[]; status: string[]; cancel: string[] };
   calls: CallRecord[];
 }
 
 export type StatusTurnResult = { answer: StatusScriptAnswer; conv: Conversation; call: CallRecord };
+export type CancelTurnResult = { answer: CancelScriptAnswer; replay: boolean; conv: Conversation; call: CallRecord };
 
 export interface MockState {
   /** Stores SKU (or `*`) scripts, each replacing its SKU's; null deletes one. An unchanged script keeps its version. */
@@ -41,6 +42,8 @@ export interface MockState {
   reserve(req: { key: string; sku: string; qty: number }, now: number, pendingAfter: number): Promise<ReserveTurn | { kind: 'wait' }>;
   /** One status call, answered and recorded atomically; null when no accepted reservation has this ref. */
   status(ref: string, now: number): Promise<StatusTurnResult | null>;
+  /** One cancel call, answered and recorded atomically (see takeCancelTurn); null when no accepted reservation has this ref. */
+  cancel(ref: string, now: number): Promise<CancelTurnResult | null>;
 
   /** Every conversation with its calls, oldest first; `key` picks one. */
   conversations(filter?: { key?: string }): Promise<ConversationView[]>;

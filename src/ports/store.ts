@@ -55,9 +55,11 @@ export interface OrderStore {
   /**
    * Lock the order (and its SKU's inventory row), call `planner` with the snapshot, apply its plan.
    * With `step`, the running job's lease is checked in the same transaction (LeaseLostError if
-   * another runner owns it now) and the job is settled as the step says.
+   * another runner owns it now) and the job is settled as the step says. With `idempotent` (a
+   * cancel or fulfil over HTTP), the response is stored in the same transaction. A planner that
+   * throws (OrderStateError: the order's state refuses) rolls everything back.
    */
-  applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep): Promise<Applied>;
+  applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep, idempotent?: IdempotentResponse): Promise<Applied>;
   getOrder(id: number): Promise<Order | null>;
   getTimeline(orderId: number): Promise<TimelineEvent[]>;
   /** `order`: oldest first (ids ascending, the default) or newest first; the cursor continues in the same direction */

@@ -16,6 +16,7 @@ export const ProblemType = {
   validation: 'urn:warehouse:problem:validation',
   idempotencyMismatch: 'urn:warehouse:problem:idempotency-key-reused',
   idempotencyInFlight: 'urn:warehouse:problem:idempotency-key-in-flight',
+  orderState: 'urn:warehouse:problem:order-state',
   blank: 'about:blank',
 } as const;
 
@@ -31,6 +32,8 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     /** 403: the scope the token lacks (docs/security.md) */
     missingScope: z.enum(SCOPES).optional(),
+    /** 409 on cancel or fulfil: the order's status that refused (docs/design.md §2.5) */
+    orderStatus: z.string().optional(),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.output<typeof problemSchema>;

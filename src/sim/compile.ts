@@ -26,6 +26,7 @@ function settingsOf(raw: RawScenario['settings']): Partial<Settings> {
   if (raw.backoffCap !== undefined) s.backoffCapMs = raw.backoffCap;
   if (raw.supplierTimeout !== undefined) s.supplierTimeoutMs = raw.supplierTimeout;
   if (raw.reserveStrategy !== undefined) s.reserveStrategy = raw.reserveStrategy;
+  if (raw.reservationTtl !== undefined) s.reservationTtlMs = raw.reservationTtl;
   return s;
 }
 

@@ -126,7 +126,7 @@ export interface AppliedStep {
 
 export interface SupplierCallOutcome {
   at: number;
-  kind: 'reserve' | 'status';
+  kind: 'reserve' | 'status' | 'cancel';
   label: string | null;
   answer: string;
 }

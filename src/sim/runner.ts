@@ -11,7 +11,7 @@
  */
 import { parseDatabase } from '../config.js';
 import { createClock, createWarehouse, type Warehouse } from '../wiring/warehouse.js';
-import { isFinal } from '../domain/order.js';
+import { isSettled } from '../domain/order.js';
 import type { VirtualClockControl } from '../ports/clock.js';
 import type { Variant } from '../explore/model.js';
 import { teachingOf } from '../explore/variant.js';
@@ -27,6 +27,11 @@ export interface ReplayOptions {
   realTime?: boolean;
   /** a SQLite file or a postgres:// URL (a fresh schema); default an in-memory SQLite database */
   db?: string;
+  /**
+   * How the client reaches the mock: `direct` (default: the mock's fetch, no interception) or
+   * `intercept` (msw/node, as a real-time process does); the outcomes are the same (test/sim).
+   */
+  mockTransport?: 'direct' | 'intercept';
   /**
    * `--reserve-strategy`, `--break` (docs/teaching.md, "Break it to learn it"): the strategy
    * replaces the scenario's; a broken variant runs as `explore` runs it, unscheduled, and the
@@ -79,7 +84,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
       : scenario.settings,
     ...(opts.variant ? { teaching: teachingOf(opts.variant) } : {}),
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
-    mockTransport: 'direct',
+    mockTransport: opts.mockTransport ?? 'direct',
     // a throwaway database: the same identity every replay, so the same supplier keys and refs
     ...(database.kind === 'sqlite' && database.file === ':memory:' ? { databaseId: SIM_DATABASE_ID } : {}),
   });
@@ -182,7 +187,7 @@ async function collect(w: Warehouse, start: number, created: Created[], steps: A
       supplierChecks: o.supplierChecks,
       failureReason: o.failureReason,
       createdAt: o.createdAt - start,
-      settledAt: isFinal(o.status) ? o.updatedAt - start : null,
+      settledAt: isSettled(o.status) ? o.updatedAt - start : null,
       events: o.events.map((e) => ({ at: e.at - start, label: c.label, type: e.type, data: relativeTimes(e.data, start) })),
     });
   }

@@ -9,7 +9,7 @@ import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy } from '../domain/settings.js';
-import { MAX_QTY, QTY_RULE } from '../domain/validation.js';
+import { MAX_QTY, QTY_RULE, reservationTtlSchema } from '../domain/validation.js';
 
 export const LABEL_RULE = "a label is 1-64 letters, digits, '_' or '-' (a '.' is kept for burst members such as b.1)";
 export const LABEL_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -42,6 +42,8 @@ export const settingsSchema = z.strictObject({
   backoffBase: durationSchema.optional(),
   backoffCap: durationSchema.optional(),
   supplierTimeout: durationSchema.optional(),
+  /** how long a reservation holds its units before it expires (docs/design.md §2.5); default: never */
+  reservationTtl: reservationTtlSchema.optional(),
   reserveStrategy: z
     .enum(RESERVE_STRATEGIES as [ReserveStrategy, ...ReserveStrategy[]], { error: `not a reserve strategy: use one of ${RESERVE_STRATEGIES.join(', ')}` })
     .optional(),

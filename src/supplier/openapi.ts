@@ -89,6 +89,34 @@ export function supplierOpenApi(): Record<string, unknown> {
           },
         },
       },
+      '/supplier/cancel': {
+        post: {
+          operationId: 'cancel',
+          tags: ['supplier'],
+          summary: 'Cancel an accepted reservation (the engine no longer wants it)',
+          description:
+            "The engine's compensation when an order waiting on the supplier is cancelled. Idempotent: the first final answer (cancelled or too_late) is kept for the ref, and every later cancel gets it again. `too_late` means the goods come anyway: the engine books them to stock.",
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: true,
+              description: 'The same key on every cancel call for one order, retries included (the engine sends `cancel-order-<id>.<db>`).',
+              schema: ref('IdempotencyKey'),
+              example: 'cancel-order-42',
+            },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CancelRequest'), example: { ref: 'R.order-42.WIDGET' } } } },
+          responses: {
+            '200': { description: 'A final answer: cancelled, or too late.', content: { 'application/json': { schema: ref('CancelAnswer') } } },
+            '400': problem('The request breaks the contract (no Idempotency-Key, a body that is not a CancelRequest). Final.'),
+            '401': problem('A bearer token is required or wrong. Final.'),
+            '404': problem('No accepted reservation has this ref. Final.'),
+            '500': problem(`The supplier failed. ${TRANSIENT}`),
+            '503': problem(`The supplier is unavailable. ${TRANSIENT}`),
+          },
+        },
+      },
     },
     components: {
       schemas: componentSchemas(),

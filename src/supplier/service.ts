@@ -5,7 +5,7 @@
  * supplier, and it survives its own restarts.
  *
  * Routes:
- * - `POST /supplier/reserve`, `GET /supplier/status/{ref}`: the contract (contracts/supplier.openapi.json)
+ * - `POST /supplier/reserve`, `GET /supplier/status/{ref}`, `POST /supplier/cancel`: the contract (contracts/supplier.openapi.json)
  * - `GET /openapi.json`: that contract · `GET /healthz`
  * - `GET /mock/scripts` · `PUT /mock/scripts/{sku}` `{reserve?, status?}` (change the mood live;
  *   `*` for every SKU without one) · `DELETE /mock/scripts/{sku}`
@@ -152,6 +152,12 @@ export async function startSupplierService(opts: SupplierServiceOptions): Promis
   app.post('/supplier/reserve', async (request, reply) => {
     const key = request.headers['idempotency-key'];
     const { reply: answer, call } = await answers.reserve({ key: Array.isArray(key) ? key[0] : key, body: request.body, signal: leaving(reply) });
+    log({ kind: 'call', call });
+    return send(request, reply, answer);
+  });
+  app.post('/supplier/cancel', async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    const { reply: answer, call } = await answers.cancel({ key: Array.isArray(key) ? key[0] : key, body: request.body });
     log({ kind: 'call', call });
     return send(request, reply, answer);
   });

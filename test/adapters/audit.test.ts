@@ -37,6 +37,11 @@ const breakages: Array<[string, (db: Database.Database, orderId: number) => void
       ),
   ],
   ['reserved-has-one-reservation', (db, id) => db.exec(`DELETE FROM movements WHERE order_id = ${id}; UPDATE inventory SET on_hand = 5`)],
+  [
+    'reserved-matches-ledger',
+    (db) => db.exec(`INSERT INTO orders (sku, qty, status, supplier_checks, created_at, updated_at) VALUES ('A', 3, 'reserved', 0, 0, 0)`),
+  ],
+  ['release-matches-reservation', (db, id) => db.exec(`UPDATE orders SET status = 'cancelled' WHERE id = ${id}`)],
   ['unreserved-has-no-movement', (db, id) => db.exec(`UPDATE orders SET status = 'failed', failure_reason = 'supplier_failed' WHERE id = ${id}`)],
   [
     'open-order-has-one-live-job',

@@ -21,13 +21,22 @@ function insertOrder(db: Database.Database, status = 'pending') {
   );
 }
 
+/** The legal steps from pending to each status. */
+const PATH_TO: Record<string, string[]> = {
+  awaiting_restock: ['awaiting_restock'],
+  reserved: ['reserved'],
+  failed: ['failed'],
+  cancelling: ['cancelling'],
+  cancelled: ['cancelled'],
+  expired: ['reserved', 'expired'],
+  fulfilled: ['reserved', 'fulfilled'],
+};
+
 /** Walks a fresh order to `status` through legal steps. */
 function orderIn(db: Database.Database, status: string): number {
   const id = insertOrder(db);
   const set = (s: string, reason: string | null) => db.prepare(`UPDATE orders SET status = ?, failure_reason = ? WHERE id = ?`).run(s, reason, id);
-  if (status === 'awaiting_restock') set('awaiting_restock', null);
-  if (status === 'reserved') set('reserved', null);
-  if (status === 'failed') set('failed', 'supplier_failed');
+  for (const step of PATH_TO[status] ?? []) set(step, step === 'failed' ? 'supplier_failed' : null);
   return id;
 }
 

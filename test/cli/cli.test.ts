@@ -37,10 +37,10 @@ describe('warehouse CLI', () => {
       const add = await runCli(['--db', db, '--json', 'inventory', 'add', 'BOLT-1', '5']);
       expect(add.code).toBe(0);
       const item = JSON.parse(add.stdout);
-      expect(item).toEqual({ sku: 'BOLT-1', onHand: 15, version: 2, updatedAt: expect.stringMatching(ISO) });
+      expect(item).toEqual({ sku: 'BOLT-1', onHand: 15, reserved: 0, available: 15, version: 2, updatedAt: expect.stringMatching(ISO) });
 
       const list = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout);
-      expect(list).toEqual([{ sku: 'BOLT-1', onHand: 15, version: 2, updatedAt: expect.stringMatching(ISO) }]);
+      expect(list).toEqual([{ sku: 'BOLT-1', onHand: 15, reserved: 0, available: 15, version: 2, updatedAt: expect.stringMatching(ISO) }]);
 
       const moves = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'movements', 'BOLT-1'])).stdout);
       expect(moves).toEqual([
@@ -248,6 +248,58 @@ describe('warehouse CLI', () => {
       }
       expect(JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout)[0].onHand).toBe(1);
     });
+  });
+});
+
+describe('order cancel and order fulfil', () => {
+  it('cancel a reserved order (its units released), fulfil another, and exit 1 with why for a final one', async () => {
+    const db = tempDb();
+    await runCli(['--db', db, 'inventory', 'set', 'BOLT', '10']);
+    for (const qty of ['3', '2']) expect((await runCli(['--db', db, 'order', 'create', '--sku', 'BOLT', '--qty', qty, '--clock', 'virtual'])).code).toBe(0);
+    const list = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout);
+    expect(list).toEqual([expect.objectContaining({ sku: 'BOLT', onHand: 10, reserved: 5, available: 5 })]);
+
+    const cancelled = await runCli(['--db', db, '--json', 'order', 'cancel', '1']);
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: 1, status: 'cancelled' });
+    const fulfilled = await runCli(['--db', db, 'order', 'fulfil', '2']);
+    expect(fulfilled.code).toBe(0);
+    expect(fulfilled.stdout).toMatch(/fulfilled/);
+    const table = await runCli(['--db', db, 'inventory', 'list']);
+    expect(table.stdout).toMatch(/on hand\s+│?\s*reserved\s+│?\s*available/);
+
+    const again = await runCli(['--db', db, 'order', 'cancel', '1']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/order 1 is cancelled: it cannot be cancelled \(a cancelled order is final\)/);
+    noStackTrace(again.stderr);
+    const notReserved = await runCli(['--db', db, 'order', 'fulfil', '2']);
+    expect(notReserved.code).toBe(1);
+    expect(notReserved.stderr).toMatch(/is fulfilled: it cannot be fulfilled/);
+    expect((await runCli(['--db', db, 'order', 'cancel', '99'])).code).toBe(1);
+    expect((await runCli(['--db', db, 'check'])).code).toBe(0);
+    expect(JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout)).toEqual([
+      expect.objectContaining({ onHand: 8, reserved: 0, available: 8 }),
+    ]);
+  });
+
+  it('expires a reservation given --reservation-ttl, and refuses a duration that does not parse with exit 2', async () => {
+    const db = tempDb();
+    await runCli(['--db', db, 'inventory', 'set', 'BOLT', '4']);
+    const created = await runCli(['--db', db, '--json', 'order', 'create', '--sku', 'BOLT', '--qty', '3', '--clock', 'virtual', '--reservation-ttl', '5m']);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ status: 'reserved' });
+    const work = await runCli(['--db', db, 'work', '--until-idle', '--clock', 'virtual']);
+    expect(work.code).toBe(0);
+    const order = JSON.parse((await runCli(['--db', db, '--json', 'order', 'show', '1'])).stdout);
+    expect(order.status).toBe('expired');
+    expect(Date.parse(order.updatedAt) - Date.parse(order.createdAt)).toBe(5 * 60_000);
+    expect((await runCli(['--db', db, 'check'])).code).toBe(0);
+
+    const bad = await runCli(['--db', db, 'order', 'create', '--sku', 'BOLT', '--qty', '1', '--reservation-ttl', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--reservation-ttl must be a duration/);
+    noStackTrace(bad.stderr);
+    expect(countOrders(db)).toBe(1);
   });
 });
 

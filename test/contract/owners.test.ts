@@ -27,7 +27,7 @@ async function failEveryRun(error: () => unknown, runs: number, jobAttempts = 5)
   const fail = async () => {
     throw error();
   };
-  const handlers: JobHandlers = { ReserveInventory: fail, CheckSupplierStatus: fail };
+  const handlers: JobHandlers = { ReserveInventory: fail, CheckSupplierStatus: fail, ExpireReservation: fail, CancelSupplierReservation: fail };
   const executor = createExecutor({ store: b.store, clock, bus: createBus(), settings, handlers, random: () => 0.5 });
   for (let i = 0; i < runs; i++) {
     const due = await b.queue.nextDueAt();

@@ -64,7 +64,7 @@ describe('the store', () => {
       ['restock', 4, order.id, 4, T0 + 5],
       ['reservation', -4, order.id, 0, T0 + 5],
     ]);
-    expect(await store.getInventory('NEW')).toEqual({ sku: 'NEW', onHand: 0, version: 2, updatedAt: T0 + 5 });
+    expect(await store.getInventory('NEW')).toEqual({ sku: 'NEW', onHand: 0, reserved: 4, version: 2, updatedAt: T0 + 5 });
     expect(await store.audit()).toEqual([]);
   });
 
@@ -144,8 +144,8 @@ describe('the store', () => {
 
   it('counts and restocks through movements; the version grows by one with every change', async () => {
     const { store } = await testBackend();
-    expect(await store.setOnHand('A', 10, T0)).toEqual({ sku: 'A', onHand: 10, version: 1, updatedAt: T0 });
-    expect(await store.addStock('A', 5, T0 + 1)).toEqual({ sku: 'A', onHand: 15, version: 2, updatedAt: T0 + 1 });
+    expect(await store.setOnHand('A', 10, T0)).toEqual({ sku: 'A', onHand: 10, reserved: 0, version: 1, updatedAt: T0 });
+    expect(await store.addStock('A', 5, T0 + 1)).toEqual({ sku: 'A', onHand: 15, reserved: 0, version: 2, updatedAt: T0 + 1 });
     expect(await store.setOnHand('A', 15, T0 + 2)).toMatchObject({ onHand: 15, version: 2 });
     expect(await store.setOnHand('A', 4, T0 + 3)).toMatchObject({ onHand: 4, version: 3 });
     expect((await store.listMovements('A')).map((m) => [m.type, m.qty, m.orderId, m.onHandAfter])).toEqual([
@@ -154,7 +154,7 @@ describe('the store', () => {
       ['adjustment', -11, null, 4],
     ]);
     // a count of a new SKU to 0 creates its row without a movement
-    expect(await store.setOnHand('ZERO', 0, T0)).toEqual({ sku: 'ZERO', onHand: 0, version: 0, updatedAt: T0 });
+    expect(await store.setOnHand('ZERO', 0, T0)).toEqual({ sku: 'ZERO', onHand: 0, reserved: 0, version: 0, updatedAt: T0 });
     expect((await store.listInventory()).map((i) => i.sku)).toEqual(['A', 'ZERO']);
     expect(await store.getInventory('NEVER')).toBeNull();
   });
@@ -170,7 +170,16 @@ describe('the store', () => {
     expect(second.orders.map((o) => o.id)).toEqual(ids.slice(2, 4));
     expect((await store.listOrders({ limit: 2, cursor: second.nextCursor! })).nextCursor).toBeNull();
     expect((await store.listOrders({ status: 'failed' })).orders.map((o) => o.id)).toEqual([ids[1]]);
-    expect(await store.countOrders()).toEqual({ pending: 4, awaiting_restock: 0, reserved: 0, failed: 1 });
+    expect(await store.countOrders()).toEqual({
+      pending: 4,
+      awaiting_restock: 0,
+      reserved: 0,
+      failed: 1,
+      cancelling: 0,
+      cancelled: 0,
+      expired: 0,
+      fulfilled: 0,
+    });
   });
 
   it('audits the invariants: clean after the engine, a violation named when raw SQL breaks a rule', async () => {

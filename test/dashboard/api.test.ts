@@ -255,7 +255,9 @@ describe('the overview', () => {
       clock: { paced: true },
     });
     expect(o.settings).toMatchObject({ checkDelayMs: 15_000, maxDelayedRetries: 2 });
-    expect((await server.call('GET', '/api/inventory')).body).toEqual([expect.objectContaining({ sku: 'WIDGET', onHand: 3, version: 2 })]);
+    expect((await server.call('GET', '/api/inventory')).body).toEqual([
+      expect.objectContaining({ sku: 'WIDGET', onHand: 5, reserved: 2, available: 3, version: 2 }),
+    ]);
     expect(ts.checkSchema.parse((await server.call('GET', '/api/check')).body)).toEqual({ ok: true, violations: [] });
   });
 });

@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.js';
-import { canTransition, isFinal, ORDER_STATUSES, TRANSITIONS, transitionPairs } from '../../src/domain/order.js';
+import { canTransition, isFinal, isSettled, ORDER_STATUSES, TRANSITIONS, transitionPairs } from '../../src/domain/order.js';
 import { backoffDelay } from '../../src/domain/settings.js';
 import { numberFromText, parseOrderInput } from '../../src/domain/validation.js';
 
 describe('the order state machine', () => {
-  const legal = new Set(['pending>reserved', 'pending>awaiting_restock', 'pending>failed', 'awaiting_restock>reserved', 'awaiting_restock>failed']);
+  const legal = new Set([
+    'pending>reserved',
+    'pending>awaiting_restock',
+    'pending>failed',
+    'pending>cancelled',
+    'pending>cancelling',
+    'awaiting_restock>reserved',
+    'awaiting_restock>failed',
+    'awaiting_restock>cancelling',
+    'cancelling>cancelled',
+    'reserved>fulfilled',
+    'reserved>cancelled',
+    'reserved>expired',
+  ]);
 
   for (const from of ORDER_STATUSES) {
     for (const to of ORDER_STATUSES) {
@@ -16,7 +29,7 @@ describe('the order state machine', () => {
     }
   }
 
-  it('lists exactly the five legal transitions of the state machine', () => {
+  it('lists exactly the twelve legal transitions of the state machine', () => {
     expect(
       transitionPairs()
         .map(([a, b]) => `${a}>${b}`)
@@ -24,9 +37,13 @@ describe('the order state machine', () => {
     ).toEqual([...legal].sort());
   });
 
-  it('treats reserved and failed as final and nothing else', () => {
-    expect(ORDER_STATUSES.filter(isFinal).sort()).toEqual(['failed', 'reserved']);
-    expect(TRANSITIONS.reserved).toEqual([]);
+  it('treats failed, cancelled, expired and fulfilled as final and nothing else', () => {
+    expect(ORDER_STATUSES.filter(isFinal).sort()).toEqual(['cancelled', 'expired', 'failed', 'fulfilled']);
+    expect(TRANSITIONS.fulfilled).toEqual([]);
+  });
+
+  it('counts an order settled once reserved or final: the reservation flow is over', () => {
+    expect(ORDER_STATUSES.filter(isSettled).sort()).toEqual(['cancelled', 'expired', 'failed', 'fulfilled', 'reserved']);
   });
 });
 

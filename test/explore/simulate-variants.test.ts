@@ -59,6 +59,7 @@ describe('warehouse simulate with a teaching variant', () => {
       ],
       [['simulate', lesson('the-lock'), '--break', 'locks'], /--break must be one of outbox, idempotency, supplier-key \(got "locks"\)/],
       [['simulate', lesson('the-lock'), '--break', 'outbox,locks'], /--break must be one of/],
+      [['simulate', '--break', 'outbox', lesson('the-outbox')], /looks like a scenario file: give the files before --break, or write --break=outbox/],
     ])('%j', async (args, message) => {
       const r = await runCli(args);
       expect(r.code).toBe(2);

@@ -69,8 +69,9 @@ function generatorProblems(doc: Json): string[] {
     if (typeof op.description !== 'string' || op.description.trim() === '') problems.push(`${name} has no description`);
     for (const p of params) {
       if (typeof p.description !== 'string' || p.description.trim() === '') problems.push(`${name}: ${p.in} parameter ${p.name} has no description`);
-      if (p.in === 'header' && String(p.name).toLowerCase() === 'idempotency-key') {
+      if (p.in === 'header' && String(p.name).toLowerCase() === 'idempotency-key' && op.requestBody) {
         // the same key with another body is refused: a generator must send the same body again
+        // (an operation without a body, a cancel, is the same request by its path alone)
         const media = Object.values((op.requestBody?.content ?? {}) as Json);
         if (!media.some((m) => m.example !== undefined || Object.keys(m.examples ?? {}).length > 0))
           problems.push(`${name}: no example body to send with its key`);
@@ -103,11 +104,12 @@ describe('the OpenAPI documents, as generators read them', () => {
 
   it('can fail: a missing description, a shared key, a key without an example body and an unmarked stream are each found', () => {
     const key = { name: 'Idempotency-Key', in: 'header', description: 'a key', schema: { type: 'string' }, example: 'k-1' };
+    const requestBody = { content: { 'application/json': { schema: { type: 'object' } } } };
     const doc = {
       paths: {
         '/a': {
-          post: { operationId: 'a', description: 'A', parameters: [key], responses: { '201': { description: 'made' } } },
-          put: { operationId: 'b', description: 'B', parameters: [{ ...key }], responses: { '200': { description: 'set' } } },
+          post: { operationId: 'a', description: 'A', parameters: [key], requestBody, responses: { '201': { description: 'made' } } },
+          put: { operationId: 'b', description: 'B', parameters: [{ ...key }], requestBody, responses: { '200': { description: 'set' } } },
         },
         '/b/{id}': {
           parameters: [{ name: 'id', in: 'path', schema: { type: 'integer' } }],

@@ -30,7 +30,8 @@ const TOKEN = 'contract-'.repeat(4);
 const START = Date.UTC(2026, 0, 1, 9);
 
 /**
- * Order 1 with parked job 1, and order 2 whose job 2 became dead letter 1. The dead letter comes
+ * Order 1 with parked job 1, order 2 whose job 2 became dead letter 1, and orders 3 and 4 reserved
+ * (the document's examples cancel 3 and fulfil 4). The dead letter comes
  * as in production (the supplier answers 500 until the attempts run out); a job is parked only
  * for a bug or long database trouble, so job 1 is settled as parked through the ports the runner
  * uses, on a job due far ahead that the runner leaves alone.
@@ -44,7 +45,10 @@ async function given(w: Warehouse, clock: PacedClock): Promise<void> {
     settle: { kind: 'park', reason: 'bug: parked by test/http/openapi.test.ts' },
   });
   await w.orders.create({ sku: 'DEAD', qty: 1 });
+  await w.inventory.set('KEPT', 2);
+  for (const _ of [3, 4]) await w.orders.create({ sku: 'KEPT', qty: 1 });
   await clock.controls.advanceBy(10 * 60_000);
+  expect((await w.orders.list({ status: 'reserved' })).orders.map((o) => o.id)).toEqual([3, 4]);
   expect((await w.jobs.list()).map((j) => [j.id, j.state])).toEqual([['1', 'parked']]);
   expect((await w.jobs.failed()).map((d) => [d.id, d.orderId])).toEqual([['1', 2]]);
 }
@@ -76,7 +80,7 @@ describe('the OpenAPI document', () => {
 
   it('names every operation, and says which are public', () => {
     const ops = operations(served);
-    expect(ops.length).toBe(28); // the API's 11, and the dashboard's 17 (docs/design.md §13)
+    expect(ops.length).toBe(30); // the API's 13, and the dashboard's 17 (docs/design.md §13)
     const ids = ops.map(({ op }) => op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const { method, op } of ops) {

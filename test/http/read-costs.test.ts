@@ -35,7 +35,7 @@ function elsewhere(file: string, sql: string, rows: unknown[][] = [[]]) {
 describe('the overview', () => {
   it('counts orders in every state, including states with none', async () => {
     const s = await server();
-    const want = { pending: 1200, awaiting_restock: 30, reserved: 700, failed: 45 };
+    const want = { pending: 1200, awaiting_restock: 30, reserved: 700, failed: 45, cancelling: 0, cancelled: 0, expired: 0, fulfilled: 0 };
     // every order inserted pending (as the database insists), then moved on by the legal transitions
     const total = Object.values(want).reduce((a, b) => a + b, 0);
     elsewhere(
@@ -44,7 +44,7 @@ describe('the overview', () => {
       Array.from({ length: total }, () => []),
     );
     let id = want.pending;
-    for (const [status, n] of Object.entries(want).slice(1)) {
+    for (const [status, n] of Object.entries(want).slice(1, 4)) {
       elsewhere(s.db, `UPDATE orders SET status = ?, failure_reason = ? WHERE id > ? AND id <= ?`, [
         [status, status === 'failed' ? 'supplier_rejected' : null, id, id + n],
       ]);

@@ -11,16 +11,12 @@ import type { Topology } from './topology.js';
  * lock first): such a cell may pass without failing the run. Only for findings, never to hide a
  * fix that did not hold.
  */
-const INTERMITTENT = new Set(['pg/mock/write-lock', 'pg/service/write-lock', 'pg-redis/service/write-lock']);
+const INTERMITTENT = new Set<string>();
 
 /** `<db>/<supplier>/<fault id>` → the defect */
-const KNOWN: Record<string, string> = {
-  // found by the matrix (not defects 1–3): PostgreSQL's /healthz runs `SELECT 1`, which no table
-  // lock stops, so it may say 200 while the runner logs "database trouble: busy … retrying"
-  'pg/mock/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
-  'pg/service/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
-  'pg-redis/service/write-lock': 'matrix finding M1 (PostgreSQL /healthz blind to table locks)',
-};
+// (empty: finding M1, PostgreSQL's /healthz blind to another session's LOCK TABLE, is fixed — its
+// health remembers the last write's database fault and probes the tables without waiting)
+const KNOWN: Record<string, string> = {};
 
 export function knownDefect(t: Topology, f: Fault): string | null {
   return KNOWN[`${t.db}/${t.supplier}/${f.id}`] ?? null;

@@ -16,10 +16,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function engine() {
+async function engine(opts: { lockTimeout?: boolean } = {}) {
   const schema = tempSchema();
   const url = new URL(tempPgUrl(schema));
-  url.searchParams.set('options', '-c lock_timeout=100');
+  if (opts.lockTimeout !== false) url.searchParams.set('options', '-c lock_timeout=100');
   const w = await testWarehouse({ db: url.toString(), noJobs: true });
   cleanups.push(() => w.close());
   const holder = new pg.Client(poolConfig({ url: PG_TEST_URL, schema }));
@@ -59,6 +59,19 @@ describe('health on PostgreSQL while another session locks the tables', () => {
     expect(await w.health()).toMatchObject({ ok: false, fault: 'busy' });
     await holder.query('ROLLBACK');
     await w.inventory.set('B', 1);
+    expect(await w.health()).toEqual({ ok: true });
+  });
+
+  it('says 503 while writes only wait behind the lock (none has failed yet), and 200 once they went through', async () => {
+    const { w, holder } = await engine({ lockTimeout: false });
+    await w.inventory.set('A', 5);
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE orders, inventory, jobs IN ACCESS EXCLUSIVE MODE');
+    const waiting = w.inventory.set('A', 6);
+    const health = await w.health();
+    expect(health).toMatchObject({ ok: false, fault: 'busy' });
+    await holder.query('ROLLBACK');
+    expect((await waiting).onHand).toBe(6);
     expect(await w.health()).toEqual({ ok: true });
   });
 });

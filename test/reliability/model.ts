@@ -108,7 +108,11 @@ export async function replay(
 ) {
   const file = freshDatabase();
   const w = await testWarehouse({ db: file, supplierScript: script, settings });
-  if (wrap) Object.assign(w.supplier, wrap({ reserve: w.supplier.reserve.bind(w.supplier), status: w.supplier.status.bind(w.supplier) }));
+  if (wrap)
+    Object.assign(
+      w.supplier,
+      wrap({ reserve: w.supplier.reserve.bind(w.supplier), status: w.supplier.status.bind(w.supplier), cancel: w.supplier.cancel.bind(w.supplier) }),
+    );
   const ids: number[] = [];
   const start = w.clock.now();
   const run = () => (drive ? drive(w.runner.runUntilIdle()) : w.runner.runUntilIdle());
@@ -164,6 +168,7 @@ export function schedulerDriver(s: fc.Scheduler) {
     wrap: (inner: Supplier): Supplier => ({
       reserve: (req) => held(s, inner.reserve(req), `reserve ${req.idempotencyKey}`),
       status: (ref) => held(s, inner.status(ref), `status ${ref}`),
+      cancel: (req) => held(s, inner.cancel(req), `cancel ${req.ref}`),
     }),
     async drive(run: Promise<void>) {
       let done = false;

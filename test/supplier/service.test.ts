@@ -119,7 +119,7 @@ describe('the supplier service', () => {
         qty: 3,
         ref: 'R.order-7.W',
         outcome: 'accepted',
-        script: { source: 'sku', reserve: ['error', 'accepted'], status: ['delayed', 'ok'] },
+        script: { source: 'sku', reserve: ['error', 'accepted'], status: ['delayed', 'ok'], cancel: ['ok'] },
         calls: [
           expect.objectContaining({ kind: 'reserve', answer: 'error', replay: false }),
           expect.objectContaining({ kind: 'reserve', answer: 'accepted', replay: false }),

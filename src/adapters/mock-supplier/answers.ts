@@ -7,6 +7,8 @@
  */
 import type { Clock } from '../../ports/clock.js';
 import {
+  cancelRequestSchema,
+  type CancelAnswer,
   idempotencyKeySchema,
   PROBLEM_CONTENT_TYPE,
   reserveRequestSchema,
@@ -24,7 +26,7 @@ export type MockReply =
 
 /** One call as the mock saw it, for logs and `MockSupplier.calls`. */
 export interface AnsweredCall {
-  kind: 'reserve' | 'status';
+  kind: 'reserve' | 'status' | 'cancel';
   key: string | null;
   sku: string | null;
   qty: number | null;
@@ -39,6 +41,8 @@ export interface AnsweredCall {
 export interface MockAnswers {
   reserve(req: { key: string | undefined; body: unknown; signal?: AbortSignal }): Promise<{ reply: MockReply; call: AnsweredCall }>;
   status(req: { ref: string }): Promise<{ reply: MockReply; call: AnsweredCall }>;
+  /** `POST /supplier/cancel`: the body names the ref; the key is the engine's (one per order) */
+  cancel(req: { key: string | undefined; body: unknown }): Promise<{ reply: MockReply; call: AnsweredCall }>;
 }
 
 /**
@@ -49,7 +53,7 @@ export interface MockAnswers {
 export const ANNOUNCEMENT_HOLD_MS = 3_000;
 const POLL_MS = 10;
 
-const json = (status: number, body: ReserveAnswer | StatusAnswer | Record<string, unknown>): MockReply => ({
+const json = (status: number, body: ReserveAnswer | StatusAnswer | CancelAnswer | Record<string, unknown>): MockReply => ({
   kind: 'body',
   status,
   contentType: 'application/json',
@@ -156,6 +160,55 @@ export function createMockAnswers(deps: { state: MockState; clock: Clock; wall: 
           return done(problem(503, 'Service Unavailable', 'scripted error: the supplier is unavailable; ask again later'), answered);
         case 'malformed':
           return done(json(200, { status: 'maybe' }), answered);
+        case 'timeout':
+          return done({ kind: 'hang' }, answered);
+      }
+    },
+
+    async cancel({ key, body }) {
+      const at = clock.now();
+      const base = { kind: 'cancel' as const, key: key ?? null, sku: null, qty: null, ref: null, replay: false, at };
+      if (!idempotencyKeySchema.safeParse(key).success) {
+        return done(problem(400, 'Bad Request', 'send an Idempotency-Key header: 1-128 printable ASCII characters, such as cancel-order-42'), {
+          ...base,
+          answer: 'bad-request',
+        });
+      }
+      const parsed = cancelRequestSchema.safeParse(body);
+      if (!parsed.success) {
+        return done(problem(400, 'Bad Request', 'the body is {"ref": "<the ref the reserve call answered>"}'), { ...base, answer: 'bad-request' });
+      }
+      const ref = parsed.data.ref;
+      let turn: Awaited<ReturnType<MockState['cancel']>>;
+      try {
+        turn = await state.cancel(ref, at);
+      } catch (error) {
+        return done(problem(503, 'Service Unavailable', `the mock's state could not be written (${(error as Error).message}); retry`), {
+          ...base,
+          ref,
+          answer: 'busy',
+        });
+      }
+      if (!turn) {
+        return done(problem(404, 'Not Found', `no accepted reservation has the ref ${JSON.stringify(ref)}; refs come from POST /supplier/reserve`), {
+          ...base,
+          ref,
+          answer: 'unknown-ref',
+        });
+      }
+      const answered = { ...base, ref, sku: turn.conv.sku, qty: turn.conv.qty, answer: turn.answer, replay: turn.replay };
+      switch (turn.answer) {
+        case 'ok':
+          return done(json(200, { status: 'cancelled' }), answered);
+        case 'too_late':
+          return done(json(200, { status: 'too_late' }), answered);
+        case 'error':
+          return done(
+            problem(503, 'Service Unavailable', 'scripted error: the supplier is unavailable; cancel again later with the same Idempotency-Key'),
+            answered,
+          );
+        case 'malformed':
+          return done(json(200, { status: 'perhaps' }), answered);
         case 'timeout':
           return done({ kind: 'hang' }, answered);
       }

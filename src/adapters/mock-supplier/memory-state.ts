@@ -2,7 +2,15 @@
  * The mock's state in memory, for engines on ':memory:' (tests, the simulator): the same rules
  * as the stored kinds, gone with the process.
  */
-import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../../domain/supplier-conversation.js';
+import {
+  chooseScript,
+  takeCancelTurn,
+  takeReserveTurn,
+  takeStatusTurn,
+  type CallRecord,
+  type Conversation,
+  type StoredScript,
+} from '../../domain/supplier-conversation.js';
 import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
 import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
@@ -84,6 +92,14 @@ export function createMemoryMockState(): MockState {
       conversations.set(conv.key, turn.conv);
       record(turn.call);
       return turn;
+    },
+    async cancel(ref, now) {
+      const key = byRef.get(ref);
+      const conv = key === undefined ? undefined : conversations.get(key);
+      if (!conv) return null;
+      const turn = takeCancelTurn(conv, choice(conv.orderScript, conv.sku), calls.get(conv.key) ?? [], now);
+      record(turn.call);
+      return { ...turn, conv };
     },
 
     async conversations(filter = {}) {

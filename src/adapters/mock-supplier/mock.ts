@@ -135,6 +135,12 @@ async function answer(request: MockRequest, elsewhere: () => Response): Promise<
     mock.calls.push(call);
     return toResponse(mock, reply, request.signal);
   }
+  if (request.method === 'POST' && url.pathname === '/supplier/cancel') {
+    const body: unknown = await request.json().catch(() => undefined);
+    const { reply, call } = await mock.answers.cancel({ key: request.header('idempotency-key'), body });
+    mock.calls.push(call);
+    return toResponse(mock, reply, request.signal);
+  }
   const status = /^\/supplier\/status\/([^/]+)$/.exec(url.pathname);
   if (request.method === 'GET' && status) {
     const { reply, call } = await mock.answers.status({ ref: decodeURIComponent(status[1]!) });
@@ -208,6 +214,7 @@ function watched(state: MockState, faults: StateFaults): MockState {
     withdrawOrderScript: (id) => state.withdrawOrderScript(id),
     reserve: (req, now, pendingAfter) => faults.watch(req.key, state.reserve(req, now, pendingAfter)),
     status: (ref, now) => faults.watch(ref, state.status(ref, now)),
+    cancel: (ref, now) => faults.watch(ref, state.cancel(ref, now)),
     conversations: (filter) => state.conversations(filter),
     close: () => state.close(),
   };
@@ -251,6 +258,7 @@ export async function startMockSupplier(opts: MockSupplierOptions): Promise<Mock
     ownFaults: (client) => ({
       reserve: (req) => client.reserve(req).catch((error: unknown) => Promise.reject(faults.behind(req.idempotencyKey) ?? error)),
       status: (ref) => client.status(ref).catch((error: unknown) => Promise.reject(faults.behind(ref) ?? error)),
+      cancel: (req) => client.cancel(req).catch((error: unknown) => Promise.reject(faults.behind(req.ref) ?? error)),
     }),
     health: () => faults.health(),
     async close() {

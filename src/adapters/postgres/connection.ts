@@ -66,17 +66,18 @@ export interface PgConnection {
   /** Turn a driver error into a DatabaseError (or return it unchanged). */
   describe(error: unknown): unknown;
   /**
-   * Whether the database takes writes: the fault the last write transaction met (`tx`), until a
-   * write succeeds again or a probe finds the tables free, then whether it answers at all. A lock
-   * another session holds on the tables stops no `SELECT 1`: without the write's memory, /healthz
-   * would say 200 while every write waits (docs/reliability.md, M1).
+   * Whether the database takes writes: a probe that takes, without waiting, the lock every write
+   * takes on the engine's tables (and so needs the server to answer); the fault the last write met
+   * (`tx`, `write`) is forgotten once the probe passes. A lock another session holds on the tables
+   * stops no `SELECT 1`: with that alone, /healthz said 200 while every write waited
+   * (docs/reliability.md, M1).
    */
   health(): Promise<{ ok: true } | { ok: false; fault: DatabaseError['fault']; message: string }>;
   close(): Promise<void>;
 }
 
 /**
- * The tables every write of the engine touches, probed by `health` after a write's fault: ROW
+ * The tables every write of the engine touches, probed by `health`: ROW
  * EXCLUSIVE is the lock an INSERT, UPDATE or DELETE takes, and NOWAIT answers at once when another
  * session holds one that conflicts (LOCK TABLE, an ALTER, a VACUUM FULL).
  */
@@ -207,25 +208,21 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
       }
     },
     async health() {
+      // one try, no waiting: a health check must answer at once, lock or not. The probe takes the
+      // lock a write takes on every table the engine writes (and so needs the server to answer):
+      // another session's LOCK TABLE makes it fail at once while the engine's own writes wait
+      // behind that lock without failing yet (no lock_timeout), which the last write's memory
+      // alone cannot see
       const previous = lastFault;
-      if (previous) {
-        // one try, no waiting: a health check must answer at once, lock or not
-        try {
-          await probeWrites();
-          if (lastFault === previous) lastFault = null;
-        } catch (error) {
-          const described = describe(error);
-          const fault = described instanceof DatabaseError ? described : previous;
-          return { ok: false, fault: fault.fault, message: fault.message };
-        }
-      }
       try {
-        await pool.query('SELECT 1');
+        await probeWrites();
+        if (previous && lastFault === previous) lastFault = null;
         return { ok: true };
       } catch (error) {
         const described = describe(error);
-        const message = described instanceof Error ? described.message : String(described);
-        return { ok: false, fault: described instanceof DatabaseError ? described.fault : 'unavailable', message };
+        const fault = described instanceof DatabaseError ? described : previous;
+        if (fault) return { ok: false, fault: fault.fault, message: fault.message };
+        return { ok: false, fault: 'unavailable', message: described instanceof Error ? described.message : String(described) };
       }
     },
     close() {

@@ -1,17 +1,27 @@
 /**
- * The SQL of the custom migration `drizzle-pg/0001_order_state_guards.sql`, generated from the
- * domain's transition table (src/domain/order.ts TRANSITIONS): the database itself refuses an
- * order status change the domain does not allow, an order inserted in any state but `pending`, a
- * change of a final order, and any change to the append-only ledger (docs/design.md §2, §6).
+ * The order guards of PostgreSQL, generated from the domain's transition table (src/domain/order.ts
+ * TRANSITIONS): the database itself refuses an order status change the domain does not allow, an
+ * order inserted in any state but `pending`, a change of a final order, and any change to the
+ * append-only ledger (docs/design.md §2, §6).
  *
- * `npm run db:generate:pg` writes the file (scripts/pg-guards.ts); a test checks that the file in
- * the tree is exactly this text, so the table and the trigger cannot drift apart.
+ * `drizzle-pg/0001_order_state_guards.sql` created them; a migration that
+ * changes the table replaces the function (`orderGuardFunctionSql`, `CREATE OR REPLACE`), appended to
+ * the newest migration by `npm run db:generate:pg` (scripts/pg-guards.ts). A test checks that the
+ * newest migration holding the function holds exactly this text, so table and trigger cannot drift.
  */
 import { isFinal, ORDER_STATUSES, TRANSITIONS } from '../../domain/order.js';
 
 const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
-export function orderStateGuardsSql(): string {
+/** Marks the generated part of a migration (scripts/pg-guards.ts replaces from here to the end). */
+export const GUARDS_MARKER = '-- Generated from src/domain/order.ts TRANSITIONS by src/adapters/postgres/guards.ts: do not edit.';
+
+/** The guard function as the transition table says today, replacing the one an earlier migration made. */
+export function orderGuardFunctionSql(): string {
+  return `${GUARDS_MARKER}\n${guardFunction('CREATE OR REPLACE FUNCTION')}\n`;
+}
+
+function guardFunction(create: 'CREATE OR REPLACE FUNCTION'): string {
   const legal = ORDER_STATUSES.filter((from) => TRANSITIONS[from].length > 0)
     .map((from) => `(OLD.status = '${from}' AND NEW.status IN (${list(TRANSITIONS[from])}))`)
     .join(' OR\n      ');
@@ -19,11 +29,9 @@ export function orderStateGuardsSql(): string {
   const doc = ORDER_STATUSES.filter((from) => TRANSITIONS[from].length > 0)
     .map((from) => `${from} -> ${TRANSITIONS[from].join(' | ')}`)
     .join(';  ');
-  const stmts = [
-    `-- Generated from src/domain/order.ts TRANSITIONS by src/adapters/postgres/guards.ts: do not edit.
--- The database itself refuses what the domain forbids (docs/design.md §2, §6). Legal transitions:
+  return `-- The database itself refuses what the domain forbids (docs/design.md §2, §6). Legal transitions:
 --   ${doc}
-CREATE FUNCTION orders_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+${create} orders_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.status <> 'pending' THEN
@@ -44,15 +52,5 @@ BEGIN
   END IF;
   RETURN NEW;
 END
-$$;`,
-    `CREATE TRIGGER orders_guard BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_guard();`,
-    `-- movements are an append-only ledger
-CREATE FUNCTION movements_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'movements are append-only';
-END
-$$;`,
-    `CREATE TRIGGER movements_append_only BEFORE UPDATE OR DELETE ON movements FOR EACH ROW EXECUTE FUNCTION movements_append_only();`,
-  ];
-  return `${stmts.join('\n--> statement-breakpoint\n')}\n`;
+$$;`;
 }

@@ -21,7 +21,15 @@ import type pg from 'pg';
 import type { PostgresConfig } from '../../config.js';
 import { createPool, jitterPause, labelFor } from './connection.js';
 import { describePgError, sqlState } from './errors.js';
-import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../../domain/supplier-conversation.js';
+import {
+  chooseScript,
+  takeReserveTurn,
+  takeCancelTurn,
+  takeStatusTurn,
+  type CallRecord,
+  type Conversation,
+  type StoredScript,
+} from '../../domain/supplier-conversation.js';
 import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
 import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
@@ -301,6 +309,18 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
         await c.query(UPDATE_CONV, updateParams(turn.conv));
         await addCall(c, turn.call);
         return turn;
+      });
+    },
+    async cancel(ref, now) {
+      return tx(async (c) => {
+        // the conversation's row lock orders every call of it, cancels included
+        const row = await c.query<ConvRow>(`SELECT ${CONV_COLUMNS} FROM mock_conversations WHERE ref = $1 FOR UPDATE`, [ref]);
+        if (!row.rows[0]) return null;
+        const conv = toConv(row.rows[0]);
+        const earlier = await c.query<CallRow>(`SELECT * FROM mock_calls WHERE idempotency_key = $1 AND kind = 'cancel' ORDER BY id`, [conv.key]);
+        const turn = takeCancelTurn(conv, await choice(c, conv.orderScript, conv.sku), earlier.rows.map(toCall), now);
+        await addCall(c, turn.call);
+        return { ...turn, conv };
       });
     },
 

@@ -32,7 +32,7 @@ export const orders = pgTable(
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
     sku: text('sku').notNull(),
     qty: integer('qty').notNull(),
-    status: text('status', { enum: ['pending', 'awaiting_restock', 'reserved', 'failed'] }).notNull(),
+    status: text('status', { enum: ['pending', 'awaiting_restock', 'reserved', 'failed', 'cancelling', 'cancelled', 'expired', 'fulfilled'] }).notNull(),
     supplierRef: text('supplier_ref'),
     supplierChecks: integer('supplier_checks').notNull().default(0),
     failureReason: text('failure_reason', {
@@ -42,7 +42,7 @@ export const orders = pgTable(
     updatedAt: ms('updated_at').notNull(),
   },
   (t) => [
-    check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed')`),
+    check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed', 'cancelling', 'cancelled', 'expired', 'fulfilled')`),
     check('orders_qty_range', sql`${t.qty} BETWEEN 1 AND 1000000`),
     check(
       'orders_failure_reason_known',
@@ -50,6 +50,8 @@ export const orders = pgTable(
     ),
     check('orders_failed_has_reason', sql`(${t.status} = 'failed') = (${t.failureReason} IS NOT NULL)`),
     index('orders_status_id').on(t.status, t.id),
+    // the units each SKU's reserved orders hold (the stock views, docs/design.md §2.4)
+    index('orders_sku_status').on(t.sku, t.status),
   ],
 );
 
@@ -58,14 +60,14 @@ export const movements = pgTable(
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
     sku: text('sku').notNull(),
-    type: text('type', { enum: ['reservation', 'restock', 'adjustment'] }).notNull(),
+    type: text('type', { enum: ['reservation', 'restock', 'adjustment', 'release'] }).notNull(),
     qty: integer('qty').notNull(),
     orderId: integer('order_id').references(() => orders.id),
     onHandAfter: integer('on_hand_after').notNull(),
     at: ms('at').notNull(),
   },
   (t) => [
-    check('movements_type_known', sql`${t.type} IN ('reservation', 'restock', 'adjustment')`),
+    check('movements_type_known', sql`${t.type} IN ('reservation', 'restock', 'adjustment', 'release')`),
     check('movements_on_hand_after_not_negative', sql`${t.onHandAfter} >= 0`),
     check('movements_qty_not_zero', sql`${t.qty} <> 0`),
     // at most one movement of each type per order (NULL order ids are distinct)
@@ -93,7 +95,7 @@ export const jobs = pgTable(
   'jobs',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    type: text('type', { enum: ['ReserveInventory', 'CheckSupplierStatus'] }).notNull(),
+    type: text('type', { enum: ['ReserveInventory', 'CheckSupplierStatus', 'ExpireReservation', 'CancelSupplierReservation'] }).notNull(),
     orderId: integer('order_id')
       .notNull()
       .references(() => orders.id),

@@ -17,7 +17,7 @@ import { countsByStatus, type Order } from '../../domain/order.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
-import type { Applied, OrderPage, Store, Violation } from '../../ports/store.js';
+import type { Applied, IdempotentResponse, OrderPage, Store, Violation } from '../../ports/store.js';
 import { auditPostgresAt } from './audit.js';
 import { jitterPause, type PgConnection, type Tx } from './connection.js';
 import { settle, writePlanRows, type EnqueueOptions } from './outbox.js';
@@ -27,7 +27,14 @@ import * as t from './schema.js';
 /** Transactions the optimistic strategy runs for one change before it gives up as a `conflict`. */
 export const OPTIMISTIC_TRIES = 16;
 
-const inventoryColumns = { sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt };
+/** An inventory row with the units its SKU's reserved orders hold (through orders_sku_status). */
+const inventoryColumns = {
+  sku: t.inventory.sku,
+  onHand: t.inventory.onHand,
+  reserved: sql<number>`(SELECT coalesce(sum(${t.orders.qty}), 0)::int FROM ${t.orders} WHERE ${t.orders.sku} = ${t.inventory.sku} AND ${t.orders.status} = 'reserved')`,
+  version: t.inventory.version,
+  updatedAt: t.inventory.updatedAt,
+};
 
 export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
   /** the last audit's answer and the snapshot it read (see audit.ts) */
@@ -53,6 +60,20 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
     return row ? { key: row.key ?? null } : null;
   }
 
+  /** Complete an Idempotency-Key record inside the caller's write transaction. */
+  async function completeIdempotency(tx: Tx, idempotent: IdempotentResponse, order: Order): Promise<void> {
+    const response = idempotent.respond(order);
+    const done = await tx
+      .update(t.idempotencyKeys)
+      .set({ state: 'completed', ...response })
+      .where(
+        and(eq(t.idempotencyKeys.key, idempotent.key), eq(t.idempotencyKeys.fingerprint, idempotent.fingerprint), eq(t.idempotencyKeys.state, 'in_flight')),
+      )
+      .returning({ key: t.idempotencyKeys.key });
+    // the claim was lost (expired and taken over): roll the write back rather than answer twice
+    if (done.length !== 1) throw new IdempotencyClaimLostError(idempotent.key);
+  }
+
   /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
   async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = []): Promise<Applied> {
     const { after, from } = applyOrderChange(order, plan.order, now);
@@ -65,7 +86,7 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
    * conflict rolls it back and runs it again after a jittered pause, counted, and the transaction
    * that commits records how many on the order's timeline (InventoryConflict).
    */
-  async function change(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep): Promise<Applied> {
+  async function change(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep, idempotent?: IdempotentResponse): Promise<Applied> {
     for (let conflicts = 0; ; ) {
       try {
         return await c.tx(async (tx) => {
@@ -75,7 +96,12 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
           // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
           if (step) await settle(tx, step, plan, now);
           const notes: PlannedEvent[] = conflicts > 0 ? [{ type: 'InventoryConflict', data: { sku: order.sku, strategy: opts.strategy, conflicts } }] : [];
-          return applyPlan(tx, order, plan, now, notes);
+          for (const type of plan.dropJobs ?? []) {
+            await tx.delete(t.jobs).where(and(eq(t.jobs.orderId, order.id), eq(t.jobs.type, type), sql`${t.jobs.status} <> 'running'`));
+          }
+          const applied = await applyPlan(tx, order, plan, now, notes);
+          if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
+          return applied;
         });
       } catch (error) {
         if (!(error instanceof VersionConflict)) throw error;
@@ -117,22 +143,7 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       return c.tx(async (tx) => {
         const [order] = await tx.insert(t.orders).values({ sku, qty, status: 'pending', supplierChecks: 0, createdAt: now, updatedAt: now }).returning();
         const applied = await applyPlan(tx, order!, planner(order!), now);
-        if (idempotent) {
-          const response = idempotent.respond(applied.order);
-          const done = await tx
-            .update(t.idempotencyKeys)
-            .set({ state: 'completed', ...response })
-            .where(
-              and(
-                eq(t.idempotencyKeys.key, idempotent.key),
-                eq(t.idempotencyKeys.fingerprint, idempotent.fingerprint),
-                eq(t.idempotencyKeys.state, 'in_flight'),
-              ),
-            )
-            .returning({ key: t.idempotencyKeys.key });
-          // the claim was lost (expired and taken over): roll the order back rather than answer twice
-          if (done.length !== 1) throw new IdempotencyClaimLostError(idempotent.key);
-        }
+        if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
         return applied;
       });
     },

@@ -44,6 +44,8 @@ export interface Connection {
   /** one write transaction of its own, never batched: it must see what committed just before */
   writeAlone<T>(fn: () => T): Promise<T>;
   read<T>(fn: () => T): Promise<T>;
+  /** write transactions committed by this connection (a group-commit batch counts once): for Store.info and the benchmarks */
+  readonly commits: number;
   /** set once the database was found corrupt: every later write is refused with it */
   readonly corrupt: DatabaseError | null;
   /**
@@ -214,7 +216,12 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
 
   // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
   const inTransaction = raw.transaction((fn: () => unknown) => fn());
-  const immediate = <T>(fn: () => T): T => inTransaction.immediate(fn) as T;
+  let commits = 0;
+  const immediate = <T>(fn: () => T): T => {
+    const value = inTransaction.immediate(fn) as T;
+    commits++;
+    return value;
+  };
 
   let batch: Pending[] = [];
   let flushing = false;
@@ -240,6 +247,7 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
           () => {
             const taken = batch.slice();
             const done = runBatch.immediate(taken);
+            commits++;
             batch.splice(0, taken.length);
             items = taken;
             return done;
@@ -273,6 +281,9 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
     q,
     get corrupt() {
       return refused();
+    },
+    get commits() {
+      return commits;
     },
     write<T>(fn: () => T): Promise<T> {
       if (!opts.groupCommit) return writeAlone(fn);

@@ -14,7 +14,15 @@
  */
 import Database from 'better-sqlite3';
 import { describeInUse, isBusy, refusalOf, waitForLock } from './open.js';
-import { chooseScript, takeReserveTurn, takeStatusTurn, type CallRecord, type Conversation, type StoredScript } from '../../domain/supplier-conversation.js';
+import {
+  chooseScript,
+  takeReserveTurn,
+  takeCancelTurn,
+  takeStatusTurn,
+  type CallRecord,
+  type Conversation,
+  type StoredScript,
+} from '../../domain/supplier-conversation.js';
 import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
 import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
@@ -255,6 +263,16 @@ export async function openSqliteMockState(opts: SqliteMockStateOptions): Promise
         q.saveConv.run(fromConv(turn.conv));
         addCall(turn.call);
         return turn;
+      });
+    },
+    async cancel(ref, now) {
+      return immediate(() => {
+        const row = q.convByRef.get(ref);
+        if (!row) return null;
+        const conv = toConv(row);
+        const turn = takeCancelTurn(conv, choice(conv.orderScript, conv.sku), q.callsOf.all(conv.key).map(toCall), now);
+        addCall(turn.call);
+        return { ...turn, conv };
       });
     },
 

@@ -26,7 +26,7 @@ export async function naiveApply<T>(
 ): Promise<T> {
   const seen = await c.read(() => {
     const order = loadOrder(orderId);
-    return { order, stock: c.q.inventoryItem.get({ sku: order.sku }) };
+    return { order, stock: c.q.stock.get({ sku: order.sku }) };
   });
   await pause({ orderId, sku: seen.order.sku, onHand: seen.stock?.onHand ?? 0 });
   // the write trusts the count read before the pause (the order itself is read again)

@@ -24,7 +24,7 @@ export const orders = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     sku: text('sku').notNull(),
     qty: integer('qty').notNull(),
-    status: text('status', { enum: ['pending', 'awaiting_restock', 'reserved', 'failed'] }).notNull(),
+    status: text('status', { enum: ['pending', 'awaiting_restock', 'reserved', 'failed', 'cancelling', 'cancelled', 'expired', 'fulfilled'] }).notNull(),
     supplierRef: text('supplier_ref'),
     supplierChecks: integer('supplier_checks').notNull().default(0),
     failureReason: text('failure_reason', {
@@ -34,7 +34,7 @@ export const orders = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
-    check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed')`),
+    check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed', 'cancelling', 'cancelled', 'expired', 'fulfilled')`),
     check('orders_qty_range', sql`${t.qty} BETWEEN 1 AND 1000000`),
     check(
       'orders_failure_reason_known',
@@ -42,6 +42,8 @@ export const orders = sqliteTable(
     ),
     check('orders_failed_has_reason', sql`(${t.status} = 'failed') = (${t.failureReason} IS NOT NULL)`),
     index('orders_status_id').on(t.status, t.id),
+    // the units each SKU's reserved orders hold (the stock views, docs/design.md §2.4)
+    index('orders_sku_status').on(t.sku, t.status),
   ],
 );
 
@@ -50,14 +52,14 @@ export const movements = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     sku: text('sku').notNull(),
-    type: text('type', { enum: ['reservation', 'restock', 'adjustment'] }).notNull(),
+    type: text('type', { enum: ['reservation', 'restock', 'adjustment', 'release'] }).notNull(),
     qty: integer('qty').notNull(),
     orderId: integer('order_id').references(() => orders.id),
     onHandAfter: integer('on_hand_after').notNull(),
     at: integer('at').notNull(),
   },
   (t) => [
-    check('movements_type_known', sql`${t.type} IN ('reservation', 'restock', 'adjustment')`),
+    check('movements_type_known', sql`${t.type} IN ('reservation', 'restock', 'adjustment', 'release')`),
     check('movements_on_hand_after_not_negative', sql`${t.onHandAfter} >= 0`),
     check('movements_qty_not_zero', sql`${t.qty} <> 0`),
     // at most one movement of each type per order (NULL order ids are distinct in SQLite)
@@ -84,7 +86,7 @@ export const jobs = sqliteTable(
   'jobs',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    type: text('type', { enum: ['ReserveInventory', 'CheckSupplierStatus'] }).notNull(),
+    type: text('type', { enum: ['ReserveInventory', 'CheckSupplierStatus', 'ExpireReservation', 'CancelSupplierReservation'] }).notNull(),
     orderId: integer('order_id')
       .notNull()
       .references(() => orders.id),

@@ -12,6 +12,15 @@ const p = <T extends string>(name: T) => sql.placeholder(name);
 /** a placeholder where drizzle's `set()` wants an SQL value */
 const v = (name: string) => sql`${sql.placeholder(name)}`;
 
+/** An inventory row with the units its SKU's reserved orders hold (through orders_sku_status). */
+export const inventoryColumns = {
+  sku: t.inventory.sku,
+  onHand: t.inventory.onHand,
+  reserved: sql<number>`(SELECT coalesce(sum(${t.orders.qty}), 0) FROM ${t.orders} WHERE ${t.orders.sku} = ${t.inventory.sku} AND ${t.orders.status} = 'reserved')`,
+  version: t.inventory.version,
+  updatedAt: t.inventory.updatedAt,
+};
+
 export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
   return {
     orderById: db
@@ -56,15 +65,26 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       })
       .where(eq(t.orders.id, p('id')))
       .prepare(),
+    /** the hot path's read of a SKU's stock (no reserved sum) */
+    stock: db
+      .select({ onHand: t.inventory.onHand, version: t.inventory.version })
+      .from(t.inventory)
+      .where(eq(t.inventory.sku, p('sku')))
+      .prepare(),
     onHand: db
       .select({ onHand: t.inventory.onHand })
       .from(t.inventory)
       .where(eq(t.inventory.sku, p('sku')))
       .prepare(),
     inventoryItem: db
-      .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt })
+      .select(inventoryColumns)
       .from(t.inventory)
       .where(eq(t.inventory.sku, p('sku')))
+      .prepare(),
+    /** the order's jobs of one type that no runner holds (Plan.dropJobs) */
+    dropJobs: db
+      .delete(t.jobs)
+      .where(and(eq(t.jobs.orderId, p('orderId')), eq(t.jobs.type, p('type')), sql`${t.jobs.status} <> 'running'`))
       .prepare(),
     insertInventory: db
       .insert(t.inventory)

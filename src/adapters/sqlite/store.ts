@@ -24,6 +24,7 @@ import { limitOf } from './limit.js';
 import { naiveApply, type NaivePause } from './naive.js';
 import { enqueue, settle, type EnqueueOptions } from './outbox.js';
 import * as t from './schema.js';
+import { inventoryColumns } from './statements.js';
 
 const toEvent = (r: typeof t.orderEvents.$inferSelect): TimelineEvent => ({
   orderId: r.orderId,
@@ -119,6 +120,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
   function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep, stock?: Stock): Applied {
     // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
     if (step) settle(c, step, plan, now);
+    for (const type of plan.dropJobs ?? []) q.dropJobs.run({ orderId: order.id, type });
     const { after, from } = applyOrderChange(order, plan.order, now);
     if (after) q.updateOrder.run({ ...after });
     for (const m of plan.movements) stock = reserveMove(order.sku, m.type, m.qty, order.id, now, stock);
@@ -144,7 +146,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
       });
     },
 
-    applyToOrder(orderId, now, planner, step) {
+    applyToOrder(orderId, now, planner, step, idempotent) {
       // teaching only: the lost update of naive.ts (never the strategy of a real run)
       if (opts.naive)
         return naiveApply(c, opts.naive, orderId, loadOrder, (order, stock) =>
@@ -152,7 +154,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
         );
       return c.write(() => {
         const order = loadOrder(orderId);
-        const inv = q.inventoryItem.get({ sku: order.sku });
+        const inv = q.stock.get({ sku: order.sku });
         // supplierAsked is read only by a planner that asks for it (the reservation's first step;
         // not the supplier's answers and the status checks): the planner runs here, inside the
         // transaction, so the lazy read sees what the eager one would have
@@ -165,7 +167,9 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
             return asked;
           },
         };
-        return applyPlan(order, planner(snapshot), now, step, inv);
+        const applied = applyPlan(order, planner(snapshot), now, step, inv);
+        if (idempotent) storeResponse(idempotent, applied.order);
+        return applied;
       });
     },
 
@@ -230,13 +234,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     },
 
     async listInventory() {
-      return c.read(() =>
-        db
-          .select({ sku: t.inventory.sku, onHand: t.inventory.onHand, version: t.inventory.version, updatedAt: t.inventory.updatedAt })
-          .from(t.inventory)
-          .orderBy(asc(t.inventory.sku))
-          .all(),
-      );
+      return c.read(() => db.select(inventoryColumns).from(t.inventory).orderBy(asc(t.inventory.sku)).all());
     },
 
     async listMovements(sku, { limit, cursor } = {}) {
@@ -304,6 +302,8 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
         /** audits run on the file, and audits answered from the last one because the data had not changed */
         auditsRun: audits.run,
         auditsCached: audits.cached,
+        /** write transactions this process committed on the file (a group-commit batch counts once) */
+        commits: c.commits,
       }));
     },
   };

@@ -9,7 +9,7 @@ import { SupplierContractError, SupplierKeyConflictError, SupplierUnavailableErr
 import type { Clock } from '../../ports/clock.js';
 import type { ReserveRequest, Supplier } from '../../ports/supplier.js';
 import { NO_TRACING, type Span, type Tracing } from '../../ports/tracing.js';
-import { reserveAnswerSchema, statusAnswerSchema } from '../../domain/supplier-contract.js';
+import { cancelAnswerSchema, reserveAnswerSchema, statusAnswerSchema } from '../../domain/supplier-contract.js';
 
 export interface HttpSupplierOptions {
   baseUrl: string;
@@ -137,6 +137,21 @@ export function createHttpSupplier(opts: HttpSupplierOptions): Supplier {
         `${base}/supplier/status/${encodeURIComponent(ref)}`,
         { method: 'GET', headers: { ...auth } },
         statusAnswerSchema,
+        (a) => a.status,
+      );
+      return answer.status;
+    },
+    async cancel(req) {
+      const answer = await traced(
+        'cancel',
+        '/supplier/cancel',
+        `${base}/supplier/cancel`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey, ...auth },
+          body: JSON.stringify({ ref: req.ref }),
+        },
+        cancelAnswerSchema,
         (a) => a.status,
       );
       return answer.status;

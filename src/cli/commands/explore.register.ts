@@ -3,7 +3,7 @@ import type { Register } from '../command.js';
 
 export const registerExplore: Register = (program, run, env) => {
   program
-    .command('explore <paths...>')
+    .command('explore [paths...]')
     .description(
       'run the orders of YAML scenarios concurrently on the real engine under every schedule of their steps (or a random search), check the invariants after each, and show the shortest story that breaks one (exit 1 if one breaks, 2 for bad input)',
     )

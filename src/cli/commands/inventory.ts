@@ -1,5 +1,6 @@
 import { inventoryJson, movementJson } from '../../app/json.js';
 import { ValidationError } from '../../domain/errors.js';
+import type { InventoryItem } from '../../domain/inventory.js';
 import { numberFromText, QTY_RULE } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { table, when } from '../render.js';
@@ -8,12 +9,17 @@ import { table, when } from '../render.js';
 const MAX_CLI_PAGE = 10_000;
 const PAGE_RULE = `a whole number from 1 to ${MAX_CLI_PAGE}`;
 
+/** The stock views in one line (docs/design.md §2.4); reserved and available only when some are reserved. */
+function views(i: InventoryItem): string {
+  return i.reserved === 0 ? `on hand: ${i.onHand}` : `on hand: ${i.onHand + i.reserved} (reserved ${i.reserved}, available ${i.onHand})`;
+}
+
 export async function set(ctx: Ctx, [sku, qty]: string[]): Promise<number> {
   const onHand = numberFromText('qty', qty!, 'an on-hand count must be a whole number from 0 to 1,000,000');
   await using w = await ctx.open();
   const item = await w.inventory.set(sku, onHand);
   if (ctx.opts.json) ctx.json(inventoryJson(item));
-  else ctx.say(`${ctx.c.bold(item.sku)} on hand: ${item.onHand}`);
+  else ctx.say(`${ctx.c.bold(item.sku)} ${views(item)}`);
   return 0;
 }
 
@@ -22,7 +28,7 @@ export async function add(ctx: Ctx, [sku, qty]: string[]): Promise<number> {
   await using w = await ctx.open();
   const item = await w.inventory.add(sku, n);
   if (ctx.opts.json) ctx.json(inventoryJson(item));
-  else ctx.say(`${ctx.c.bold(item.sku)} on hand: ${item.onHand} (+${n})`);
+  else ctx.say(`${ctx.c.bold(item.sku)} ${views(item)} (+${n})`);
   return 0;
 }
 
@@ -34,8 +40,8 @@ export async function list(ctx: Ctx): Promise<number> {
   else
     ctx.say(
       table(
-        ['sku', 'on hand', 'updated'],
-        items.map((i) => [i.sku, i.onHand, when(i.updatedAt)]),
+        ['sku', 'on hand', 'reserved', 'available', 'updated'],
+        items.map((i) => [i.sku, i.onHand + i.reserved, i.reserved, i.onHand, when(i.updatedAt)]),
         ctx.c,
       ),
     );

@@ -1,6 +1,6 @@
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
 import { UsageError } from '../../domain/errors.js';
-import { isFinal } from '../../domain/order.js';
+import { isSettled } from '../../domain/order.js';
 import { numberFromText } from '../../domain/validation.js';
 import type { Ctx } from '../context.js';
 import { table, when } from '../render.js';
@@ -54,7 +54,7 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
     if (ctx.opts.json) ctx.json(jobs.map(enqueuedJobJson));
     else ctx.say(`${jobs.length} dead-lettered job(s) queued again; run \`warehouse work --until-idle\``);
     const settled = [];
-    for (const job of jobs) if (isFinal((await w.orders.get(job.orderId)).status)) settled.push(`#${job.orderId}`);
+    for (const job of jobs) if (isSettled((await w.orders.get(job.orderId)).status)) settled.push(`#${job.orderId}`);
     if (settled.length)
       ctx.say(
         ctx.c.yellow(
@@ -72,7 +72,7 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
   // a dead letter has usually failed its order already (failed is final): the job will find
   // nothing to do, and saying so now saves a puzzled look at `work`'s output
   const order = await w.orders.get(job.orderId);
-  if (isFinal(order.status)) {
+  if (isSettled(order.status)) {
     const why = `${order.status}${order.failureReason ? ` (${order.failureReason})` : ''}`;
     ctx.say(ctx.c.yellow(`order #${order.id} is already ${why}, a final state: the job will change nothing when it runs`));
   }

@@ -3,7 +3,7 @@ import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import { explainOrder } from '../../app/explain.js';
 import { UsageError, ValidationError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
-import { isFinal, isOrderStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
+import { isOrderStatus, isSettled, ORDER_STATUSES, type Order } from '../../domain/order.js';
 import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { BusEvents } from '../../app/bus.js';
 import type { Ctx } from '../context.js';
@@ -72,6 +72,8 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   const clock = opts.clock as 'real' | 'virtual';
 
   const script = orderScriptFromFlags(opts);
+  // stored with the order too, so whichever process reserves it gives it this time to live
+  const reservationTtl = typeof opts.reservationTtl === 'string' ? opts.reservationTtl : undefined;
 
   // a script of the order's own needs the mock's state, even when a `warehouse work` runs the jobs
   await using w = await ctx.open({ runsJobs: opts.wait !== false || script !== undefined, clock, settings, seed });
@@ -79,12 +81,12 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   if (script && w.mock) {
     // stored with the order, so whichever process runs its jobs hears the same conversation
     const made = await w.mock.scriptOrder(sku, script, async () => {
-      const o = await w.orders.create({ sku, qty });
+      const o = await w.orders.create({ sku, qty, reservationTtl });
       return { key: idempotencyKeyFor(o.id, await w.databaseId()), value: o };
     });
     order = made.value;
     if (!made.inTime) ctx.io.stderr.write(`warning: order ${order.id} reached the supplier before its script was stored; it follows ${sku}'s script\n`);
-  } else order = await w.orders.create({ sku, qty });
+  } else order = await w.orders.create({ sku, qty, reservationTtl });
   if (opts.wait === false) {
     if (ctx.opts.json) ctx.json(orderJson(order));
     else ctx.say(`${orderSummary(order, ctx.c)}\n${ctx.c.dim('queued; run `warehouse work` to move it on')}`);
@@ -106,7 +108,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   const printState = (t: BusEvents['order:transition']) => {
     if (t.orderId !== order.id) return;
     // the order's state says when it is done, not the names of its events
-    if (isFinal(t.to)) final = true;
+    if (isSettled(t.to)) final = true;
     if (!ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
   };
   if (!ctx.opts.json) {
@@ -125,7 +127,7 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
     const took = ((result.updatedAt - result.createdAt) / 1000).toFixed(3);
     ctx.say(orderSummary(result, ctx.c, `after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`));
   }
-  if (!isFinal(result.status)) return 1;
+  if (!isSettled(result.status)) return 1;
   return result.status === 'failed' ? 1 : 0;
 }
 
@@ -181,10 +183,27 @@ export async function list(ctx: Ctx, _args: string[], opts: Record<string, unkno
           o.failureReason ? `${statusColour(ctx.c, o.status)}\n${o.failureReason}` : statusColour(ctx.c, o.status),
           o.supplierChecks,
           when(o.createdAt),
-          isFinal(o.status) ? sinceCreated(o.updatedAt - o.createdAt) : null,
+          isSettled(o.status) ? sinceCreated(o.updatedAt - o.createdAt) : null,
         ]),
         ctx.c,
       ),
     );
   return 0;
 }
+
+/** `order cancel <id>` and `order fulfil <id>` (docs/design.md §2.5): exit 1 when the order's state refuses. */
+async function lifecycle(ctx: Ctx, id: string, action: 'cancel' | 'fulfil'): Promise<number> {
+  const n = numberFromText('id', id, 'an order id is a whole number; see `warehouse order list`');
+  await using w = await ctx.open();
+  const order = action === 'cancel' ? await w.orders.cancel(n) : await w.orders.fulfil(n);
+  if (ctx.opts.json) ctx.json(orderJson(order));
+  else {
+    ctx.say(orderSummary(order, ctx.c));
+    if (order.status === 'cancelling')
+      ctx.say(ctx.c.dim('the supplier is asked to cancel its reservation; `warehouse work` (or a running server) finishes it'));
+  }
+  return 0;
+}
+
+export const cancel = (ctx: Ctx, [id]: string[]): Promise<number> => lifecycle(ctx, id!, 'cancel');
+export const fulfil = (ctx: Ctx, [id]: string[]): Promise<number> => lifecycle(ctx, id!, 'fulfil');

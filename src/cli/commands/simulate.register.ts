@@ -3,7 +3,7 @@ import type { Register } from '../command.js';
 
 export const registerSimulate: Register = (program, run) => {
   program
-    .command('simulate <paths...>')
+    .command('simulate [paths...]')
     .description(
       'replay YAML scenarios (files, or directories of .yaml/.yml files) in virtual time and check their expectations (exit 1 if any fails, 2 if a file is malformed)',
     )

@@ -28,6 +28,7 @@ const ENGINE_FLAGS: Record<string, string> = {
   lease: '--lease',
   concurrency: '--concurrency',
   reserveStrategy: '--reserve-strategy',
+  reservationTtl: '--reservation-ttl',
   seed: '--seed',
 };
 

@@ -1,13 +1,15 @@
 /**
  * Orders: POST /api/order (and /api/orders) with Idempotency-Key, GET /api/orders/{id},
- * GET /api/orders?status=&limit=&cursor=.
+ * GET /api/orders?status=&limit=&cursor=, POST /api/orders/{id}/cancel and /fulfil (Idempotency-Key).
  */
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
 import type { Order } from '../../domain/order.js';
 import type { Warehouse } from '../../wiring/warehouse.js';
 import { answerIdempotently, type IdempotencyDeps } from '../idempotency.js';
 import {
+  cancelParams,
   DEFAULT_PAGE,
+  fulfilParams,
   idempotencyHeaders,
   idParams,
   listQuery,
@@ -16,6 +18,7 @@ import {
   orderPageSchema,
   orderSchema,
   orderWithTimelineSchema,
+  ORDER_STATE_CONFLICT,
   P,
   PUBLIC,
   SERVER_ERRORS,
@@ -77,6 +80,57 @@ export function orderRoutes(app: ZodApp, opts: OrderRouteOptions): void {
           input: request.body,
           run: (idempotent) => w.orders.create(request.body, idempotent),
           answer: (order) => ({ status: 201, body: orderJson(order), location: location(order.id) }),
+        }),
+    );
+  }
+
+  for (const [action, operationId, summary, description, exampleKey] of [
+    [
+      'cancel',
+      'cancelOrder',
+      'Cancel an order',
+      'pending → cancelled; reserved → cancelled, its units released (a `release` movement) in the same transaction; awaiting_restock (or pending once the supplier was asked) → cancelling, then cancelled once the supplier has cancelled its reservation (202). A final order refuses with 409; nothing changes. A cancelling order is answered 202 again.',
+      '6a0c2f1e-1b4d-4f7a-9c3e-5d8b7a6e2f10',
+    ],
+    [
+      'fulfil',
+      'fulfilOrder',
+      'Fulfil a reserved order',
+      'reserved → fulfilled, final: the reserved units leave for good. Any other state refuses with 409; nothing changes.',
+      '0d4e6b8a-3c2f-4e1d-8b7a-9f6e5d4c3b21',
+    ],
+  ] as const) {
+    app.post(
+      `/api/orders/:id/${action}`,
+      {
+        schema: {
+          operationId,
+          summary,
+          description,
+          tags: ['orders'],
+          headers: idempotencyHeaders(exampleKey),
+          params: action === 'cancel' ? cancelParams : fulfilParams,
+          security: WRITE_SECURITY,
+          response: {
+            200: ok('the order, changed (or, on a replay, the stored answer)', orderSchema),
+            ...(action === 'cancel' ? { 202: ok('the order, cancelling: the supplier is asked to cancel its reservation', orderSchema) } : {}),
+            401: P[401],
+            403: P[403],
+            404: P[404],
+            409: ORDER_STATE_CONFLICT,
+            422: P[422],
+            429: P[429],
+            ...SERVER_ERRORS,
+            ...WRITE_FAULTS,
+          },
+        },
+      },
+      async (request, reply) =>
+        answerIdempotently<Order>(deps, reply, request.headers['idempotency-key'], {
+          operation: `${action}-order`,
+          input: { id: request.params.id },
+          run: (idempotent) => (action === 'cancel' ? w.orders.cancel(request.params.id, idempotent) : w.orders.fulfil(request.params.id, idempotent)),
+          answer: (order) => ({ status: order.status === 'cancelling' ? 202 : 200, body: orderJson(order) }),
         }),
     );
   }
