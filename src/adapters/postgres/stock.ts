@@ -52,6 +52,9 @@ export async function readStock(tx: Tx, sku: string, lock: boolean): Promise<Sto
  * Snapshot.supplierAsked: the order's first SupplierReservationRequested (found through
  * order_events_order_id). Only a transaction holding the order's row lock writes that event, so
  * once the caller holds it, any statement's snapshot sees them all — the stock read's included.
+ * Not in the order's own `SELECT … FOR UPDATE`: a statement that waits for a row lock keeps the
+ * snapshot it took before waiting (READ COMMITTED re-reads only the locked row), so it would miss
+ * the event the lock's holder had just committed.
  */
 const ASKED = `SELECT json_build_object('key', data->>'key') FROM order_events
   WHERE order_id = $2::int AND type = 'SupplierReservationRequested' ORDER BY id LIMIT 1`;
