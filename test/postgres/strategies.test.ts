@@ -61,7 +61,7 @@ async function setUp(strategy: ReserveStrategy, onHand: number) {
         jobs: [{ type: 'ReserveInventory', runAt: T0, payload: {} }],
       }))
     ).order;
-  return { backend, waiting, takeAndHold, order };
+  return { backend, schema, waiting, takeAndHold, order };
 }
 
 const reserve = (s: Parameters<typeof planReserveFromStock>[0]) => planReserveFromStock(s, 1);
@@ -129,6 +129,34 @@ describe('the reservation strategies on PostgreSQL, at their race', () => {
     expect(a.events.find((e) => e.type === 'InventoryReserved')!.data).toEqual({ source: 'stock', qty: 3, onHandAfter: 1 });
     expect((await backend.store.listMovements('HOT')).at(-1)).toMatchObject({ type: 'reservation', qty: -3, onHandAfter: 1 });
   });
+
+  it.each(['pessimistic', 'optimistic', 'atomic'] as const)(
+    '%s: a change that waited for the order\'s row lock sees the supplier request its holder committed',
+    async (strategy) => {
+      const { backend, schema, waiting, order } = await setUp(strategy, 5);
+      const o = await order(3);
+      // another transaction holds the order and records that the supplier was asked
+      const holder = new pg.Client(poolConfig({ url: PG_TEST_URL, schema }));
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT id FROM orders WHERE id = $1 FOR UPDATE', [o.id]);
+        await holder.query(`INSERT INTO order_events (order_id, at, type, data) VALUES ($1, $2, 'SupplierReservationRequested', '{"key":"k-1"}')`, [o.id, T0]);
+        let seen: unknown = 'not planned';
+        const applied = backend.store.applyToOrder(o.id, T0 + 1, (s) => {
+          seen = s.supplierAsked;
+          return { outcome: 'noop', movements: [], events: [], jobs: [] };
+        });
+        await waiting();
+        await holder.query('COMMIT');
+        await applied;
+        // read after the lock: a snapshot taken before the wait would say null
+        expect(seen).toEqual({ key: 'k-1' });
+      } finally {
+        await holder.end();
+      }
+    },
+  );
 
   it('optimistic: with 16 jobs at once on one row, conflicts are counted and retried; nothing oversold, nothing failed, no attempt spent', async () => {
     const url = new URL(tempPgUrl());
