@@ -131,7 +131,7 @@ describe('the reservation strategies on PostgreSQL, at their race', () => {
   });
 
   it.each(['pessimistic', 'optimistic', 'atomic'] as const)(
-    '%s: a change that waited for the order\'s row lock sees the supplier request its holder committed',
+    "%s: a change that waited for the order's row lock sees the supplier request its holder committed",
     async (strategy) => {
       const { backend, schema, waiting, order } = await setUp(strategy, 5);
       const o = await order(3);

@@ -139,6 +139,22 @@ const toCall = (r: CallRow): CallRecord => ({
   at: Number(r.at),
 });
 
+/** A call's record; its parameters numbered after the `after` ones of a statement it joins. */
+const INSERT_CALL = (after: number) =>
+  `INSERT INTO mock_calls (idempotency_key, kind, answer, replay, at) VALUES (${['text', 'text', 'text', 'boolean', 'bigint'].map((type, i) => `$${after + i + 1}::${type}`).join(', ')})`;
+const callParams = (call: CallRecord) => [call.key, call.kind, call.answer, call.replay, call.at];
+
+/** What a reserve that starts a conversation reads: $1 its key, $2 its SKU, $3 announcements newer than this count as pending. */
+const FIRST_READ = `SELECT (SELECT script FROM mock_order_scripts WHERE idempotency_key = $1) AS own,
+  EXISTS (SELECT 1 FROM mock_order_scripts WHERE idempotency_key IS NULL AND sku = $2 AND announced_at > $3) AS pending,
+  (SELECT coalesce(json_agg(s), '[]'::json) FROM mock_scripts s WHERE s.sku IN ($2, '*')) AS scripts`;
+interface FirstRead {
+  own: string | null;
+  pending: boolean;
+  /** rows of mock_scripts as JSON (bigints as numbers) */
+  scripts: ScriptRow[];
+}
+
 const CONV_COLUMNS = 'idempotency_key, sku, qty, ref, outcome, order_script, script_version, reserve_pos, status_pos, started_at, updated_at';
 
 type Client = pg.PoolClient;
@@ -209,14 +225,7 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
     const { forSku, star } = await storedFor(c, sku);
     return chooseScript(null, forSku, star);
   };
-  const addCall = (c: Client, call: CallRecord) =>
-    c.query('INSERT INTO mock_calls (idempotency_key, kind, answer, replay, at) VALUES ($1, $2, $3, $4, $5)', [
-      call.key,
-      call.kind,
-      call.answer,
-      call.replay,
-      call.at,
-    ]);
+  const addCall = (c: Client, call: CallRecord) => c.query(INSERT_CALL(0), callParams(call));
   const lockKey = (c: Client, key: string) => c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [keyLock(key)]);
 
   let closed: Promise<void> | null = null;
@@ -282,21 +291,25 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
         await lockKey(c, req.key);
         const row = await c.query<ConvRow>(`SELECT ${CONV_COLUMNS} FROM mock_conversations WHERE idempotency_key = $1 FOR UPDATE`, [req.key]);
         const existing = row.rows[0] ? toConv(row.rows[0]) : null;
-        let orderScript = existing?.orderScript ?? null;
-        if (!existing) {
-          const own = await c.query<{ script: string }>('SELECT script FROM mock_order_scripts WHERE idempotency_key = $1', [req.key]);
-          if (own.rows[0]) orderScript = JSON.parse(own.rows[0].script) as SkuScript;
+        let chosen: ReturnType<typeof chooseScript>;
+        if (existing) chosen = await choice(c, existing.orderScript, existing.sku);
+        else {
+          // a new conversation: its own bound script, an announcement still unbound, the SKU's
+          // scripts — read in one round trip, after the conversation's lock as before
+          const first = (await c.query<FirstRead>(FIRST_READ, [req.key, req.sku, pendingAfter])).rows[0]!;
+          if (first.own !== null) chosen = chooseScript(JSON.parse(first.own) as SkuScript, undefined, undefined);
+          else if (first.pending) return { kind: 'wait' as const };
           else {
-            const pending = await c.query('SELECT 1 FROM mock_order_scripts WHERE idempotency_key IS NULL AND sku = $1 AND announced_at > $2 LIMIT 1', [
-              req.sku,
-              pendingAfter,
-            ]);
-            if (pending.rowCount) return { kind: 'wait' as const };
+            const bySku = new Map(first.scripts.map((r) => [r.sku, toScript(r)]));
+            chosen = chooseScript(null, bySku.get(req.sku), bySku.get('*'));
           }
         }
-        const turn = takeReserveTurn(existing, req, await choice(c, orderScript, existing?.sku ?? req.sku), now);
-        if (turn.kind === 'answer') await (existing ? c.query(UPDATE_CONV, updateParams(turn.conv)) : c.query(INSERT_CONV, insertParams(turn.conv)));
-        await addCall(c, turn.call);
+        const turn = takeReserveTurn(existing, req, chosen, now);
+        const call = callParams(turn.call);
+        // the conversation's change and the call's record in one statement
+        if (turn.kind !== 'answer') await addCall(c, turn.call);
+        else if (existing) await c.query(`WITH conv AS (${UPDATE_CONV}) ${INSERT_CALL(7)}`, [...updateParams(turn.conv), ...call]);
+        else await c.query(`WITH conv AS (${INSERT_CONV}) ${INSERT_CALL(11)}`, [...insertParams(turn.conv), ...call]);
         return turn;
       });
     },
