@@ -119,20 +119,37 @@ const loadDetail = debounce(async () => {
   const [order, explanation] = await Promise.all([get(`/api/orders/${id}`), get(`/api/orders/${id}/explain`)]);
   // an order has movements once stock was taken for it (InventoryReserved): a reservation, and
   // before it the supplier's delivery when the stock came from the supplier
+  // and after it a release (cancelled, expired); or, for an order cancelled too late, the delivery alone
   const took = order.events.find((e) => e.type === 'InventoryReserved');
-  const movements = took ? await orderMovements(order.sku, id, took.data.source === 'supplier' ? 2 : 1) : [];
+  const has = (type) => order.events.some((e) => e.type === type);
+  const expected = (took ? (took.data.source === 'supplier' ? 2 : 1) : 0) + (has('ReservationReleased') ? 1 : 0) + (has('SupplierDeliveryRestocked') ? 1 : 0);
+  const movements = expected > 0 ? await orderMovements(order.sku, id, expected) : [];
   if (state.selected !== id) return;
   state.detail = { order, explanation, movements };
   $('#detail-title').textContent = state.follow ? `Order #${id} · the newest` : `Order #${id}`;
-  renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now() });
+  renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now(), onAct: act });
 }, 120);
+
+/** cancel or fulfil the order shown (docs/design.md §2.5); the server refuses what its state does not allow (409) */
+async function act(action, order, button) {
+  button.disabled = true;
+  try {
+    const changed = await api('POST', `/api/orders/${order.id}/${action}`);
+    say(`order #${changed.id} is ${changed.status}`);
+  } catch (error) {
+    const r = refusal(action, error);
+    say(r.text, 'error');
+    if (r.ask) controls.askToken(r.scope);
+    button.disabled = false;
+  }
+}
 
 const loadQueue = debounce(async () => {
   const [list, dead] = await Promise.all([get('/api/jobs'), get('/api/jobs/dead-letters')]);
   state.jobs = list;
   state.dead = dead;
   drawQueue();
-  if (state.detail) renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now() });
+  if (state.detail) renderDetail($('#detail-body'), { ...state.detail, jobs: state.jobs.jobs, now: now(), onAct: act });
 }, 150);
 
 /** the last minute's counts, kept by the server (the same after a reload) */

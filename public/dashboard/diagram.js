@@ -5,19 +5,30 @@ const NS = 'http://www.w3.org/2000/svg';
 
 const STATES = [
   { id: 'pending', label: 'pending', x: 170, y: 8, w: 120 },
-  { id: 'awaiting_restock', label: 'awaiting_restock', x: 130, y: 116, w: 200 },
-  { id: 'reserved', label: 'reserved', x: 10, y: 226, w: 130, final: true },
-  { id: 'failed', label: 'failed', x: 320, y: 226, w: 130, final: true },
+  { id: 'awaiting_restock', label: 'awaiting_restock', x: 100, y: 116, w: 190 },
+  { id: 'cancelling', label: 'cancelling', x: 320, y: 116, w: 130 },
+  { id: 'reserved', label: 'reserved', x: 10, y: 226, w: 130 },
+  { id: 'failed', label: 'failed', x: 180, y: 226, w: 110, final: true },
+  { id: 'fulfilled', label: 'fulfilled', x: 10, y: 336, w: 120, final: true },
+  { id: 'expired', label: 'expired', x: 160, y: 336, w: 110, final: true },
+  { id: 'cancelled', label: 'cancelled', x: 320, y: 336, w: 130, final: true },
 ];
 const H = 56;
 
 /** each legal transition, with its label (one line per entry) placed beside its arrow */
 const ARROWS = [
-  { from: 'pending', to: 'awaiting_restock', d: 'M230,64 L230,112', label: ['supplier', 'accepted'], lx: 240, ly: 84 },
+  { from: 'pending', to: 'awaiting_restock', d: 'M215,64 L205,112', label: ['accepted'], lx: 214, ly: 94 },
   { from: 'pending', to: 'reserved', d: 'M170,36 C90,36 70,130 75,222', label: ['stock', 'on hand'], lx: 4, ly: 74 },
-  { from: 'pending', to: 'failed', d: 'M290,36 C370,36 390,130 385,222', label: ['rejected,', 'unavail-', 'able'], lx: 458, ly: 74, anchor: 'end' },
-  { from: 'awaiting_restock', to: 'reserved', d: 'M165,172 L112,222', label: ['status ok'], lx: 122, ly: 196, anchor: 'end' },
-  { from: 'awaiting_restock', to: 'failed', d: 'M295,172 L348,222', label: ['fail, delayed', 'out, unavail-', 'able'], lx: 340, ly: 182 },
+  { from: 'pending', to: 'failed', d: 'M290,50 C305,80 305,190 262,222', label: ['rejected'], lx: 298, ly: 208 },
+  { from: 'pending', to: 'cancelling', d: 'M290,30 C360,30 385,60 385,112', label: ['cancel'], lx: 394, ly: 62 },
+  { from: 'pending', to: 'cancelled', d: 'M290,22 C455,22 458,300 452,336', label: [], lx: 0, ly: 0 },
+  { from: 'awaiting_restock', to: 'reserved', d: 'M140,172 L100,222', label: ['ok'], lx: 112, ly: 200, anchor: 'end' },
+  { from: 'awaiting_restock', to: 'failed', d: 'M225,172 L232,222', label: ['fail'], lx: 240, ly: 202 },
+  { from: 'awaiting_restock', to: 'cancelling', d: 'M290,144 L316,144', label: [], lx: 0, ly: 0 },
+  { from: 'cancelling', to: 'cancelled', d: 'M385,172 L385,332', label: ['supplier', 'cancelled'], lx: 378, ly: 250, anchor: 'end' },
+  { from: 'reserved', to: 'fulfilled', d: 'M70,282 L70,332', label: ['fulfil'], lx: 78, ly: 314 },
+  { from: 'reserved', to: 'expired', d: 'M120,282 L200,332', label: ['TTL'], lx: 164, ly: 302 },
+  { from: 'reserved', to: 'cancelled', d: 'M140,262 C250,262 300,300 316,346', label: ['cancel'], lx: 236, ly: 294 },
 ];
 
 const el = (tag, attrs = {}, text) => {
@@ -29,7 +40,7 @@ const el = (tag, attrs = {}, text) => {
 
 export function createDiagram(container) {
   const svg = el('svg', {
-    viewBox: '0 0 460 290',
+    viewBox: '0 0 460 400',
     role: 'img',
     'aria-label': 'order states and their transitions, with the number of orders in each state',
     class: 'diagram',
@@ -82,7 +93,7 @@ export function createDiagram(container) {
   };
 
   return {
-    /** counts: { pending, awaiting_restock, reserved, failed } */
+    /** counts: one per state, e.g. { pending, awaiting_restock, reserved, failed, … } */
     setCounts(c) {
       for (const [id, text] of counts) {
         text.textContent = String(c[id] ?? 0);

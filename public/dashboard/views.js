@@ -2,7 +2,7 @@
 // order in detail, the queue, and the stock with its ledger.
 import { clockText, countdown, dataText, fill, h, since, stateBadge } from './dom.js';
 
-const STATUSES = ['pending', 'awaiting_restock', 'reserved', 'failed'];
+const STATUSES = ['pending', 'awaiting_restock', 'reserved', 'cancelling', 'failed', 'cancelled', 'expired', 'fulfilled'];
 export const MAX_ROWS = 200;
 
 // ---------------------------------------------------------------- orders
@@ -75,7 +75,7 @@ const table = (head, rows, attrs = {}) =>
     h('tbody', {}, rows),
   );
 
-export function renderDetail(root, { order, explanation, jobs, movements, now }) {
+export function renderDetail(root, { order, explanation, jobs, movements, now, onAct }) {
   if (!order) {
     fill(root, h('p', { class: 'empty' }, 'select an order to see its timeline, jobs, supplier conversation and movements'));
     return;
@@ -99,6 +99,13 @@ export function renderDetail(root, { order, explanation, jobs, movements, now })
       h('strong', {}, `#${order.id} ${order.sku} × ${order.qty}`),
       stateBadge(order.status),
       order.failureReason ? h('span', { class: 'reason' }, order.failureReason) : null,
+      // what a person may do with the order in its state (the server decides; these only offer it)
+      onAct && ['pending', 'awaiting_restock', 'reserved'].includes(order.status)
+        ? h('button', { type: 'button', class: 'act', onclick: (e) => onAct('cancel', order, e.currentTarget) }, 'Cancel')
+        : null,
+      onAct && order.status === 'reserved'
+        ? h('button', { type: 'button', class: 'act', onclick: (e) => onAct('fulfil', order, e.currentTarget) }, 'Fulfil')
+        : null,
     ),
     explanation
       ? h(
@@ -241,18 +248,22 @@ export function renderStock(root, { items, sku, ledger, onSelect }) {
       },
       h('td', {}, i.sku),
       h('td', { class: 'num' }, i.onHand),
+      h('td', { class: 'num' }, i.reserved ?? 0),
+      h('td', { class: 'num' }, i.available ?? i.onHand),
       h('td', { class: 'num' }, i.version),
       h('td', { class: 'mono dim' }, clockText(Date.parse(i.updatedAt))),
     ),
   );
   fill(
     root,
-    rows.length ? table(['sku', 'on hand', 'version', 'updated'], rows, { id: 'stock-table' }) : h('p', { class: 'empty' }, 'no stock recorded yet'),
+    rows.length
+      ? table(['sku', 'on hand', 'reserved', 'available', 'version', 'updated'], rows, { id: 'stock-table' })
+      : h('p', { class: 'empty' }, 'no stock recorded yet'),
     sku && ledger
       ? [
           h('h3', {}, `Ledger of ${sku}`),
           table(
-            ['type', 'qty', 'order', 'on hand after'],
+            ['type', 'qty', 'order', 'available after'],
             ledger
               .slice(-50)
               .reverse()

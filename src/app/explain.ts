@@ -210,8 +210,56 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
       case 'OrderReserved':
         move('reserved');
         flushChecks();
-        text = `The order is reserved, a final state.`;
+        text =
+          typeof d.expiresAt === 'number'
+            ? `The order is reserved. The reservation holds its units until ${offset(since(d.expiresAt))} (its time to live): an ExpireReservation job, written in the same transaction, releases them then unless the order is fulfilled or cancelled first.`
+            : 'The order is reserved: its units are held for it until someone fulfils or cancels it.';
         parts.push('reserved');
+        break;
+      case 'CancelRequested':
+        move('cancelling');
+        text =
+          d.from === 'awaiting_restock'
+            ? `Someone cancelled the order while the supplier holds a reservation for it (ref ${str(d.ref)}): it is cancelling. Its next status check is dropped, and a CancelSupplierReservation job (the compensation) asks the supplier to cancel, in the same transaction.`
+            : 'Someone cancelled the order while its reserve call was under way: it is cancelling. The call finishes the conversation with the supplier; whatever the supplier reserved is then cancelled there.';
+        parts.push('cancel requested');
+        break;
+      case 'SupplierReservationCancelled':
+        text =
+          d.tooLate === true
+            ? 'The supplier answered the cancel too late: it has delivered. The goods are booked to stock below.'
+            : `The supplier cancelled its reservation (ref ${str(d.ref)}): nothing will be delivered.`;
+        parts.push(d.tooLate === true ? 'the supplier had delivered' : 'the supplier cancelled');
+        break;
+      case 'SupplierReservationCancelFailed': {
+        const word = errorWord(d);
+        failures.push(word);
+        text = `The supplier's cancel call failed (${word}), a transient error: the compensation runs again at ${offset(since(num(d.retryAt)))}, with the same Idempotency-Key.`;
+        break;
+      }
+      case 'SupplierDeliveryRestocked':
+        text = `The supplier's delivery of ${num(d.qty)} is booked to stock as a restock movement (on-hand ${num(d.onHandAfter)}): nothing is lost, and nothing is held for a cancelled order.`;
+        parts.push('the delivery restocked');
+        break;
+      case 'ReservationReleased':
+        text = `The reservation is released: a release movement of +${num(d.qty)} gives the units back (on-hand ${num(d.onHandAfter)}), in the same transaction as the ${d.reason === 'expired' ? 'expiry' : 'cancellation'}.`;
+        parts.push('units released');
+        break;
+      case 'OrderCancelled':
+        move('cancelled');
+        flushChecks();
+        text = 'The order is cancelled, a final state.';
+        parts.push('cancelled');
+        break;
+      case 'OrderExpired':
+        move('expired');
+        text = 'Nobody fulfilled the order within its time to live: it expired, a final state.';
+        parts.push('expired');
+        break;
+      case 'OrderFulfilled':
+        move('fulfilled');
+        text = `The order is fulfilled, a final state: its ${order.qty} reserved units leave the warehouse. Available stock does not move (they left it when they were reserved); on hand drops by ${order.qty}.`;
+        parts.push('fulfilled');
         break;
       case 'OrderFailed': {
         move('failed');
@@ -237,8 +285,25 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
     pathText: path.join(ARROW),
     summary: parts.length ? parts.join(ARROW) : 'created, nothing has run yet',
     events: explained,
-    next: isSettled(order.status) ? null : nextStep(order, events, settings),
+    next: nextOf(order, events, settings),
   };
+}
+
+/** What comes next: nothing for a final order; for a reserved one, its expiry if it has one (a person may fulfil or cancel it first). */
+function nextOf(order: Order, events: readonly TimelineEvent[], settings: ExplainSettings): string | null {
+  if (order.status === 'reserved') {
+    const expiresAt = [...events].reverse().find((e) => e.type === 'OrderReserved')?.data.expiresAt;
+    return typeof expiresAt === 'number'
+      ? `the reservation expires at ${offset(expiresAt - order.createdAt)} unless the order is fulfilled or cancelled first`
+      : null;
+  }
+  if (order.status === 'cancelling') {
+    const last = events.at(-1);
+    if (last?.type === 'SupplierReservationCancelFailed') return `the supplier's cancel runs again at ${offset(num(last.data.retryAt) - order.createdAt)}`;
+    if (last?.type === 'JobDeadLettered') return 'the compensation is dead-lettered: warehouse jobs retry puts it back on the queue';
+    return 'the supplier is asked to cancel its reservation (CancelSupplierReservation)';
+  }
+  return isSettled(order.status) ? null : nextStep(order, events, settings);
 }
 
 /** What the order waits for, from the last thing that happened to it. */

@@ -124,6 +124,8 @@ export function skipText(outcome: string, orderId: number, failureReason?: strin
   if (why === 'missing') return `order #${orderId} does not exist`;
   const check = /^check-(\d+)-already-applied$/.exec(why);
   if (check) return `supplier check ${check[1]} of order #${orderId} was already applied`;
-  if (why === 'reserved' || why === 'failed') return `order #${orderId} is already ${why}${failureReason ? ` (${failureReason})` : ''}, a final state`;
+  if (why === 'reserved') return `order #${orderId} is already reserved: the step this job does is over`;
+  if (['failed', 'cancelled', 'expired', 'fulfilled'].includes(why))
+    return `order #${orderId} is already ${why}${failureReason ? ` (${failureReason})` : ''}, a final state`;
   return `order #${orderId} is ${why}, past the step this job does`;
 }

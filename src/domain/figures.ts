@@ -56,6 +56,10 @@ export interface Figures {
   deadLettered: Record<string, number>;
   /** lock conflicts (each retried) per reservation strategy */
   lockConflicts: Record<string, number>;
+  /** the order's life after the reservation (docs/design.md §2.5): orders cancelled, expired and fulfilled */
+  lifecycle: { cancelled: number; expired: number; fulfilled: number };
+  /** compensations at the supplier: cancels answered `cancelled` or `too_late`, and cancel calls that failed (retried) */
+  compensations: { cancelled: number; tooLate: number; failedCalls: number };
 }
 
 interface OpenOrder {
@@ -85,6 +89,8 @@ export class EventFold {
     retries: [],
     deadLettered: {},
     lockConflicts: {},
+    lifecycle: { cancelled: 0, expired: 0, fulfilled: 0 },
+    compensations: { cancelled: 0, tooLate: 0, failedCalls: 0 },
   };
 
   private order(id: number): OpenOrder {
@@ -151,6 +157,23 @@ export class EventFold {
         case 'OrderReserved':
         case 'OrderFailed':
           this.settle(e);
+          break;
+        case 'OrderCancelled':
+          f.lifecycle.cancelled++;
+          break;
+        case 'OrderExpired':
+          f.lifecycle.expired++;
+          break;
+        case 'OrderFulfilled':
+          f.lifecycle.fulfilled++;
+          break;
+        case 'SupplierReservationCancelled':
+          if (d.tooLate === true) f.compensations.tooLate++;
+          else f.compensations.cancelled++;
+          break;
+        case 'SupplierReservationCancelFailed':
+          f.compensations.failedCalls++;
+          this.retry(d);
           break;
         default:
           break;

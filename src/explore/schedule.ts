@@ -199,6 +199,12 @@ async function runSchedule({ scenario, variant, settings, db, world, schedule, e
       }
       known.creating = null;
     } else if (s.kind === 'restock') await phase((p) => p.inventory.add(s.sku, s.qty), false);
-    else await phase((p) => p.inventory.set(s.sku, s.onHand), false);
+    else if (s.kind === 'set') await phase((p) => p.inventory.set(s.sku, s.onHand), false);
+    else {
+      // cancel or fulfil of an order made by an earlier step (its lane); a state that refuses changes nothing
+      const id = [...known.lanes].find(([, lane]) => lane === s.label)?.[0];
+      const act = s.kind;
+      if (id !== undefined) await phase((p) => (act === 'cancel' ? p.orders.cancel(id) : p.orders.fulfil(id)).catch(() => undefined), false);
+    }
   }
 }

@@ -141,6 +141,22 @@ export function createMetrics({ bus, queue, figures, clock }: { bus: Bus; queue:
   stored('warehouse_lock_conflicts_total', 'lock conflicts (optimistic reservations that lost a race and ran again), by reservation strategy', 'counter', () =>
     Object.entries(f.lockConflicts).map(([strategy, value]) => ({ labels: { strategy }, value })),
   );
+  stored(
+    'warehouse_orders_ended_total',
+    'orders that left reserved (or never got there) by a person or a timer: cancelled, expired, fulfilled',
+    'counter',
+    () => (['cancelled', 'expired', 'fulfilled'] as const).map((outcome) => ({ labels: { outcome }, value: f.lifecycle[outcome] })),
+  );
+  stored(
+    'warehouse_compensations_total',
+    'compensations at the supplier: cancels answered cancelled or too_late (the delivery booked to stock), and cancel calls that failed and were retried',
+    'counter',
+    () => [
+      { labels: { result: 'cancelled' }, value: f.compensations.cancelled },
+      { labels: { result: 'too_late' }, value: f.compensations.tooLate },
+      { labels: { result: 'call_failed' }, value: f.compensations.failedCalls },
+    ],
+  );
   stored('warehouse_dead_letters', 'dead-lettered jobs not yet retried', 'gauge', () => [{ value: queueNow.deadLetters }]);
   stored('warehouse_queue_depth', 'jobs in the queue by state (queued includes those scheduled for later)', 'gauge', () =>
     (['queued', 'running', 'parked'] as const).map((status) => ({ labels: { status }, value: queueNow[status] })),

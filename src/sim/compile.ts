@@ -90,6 +90,11 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
       const sku = skuField(s.set.sku, [...base, 'set', 'sku'], report);
       skus.add(sku);
       steps.push({ kind: 'set', at: s.at, sku, onHand: s.set.onHand, ...said });
+    } else if (s.cancel || s.fulfil) {
+      const kind = s.cancel ? 'cancel' : 'fulfil';
+      const label = (s.cancel ?? s.fulfil)!.order;
+      if (!singles.has(label)) report([...base, kind, 'order'], `no earlier order step has the id "${label}": ${kind} names a single order made before it`);
+      steps.push({ kind, at: s.at, label, ...said });
     }
   });
 

@@ -44,7 +44,15 @@ export interface SetStep {
   sku: string;
   onHand: number;
 }
-export type Step = OrderStep | RestockStep | SetStep;
+/** `cancel: { order: a }` or `fulfil: { order: a }` (docs/design.md §2.5): a person acts on an order made earlier */
+export interface LifecycleStep {
+  kind: 'cancel' | 'fulfil';
+  at: number;
+  say?: string;
+  /** the label of a single order made by an earlier step */
+  label: string;
+}
+export type Step = OrderStep | RestockStep | SetStep | LifecycleStep;
 
 export interface OrderExpectation {
   status?: OrderStatus;

@@ -11,6 +11,7 @@
  */
 import { parseDatabase } from '../config.js';
 import { createClock, createWarehouse, type Warehouse } from '../wiring/warehouse.js';
+import { OrderStateError } from '../domain/errors.js';
 import { isSettled } from '../domain/order.js';
 import type { VirtualClockControl } from '../ports/clock.js';
 import type { Variant } from '../explore/model.js';
@@ -65,6 +66,9 @@ function describeStep(s: Step): string {
       return `restock ${s.sku} +${s.qty}`;
     case 'set':
       return `set ${s.sku} on-hand to ${s.onHand}`;
+    case 'cancel':
+    case 'fulfil':
+      return `${s.kind} order ${s.label}`;
   }
 }
 
@@ -106,7 +110,17 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
           created.push({ id: order.id, label: s.count === null ? s.label : `${s.label}.${k}`, group: s.count === null ? null : s.label });
         }
       } else if (s.kind === 'restock') await w.inventory.add(s.sku, s.qty);
-      else await w.inventory.set(s.sku, s.onHand);
+      else if (s.kind === 'set') await w.inventory.set(s.sku, s.onHand);
+      else {
+        const id = created.find((c) => c.label === s.label)!.id;
+        try {
+          await (s.kind === 'cancel' ? w.orders.cancel(id) : w.orders.fulfil(id));
+        } catch (error) {
+          // a state that refuses is part of the story (the order's status says what it was)
+          if (!(error instanceof OrderStateError)) throw error;
+          applied.at(-1)!.text += ` (refused: ${error.message})`;
+        }
+      }
     };
 
     const groups = instants(scenario.steps);

@@ -57,8 +57,9 @@ const orderStep = z.strictObject({
 });
 const restockStep = z.strictObject({ sku: skuText, qty });
 const setStep = z.strictObject({ sku: skuText, onHand });
+const lifecycleStep = z.strictObject({ order: label });
 
-export const STEP_KINDS = ['order', 'restock', 'set'] as const;
+export const STEP_KINDS = ['order', 'restock', 'set', 'cancel', 'fulfil'] as const;
 
 export const stepSchema = z
   .strictObject({
@@ -68,6 +69,10 @@ export const stepSchema = z
     order: orderStep.optional(),
     restock: restockStep.optional(),
     set: setStep.optional(),
+    /** cancel the order with this label (docs/design.md §2.5); a state that refuses is reported, not fatal */
+    cancel: lifecycleStep.optional(),
+    /** fulfil the order with this label */
+    fulfil: lifecycleStep.optional(),
   })
   .superRefine((step, ctx) => {
     const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);

@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { inventoryJson } from '../../src/app/json.js';
+import { explainOrder } from '../../src/app/explain.js';
+import { createStatsService } from '../../src/app/stats.js';
 import { OrderStateError } from '../../src/domain/errors.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Warehouse } from '../../src/wiring/warehouse.js';
@@ -248,5 +250,49 @@ describe('cancelling an order the supplier holds a reservation for (compensation
     await w.jobs.retry(dead!.id);
     await w.runner.runUntilIdle();
     expect((await w.orders.get(order.id)).status).toBe('cancelled');
+  });
+});
+
+describe('the figures', () => {
+  it('count cancellations, expiries, fulfilments and compensations', async () => {
+    const w = await engine({}, { WIDGET: { status: ['delayed'], cancel: ['error', 'too_late'] } });
+    await w.inventory.set('STOCK', 10);
+    const fulfilled = await w.orders.create({ sku: 'STOCK', qty: 1 });
+    const cancelled = await w.orders.create({ sku: 'STOCK', qty: 1 });
+    const expiring = await w.orders.create({ sku: 'STOCK', qty: 1, reservationTtl: '1m' });
+    const compensated = await w.orders.create({ sku: 'WIDGET', qty: 1 });
+    await runUntil(w, compensated.id, 'awaiting_restock');
+    await w.orders.fulfil(fulfilled.id);
+    await w.orders.cancel(cancelled.id);
+    await w.orders.cancel(compensated.id);
+    await w.runner.runUntilIdle();
+    expect((await w.orders.get(expiring.id)).status).toBe('expired');
+    const stats = await createStatsService({ store: w.store, queue: w.queue, clock: w.clock }).read();
+    expect(stats.lifecycle).toEqual({ cancelled: 2, expired: 1, fulfilled: 1 });
+    expect(stats.compensations).toEqual({ cancelled: 0, tooLate: 1, failedCalls: 1 });
+  });
+});
+
+describe('order explain', () => {
+  it('tells the states and the steps of a cancellation with a too-late delivery, and of an expiry', async () => {
+    const w = await engine({}, { WIDGET: { status: ['delayed'], cancel: ['too_late'] } });
+    const order = await w.orders.create({ sku: 'WIDGET', qty: 2 });
+    await runUntil(w, order.id, 'awaiting_restock');
+    await w.orders.cancel(order.id);
+    await w.runner.runUntilIdle();
+    const full = await w.orders.get(order.id);
+    const x = explainOrder(full, full.events, w.settings);
+    expect(x.pathText).toBe('pending → awaiting_restock → cancelling → cancelled');
+    expect(x.next).toBeNull();
+    expect(x.events.map((e) => e.text).join(' ')).toMatch(/compensation.*too late.*booked to stock as a restock/s);
+
+    await w.inventory.set('STOCK', 5);
+    const expiring = await w.orders.create({ sku: 'STOCK', qty: 1, reservationTtl: '2m' });
+    await runUntil(w, expiring.id, 'reserved');
+    const reserved = await w.orders.get(expiring.id);
+    expect(explainOrder(reserved, reserved.events, w.settings).next).toBe('the reservation expires at +120 s unless the order is fulfilled or cancelled first');
+    await w.runner.runUntilIdle();
+    const expired = await w.orders.get(expiring.id);
+    expect(explainOrder(expired, expired.events, w.settings).pathText).toBe('pending → reserved → expired');
   });
 });

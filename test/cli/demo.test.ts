@@ -105,7 +105,7 @@ describe('warehouse demo', () => {
       orders: Record<string, number>;
       clock: { paced: boolean; lockedBy: string | null };
     };
-    expect(overview.orders).toEqual({ pending: 0, awaiting_restock: 0, reserved: 4, failed: 4 });
+    expect(overview.orders).toEqual({ pending: 0, awaiting_restock: 0, reserved: 4, failed: 4, cancelling: 0, cancelled: 0, expired: 0, fulfilled: 0 });
     expect(overview.clock).toMatchObject({ paced: true, lockedBy: null });
     expect((await fetch(`${url}/`)).status).toBe(200);
     child.kill('SIGINT');

@@ -82,6 +82,13 @@ describe('cancel and fulfil over HTTP', () => {
     await server.warehouse.runner.runUntilIdle();
   });
 
+  it('counts cancellations and fulfilments in /metrics', async () => {
+    const text = (await server.call('GET', '/metrics')).text;
+    expect(text).toMatch(/^warehouse_orders_ended_total\{outcome="cancelled"\} [1-9]/m);
+    expect(text).toMatch(/^warehouse_orders_ended_total\{outcome="fulfilled"\} [1-9]/m);
+    expect(text).toMatch(/^warehouse_compensations_total\{result="cancelled"\} 0/m);
+  });
+
   it('answers 404 for an unknown order and 422 for a bad id', async () => {
     expect((await server.call('POST', '/api/orders/999999/cancel')).status).toBe(404);
     expect((await server.call('POST', '/api/orders/abc/fulfil')).status).toBe(422);

@@ -32,7 +32,9 @@ export function stepLines(s: Step, c: ChalkInstance): string[] {
         : `${s.count} orders ${s.label}.1…${s.label}.${s.count}: ${s.sku} × ${s.qty} each`
       : s.kind === 'restock'
         ? `restock ${s.sku} +${s.qty} (a delivery)`
-        : `stock count: ${s.sku} on hand becomes ${s.onHand}`;
+        : s.kind === 'set'
+          ? `stock count: ${s.sku} on hand becomes ${s.onHand}`
+          : `${s.kind} order ${s.label}`;
   return [
     `${c.bold('▶')} ${c.bold(what)}`,
     ...(s.say

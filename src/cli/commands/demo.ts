@@ -202,7 +202,11 @@ export async function demo(ctx: Ctx, [file]: string[], opts: Record<string, unkn
               labels.set(o.id, s.count === null ? s.label : `${s.label}.${k}`);
             }
           } else if (s.kind === 'restock') await w.inventory.add(s.sku, s.qty);
-          else await w.inventory.set(s.sku, s.onHand);
+          else if (s.kind === 'set') await w.inventory.set(s.sku, s.onHand);
+          else {
+            const id = [...labels].find(([, l]) => l === s.label)?.[0];
+            if (id !== undefined) await (s.kind === 'cancel' ? w.orders.cancel(id) : w.orders.fulfil(id)).catch(() => undefined);
+          }
         }
         await controls.settled();
       }

@@ -74,7 +74,9 @@ export async function retry(ctx: Ctx, [id]: string[], opts: Record<string, unkno
   const order = await w.orders.get(job.orderId);
   if (isSettled(order.status)) {
     const why = `${order.status}${order.failureReason ? ` (${order.failureReason})` : ''}`;
-    ctx.say(ctx.c.yellow(`order #${order.id} is already ${why}, a final state: the job will change nothing when it runs`));
+    ctx.say(
+      ctx.c.yellow(`order #${order.id} is already ${why}${order.status === 'reserved' ? '' : ', a final state'}: the job will change nothing when it runs`),
+    );
   }
   return 0;
 }
