@@ -88,8 +88,8 @@ describe('warehouse CLI', () => {
       expect(Date.parse(order.updatedAt) - Date.parse(order.createdAt)).toBe(45_000);
       for (const e of order.events) expect(e).toEqual({ at: expect.stringMatching(ISO), type: expect.any(String), data: expect.any(Object) });
       const moves = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'movements', 'BOLT-1'])).stdout) as Array<{ qty: number }>;
-      const onHand = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout)[0].onHand;
-      expect(moves.reduce((s, m) => s + m.qty, 0)).toBe(onHand);
+      const available = JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout)[0].available;
+      expect(moves.reduce((s, m) => s + m.qty, 0)).toBe(available);
       expect(checkInvariants(db)).toEqual([]);
     });
 
