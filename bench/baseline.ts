@@ -201,7 +201,9 @@ export function saveBaseline(results: Results, opts: { quick: boolean; note?: st
       'The last accepted figures of `npm run bench` (bench/baseline.ts). Each run prints its figures beside these; a ratio worse by more than 15 % is marked. Replace with `npm run bench -- --save-baseline` after a change is accepted.',
     [opts.quick ? 'quick' : 'full']: entry,
   };
-  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
+  // arrays of numbers on one line, as the formatter (biome) writes them
+  const text = JSON.stringify(next, null, 2).replace(/\[\s+([-\d.,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+  writeFileSync(file, `${text}\n`);
   return entry;
 }
 

@@ -31,7 +31,7 @@ function median(cmd: string[], env: NodeJS.ProcessEnv = {}): number {
     if (used) cpu.push((Number(used[1]) + Number(used[2])) * 1000);
     if (r.status !== 0 && !(cmd.includes('create') && r.status === 1)) throw new Error(`${cmd.join(' ')} exited ${r.status}`);
   }
-  if (cpu.length > 0) cpuMs[cmd.join(' ')] = mid(cpu);
+  if (cpu.length > 0) cpuMs[cmd.join(' ')] = Math.round(mid(cpu));
   return mid(times);
 }
 

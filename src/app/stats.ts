@@ -27,16 +27,15 @@ export interface Stats extends Figures {
   at: number;
 }
 
-/** The queue's figures now (its table is small: live jobs only). */
+/** The queue's figures now: two small aggregates, never every job (1,000 live jobs took 30–50 ms to list). */
 export async function queueFigures(queue: JobQueue, now: number): Promise<QueueFigures> {
-  const [counts, jobs] = await Promise.all([queue.count(), queue.list()]);
-  const due = jobs.filter((j) => j.state === 'queued' && j.runAt <= now).map((j) => j.runAt);
+  const [counts, oldest] = await Promise.all([queue.count(), queue.oldestDueAt(now)]);
   return {
     queued: counts.queued,
     running: counts.running,
     parked: counts.parked,
     deadLetters: counts.dead,
-    oldestDueAgeSeconds: due.length ? (now - Math.min(...due)) / 1000 : 0,
+    oldestDueAgeSeconds: oldest === null ? 0 : (now - oldest) / 1000,
   };
 }
 

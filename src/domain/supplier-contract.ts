@@ -34,7 +34,6 @@ export const idempotencyKeySchema = z
   .meta({
     description:
       "Names one reservation: one key per order, made by the engine from the order it reserves for, and repeated by every retry of that reservation. Opaque to the supplier (its form is the engine's own). 1-128 printable ASCII characters, no spaces.",
-    examples: ['order-42'],
   })
   .register(contractRegistry, { id: 'IdempotencyKey' });
 

@@ -136,6 +136,8 @@ export interface JobQueue {
   nextDueAt(): Promise<number | null>;
   list(): Promise<JobInfo[]>;
   count(): Promise<JobCounts>;
+  /** The run time of the queued job that has waited longest among those due at `now`; null when none is due (for /metrics, without reading every job). */
+  oldestDueAt(now: number): Promise<number | null>;
   listDeadLetters(opts?: { includeRetried?: boolean }): Promise<DeadLetter[]>;
   /** Re-enqueue a dead job to run at `now`; records JobRetried on its order. */
   retryDeadLetter(id: string, now: number): Promise<{ job: Job; event: TimelineEvent }>;

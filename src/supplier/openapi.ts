@@ -59,6 +59,9 @@ export function supplierOpenApi(): Record<string, unknown> {
               description:
                 'The same key on every reserve call for one order, retries included: the supplier answers a repeated key with its first final answer and ref, never with a second reservation.',
               schema: ref('IdempotencyKey'),
+              // each operation's own example (not the schema's, which both would share): a generator
+              // sending the examples must not reuse one key for two operations
+              example: 'order-42',
             },
           ],
           // one example body, as the key has one: a generated request sent twice is a replay, not a 422

@@ -6,6 +6,7 @@
 import { createRealClock } from '../adapters/clock/real.js';
 import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
+import { openFiguresThread as openPgFiguresThread } from '../adapters/postgres/figures-thread.js';
 import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import type { NaivePause } from '../adapters/sqlite/naive.js';
@@ -120,7 +121,7 @@ export interface Warehouse extends AsyncDisposable {
   readonly supplier: Supplier;
   /** the mock, when no supplier URL was given */
   readonly mock: MockSupplier | null;
-  /** the reservation figures of the event log, for /metrics (folded on a worker thread for a SQLite file) */
+  /** the reservation figures of the event log, for /metrics (folded on a worker thread but for ':memory:') */
   readonly figures: FiguresReader;
   readonly runner: Runner;
   /** a consistent copy of the database into a new file (Backend.backup) */
@@ -211,12 +212,14 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const { store, queue, supplier } = config.teaching?.ports ? config.teaching.ports(plain) : plain;
   const bus = createBus();
   const random = createRandom(config.seed);
-  // a SQLite file is folded by a thread of its own reading the file (a large log would hold the
-  // server's loop); PostgreSQL and in-memory databases are read on this thread, a page at a time
+  // the event log is folded by a thread of its own reading the database (a large log would hold
+  // the server's loop); an in-memory database, which no other thread can open, on this thread
   const figures =
-    database.kind === 'sqlite' && database.file !== ':memory:'
-      ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
-      : foldOnThisThread(store);
+    database.kind === 'postgres'
+      ? openPgFiguresThread({ url: database.url, schema: database.schema ?? 'public', fallback: foldOnThisThread(store) })
+      : database.file !== ':memory:'
+        ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
+        : foldOnThisThread(store);
   closers.defer(() => figures.close());
   const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
     if (!queueConfig || config.noJobs) return null;

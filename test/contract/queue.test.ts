@@ -45,6 +45,16 @@ describe('the job queue', () => {
     expect(await empty.queue.nextDueAt()).toBeNull();
   });
 
+  it('says how long the oldest due queued job has waited: not a later one, not a running one; null when none is due', async () => {
+    const { queue } = await withOrders(3, (i) => T0 + 100 * (i + 1));
+    expect(await queue.oldestDueAt(T0 + 50)).toBeNull();
+    expect(await queue.oldestDueAt(T0 + 250)).toBe(T0 + 100);
+    await queue.claim(T0 + 100, 1, 'w', 5_000);
+    expect(await queue.oldestDueAt(T0 + 250)).toBe(T0 + 200);
+    expect(await queue.oldestDueAt(T0 + 150)).toBeNull();
+    expect(await (await testBackend()).queue.oldestDueAt(T0)).toBeNull();
+  });
+
   it("says the earlier of a running job's lease end and the next queued job", async () => {
     const due = [T0 + 100, T0 + 110, T0 + 300];
     const { queue } = await withOrders(3, (i) => due[i]!);

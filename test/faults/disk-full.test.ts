@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants, runCli, tempDir } from '../helpers.js';
 import { allOrders, eventLoopLagMaxMs, faultBoundMs, post, spawnCli, supplierService, untilAllFinal } from './support.js';
+import { putScript } from '../supplier/support.js';
 
 const FAST = ['--check-delay', '1s', '--backoff-base', '100ms', '--backoff-cap', '1s', '--lease', '2s'];
 
@@ -78,6 +79,9 @@ describe('the disk under the database fills up', () => {
     disks.push(disk);
     const db = join(disk.dir, 'engine.db');
     const supplierUrl = await supplierService(tempDir()); // the supplier's own disk is not ours
+    // the supplier answers two status checks `delayed` first: on a loaded machine a check or two
+    // may come due before the disk is full, and the order must still be waiting when it is
+    expect((await putScript(supplierUrl, 'SUPPLIED', { status: ['delayed', 'delayed', 'ok'] })).status).toBe(200);
     expect((await runCli(['--db', db, 'inventory', 'set', 'LOCAL', '100'])).code).toBe(0);
     const serve = spawnCli(['--db', db, '--supplier-url', supplierUrl, 'serve', '--port', '0', '--rate-limit', '0', ...FAST]);
     const [, api] = await serve.waitFor(/listening on (http:\/\/\S+) /);

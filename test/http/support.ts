@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import type { z } from 'zod';
 import type { OrderStatus } from '../../src/domain/order.js';
 import * as s from '../../src/http/schemas.js';
+import { parseDatabase } from '../../src/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.js';
 import { tempDb } from '../helpers.js';
 
@@ -103,7 +104,10 @@ export function checkAgainstOpenApi(doc: OpenApiDoc, method: string, path: strin
 
 export async function testServer({ db: given, ...options }: ServerOptions & { db?: string } = {}): Promise<TestServer> {
   const db = given ?? tempDb();
-  const server = await startServer({ port: 0, logLevel: 'silent', database: db, ...options });
+  // WAREHOUSE_GROUP_COMMIT=1 runs the HTTP suites with batched commits, as test/helpers.ts's engines
+  const parsed = parseDatabase(db);
+  const database = parsed.kind === 'sqlite' && process.env.WAREHOUSE_GROUP_COMMIT === '1' ? { ...parsed, groupCommit: true } : db;
+  const server = await startServer({ port: 0, logLevel: 'silent', database, ...options });
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as OpenApiDoc;
   const call = async (method: string, path: string, init: CallInit = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...init.headers };

@@ -129,6 +129,13 @@ export function createPostgresQueue(c: PgConnection, opts: EnqueueOptions & { le
       return c.read(async () => (await db.select().from(t.jobs).orderBy(asc(t.jobs.runAt), asc(t.jobs.id))).map(toInfo));
     },
 
+    oldestDueAt(now) {
+      return c.read(async () => {
+        const r = await c.pool.query<{ m: string | null }>(`SELECT min(run_at)::text AS m FROM jobs WHERE status = 'queued' AND run_at <= $1`, [now]);
+        return r.rows[0]?.m == null ? null : Number(r.rows[0].m);
+      });
+    },
+
     count() {
       return c.read(async () => {
         const r = await c.pool.query<{ queued: number; running: number; parked: number; dead: number }>(

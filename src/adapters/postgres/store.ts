@@ -43,21 +43,24 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
   const audits = { run: 0, cached: 0 };
   const { db } = c;
 
-  async function lockOrder(tx: Tx, id: number): Promise<Order> {
-    const [order] = await tx.select().from(t.orders).where(eq(t.orders.id, id)).for('update');
-    if (!order) throw new NotFoundError('order', id);
-    return order;
-  }
-
-  /** Snapshot.supplierAsked: the order's first SupplierReservationRequested, found through order_events_order_id */
-  async function readSupplierAsked(tx: Tx, orderId: number): Promise<Snapshot['supplierAsked']> {
+  /**
+   * The order under its row lock, and Snapshot.supplierAsked (its first SupplierReservationRequested,
+   * found through order_events_order_id) in the same round trip.
+   */
+  async function lockOrder(tx: Tx, id: number): Promise<{ order: Order; supplierAsked: Snapshot['supplierAsked'] }> {
     const [row] = await tx
-      .select({ key: sql<string | null>`${t.orderEvents.data}->>'key'` })
-      .from(t.orderEvents)
-      .where(and(eq(t.orderEvents.orderId, orderId), eq(t.orderEvents.type, 'SupplierReservationRequested')))
-      .orderBy(asc(t.orderEvents.id))
-      .limit(1);
-    return row ? { key: row.key ?? null } : null;
+      .select({
+        order: t.orders,
+        // spelled out: drizzle leaves the columns of a one-table select unqualified, and an
+        // unqualified "id" inside the subquery would be the event's own
+        asked: sql<{ key: string | null } | null>`(SELECT json_build_object('key', e.data->>'key') FROM order_events e
+          WHERE e.order_id = "orders"."id" AND e.type = 'SupplierReservationRequested' ORDER BY e.id LIMIT 1)`,
+      })
+      .from(t.orders)
+      .where(eq(t.orders.id, id))
+      .for('update');
+    if (!row) throw new NotFoundError('order', id);
+    return { order: row.order, supplierAsked: row.asked ? { key: row.asked.key ?? null } : null };
   }
 
   /** Complete an Idempotency-Key record inside the caller's write transaction. */
@@ -90,8 +93,7 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
     for (let conflicts = 0; ; ) {
       try {
         return await c.tx(async (tx) => {
-          const order = await lockOrder(tx, orderId);
-          const supplierAsked = await readSupplierAsked(tx, orderId);
+          const { order, supplierAsked } = await lockOrder(tx, orderId);
           const plan = await planAndMove(tx, order, now, (onHand) => planner({ order, onHand, supplierAsked }), opts.strategy);
           // a runner that lost its job's lease changes nothing: settle throws and the transaction rolls back
           if (step) await settle(tx, step, plan, now);

@@ -37,9 +37,8 @@ port.on('message', () => {
       if (rows.length < PAGE) break;
       from = rows.at(-1)!.id;
     }
-    port.postMessage({ figures: fold.figures });
+    port.postMessage({ value: fold.figures });
   } catch (error) {
-    const e = error as { message?: string; code?: string };
-    port.postMessage({ error: { message: String(e.message ?? error), code: e.code } });
+    port.postMessage({ error: `the figures thread could not read ${file}: ${error instanceof Error ? error.message : String(error)}` });
   }
 });

@@ -118,6 +118,12 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
       return c.read(() => q.countJobs.get() ?? { queued: 0, running: 0, parked: 0, dead: 0 });
     },
 
+    async oldestDueAt(now) {
+      return c.read(
+        () => c.raw.prepare<[number], number | null>(`SELECT min(run_at) FROM jobs WHERE status = 'queued' AND run_at <= ?`).pluck().get(now) ?? null,
+      );
+    },
+
     async listDeadLetters(o = {}) {
       return c.read(() =>
         db
