@@ -96,7 +96,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   const ord = program.command('order').description('create and inspect orders');
   engineOptions(ord.command('create'))
-    .description('create an order and run its flow until it is final, printing each event')
+    .description('create an order and run its flow until it is reserved or final, printing each event')
     .option('--sku <sku>', 'the SKU (asked for on a terminal when missing)')
     .option('--qty <qty>', 'units, 1 to 1,000,000 (asked for on a terminal when missing)')
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))

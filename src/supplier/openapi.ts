@@ -6,7 +6,7 @@
  * the file is stale).
  */
 import { z } from 'zod';
-import { contractRegistry, PROBLEM_CONTENT_TYPE } from '../domain/supplier-contract.js';
+import { contractRegistry, IDEMPOTENCY_KEY_PATTERN, PROBLEM_CONTENT_TYPE } from '../domain/supplier-contract.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const problem = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } });
@@ -105,8 +105,8 @@ export function supplierOpenApi(): Record<string, unknown> {
               in: 'header',
               required: true,
               description: 'The same key on every cancel call for one order, retries included (the engine sends `cancel-order-<id>.<db>`).',
-              schema: ref('IdempotencyKey'),
-              example: 'cancel-order-42',
+              // a schema of its own, so that its example is not the reserve call's key
+              schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, examples: ['cancel-order-42'] },
             },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('CancelRequest'), example: { ref: 'R.order-42.WIDGET' } } } },

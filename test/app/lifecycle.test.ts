@@ -239,6 +239,33 @@ describe('cancelling an order the supplier holds a reservation for (compensation
     expect(await views(w, 'WIDGET')).toEqual({ onHand: 4, reserved: 0, available: 4 });
   });
 
+  it('finishes a reserve call under way when the order is cancelled, then cancels what the supplier reserved', async () => {
+    const w = await engine({}, { WIDGET: { cancel: ['ok'] } });
+    const order = await w.orders.create({ sku: 'WIDGET', qty: 2 });
+    // the cancel arrives while the reserve call is out (after SupplierReservationRequested committed)
+    const reserve = w.supplier.reserve.bind(w.supplier);
+    Object.assign(w.supplier, {
+      reserve: async (req: Parameters<typeof reserve>[0]) => {
+        const answer = await reserve(req);
+        expect((await w.orders.cancel(order.id)).status).toBe('cancelling');
+        return answer;
+      },
+    });
+    await w.runner.runUntilIdle();
+    const full = await w.orders.get(order.id);
+    expect(full.status).toBe('cancelled');
+    expect(types(full)).toEqual([
+      'OrderCreated',
+      'SupplierReservationRequested',
+      'CancelRequested',
+      'SupplierReservationAccepted',
+      'SupplierReservationCancelled',
+      'OrderCancelled',
+    ]);
+    expect(full.supplierRef).toMatch(/^R\./);
+    expect(cancelCalls(w)).toEqual(['ok']);
+  });
+
   it('dead-letters a compensation whose attempts run out, leaving the order cancelling for an operator', async () => {
     const w = await engine({ jobAttempts: 2 }, { WIDGET: { status: ['delayed'], cancel: ['error'] } });
     const order = await awaiting(w);

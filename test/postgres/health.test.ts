@@ -1,8 +1,9 @@
 /**
  * Matrix finding M1 (docs/reliability.md): on PostgreSQL `/healthz` ran `SELECT 1`, which no table
  * lock stops, so it said 200 while another session's `LOCK TABLE` made every write wait and fail.
- * Now health reports the fault the last write met (a transaction, or a claim of jobs) until a write
- * succeeds or a probe finds the tables free again, as the SQLite connection does.
+ * Now every health check probes, without waiting, the lock a write takes on each table the engine
+ * writes, and reports the fault the last write met (a transaction, or a claim of jobs) while the
+ * probe fails.
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -671,7 +671,7 @@ export async function checkOne(target: FuzzTarget, req: HostileRequest, opts: { 
     const inv = inventorySchema.safeParse(reply.body);
     if (!inv.success) fail(`a 200 whose body is not an inventory: ${JSON.stringify(inv.error.issues)}`);
     const j = req.intent.json as Record<string, unknown>;
-    if (req.intent.kind === 'set-on-hand' && inv.data!.onHand !== j.onHand) fail('on-hand is not the count that was set');
+    if (req.intent.kind === 'set-on-hand' && inv.data!.available !== j.onHand) fail('available is not the count that was set');
     if (req.intent.kind === 'restock' && inv.data!.onHand < (j.qty as number)) fail('on-hand after a restock is below the restocked qty');
     const allowed = new Set(['movements', 'inventory']);
     if (Object.keys(changed).some((k) => !allowed.has(k)) || Object.values(changed).some((d) => d !== 1))
