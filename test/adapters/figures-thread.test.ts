@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFiguresThread } from '../../src/adapters/sqlite/figures-thread.js';
 import { foldOnThisThread } from '../../src/app/stats.js';
-import type { FiguresReader } from '../../src/ports/figures.js';
+import { counted } from '../support/counted-reader.js';
 import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { tempDb, testWarehouse } from '../helpers.js';
 
@@ -15,21 +15,6 @@ const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
-
-/** a reader on this thread that counts how often it was asked */
-function counted(reader: FiguresReader) {
-  let reads = 0;
-  return {
-    get reads() {
-      return reads;
-    },
-    read: () => {
-      reads++;
-      return reader.read();
-    },
-    close: () => reader.close(),
-  };
-}
 
 async function ordersIn(w: Warehouse, skus: string[]) {
   for (const sku of skus) await w.orders.create({ sku, qty: 1 });

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFiguresThread } from '../../src/adapters/postgres/figures-thread.js';
 import { foldOnThisThread } from '../../src/app/stats.js';
-import type { FiguresReader } from '../../src/ports/figures.js';
+import { counted } from '../support/counted-reader.js';
 import { tempPgUrl, tempSchema, testWarehouse } from '../helpers.js';
 import { PG_TEST_URL } from './support.js';
 
@@ -14,20 +14,6 @@ const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
-
-function counted(reader: FiguresReader) {
-  let reads = 0;
-  return {
-    get reads() {
-      return reads;
-    },
-    read: () => {
-      reads++;
-      return reader.read();
-    },
-    close: () => reader.close(),
-  };
-}
 
 describe('the figures thread on PostgreSQL', () => {
   it('folds what the server thread folds, and carries on from there at the next read', async () => {
