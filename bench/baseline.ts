@@ -34,48 +34,45 @@ interface MetricDef {
   better: 'higher' | 'lower';
   /** a ratio against a baseline run in the same process: comparable across loads, marked when it regresses */
   ratio: boolean;
-  read(r: Results): unknown;
+  /** where the figure is in the results: by default the key's path (`engine.ratio` → results.engine.ratio) */
+  read?(r: Results): unknown;
 }
 
 const at = (r: Results, ...path: string[]): unknown =>
   path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), r);
 
 export const METRICS: MetricDef[] = [
-  { key: 'engine.ratio', label: 'engine ÷ hand-written SQL', unit: '×', better: 'higher', ratio: true, read: (r) => at(r, 'engine', 'ratio') },
+  { key: 'engine.ratio', label: 'engine ÷ hand-written SQL', unit: '×', better: 'higher', ratio: true },
   {
     key: 'engine.groupCommitRatio',
     label: 'group commit ÷ same baseline',
     unit: '×',
     better: 'higher',
     ratio: true,
-    read: (r) => at(r, 'engine', 'groupCommitRatio'),
   },
-  { key: 'engine.ordersPerSec', label: 'engine orders/s', unit: '/s', better: 'higher', ratio: false, read: (r) => at(r, 'engine', 'ordersPerSec') },
+  { key: 'engine.ordersPerSec', label: 'engine orders/s', unit: '/s', better: 'higher', ratio: false },
   {
     key: 'engine.groupCommitPerSec',
     label: 'group commit orders/s',
     unit: '/s',
     better: 'higher',
     ratio: false,
-    read: (r) => at(r, 'engine', 'groupCommitPerSec'),
   },
-  { key: 'engine.cpuMsPerOrder', label: 'engine CPU per order', unit: 'ms', better: 'lower', ratio: false, read: (r) => at(r, 'engine', 'cpuMsPerOrder') },
+  { key: 'engine.cpuMsPerOrder', label: 'engine CPU per order', unit: 'ms', better: 'lower', ratio: false },
   {
     key: 'engine.groupCommitCpuMsPerOrder',
     label: 'group commit CPU per order',
     unit: 'ms',
     better: 'lower',
     ratio: false,
-    read: (r) => at(r, 'engine', 'groupCommitCpuMsPerOrder'),
   },
-  { key: 'http.ratio', label: 'POST /api/order ÷ bare Fastify', unit: '×', better: 'higher', ratio: true, read: (r) => at(r, 'http', 'ratio') },
+  { key: 'http.ratio', label: 'POST /api/order ÷ bare Fastify', unit: '×', better: 'higher', ratio: true },
   {
     key: 'http.withRunnerRatio',
     label: 'serve with its runner ÷ same',
     unit: '×',
     better: 'higher',
     ratio: true,
-    read: (r) => at(r, 'http', 'withRunnerRatio'),
   },
   {
     key: 'http.groupCommitRatio',
@@ -83,7 +80,6 @@ export const METRICS: MetricDef[] = [
     unit: '×',
     better: 'higher',
     ratio: true,
-    read: (r) => at(r, 'http', 'groupCommitRatio'),
   },
   {
     key: 'http.withRunnerBacklogSeconds',
@@ -91,19 +87,17 @@ export const METRICS: MetricDef[] = [
     unit: 's',
     better: 'lower',
     ratio: false,
-    read: (r) => at(r, 'http', 'withRunnerBacklogSeconds'),
   },
-  { key: 'http.reqPerSec', label: 'POST /api/order req/s', unit: '/s', better: 'higher', ratio: false, read: (r) => at(r, 'http', 'reqPerSec') },
-  { key: 'sim.ordersPerSecond', label: 'simulator orders/s', unit: '/s', better: 'higher', ratio: false, read: (r) => at(r, 'sim', 'ordersPerSecond') },
-  { key: 'sim.peakRssMb', label: 'simulator peak RSS', unit: 'MB', better: 'lower', ratio: false, read: (r) => at(r, 'sim', 'peakRssMb') },
-  { key: 'cli.ratio', label: 'warehouse --help ÷ node -e 0', unit: '×', better: 'lower', ratio: true, read: (r) => at(r, 'cli', 'ratio') },
+  { key: 'http.reqPerSec', label: 'POST /api/order req/s', unit: '/s', better: 'higher', ratio: false },
+  { key: 'sim.ordersPerSecond', label: 'simulator orders/s', unit: '/s', better: 'higher', ratio: false },
+  { key: 'sim.peakRssMb', label: 'simulator peak RSS', unit: 'MB', better: 'lower', ratio: false },
+  { key: 'cli.ratio', label: 'warehouse --help ÷ node -e 0', unit: '×', better: 'lower', ratio: true },
   {
     key: 'cli.orderCreateVirtualMs',
     label: 'order create --clock virtual',
     unit: 'ms',
     better: 'lower',
     ratio: false,
-    read: (r) => at(r, 'cli', 'orderCreateVirtualMs'),
   },
   {
     key: 'cli.orderCreateCpuMs',
@@ -113,8 +107,8 @@ export const METRICS: MetricDef[] = [
     ratio: false,
     read: (r) => at(r, 'cli', 'cpuMs', 'orderCreateVirtual'),
   },
-  { key: 'sim.cpuSeconds', label: 'simulator CPU', unit: 's', better: 'lower', ratio: false, read: (r) => at(r, 'sim', 'cpuSeconds') },
-  { key: 'locking.ratio', label: 'PostgreSQL strategies ÷ hand-written pg', unit: '×', better: 'higher', ratio: true, read: (r) => at(r, 'locking', 'ratio') },
+  { key: 'sim.cpuSeconds', label: 'simulator CPU', unit: 's', better: 'lower', ratio: false },
+  { key: 'locking.ratio', label: 'PostgreSQL strategies ÷ hand-written pg', unit: '×', better: 'higher', ratio: true },
   {
     key: 'locking.atomicAt16Ratio',
     label: 'PostgreSQL atomic at C=16 ÷ pg',
@@ -146,7 +140,7 @@ function bestOf(x: unknown): unknown {
 export function figuresOf(results: Results): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of METRICS) {
-    const v = m.read(results);
+    const v = m.read ? m.read(results) : at(results, ...m.key.split('.'));
     if (typeof v === 'number' && Number.isFinite(v)) out[m.key] = v;
   }
   return out;
