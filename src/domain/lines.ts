@@ -127,7 +127,7 @@ export function settle(s: LinesSnapshot, linePlans: Map<number, Plan>, parentPla
     parent = merge(parent, {
       ...plan(`failed:${reason}`),
       order: { status: OrderStatus.failed, failureReason: reason },
-      events: [ev('OrderFailed', { reason, line: failedLine.lineNo, sku: failedLine.order.sku })],
+      events: [ev('OrderFailed', { reason, failedLine: failedLine.lineNo, sku: failedLine.order.sku })],
     });
   }
   if (status() === OrderStatus.failed) {

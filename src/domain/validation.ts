@@ -126,8 +126,7 @@ export function parseOrderLines(value: unknown): Array<{ sku: string; qty: numbe
     const r = orderInputSchema.safeParse(raw);
     if (!r.success) {
       const issue = r.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw new ValidationError('lines', issue?.message ?? 'invalid', `line ${n}: ${where}${issue?.message ?? 'invalid'}`);
+      throw new ValidationError('lines', issue?.message ?? 'invalid', `line ${n}: ${issue?.message ?? 'invalid'}`);
     }
     const first = seen.get(r.data.sku);
     if (first !== undefined)

@@ -16,7 +16,8 @@ const v = (name: string) => sql`${sql.placeholder(name)}`;
 export const inventoryColumns = {
   sku: t.inventory.sku,
   onHand: t.inventory.onHand,
-  reserved: sql<number>`(SELECT coalesce(sum(${t.orders.qty}), 0) FROM ${t.orders} WHERE ${t.orders.sku} = ${t.inventory.sku} AND ${t.orders.status} = 'reserved')`,
+  // written out: drizzle renders a column of either table unqualified inside the subquery ("sku" = "sku": every SKU's reserved orders)
+  reserved: sql<number>`(SELECT coalesce(sum(o.qty), 0) FROM orders o WHERE o.sku = inventory.sku AND o.status = 'reserved')`,
   version: t.inventory.version,
   updatedAt: t.inventory.updatedAt,
 };
