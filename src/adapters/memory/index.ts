@@ -130,6 +130,7 @@ const unsupported = (what: string) => new Error(`${what} is not kept by the simu
 const NO_HEADERS = '{}';
 
 function parseHeaders(text: string): JobHeaders {
+  if (text === NO_HEADERS) return {};
   try {
     const value: unknown = JSON.parse(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
