@@ -165,7 +165,9 @@ const fromRequest = (request: Request): MockRequest => ({
 function fromArguments(input: string | URL | Request, init: RequestInit | undefined): MockRequest | null {
   const headers = init?.headers ?? {};
   const body = init?.body;
-  if (typeof input !== 'string' || headers instanceof Headers || Array.isArray(headers) || (body !== undefined && body !== null && typeof body !== 'string')) {
+  // a Headers object is recognised by its methods: naming the global would load undici (tens of ms of a CLI run)
+  const isHeaders = typeof (headers as { forEach?: unknown }).forEach === 'function' && typeof (headers as { get?: unknown }).get === 'function';
+  if (typeof input !== 'string' || isHeaders || Array.isArray(headers) || (body !== undefined && body !== null && typeof body !== 'string')) {
     return null;
   }
   const plain = headers as Record<string, string>;
