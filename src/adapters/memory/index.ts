@@ -128,6 +128,7 @@ class DueHeap {
 const unsupported = (what: string) => new Error(`${what} is not kept by the simulator's in-memory backend (a database keeps it: run with --db)`);
 
 const NO_HEADERS = '{}';
+const MOVEMENT_TYPES: ReadonlyArray<Movement['type']> = ['reservation', 'restock', 'adjustment', 'release'];
 
 function parseHeaders(text: string): JobHeaders {
   if (text === NO_HEADERS) return {};
@@ -164,7 +165,8 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   const stock = new Map<string, StockRow>();
   const movements: Movement[] = [];
   const movementsBySku = new Map<string, Movement[]>();
-  const movementKeys = new Set<string>();
+  /** (order, movement type) pairs taken: the unique index movements_order_type */
+  const movementKeys = new Set<number>();
   const events: EventRow[] = [];
   const eventsByOrder = new Map<number, EventRow[]>();
   const jobs = new Map<number, JobRow>();
@@ -250,7 +252,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
 
   function insertMovement(m: Omit<Movement, 'id'>) {
     if (m.onHandAfter < 0) throw new Error('CHECK constraint failed: movements_on_hand_after_not_negative');
-    const key = m.orderId === null ? null : `${m.orderId}:${m.type}`;
+    const key = m.orderId === null ? null : m.orderId * 8 + MOVEMENT_TYPES.indexOf(m.type);
     if (key !== null && movementKeys.has(key)) throw new Error('UNIQUE constraint failed: movements.order_id, movements.type');
     const row: Movement = { id: ++seq.movement, ...m };
     movements.push(row);
@@ -285,7 +287,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
       } else {
         jobs.delete(row.id);
         running.delete(row.id);
-        jobsByOrder.get(row.orderId)!.delete(row.id);
+        forget(row.orderId, row.id);
       }
     });
   }
@@ -295,13 +297,22 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     if (!before) return;
     jobs.delete(id);
     running.delete(id);
-    jobsByOrder.get(before.orderId)?.delete(id);
+    forget(before.orderId, id);
     onUndo(() => {
       jobs.set(id, before);
       if (before.status === 'running') running.add(id);
       if (before.status === 'queued') due.push({ runAt: before.runAt, id });
-      jobsByOrder.get(before.orderId)!.add(id);
+      let ofOrder = jobsByOrder.get(before.orderId);
+      if (!ofOrder) jobsByOrder.set(before.orderId, (ofOrder = new Set()));
+      ofOrder.add(id);
     });
+  }
+
+  /** a job gone from its order's set (an order with no job left has none: 100,000 settled orders keep no empty sets) */
+  function forget(orderId: number, id: number) {
+    const ofOrder = jobsByOrder.get(orderId);
+    ofOrder?.delete(id);
+    if (ofOrder?.size === 0) jobsByOrder.delete(orderId);
   }
 
   function enqueue(orderId: number, planned: PlannedJob[], now: number): string[] {
@@ -560,10 +571,13 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   function dueJobs(now: number, limit: number): JobRow[] {
     const found: JobRow[] = [];
     const taken: Array<{ runAt: number; id: number }> = [];
+    const seen = new Set<number>();
     while (found.length < limit && due.size > 0 && due.peek()!.runAt <= now) {
       const entry = due.pop()!;
       const job = jobs.get(entry.id);
-      if (!job || job.status !== 'queued' || job.runAt !== entry.runAt) continue;
+      // a job no longer queued at that time, or met twice (a rolled-back write gave it its place again)
+      if (!job || job.status !== 'queued' || job.runAt !== entry.runAt || seen.has(job.id)) continue;
+      seen.add(job.id);
       found.push(job);
       taken.push(entry);
     }
