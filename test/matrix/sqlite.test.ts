@@ -35,8 +35,8 @@ const QUICK: Array<[SupplierKind, string]> = [
  * group commit and one transaction per write there, so the `no-group-commit` project
  * (WAREHOUSE_GROUP_COMMIT=0, read by every `warehouse` process a cell starts) runs these again.
  */
-const COMMIT_CELLS = new Set(['disk-full', 'corrupt-late', 'process-kill']);
-const cells = groupCommit() ? QUICK : QUICK.filter(([, id]) => COMMIT_CELLS.has(id));
+const COMMIT_CELLS = new Set(['mock disk-full', 'mock corrupt-late', 'service process-kill']);
+const cells = groupCommit() ? QUICK : QUICK.filter(([supplier, id]) => COMMIT_CELLS.has(`${supplier} ${id}`));
 
 /** cells run side by side: three keep two cores busy without starving a cell's own processes */
 const CELLS_AT_ONCE = 3;
