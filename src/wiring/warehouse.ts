@@ -198,7 +198,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     const { startMockSupplier } = await import('../adapters/mock-supplier/mock.js');
     // its conversations live in the engine's database (tables of its own: the SQLite file, or the
     // PostgreSQL database and schema), so other processes continue them
-    const state = await openMockState(database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database);
+    // PostgreSQL: on the backend's own pool
+    const state = backend.openMockState
+      ? await backend.openMockState()
+      : await openMockState(database.kind === 'sqlite' ? { file: database.file, busyTimeoutMs: database.busyTimeoutMs, ...lockWait } : database);
     // closed after the mock that answers from it
     closers.defer(() => state.close());
     return startMockSupplier({
