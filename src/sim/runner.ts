@@ -34,6 +34,12 @@ export interface ReplayOptions {
    */
   mockTransport?: 'direct' | 'intercept';
   /**
+   * Where a virtual run without `db` keeps its data: `memory` (default: plain maps, adapters/memory)
+   * or `sqlite` (an in-memory SQLite database, the product's own adapter); the outcomes are the same
+   * (test/sim/transports.test.ts). A real-time run, a `db` and a `variant` always use SQLite.
+   */
+  backend?: 'memory' | 'sqlite';
+  /**
    * `--reserve-strategy`, `--break` (docs/teaching.md, "Break it to learn it"): the strategy
    * replaces the scenario's; a broken variant runs as `explore` runs it, unscheduled, and the
    * rules of `warehouse check` are checked after the run (Outcome.violations)
@@ -84,6 +90,7 @@ export const SIM_DATABASE_ID = '51700000000000000000000000000000';
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createClock('virtual', SIM_START);
   const database = parseDatabase(opts.db ?? ':memory:');
+  const memoryBackend = virtual !== null && opts.db === undefined && !opts.variant && (opts.backend ?? 'memory') === 'memory';
   const w = await createWarehouse({
     database: database.kind === 'sqlite' ? { ...database, durability: 'normal', groupCommit: true } : database,
     clock: virtual ?? 'real',
@@ -95,6 +102,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     ...(opts.variant ? { teaching: teachingOf(opts.variant) } : {}),
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
     mockTransport: opts.mockTransport ?? 'direct',
+    memoryBackend,
     // a throwaway database: the same identity every replay, so the same supplier keys and refs
     ...(database.kind === 'sqlite' && database.file === ':memory:' ? { databaseId: SIM_DATABASE_ID } : {}),
   });
