@@ -147,6 +147,25 @@ describe('a multi-line order', () => {
     expect(x.events.find((e) => e.type === 'LineCompensated')?.text).toMatch(/^Line 1 \(WIDGET × 3\) is undone \(it was reserved\)/);
   });
 
+  it('a line whose supplier never answers is dead-lettered: the order fails supplier_unavailable, the stock line released', async () => {
+    const w = await engine({ jobAttempts: 2 }, { DOWN: { reserve: 'error' } });
+    await w.inventory.set('UP', 5);
+    const order = await w.orders.create({ lines: [{ sku: 'UP', qty: 2 }, { sku: 'DOWN', qty: 1 }] });
+    await runUntil(w, order.id, 'failed');
+    expect(await w.orders.get(order.id)).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
+    expect(await lineStates(w, order.id)).toEqual([
+      [1, 'UP', 'cancelled', null],
+      [2, 'DOWN', 'failed', 'supplier_unavailable'],
+    ]);
+    expect(await ledger(w, 'UP')).toEqual([
+      ['reservation', -2],
+      ['release', 2],
+    ]);
+    // the dead letter names the order and the line
+    const [dead] = await w.jobs.failed();
+    expect(dead).toMatchObject({ orderId: order.id, type: 'ReserveInventory', payload: { line: 2 } });
+  });
+
   it('cancels at the supplier a line it holds when another line is rejected', async () => {
     const w = await engine({}, { GADGET: { reserve: ['accepted'], status: ['delayed', 'delayed', 'ok'], cancel: ['ok'] }, NOPE: { reserve: ['rejected'] } });
     const order = await w.orders.create({
