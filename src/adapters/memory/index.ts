@@ -11,7 +11,9 @@
  *   next one, in the order asked, as the SQLite connection's group commit does (the order in which
  *   a replay's concurrent jobs see each other's changes is the same); a read answers at once;
  * - jobs are claimed in due order (run time, then id), queued or running under an expired lease,
- *   from a heap instead of the `jobs_due` index.
+ *   from a heap instead of the `jobs_due` index;
+ * - a multi-line order is a parent row and a row per line (docs/design.md §2.6), its lines locked
+ *   and written in SKU order, their events told as the order's, as the SQLite adapter does.
  *
  * What only a database does is refused with a message: Idempotency-Key records and API tokens (the
  * HTTP API's), the relay to an external queue, `audit` (the simulator's `--break` variants run on
@@ -23,6 +25,7 @@ import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem, type Movement } from '../../domain/inventory.js';
 import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever, countsByStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
+import { flatPlan, inLockOrder, type LineInput, type LineSnapshot, type LinesPlan, parentSku } from '../../domain/lines.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
@@ -162,6 +165,8 @@ const conflict = (sku: string) =>
 
 export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   const orders = new Map<number, Order>();
+  /** a multi-line order's lines (their ids, by number) */
+  const linesByParent = new Map<number, number[]>();
   const stock = new Map<string, StockRow>();
   const movements: Movement[] = [];
   const movementsBySku = new Map<string, Movement[]>();
@@ -390,6 +395,60 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     }
   }
 
+  /** a new order row as the database gives it back: a one-line order, a multi-line order's parent, or one of its lines */
+  function insertOrderRow(sku: string, qty: number, now: number, line: { lineCount: number; parentId: number | null; lineNo: number | null }): Order {
+    const order: Order = {
+      id: ++seq.order,
+      sku,
+      qty,
+      status: 'pending',
+      supplierRef: null,
+      supplierChecks: 0,
+      failureReason: null,
+      createdAt: now,
+      updatedAt: now,
+      ...line,
+    };
+    onUndo(() => seq.order--);
+    setOrder(order);
+    if (line.parentId !== null) {
+      let of = linesByParent.get(line.parentId);
+      if (!of) linesByParent.set(line.parentId, (of = []));
+      of.push(order.id);
+      onUndo(() => linesByParent.get(line.parentId!)!.pop());
+    }
+    return { ...order };
+  }
+  const ONE_LINE = { lineCount: 0, parentId: null, lineNo: null };
+
+  /** a multi-line order's lines, by number */
+  const linesOf = (parentId: number): Order[] => (linesByParent.get(parentId) ?? []).map((id) => ({ ...orders.get(id)! }));
+
+  /** the columns an order row has: what a database keeps of a planned change */
+  function storeChange(before: Order, after: Order) {
+    setOrder({
+      ...before,
+      status: after.status,
+      supplierRef: after.supplierRef,
+      supplierChecks: after.supplierChecks,
+      failureReason: after.failureReason,
+      updatedAt: after.updatedAt,
+    });
+  }
+
+  /** the jobs of an order of these types that no runner holds; with `line`, only those whose payload names that line (0: the order's own) */
+  function dropJobs(orderId: number, type: JobType, line?: number) {
+    for (const id of [...(jobsByOrder.get(orderId) ?? [])]) {
+      const job = jobs.get(id)!;
+      if (job.type !== type || job.status === 'running') continue;
+      if (line !== undefined) {
+        const named = (JSON.parse(job.payload) as { line?: unknown }).line;
+        if ((typeof named === 'number' ? named : 0) !== line) continue;
+      }
+      deleteJob(id);
+    }
+  }
+
   function loadOrder(id: number): Order {
     const order = orders.get(id);
     if (!order) throw new NotFoundError('order', id);
@@ -422,28 +481,48 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
 
   function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep): Applied {
     if (step) settle(step, plan, now);
-    for (const type of plan.dropJobs ?? []) {
-      for (const id of [...(jobsByOrder.get(order.id) ?? [])]) {
-        const job = jobs.get(id)!;
-        if (job.type === type && job.status !== 'running') deleteJob(id);
-      }
-    }
+    for (const type of plan.dropJobs ?? []) dropJobs(order.id, type);
     const { after, from } = applyOrderChange(order, plan.order, now);
-    // the columns an order row has: what a database would keep of `after`
-    if (after) {
-      setOrder({
-        ...order,
-        status: after.status,
-        supplierRef: after.supplierRef,
-        supplierChecks: after.supplierChecks,
-        failureReason: after.failureReason,
-        updatedAt: after.updatedAt,
-      });
-    }
+    if (after) storeChange(order, after);
     for (const m of plan.movements) reserveMove(order.sku, m.type, m.qty, order.id, now);
     const timeline = insertEvents(order.id, now, plan.events);
     const jobIds = enqueue(order.id, plan.jobs, now);
     return { plan, order: after ?? order, from, events: timeline, jobIds };
+  }
+
+  /**
+   * A multi-line order's plan (domain/lines.ts), as the SQLite adapter applies it: the lines'
+   * changes in lock order (by SKU), each line's events on its own row told as the order's (with
+   * `line`), every job on the order; then the parent's change.
+   */
+  function applyLinesPlan(parent: Order, lines: LineSnapshot[], lp: LinesPlan, now: number, step?: JobStep): Applied {
+    const flat = flatPlan(lp);
+    if (step) settle(step, flat, now);
+    const events: TimelineEvent[] = [];
+    const jobIds: string[] = [];
+    const linesAfter = new Map(lines.map((l) => [l.lineNo, l.order]));
+    for (const l of lines) {
+      const p = lp.lines.get(l.lineNo);
+      if (!p) continue;
+      const line = l.order;
+      for (const type of p.dropJobs ?? []) dropJobs(parent.id, type, l.lineNo);
+      const { after } = applyOrderChange(line, p.order, now);
+      if (after) {
+        storeChange(line, after);
+        linesAfter.set(l.lineNo, after);
+      }
+      for (const m of p.movements) reserveMove(line.sku, m.type, m.qty, line.id, now);
+      const tagged = p.events.map((e) => ({ ...e, data: { ...e.data, line: l.lineNo } }));
+      for (const e of insertEvents(line.id, now, tagged)) events.push({ ...e, orderId: parent.id });
+      jobIds.push(...enqueue(parent.id, p.jobs, now));
+    }
+    for (const type of lp.order.dropJobs ?? []) dropJobs(parent.id, type, 0);
+    const { after, from } = applyOrderChange(parent, lp.order.order, now);
+    if (after) storeChange(parent, after);
+    events.push(...insertEvents(parent.id, now, lp.order.events));
+    jobIds.push(...enqueue(parent.id, lp.order.jobs, now));
+    const byNumber = [...linesAfter.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
+    return { plan: flat, order: { ...(after ?? parent), lines: byNumber }, from, events, jobIds };
   }
 
   const reservedOf = (sku: string) => {
@@ -463,26 +542,49 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   };
 
   const store: Store = {
-    // multi-line orders replay on SQLite for now (src/sim/runner.ts picks it when a scenario has lines)
-    createOrderLines: () => Promise.reject(unsupported('a multi-line order')),
-    applyToLines: () => Promise.reject(unsupported('a multi-line order')),
-    getLines: async () => [],
+    createOrderLines(lines: readonly LineInput[], now, planner, idempotent) {
+      return write(() => {
+        noIdempotency(idempotent);
+        const total = lines.reduce((n, l) => n + l.qty, 0);
+        const parent = insertOrderRow(parentSku(lines), total, now, { lineCount: lines.length, parentId: null, lineNo: null });
+        const rows = lines.map((l, i) => insertOrderRow(l.sku, l.qty, now, { lineCount: 0, parentId: parent.id, lineNo: i + 1 }));
+        const applied = applyPlan({ ...parent }, planner({ ...parent }), now);
+        // each line's own creation (the one-line invariants hold for a line: docs/design.md §6)
+        for (const row of rows) {
+          const [e] = insertEvents(row.id, now, [{ type: 'OrderCreated', data: { sku: row.sku, qty: row.qty, line: row.lineNo, orderId: parent.id } }]);
+          applied.events.push({ ...e!, orderId: parent.id });
+        }
+        applied.order = { ...applied.order, lines: rows };
+        return applied;
+      });
+    },
+
+    applyToLines(orderId, now, planner, step, idempotent) {
+      return write(() => {
+        noIdempotency(idempotent);
+        const parent = { ...loadOrder(orderId) };
+        const lines = inLockOrder(linesOf(parent.id)).map((order): LineSnapshot => {
+          let asked: Snapshot['supplierAsked'] | undefined;
+          return {
+            order,
+            lineNo: order.lineNo ?? 0,
+            onHand: stock.get(order.sku)?.onHand ?? 0,
+            get supplierAsked() {
+              if (asked === undefined) asked = supplierAsked(order.id);
+              return asked;
+            },
+          };
+        });
+        return applyLinesPlan(parent, lines, planner({ order: parent, lines }), now, step);
+      });
+    },
+
+    getLines: (orderId) => read(() => linesOf(orderId)),
+
     createOrder(sku, qty, now, planner, idempotent) {
       return write(() => {
         noIdempotency(idempotent);
-        const order: Order = {
-          id: ++seq.order,
-          sku,
-          qty,
-          status: 'pending',
-          supplierRef: null,
-          supplierChecks: 0,
-          failureReason: null,
-          createdAt: now,
-          updatedAt: now,
-        };
-        onUndo(() => seq.order--);
-        setOrder(order);
+        const order = insertOrderRow(sku, qty, now, ONE_LINE);
         return applyPlan({ ...order }, planner({ ...order }), now);
       });
     },
@@ -507,7 +609,13 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
 
     getOrder: (id) => read(() => (orders.has(id) ? { ...orders.get(id)! } : null)),
 
-    getTimeline: (orderId) => read(() => (eventsByOrder.get(orderId) ?? []).map(toEvent)),
+    getTimeline: (orderId, o) =>
+      read(() => {
+        if (!o?.lines) return (eventsByOrder.get(orderId) ?? []).map(toEvent);
+        // a line's events, told as the order's, with the order's own, by id
+        const rows = [orderId, ...(linesByParent.get(orderId) ?? [])].flatMap((id) => eventsByOrder.get(id) ?? []);
+        return rows.sort((a, b) => a.id - b.id).map((r) => ({ ...toEvent(r), orderId }));
+      }),
 
     readEvents: (afterId, limit) =>
       read(() => {
@@ -519,7 +627,8 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     listOrders: ({ status, limit = 100, cursor, order = 'oldest' }) =>
       read(() => {
         let rows = [...orders.values()].filter(
-          (o) => (!status || o.status === status) && (cursor === undefined || (order === 'newest' ? o.id < cursor : o.id > cursor)),
+          (o) =>
+            (o.parentId ?? null) === null && (!status || o.status === status) && (cursor === undefined || (order === 'newest' ? o.id < cursor : o.id > cursor)),
         );
         if (order === 'newest') rows = rows.reverse();
         const page = rows.slice(0, limit).map((o) => ({ ...o }));
@@ -529,7 +638,8 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     countOrders: () =>
       read(() => {
         const n = new Map<Order['status'], number>();
-        for (const o of orders.values()) n.set(o.status, (n.get(o.status) ?? 0) + 1);
+        // the lines of multi-line orders are not orders of their own
+        for (const o of orders.values()) if ((o.parentId ?? null) === null) n.set(o.status, (n.get(o.status) ?? 0) + 1);
         return countsByStatus(ORDER_STATUSES.filter((s) => n.has(s)).map((s) => ({ status: s, n: n.get(s)! })));
       }),
 
