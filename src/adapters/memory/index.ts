@@ -20,6 +20,7 @@
  * SQLite), backups. test/sim/transports.test.ts replays every scenario of the library on both
  * backends and compares the outcomes.
  */
+import { randomBytes } from 'node:crypto';
 import { DatabaseError, LeaseLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem, type Movement } from '../../domain/inventory.js';
@@ -35,7 +36,7 @@ import type { Applied, LoggedEvent, Store } from '../../ports/store.js';
 export interface MemoryBackendOptions {
   jobAttempts: number;
   reserveStrategy: ReserveStrategy;
-  /** the identity instanceId() answers */
+  /** the identity instanceId() answers (default: a random one, as a new database's migration makes) */
   instanceId?: string;
 }
 
@@ -180,6 +181,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   const due = new DueHeap();
   const dead: DeadRow[] = [];
   const seq = { order: 0, event: 0, movement: 0, job: 0, dead: 0 };
+  const instance = opts.instanceId ?? randomBytes(16).toString('hex');
   let closed = false;
 
   // ---- transactions: an undo log, and group commit's timing ----
@@ -831,7 +833,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     async claimDelivery() {
       throw unsupported('the relay to an external queue');
     },
-    instanceId: async () => opts.instanceId ?? 'memory',
+    instanceId: async () => instance,
   };
 
   return {
