@@ -702,9 +702,11 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
       if (job.runAt <= now && job.lockedUntil !== null && job.lockedUntil <= now) found.push(job);
     }
     found.sort((a, b) => a.runAt - b.runAt || a.id - b.id);
+    if (found.length <= limit) return found;
     const claimed = found.slice(0, limit);
-    // queued ones popped but not claimed keep their place
-    for (const entry of taken) if (!claimed.some((j) => j.id === entry.id)) due.push(entry);
+    // queued ones popped but not claimed (running ones came before them) keep their place
+    const ids = new Set(claimed.map((j) => j.id));
+    for (const entry of taken) if (!ids.has(entry.id)) due.push(entry);
     return claimed;
   }
 
