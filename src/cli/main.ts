@@ -100,6 +100,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('create an order and run its flow until it is reserved or final, printing each event')
     .option('--sku <sku>', 'the SKU (asked for on a terminal when missing)')
     .option('--qty <qty>', 'units, 1 to 1,000,000 (asked for on a terminal when missing)')
+    .option(
+      '--line <SKU:QTY>',
+      'one line of a multi-line order, repeated (--line A:1 --line B:2): at most 50, each SKU once; all reserved or none (instead of --sku/--qty)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addOption(new Option('--clock <clock>', 'real waits; virtual skips them').choices(['real', 'virtual']).default('real'))
     .option('--no-wait', 'only store the order and its job; a `warehouse work` runs it')
     .action(run(mod(order, 'create')));

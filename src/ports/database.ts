@@ -4,6 +4,7 @@
  * together. `src/wiring/warehouse.ts` opens one per engine from a `DatabaseConfig`.
  */
 import type { IdempotencyStore } from './idempotency.js';
+import type { MockState } from './mock-state.js';
 import type { JobQueue } from './queue.js';
 import type { Store } from './store.js';
 import type { ApiTokenStore } from './tokens.js';
@@ -30,6 +31,11 @@ export interface Backend {
    * UsageError naming them.
    */
   backup(destination: string): Promise<BackupResult>;
+  /**
+   * The in-process mock supplier's state in this database on the backend's own connections
+   * (PostgreSQL: its pool), closed before the backend. Absent: the wiring opens the state itself.
+   */
+  openMockState?(): Promise<MockState>;
   /** Commit what was already accepted, then release the connection(s). */
   close(): Promise<void>;
 }

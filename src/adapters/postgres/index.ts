@@ -44,6 +44,11 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
         `warehouse backup copies SQLite files; for PostgreSQL use its own tools: pg_dump --schema=${c.schema} '<the database URL>' > backup.sql`,
       );
     },
+    async openMockState() {
+      // the mock's calls share the engine's pool (mock-state.ts says why that is safe)
+      const { openPostgresMockState } = await import('./mock-state.js');
+      return openPostgresMockState({ url: opts.url, schema: c.schema, pool: c.pool });
+    },
     close: () => c.close(),
   };
 }

@@ -6,8 +6,12 @@
  * database continues the same conversations, and an order's own script outlives the process that
  * announced it.
  *
- * Each call is one READ COMMITTED transaction on a pool of two connections. What makes a call atomic
- * against other processes:
+ * Each call is one READ COMMITTED transaction on one pooled connection: the engine's own pool when
+ * the engine opens the state (`Backend.openMockState`: a call holds one connection, as a job's
+ * transaction does, and never waits for a second, so sharing cannot starve either; a pool of its
+ * own of 2 let 16 jobs' supplier calls through two at a time), else a pool of its own (`warehouse
+ * supplier serve`: the URL's `?poolSize=`, default 10). What makes a call atomic against other
+ * processes:
  * - a reserve, and the binding of an order script, hold a transaction-level advisory lock named
  *   after the Idempotency-Key, so a new conversation either starts with its bound script or the
  *   binding reports that it came too late (never both);
@@ -33,11 +37,12 @@ import {
 import { normalizeScript, type SkuScript } from '../../domain/supplier-script.js';
 import type { ConversationView, MockState } from '../../ports/mock-state.js';
 
-export type PostgresMockStateOptions = Pick<PostgresConfig, 'url' | 'schema'>;
+export type PostgresMockStateOptions = Pick<PostgresConfig, 'url' | 'schema' | 'poolSize'> & {
+  /** a pool to share (the engine's, opened on the same URL and schema): not ended by `close` */
+  pool?: pg.Pool;
+};
 
 const SCHEMA_VERSION = 1;
-/** one connection answers while another waits for a row lock; the engine has its own pool */
-const POOL_SIZE = 2;
 /** transactions rolled back by the server (40001, 40P01) are run this many times in all */
 const TX_TRIES = 4;
 
@@ -166,7 +171,8 @@ type Client = pg.PoolClient;
 export async function openPostgresMockState(opts: PostgresMockStateOptions): Promise<MockState> {
   const schema = opts.schema ?? 'public';
   const label = labelFor(opts.url, schema);
-  const pool = createPool({ url: opts.url, schema, poolSize: POOL_SIZE });
+  const shared = opts.pool !== undefined;
+  const pool = opts.pool ?? createPool({ url: opts.url, schema, poolSize: opts.poolSize });
   const describe = (error: unknown) => describePgError(error, label) ?? error;
   /** advisory lock names are database-wide: the schema keeps two schemas' keys apart */
   const keyLock = (key: string) => `warehouse:mock:${schema}:${key}`;
@@ -210,7 +216,7 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
       });
     }
   } catch (error) {
-    await pool.end().catch(() => {});
+    if (!shared) await pool.end().catch(() => {});
     throw describe(error);
   }
 
@@ -362,7 +368,8 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
       }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     },
     close() {
-      closed ??= pool.end().catch(() => {});
+      // a shared pool is its owner's to end
+      closed ??= shared ? Promise.resolve() : pool.end().catch(() => {});
       return closed;
     },
   };
