@@ -195,7 +195,7 @@ async function runSchedule({ scenario, variant, settings, db, world, schedule, e
       const n = s.count ?? 1;
       for (let k = 1; k <= n; k++) {
         known.creating = s.count === null ? s.label : `${s.label}.${k}`;
-        await phase((p) => p.orders.create({ sku: s.sku, qty: s.qty }), false);
+        await phase((p) => p.orders.create(s.lines ? { lines: s.lines } : { sku: s.sku, qty: s.qty }), false);
       }
       known.creating = null;
     } else if (s.kind === 'restock') await phase((p) => p.inventory.add(s.sku, s.qty), false);

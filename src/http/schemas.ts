@@ -18,7 +18,7 @@ import {
   SKU_RULE,
   skuSchema,
 } from '../domain/validation.js';
-import { documented, withExamples } from './openapi.js';
+import { documented } from './openapi.js';
 import { problemSchema } from '../serving/problem.js';
 
 // ---------------------------------------------------------------- requests
@@ -34,20 +34,32 @@ const sku = documented(skuSchema, {
 });
 // one example body each: a tool that sends the document's examples sends the same request again on
 // a second run, which its Idempotency-Key then answers as a replay rather than refusing (422)
+const ttlDescription = `${RESERVATION_TTL_RULE}: how long the reservation holds its units before it expires (default: the server's --reservation-ttl, else never)`;
+const ttlJson = { type: 'string', description: ttlDescription, examples: ['15m'] };
+const qtyJson = { type: 'integer', minimum: 1, maximum: 1_000_000 };
+const skuJson = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: SKU_INPUT_PATTERN.source,
+  description: `${SKU_RULE}; ASCII only, any case (it is upper-cased: widget-1 is WIDGET-1)`,
+  examples: ['WIDGET-1'],
+};
+
 /**
  * The lines of a multi-line order (docs/design.md §2.6): checked by the domain (parseOrderLines), so
  * that a refusal names the line (`line 3: …`); documented here as a client sends them.
  */
-const lines = documented(z.array(z.unknown()), {
+const LINES_JSON = {
   type: 'array',
   minItems: 1,
   maxItems: MAX_ORDER_LINES,
-  description: `a multi-line order instead of sku and qty: at most ${MAX_ORDER_LINES} lines, each SKU once; all reserved or none`,
+  description: `at most ${MAX_ORDER_LINES} lines, each SKU once; all reserved or none`,
   items: {
     type: 'object',
     required: ['sku', 'qty'],
     additionalProperties: false,
-    properties: { sku: { type: 'string', pattern: SKU_INPUT_PATTERN.source }, qty: { type: 'integer', minimum: 1, maximum: 1_000_000 } },
+    properties: { sku: skuJson, qty: qtyJson },
   },
   examples: [
     [
@@ -55,21 +67,20 @@ const lines = documented(z.array(z.unknown()), {
       { sku: 'GADGET-2', qty: 1 },
     ],
   ],
-});
+};
+const lines = documented(z.array(z.unknown()), LINES_JSON);
 
-export const orderCreateBody = withExamples(
+/**
+ * An order: one line (`sku`, `qty`) or several (`lines`, docs/design.md §2.6). The document says
+ * so with `oneOf`; the check itself is the refinement below and, for the lines, the domain's.
+ */
+export const orderCreateBody = documented(
   z
     .strictObject({
       sku: sku.optional(),
       qty: orderInputSchema.shape.qty.optional(),
       lines: lines.optional(),
-      reservationTtl: z
-        .string()
-        .meta({
-          description: `${RESERVATION_TTL_RULE}: how long the reservation holds its units before it expires (default: the server's --reservation-ttl, else never)`,
-          examples: ['15m'],
-        })
-        .optional(),
+      reservationTtl: z.string().optional(),
     })
     .superRefine((body, ctx) => {
       if (body.lines !== undefined) {
@@ -80,9 +91,37 @@ export const orderCreateBody = withExamples(
       // the one-line form: both required, with the messages the fields give
       if (body.sku === undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'sku must be a string' });
       if (body.qty === undefined) ctx.addIssue({ code: 'custom', path: ['qty'], message: 'qty must be a number' });
-    })
-    .meta({ description: 'qty is a JSON integer, never a string; either sku and qty (one line) or lines' }),
-  [{ sku: 'WIDGET-1', qty: 2 }], // the SKU is a transform: zod would leave `examples` out of the input form
+    }),
+  {
+    description: 'qty is a JSON integer, never a string; either sku and qty (one line) or lines (a multi-line order)',
+    // one example body (a tool that sends the document's examples sends the same request on a second run)
+    examples: [{ sku: 'WIDGET-1', qty: 2 }],
+    oneOf: [
+      {
+        type: 'object',
+        title: 'one line',
+        properties: { sku: skuJson, qty: qtyJson, reservationTtl: ttlJson },
+        required: ['sku', 'qty'],
+        additionalProperties: false,
+        examples: [{ sku: 'WIDGET-1', qty: 2 }],
+      },
+      {
+        type: 'object',
+        title: 'several lines',
+        properties: { lines: LINES_JSON, reservationTtl: ttlJson },
+        required: ['lines'],
+        additionalProperties: false,
+        examples: [
+          {
+            lines: [
+              { sku: 'WIDGET-1', qty: 2 },
+              { sku: 'GADGET-2', qty: 1 },
+            ],
+          },
+        ],
+      },
+    ],
+  },
 );
 export const setOnHandBody = z.strictObject({ onHand: onHandSchema }).meta({ examples: [{ onHand: 5 }] });
 export const restockBody = z.strictObject({ qty: qtySchema }).meta({ examples: [{ qty: 10 }] });

@@ -9,7 +9,11 @@ import { inventoryJson, orderJson } from '../../src/app/json.js';
 import { OrderStateError, ValidationError } from '../../src/domain/errors.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Warehouse } from '../../src/wiring/warehouse.js';
-import { freshDatabase, invariantsOf, testWarehouse } from '../helpers.js';
+import { join } from 'node:path';
+import { compare } from '../../src/sim/expect.js';
+import { loadScenarioFile } from '../../src/sim/loader.js';
+import { replay } from '../../src/sim/runner.js';
+import { freshDatabase, invariantsOf, ROOT, testWarehouse } from '../helpers.js';
 
 let open: Array<{ w: Warehouse; file: string }> = [];
 
@@ -241,6 +245,20 @@ describe('a multi-line order', () => {
     expect(order.lineCount ?? 0).toBe(0);
     expect(Object.keys(orderJson(order))).not.toContain('lines');
   });
+});
+
+describe('the multi-line scenarios of the library', () => {
+  it.each(['multi-line.yaml', 'multi-line-compensation.yaml', 'multi-line-supplier-rejects.yaml'])(
+    '%s passes on this database, and check holds after it',
+    async (name) => {
+      const loaded = await loadScenarioFile(join(ROOT, 'scenarios', name));
+      if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('; '));
+      const db = freshDatabase();
+      const outcome = await replay(loaded.scenario, { db });
+      expect(compare(loaded.scenario.expect, outcome)).toEqual([]);
+      expect(await invariantsOf(db)).toEqual([]);
+    },
+  );
 });
 
 describe('bad lines', () => {

@@ -33,7 +33,7 @@ expect:
     expect(s.inventory).toEqual({ WIDGET: 2 });
     expect(s.supplier).toEqual({ WIDGET: { reserve: ['accepted'], status: ['delayed'] } });
     expect(s.settings).toEqual({ checkDelayMs: 5000, maxDelayedRetries: 1, backoffBaseMs: 500 });
-    expect(s.steps).toEqual([{ kind: 'order', at: 60_000, label: 'a', sku: 'WIDGET', qty: 3, count: 2 }]);
+    expect(s.steps).toEqual([{ kind: 'order', at: 60_000, label: 'a', sku: 'WIDGET', qty: 3, lines: null, count: 2 }]);
     expect(s.expect.orders).toEqual({ 'a.2': { settledAt: 1500 } });
   });
 

@@ -23,6 +23,7 @@ import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem, type Movement } from '../../domain/inventory.js';
 import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever, countsByStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
+import { flatPlan, inLockOrder, type LineSnapshot, type LinesPlan, parentSku } from '../../domain/lines.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
@@ -162,6 +163,7 @@ const conflict = (sku: string) =>
 
 export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   const orders = new Map<number, Order>();
+  const linesByParent = new Map<number, number[]>();
   const stock = new Map<string, StockRow>();
   const movements: Movement[] = [];
   const movementsBySku = new Map<string, Movement[]>();
@@ -446,6 +448,55 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     return { plan, order: after ?? order, from, events: timeline, jobIds };
   }
 
+  /** a multi-line order's lines (docs/design.md §2.6), by number */
+  const linesOf = (parentId: number) => (linesByParent.get(parentId) ?? []).map((id) => ({ ...loadOrder(id) }));
+
+  /** the jobs of one line (0: the order's own) of a multi-line order that no runner holds */
+  function dropLineJobs(orderId: number, type: JobType, line: number) {
+    for (const id of [...(jobsByOrder.get(orderId) ?? [])]) {
+      const job = jobs.get(id)!;
+      const of = (JSON.parse(job.payload) as { line?: number }).line ?? 0;
+      if (job.type === type && job.status !== 'running' && of === line) deleteJob(id);
+    }
+  }
+
+  /** A multi-line order's plan, as the SQLite adapter applies it: the lines in lock order, then the order. */
+  function applyLines(parent: Order, lines: LineSnapshot[], lp: LinesPlan, now: number, step?: JobStep): Applied {
+    const flat = flatPlan(lp);
+    if (step) settle(step, flat, now);
+    const timeline: TimelineEvent[] = [];
+    const jobIds: string[] = [];
+    const after = new Map(lines.map((l) => [l.lineNo, l.order]));
+    for (const l of lines) {
+      const p = lp.lines.get(l.lineNo);
+      if (!p) continue;
+      for (const type of p.dropJobs ?? []) dropLineJobs(parent.id, type, l.lineNo);
+      const changed = applyOrderChange(l.order, p.order, now).after;
+      if (changed) {
+        setOrder({
+          ...l.order,
+          status: changed.status,
+          supplierRef: changed.supplierRef,
+          supplierChecks: changed.supplierChecks,
+          failureReason: changed.failureReason,
+          updatedAt: changed.updatedAt,
+        });
+        after.set(l.lineNo, changed);
+      }
+      for (const m of p.movements) reserveMove(l.order.sku, m.type, m.qty, l.order.id, now);
+      const tagged = p.events.map((e) => ({ ...e, data: { ...e.data, line: l.lineNo } }));
+      for (const e of insertEvents(l.order.id, now, tagged)) timeline.push({ ...e, orderId: parent.id });
+      jobIds.push(...enqueue(parent.id, p.jobs, now));
+    }
+    for (const type of lp.order.dropJobs ?? []) dropLineJobs(parent.id, type, 0);
+    const { after: changed, from } = applyOrderChange(parent, lp.order.order, now);
+    if (changed) setOrder({ ...parent, status: changed.status, failureReason: changed.failureReason, updatedAt: changed.updatedAt });
+    timeline.push(...insertEvents(parent.id, now, lp.order.events));
+    jobIds.push(...enqueue(parent.id, lp.order.jobs, now));
+    const byNumber = [...after.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
+    return { plan: flat, order: { ...(changed ?? parent), lines: byNumber }, from, events: timeline, jobIds };
+  }
+
   const reservedOf = (sku: string) => {
     let n = 0;
     for (const o of orders.values()) if (o.sku === sku && o.status === 'reserved') n += o.qty;
@@ -463,10 +514,6 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   };
 
   const store: Store = {
-    // multi-line orders replay on SQLite for now (src/sim/runner.ts picks it when a scenario has lines)
-    createOrderLines: () => Promise.reject(unsupported('a multi-line order')),
-    applyToLines: () => Promise.reject(unsupported('a multi-line order')),
-    getLines: async () => [],
     createOrder(sku, qty, now, planner, idempotent) {
       return write(() => {
         noIdempotency(idempotent);
@@ -486,6 +533,64 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
         return applyPlan({ ...order }, planner({ ...order }), now);
       });
     },
+
+    createOrderLines(lines, now, planner, idempotent) {
+      return write(() => {
+        noIdempotency(idempotent);
+        const base = { status: 'pending' as const, supplierRef: null, supplierChecks: 0, failureReason: null, createdAt: now, updatedAt: now };
+        const parent: Order = {
+          id: ++seq.order,
+          sku: parentSku(lines),
+          qty: lines.reduce((n, l) => n + l.qty, 0),
+          lineCount: lines.length,
+          parentId: null,
+          lineNo: null,
+          ...base,
+        };
+        onUndo(() => seq.order--);
+        setOrder(parent);
+        const rows = lines.map((l, i): Order => {
+          const row: Order = { id: ++seq.order, sku: l.sku, qty: l.qty, lineCount: 0, parentId: parent.id, lineNo: i + 1, ...base };
+          onUndo(() => seq.order--);
+          setOrder(row);
+          return row;
+        });
+        linesByParent.set(
+          parent.id,
+          rows.map((r) => r.id),
+        );
+        onUndo(() => linesByParent.delete(parent.id));
+        const applied = applyPlan({ ...parent }, planner({ ...parent }), now);
+        for (const r of rows) {
+          const [e] = insertEvents(r.id, now, [{ type: 'OrderCreated', data: { sku: r.sku, qty: r.qty, line: r.lineNo, orderId: parent.id } }]);
+          applied.events.push({ ...e!, orderId: parent.id });
+        }
+        applied.order = { ...applied.order, lines: rows.map((r) => ({ ...r })) };
+        return applied;
+      });
+    },
+
+    applyToLines(orderId, now, planner, step, idempotent) {
+      return write(() => {
+        noIdempotency(idempotent);
+        const parent = { ...loadOrder(orderId) };
+        const lines: LineSnapshot[] = inLockOrder(linesOf(orderId)).map((order) => {
+          let asked: Snapshot['supplierAsked'] | undefined;
+          return {
+            order,
+            lineNo: order.lineNo ?? 0,
+            onHand: stock.get(order.sku)?.onHand ?? 0,
+            get supplierAsked() {
+              if (asked === undefined) asked = supplierAsked(order.id);
+              return asked;
+            },
+          };
+        });
+        return applyLines(parent, lines, planner({ order: parent, lines }), now, step);
+      });
+    },
+
+    getLines: (orderId) => read(() => linesOf(orderId)),
 
     applyToOrder(orderId, now, planner, step, idempotent) {
       return write(() => {
@@ -507,7 +612,13 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
 
     getOrder: (id) => read(() => (orders.has(id) ? { ...orders.get(id)! } : null)),
 
-    getTimeline: (orderId) => read(() => (eventsByOrder.get(orderId) ?? []).map(toEvent)),
+    getTimeline: (orderId, o) =>
+      read(() => {
+        if (!o?.lines) return (eventsByOrder.get(orderId) ?? []).map(toEvent);
+        // a multi-line order's: its lines' events with its own, by id, told as the order's
+        const rows = [orderId, ...(linesByParent.get(orderId) ?? [])].flatMap((id) => eventsByOrder.get(id) ?? []);
+        return rows.sort((a, b) => a.id - b.id).map((r) => ({ ...toEvent(r), orderId }));
+      }),
 
     readEvents: (afterId, limit) =>
       read(() => {
@@ -519,7 +630,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     listOrders: ({ status, limit = 100, cursor, order = 'oldest' }) =>
       read(() => {
         let rows = [...orders.values()].filter(
-          (o) => (!status || o.status === status) && (cursor === undefined || (order === 'newest' ? o.id < cursor : o.id > cursor)),
+          (o) => o.parentId == null && (!status || o.status === status) && (cursor === undefined || (order === 'newest' ? o.id < cursor : o.id > cursor)),
         );
         if (order === 'newest') rows = rows.reverse();
         const page = rows.slice(0, limit).map((o) => ({ ...o }));
@@ -529,7 +640,8 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     countOrders: () =>
       read(() => {
         const n = new Map<Order['status'], number>();
-        for (const o of orders.values()) n.set(o.status, (n.get(o.status) ?? 0) + 1);
+        // a line of a multi-line order is not an order of its own
+        for (const o of orders.values()) if (o.parentId == null) n.set(o.status, (n.get(o.status) ?? 0) + 1);
         return countsByStatus(ORDER_STATUSES.filter((s) => n.has(s)).map((s) => ({ status: s, n: n.get(s)! })));
       }),
 

@@ -4,6 +4,7 @@
  * pending migrations under an advisory lock (migrate.ts); a server that cannot be reached fails
  * here with one line saying which URL and what to check.
  */
+import type { LineLockOrder } from '../../domain/lines.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import { UsageError } from '../../domain/errors.js';
 import type { Backend } from '../../ports/database.js';
@@ -22,6 +23,8 @@ export interface PostgresBackendOptions extends PgConnectionOptions {
   clock?: 'real' | 'virtual';
   /** Settings.leaseMs: how far a re-based lease reaches */
   leaseMs?: number;
+  /** teaching and its test only: lock a multi-line order's SKUs in the lines' order instead of by SKU (domain/lines.ts) */
+  lineLockOrder?: LineLockOrder;
 }
 
 export async function openPostgresBackend(opts: PostgresBackendOptions): Promise<Backend> {
@@ -35,7 +38,7 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   return {
     name: c.label,
-    store: createPostgresStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic' }),
+    store: createPostgresStore(c, { ...stamp, strategy: opts.reserveStrategy ?? 'pessimistic', lineLockOrder: opts.lineLockOrder ?? 'sku' }),
     queue: createPostgresQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createPostgresIdempotencyStore(c),
     tokens: createPostgresTokenStore(c),
