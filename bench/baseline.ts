@@ -75,8 +75,15 @@ export const METRICS: MetricDef[] = [
     ratio: true,
   },
   {
-    key: 'http.groupCommitRatio',
-    label: 'serve with its runner, group commit ÷ same',
+    key: 'http.plainRatio',
+    label: 'POST /api/order, --no-group-commit ÷ same',
+    unit: '×',
+    better: 'higher',
+    ratio: true,
+  },
+  {
+    key: 'http.plainRunnerRatio',
+    label: 'serve with its runner, --no-group-commit ÷ same',
     unit: '×',
     better: 'higher',
     ratio: true,

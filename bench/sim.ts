@@ -11,33 +11,10 @@ import { parseArgs } from 'node:util';
 import { runScenario } from '../src/sim/index.js';
 import { loadScenario } from '../src/sim/loader.js';
 import { formatProblem } from '../src/sim/model.js';
+import { generate } from './sim-scenario.js';
 
 /** issue 24: ≥ 5,000 orders/s and < 300 MB on 10,000 orders; 100,000 orders in < 30 s and < 1 GB */
 const targetFor = (orders: number) => (orders >= 100_000 ? { wallSeconds: 30, peakRssMB: 1024 } : { wallSeconds: orders / 5_000, peakRssMB: 300 });
-const CHUNK = 100;
-
-/** The scenario as YAML text, so the loader is part of what is measured. */
-export function generate(orders: number): string {
-  const local = Math.ceil(orders / 2);
-  const supplied = orders - local;
-  const steps: string[] = [];
-  let chunk = 0;
-  for (let done = 0; done < Math.max(local, supplied); done += CHUNK, chunk++) {
-    const l = Math.min(CHUNK, local - done);
-    const s = Math.min(CHUNK, supplied - done);
-    if (l > 0) steps.push(`  - at: ${chunk}s\n    order: { id: local${chunk}, sku: LOCAL, qty: 1, count: ${l} }`);
-    if (s > 0) steps.push(`  - at: ${chunk}s\n    order: { id: supplied${chunk}, sku: SUPPLIED, qty: 1, count: ${s} }`);
-  }
-  return `name: ${orders} orders, half through a slow supplier
-inventory: { LOCAL: ${local} }
-supplier:
-  SUPPLIED: { reserve: accepted, status: [delayed, delayed, ok] }
-steps:
-${steps.join('\n')}
-expect:
-  inventory: { LOCAL: 0, SUPPLIED: 0 }
-`;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -12,7 +12,10 @@ export interface SqliteConfig {
   file: string;
   /** synchronous=FULL (default: an acknowledged write survives power loss) or NORMAL */
   durability?: 'full' | 'normal';
-  /** batch the writes of one event-loop turn into one commit */
+  /**
+   * batch the writes of one event-loop turn into one commit (default true: group commit); false
+   * gives each write a transaction of its own (`--no-group-commit`, `WAREHOUSE_GROUP_COMMIT=0`)
+   */
   groupCommit?: boolean;
   /** how long a write waits for another process's lock before giving up (default 5 s) */
   busyTimeoutMs?: number;

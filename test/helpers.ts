@@ -77,15 +77,21 @@ export function tempDb(): string {
 }
 
 /**
+ * Whether this run's SQLite engines commit in groups: yes (the product's default) unless
+ * WAREHOUSE_GROUP_COMMIT=0, which the `no-group-commit` test project sets to run its suites on the
+ * plain path (one transaction per write). Spawned `warehouse` processes read the same variable.
+ */
+export const groupCommit = (): boolean => process.env.WAREHOUSE_GROUP_COMMIT !== '0';
+
+/**
  * An engine on a fresh database (or `db`: a SQLite file or a postgres:// URL), virtual clock and
- * seeded jitter unless told otherwise. The `group-commit` test project runs the engine suites
- * again with batched commits; the `postgres` project on PostgreSQL.
+ * seeded jitter unless told otherwise. The `no-group-commit` test project runs the engine suites
+ * again with one transaction per write; the `postgres` project on PostgreSQL.
  */
 export async function testWarehouse({ db, ...config }: Partial<WarehouseConfig> & { db?: string } = {}): Promise<Warehouse> {
-  const groupCommit = process.env.WAREHOUSE_GROUP_COMMIT === '1';
   const database = parseDatabase(db ?? freshDatabase());
   return createWarehouse({
-    database: database.kind === 'sqlite' ? { ...database, groupCommit } : database,
+    database: database.kind === 'sqlite' ? { ...database, groupCommit: groupCommit() } : database,
     clock: 'virtual',
     seed: 1,
     virtualStart: Date.UTC(2026, 0, 1, 9),

@@ -16,7 +16,8 @@ import type { ClaimedJob, JobSettlement } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 import type { Bus } from './bus.js';
-import { handle, type JobHandlers } from './handlers.js';
+import { handle, type JobHandlers, linesOf } from './handlers.js';
+import { planLineStep, planParent } from '../domain/lines.js';
 import { publishApplied } from './publish.js';
 
 export interface ExecutorDeps {
@@ -38,7 +39,29 @@ export function createExecutor({ store, clock, bus, settings, handlers, random, 
 
   /** One commit: the note on the order's timeline and the job's settlement. */
   async function settleWith(job: ClaimedJob, planner: Plan | ((s: Parameters<typeof planDeadLetter>[0]) => Plan), settle: JobSettlement): Promise<void> {
-    const applied = await store.applyToOrder(job.orderId, clock.now(), typeof planner === 'function' ? planner : () => planner, { lease: job.lease, settle });
+    const { lines, line } = linesOf(job);
+    const now = clock.now();
+    const applied =
+      line !== undefined
+        ? // a line's job: the note (or the dead letter) on the line, the order settled with it (a failed line fails the order)
+          await store.applyToLines(
+            job.orderId,
+            now,
+            (s) => planLineStep(s, line, typeof planner === 'function' ? planner : () => planner, { now, ttlMs: null }),
+            {
+              lease: job.lease,
+              settle,
+            },
+          )
+        : lines !== undefined
+          ? // the order's own job: a dead letter fails the order and undoes its lines
+            await store.applyToLines(
+              job.orderId,
+              now,
+              (s) => planParent(s, typeof planner === 'function' ? planner({ order: s.order, onHand: 0, supplierAsked: null }) : planner, now),
+              { lease: job.lease, settle },
+            )
+          : await store.applyToOrder(job.orderId, now, typeof planner === 'function' ? planner : () => planner, { lease: job.lease, settle });
     publishApplied(bus, applied, job);
   }
 

@@ -8,6 +8,18 @@ import type { Order } from '../domain/order.js';
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
+/** One line of a multi-line order: its number and its own state. */
+export const lineJson = (l: Order) => ({
+  line: l.lineNo ?? 0,
+  sku: l.sku,
+  qty: l.qty,
+  status: l.status,
+  supplierRef: l.supplierRef,
+  supplierChecks: l.supplierChecks,
+  failureReason: l.failureReason,
+  updatedAt: iso(l.updatedAt),
+});
+
 export const orderJson = (o: Order) => ({
   id: o.id,
   sku: o.sku,
@@ -18,6 +30,8 @@ export const orderJson = (o: Order) => ({
   failureReason: o.failureReason,
   createdAt: iso(o.createdAt),
   updatedAt: iso(o.updatedAt),
+  // a multi-line order (docs/design.md §2.6) adds its lines; a one-line order's shape is unchanged
+  ...(o.lineCount ? { lines: (o.lines ?? []).map(lineJson) } : {}),
 });
 export type OrderJson = ReturnType<typeof orderJson>;
 

@@ -10,6 +10,7 @@
  * A transaction outside any span (a job claim, a poll) opens none: it would be a trace of its own.
  */
 import type { PlannedJob } from '../domain/jobs.js';
+import type { LinesPlan, LinesSnapshot } from '../domain/lines.js';
 import type { Plan } from '../domain/plans.js';
 import type { Applied, Store } from '../ports/store.js';
 import type { Attributes, Span, Tracing } from '../ports/tracing.js';
@@ -49,22 +50,36 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
    * with its jobs stamped: a producer span each, whose context the job's headers carry.
    */
   function stamping<A>(planner: (a: A) => Plan, producers: Span[]): (a: A) => Plan {
-    return tracing.bind((a: A) => {
-      const plan = planner(a);
-      if (plan.jobs.length === 0) return plan;
-      const jobs = plan.jobs.map((job): PlannedJob => {
-        const { span, headers } = tracing.produce(`create ${job.type}`, {
-          'messaging.system': 'warehouse',
-          'messaging.operation.type': 'create',
-          'messaging.operation.name': 'create',
-          'messaging.destination.name': job.type,
-          'warehouse.job.run_at': iso(job.runAt),
-        });
-        producers.push(span);
-        return { ...job, headers: { ...job.headers, ...headers } };
-      });
-      return { ...plan, jobs };
+    return tracing.bind((a: A) => stampPlan(planner(a), producers));
+  }
+
+  /** The same for a multi-line order's plan: its lines' jobs in the order the store writes them (the snapshot's), then the order's. */
+  function stampingLines(planner: (s: LinesSnapshot) => LinesPlan, producers: Span[]): (s: LinesSnapshot) => LinesPlan {
+    return tracing.bind((s: LinesSnapshot) => {
+      const lp = planner(s);
+      const lines = new Map(lp.lines);
+      for (const l of s.lines) {
+        const p = lines.get(l.lineNo);
+        if (p) lines.set(l.lineNo, stampPlan(p, producers));
+      }
+      return { ...lp, lines, order: stampPlan(lp.order, producers) };
     });
+  }
+
+  function stampPlan(plan: Plan, producers: Span[]): Plan {
+    if (plan.jobs.length === 0) return plan;
+    const jobs = plan.jobs.map((job): PlannedJob => {
+      const { span, headers } = tracing.produce(`create ${job.type}`, {
+        'messaging.system': 'warehouse',
+        'messaging.operation.type': 'create',
+        'messaging.operation.name': 'create',
+        'messaging.destination.name': job.type,
+        'warehouse.job.run_at': iso(job.runAt),
+      });
+      producers.push(span);
+      return { ...job, headers: { ...job.headers, ...headers } };
+    });
+    return { ...plan, jobs };
   }
 
   /** One write of an order in a span of its own; its changes become span events. */
@@ -104,7 +119,8 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
 
   return {
     getOrder: (id) => store.getOrder(id),
-    getTimeline: (orderId) => store.getTimeline(orderId),
+    getTimeline: (orderId, o) => store.getTimeline(orderId, o),
+    getLines: (orderId) => store.getLines(orderId),
     listOrders: (query) => store.listOrders(query),
     countOrders: () => store.countOrders(),
     readEvents: (afterId, limit) => store.readEvents(afterId, limit),
@@ -117,8 +133,12 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
     info: () => store.info(),
     createOrder: (sku, qty, now, planner, idempotent) =>
       orderWrite('createOrder', undefined, (producers) => store.createOrder(sku, qty, now, stamping(planner, producers), idempotent)),
-    applyToOrder: (orderId, now, planner, step) =>
-      orderWrite('applyToOrder', orderId, (producers) => store.applyToOrder(orderId, now, stamping(planner, producers), step)),
+    applyToOrder: (orderId, now, planner, step, idempotent) =>
+      orderWrite('applyToOrder', orderId, (producers) => store.applyToOrder(orderId, now, stamping(planner, producers), step, idempotent)),
+    createOrderLines: (lines, now, planner, idempotent) =>
+      orderWrite('createOrder', undefined, (producers) => store.createOrderLines(lines, now, stamping(planner, producers), idempotent)),
+    applyToLines: (orderId, now, planner, step, idempotent) =>
+      orderWrite('applyToLines', orderId, (producers) => store.applyToLines(orderId, now, stampingLines(planner, producers), step, idempotent)),
     setOnHand: (sku, onHand, now) => stockWrite('inventory set', sku, () => store.setOnHand(sku, onHand, now)),
     addStock: (sku, qty, now, idempotent) => stockWrite('inventory add', sku, () => store.addStock(sku, qty, now, idempotent)),
   };

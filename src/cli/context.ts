@@ -19,6 +19,7 @@ export interface GlobalOptions {
   supplierUrl?: string;
   supplierToken?: string;
   durability: 'full' | 'normal';
+  /** --group-commit (the default) or --no-group-commit; WAREHOUSE_GROUP_COMMIT=0 changes the default */
   groupCommit: boolean;
   /** --trace-file (or WAREHOUSE_TRACE_FILE): spans as OTLP JSON lines; `warehouse trace` reads it */
   traceFile?: string;
@@ -61,6 +62,12 @@ export interface Ctx {
 export function createCtx(io: Io, opts: GlobalOptions): Ctx {
   if (opts.database !== undefined && opts.db !== undefined && opts.database !== opts.db) {
     throw new UsageError('give --database or --db (the same option), not both');
+  }
+  const grouped = io.env.WAREHOUSE_GROUP_COMMIT;
+  if (grouped !== undefined && grouped !== '' && grouped !== '0' && grouped !== '1') {
+    throw new UsageError(
+      `WAREHOUSE_GROUP_COMMIT must be 1 (group commit, the default) or 0 (one commit per write, as --no-group-commit) (got ${JSON.stringify(grouped)})`,
+    );
   }
   const busy = io.env.WAREHOUSE_BUSY_TIMEOUT_MS;
   const database = resolveDatabase(opts.database ?? opts.db, io.env, {

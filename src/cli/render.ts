@@ -115,6 +115,12 @@ export function orderSummary(o: Order, c: ChalkInstance, after?: string): string
   return wrapParts(`order ${c.bold(`#${o.id}`)} ${o.sku} × ${o.qty}: ${statusColour(c, o.status)}`, parts, 4).join('\n');
 }
 
+/** One line of a multi-line order (docs/design.md §2.6): its number, SKU × qty and its own state. */
+export function lineSummary(l: Order, c: ChalkInstance): string {
+  const extra = [l.supplierRef ? `supplierRef=${l.supplierRef}` : null, l.failureReason ? `reason=${c.red(l.failureReason)}` : null].filter((x) => x !== null);
+  return `line ${l.lineNo} ${l.sku} × ${l.qty}: ${statusColour(c, l.status)}${extra.length ? ` ${c.dim(extra.join(' '))}` : ''}`;
+}
+
 /**
  * Why a job changed nothing, from its `skipped:<why>` outcome (src/domain/plans.ts): the order
  * was no longer in the state the job acts from, or the step had already been applied.

@@ -41,6 +41,10 @@ export const EventType = {
    * (`conflicts` times) before the change it commits with this event; recorded by the adapter
    */
   InventoryConflict: 'InventoryConflict',
+  /** a line of a multi-line order found too little stock: it asks the supplier with its own job (docs/design.md §2.6) */
+  LineShort: 'LineShort',
+  /** another line of the order failed: this line is undone as a cancel would (compensation, §2.6) */
+  LineCompensated: 'LineCompensated',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

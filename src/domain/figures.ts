@@ -17,6 +17,9 @@
  */
 import type { TimelineEvent } from './events.js';
 
+/** the events that count orders: a line's (`line` in its data) are left to its order's */
+const ORDER_LEVEL = new Set(['OrderCreated', 'OrderReserved', 'OrderFailed', 'OrderCancelled', 'OrderExpired', 'OrderFulfilled']);
+
 /** A timeline event with its place in the log (ids grow; the fold reads them in id order). */
 export type FoldedEvent = TimelineEvent & { id: number };
 
@@ -111,6 +114,9 @@ export class EventFold {
       this.seen.add(e.id);
       this.lastId = Math.max(this.lastId, e.id);
       const d = e.data;
+      // a line of a multi-line order is not an order of its own (docs/design.md §2.6): its order's
+      // events count it; its supplier calls count as calls
+      if (d.line !== undefined && ORDER_LEVEL.has(e.type)) continue;
       switch (e.type) {
         case 'OrderCreated':
           f.ordersCreated++;

@@ -85,6 +85,13 @@ export interface Order {
   /** epoch milliseconds, from the Clock port */
   createdAt: number;
   updatedAt: number;
+  /** a multi-line order (docs/design.md §2.6): its number of lines (absent or 0: a one-line order, or a line) */
+  lineCount?: number;
+  /** a line of a multi-line order: the order it belongs to and its number there */
+  parentId?: number | null;
+  lineNo?: number | null;
+  /** a multi-line order's lines (each an order of its own), when read with them */
+  lines?: Order[];
 }
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {

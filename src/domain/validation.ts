@@ -93,3 +93,53 @@ export const reservationTtlSchema = z.string({ error: RESERVATION_TTL_RULE }).tr
 });
 
 export const parseReservationTtl = (value: unknown): number => parseWith(reservationTtlSchema, 'reservationTtl', value);
+
+/** The most lines an order may have (docs/design.md §2.6). */
+export const MAX_ORDER_LINES = 50;
+export const LINE_FORM = 'SKU:QTY (e.g. WIDGET:3)';
+
+/** A line as written on the command line (`--line SKU:QTY`), the `n`th: its SKU and qty as text, checked by parseOrderLines. */
+export function lineFromText(text: string, n: number): { sku: string; qty: number } {
+  const m = /^([^:]*):([^:]*)$/.exec(text);
+  if (!m) throw new ValidationError('line', LINE_FORM, `line ${n}: ${JSON.stringify(text)} is not ${LINE_FORM}`);
+  const qty = /^\d+$/.test(m[2]!) ? Number(m[2]) : NaN;
+  if (!Number.isSafeInteger(qty)) throw new ValidationError('line', QTY_RULE, `line ${n}: ${JSON.stringify(text)}: ${QTY_RULE}`);
+  return { sku: m[1]!, qty };
+}
+
+/**
+ * A multi-line order's lines (docs/design.md §2.6): 1 to 50 `{sku, qty}`, each SKU once (after
+ * normalising), at most MAX_QTY units in all. A refusal names the line (`line 3: …`).
+ */
+export function parseOrderLines(value: unknown): Array<{ sku: string; qty: number }> {
+  if (!Array.isArray(value)) throw new ValidationError('lines', 'an array', 'lines must be an array of {"sku", "qty"}');
+  if (value.length === 0) throw new ValidationError('lines', 'at least one line', 'an order needs at least one line');
+  if (value.length > MAX_ORDER_LINES)
+    throw new ValidationError(
+      'lines',
+      `at most ${MAX_ORDER_LINES}`,
+      `an order has at most ${MAX_ORDER_LINES} lines (got ${value.length}); split it into several orders`,
+    );
+  const seen = new Map<string, number>();
+  const lines = value.map((raw, i) => {
+    const n = i + 1;
+    const r = orderInputSchema.safeParse(raw);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new ValidationError('lines', issue?.message ?? 'invalid', `line ${n}: ${issue?.message ?? 'invalid'}`);
+    }
+    const first = seen.get(r.data.sku);
+    if (first !== undefined)
+      throw new ValidationError(
+        'lines',
+        'each SKU once',
+        `line ${n}: ${r.data.sku} is already line ${first}; an order has one line per SKU (add the quantities up)`,
+      );
+    seen.set(r.data.sku, n);
+    return r.data;
+  });
+  const total = lines.reduce((sum, l) => sum + l.qty, 0);
+  if (total > MAX_QTY)
+    throw new ValidationError('lines', QTY_RULE, `the lines come to ${total} units; an order holds at most ${MAX_QTY.toLocaleString('en-US')}`);
+  return lines;
+}

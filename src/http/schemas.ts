@@ -8,7 +8,16 @@ import { z } from 'zod';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
-import { onHandSchema, orderInputSchema, qtySchema, RESERVATION_TTL_RULE, SKU_INPUT_PATTERN, SKU_RULE, skuSchema } from '../domain/validation.js';
+import {
+  MAX_ORDER_LINES,
+  onHandSchema,
+  orderInputSchema,
+  qtySchema,
+  RESERVATION_TTL_RULE,
+  SKU_INPUT_PATTERN,
+  SKU_RULE,
+  skuSchema,
+} from '../domain/validation.js';
 import { documented, withExamples } from './openapi.js';
 import { problemSchema } from '../serving/problem.js';
 
@@ -25,11 +34,35 @@ const sku = documented(skuSchema, {
 });
 // one example body each: a tool that sends the document's examples sends the same request again on
 // a second run, which its Idempotency-Key then answers as a replay rather than refusing (422)
+/**
+ * The lines of a multi-line order (docs/design.md §2.6): checked by the domain (parseOrderLines), so
+ * that a refusal names the line (`line 3: …`); documented here as a client sends them.
+ */
+const lines = documented(z.array(z.unknown()), {
+  type: 'array',
+  minItems: 1,
+  maxItems: MAX_ORDER_LINES,
+  description: `a multi-line order instead of sku and qty: at most ${MAX_ORDER_LINES} lines, each SKU once; all reserved or none`,
+  items: {
+    type: 'object',
+    required: ['sku', 'qty'],
+    additionalProperties: false,
+    properties: { sku: { type: 'string', pattern: SKU_INPUT_PATTERN.source }, qty: { type: 'integer', minimum: 1, maximum: 1_000_000 } },
+  },
+  examples: [
+    [
+      { sku: 'WIDGET-1', qty: 2 },
+      { sku: 'GADGET-2', qty: 1 },
+    ],
+  ],
+});
+
 export const orderCreateBody = withExamples(
   z
     .strictObject({
-      ...orderInputSchema.shape,
-      sku,
+      sku: sku.optional(),
+      qty: orderInputSchema.shape.qty.optional(),
+      lines: lines.optional(),
       reservationTtl: z
         .string()
         .meta({
@@ -38,7 +71,17 @@ export const orderCreateBody = withExamples(
         })
         .optional(),
     })
-    .meta({ description: 'qty is a JSON integer, never a string' }),
+    .superRefine((body, ctx) => {
+      if (body.lines !== undefined) {
+        if (body.sku !== undefined || body.qty !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['lines'], message: 'give either lines or sku and qty, not both' });
+        return;
+      }
+      // the one-line form: both required, with the messages the fields give
+      if (body.sku === undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'sku must be a string' });
+      if (body.qty === undefined) ctx.addIssue({ code: 'custom', path: ['qty'], message: 'qty must be a number' });
+    })
+    .meta({ description: 'qty is a JSON integer, never a string; either sku and qty (one line) or lines' }),
   [{ sku: 'WIDGET-1', qty: 2 }], // the SKU is a transform: zod would leave `examples` out of the input form
 );
 export const setOnHandBody = z.strictObject({ onHand: onHandSchema }).meta({ examples: [{ onHand: 5 }] });
@@ -145,6 +188,21 @@ export const orderSchema = z
     failureReason: z.enum(Object.values(FailureReason)).nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,
+    lines: z
+      .array(
+        z.object({
+          line: z.number().int(),
+          sku: z.string(),
+          qty: z.number().int(),
+          status: z.enum(ORDER_STATUSES),
+          supplierRef: z.string().nullable(),
+          supplierChecks: z.number().int(),
+          failureReason: z.enum(Object.values(FailureReason)).nullable(),
+          updatedAt: isoTime,
+        }),
+      )
+      .meta({ description: "a multi-line order's lines (docs/design.md §2.6), each with its own state; absent for a one-line order" })
+      .optional(),
   })
   .meta({ id: 'Order' });
 

@@ -12,6 +12,7 @@ import type { InventoryItem, Movement } from '../domain/inventory.js';
 import type { DatabaseFault } from '../domain/errors.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 import type { Plan, Snapshot } from '../domain/plans.js';
+import type { LineInput, LinesPlan, LinesSnapshot } from '../domain/lines.js';
 import type { StoredResponse } from './idempotency.js';
 import type { JobStep } from './queue.js';
 
@@ -60,8 +61,23 @@ export interface OrderStore {
    * throws (OrderStateError: the order's state refuses) rolls everything back.
    */
   applyToOrder(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep, idempotent?: IdempotentResponse): Promise<Applied>;
+  /**
+   * Insert a multi-line order (docs/design.md §2.6): its parent row `pending`, one `pending` row per
+   * line (each with its OrderCreated), and the parent's creation plan, atomically.
+   */
+  createOrderLines(lines: readonly LineInput[], now: number, planner: (order: Order) => Plan, idempotent?: IdempotentResponse): Promise<Applied>;
+  /**
+   * A multi-line order's change: lock the order, read its lines and their SKUs' stock in one global
+   * order (by SKU: domain/lines.ts), call `planner`, apply the lines' plans and the order's, with
+   * `step` and `idempotent` as in applyToOrder. `Applied.order` is the order; a line's events come
+   * as the order's, with `line` in their data.
+   */
+  applyToLines(orderId: number, now: number, planner: (s: LinesSnapshot) => LinesPlan, step?: JobStep, idempotent?: IdempotentResponse): Promise<Applied>;
+  /** A multi-line order's lines, by number (none for a one-line order). */
+  getLines(orderId: number): Promise<Order[]>;
   getOrder(id: number): Promise<Order | null>;
-  getTimeline(orderId: number): Promise<TimelineEvent[]>;
+  /** `lines`: a multi-line order's timeline, its lines' events with theirs (as the order's, `line` in their data) */
+  getTimeline(orderId: number, opts?: { lines?: boolean }): Promise<TimelineEvent[]>;
   /** `order`: oldest first (ids ascending, the default) or newest first; the cursor continues in the same direction */
   listOrders(query: { status?: OrderStatus; limit?: number; cursor?: number; order?: 'oldest' | 'newest' }): Promise<OrderPage>;
   /** How many orders are in each status (every status present, 0 when none): one indexed count, not a page walk. */

@@ -67,6 +67,8 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
   const steps: Step[] = [];
   const singles = new Set<string>();
   const groups = new Map<string, number>();
+  /** the lines of multi-line orders (`a/1`): expectations may name them, cancel and fulfil may not */
+  const lineLabels = new Set<string>();
   const skus = new Set(Object.keys(inventory));
   let last = 0;
   raw.steps.forEach((s, i) => {
@@ -75,13 +77,31 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
     last = Math.max(last, s.at);
     const said = s.say === undefined ? {} : { say: s.say };
     if (s.order) {
-      const sku = skuField(s.order.sku, [...base, 'order', 'sku'], report);
       const label = s.order.id;
       if (singles.has(label) || groups.has(label)) report([...base, 'order', 'id'], `duplicate order label "${label}": each order step needs its own id`);
       else if (s.order.count === undefined) singles.add(label);
       else groups.set(label, s.order.count);
+      if (s.order.lines) {
+        // a multi-line order: each SKU once (as the API says); its lines get labels of their own
+        const seen = new Map<string, number>();
+        const lines = s.order.lines.map((l, j) => {
+          const sku = skuField(l.sku, [...base, 'order', 'lines', j, 'sku'], report);
+          const first = seen.get(sku);
+          if (first !== undefined)
+            report([...base, 'order', 'lines', j, 'sku'], `line ${j + 1}: ${sku} is already line ${first}; an order has one line per SKU`);
+          seen.set(sku, j + 1);
+          skus.add(sku);
+          return { sku, qty: l.qty };
+        });
+        const members = s.order.count === undefined ? [label] : Array.from({ length: s.order.count }, (_, k) => `${label}.${k + 1}`);
+        for (const m of members) for (let n = 1; n <= lines.length; n++) lineLabels.add(`${m}/${n}`);
+        const qty = lines.reduce((n, l) => n + l.qty, 0);
+        steps.push({ kind: 'order', at: s.at, label, sku: lines.map((l) => l.sku).join('+'), qty, lines, count: s.order.count ?? null, ...said });
+        return;
+      }
+      const sku = skuField(s.order.sku!, [...base, 'order', 'sku'], report);
       skus.add(sku);
-      steps.push({ kind: 'order', at: s.at, label, sku, qty: s.order.qty, count: s.order.count ?? null, ...said });
+      steps.push({ kind: 'order', at: s.at, label, sku, qty: s.order.qty!, lines: null, count: s.order.count ?? null, ...said });
     } else if (s.restock) {
       const sku = skuField(s.restock.sku, [...base, 'restock', 'sku'], report);
       skus.add(sku);
@@ -122,7 +142,7 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
   const e = raw.expect ?? {};
   const expect: Expectations = { orders: {}, count: {}, inventory: {}, movements: {} };
   for (const [label, exp] of Object.entries(e.orders ?? {})) {
-    if (!singles.has(label) && !groups.has(label) && !memberOk(label)) {
+    if (!singles.has(label) && !groups.has(label) && !memberOk(label) && !lineLabels.has(label)) {
       report(['expect', 'orders', label], unknownLabel(label, 'order label'), true);
       continue;
     }
@@ -145,7 +165,7 @@ export function compile(file: string, raw: RawScenario, report: Report): Scenari
   const movs = skuMap(e.movements, ['expect', 'movements'], report, (list, sku) =>
     list.map((m, i): MovementExpectation => {
       const order = m.order ?? null;
-      if (order !== null && !singles.has(order) && !memberOk(order)) {
+      if (order !== null && !singles.has(order) && !memberOk(order) && !lineLabels.has(order)) {
         report(['expect', 'movements', keyOf(e.movements, sku), i, 'order'], unknownLabel(order, 'order label'));
       }
       return { type: m.type as MovementExpectation['type'], qty: m.qty, order };

@@ -27,6 +27,8 @@ export interface OrderStep {
   label: string;
   sku: string;
   qty: number;
+  /** a multi-line order's lines (docs/design.md §2.6), labelled `<label>/1`, `<label>/2`, …; null for a one-line order */
+  lines: Array<{ sku: string; qty: number }> | null;
   /** null: one order labelled `label`; N: N orders labelled `label.1` … `label.N` */
   count: number | null;
 }

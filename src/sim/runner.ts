@@ -34,6 +34,12 @@ export interface ReplayOptions {
    */
   mockTransport?: 'direct' | 'intercept';
   /**
+   * Where a virtual run without `db` keeps its data: `memory` (default: plain maps, adapters/memory)
+   * or `sqlite` (an in-memory SQLite database, the product's own adapter); the outcomes are the same
+   * (test/sim/transports.test.ts). A real-time run, a `db` and a `variant` always use SQLite.
+   */
+  backend?: 'memory' | 'sqlite';
+  /**
    * `--reserve-strategy`, `--break` (docs/teaching.md, "Break it to learn it"): the strategy
    * replaces the scenario's; a broken variant runs as `explore` runs it, unscheduled, and the
    * rules of `warehouse check` are checked after the run (Outcome.violations)
@@ -45,6 +51,8 @@ interface Created {
   id: number;
   label: string;
   group: string | null;
+  /** a line of a multi-line order (not an order a step can cancel or fulfil) */
+  line?: boolean;
 }
 
 /** Steps grouped by instant, in time order (file order within one instant). */
@@ -61,6 +69,10 @@ export function instants(steps: Step[]): Step[][] {
 function describeStep(s: Step): string {
   switch (s.kind) {
     case 'order':
+      if (s.lines) {
+        const lines = s.lines.map((l) => `${l.sku} × ${l.qty}`).join(' + ');
+        return s.count === null ? `order ${s.label}: ${lines}` : `${s.count} orders ${s.label}.1…${s.label}.${s.count}: ${lines} each`;
+      }
       return s.count === null ? `order ${s.label}: ${s.sku} × ${s.qty}` : `${s.count} orders ${s.label}.1…${s.label}.${s.count}: ${s.sku} × ${s.qty} each`;
     case 'restock':
       return `restock ${s.sku} +${s.qty}`;
@@ -78,6 +90,7 @@ export const SIM_DATABASE_ID = '51700000000000000000000000000000';
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createClock('virtual', SIM_START);
   const database = parseDatabase(opts.db ?? ':memory:');
+  const memoryBackend = virtual !== null && opts.db === undefined && !opts.variant && (opts.backend ?? 'memory') === 'memory';
   const w = await createWarehouse({
     database: database.kind === 'sqlite' ? { ...database, durability: 'normal', groupCommit: true } : database,
     clock: virtual ?? 'real',
@@ -89,6 +102,7 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
     ...(opts.variant ? { teaching: teachingOf(opts.variant) } : {}),
     // the same MSW handlers, without the global-fetch interceptor: a replay may make thousands of calls
     mockTransport: opts.mockTransport ?? 'direct',
+    memoryBackend,
     // a throwaway database: the same identity every replay, so the same supplier keys and refs
     ...(database.kind === 'sqlite' && database.file === ':memory:' ? { databaseId: SIM_DATABASE_ID } : {}),
   });
@@ -106,13 +120,16 @@ export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Prom
       if (s.kind === 'order') {
         const n = s.count ?? 1;
         for (let k = 1; k <= n; k++) {
-          const order = await w.orders.create({ sku: s.sku, qty: s.qty });
-          created.push({ id: order.id, label: s.count === null ? s.label : `${s.label}.${k}`, group: s.count === null ? null : s.label });
+          const order = await w.orders.create(s.lines ? { lines: s.lines } : { sku: s.sku, qty: s.qty });
+          const label = s.count === null ? s.label : `${s.label}.${k}`;
+          created.push({ id: order.id, label, group: s.count === null ? null : s.label });
+          // a multi-line order's lines: outcomes of their own, `a/1`, `a/2`, …
+          for (const line of order.lines ?? []) created.push({ id: line.id, label: `${label}/${line.lineNo}`, group: null, line: true });
         }
       } else if (s.kind === 'restock') await w.inventory.add(s.sku, s.qty);
       else if (s.kind === 'set') await w.inventory.set(s.sku, s.onHand);
       else {
-        const id = created.find((c) => c.label === s.label)!.id;
+        const id = created.find((c) => c.label === s.label && !c.line)!.id;
         try {
           await (s.kind === 'cancel' ? w.orders.cancel(id) : w.orders.fulfil(id));
         } catch (error) {
@@ -202,7 +219,8 @@ async function collect(w: Warehouse, start: number, created: Created[], steps: A
       failureReason: o.failureReason,
       createdAt: o.createdAt - start,
       settledAt: isSettled(o.status) ? o.updatedAt - start : null,
-      events: o.events.map((e) => ({ at: e.at - start, label: c.label, type: e.type, data: relativeTimes(e.data, start) })),
+      // a line's events are on its order's timeline already (with `line`)
+      events: c.line ? [] : o.events.map((e) => ({ at: e.at - start, label: c.label, type: e.type, data: relativeTimes(e.data, start) })),
     });
   }
   const inventory: Record<string, number> = {};

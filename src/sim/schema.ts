@@ -49,12 +49,29 @@ export const settingsSchema = z.strictObject({
     .optional(),
 });
 
-const orderStep = z.strictObject({
-  id: label,
-  sku: skuText,
-  qty,
-  count: whole('count', 1, MAX_COUNT).optional(),
-});
+const orderLine = z.strictObject({ sku: skuText, qty });
+const orderStep = z
+  .strictObject({
+    id: label,
+    sku: skuText.optional(),
+    qty: qty.optional(),
+    /** a multi-line order (docs/design.md §2.6) instead of sku and qty; its lines are labelled `<id>/1`, `<id>/2`, … */
+    lines: z
+      .array(orderLine, { error: 'lines is a list of { sku, qty }' })
+      .min(1, { error: 'lines needs at least one { sku, qty }' })
+      .max(50, { error: 'an order has at most 50 lines' })
+      .optional(),
+    count: whole('count', 1, MAX_COUNT).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.lines !== undefined) {
+      if (o.sku !== undefined || o.qty !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['lines'], message: 'an order step has either lines or sku and qty, not both' });
+      return;
+    }
+    if (o.sku === undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'sku must be a string such as WIDGET-1 (or give lines)' });
+    if (o.qty === undefined) ctx.addIssue({ code: 'custom', path: ['qty'], message: QTY_RULE });
+  });
 const restockStep = z.strictObject({ sku: skuText, qty });
 const setStep = z.strictObject({ sku: skuText, onHand });
 const lifecycleStep = z.strictObject({ order: label });

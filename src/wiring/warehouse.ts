@@ -8,6 +8,7 @@ import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
 import { openFiguresThread as openPgFiguresThread } from '../adapters/postgres/figures-thread.js';
 import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
+import { openMemoryBackend } from '../adapters/memory/index.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
@@ -93,6 +94,13 @@ export interface WarehouseConfig {
    */
   databaseId?: string;
   /**
+   * For a throwaway in-memory database only (the simulator's replays on the virtual clock): the
+   * store and the queue kept in plain maps (adapters/memory) instead of an in-memory SQLite
+   * database: the same outcomes (test/sim/transports.test.ts), at a fraction of the CPU
+   * (docs/decisions.md). Refused for any other database and for the naive teaching path.
+   */
+  memoryBackend?: boolean;
+  /**
    * Teaching only (`simulate --reserve-strategy naive`, `simulate --break …`; docs/teaching.md,
    * "Break it to learn it"): the naive reservation's pause between its read and its write (SQLite
    * only), and a wrapper of the ports the handlers, the runner and the services then use (the
@@ -168,9 +176,14 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   if (config.teaching?.naive && database.kind !== 'sqlite') {
     throw new UsageError('the naive reserve strategy is a teaching path of the SQLite adapter only: run it on SQLite (the default in-memory database)');
   }
-  const backend = await closers.unwinding(() =>
-    openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, naive: config.teaching?.naive, ...lockWait }),
-  );
+  if (config.memoryBackend && !(database.kind === 'sqlite' && database.file === ':memory:' && !config.teaching?.naive)) {
+    throw new Error('memoryBackend is for a throwaway in-memory database only, without the naive teaching path');
+  }
+  const backend = config.memoryBackend
+    ? openMemoryBackend({ jobAttempts: settings.jobAttempts, reserveStrategy: settings.reserveStrategy, instanceId: config.databaseId })
+    : await closers.unwinding(() =>
+        openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, naive: config.teaching?.naive, ...lockWait }),
+      );
   closers.defer(() => backend.close());
   const traced = tracing.enabled
     ? traceStore(backend.store, tracing, {

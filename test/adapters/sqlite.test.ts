@@ -1,6 +1,7 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { openConnection } from '../../src/adapters/sqlite/connection.js';
 import { openSqliteBackend } from '../../src/adapters/sqlite/index.js';
 import { DatabaseError, LeaseLostError } from '../../src/domain/errors.js';
 import { ORDER_STATUSES, canTransition } from '../../src/domain/order.js';
@@ -55,6 +56,32 @@ describe('the SQLite database itself', () => {
     expect(migrations()).toBe(applied);
     await again.close();
     await close();
+  });
+
+  it('commits the writes asked for in one turn together by default, and one by one with groupCommit: false', async () => {
+    for (const [groupCommit, commits] of [
+      [undefined, 1],
+      [false, 3],
+    ] as const) {
+      const c = await openConnection({ file: tempDb(), groupCommit });
+      c.raw.exec('CREATE TABLE t (n INTEGER)');
+      const insert = c.raw.prepare('INSERT INTO t VALUES (?)');
+      const before = c.commits;
+      // the second write fails: under group commit it rolls back alone (its SAVEPOINT), the others commit
+      const results = await Promise.allSettled([
+        c.write(() => insert.run(1)),
+        c.write(() => {
+          insert.run(2);
+          throw new Error('refused');
+        }),
+        c.write(() => insert.run(3)),
+        c.write(() => insert.run(4)),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(c.commits - before, `groupCommit: ${groupCommit}`).toBe(commits);
+      expect(c.raw.prepare('SELECT n FROM t ORDER BY n').pluck().all()).toEqual([1, 3, 4]);
+      c.close();
+    }
   });
 
   for (const from of ORDER_STATUSES) {

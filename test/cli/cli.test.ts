@@ -217,6 +217,17 @@ describe('warehouse CLI', () => {
       expect(JSON.parse((await runCli(['--db', db, '--json', 'inventory', 'list'])).stdout)).toEqual([]);
     });
 
+    it('refuses a WAREHOUSE_GROUP_COMMIT other than 0 or 1 with exit 2, naming the values, and stores nothing', async () => {
+      const db = tempDb();
+      const r = await runCli(['--db', db, 'inventory', 'set', 'A', '5'], { env: { WAREHOUSE_GROUP_COMMIT: 'yes' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/WAREHOUSE_GROUP_COMMIT must be 1 .* or 0 .*"yes"/);
+      noStackTrace(r.stderr);
+      expect(existsSync(db)).toBe(false);
+      // 0 is the plain path, as --no-group-commit
+      expect((await runCli(['--db', db, 'inventory', 'set', 'A', '5'], { env: { WAREHOUSE_GROUP_COMMIT: '0' } })).code).toBe(0);
+    });
+
     it('an unknown command or option is a usage error', async () => {
       const cmd = await runCli(['frobnicate']);
       expect(cmd.code).toBe(2);

@@ -9,7 +9,7 @@ import { planCreateOrder, type Plan } from '../../src/domain/plans.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/domain/settings.js';
 import type { Backend } from '../../src/ports/database.js';
 import { openBackend } from '../../src/wiring/warehouse.js';
-import { freshDatabase } from '../helpers.js';
+import { freshDatabase, groupCommit } from '../helpers.js';
 
 export const T0 = Date.UTC(2026, 0, 1, 9);
 
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 export async function testBackend(settings: Partial<Settings> = {}): Promise<Backend & { db: string }> {
   const db = freshDatabase();
-  const backend = await openBackend(parseDatabase(db), { ...DEFAULT_SETTINGS, ...settings });
+  const backend = await openBackend(parseDatabase(db, { groupCommit: groupCommit() }), { ...DEFAULT_SETTINGS, ...settings });
   opened.push(backend);
   return { ...backend, db };
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWarehouse } from '../../src/wiring/warehouse.js';
-import { runCli, tempDir } from '../helpers.js';
+import { groupCommit, runCli, tempDir } from '../helpers.js';
 
 let pristine: string;
 
@@ -96,7 +96,7 @@ describe('a damaged database file', () => {
   it('when met at run time (a file damaged after it was opened), latches: writes are refused with 503 "database corrupt"', async () => {
     const file = damagedCopy(pageOf('orders'), 0);
     // opened without the check at open, as a file larger than the checked sizes would be
-    const w = await createWarehouse({ database: { kind: 'sqlite', file, quickCheck: false }, clock: 'virtual', noJobs: true });
+    const w = await createWarehouse({ database: { kind: 'sqlite', file, quickCheck: false, groupCommit: groupCommit() }, clock: 'virtual', noJobs: true });
     const { startServer } = await import('../../src/http/server.js');
     const server = await startServer({ warehouse: w, port: 0, logLevel: 'silent', runner: false });
     try {

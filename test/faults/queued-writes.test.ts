@@ -41,7 +41,7 @@ const stored = async (api: string) => ((await (await fetch(`${api}/api/orders?li
 
 // with group commit, the writes waiting together are one batch: each still keeps its own deadline
 describe.each([
-  { mode: 'one transaction per write', flags: [] },
+  { mode: 'one transaction per write', flags: ['--no-group-commit'] },
   { mode: 'group commit', flags: ['--group-commit'] },
 ])('writes waiting for another process to let go of the write lock ($mode)', ({ flags }) => {
   it('answers each request 503 with Retry-After when its own busy timeout runs out, not one busy timeout after another', { timeout: 60_000 }, async () => {

@@ -11,7 +11,7 @@ import type { OrderStatus } from '../../src/domain/order.js';
 import * as s from '../../src/http/schemas.js';
 import { parseDatabase } from '../../src/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.js';
-import { tempDb } from '../helpers.js';
+import { groupCommit, tempDb } from '../helpers.js';
 
 export interface TestServer extends RunningServer {
   db: string;
@@ -104,9 +104,9 @@ export function checkAgainstOpenApi(doc: OpenApiDoc, method: string, path: strin
 
 export async function testServer({ db: given, ...options }: ServerOptions & { db?: string } = {}): Promise<TestServer> {
   const db = given ?? tempDb();
-  // WAREHOUSE_GROUP_COMMIT=1 runs the HTTP suites with batched commits, as test/helpers.ts's engines
+  // WAREHOUSE_GROUP_COMMIT=0 runs the HTTP suites with one transaction per write, as test/helpers.ts's engines
   const parsed = parseDatabase(db);
-  const database = parsed.kind === 'sqlite' && process.env.WAREHOUSE_GROUP_COMMIT === '1' ? { ...parsed, groupCommit: true } : db;
+  const database = parsed.kind === 'sqlite' ? { ...parsed, groupCommit: groupCommit() } : db;
   const server = await startServer({ port: 0, logLevel: 'silent', database, ...options });
   const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as OpenApiDoc;
   const call = async (method: string, path: string, init: CallInit = {}): Promise<Reply> => {

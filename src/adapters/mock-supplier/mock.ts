@@ -70,15 +70,61 @@ let starting: Promise<void> | undefined;
 let nextId = 1;
 
 /**
- * The direct transport's answer: a `Response` (status, headers, `ok`) whose body is held as the
- * text it is, for its own `text()` and `json()`, instead of a body stream and its reader per call (a tenth
- * of a simulation's CPU). Intercepted requests get a plain `Response`: MSW hands it on as a body.
+ * The direct transport's answer: what a fetch `Response` shows the client (status, statusText,
+ * `ok`, headers, type, `text()`, `json()`), with its body held as the text it is. The rest of a
+ * `Response` (its body stream, `clone()`, `arrayBuffer()`, …) comes from a real one built the
+ * first time any of it is asked for. A `Response` per call (its Headers, its body) was a twentieth
+ * of a simulation's CPU, and the first one loads undici (~30 ms of a CLI run's start-up).
+ * Intercepted requests get a plain `Response`: MSW hands it on as a body.
  */
-function textResponse(text: string, init: ResponseInit): Response {
-  return Object.assign(new Response(null, init), {
-    text: () => Promise.resolve(text),
-    json: () => Promise.resolve(text).then((t) => JSON.parse(t) as unknown),
-  });
+class DirectResponse implements Pick<Response, 'status' | 'statusText' | 'ok' | 'type' | 'url' | 'redirected' | 'text' | 'json'> {
+  readonly type = 'default' as const;
+  readonly url = '';
+  readonly redirected = false;
+  readonly statusText = '';
+  readonly ok: boolean;
+  #headers: Headers | undefined;
+  #real: Response | undefined;
+  constructor(
+    private readonly bodyText: string,
+    readonly status: number,
+    private readonly contentType: string,
+  ) {
+    this.ok = status >= 200 && status <= 299;
+  }
+  get headers(): Headers {
+    this.#headers ??= new Headers({ 'content-type': this.contentType });
+    return this.#headers;
+  }
+  text(): Promise<string> {
+    return Promise.resolve(this.bodyText);
+  }
+  json(): Promise<unknown> {
+    return this.text().then((t) => JSON.parse(t) as unknown);
+  }
+  /** the real Response, for everything else */
+  private real(): Response {
+    this.#real ??= new Response(this.bodyText, { status: this.status, headers: { 'content-type': this.contentType } });
+    return this.#real;
+  }
+  get body() {
+    return this.real().body;
+  }
+  get bodyUsed() {
+    return this.real().bodyUsed;
+  }
+  arrayBuffer() {
+    return this.real().arrayBuffer();
+  }
+  blob() {
+    return this.real().blob();
+  }
+  formData() {
+    return this.real().formData();
+  }
+  clone(): Response {
+    return this.real().clone();
+  }
 }
 
 async function toResponse(mock: Mock, reply: MockReply, request: MockRequest): Promise<Response> {
@@ -86,8 +132,9 @@ async function toResponse(mock: Mock, reply: MockReply, request: MockRequest): P
     await mock.clock.sleep(HANG_MS, request.signal);
     return Response.json({ error: 'gateway timeout' }, { status: 504 });
   }
-  const init = { status: reply.status, headers: { 'content-type': reply.contentType } };
-  return request.direct ? textResponse(reply.body, init) : new Response(reply.body, init);
+  // the client reads what a Response shows it (see DirectResponse)
+  if (request.direct) return new DirectResponse(reply.body, reply.status, reply.contentType) as unknown as Response;
+  return new Response(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType } });
 }
 
 /**
@@ -118,7 +165,9 @@ const fromRequest = (request: Request): MockRequest => ({
 function fromArguments(input: string | URL | Request, init: RequestInit | undefined): MockRequest | null {
   const headers = init?.headers ?? {};
   const body = init?.body;
-  if (typeof input !== 'string' || headers instanceof Headers || Array.isArray(headers) || (body !== undefined && body !== null && typeof body !== 'string')) {
+  // a Headers object is recognised by its methods: naming the global would load undici (tens of ms of a CLI run)
+  const isHeaders = typeof (headers as { forEach?: unknown }).forEach === 'function' && typeof (headers as { get?: unknown }).get === 'function';
+  if (typeof input !== 'string' || isHeaders || Array.isArray(headers) || (body !== undefined && body !== null && typeof body !== 'string')) {
     return null;
   }
   const plain = headers as Record<string, string>;

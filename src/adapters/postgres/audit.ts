@@ -30,17 +30,17 @@ export const PG_SQL: Record<InvariantName, string> = {
   'one-movement-per-order-and-type': `SELECT order_id, type, COUNT(*)::int AS n, string_agg(id::text, ',' ORDER BY id) AS movement_ids FROM movements
           WHERE order_id IS NOT NULL GROUP BY order_id, type HAVING COUNT(*) > 1`,
   'reserved-has-one-reservation': `SELECT * FROM (SELECT o.id, o.status, (SELECT COUNT(*)::int FROM movements m WHERE m.order_id = o.id AND m.type = 'reservation') AS n
-          FROM orders o WHERE o.status IN ('reserved', 'fulfilled', 'expired')) x WHERE n <> 1`,
+          FROM orders o WHERE o.status IN ('reserved', 'fulfilled', 'expired') AND o.line_count = 0) x WHERE n <> 1`,
   'unreserved-has-no-movement': `SELECT o.id, o.status, COUNT(m.id)::int AS n FROM orders o JOIN movements m ON m.order_id = o.id
           WHERE o.status IN ('pending', 'awaiting_restock', 'failed', 'cancelling') GROUP BY o.id, o.status`,
   'release-matches-reservation': `SELECT * FROM (SELECT o.id, o.status,
           (SELECT COUNT(*)::int FROM movements m WHERE m.order_id = o.id AND m.type = 'release') AS released,
           (SELECT COUNT(*)::int FROM movements m WHERE m.order_id = o.id AND m.type = 'reservation') AS reservations
           FROM orders o) x WHERE released <> (CASE WHEN status IN ('cancelled', 'expired') THEN reservations ELSE 0 END)`,
-  'open-order-has-one-live-job': `SELECT * FROM (SELECT o.id, o.status, (SELECT COUNT(*)::int FROM jobs j WHERE j.order_id = o.id) AS n,
+  'open-order-has-one-live-job': `SELECT * FROM (SELECT o.id, o.status, o.line_count, (SELECT COUNT(*)::int FROM jobs j WHERE j.order_id = o.id) AS n,
           EXISTS (SELECT 1 FROM dead_letters d WHERE d.order_id = o.id AND d.retried_at IS NULL) AS dead
-          FROM orders o WHERE o.status IN ('pending', 'awaiting_restock', 'cancelling', 'reserved')) x
-          WHERE (status <> 'reserved' AND n <> 1 AND NOT (status = 'cancelling' AND n = 0 AND dead)) OR (status = 'reserved' AND n > 1)`,
+          FROM orders o WHERE o.status IN ('pending', 'awaiting_restock', 'cancelling', 'reserved') AND o.parent_id IS NULL) x
+          WHERE (status <> 'reserved' AND (n <> 1 AND line_count = 0 OR n = 0) AND NOT (status = 'cancelling' AND n = 0 AND dead)) OR (status = 'reserved' AND n > 1)`,
   'movement-has-inventory-row': `SELECT m.sku, COUNT(*)::int AS n FROM movements m LEFT JOIN inventory i ON i.sku = m.sku WHERE i.sku IS NULL GROUP BY m.sku`,
   'order-movement-matches-order': `SELECT m.id, m.order_id, m.sku AS msku, o.sku AS osku, m.qty, o.qty AS oqty, m.type FROM movements m JOIN orders o ON o.id = m.order_id
           WHERE m.sku <> o.sku OR ABS(m.qty) <> o.qty OR m.type = 'adjustment'`,

@@ -10,7 +10,7 @@
  * read as JS numbers), never the server's `now()`.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, json, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, boolean, check, index, integer, json, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
@@ -40,6 +40,11 @@ export const orders = pgTable(
     }),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
+    /** a multi-line order (docs/design.md §2.6): how many lines it has; 0 for a one-line order and for a line */
+    lineCount: integer('line_count').notNull().default(0),
+    /** a line of a multi-line order: the order it belongs to, and its number there (1, 2, …) */
+    parentId: integer('parent_id').references((): AnyPgColumn => orders.id),
+    lineNo: integer('line_no'),
   },
   (t) => [
     check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed', 'cancelling', 'cancelled', 'expired', 'fulfilled')`),
@@ -52,6 +57,9 @@ export const orders = pgTable(
     index('orders_status_id').on(t.status, t.id),
     // the units each SKU's reserved orders hold (the stock views, docs/design.md §2.4)
     index('orders_sku_status').on(t.sku, t.status),
+    // the lines of a multi-line order, and their count per status; partial, so a one-line order never touches them
+    uniqueIndex('orders_parent_line').on(t.parentId, t.lineNo).where(sql`${t.parentId} IS NOT NULL`),
+    index('orders_line_status').on(t.status).where(sql`${t.parentId} IS NOT NULL`),
   ],
 );
 

@@ -142,7 +142,7 @@ const MOVE = {
 } as const satisfies Record<ReserveStrategy, string>;
 
 /** Returns the on-hand the movement left, or null when the strategy's condition refused it (nothing was written). */
-async function moveRow(
+export async function moveRow(
   tx: Tx,
   strategy: ReserveStrategy,
   sku: string,
@@ -230,4 +230,47 @@ export async function planAndMove(
   throw new DatabaseError(`the stock of ${sku} kept changing under the atomic reservation of order ${order.id}; it will run again`, undefined, {
     fault: 'conflict',
   });
+}
+
+/**
+ * A multi-line order's lines' stock (docs/design.md §2.6), read in the order given — the global
+ * lock order, by SKU — under a row lock for `pessimistic`, without one for the others (whose
+ * updates take the row locks, in the same order, in moveLines).
+ */
+export async function readLinesStock(tx: Tx, skus: readonly string[], strategy: ReserveStrategy): Promise<Map<string, StockRow | null>> {
+  const stocks = new Map<string, StockRow | null>();
+  for (const sku of skus) stocks.set(sku, await readStock(tx, sku, strategy === 'pessimistic'));
+  return stocks;
+}
+
+/**
+ * The movements of the lines' plans, line after line in the order given (the lock order), as
+ * `strategy` writes them. Any sign that the stock moved since it was read (an optimistic version
+ * changed, an atomic update refused or meeting another value, a row created meanwhile) throws
+ * VersionConflict: the caller runs the whole transaction again on fresh reads.
+ */
+export async function moveLines(
+  tx: Tx,
+  strategy: ReserveStrategy,
+  moves: ReadonlyArray<{ sku: string; orderId: number; movements: Plan['movements'] }>,
+  stocks: Map<string, StockRow | null>,
+  now: number,
+): Promise<void> {
+  for (const { sku, orderId, movements } of moves) {
+    if (movements.length === 0) continue;
+    let row = stocks.get(sku) ?? null;
+    if (!row) {
+      await ensureStockRow(tx, sku, now);
+      row = await readStock(tx, sku, strategy === 'pessimistic');
+      if (!row || row.onHand !== 0) throw new VersionConflict(sku);
+    }
+    let { onHand, version } = row;
+    for (const m of movements) {
+      onHand += m.qty;
+      const after = await moveRow(tx, strategy, sku, m, orderId, now, strategy === 'atomic' ? [] : strategy === 'optimistic' ? [onHand, version] : [onHand]);
+      if (after === null || after !== onHand) throw new VersionConflict(sku);
+      version++;
+    }
+    stocks.set(sku, { onHand, version });
+  }
 }

@@ -9,19 +9,32 @@
  * job's row — so two transactions of this adapter cannot deadlock each other; job claims skip
  * locked rows and wait for nothing.
  */
-import { and, asc, count, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { PlannedEvent, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem } from '../../domain/inventory.js';
 import { countsByStatus, type Order } from '../../domain/order.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
+import { flatPlan, inLockOrder, type LineLockOrder, type LineSnapshot, type LinesPlan, type LinesSnapshot, parentSku } from '../../domain/lines.js';
+import type { PlannedJob } from '../../domain/jobs.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store, Violation } from '../../ports/store.js';
 import { auditPostgresAt } from './audit.js';
-import { jitterPause, run, type PgConnection, type Tx } from './connection.js';
+import { jitterPause, prepared, run, type PgConnection, type Tx } from './connection.js';
 import { settle, settlementOf, writePlanRows, type EnqueueOptions, type PlanSettlement } from './outbox.js';
-import { ensureStockRow, firstReadOf, insertMovement, planAndMove, readStock, stockAskedByOrder, VersionConflict, writeOnHand } from './stock.js';
+import {
+  ensureStockRow,
+  firstReadOf,
+  insertMovement,
+  moveLines,
+  planAndMove,
+  readLinesStock,
+  readStock,
+  stockAskedByOrder,
+  VersionConflict,
+  writeOnHand,
+} from './stock.js';
 import * as t from './schema.js';
 
 /** Transactions the optimistic strategy runs for one change before it gives up as a `conflict`. */
@@ -31,7 +44,8 @@ export const OPTIMISTIC_TRIES = 16;
 const inventoryColumns = {
   sku: t.inventory.sku,
   onHand: t.inventory.onHand,
-  reserved: sql<number>`(SELECT coalesce(sum(${t.orders.qty}), 0)::int FROM ${t.orders} WHERE ${t.orders.sku} = ${t.inventory.sku} AND ${t.orders.status} = 'reserved')`,
+  // written out: drizzle renders a column of either table unqualified inside the subquery ("sku" = "sku": every SKU's reserved orders)
+  reserved: sql<number>`(SELECT coalesce(sum(o.qty), 0)::int FROM orders o WHERE o.sku = inventory.sku AND o.status = 'reserved')`,
   version: t.inventory.version,
   updatedAt: t.inventory.updatedAt,
 };
@@ -65,12 +79,18 @@ const toOrder = (r: OrderRow): Order => ({
   updatedAt: Number(r.updated_at),
 });
 
-export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { strategy: ReserveStrategy }): Store {
+export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { strategy: ReserveStrategy; lineLockOrder?: LineLockOrder }): Store {
   /** the last audit's answer and the snapshot it read (see audit.ts) */
   let checked: { version: string; violations: Violation[] } | null = null;
   let running: { version: string; result: ReturnType<typeof auditPostgresAt> } | null = null;
   const audits = { run: 0, cached: 0 };
   const { db } = c;
+
+  async function lockOrder(tx: Tx, id: number): Promise<Order> {
+    const [row] = await prepared<OrderRow>(tx, 'wh_lock_order', LOCK_ORDER, [id]);
+    if (!row) throw new NotFoundError('order', id);
+    return toOrder(row);
+  }
 
   /** Complete an Idempotency-Key record inside the caller's write transaction. */
   async function completeIdempotency(tx: Tx, idempotent: IdempotentResponse, order: Order): Promise<void> {
@@ -166,6 +186,121 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
     }
   }
 
+  /**
+   * A multi-line order's change (docs/design.md §2.6) in one transaction: the order's row lock, its
+   * lines' rows, their SKUs' stock in the global lock order (stock.ts readLinesStock), the plan, the
+   * lines' movements in that same order, then every row the plan writes. A conflict of the stock
+   * (optimistic, atomic) runs it all again, as `change` does.
+   */
+  async function changeLines(
+    orderId: number,
+    now: number,
+    planner: (s: LinesSnapshot) => LinesPlan,
+    step?: JobStep,
+    idempotent?: IdempotentResponse,
+  ): Promise<Applied> {
+    for (let conflicts = 0; ; ) {
+      try {
+        return await c.tx(async (tx) => {
+          const parent = await lockOrder(tx, orderId);
+          const rows = inLockOrder(await tx.select().from(t.orders).where(eq(t.orders.parentId, orderId)).for('update'), opts.lineLockOrder);
+          const stocks = await readLinesStock(
+            tx,
+            rows.map((r) => r.sku),
+            opts.strategy,
+          );
+          const askedRows = await tx
+            .select({ orderId: t.orderEvents.orderId, key: sql<string | null>`${t.orderEvents.data}->>'key'` })
+            .from(t.orderEvents)
+            .where(
+              and(
+                sql`${t.orderEvents.orderId} IN (SELECT id FROM orders WHERE parent_id = ${orderId})`,
+                eq(t.orderEvents.type, 'SupplierReservationRequested'),
+              ),
+            )
+            .orderBy(asc(t.orderEvents.id));
+          const asked = new Map<number, { key: string | null }>();
+          for (const a of askedRows) if (!asked.has(a.orderId)) asked.set(a.orderId, { key: a.key });
+          const lines: LineSnapshot[] = rows.map((order) => ({
+            order,
+            lineNo: order.lineNo ?? 0,
+            onHand: stocks.get(order.sku)?.onHand ?? 0,
+            supplierAsked: asked.get(order.id) ?? null,
+          }));
+          const lp = planner({ order: parent, lines });
+          const flat = flatPlan(lp);
+          await moveLines(
+            tx,
+            opts.strategy,
+            lines.map((l) => ({ sku: l.order.sku, orderId: l.order.id, movements: lp.lines.get(l.lineNo)?.movements ?? [] })),
+            stocks,
+            now,
+          );
+          if (step) await settle(tx, step, settlementOf(step, flat), now);
+          const events: TimelineEvent[] = [];
+          const lineJobs: PlannedJob[] = [];
+          const linesAfter = new Map(lines.map((l) => [l.lineNo, l.order]));
+          for (const l of lines) {
+            const p = lp.lines.get(l.lineNo);
+            if (!p) continue;
+            for (const type of p.dropJobs ?? []) await dropJobs(tx, orderId, type, l.lineNo);
+            const { after } = applyOrderChange(l.order, p.order, now);
+            if (after) linesAfter.set(l.lineNo, after);
+            const tagged = p.events.map((e) => ({ ...e, data: { ...e.data, line: l.lineNo } }));
+            const written = await writePlanRows(tx, l.order.id, now, { order: after, events: tagged, jobs: [] }, opts);
+            events.push(...written.events.map((e) => ({ ...e, orderId })));
+            lineJobs.push(...p.jobs);
+          }
+          for (const type of lp.order.dropJobs ?? []) await dropJobs(tx, orderId, type, 0);
+          const notes: PlannedEvent[] =
+            conflicts > 0 ? [{ type: 'InventoryConflict', data: { skus: rows.map((r) => r.sku), strategy: opts.strategy, conflicts } }] : [];
+          const { after, from } = applyOrderChange(parent, lp.order.order, now);
+          const written = await writePlanRows(
+            tx,
+            orderId,
+            now,
+            { order: after, events: [...notes, ...lp.order.events], jobs: [...lineJobs, ...lp.order.jobs] },
+            opts,
+          );
+          events.push(...written.events);
+          const byNumber = [...linesAfter.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
+          const applied: Applied = { plan: flat, order: { ...(after ?? parent), lines: byNumber }, from, events, jobIds: written.jobIds };
+          if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
+          return applied;
+        });
+      } catch (error) {
+        if (!(error instanceof VersionConflict)) throw error;
+        conflicts++;
+        c.counters.conflicts++;
+        if (conflicts >= OPTIMISTIC_TRIES) {
+          throw new DatabaseError(
+            `order ${orderId}: the stock of ${error.sku} changed under ${conflicts} tries in a row; it will run again after a pause`,
+            c.label,
+            {
+              fault: 'conflict',
+            },
+          );
+        }
+        c.counters.retries++;
+        await jitterPause(Math.min(conflicts, 5));
+      }
+    }
+  }
+
+  /** the jobs of one line (line 0: the order's own) of a multi-line order that no runner holds */
+  async function dropJobs(tx: Tx, orderId: number, type: string, line: number): Promise<void> {
+    await tx
+      .delete(t.jobs)
+      .where(
+        and(
+          eq(t.jobs.orderId, orderId),
+          sql`${t.jobs.type} = ${type}`,
+          sql`${t.jobs.status} <> 'running'`,
+          sql`coalesce((${t.jobs.payload}->>'line')::int, 0) = ${line}`,
+        ),
+      );
+  }
+
   /** A stock count or restock: always under the row lock (the strategies are about reservations). */
   async function adjust(sku: string, now: number, delta: (onHand: number) => number, type: 'adjustment' | 'restock'): Promise<InventoryItem> {
     return c.tx(async (tx) => {
@@ -196,12 +331,60 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
 
     applyToOrder: change,
 
+    createOrderLines(lines, now, planner, idempotent) {
+      return c.tx(async (tx) => {
+        const qty = lines.reduce((n, l) => n + l.qty, 0);
+        const [parent] = await tx
+          .insert(t.orders)
+          .values({ sku: parentSku(lines), qty, status: 'pending', supplierChecks: 0, lineCount: lines.length, createdAt: now, updatedAt: now })
+          .returning();
+        const rows = await tx
+          .insert(t.orders)
+          .values(
+            lines.map((l, i) => ({
+              sku: l.sku,
+              qty: l.qty,
+              status: 'pending' as const,
+              supplierChecks: 0,
+              parentId: parent!.id,
+              lineNo: i + 1,
+              createdAt: now,
+              updatedAt: now,
+            })),
+          )
+          .returning();
+        rows.sort((a, b) => (a.lineNo ?? 0) - (b.lineNo ?? 0));
+        const applied = await applyPlan(tx, parent!, planner(parent!), now);
+        // each line's own creation (the one-line invariants hold for a line: docs/design.md §6)
+        await tx
+          .insert(t.orderEvents)
+          .values(rows.map((r) => ({ orderId: r.id, at: now, type: 'OrderCreated', data: { sku: r.sku, qty: r.qty, line: r.lineNo, orderId: parent!.id } })));
+        for (const r of rows)
+          applied.events.push({ orderId: parent!.id, at: now, type: 'OrderCreated', data: { sku: r.sku, qty: r.qty, line: r.lineNo, orderId: parent!.id } });
+        applied.order = { ...applied.order, lines: rows };
+        if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
+        return applied;
+      });
+    },
+
+    applyToLines: changeLines,
+
+    getLines(orderId) {
+      return c.read(async () => await db.select().from(t.orders).where(eq(t.orders.parentId, orderId)).orderBy(asc(t.orders.lineNo)));
+    },
+
     getOrder(id) {
       return c.read(async () => (await db.select().from(t.orders).where(eq(t.orders.id, id)))[0] ?? null);
     },
 
     countOrders() {
-      return c.read(async () => countsByStatus(await db.select({ status: t.orders.status, n: count() }).from(t.orders).groupBy(t.orders.status)));
+      // the lines of multi-line orders are not orders of their own: their count (a partial index) comes off
+      return c.read(async () => {
+        const counts = countsByStatus(await db.select({ status: t.orders.status, n: count() }).from(t.orders).groupBy(t.orders.status));
+        const lines = await db.select({ status: t.orders.status, n: count() }).from(t.orders).where(isNotNull(t.orders.parentId)).groupBy(t.orders.status);
+        for (const r of lines) counts[r.status] -= Number(r.n);
+        return counts;
+      });
     },
 
     readEvents(afterId, limit) {
@@ -217,10 +400,14 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
       );
     },
 
-    getTimeline(orderId) {
+    getTimeline(orderId, o) {
+      // a multi-line order's: its lines' events with its own, told as the order's
+      const which = o?.lines
+        ? sql`${t.orderEvents.orderId} IN (SELECT ${orderId}::int UNION ALL SELECT id FROM orders WHERE parent_id = ${orderId})`
+        : eq(t.orderEvents.orderId, orderId);
       return c.read(async () =>
-        (await db.select().from(t.orderEvents).where(eq(t.orderEvents.orderId, orderId)).orderBy(asc(t.orderEvents.id))).map((r) => ({
-          orderId: r.orderId,
+        (await db.select().from(t.orderEvents).where(which).orderBy(asc(t.orderEvents.id))).map((r) => ({
+          orderId,
           at: r.at,
           type: r.type as TimelineEvent['type'],
           data: r.data as Record<string, unknown>,
@@ -235,6 +422,7 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
           .from(t.orders)
           .where(
             and(
+              isNull(t.orders.parentId),
               status ? eq(t.orders.status, status) : undefined,
               cursor !== undefined ? (order === 'newest' ? lt(t.orders.id, cursor) : gt(t.orders.id, cursor)) : undefined,
             ),

@@ -21,7 +21,7 @@ const SQL: Record<InvariantName, string> = {
   'one-movement-per-order-and-type': `SELECT order_id, type, COUNT(*) AS n, group_concat(id) AS movement_ids FROM movements
           WHERE order_id IS NOT NULL GROUP BY order_id, type HAVING n > 1`,
   'reserved-has-one-reservation': `SELECT o.id, o.status, (SELECT COUNT(*) FROM movements m WHERE m.order_id = o.id AND m.type = 'reservation') AS n
-          FROM orders o WHERE o.status IN ('reserved', 'fulfilled', 'expired') AND n <> 1`,
+          FROM orders o WHERE o.status IN ('reserved', 'fulfilled', 'expired') AND o.line_count = 0 AND n <> 1`,
   'unreserved-has-no-movement': `SELECT o.id, o.status, COUNT(m.id) AS n FROM orders o JOIN movements m ON m.order_id = o.id
           WHERE o.status IN ('pending', 'awaiting_restock', 'failed', 'cancelling') GROUP BY o.id`,
   'release-matches-reservation': `SELECT o.id, o.status,
@@ -29,9 +29,9 @@ const SQL: Record<InvariantName, string> = {
           (SELECT COUNT(*) FROM movements m WHERE m.order_id = o.id AND m.type = 'reservation') AS reservations
           FROM orders o WHERE released <> (CASE WHEN o.status IN ('cancelled', 'expired') THEN reservations ELSE 0 END)`,
   'open-order-has-one-live-job': `SELECT o.id, o.status, (SELECT COUNT(*) FROM jobs j WHERE j.order_id = o.id) AS n
-          FROM orders o WHERE (o.status IN ('pending', 'awaiting_restock', 'cancelling') AND n <> 1
+          FROM orders o WHERE o.parent_id IS NULL AND ((o.status IN ('pending', 'awaiting_restock', 'cancelling') AND (n <> 1 AND o.line_count = 0 OR n = 0)
             AND NOT (o.status = 'cancelling' AND n = 0 AND EXISTS (SELECT 1 FROM dead_letters d WHERE d.order_id = o.id AND d.retried_at IS NULL)))
-            OR (o.status = 'reserved' AND n > 1)`,
+            OR (o.status = 'reserved' AND n > 1))`,
   'movement-has-inventory-row': `SELECT m.sku, COUNT(*) AS n FROM movements m LEFT JOIN inventory i ON i.sku = m.sku WHERE i.sku IS NULL GROUP BY m.sku`,
   'order-movement-matches-order': `SELECT m.id, m.order_id, m.sku AS msku, o.sku AS osku, m.qty, o.qty AS oqty, m.type FROM movements m JOIN orders o ON o.id = m.order_id
           WHERE m.sku <> o.sku OR ABS(m.qty) <> o.qty OR m.type = 'adjustment'`,

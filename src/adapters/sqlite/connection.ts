@@ -14,10 +14,10 @@
  * connection or of any other in the process on the same file: the in-process mock's state) is
  * refused for every later write with the same message: nothing more is written into it.
  *
- * Group commit (`groupCommit: true`): writes issued in the same turn of the event loop are run
- * in one IMMEDIATE transaction, each inside its own SAVEPOINT (a failing write rolls back alone),
- * and every caller is answered only after the shared COMMIT: one fsync for many writes, the same
- * durability for each.
+ * Group commit (the default; `groupCommit: false` turns it off): writes issued in the same turn of
+ * the event loop are run in one IMMEDIATE transaction, each inside its own SAVEPOINT (a failing
+ * write rolls back alone), and every caller is answered only after the shared COMMIT: one fsync
+ * for many writes, the same durability for each. Off, each write is a transaction of its own.
  */
 import type Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -29,7 +29,7 @@ import { prepareStatements, type Statements } from './statements.js';
 export type Db = BetterSQLite3Database<typeof t>;
 
 export interface ConnectionOptions extends OpenOptions {
-  /** batch the writes of one event-loop turn into one transaction (see above) */
+  /** batch the writes of one event-loop turn into one transaction (see above; default true) */
   groupCommit?: boolean;
 }
 
@@ -286,7 +286,7 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
       return commits;
     },
     write<T>(fn: () => T): Promise<T> {
-      if (!opts.groupCommit) return writeAlone(fn);
+      if (opts.groupCommit === false) return writeAlone(fn);
       const refusal = refused();
       if (refusal) return Promise.reject(refusal);
       return noted(

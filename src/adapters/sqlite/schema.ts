@@ -4,7 +4,7 @@
  * transition live in a custom migration next to them. All times are epoch milliseconds.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { type AnySQLiteColumn, check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const inventory = sqliteTable(
   'inventory',
@@ -32,6 +32,11 @@ export const orders = sqliteTable(
     }),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** a multi-line order (docs/design.md §2.6): how many lines it has; 0 for a one-line order and for a line */
+    lineCount: integer('line_count').notNull().default(0),
+    /** a line of a multi-line order: the order it belongs to, and its number there (1, 2, …) */
+    parentId: integer('parent_id').references((): AnySQLiteColumn => orders.id),
+    lineNo: integer('line_no'),
   },
   (t) => [
     check('orders_status_known', sql`${t.status} IN ('pending', 'awaiting_restock', 'reserved', 'failed', 'cancelling', 'cancelled', 'expired', 'fulfilled')`),
@@ -44,6 +49,9 @@ export const orders = sqliteTable(
     index('orders_status_id').on(t.status, t.id),
     // the units each SKU's reserved orders hold (the stock views, docs/design.md §2.4)
     index('orders_sku_status').on(t.sku, t.status),
+    // the lines of a multi-line order, and their count per status; partial, so a one-line order never touches them
+    uniqueIndex('orders_parent_line').on(t.parentId, t.lineNo).where(sql`${t.parentId} IS NOT NULL`),
+    index('orders_line_status').on(t.status).where(sql`${t.parentId} IS NOT NULL`),
   ],
 );
 

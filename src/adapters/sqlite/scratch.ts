@@ -19,7 +19,9 @@ export interface ScratchBackend extends Backend {
 }
 
 export async function openScratchBackend(opts: Omit<SqliteBackendOptions, 'file'>): Promise<ScratchBackend> {
-  const c = await openConnection({ ...opts, file: ':memory:' });
+  // one transaction per write: every schedule runs inside one outer transaction (below), and the
+  // explorer decides each interleaving itself, which a batch's wait for the loop's next turn is not
+  const c = await openConnection({ ...opts, file: ':memory:', groupCommit: false });
   const stamp = { jobAttempts: opts.jobAttempts ?? 5, clock: opts.clock ?? 'real' };
   // every schedule runs inside one outer transaction, rolled back to empty the database: the
   // store's own transactions nest in it as savepoints (better-sqlite3), and see each other's writes

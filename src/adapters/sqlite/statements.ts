@@ -16,7 +16,8 @@ const v = (name: string) => sql`${sql.placeholder(name)}`;
 export const inventoryColumns = {
   sku: t.inventory.sku,
   onHand: t.inventory.onHand,
-  reserved: sql<number>`(SELECT coalesce(sum(${t.orders.qty}), 0) FROM ${t.orders} WHERE ${t.orders.sku} = ${t.inventory.sku} AND ${t.orders.status} = 'reserved')`,
+  // written out: drizzle renders a column of either table unqualified inside the subquery ("sku" = "sku": every SKU's reserved orders)
+  reserved: sql<number>`(SELECT coalesce(sum(o.qty), 0) FROM orders o WHERE o.sku = inventory.sku AND o.status = 'reserved')`,
   version: t.inventory.version,
   updatedAt: t.inventory.updatedAt,
 };
@@ -53,6 +54,65 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .insert(t.orders)
       .values({ sku: p('sku'), qty: p('qty'), status: 'pending', supplierChecks: 0, createdAt: p('now'), updatedAt: p('now') })
       .returning()
+      .prepare(),
+    /** a multi-line order's parent row, or one of its lines (docs/design.md §2.6) */
+    insertOrderRow: db
+      .insert(t.orders)
+      .values({
+        sku: p('sku'),
+        qty: p('qty'),
+        status: 'pending',
+        supplierChecks: 0,
+        lineCount: p('lineCount'),
+        parentId: p('parentId'),
+        lineNo: p('lineNo'),
+        createdAt: p('now'),
+        updatedAt: p('now'),
+      })
+      .returning()
+      .prepare(),
+    /** a multi-line order's lines, by number (through orders_parent_line) */
+    linesOf: db
+      .select()
+      .from(t.orders)
+      .where(and(eq(t.orders.parentId, p('parentId')), sql`${t.orders.parentId} IS NOT NULL`))
+      .orderBy(asc(t.orders.lineNo))
+      .prepare(),
+    /** a multi-line order's timeline: its own events and its lines', by id */
+    timelineWithLines: db
+      .select({
+        id: t.orderEvents.id,
+        orderId: t.orderEvents.orderId,
+        at: t.orderEvents.at,
+        type: t.orderEvents.type,
+        data: t.orderEvents.data,
+        lineNo: t.orders.lineNo,
+      })
+      .from(t.orderEvents)
+      .innerJoin(t.orders, eq(t.orders.id, t.orderEvents.orderId))
+      .where(
+        sql`${t.orderEvents.orderId} IN (SELECT ${p('orderId')} UNION ALL SELECT id FROM orders WHERE parent_id = ${p('orderId')} AND parent_id IS NOT NULL)`,
+      )
+      .orderBy(asc(t.orderEvents.id))
+      .prepare(),
+    /** the jobs of one line (or, line 0, the order's own) of a multi-line order that no runner holds */
+    dropLineJobs: db
+      .delete(t.jobs)
+      .where(
+        and(
+          eq(t.jobs.orderId, p('orderId')),
+          eq(t.jobs.type, p('type')),
+          sql`${t.jobs.status} <> 'running'`,
+          sql`coalesce(json_extract(${t.jobs.payload}, '$.line'), 0) = ${p('line')}`,
+        ),
+      )
+      .prepare(),
+    /** lines per status: subtracted from the orders' count (through the partial orders_line_status) */
+    countLines: db
+      .select({ status: t.orders.status, n: sql<number>`count(*)` })
+      .from(t.orders)
+      .where(sql`${t.orders.parentId} IS NOT NULL`)
+      .groupBy(t.orders.status)
       .prepare(),
     updateOrder: db
       .update(t.orders)

@@ -7,12 +7,13 @@
  * strategy is correct here and all are serialised by the single writer; each still runs its own
  * SQL (see `reserveMove`). The difference between them shows on PostgreSQL.
  */
-import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type Movement } from '../../domain/inventory.js';
 import { assertNever, countsByStatus, type Order } from '../../domain/order.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
+import { flatPlan, inLockOrder, type LineLockOrder, type LineSnapshot, type LinesPlan, parentSku } from '../../domain/lines.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store, Violation } from '../../ports/store.js';
@@ -49,7 +50,10 @@ interface Stock {
 const conflict = (sku: string) =>
   new DatabaseError(`the inventory row of ${sku} changed under the reservation; it will run again`, undefined, { fault: 'conflict' });
 
-export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strategy: ReserveStrategy; naive?: NaivePause }): Store {
+export function createSqliteStore(
+  c: Connection,
+  opts: EnqueueOptions & { strategy: ReserveStrategy; naive?: NaivePause; lineLockOrder?: LineLockOrder },
+): Store {
   const { q, db } = c;
   /** the last audit's answer and the data's version it was read at (see `dataVersion`) */
   let checked: { version: string; violations: Violation[] } | null = null;
@@ -129,6 +133,64 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
     return { plan, order: after ?? order, from, events, jobIds };
   }
 
+  /**
+   * Apply a multi-line order's plan (domain/lines.ts) within the caller's transaction: the lines'
+   * changes in the order their stock was read (by SKU), then the parent's. A line's events are
+   * stored on the line's row and told as the order's (with `line`); every job goes on the order.
+   */
+  function applyLinesPlan(parent: Order, lines: LineSnapshot[], lp: LinesPlan, now: number, stocks: Map<string, Stock | undefined>, step?: JobStep): Applied {
+    const flat = flatPlan(lp);
+    if (step) settle(c, step, flat, now);
+    const events: TimelineEvent[] = [];
+    const jobIds: string[] = [];
+    const linesAfter = new Map(lines.map((l) => [l.lineNo, l.order]));
+    for (const l of lines) {
+      const p = lp.lines.get(l.lineNo);
+      if (!p) continue;
+      const line = l.order;
+      for (const type of p.dropJobs ?? []) q.dropLineJobs.run({ orderId: parent.id, type, line: l.lineNo });
+      const { after } = applyOrderChange(line, p.order, now);
+      if (after) {
+        q.updateOrder.run({ ...after });
+        linesAfter.set(l.lineNo, after);
+      }
+      let stock = stocks.get(line.sku);
+      for (const m of p.movements) stock = reserveMove(line.sku, m.type, m.qty, line.id, now, stock);
+      stocks.set(line.sku, stock);
+      const tagged = p.events.map((e) => ({ ...e, data: { ...e.data, line: l.lineNo } }));
+      for (const e of insertEvents(c, line.id, now, tagged)) events.push({ ...e, orderId: parent.id });
+      jobIds.push(...enqueue(c, parent.id, p.jobs, now, opts));
+    }
+    for (const type of lp.order.dropJobs ?? []) q.dropLineJobs.run({ orderId: parent.id, type, line: 0 });
+    const { after, from } = applyOrderChange(parent, lp.order.order, now);
+    if (after) q.updateOrder.run({ ...after });
+    events.push(...insertEvents(c, parent.id, now, lp.order.events));
+    jobIds.push(...enqueue(c, parent.id, lp.order.jobs, now, opts));
+    const byNumber = [...linesAfter.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
+    return { plan: flat, order: { ...(after ?? parent), lines: byNumber }, from, events, jobIds };
+  }
+
+  /** A multi-line order's lines under the write lock, sorted as the lock order says, with their stock. */
+  function readLines(parent: Order): { lines: LineSnapshot[]; stocks: Map<string, Stock | undefined> } {
+    const rows = inLockOrder(q.linesOf.all({ parentId: parent.id }), opts.lineLockOrder);
+    const stocks = new Map<string, Stock | undefined>();
+    const lines = rows.map((order) => {
+      const stock = q.stock.get({ sku: order.sku });
+      stocks.set(order.sku, stock);
+      let asked: Snapshot['supplierAsked'] | undefined;
+      return {
+        order,
+        lineNo: order.lineNo ?? 0,
+        onHand: stock?.onHand ?? 0,
+        get supplierAsked() {
+          if (asked === undefined) asked = supplierAsked(order.id);
+          return asked;
+        },
+      } satisfies LineSnapshot;
+    });
+    return { lines, stocks };
+  }
+
   /** Complete an Idempotency-Key record inside the caller's write transaction. */
   function storeResponse<T>(idempotent: IdempotentResponse<T>, result: T): void {
     const done = q.completeIdempotency.run({ key: idempotent.key, fingerprint: idempotent.fingerprint, ...idempotent.respond(result) });
@@ -144,6 +206,37 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
         if (idempotent) storeResponse(idempotent, applied.order);
         return applied;
       });
+    },
+
+    createOrderLines(lines, now, planner, idempotent) {
+      return c.write(() => {
+        const total = lines.reduce((n, l) => n + l.qty, 0);
+        const parent = q.insertOrderRow.get({ sku: parentSku(lines), qty: total, lineCount: lines.length, parentId: null, lineNo: null, now })!;
+        const rows = lines.map((l, i) => q.insertOrderRow.get({ sku: l.sku, qty: l.qty, lineCount: 0, parentId: parent.id, lineNo: i + 1, now })!);
+        const applied = applyPlan(parent, planner(parent), now);
+        // each line's own creation (the one-line invariants hold for a line: docs/design.md §6)
+        for (const row of rows) {
+          const [e] = insertEvents(c, row.id, now, [{ type: 'OrderCreated', data: { sku: row.sku, qty: row.qty, line: row.lineNo, orderId: parent.id } }]);
+          applied.events.push({ ...e!, orderId: parent.id });
+        }
+        applied.order = { ...applied.order, lines: rows };
+        if (idempotent) storeResponse(idempotent, applied.order);
+        return applied;
+      });
+    },
+
+    applyToLines(orderId, now, planner, step, idempotent) {
+      return c.write(() => {
+        const parent = loadOrder(orderId);
+        const { lines, stocks } = readLines(parent);
+        const applied = applyLinesPlan(parent, lines, planner({ order: parent, lines }), now, stocks, step);
+        if (idempotent) storeResponse(idempotent, applied.order);
+        return applied;
+      });
+    },
+
+    async getLines(orderId) {
+      return c.read(() => q.linesOf.all({ parentId: orderId }));
     },
 
     applyToOrder(orderId, now, planner, step, idempotent) {
@@ -177,8 +270,10 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
       return c.read(() => q.orderById.get({ id }) ?? null);
     },
 
-    async getTimeline(orderId) {
-      return c.read(() => q.timeline.all({ orderId }).map(toEvent));
+    async getTimeline(orderId, opts) {
+      if (!opts?.lines) return c.read(() => q.timeline.all({ orderId }).map(toEvent));
+      // a line's events, told as the order's
+      return c.read(() => q.timelineWithLines.all({ orderId }).map((r) => ({ ...toEvent(r), orderId })));
     },
 
     async readEvents(afterId, limit) {
@@ -193,6 +288,7 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
           .from(t.orders)
           .where(
             and(
+              isNull(t.orders.parentId),
               status ? eq(t.orders.status, status) : undefined,
               cursor !== undefined ? (order === 'newest' ? lt(t.orders.id, cursor) : gt(t.orders.id, cursor)) : undefined,
             ),
@@ -207,7 +303,12 @@ export function createSqliteStore(c: Connection, opts: EnqueueOptions & { strate
 
     async countOrders() {
       // one pass over the (status, id) index: no row is read
-      return c.read(() => countsByStatus(db.select({ status: t.orders.status, n: count() }).from(t.orders).groupBy(t.orders.status).all()));
+      // the lines of multi-line orders are not orders of their own: their count (a partial index) comes off
+      return c.read(() => {
+        const counts = countsByStatus(db.select({ status: t.orders.status, n: count() }).from(t.orders).groupBy(t.orders.status).all());
+        for (const r of q.countLines.all()) counts[r.status] -= Number(r.n);
+        return counts;
+      });
     },
 
     setOnHand(sku, onHand, now) {

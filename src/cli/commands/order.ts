@@ -4,11 +4,11 @@ import { explainOrder } from '../../app/explain.js';
 import { UsageError, ValidationError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
 import { isOrderStatus, isSettled, ORDER_STATUSES, type Order } from '../../domain/order.js';
-import { numberFromText, parseSku, QTY_RULE } from '../../domain/validation.js';
+import { lineFromText, numberFromText, parseOrderLines, parseSku, QTY_RULE } from '../../domain/validation.js';
 import type { BusEvents } from '../../app/bus.js';
 import type { Ctx } from '../context.js';
 import { sayTrouble } from '../trouble.js';
-import { eventHeader, eventLine, orderSummary, stateLine, statusColour, table, when } from '../render.js';
+import { eventHeader, eventLine, lineSummary, orderSummary, stateLine, statusColour, table, when } from '../render.js';
 import { sinceCreated, wrapParts } from '../../text/timeline.js';
 import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
 import { explanationText, timelineMarkdown } from './order-text.js';
@@ -62,7 +62,23 @@ function countdown(ctx: Ctx, createdAt: number) {
   };
 }
 
+/** `--line SKU:QTY`, repeated: the lines of a multi-line order (docs/design.md §2.6), checked as the API checks them. */
+function linesFromFlags(opts: Record<string, unknown>): Array<{ sku: string; qty: number }> | null {
+  const texts = opts.line as string[] | undefined;
+  if (texts === undefined) return null;
+  if (opts.sku !== undefined || opts.qty !== undefined)
+    throw new ValidationError('line', 'lines or sku and qty', 'give either --line SKU:QTY (repeated) or --sku and --qty, not both');
+  return parseOrderLines(texts.map((text, i) => lineFromText(text, i + 1)));
+}
+
 export async function create(ctx: Ctx, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const lines = linesFromFlags(opts);
+  if (lines && lines.length > 1) return createLines(ctx, lines, opts);
+  if (lines) {
+    // one --line is a one-line order
+    opts.sku = lines[0]!.sku;
+    opts.qty = String(lines[0]!.qty);
+  }
   const skuText = typeof opts.sku === 'string' ? opts.sku : await ask(ctx, 'sku');
   const qtyText = typeof opts.qty === 'string' ? opts.qty : await ask(ctx, 'qty');
   const sku = parseSku(skuText);
@@ -131,6 +147,46 @@ export async function create(ctx: Ctx, _args: string[], opts: Record<string, unk
   return result.status === 'failed' ? 1 : 0;
 }
 
+/** A multi-line order: created, run until it is reserved or final, each event printed with its line. */
+async function createLines(ctx: Ctx, lines: Array<{ sku: string; qty: number }>, opts: Record<string, unknown>): Promise<number> {
+  const settings = settingsFromFlags(opts);
+  const seed = seedFromFlags(opts);
+  const clock = opts.clock as 'real' | 'virtual';
+  if (orderScriptFromFlags(opts) !== undefined)
+    throw new UsageError("a multi-line order follows each SKU's script (`warehouse supplier script`); the order's own script flags are for one-line orders");
+  const reservationTtl = typeof opts.reservationTtl === 'string' ? opts.reservationTtl : undefined;
+  await using w = await ctx.open({ runsJobs: opts.wait !== false, clock, settings, seed });
+  const order = await w.orders.create({ lines, reservationTtl });
+  if (opts.wait === false) {
+    if (ctx.opts.json) ctx.json(orderJson(order));
+    else ctx.say(`${orderSummary(order, ctx.c)}\n${ctx.c.dim('queued; run `warehouse work` to move it on')}`);
+    return 0;
+  }
+  let final = false;
+  if (!ctx.opts.json) {
+    ctx.say(eventHeader(ctx.c));
+    w.bus.on('order:event', (e) => {
+      if (e.orderId === order.id) ctx.say(eventLine(e, order.createdAt, ctx.c));
+    });
+  }
+  w.bus.on('order:transition', (t) => {
+    if (t.orderId !== order.id) return;
+    if (isSettled(t.to)) final = true;
+    if (!ctx.opts.json) ctx.say(stateLine(t, order.createdAt, ctx.c));
+  });
+  sayTrouble(ctx, w);
+  await w.runner.runUntilIdle({ until: () => final });
+  const result = await w.orders.get(order.id);
+  if (ctx.opts.json) ctx.json(orderWithTimelineJson(result));
+  else {
+    const took = ((result.updatedAt - result.createdAt) / 1000).toFixed(3);
+    ctx.say(orderSummary(result, ctx.c, `after ${took}s${clock === 'virtual' ? ' (virtual)' : ''}`));
+    for (const l of result.lines ?? []) ctx.say(`  ${lineSummary(l, ctx.c)}`);
+  }
+  if (!isSettled(result.status)) return 1;
+  return result.status === 'failed' ? 1 : 0;
+}
+
 export async function show(ctx: Ctx, [id]: string[], opts: Record<string, unknown>): Promise<number> {
   const n = numberFromText('id', id!, 'an order id is a whole number; see `warehouse order list`');
   const format = String(opts.format ?? 'text');
@@ -141,6 +197,7 @@ export async function show(ctx: Ctx, [id]: string[], opts: Record<string, unknow
   else if (format === 'md') ctx.say(timelineMarkdown(order, explainOrder(order, order.events, w.settings)));
   else {
     ctx.say(orderSummary(order, ctx.c));
+    for (const l of order.lines ?? []) ctx.say(`  ${lineSummary(l, ctx.c)}`);
     ctx.say(`  ${eventHeader(ctx.c)}`);
     for (const e of order.events) ctx.say(eventLine(e, order.createdAt, ctx.c, false, '  '));
     const states = explainOrder(order, order.events, w.settings).pathText;

@@ -61,7 +61,7 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
 
   // what every engine process shares: the database, the queue, the supplier (and how to reach them)
   const database = ctx.opts.database ?? ctx.opts.db;
-  const global = [...(ctx.opts.groupCommit ? ['--group-commit'] : []), '--durability', ctx.opts.durability];
+  const global = [ctx.opts.groupCommit ? '--group-commit' : '--no-group-commit', '--durability', ctx.opts.durability];
   const engine = Object.entries(ENGINE_FLAGS).flatMap(([key, flag]) => (typeof opts[key] === 'string' ? [flag, opts[key] as string] : []));
   const queueUrl = typeof opts.queue === 'string' && opts.queue.trim() !== '' ? opts.queue : undefined;
   /**
