@@ -90,7 +90,9 @@ export const SIM_DATABASE_ID = '51700000000000000000000000000000';
 export async function replay(scenario: Scenario, opts: ReplayOptions = {}): Promise<Outcome> {
   const virtual: VirtualClockControl | null = opts.realTime ? null : createClock('virtual', SIM_START);
   const database = parseDatabase(opts.db ?? ':memory:');
-  const memoryBackend = virtual !== null && opts.db === undefined && !opts.variant && (opts.backend ?? 'memory') === 'memory';
+  // a scenario with multi-line orders replays on SQLite (the in-memory backend keeps one-line orders only)
+  const lines = scenario.steps.some((s) => s.kind === 'order' && s.lines !== null);
+  const memoryBackend = virtual !== null && opts.db === undefined && !opts.variant && !lines && (opts.backend ?? 'memory') === 'memory';
   const w = await createWarehouse({
     database: database.kind === 'sqlite' ? { ...database, durability: 'normal', groupCommit: true } : database,
     clock: virtual ?? 'real',

@@ -50,7 +50,12 @@ describe('a multi-line order', () => {
     const w = await engine();
     await w.inventory.set('A', 5);
     await w.inventory.set('B', 2);
-    const order = await w.orders.create({ lines: [{ sku: 'b', qty: 2 }, { sku: 'A', qty: 1 }] });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'b', qty: 2 },
+        { sku: 'A', qty: 1 },
+      ],
+    });
     expect(order).toMatchObject({ status: 'pending', sku: 'B+A', qty: 3, lineCount: 2 });
     expect(order.lines?.map((l) => [l.lineNo, l.sku, l.qty, l.status])).toEqual([
       [1, 'B', 2, 'pending'],
@@ -77,7 +82,12 @@ describe('a multi-line order', () => {
   it('waits (awaiting_restock) while a line waits on the supplier, and is reserved when it delivers', async () => {
     const w = await engine({}, { GADGET: { reserve: ['accepted'], status: ['delayed', 'ok'] } });
     await w.inventory.set('WIDGET', 5);
-    const order = await w.orders.create({ lines: [{ sku: 'WIDGET', qty: 2 }, { sku: 'GADGET', qty: 1 }] });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'WIDGET', qty: 2 },
+        { sku: 'GADGET', qty: 1 },
+      ],
+    });
     await runUntil(w, order.id, 'awaiting_restock');
     expect(await lineStates(w, order.id)).toEqual([
       [1, 'WIDGET', 'reserved', null],
@@ -104,7 +114,12 @@ describe('a multi-line order', () => {
   it('fails with the failing line’s reason; the line taken from stock is released (compensation)', async () => {
     const w = await engine({}, { GADGET: { reserve: ['accepted'], status: ['fail'] } });
     await w.inventory.set('WIDGET', 5);
-    const order = await w.orders.create({ lines: [{ sku: 'WIDGET', qty: 3 }, { sku: 'GADGET', qty: 1 }] });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'WIDGET', qty: 3 },
+        { sku: 'GADGET', qty: 1 },
+      ],
+    });
     await runUntil(w, order.id, 'failed');
     const failed = await w.orders.get(order.id);
     expect(failed).toMatchObject({ status: 'failed', failureReason: 'supplier_failed' });
@@ -123,7 +138,12 @@ describe('a multi-line order', () => {
 
   it('cancels at the supplier a line it holds when another line is rejected', async () => {
     const w = await engine({}, { GADGET: { reserve: ['accepted'], status: ['delayed', 'delayed', 'ok'], cancel: ['ok'] }, NOPE: { reserve: ['rejected'] } });
-    const order = await w.orders.create({ lines: [{ sku: 'GADGET', qty: 1 }, { sku: 'NOPE', qty: 1 }] });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'GADGET', qty: 1 },
+        { sku: 'NOPE', qty: 1 },
+      ],
+    });
     await runUntil(w, order.id);
     expect(await w.orders.get(order.id)).toMatchObject({ status: 'failed', failureReason: 'supplier_rejected' });
     expect(await lineStates(w, order.id)).toEqual([
@@ -140,8 +160,18 @@ describe('a multi-line order', () => {
     const w = await engine();
     await w.inventory.set('A', 5);
     await w.inventory.set('B', 5);
-    const one = await w.orders.create({ lines: [{ sku: 'A', qty: 2 }, { sku: 'B', qty: 3 }] });
-    const two = await w.orders.create({ lines: [{ sku: 'B', qty: 1 }, { sku: 'A', qty: 1 }] });
+    const one = await w.orders.create({
+      lines: [
+        { sku: 'A', qty: 2 },
+        { sku: 'B', qty: 3 },
+      ],
+    });
+    const two = await w.orders.create({
+      lines: [
+        { sku: 'B', qty: 1 },
+        { sku: 'A', qty: 1 },
+      ],
+    });
     await runUntil(w, two.id, 'reserved');
     const cancelled = await w.orders.cancel(one.id);
     expect(cancelled.status).toBe('cancelled');
@@ -164,7 +194,12 @@ describe('a multi-line order', () => {
   it('cancelled while a line waits on the supplier: cancelling, then cancelled once the supplier cancels', async () => {
     const w = await engine({}, { GADGET: { reserve: ['accepted'], status: ['delayed', 'delayed', 'ok'], cancel: ['ok'] } });
     await w.inventory.set('WIDGET', 5);
-    const order = await w.orders.create({ lines: [{ sku: 'WIDGET', qty: 1 }, { sku: 'GADGET', qty: 1 }] });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'WIDGET', qty: 1 },
+        { sku: 'GADGET', qty: 1 },
+      ],
+    });
     await runUntil(w, order.id, 'awaiting_restock');
     const cancelling = await w.orders.cancel(order.id);
     expect(cancelling.status).toBe('cancelling');
@@ -181,7 +216,13 @@ describe('a multi-line order', () => {
     const w = await engine();
     await w.inventory.set('A', 5);
     await w.inventory.set('B', 5);
-    const order = await w.orders.create({ lines: [{ sku: 'A', qty: 2 }, { sku: 'B', qty: 3 }], reservationTtl: '10m' });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'A', qty: 2 },
+        { sku: 'B', qty: 3 },
+      ],
+      reservationTtl: '10m',
+    });
     await runUntil(w, order.id, 'reserved');
     const reservedAt = (await w.orders.get(order.id)).updatedAt;
     await runUntil(w, order.id, 'expired');
@@ -204,10 +245,32 @@ describe('a multi-line order', () => {
 
 describe('bad lines', () => {
   const cases: Array<[string, unknown, string]> = [
-    ['the same SKU twice, after normalising', [{ sku: 'a', qty: 1 }, { sku: 'B', qty: 1 }, { sku: ' A ', qty: 2 }], 'line 3: A is already line 1'],
-    ['a qty that is not a whole number', [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 1.5 }], 'line 2: qty must be a whole number'],
+    [
+      'the same SKU twice, after normalising',
+      [
+        { sku: 'a', qty: 1 },
+        { sku: 'B', qty: 1 },
+        { sku: ' A ', qty: 2 },
+      ],
+      'line 3: A is already line 1',
+    ],
+    [
+      'a qty that is not a whole number',
+      [
+        { sku: 'A', qty: 1 },
+        { sku: 'B', qty: 1.5 },
+      ],
+      'line 2: qty must be a whole number',
+    ],
     ['a qty of 0', [{ sku: 'A', qty: 0 }], 'line 1: qty must be a whole number'],
-    ['a bad SKU', [{ sku: 'A', qty: 1 }, { sku: 'no spaces', qty: 1 }], 'line 2: a SKU is'],
+    [
+      'a bad SKU',
+      [
+        { sku: 'A', qty: 1 },
+        { sku: 'no spaces', qty: 1 },
+      ],
+      'line 2: a SKU is',
+    ],
     ['an unknown field', [{ sku: 'A', qty: 1, colour: 'red' }], 'line 1:'],
     ['51 lines', Array.from({ length: 51 }, (_, i) => ({ sku: `S${i}`, qty: 1 })), 'at most 50 lines (got 51)'],
     ['no lines', [], 'at least one line'],

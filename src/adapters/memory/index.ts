@@ -463,6 +463,10 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   };
 
   const store: Store = {
+    // multi-line orders replay on SQLite for now (src/sim/runner.ts picks it when a scenario has lines)
+    createOrderLines: () => Promise.reject(unsupported('a multi-line order')),
+    applyToLines: () => Promise.reject(unsupported('a multi-line order')),
+    getLines: async () => [],
     createOrder(sku, qty, now, planner, idempotent) {
       return write(() => {
         noIdempotency(idempotent);
