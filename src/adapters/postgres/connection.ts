@@ -211,15 +211,19 @@ export async function pipelined(client: pg.PoolClient, queries: Array<string | p
   const c = client as pg.PoolClient & { pipeline: boolean; connection: { stream: { cork(): void; uncork(): void } } };
   c.pipeline = true;
   const sent: Array<Promise<pg.QueryResult>> = [];
+  let refused: { error: unknown } | null = null;
   c.connection.stream.cork();
   try {
     for (const q of queries) sent.push(client.query(q as pg.QueryConfig));
+  } catch (error) {
+    refused = { error };
   } finally {
     c.connection.stream.uncork();
   }
   // every answer is awaited before the client leaves pipeline mode (its queue of sent queries empty)
   const answers = await Promise.allSettled(sent);
   c.pipeline = false;
+  if (refused) throw refused.error;
   const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
   if (failed) throw failed.reason;
   return answers.map((a) => (a as PromiseFulfilledResult<pg.QueryResult>).value);
