@@ -11,7 +11,7 @@
  *
  * Set-up, per queue and worker count, on a fresh schema (and a fresh key prefix): one `warehouse
  * serve --no-runner` (the API; with Redis it still relays what it enqueues) and N `warehouse work`,
- * real processes, default settings (concurrency 8 each, a pool of 10 connections each). Eight SKUs
+ * real processes, default settings (concurrency 32 each since issue 24, 8 before; a pool of 10 connections each). Eight SKUs
  * with stock for every order, so each order is one ReserveInventory job: the engine's own path,
  * no supplier waits.
  *

@@ -15,7 +15,7 @@ export function engineOptions(cmd: Command): Command {
     .option('--backoff-base <duration>', 'first retry delay after a transient error (default 1s)')
     .option('--backoff-cap <duration>', 'longest retry delay (default 60s)')
     .option('--lease <duration>', "how long a claimed job stays this runner's before another may take it (default 30s)")
-    .option('--concurrency <n>', 'jobs run at once (default 8)')
+    .option('--concurrency <n>', 'jobs run at once (default 32)')
     .option(
       '--reserve-strategy <strategy>',
       'how a reservation takes stock: pessimistic (row lock, default), optimistic (version check), atomic (conditional update)',

@@ -42,7 +42,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   backoffCapMs: 60_000,
   supplierTimeoutMs: 5_000,
   leaseMs: 30_000,
-  concurrency: 8,
+  concurrency: 32,
   reserveStrategy: 'pessimistic',
   reservationTtlMs: null,
 });

@@ -22,7 +22,7 @@
 import type Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { DatabaseError } from '../../domain/errors.js';
-import { describeInUse, isBusy, openDatabase, refusalOf, type OpenOptions } from './open.js';
+import { describeInUse, isBusy, openDatabase, refusalFor, type OpenOptions } from './open.js';
 import * as t from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -84,7 +84,8 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
   const q = prepareStatements(db);
   /** the refusal of writes once the file was found corrupt (by this connection or another: open.ts) */
   let latched: DatabaseError | null = null;
-  const refused = () => latched ?? refusalOf(opts.file);
+  const refusalOfFile = refusalFor(opts.file);
+  const refused = () => latched ?? refusalOfFile();
   let lastFault: DatabaseError | null = null;
   const describe = (error: unknown) => {
     const described = describeInUse(error, opts.file, busyTimeoutMs);

@@ -166,6 +166,12 @@ export function refusalOf(file: string): DatabaseError | null {
   return key === null ? null : (refused.get(key) ?? null);
 }
 
+/** refusalOf(file) with the path resolved once (a connection asks on every write) */
+export function refusalFor(file: string): () => DatabaseError | null {
+  const key = latchKey(file);
+  return key === null ? () => null : () => refused.get(key) ?? null;
+}
+
 /**
  * describeSqliteError for a database in use: damage (`corrupt`) or a file that is no longer a
  * database (`not_a_database`) is latched for the file, so that every connection to it refuses
