@@ -150,7 +150,12 @@ describe('a multi-line order', () => {
   it('a line whose supplier never answers is dead-lettered: the order fails supplier_unavailable, the stock line released', async () => {
     const w = await engine({ jobAttempts: 2 }, { DOWN: { reserve: 'error' } });
     await w.inventory.set('UP', 5);
-    const order = await w.orders.create({ lines: [{ sku: 'UP', qty: 2 }, { sku: 'DOWN', qty: 1 }] });
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'UP', qty: 2 },
+        { sku: 'DOWN', qty: 1 },
+      ],
+    });
     await runUntil(w, order.id, 'failed');
     expect(await w.orders.get(order.id)).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
     expect(await lineStates(w, order.id)).toEqual([

@@ -76,7 +76,12 @@ describe('multi-line orders over HTTP', () => {
 
   it('replays a multi-line order under its Idempotency-Key with the first answer, creating it once', async () => {
     const headers = { 'idempotency-key': 'lines-create-1' };
-    const json = { lines: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 1 }] };
+    const json = {
+      lines: [
+        { sku: 'A', qty: 1 },
+        { sku: 'B', qty: 1 },
+      ],
+    };
     const first = await server.call('POST', '/api/orders', { json, headers });
     const before = rowCounts(server.db);
     const again = await server.call('POST', '/api/orders', { json, headers });
