@@ -137,7 +137,9 @@ describe('the HTTP API, route by route', () => {
         ...['/api/supplier/scripts', '/api/supplier/scripts/{sku}', '/api/overview', '/api/inventory', '/api/check', '/api/explore/story'],
       ].sort(),
     );
-    expect(r.body.paths['/api/order'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    // one line or several (docs/design.md §2.6): each form refuses properties of its own
+    const body = r.body.paths['/api/order'].post.requestBody.content['application/json'].schema;
+    expect(body.oneOf.map((b: { additionalProperties: boolean }) => b.additionalProperties)).toEqual([false, false]);
     expect(r.body.components.schemas.Problem).toBeDefined();
   });
 
