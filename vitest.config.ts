@@ -91,6 +91,16 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             env: { WAREHOUSE_GROUP_COMMIT: '0' },
           },
         },
+        {
+          // the store and queue contracts again on the simulator's in-memory backend (src/adapters/memory),
+          // but for what only a database keeps, which it refuses (test/contract/support.ts)
+          test: {
+            ...shared,
+            name: 'memory',
+            include: ['test/contract/store.test.ts', 'test/contract/queue.test.ts'],
+            env: { WAREHOUSE_TEST_BACKEND: 'memory' },
+          },
+        },
         { test: { ...shared, name: 'services', include: SERVICES } },
         ...(why
           ? []

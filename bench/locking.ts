@@ -7,6 +7,8 @@
  *      [--strategies pessimistic,optimistic,atomic]      (DATABASE_URL: the server; default local)
  * --quick: 200 orders for 20 units at concurrency 4 and 16. --durability (passed on by `npm run
  * bench`) is accepted and ignored: PostgreSQL commits with its own synchronous_commit (on).
+ * --rounds N: each row runs baseline and engine N times in turn (on a shared machine one pair
+ * moves ±50 %); the row then shows the medians, and its ratio is the median of the N pairs' ratios.
  *
  * Subject. The engine on a fresh schema: `createWarehouse` with `--reserve-strategy`, the runner's
  * concurrency C and a pool of C + 2 connections, real clock, the in-process mock supplier
@@ -22,11 +24,16 @@
  * is what the engine (drizzle, the executor and driver, the bus, the HTTP client and mock) costs
  * over the SQL itself.
  *
+ * CPU per order: this process's (the engine or the baseline clients), and PostgreSQL's — the
+ * server processes of that side's connections (found by an application_name of their own; their
+ * CPU time from /proc/<pid>/schedstat, so the server must run on this machine, else "-").
+ *
  * Counted: conflicts (optimistic versioned updates that found the row changed, and ran again),
  * deferred jobs (a transaction that gave up as the database's trouble and was rescheduled),
  * deadlocks (40P01 seen), and oversell: on-hand below 0, or other than exactly 100 units reserved,
  * or a `warehouse check` rule broken — which must be 0.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -47,6 +54,8 @@ export interface RunResult {
   p50Ms: number;
   p99Ms: number;
   cpuMsPerOrder: number;
+  /** PostgreSQL's server processes of this run's connections, CPU ms per order (null: not measurable here) */
+  pgCpuMsPerOrder: number | null;
   conflicts: number;
   deferred: number;
   deadlocks: number;
@@ -60,7 +69,35 @@ export interface Row {
   concurrency: number;
   engine: RunResult;
   baseline: RunResult;
+  /** the ratio is the median of these (--rounds) */
   ratio: number;
+  ratios?: number[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** The rounds of one side as one result: each figure's median (counts too), oversell the worst. */
+function medianRun(runs: RunResult[]): RunResult {
+  if (runs.length === 1) return runs[0]!;
+  const m = (f: (r: RunResult) => number) => +median(runs.map(f)).toFixed(2);
+  const pgs = runs.map((r) => r.pgCpuMsPerOrder).filter((x): x is number => x !== null);
+  return {
+    orders: runs[0]!.orders,
+    wallMs: Math.round(m((r) => r.wallMs)),
+    perSec: Math.round(m((r) => r.perSec)),
+    p50Ms: m((r) => r.p50Ms),
+    p99Ms: m((r) => r.p99Ms),
+    cpuMsPerOrder: m((r) => r.cpuMsPerOrder),
+    pgCpuMsPerOrder: pgs.length === runs.length ? +median(pgs).toFixed(2) : null,
+    conflicts: Math.round(m((r) => r.conflicts)),
+    deferred: Math.round(m((r) => r.deferred)),
+    deadlocks: Math.max(...runs.map((r) => r.deadlocks)),
+    oversell: Math.max(...runs.map((r) => r.oversell)),
+    reserved: runs[0]!.reserved,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -72,7 +109,8 @@ export function summarise(
   latencies: number[],
   wallMs: number,
   cpuMs: number,
-  extra: Omit<RunResult, 'orders' | 'wallMs' | 'perSec' | 'p50Ms' | 'p99Ms' | 'cpuMsPerOrder'>,
+  extra: Omit<RunResult, 'orders' | 'wallMs' | 'perSec' | 'p50Ms' | 'p99Ms' | 'cpuMsPerOrder' | 'pgCpuMsPerOrder'>,
+  pgCpuMs: number | null = null,
 ): RunResult {
   const sorted = [...latencies].sort((a, b) => a - b);
   const n = sorted.length;
@@ -83,6 +121,7 @@ export function summarise(
     p50Ms: +percentile(sorted, 50).toFixed(2),
     p99Ms: +percentile(sorted, 99).toFixed(2),
     cpuMsPerOrder: +(cpuMs / n).toFixed(2),
+    pgCpuMsPerOrder: pgCpuMs === null ? null : +(pgCpuMs / n).toFixed(2),
     ...extra,
   };
 }
@@ -94,12 +133,38 @@ const cpuSince = (u: NodeJS.CpuUsage) => {
 
 let schemas = 0;
 const schemaName = () => `bench_locking_${process.pid}_${++schemas}`;
+/** a side's connections are told apart on the server by their application_name: the schema's name */
 const urlFor = (schema: string, poolSize: number) => {
   const u = new URL(PG_URL);
   u.searchParams.set('schema', schema);
   u.searchParams.set('poolSize', String(poolSize));
+  u.searchParams.set('application_name', schema);
   return u.toString();
 };
+
+/**
+ * CPU ms used so far by the server processes whose connections are named `app` (schedstat: ns, of
+ * processes still alive), or null when they cannot be read (a server on another machine).
+ */
+async function serverCpuMs(app: string): Promise<number | null> {
+  const c = new pg.Client(poolConfig({ url: PG_URL }));
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [app]);
+    let ns = 0;
+    for (const { pid } of rows) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        return null;
+      }
+    }
+    return ns / 1e6;
+  } finally {
+    await c.end();
+  }
+}
+const cpuBetween = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
 
 async function dropSchema(schema: string): Promise<void> {
   const c = new pg.Client(poolConfig({ url: PG_URL }));
@@ -174,16 +239,18 @@ async function runEngine(strategy: ReserveStrategy, concurrency: number, orders:
     w.bus.on('order:event', (e) => {
       if (e.type === 'InventoryConflict') conflicts += Number(e.data.conflicts);
     });
+    const pg0 = await serverCpuMs(schema);
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     await w.runner.runUntilIdle();
     const wallMs = performance.now() - t0;
     const cpuMs = cpuSince(cpu);
+    const pgCpu = cpuBetween(pg0, await serverCpuMs(schema));
     const info = await w.store.info();
     await w.close();
     // conflicts that ran out of tries were counted by the adapter but never recorded on a timeline
     conflicts = Math.max(conflicts, Number(info.conflicts));
-    return summarise(latencies, wallMs, cpuMs, { conflicts, deferred, deadlocks: Number(info.deadlocks), ...(await oversellOf(schema, stock)) });
+    return summarise(latencies, wallMs, cpuMs, { conflicts, deferred, deadlocks: Number(info.deadlocks), ...(await oversellOf(schema, stock)) }, pgCpu);
   } finally {
     await dropSchema(schema);
   }
@@ -193,19 +260,28 @@ async function runBaselineOn(strategy: ReserveStrategy, concurrency: number, ord
   const schema = schemaName();
   try {
     await prepare(schema, orders, stock);
-    const pool = new pg.Pool({ ...poolConfig({ url: PG_URL, schema }), max: concurrency + 2 });
+    const pool = new pg.Pool({ ...poolConfig({ url: PG_URL, schema }), max: concurrency + 2, application_name: schema });
     pool.on('error', () => {});
     try {
+      const pg0 = await serverCpuMs(schema);
       const cpu = process.cpuUsage();
       const t0 = performance.now();
       const r = await runBaseline(pool, strategy, concurrency);
       const wallMs = performance.now() - t0;
-      return summarise(r.latencies, wallMs, cpuSince(cpu), {
-        conflicts: r.conflicts,
-        deferred: r.deferred,
-        deadlocks: r.deadlocks,
-        ...(await oversellOf(schema, stock)),
-      });
+      const cpuMs = cpuSince(cpu);
+      const pgCpu = cpuBetween(pg0, await serverCpuMs(schema));
+      return summarise(
+        r.latencies,
+        wallMs,
+        cpuMs,
+        {
+          conflicts: r.conflicts,
+          deferred: r.deferred,
+          deadlocks: r.deadlocks,
+          ...(await oversellOf(schema, stock)),
+        },
+        pgCpu,
+      );
     } finally {
       await pool.end();
     }
@@ -243,8 +319,11 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       strategies: { type: 'string' },
       durability: { type: 'string' },
+      rounds: { type: 'string' },
     },
   });
+  const rounds = Number(values.rounds ?? 1);
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 50)) throw new Error(`--rounds: a whole number from 1 to 50 (got ${values.rounds})`);
   // --quick (CI): a fifth of the orders, two levels, well under half a minute
   const orders = Number(values.orders ?? (values.quick ? 200 : 1_000));
   const stock = Number(values.stock ?? (values.quick ? 20 : 100));
@@ -261,7 +340,9 @@ async function main(): Promise<void> {
   }
 
   const started = performance.now();
-  console.log(`locking: ${orders} orders of 1 unit for ${stock} units of one SKU, concurrency ${levels.join(', ')}, on ${new URL(PG_URL).host}`);
+  console.log(
+    `locking: ${orders} orders of 1 unit for ${stock} units of one SKU, concurrency ${levels.join(', ')}, on ${new URL(PG_URL).host}${rounds > 1 ? `, ${rounds} rounds each (medians)` : ''}`,
+  );
   const head = [
     'strategy',
     'C',
@@ -273,20 +354,28 @@ async function main(): Promise<void> {
     'p99 ms',
     'ratio',
     'cpu ms/order',
+    'pg cpu ms/order',
     'conflicts',
     'deferred',
     'deadlocks',
     'oversell',
   ];
-  const widths = [11, 3, 8, 7, 7, 7, 7, 7, 5, 12, 15, 8, 9, 8];
+  const widths = [11, 3, 8, 7, 7, 7, 7, 7, 5, 12, 15, 15, 8, 9, 8];
   const line = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(widths[i]!)).join(' ');
   console.log(line(head));
   const rows: Row[] = [];
   for (const strategy of strategies) {
     for (const concurrency of levels) {
-      const baseline = await runBaselineOn(strategy, concurrency, orders, stock);
-      const engine = await runEngine(strategy, concurrency, orders, stock);
-      const row: Row = { strategy, concurrency, engine, baseline, ratio: +(engine.perSec / baseline.perSec).toFixed(2) };
+      const pairs: Array<{ engine: RunResult; baseline: RunResult }> = [];
+      for (let i = 0; i < rounds; i++) {
+        const baseline = await runBaselineOn(strategy, concurrency, orders, stock);
+        const engine = await runEngine(strategy, concurrency, orders, stock);
+        pairs.push({ engine, baseline });
+      }
+      const engine = medianRun(pairs.map((p) => p.engine));
+      const baseline = medianRun(pairs.map((p) => p.baseline));
+      const row: Row = { strategy, concurrency, engine, baseline, ratio: +median(pairs.map((p) => p.engine.perSec / p.baseline.perSec)).toFixed(2) };
+      if (rounds > 1) row.ratios = pairs.map((p) => +(p.engine.perSec / p.baseline.perSec).toFixed(2));
       rows.push(row);
       console.log(
         line([
@@ -300,6 +389,7 @@ async function main(): Promise<void> {
           baseline.p99Ms,
           row.ratio,
           `${engine.cpuMsPerOrder}/${baseline.cpuMsPerOrder}`,
+          `${engine.pgCpuMsPerOrder ?? '-'}/${baseline.pgCpuMsPerOrder ?? '-'}`,
           `${engine.conflicts}/${baseline.conflicts}`,
           `${engine.deferred}/${baseline.deferred}`,
           `${engine.deadlocks}/${baseline.deadlocks}`,
@@ -309,7 +399,10 @@ async function main(): Promise<void> {
     }
   }
   const seconds = +((performance.now() - started) / 1000).toFixed(1);
-  console.log(`(cpu ms/order: this process's CPU over the run ÷ orders; it and the counts are engine/baseline) ${seconds} s`);
+  for (const r of rows) if (r.ratios) console.log(`${r.strategy} C=${r.concurrency}: ratios of the ${r.ratios.length} rounds ${r.ratios.join(', ')}`);
+  console.log(
+    `(cpu ms/order: this process's CPU over the run ÷ orders; pg cpu: the server processes of its connections; they and the counts are engine/baseline${rounds > 1 ? '; each a median of the rounds' : ''}) ${seconds} s`,
+  );
   const at = (s: ReserveStrategy) => rows.find((r) => r.strategy === s && r.concurrency === 16) ?? rows.find((r) => r.strategy === s);
   const ratios = rows.map((r) => r.ratio).sort((a, b) => a - b);
   if (values.json) {

@@ -120,10 +120,26 @@ const loadDetail = debounce(async () => {
   // an order has movements once stock was taken for it (InventoryReserved): a reservation, and
   // before it the supplier's delivery when the stock came from the supplier
   // and after it a release (cancelled, expired); or, for an order cancelled too late, the delivery alone
-  const took = order.events.find((e) => e.type === 'InventoryReserved');
-  const has = (type) => order.events.some((e) => e.type === type);
-  const expected = (took ? (took.data.source === 'supplier' ? 2 : 1) : 0) + (has('ReservationReleased') ? 1 : 0) + (has('SupplierDeliveryRestocked') ? 1 : 0);
-  const movements = expected > 0 ? await orderMovements(order.sku, id, expected) : [];
+  const movementsOf = (sku, orderId, events) => {
+    const took = events.find((e) => e.type === 'InventoryReserved');
+    const has = (type) => events.some((e) => e.type === type);
+    const expected = (took ? (took.data.source === 'supplier' ? 2 : 1) : 0) + (has('ReservationReleased') ? 1 : 0) + (has('SupplierDeliveryRestocked') ? 1 : 0);
+    return expected > 0 ? orderMovements(sku, orderId, expected) : [];
+  };
+  // a multi-line order's movements are its lines', each in its own SKU's ledger (docs/design.md §2.6)
+  const movements = order.lines
+    ? (
+        await Promise.all(
+          order.lines.map((l) =>
+            movementsOf(
+              l.sku,
+              l.id,
+              order.events.filter((e) => e.data.line === l.line),
+            ),
+          ),
+        )
+      ).flat()
+    : await movementsOf(order.sku, id, order.events);
   if (state.selected !== id) return;
   state.detail = { order, explanation, movements };
   $('#detail-title').textContent = state.follow ? `Order #${id} · the newest` : `Order #${id}`;

@@ -126,6 +126,23 @@ export function renderDetail(root, { order, explanation, jobs, movements, now, o
           ),
         )
       : null,
+    // a multi-line order (docs/design.md §2.6): each line's own state; the order is reserved when every line is
+    order.lines ? h('h3', {}, 'Lines') : null,
+    order.lines
+      ? table(
+          ['line', 'SKU × qty', 'state'],
+          order.lines.map((l) =>
+            h(
+              'tr',
+              { dataset: { line: l.line, status: l.status } },
+              h('td', {}, String(l.line)),
+              h('td', {}, `${l.sku} × ${l.qty}`),
+              h('td', {}, stateBadge(l.status), l.failureReason ? h('span', { class: 'sub-reason' }, l.failureReason) : null),
+            ),
+          ),
+          { id: 'lines' },
+        )
+      : null,
     h('h3', {}, 'Timeline'),
     table(['time (UTC) · since created', 'event · details'], timeline, { id: 'timeline' }),
     h('h3', {}, 'Jobs'),

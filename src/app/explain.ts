@@ -120,9 +120,26 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
       state = to;
       path.push(to);
     };
+    if (order.lineCount && typeof d.line === 'number') {
+      // a line's event (docs/design.md §2.6): told as the line's; the order moves only with its own events
+      const line = explainLine(
+        e,
+        order.lines?.find((l) => l.lineNo === d.line),
+        since,
+      );
+      if (line.part) parts.push(line.part);
+      if (e.type === 'SupplierReservationAccepted' && state === 'pending') {
+        move('awaiting_restock');
+        line.text += ' The order waits (awaiting_restock) while a line waits on the supplier.';
+      }
+      explained.push({ at: e.at, since: since(e.at), type: e.type, text: line.text, transition });
+      continue;
+    }
     switch (e.type) {
       case 'OrderCreated':
-        text = `Order #${order.id} (${order.sku} × ${order.qty}) is stored pending, and its ReserveInventory job is written in the same transaction (the transactional outbox): a crash cannot leave the order without its job.`;
+        text = order.lineCount
+          ? `Order #${order.id} (${order.lines?.map((l) => `${l.sku} × ${l.qty}`).join(' + ') ?? order.sku}) is stored pending with its ${order.lineCount} lines, and its ReserveInventory job is written in the same transaction (the transactional outbox). Every line is reserved, or none.`
+          : `Order #${order.id} (${order.sku} × ${order.qty}) is stored pending, and its ReserveInventory job is written in the same transaction (the transactional outbox): a crash cannot leave the order without its job.`;
         break;
       case 'InventoryReserved':
         if (d.source === 'stock') {
@@ -211,9 +228,11 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
         move('reserved');
         flushChecks();
         text =
-          typeof d.expiresAt === 'number'
-            ? `The order is reserved. The reservation holds its units until ${offset(since(d.expiresAt))} (its time to live): an ExpireReservation job, written in the same transaction, releases them then unless the order is fulfilled or cancelled first.`
-            : 'The order is reserved: its units are held for it until someone fulfils or cancels it.';
+          typeof d.lines === 'number'
+            ? `Every line is reserved, so the order is${typeof d.expiresAt === 'number' ? `, until ${offset(since(d.expiresAt))} (its time to live: the order expires as a whole)` : ''}.`
+            : typeof d.expiresAt === 'number'
+              ? `The order is reserved. The reservation holds its units until ${offset(since(d.expiresAt))} (its time to live): an ExpireReservation job, written in the same transaction, releases them then unless the order is fulfilled or cancelled first.`
+              : 'The order is reserved: its units are held for it until someone fulfils or cancels it.';
         parts.push('reserved');
         break;
       case 'CancelRequested':
@@ -266,7 +285,10 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
         flushChecks();
         const reason = str(d.reason) as FailureReason;
         if (reason === 'supplier_delayed') parts.push(`the delayed budget (${plural(lastCheck - 1, 'retry', 'retries')}) was used up`);
-        text = `The order failed: ${reason} (${REASON_TEXT[reason] ?? reason}), a final state.`;
+        text =
+          typeof d.failedLine === 'number'
+            ? `Line ${d.failedLine} (${str(d.sku)}) failed, so the order fails with its reason: ${reason} (${REASON_TEXT[reason] ?? reason}), a final state. In the same transaction every other line is undone (the compensation).`
+            : `The order failed: ${reason} (${REASON_TEXT[reason] ?? reason}), a final state.`;
         parts.push(`failed: ${reason}`);
         break;
       }
@@ -287,6 +309,58 @@ export function explainOrder(order: Order, events: readonly TimelineEvent[], set
     events: explained,
     next: nextOf(order, events, settings),
   };
+}
+
+/** A line's event in a multi-line order's explanation: one sentence, and a part of the summary when it matters. */
+function explainLine(e: TimelineEvent, line: Order | undefined, since: (at: number) => number): { text: string; part?: string } {
+  const d = e.data;
+  const n = num(d.line);
+  const what = line ? `Line ${n} (${line.sku} × ${line.qty})` : `Line ${n}`;
+  switch (e.type) {
+    case 'OrderCreated':
+      return { text: `${what} is stored pending with the order.` };
+    case 'InventoryReserved':
+      return d.source === 'stock'
+        ? {
+            text: `${what} is taken from stock (on-hand now ${num(d.onHandAfter)}), in one transaction with the order's other lines: their SKUs are locked in one global order, by SKU, so no two orders wait for each other in a cycle.`,
+            part: `line ${n} from stock`,
+          }
+        : { text: `${what}: the supplier's delivery is booked in and reserved.`, part: `line ${n} delivered` };
+    case 'LineShort':
+      return { text: `${what}: only ${num(d.onHand)} on hand; the line asks the supplier with a job of its own.`, part: `line ${n} short` };
+    case 'SupplierReservationRequested':
+      return { text: `${what} asks the supplier (Idempotency-Key ${str(d.key)}).` };
+    case 'SupplierReservationAccepted':
+      return { text: `${what}: the supplier accepted (ref ${str(d.ref)}).`, part: `line ${n} accepted by the supplier` };
+    case 'SupplierReservationRejected':
+      return { text: `${what}: the supplier refused.`, part: `line ${n} rejected` };
+    case 'SupplierStatusChecked':
+      return { text: `${what}: check ${num(d.check)} answered ${str(d.status)}.` };
+    case 'OrderReserved':
+      return { text: `${what} is reserved.` };
+    case 'OrderFailed':
+      return { text: `${what} failed: ${str(d.reason)}.`, part: `line ${n} failed` };
+    case 'LineCompensated':
+      return { text: `${what} is undone (it was ${str(d.from)}): another line failed, and the order holds nothing or everything.`, part: `line ${n} undone` };
+    case 'ReservationReleased':
+      return { text: `${what}: its ${num(d.qty)} units go back to stock (a release movement; on-hand ${num(d.onHandAfter)}).` };
+    case 'CancelRequested':
+      return { text: `${what} is cancelling: the supplier is asked to cancel its reservation (CancelSupplierReservation).` };
+    case 'SupplierReservationCancelled':
+      return { text: `${what}: the supplier ${d.tooLate === true ? 'had delivered (too late to cancel)' : 'cancelled its reservation'}.` };
+    case 'SupplierDeliveryRestocked':
+      return { text: `${what}: the supplier's delivery is booked to stock as a restock.` };
+    case 'OrderCancelled':
+      return { text: `${what} is cancelled.` };
+    case 'OrderExpired':
+      return { text: `${what} is expired, its units released.` };
+    case 'OrderFulfilled':
+      return { text: `${what} is fulfilled.` };
+    case 'SupplierCallFailed':
+      return { text: `${what}: a supplier call failed (${errorWord(d)}); it runs again at ${offset(since(num(d.retryAt)))}.` };
+    default:
+      return { text: `${what}: ${e.type}.` };
+  }
 }
 
 /** What comes next: nothing for a final order; for a reserved one, its expiry if it has one (a person may fulfil or cancel it first). */

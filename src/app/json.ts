@@ -10,6 +10,8 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** One line of a multi-line order: its number and its own state. */
 export const lineJson = (l: Order) => ({
+  /** the line's own order id: its movements and its supplier key name it */
+  id: l.id,
   line: l.lineNo ?? 0,
   sku: l.sku,
   qty: l.qty,

@@ -230,6 +230,7 @@ export const orderSchema = z
     lines: z
       .array(
         z.object({
+          id: z.number().int().meta({ description: "the line's own order id (its movements name it)" }),
           line: z.number().int(),
           sku: z.string(),
           qty: z.number().int(),

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { openMemoryBackend } from '../../src/adapters/memory/index.js';
 import { LeaseLostError } from '../../src/domain/errors.js';
+import { planCreateLines } from '../../src/domain/lines.js';
 import { planCreateOrder, type Plan } from '../../src/domain/plans.js';
 
 const T0 = Date.UTC(2026, 0, 1, 9);
@@ -80,6 +81,29 @@ describe('the in-memory backend', () => {
       [ids[1], 2],
     ]);
     expect(await queue.nextDueAt()).toBe(T0 + 20 + 60_000);
+  });
+
+  it("keeps a multi-line order's lines as rows of their own, out of the order list and counts", async () => {
+    const { store } = open();
+    await store.createOrder('A', 1, T0, () => planCreateOrder('A', 1, T0));
+    const lines = [
+      { sku: 'B', qty: 2 },
+      { sku: 'A', qty: 1 },
+    ];
+    const made = await store.createOrderLines(lines, T0, () => planCreateLines(lines, T0));
+    expect(made.order).toMatchObject({ sku: 'B+A', qty: 3, lineCount: 2, parentId: null });
+    expect((await store.getLines(made.order.id)).map((l) => [l.lineNo, l.sku, l.parentId])).toEqual([
+      [1, 'B', made.order.id],
+      [2, 'A', made.order.id],
+    ]);
+    expect((await store.listOrders({})).orders.map((o) => o.id)).toEqual([1, made.order.id]);
+    expect((await store.countOrders()).pending).toBe(2);
+    const timeline = await store.getTimeline(made.order.id, { lines: true });
+    expect(timeline.map((e) => [e.orderId, e.type, e.data.line])).toEqual([
+      [made.order.id, 'OrderCreated', undefined],
+      [made.order.id, 'OrderCreated', 1],
+      [made.order.id, 'OrderCreated', 2],
+    ]);
   });
 
   it('refuses what only a database keeps, saying so', async () => {

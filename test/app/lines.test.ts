@@ -5,6 +5,7 @@
  * the invariants of docs/design.md §6 are checked after each test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { explainOrder } from '../../src/app/explain.js';
 import { inventoryJson, orderJson } from '../../src/app/json.js';
 import { OrderStateError, ValidationError } from '../../src/domain/errors.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
@@ -138,6 +139,12 @@ describe('a multi-line order', () => {
     expect(await views(w, 'WIDGET')).toEqual({ onHand: 5, reserved: 0, available: 5 });
     const failedAt = failed.events.find((e) => e.type === 'OrderFailed' && e.data.line === undefined);
     expect(failedAt?.data).toMatchObject({ reason: 'supplier_failed', failedLine: 2, sku: 'GADGET' });
+    // order explain tells the order's path and each line's part
+    const x = explainOrder(failed, failed.events, w.settings);
+    expect(x.pathText).toBe('pending → awaiting_restock → failed');
+    // in commit order: the stock step writes its lines in SKU order (GADGET before WIDGET), a commit its lines before the order
+    expect(x.summary).toBe('line 2 short → line 1 from stock → line 2 accepted by the supplier → line 2 failed → line 1 undone → failed: supplier_failed');
+    expect(x.events.find((e) => e.type === 'LineCompensated')?.text).toMatch(/^Line 1 \(WIDGET × 3\) is undone \(it was reserved\)/);
   });
 
   it('cancels at the supplier a line it holds when another line is rejected', async () => {

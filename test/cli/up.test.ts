@@ -165,6 +165,48 @@ describe('warehouse up', () => {
     expect(await up.exited).toBe(0);
   });
 
+  it('--reservation-ttl reaches the engines: a reservation made by the cluster carries its expiry', { timeout: 60_000 }, async ({ onTestFailed }) => {
+    const db = tempDb();
+    expect((await runCli(['--db', db, 'inventory', 'set', 'T', '5'])).code).toBe(0);
+    const up = startUp([
+      '--database',
+      db,
+      'up',
+      '--workers',
+      '1',
+      '--port',
+      '0',
+      '--supplier-port',
+      '0',
+      '--supplier-state',
+      join(tempDir(), 'supplier.db'),
+      '--reservation-ttl',
+      '10m',
+    ]);
+    onTestFailed(() => {
+      up.child.kill('SIGKILL');
+      console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
+    });
+    const [, api] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 1 worker\(s\)/);
+    const res = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"T","qty":2}' });
+    const { id } = (await res.json()) as { id: number };
+    type Timeline = { status: string; events: Array<{ at: string; type: string; data: { expiresAt?: string } }> };
+    const order = await until(
+      async () => (await (await fetch(`${api}/api/orders/${id}`)).json()) as Timeline,
+      (o) => o.status === 'reserved',
+    );
+    const reserved = order.events.find((e) => e.type === 'OrderReserved')!;
+    // real time: the event's time is read as the write is asked for, the expiry's a few ms later as it is planned
+    const ttl = Date.parse(reserved.data.expiresAt!) - Date.parse(reserved.at);
+    expect(ttl).toBeGreaterThanOrEqual(600_000);
+    expect(ttl).toBeLessThan(601_000);
+    // the expiry job, written in the reservation's transaction, is due then
+    const { jobs } = (await (await fetch(`${api}/api/jobs`)).json()) as { jobs: Array<{ type: string; runAt: string }> };
+    expect(jobs.map((j) => [j.type, j.runAt])).toEqual([['ExpireReservation', reserved.data.expiresAt]]);
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+  });
+
   it('refuses bad usage with one line, exit 2, starting nothing', async () => {
     const bad = await runCli(['--db', tempDb(), 'up', '--workers', 'many']);
     expect([bad.code, bad.stderr.trim()]).toEqual([2, expect.stringMatching(/^error: invalid --workers "many": a whole number/)]);
@@ -172,5 +214,8 @@ describe('warehouse up', () => {
     expect([scripted.code, scripted.stderr]).toEqual([2, expect.stringMatching(/--supplier-script/)]);
     const queue = await runCli(['--db', tempDb(), 'up', '--queue', 'amqp://x']);
     expect([queue.code, queue.stderr]).toEqual([2, expect.stringMatching(/only redis:\/\//)]);
+    // an engine flag is checked before anything starts (it used to start the supplier, then stop when a worker refused it)
+    const ttl = await runCli(['--db', tempDb(), 'up', '--reservation-ttl', 'soon', '--port', '0', '--supplier-port', '0']);
+    expect([ttl.code, ttl.stdout, ttl.stderr.trim()]).toEqual([2, '', expect.stringMatching(/^error: --reservation-ttl must be a duration/)]);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/domain/errors.js';
 import type { JobSettlement } from '../../src/ports/queue.js';
-import { noop, T0, testBackend, withJob } from './support.js';
+import { describeNeedsDatabase, noop, T0, testBackend, withJob } from './support.js';
 
 async function withOrders(n: number, runAt = (i: number) => T0 + i) {
   const b = await testBackend();
@@ -163,7 +163,7 @@ describe('the job queue', () => {
   });
 });
 
-describe('the relay (jobs handed to an external queue)', () => {
+describeNeedsDatabase('the relay (jobs handed to an external queue)', () => {
   it('hands new jobs to one relay at a time, and the same generation again when that relay never marked them', async () => {
     const { queue, orders } = await withOrders(3);
     const first = await queue.claimForRelay(T0, 10, 1_000);

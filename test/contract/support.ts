@@ -1,9 +1,11 @@
 /**
  * What the port contract suites share: a backend (store + queue + idempotency records) on a fresh
  * database, chosen the way the engine suites are (SQLite in the `all` project, PostgreSQL in the
- * `postgres` one), opened through src/wiring/warehouse.ts's openBackend and closed after each test.
+ * `postgres` one, the simulator's in-memory backend in the `memory` one), opened through
+ * src/wiring/warehouse.ts's openBackend and closed after each test.
  */
-import { afterEach } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
+import { openMemoryBackend } from '../../src/adapters/memory/index.js';
 import { parseDatabase } from '../../src/config.js';
 import { planCreateOrder, type Plan } from '../../src/domain/plans.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/domain/settings.js';
@@ -18,9 +20,25 @@ afterEach(async () => {
   for (const b of opened.splice(0)) await b.close();
 });
 
+/**
+ * The `memory` project: the store and queue suites on the simulator's in-memory backend
+ * (src/adapters/memory), which keeps what SQLite keeps for a virtual replay and refuses what only a
+ * database keeps (test/adapters/memory-backend.test.ts checks the refusals).
+ */
+export const ON_MEMORY = process.env.WAREHOUSE_TEST_BACKEND === 'memory';
+/** a test of what only a database keeps (the audit, Idempotency-Key records, the relay): not run on the in-memory backend, which refuses it by design */
+export const itNeedsDatabase = ON_MEMORY ? it.skip : it;
+export const describeNeedsDatabase = ON_MEMORY ? describe.skip : describe;
+
 export async function testBackend(settings: Partial<Settings> = {}): Promise<Backend & { db: string }> {
+  const all = { ...DEFAULT_SETTINGS, ...settings };
+  if (ON_MEMORY) {
+    const backend = openMemoryBackend({ jobAttempts: all.jobAttempts, reserveStrategy: all.reserveStrategy });
+    opened.push(backend);
+    return { ...backend, db: ':memory:' };
+  }
   const db = freshDatabase();
-  const backend = await openBackend(parseDatabase(db, { groupCommit: groupCommit() }), { ...DEFAULT_SETTINGS, ...settings });
+  const backend = await openBackend(parseDatabase(db, { groupCommit: groupCommit() }), all);
   opened.push(backend);
   return { ...backend, db };
 }

@@ -146,6 +146,37 @@ describe.runIf(run)('the dashboard in a browser', () => {
     await page.screenshot({ path: screenshotPath('dashboard.png') });
   });
 
+  it("shows a multi-line order's lines, each with its state, and their movements from each SKU's ledger", async () => {
+    const server = await serve();
+    for (const sku of ['A', 'B'])
+      await fetch(`${server.url}/api/inventory/${sku}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"onHand":5}' });
+    const res = await fetch(`${server.url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        lines: [
+          { sku: 'B', qty: 2 },
+          { sku: 'A', qty: 1 },
+        ],
+      }),
+    });
+    expect(res.status).toBe(201);
+    const page = await open(server);
+    await page.locator('#orders-list tr[data-order-id="1"]').click();
+    await page.waitForSelector('#lines tr[data-line="2"][data-status="reserved"]');
+    expect(
+      await page.locator('#lines tr[data-line]').evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.line, (r as HTMLElement).dataset.status])),
+    ).toEqual([
+      ['1', 'reserved'],
+      ['2', 'reserved'],
+    ]);
+    await page.waitForSelector('.explain .path:text-is("pending → reserved")');
+    expect(await page.locator('#detail-body tr[data-movement]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.movement))).toEqual([
+      'reservation',
+      'reservation',
+    ]);
+  });
+
   it('retries a dead letter with its button', async () => {
     const server = await serve({ settings: { jobAttempts: 2 } });
     const page = await open(server);

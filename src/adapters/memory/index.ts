@@ -11,19 +11,22 @@
  *   next one, in the order asked, as the SQLite connection's group commit does (the order in which
  *   a replay's concurrent jobs see each other's changes is the same); a read answers at once;
  * - jobs are claimed in due order (run time, then id), queued or running under an expired lease,
- *   from a heap instead of the `jobs_due` index.
+ *   from a heap instead of the `jobs_due` index;
+ * - a multi-line order is a parent row and a row per line (docs/design.md §2.6), its lines locked
+ *   and written in SKU order, their events told as the order's, as the SQLite adapter does.
  *
  * What only a database does is refused with a message: Idempotency-Key records and API tokens (the
  * HTTP API's), the relay to an external queue, `audit` (the simulator's `--break` variants run on
  * SQLite), backups. test/sim/transports.test.ts replays every scenario of the library on both
  * backends and compares the outcomes.
  */
+import { randomBytes } from 'node:crypto';
 import { DatabaseError, LeaseLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type InventoryItem, type Movement } from '../../domain/inventory.js';
 import type { Job, JobHeaders, JobType, PlannedJob } from '../../domain/jobs.js';
 import { assertNever, countsByStatus, ORDER_STATUSES, type Order } from '../../domain/order.js';
-import { flatPlan, inLockOrder, type LineSnapshot, type LinesPlan, parentSku } from '../../domain/lines.js';
+import { flatPlan, inLockOrder, type LineInput, type LineSnapshot, type LinesPlan, parentSku } from '../../domain/lines.js';
 import { applyOrderChange, type Plan, type Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
@@ -33,7 +36,7 @@ import type { Applied, LoggedEvent, Store } from '../../ports/store.js';
 export interface MemoryBackendOptions {
   jobAttempts: number;
   reserveStrategy: ReserveStrategy;
-  /** the identity instanceId() answers */
+  /** the identity instanceId() answers (default: a random one, as a new database's migration makes) */
   instanceId?: string;
 }
 
@@ -163,6 +166,7 @@ const conflict = (sku: string) =>
 
 export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   const orders = new Map<number, Order>();
+  /** a multi-line order's lines (their ids, by number) */
   const linesByParent = new Map<number, number[]>();
   const stock = new Map<string, StockRow>();
   const movements: Movement[] = [];
@@ -177,6 +181,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   const due = new DueHeap();
   const dead: DeadRow[] = [];
   const seq = { order: 0, event: 0, movement: 0, job: 0, dead: 0 };
+  const instance = opts.instanceId ?? randomBytes(16).toString('hex');
   let closed = false;
 
   // ---- transactions: an undo log, and group commit's timing ----
@@ -392,6 +397,60 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     }
   }
 
+  /** a new order row as the database gives it back: a one-line order, a multi-line order's parent, or one of its lines */
+  function insertOrderRow(sku: string, qty: number, now: number, line: { lineCount: number; parentId: number | null; lineNo: number | null }): Order {
+    const order: Order = {
+      id: ++seq.order,
+      sku,
+      qty,
+      status: 'pending',
+      supplierRef: null,
+      supplierChecks: 0,
+      failureReason: null,
+      createdAt: now,
+      updatedAt: now,
+      ...line,
+    };
+    onUndo(() => seq.order--);
+    setOrder(order);
+    if (line.parentId !== null) {
+      let of = linesByParent.get(line.parentId);
+      if (!of) linesByParent.set(line.parentId, (of = []));
+      of.push(order.id);
+      onUndo(() => linesByParent.get(line.parentId!)!.pop());
+    }
+    return { ...order };
+  }
+  const ONE_LINE = { lineCount: 0, parentId: null, lineNo: null };
+
+  /** a multi-line order's lines, by number */
+  const linesOf = (parentId: number): Order[] => (linesByParent.get(parentId) ?? []).map((id) => ({ ...orders.get(id)! }));
+
+  /** the columns an order row has: what a database keeps of a planned change */
+  function storeChange(before: Order, after: Order) {
+    setOrder({
+      ...before,
+      status: after.status,
+      supplierRef: after.supplierRef,
+      supplierChecks: after.supplierChecks,
+      failureReason: after.failureReason,
+      updatedAt: after.updatedAt,
+    });
+  }
+
+  /** the jobs of an order of these types that no runner holds; with `line`, only those whose payload names that line (0: the order's own) */
+  function dropJobs(orderId: number, type: JobType, line?: number) {
+    for (const id of [...(jobsByOrder.get(orderId) ?? [])]) {
+      const job = jobs.get(id)!;
+      if (job.type !== type || job.status === 'running') continue;
+      if (line !== undefined) {
+        const named = (JSON.parse(job.payload) as { line?: unknown }).line;
+        if ((typeof named === 'number' ? named : 0) !== line) continue;
+      }
+      deleteJob(id);
+    }
+  }
+
   function loadOrder(id: number): Order {
     const order = orders.get(id);
     if (!order) throw new NotFoundError('order', id);
@@ -424,77 +483,48 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
 
   function applyPlan(order: Order, plan: Plan, now: number, step?: JobStep): Applied {
     if (step) settle(step, plan, now);
-    for (const type of plan.dropJobs ?? []) {
-      for (const id of [...(jobsByOrder.get(order.id) ?? [])]) {
-        const job = jobs.get(id)!;
-        if (job.type === type && job.status !== 'running') deleteJob(id);
-      }
-    }
+    for (const type of plan.dropJobs ?? []) dropJobs(order.id, type);
     const { after, from } = applyOrderChange(order, plan.order, now);
-    // the columns an order row has: what a database would keep of `after`
-    if (after) {
-      setOrder({
-        ...order,
-        status: after.status,
-        supplierRef: after.supplierRef,
-        supplierChecks: after.supplierChecks,
-        failureReason: after.failureReason,
-        updatedAt: after.updatedAt,
-      });
-    }
+    if (after) storeChange(order, after);
     for (const m of plan.movements) reserveMove(order.sku, m.type, m.qty, order.id, now);
     const timeline = insertEvents(order.id, now, plan.events);
     const jobIds = enqueue(order.id, plan.jobs, now);
     return { plan, order: after ?? order, from, events: timeline, jobIds };
   }
 
-  /** a multi-line order's lines (docs/design.md §2.6), by number */
-  const linesOf = (parentId: number) => (linesByParent.get(parentId) ?? []).map((id) => ({ ...loadOrder(id) }));
-
-  /** the jobs of one line (0: the order's own) of a multi-line order that no runner holds */
-  function dropLineJobs(orderId: number, type: JobType, line: number) {
-    for (const id of [...(jobsByOrder.get(orderId) ?? [])]) {
-      const job = jobs.get(id)!;
-      const of = (JSON.parse(job.payload) as { line?: number }).line ?? 0;
-      if (job.type === type && job.status !== 'running' && of === line) deleteJob(id);
-    }
-  }
-
-  /** A multi-line order's plan, as the SQLite adapter applies it: the lines in lock order, then the order. */
-  function applyLines(parent: Order, lines: LineSnapshot[], lp: LinesPlan, now: number, step?: JobStep): Applied {
+  /**
+   * A multi-line order's plan (domain/lines.ts), as the SQLite adapter applies it: the lines'
+   * changes in lock order (by SKU), each line's events on its own row told as the order's (with
+   * `line`), every job on the order; then the parent's change.
+   */
+  function applyLinesPlan(parent: Order, lines: LineSnapshot[], lp: LinesPlan, now: number, step?: JobStep): Applied {
     const flat = flatPlan(lp);
     if (step) settle(step, flat, now);
-    const timeline: TimelineEvent[] = [];
+    const events: TimelineEvent[] = [];
     const jobIds: string[] = [];
-    const after = new Map(lines.map((l) => [l.lineNo, l.order]));
+    const linesAfter = new Map(lines.map((l) => [l.lineNo, l.order]));
     for (const l of lines) {
       const p = lp.lines.get(l.lineNo);
       if (!p) continue;
-      for (const type of p.dropJobs ?? []) dropLineJobs(parent.id, type, l.lineNo);
-      const changed = applyOrderChange(l.order, p.order, now).after;
-      if (changed) {
-        setOrder({
-          ...l.order,
-          status: changed.status,
-          supplierRef: changed.supplierRef,
-          supplierChecks: changed.supplierChecks,
-          failureReason: changed.failureReason,
-          updatedAt: changed.updatedAt,
-        });
-        after.set(l.lineNo, changed);
+      const line = l.order;
+      for (const type of p.dropJobs ?? []) dropJobs(parent.id, type, l.lineNo);
+      const { after } = applyOrderChange(line, p.order, now);
+      if (after) {
+        storeChange(line, after);
+        linesAfter.set(l.lineNo, after);
       }
-      for (const m of p.movements) reserveMove(l.order.sku, m.type, m.qty, l.order.id, now);
+      for (const m of p.movements) reserveMove(line.sku, m.type, m.qty, line.id, now);
       const tagged = p.events.map((e) => ({ ...e, data: { ...e.data, line: l.lineNo } }));
-      for (const e of insertEvents(l.order.id, now, tagged)) timeline.push({ ...e, orderId: parent.id });
+      for (const e of insertEvents(line.id, now, tagged)) events.push({ ...e, orderId: parent.id });
       jobIds.push(...enqueue(parent.id, p.jobs, now));
     }
-    for (const type of lp.order.dropJobs ?? []) dropLineJobs(parent.id, type, 0);
-    const { after: changed, from } = applyOrderChange(parent, lp.order.order, now);
-    if (changed) setOrder({ ...parent, status: changed.status, failureReason: changed.failureReason, updatedAt: changed.updatedAt });
-    timeline.push(...insertEvents(parent.id, now, lp.order.events));
+    for (const type of lp.order.dropJobs ?? []) dropJobs(parent.id, type, 0);
+    const { after, from } = applyOrderChange(parent, lp.order.order, now);
+    if (after) storeChange(parent, after);
+    events.push(...insertEvents(parent.id, now, lp.order.events));
     jobIds.push(...enqueue(parent.id, lp.order.jobs, now));
-    const byNumber = [...after.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
-    return { plan: flat, order: { ...(changed ?? parent), lines: byNumber }, from, events: timeline, jobIds };
+    const byNumber = [...linesAfter.entries()].sort(([a], [b]) => a - b).map(([, o]) => o);
+    return { plan: flat, order: { ...(after ?? parent), lines: byNumber }, from, events, jobIds };
   }
 
   const reservedOf = (sku: string) => {
@@ -514,58 +544,19 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
   };
 
   const store: Store = {
-    createOrder(sku, qty, now, planner, idempotent) {
+    createOrderLines(lines: readonly LineInput[], now, planner, idempotent) {
       return write(() => {
         noIdempotency(idempotent);
-        const order: Order = {
-          id: ++seq.order,
-          sku,
-          qty,
-          status: 'pending',
-          supplierRef: null,
-          supplierChecks: 0,
-          failureReason: null,
-          createdAt: now,
-          updatedAt: now,
-        };
-        onUndo(() => seq.order--);
-        setOrder(order);
-        return applyPlan({ ...order }, planner({ ...order }), now);
-      });
-    },
-
-    createOrderLines(lines, now, planner, idempotent) {
-      return write(() => {
-        noIdempotency(idempotent);
-        const base = { status: 'pending' as const, supplierRef: null, supplierChecks: 0, failureReason: null, createdAt: now, updatedAt: now };
-        const parent: Order = {
-          id: ++seq.order,
-          sku: parentSku(lines),
-          qty: lines.reduce((n, l) => n + l.qty, 0),
-          lineCount: lines.length,
-          parentId: null,
-          lineNo: null,
-          ...base,
-        };
-        onUndo(() => seq.order--);
-        setOrder(parent);
-        const rows = lines.map((l, i): Order => {
-          const row: Order = { id: ++seq.order, sku: l.sku, qty: l.qty, lineCount: 0, parentId: parent.id, lineNo: i + 1, ...base };
-          onUndo(() => seq.order--);
-          setOrder(row);
-          return row;
-        });
-        linesByParent.set(
-          parent.id,
-          rows.map((r) => r.id),
-        );
-        onUndo(() => linesByParent.delete(parent.id));
+        const total = lines.reduce((n, l) => n + l.qty, 0);
+        const parent = insertOrderRow(parentSku(lines), total, now, { lineCount: lines.length, parentId: null, lineNo: null });
+        const rows = lines.map((l, i) => insertOrderRow(l.sku, l.qty, now, { lineCount: 0, parentId: parent.id, lineNo: i + 1 }));
         const applied = applyPlan({ ...parent }, planner({ ...parent }), now);
-        for (const r of rows) {
-          const [e] = insertEvents(r.id, now, [{ type: 'OrderCreated', data: { sku: r.sku, qty: r.qty, line: r.lineNo, orderId: parent.id } }]);
+        // each line's own creation (the one-line invariants hold for a line: docs/design.md §6)
+        for (const row of rows) {
+          const [e] = insertEvents(row.id, now, [{ type: 'OrderCreated', data: { sku: row.sku, qty: row.qty, line: row.lineNo, orderId: parent.id } }]);
           applied.events.push({ ...e!, orderId: parent.id });
         }
-        applied.order = { ...applied.order, lines: rows.map((r) => ({ ...r })) };
+        applied.order = { ...applied.order, lines: rows };
         return applied;
       });
     },
@@ -574,7 +565,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
       return write(() => {
         noIdempotency(idempotent);
         const parent = { ...loadOrder(orderId) };
-        const lines: LineSnapshot[] = inLockOrder(linesOf(orderId)).map((order) => {
+        const lines = inLockOrder(linesOf(parent.id)).map((order): LineSnapshot => {
           let asked: Snapshot['supplierAsked'] | undefined;
           return {
             order,
@@ -586,11 +577,19 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
             },
           };
         });
-        return applyLines(parent, lines, planner({ order: parent, lines }), now, step);
+        return applyLinesPlan(parent, lines, planner({ order: parent, lines }), now, step);
       });
     },
 
     getLines: (orderId) => read(() => linesOf(orderId)),
+
+    createOrder(sku, qty, now, planner, idempotent) {
+      return write(() => {
+        noIdempotency(idempotent);
+        const order = insertOrderRow(sku, qty, now, ONE_LINE);
+        return applyPlan({ ...order }, planner({ ...order }), now);
+      });
+    },
 
     applyToOrder(orderId, now, planner, step, idempotent) {
       return write(() => {
@@ -615,7 +614,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     getTimeline: (orderId, o) =>
       read(() => {
         if (!o?.lines) return (eventsByOrder.get(orderId) ?? []).map(toEvent);
-        // a multi-line order's: its lines' events with its own, by id, told as the order's
+        // a line's events, told as the order's, with the order's own, by id
         const rows = [orderId, ...(linesByParent.get(orderId) ?? [])].flatMap((id) => eventsByOrder.get(id) ?? []);
         return rows.sort((a, b) => a.id - b.id).map((r) => ({ ...toEvent(r), orderId }));
       }),
@@ -630,7 +629,8 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     listOrders: ({ status, limit = 100, cursor, order = 'oldest' }) =>
       read(() => {
         let rows = [...orders.values()].filter(
-          (o) => o.parentId == null && (!status || o.status === status) && (cursor === undefined || (order === 'newest' ? o.id < cursor : o.id > cursor)),
+          (o) =>
+            (o.parentId ?? null) === null && (!status || o.status === status) && (cursor === undefined || (order === 'newest' ? o.id < cursor : o.id > cursor)),
         );
         if (order === 'newest') rows = rows.reverse();
         const page = rows.slice(0, limit).map((o) => ({ ...o }));
@@ -640,8 +640,8 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     countOrders: () =>
       read(() => {
         const n = new Map<Order['status'], number>();
-        // a line of a multi-line order is not an order of its own
-        for (const o of orders.values()) if (o.parentId == null) n.set(o.status, (n.get(o.status) ?? 0) + 1);
+        // the lines of multi-line orders are not orders of their own
+        for (const o of orders.values()) if ((o.parentId ?? null) === null) n.set(o.status, (n.get(o.status) ?? 0) + 1);
         return countsByStatus(ORDER_STATUSES.filter((s) => n.has(s)).map((s) => ({ status: s, n: n.get(s)! })));
       }),
 
@@ -702,9 +702,11 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
       if (job.runAt <= now && job.lockedUntil !== null && job.lockedUntil <= now) found.push(job);
     }
     found.sort((a, b) => a.runAt - b.runAt || a.id - b.id);
+    if (found.length <= limit) return found;
     const claimed = found.slice(0, limit);
-    // queued ones popped but not claimed keep their place
-    for (const entry of taken) if (!claimed.some((j) => j.id === entry.id)) due.push(entry);
+    // queued ones popped but not claimed (running ones came before them) keep their place
+    const ids = new Set(claimed.map((j) => j.id));
+    for (const entry of taken) if (!ids.has(entry.id)) due.push(entry);
     return claimed;
   }
 
@@ -833,7 +835,7 @@ export function openMemoryBackend(opts: MemoryBackendOptions): Backend {
     async claimDelivery() {
       throw unsupported('the relay to an external queue');
     },
-    instanceId: async () => opts.instanceId ?? 'memory',
+    instanceId: async () => instance,
   };
 
   return {

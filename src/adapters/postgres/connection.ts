@@ -59,7 +59,8 @@ export interface PgConnection {
   /** the URL without its password, and the schema: for messages */
   readonly label: string;
   readonly counters: PgCounters;
-  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** `lazyBegin`: BEGIN goes out with the first statements `fn` sends through `run` (see `transaction`) */
+  tx<T>(fn: (tx: Tx) => Promise<T>, opts?: { lazyBegin?: boolean }): Promise<T>;
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** One write statement outside a transaction (a claim): as `read`, its fault remembered for `health` as `tx`'s are. */
   write<T>(fn: (db: Db) => Promise<T>): Promise<T>;
@@ -148,34 +149,132 @@ export function clientOf(tx: Tx): pg.PoolClient {
 }
 
 /**
- * BEGIN, `fn`, COMMIT on one client (ROLLBACK when `fn` or the commit fails, then the error). What
- * drizzle's `transaction` does, without building a drizzle instance and its statements per call.
+ * Where a transaction on a client stands: BEGIN sent yet (a transaction opened with `lazyBegin`
+ * sends it with its first statements), COMMIT sent yet (`commit: true` on its last statements).
  */
-async function transaction<T>(client: pg.PoolClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
+interface TxState {
+  begin: string;
+  begun: boolean;
+  ended: boolean;
+}
+const stateOf = new WeakMap<pg.PoolClient, TxState>();
+
+/**
+ * `begin` (BEGIN), `fn`, COMMIT on one client; ROLLBACK when `fn` or the commit fails, then the
+ * error. `lazyBegin`: BEGIN goes out with the transaction's first statements (`send`), in one round
+ * trip — only for a `fn` whose first statement goes through `send`/`run`/`prepared` (a query sent
+ * otherwise first would run outside the transaction).
+ */
+export async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>, opts: { lazyBegin?: boolean; begin?: string } = {}): Promise<T> {
+  const state: TxState = { begin: opts.begin ?? 'BEGIN', begun: !opts.lazyBegin, ended: false };
+  stateOf.set(client, state);
+  try {
+    if (state.begun) await client.query(state.begin);
+    const result = await fn();
+    if (state.begun && !state.ended) await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // the first error is the one that says what happened; a failed rollback (the connection is gone)
+    // adds nothing. Nothing to roll back when BEGIN never went out, or when a COMMIT sent with the
+    // last statements ended the transaction (it rolls back a transaction that failed before it)
+    if (state.begun && client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    stateOf.delete(client);
+  }
+}
+
+/**
+ * BEGIN, `fn`, COMMIT on one client (see `inTransaction`). What drizzle's `transaction` does,
+ * without building a drizzle instance and its statements per call.
+ */
+async function transaction<T>(client: pg.PoolClient, fn: (tx: Tx) => Promise<T>, lazyBegin = false): Promise<T> {
   let tx = txOf.get(client);
   if (!tx) {
     tx = drizzle({ client }) as unknown as Tx;
     txOf.set(client, tx);
     clientOfTx.set(tx, client);
   }
-  await client.query('BEGIN');
+  const own = tx;
+  return inTransaction(client, () => fn(own), { lazyBegin });
+}
+
+/**
+ * Several statements on one client in one round trip: written together (the driver's pipeline
+ * mode, its socket corked around them) and answered in order, each its own statement with its own
+ * snapshot under READ COMMITTED, as if sent one after the other — a statement waiting for a row
+ * lock delays the ones behind it, which start after it. On an error the statements behind it fail
+ * too (the transaction is aborted, or a COMMIT behind it rolls it back); the first error is thrown.
+ */
+export async function pipelined(client: pg.PoolClient, queries: Array<string | pg.QueryConfig>): Promise<pg.QueryResult[]> {
+  if (queries.length === 1) return [await client.query(queries[0] as pg.QueryConfig)];
+  const c = client as pg.PoolClient & { pipeline: boolean; connection: { stream: { cork(): void; uncork(): void } } };
+  c.pipeline = true;
+  const sent: Array<Promise<pg.QueryResult>> = [];
+  let refused: { error: unknown } | null = null;
+  c.connection.stream.cork();
   try {
-    const result = await fn(tx);
-    await client.query('COMMIT');
-    return result;
+    for (const q of queries) sent.push(client.query(q as pg.QueryConfig));
   } catch (error) {
-    // the first error is the one that says what happened; a failed rollback (the connection is gone) adds nothing
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    refused = { error };
+  } finally {
+    c.connection.stream.uncork();
   }
+  // every answer is awaited before the client leaves pipeline mode (its queue of sent queries empty)
+  const answers = await Promise.allSettled(sent);
+  c.pipeline = false;
+  if (refused) throw refused.error;
+  const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+  if (failed) throw failed.reason;
+  return answers.map((a) => (a as PromiseFulfilledResult<pg.QueryResult>).value);
+}
+
+/** A named statement (parsed and planned once per connection; node-postgres sends only Bind/Execute afterwards). */
+export interface Named {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * Statements of the transaction `inTransaction` runs on `client`, in one round trip (`pipelined`):
+ * after BEGIN when it has not gone out yet (`lazyBegin`), and followed by COMMIT with `commit: true`
+ * (the transaction is then over: nothing may follow, and a failing statement rolls it back).
+ * Returns each statement's answer.
+ */
+export async function send(client: pg.PoolClient, statements: Array<string | pg.QueryConfig>, opts: { commit?: boolean } = {}): Promise<pg.QueryResult[]> {
+  const state = stateOf.get(client);
+  if (state?.ended) throw new Error('send: the transaction was committed with its last statements already');
+  const queries: Array<string | pg.QueryConfig> = [];
+  const begin = state !== undefined && !state.begun;
+  if (begin) queries.push(state.begin);
+  queries.push(...statements);
+  if (opts.commit && state) queries.push('COMMIT');
+  if (state) {
+    state.begun = true;
+    if (opts.commit) state.ended = true;
+  }
+  const answers = await pipelined(client, queries);
+  return answers.slice(begin ? 1 : 0, (begin ? 1 : 0) + statements.length);
+}
+
+/** `send` on a transaction of `PgConnection.tx`: each statement's rows. */
+export async function run(tx: Tx, statements: Named[], opts: { commit?: boolean } = {}): Promise<pg.QueryResultRow[][]> {
+  return (await send(clientOf(tx), statements, opts)).map((a) => a.rows);
 }
 
 /**
  * One named statement on a transaction's connection: the server parses and plans it once per
  * connection (node-postgres sends only Bind/Execute afterwards). A name stands for one text.
  */
-export async function prepared<R extends pg.QueryResultRow>(tx: Tx, name: string, text: string, values: unknown[]): Promise<R[]> {
-  return (await clientOf(tx).query<R>({ name, text, values })).rows;
+export async function prepared<R extends pg.QueryResultRow>(
+  tx: Tx,
+  name: string,
+  text: string,
+  values: unknown[],
+  opts: { commit?: boolean } = {},
+): Promise<R[]> {
+  return (await run(tx, [{ name, text, values }], opts))[0] as R[];
 }
 
 export function openPgConnection(opts: PgConnectionOptions): PgConnection {
@@ -206,7 +305,7 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
     label,
     counters,
     describe,
-    async tx(fn) {
+    async tx(fn, txOpts = {}) {
       for (let attempt = 1; ; attempt++) {
         let client: pg.PoolClient | undefined;
         try {
@@ -214,7 +313,7 @@ export function openPgConnection(opts: PgConnectionOptions): PgConnection {
           // transaction never releases its client when BEGIN fails (a connection that dropped),
           // and the pool runs dry; a broken client is dropped by the pool on release
           client = await pool.connect();
-          const result = await transaction(client, fn);
+          const result = await transaction(client, fn, txOpts.lazyBegin);
           lastFault = null;
           return result;
         } catch (error) {

@@ -23,7 +23,7 @@
  */
 import type pg from 'pg';
 import type { PostgresConfig } from '../../config.js';
-import { createPool, jitterPause, labelFor } from './connection.js';
+import { createPool, inTransaction, jitterPause, labelFor, send } from './connection.js';
 import { describePgError, sqlState } from './errors.js';
 import {
   chooseScript,
@@ -177,21 +177,17 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
   /** advisory lock names are database-wide: the schema keeps two schemas' keys apart */
   const keyLock = (key: string) => `warehouse:mock:${schema}:${key}`;
 
-  /** `fn` in one transaction on one client; rolled-back transactions run again, a few times */
-  const tx = async <T>(fn: (c: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> => {
+  /**
+   * `fn` in one transaction on one client; rolled-back transactions run again, a few times.
+   * `lazyBegin`: BEGIN goes out with `fn`'s first statements (connection.ts `send`).
+   */
+  const tx = async <T>(fn: (c: Client) => Promise<T>, opts: { begin?: string; lazyBegin?: boolean } = {}): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       let client: Client | undefined;
       try {
         client = await pool.connect();
-        await client.query(begin);
-        try {
-          const result = await fn(client);
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        }
+        const c = client;
+        return await inTransaction(c, () => fn(c), opts);
       } catch (error) {
         const state = sqlState(error);
         if ((state === '40P01' || state === '40001') && attempt < TX_TRIES) {
@@ -293,31 +289,45 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
     },
 
     async reserve(req, now, pendingAfter) {
-      return tx(async (c) => {
-        await lockKey(c, req.key);
-        const row = await c.query<ConvRow>(`SELECT ${CONV_COLUMNS} FROM mock_conversations WHERE idempotency_key = $1 FOR UPDATE`, [req.key]);
-        const existing = row.rows[0] ? toConv(row.rows[0]) : null;
-        let chosen: ReturnType<typeof chooseScript>;
-        if (existing) chosen = await choice(c, existing.orderScript, existing.sku);
-        else {
-          // a new conversation: its own bound script, an announcement still unbound, the SKU's
-          // scripts — read in one round trip, after the conversation's lock as before
-          const first = (await c.query<FirstRead>(FIRST_READ, [req.key, req.sku, pendingAfter])).rows[0]!;
-          if (first.own !== null) chosen = chooseScript(JSON.parse(first.own) as SkuScript, undefined, undefined);
+      // two round trips: BEGIN, the key's lock, the conversation's row lock and a new conversation's
+      // reads; then the write and COMMIT
+      return tx(
+        async (c) => {
+          // each statement starts once the one before it is done, with a snapshot of its own: the
+          // reads after the key's lock see what its last holder committed
+          const [, row, firstRead] = await send(c, [
+            { text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', values: [keyLock(req.key)] },
+            { name: 'mock_conv_lock', text: `SELECT ${CONV_COLUMNS} FROM mock_conversations WHERE idempotency_key = $1 FOR UPDATE`, values: [req.key] },
+            // a new conversation's reads: its own bound script, an announcement still unbound, the SKU's scripts
+            { name: 'mock_first_read', text: FIRST_READ, values: [req.key, req.sku, pendingAfter] },
+          ]);
+          const existing = row!.rows[0] ? toConv(row!.rows[0] as ConvRow) : null;
+          const first = firstRead!.rows[0] as FirstRead;
+          const bySku = () => new Map(first.scripts.map((r) => [r.sku, toScript(r)]));
+          let chosen: ReturnType<typeof chooseScript>;
+          // a conversation that exists: its own script, or the SKU's scripts as read after its row lock
+          if (existing)
+            chosen =
+              existing.orderScript || existing.sku !== req.sku
+                ? await choice(c, existing.orderScript, existing.sku)
+                : chooseScript(null, bySku().get(req.sku), bySku().get('*'));
+          else if (first.own !== null) chosen = chooseScript(JSON.parse(first.own) as SkuScript, undefined, undefined);
           else if (first.pending) return { kind: 'wait' as const };
-          else {
-            const bySku = new Map(first.scripts.map((r) => [r.sku, toScript(r)]));
-            chosen = chooseScript(null, bySku.get(req.sku), bySku.get('*'));
-          }
-        }
-        const turn = takeReserveTurn(existing, req, chosen, now);
-        const call = callParams(turn.call);
-        // the conversation's change and the call's record in one statement
-        if (turn.kind !== 'answer') await addCall(c, turn.call);
-        else if (existing) await c.query(`WITH conv AS (${UPDATE_CONV}) ${INSERT_CALL(7)}`, [...updateParams(turn.conv), ...call]);
-        else await c.query(`WITH conv AS (${INSERT_CONV}) ${INSERT_CALL(11)}`, [...insertParams(turn.conv), ...call]);
-        return turn;
-      });
+          else chosen = chooseScript(null, bySku().get(req.sku), bySku().get('*'));
+          const turn = takeReserveTurn(existing, req, chosen, now);
+          const call = callParams(turn.call);
+          // the conversation's change and the call's record in one statement, COMMIT with it
+          const write =
+            turn.kind !== 'answer'
+              ? { name: 'mock_call', text: INSERT_CALL(0), values: call }
+              : existing
+                ? { name: 'mock_conv_update', text: `WITH conv AS (${UPDATE_CONV}) ${INSERT_CALL(7)}`, values: [...updateParams(turn.conv), ...call] }
+                : { name: 'mock_conv_insert', text: `WITH conv AS (${INSERT_CONV}) ${INSERT_CALL(11)}`, values: [...insertParams(turn.conv), ...call] };
+          await send(c, [write], { commit: true });
+          return turn;
+        },
+        { lazyBegin: true },
+      );
     },
     async status(ref, now) {
       return tx(async (c) => {
@@ -345,27 +355,30 @@ export async function openPostgresMockState(opts: PostgresMockStateOptions): Pro
 
     async conversations(filter = {}) {
       // one snapshot for the conversations and their calls
-      return tx(async (c) => {
-        const one = filter.key !== undefined;
-        const rows = await c.query<ConvRow>(
-          `SELECT ${CONV_COLUMNS} FROM mock_conversations ${one ? 'WHERE idempotency_key = $1' : ''} ORDER BY seq`,
-          one ? [filter.key] : [],
-        );
-        const callRows = await c.query<CallRow>(`SELECT * FROM mock_calls ${one ? 'WHERE idempotency_key = $1' : ''} ORDER BY id`, one ? [filter.key] : []);
-        const calls = new Map<string, CallRecord[]>();
-        for (const call of callRows.rows.map(toCall)) {
-          const list = calls.get(call.key);
-          if (list) list.push(call);
-          else calls.set(call.key, [call]);
-        }
-        const scripts = await c.query<ScriptRow>(`SELECT * FROM mock_scripts WHERE sku = ANY($1)`, [[...new Set([...rows.rows.map((r) => r.sku), '*'])]]);
-        const stored = new Map(scripts.rows.map((r) => [r.sku, toScript(r)]));
-        return rows.rows.map((r): ConversationView => {
-          const conv = toConv(r);
-          const ch = chooseScript(conv.orderScript, stored.get(conv.sku), stored.get('*'));
-          return { ...conv, script: { source: ch.source, ...normalizeScript(ch.script) }, calls: calls.get(conv.key) ?? [] };
-        });
-      }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      return tx(
+        async (c) => {
+          const one = filter.key !== undefined;
+          const rows = await c.query<ConvRow>(
+            `SELECT ${CONV_COLUMNS} FROM mock_conversations ${one ? 'WHERE idempotency_key = $1' : ''} ORDER BY seq`,
+            one ? [filter.key] : [],
+          );
+          const callRows = await c.query<CallRow>(`SELECT * FROM mock_calls ${one ? 'WHERE idempotency_key = $1' : ''} ORDER BY id`, one ? [filter.key] : []);
+          const calls = new Map<string, CallRecord[]>();
+          for (const call of callRows.rows.map(toCall)) {
+            const list = calls.get(call.key);
+            if (list) list.push(call);
+            else calls.set(call.key, [call]);
+          }
+          const scripts = await c.query<ScriptRow>(`SELECT * FROM mock_scripts WHERE sku = ANY($1)`, [[...new Set([...rows.rows.map((r) => r.sku), '*'])]]);
+          const stored = new Map(scripts.rows.map((r) => [r.sku, toScript(r)]));
+          return rows.rows.map((r): ConversationView => {
+            const conv = toConv(r);
+            const ch = chooseScript(conv.orderScript, stored.get(conv.sku), stored.get('*'));
+            return { ...conv, script: { source: ch.source, ...normalizeScript(ch.script) }, calls: calls.get(conv.key) ?? [] };
+          });
+        },
+        { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+      );
     },
     close() {
       // a shared pool is its owner's to end

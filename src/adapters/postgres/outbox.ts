@@ -1,8 +1,9 @@
 /**
  * The rows a plan writes, seen from inside a transaction (PostgreSQL): the order's change, its
- * timeline events and the jobs it enqueues (the outbox) in one statement, and the settlement of the
- * running job that made it (ports/queue.ts) in another. Fewer statements means fewer round trips
- * while the order's (and, pessimistically, the SKU's) row lock is held.
+ * timeline events, the jobs it enqueues (the outbox) and — when it keeps or completes it — the
+ * settlement of the running job that made it (ports/queue.ts), in one statement, which a job's
+ * transaction sends with its COMMIT (connection.ts `run`). Fewer round trips means the order's
+ * (and, pessimistically, the SKU's) row lock is held for less time.
  *
  * A settlement changes the job's row only while the lease is still the job's
  * (`WHERE status = 'running' AND locked_by = <token>`); no row changed means the lease passed to
@@ -16,6 +17,7 @@ import { assertNever, type Order } from '../../domain/order.js';
 import type { Plan } from '../../domain/plans.js';
 import type { JobSettlement, JobStep } from '../../ports/queue.js';
 import { prepared, type Tx } from './connection.js';
+import { sqlState } from './errors.js';
 import * as t from './schema.js';
 
 export const toJob = (r: t.JobRow): Job => ({
@@ -75,6 +77,8 @@ export async function writePlanRows(
   rows: PlanRows,
   stamp: EnqueueOptions,
   settlement?: PlanSettlement,
+  /** COMMIT goes with the statement (connection.ts `run`): the transaction's last */
+  commit = false,
 ): Promise<{ jobIds: string[]; events: TimelineEvent[] }> {
   const o = rows.order;
   if (!o && rows.events.length === 0 && rows.jobs.length === 0 && !settlement) return { jobIds: [], events: [] };
@@ -87,11 +91,17 @@ export async function writePlanRows(
     values.push(j.type, JSON.stringify(j.payload ?? {}), j.runAt, stamp.jobAttempts, stamp.clock === 'virtual', headersText(j.headers));
   const shape = { settle: settlement?.kind ?? null, order: Boolean(o), events: rows.events.length, jobs: rows.jobs.length };
   const name = `wh_plan_${shape.settle ?? 'none'}_${shape.order ? 1 : 0}_${shape.events}_${shape.jobs}`;
-  const result = await prepared<{ id: number; settled?: number; ids?: number[] }>(tx, name, planText(shape), values);
+  let result: Array<{ id: number; ids?: number[] }>;
+  try {
+    result = await prepared<{ id: number; ids?: number[] }>(tx, name, planText(shape), values, { commit });
+  } catch (error) {
+    // the lease passed to another runner: the statement failed on purpose (planText), so nothing of
+    // this transaction stands — rolled back, by the COMMIT sent with it too
+    if (settlement && sqlState(error) === '22012') throw new LeaseLostError(settlement.lease.jobId);
+    throw error;
+  }
   let ids: number[];
   if (settlement) {
-    // the lease passed to another runner: nothing of this transaction may stand (it rolls back)
-    if (result[0]!.settled === 0) throw new LeaseLostError(settlement.lease.jobId);
     ids = result[0]!.ids ?? [];
   } else {
     ids = result.map((r) => r.id);
@@ -138,8 +148,10 @@ function planText(shape: { settle: PlanSettlement['kind'] | null; order: boolean
   }
   const ids = shape.jobs > 0 ? 'ARRAY(SELECT id FROM j ORDER BY id)' : `'{}'::int[]`;
   const main = shape.settle
-    ? // one row; $1 and $2 named here too, for a settlement with nothing else to write
-      `SELECT (SELECT count(*)::int FROM k) AS settled, ${ids} AS ids FROM (VALUES ($1::int, $2::bigint)) AS plan (order_id, at)`
+    ? // one row; $1 and $2 named here too, for a settlement with nothing else to write. No job row
+      // settled (the lease is lost) fails the statement — a division by zero, 22012, the only one
+      // it can meet — so that a COMMIT sent with it (connection.ts `run`) rolls back instead
+      `SELECT 1 / (SELECT count(*)::int FROM k) AS settled, ${ids} AS ids FROM (VALUES ($1::int, $2::bigint)) AS plan (order_id, at)`
     : shape.jobs > 0
       ? 'SELECT id FROM j ORDER BY id'
       : 'SELECT NULL::int AS id WHERE false';

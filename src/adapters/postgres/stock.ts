@@ -22,7 +22,7 @@ import { DatabaseError } from '../../domain/errors.js';
 import type { Order } from '../../domain/order.js';
 import type { Plan, Snapshot } from '../../domain/plans.js';
 import type { ReserveStrategy } from '../../domain/settings.js';
-import { prepared, type Tx } from './connection.js';
+import { prepared, type Named, type Tx } from './connection.js';
 import * as t from './schema.js';
 
 /** The optimistic strategy's versioned update found the row changed: roll back and try again. */
@@ -56,19 +56,46 @@ export async function readStock(tx: Tx, sku: string, lock: boolean): Promise<Sto
  * snapshot it took before waiting (READ COMMITTED re-reads only the locked row), so it would miss
  * the event the lock's holder had just committed.
  */
-const ASKED = `SELECT json_build_object('key', data->>'key') FROM order_events
-  WHERE order_id = $2::int AND type = 'SupplierReservationRequested' ORDER BY id LIMIT 1`;
+const askedOf = (orderParam: string) => `SELECT json_build_object('key', data->>'key') FROM order_events
+  WHERE order_id = ${orderParam}::int AND type = 'SupplierReservationRequested' ORDER BY id LIMIT 1`;
+const ASKED = askedOf('$2');
 const STOCK_ASKED = `SELECT on_hand AS "onHand", version, (${ASKED}) AS asked FROM inventory WHERE sku = $1::text`;
 const STOCK_ASKED_LOCKED = `${STOCK_ASKED} FOR UPDATE OF inventory`;
+/** the same, the SKU found from the order ($1): sent with the order's lock, right behind it */
+const STOCK_ASKED_BY_ORDER = `SELECT on_hand AS "onHand", version, (${askedOf('$1')}) AS asked FROM inventory
+  WHERE sku = (SELECT sku FROM orders WHERE id = $1::int)`;
+
+type StockAskedRow = StockRow & { asked: { key: string | null } | null };
+export interface FirstRead {
+  row: StockRow | null;
+  asked: Snapshot['supplierAsked'];
+}
+
+/**
+ * The stock read and supplierAsked of an order, as a statement that goes out in the same round
+ * trip as the order's `SELECT … FOR UPDATE` (connection.ts `run`), right behind it: the server runs
+ * it once the lock is held, with a snapshot of its own taken then, so it sees what the lock's last
+ * holder committed. The SKU comes from the order's row (it never changes). Read its rows with
+ * `firstReadOf`.
+ */
+export function stockAskedByOrder(orderId: number, strategy: ReserveStrategy): Named {
+  const lock = strategy === 'pessimistic';
+  return {
+    name: lock ? 'wh_stock_asked_by_order_locked' : 'wh_stock_asked_by_order',
+    text: lock ? `${STOCK_ASKED_BY_ORDER} FOR UPDATE OF inventory` : STOCK_ASKED_BY_ORDER,
+    values: [orderId],
+  };
+}
+
+/** The rows of `stockAskedByOrder`; null when the SKU has no row yet (then planAndMove asks on its own). */
+export function firstReadOf(rows: unknown[]): FirstRead | null {
+  const row = rows[0] as StockAskedRow | undefined;
+  return row ? { row: { onHand: row.onHand, version: row.version }, asked: row.asked } : null;
+}
 
 /** The stock read (as readStock) and the order's supplierAsked in one round trip. */
-async function readStockAndAsked(tx: Tx, sku: string, lock: boolean, orderId: number): Promise<{ row: StockRow | null; asked: Snapshot['supplierAsked'] }> {
-  const [row] = await prepared<StockRow & { asked: { key: string | null } | null }>(
-    tx,
-    lock ? 'wh_stock_asked_locked' : 'wh_stock_asked',
-    lock ? STOCK_ASKED_LOCKED : STOCK_ASKED,
-    [sku, orderId],
-  );
+async function readStockAndAsked(tx: Tx, sku: string, lock: boolean, orderId: number): Promise<FirstRead> {
+  const [row] = await prepared<StockAskedRow>(tx, lock ? 'wh_stock_asked_locked' : 'wh_stock_asked', lock ? STOCK_ASKED_LOCKED : STOCK_ASKED, [sku, orderId]);
   if (row) return { row: { onHand: row.onHand, version: row.version }, asked: row.asked };
   // no row for the SKU yet: the question on its own
   const [only] = await prepared<{ asked: { key: string | null } }>(tx, 'wh_asked', `SELECT (${ASKED}) AS asked WHERE $1::text IS NOT NULL`, [sku, orderId]);
@@ -140,11 +167,13 @@ export async function planAndMove(
   now: number,
   planner: (onHand: Snapshot['onHand'], supplierAsked: Snapshot['supplierAsked']) => Plan,
   strategy: ReserveStrategy,
+  /** `stockAskedByOrder`'s answer, when it went out with the order's lock */
+  read?: FirstRead | null,
 ): Promise<Plan> {
   const { sku } = order;
   const lock = strategy === 'pessimistic';
   // the first read brings supplierAsked with it; it cannot change while this transaction holds the order
-  const first = await readStockAndAsked(tx, sku, lock, order.id);
+  const first = read ?? (await readStockAndAsked(tx, sku, lock, order.id));
   const asked = first.asked;
   const plannerOn = (onHand: Snapshot['onHand']) => planner(onHand, asked);
   for (let replans = 0; replans < MAX_PLANS; replans++) {

@@ -21,9 +21,20 @@ import type { ReserveStrategy } from '../../domain/settings.js';
 import type { JobStep } from '../../ports/queue.js';
 import type { Applied, IdempotentResponse, OrderPage, Store, Violation } from '../../ports/store.js';
 import { auditPostgresAt } from './audit.js';
-import { jitterPause, prepared, type PgConnection, type Tx } from './connection.js';
+import { jitterPause, prepared, run, type PgConnection, type Tx } from './connection.js';
 import { settle, settlementOf, writePlanRows, type EnqueueOptions, type PlanSettlement } from './outbox.js';
-import { ensureStockRow, insertMovement, moveLines, planAndMove, readLinesStock, readStock, VersionConflict, writeOnHand } from './stock.js';
+import {
+  ensureStockRow,
+  firstReadOf,
+  insertMovement,
+  moveLines,
+  planAndMove,
+  readLinesStock,
+  readStock,
+  stockAskedByOrder,
+  VersionConflict,
+  writeOnHand,
+} from './stock.js';
 import * as t from './schema.js';
 
 /** Transactions the optimistic strategy runs for one change before it gives up as a `conflict`. */
@@ -96,9 +107,25 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
   }
 
   /** Apply the plan's order change, events and jobs to a locked order (its movements are done). */
-  async function applyPlan(tx: Tx, order: Order, plan: Plan, now: number, notes: PlannedEvent[] = [], settlement?: PlanSettlement): Promise<Applied> {
+  async function applyPlan(
+    tx: Tx,
+    order: Order,
+    plan: Plan,
+    now: number,
+    notes: PlannedEvent[] = [],
+    settlement?: PlanSettlement,
+    commit = false,
+  ): Promise<Applied> {
     const { after, from } = applyOrderChange(order, plan.order, now);
-    const { jobIds, events } = await writePlanRows(tx, order.id, now, { order: after, events: [...notes, ...plan.events], jobs: plan.jobs }, opts, settlement);
+    const { jobIds, events } = await writePlanRows(
+      tx,
+      order.id,
+      now,
+      { order: after, events: [...notes, ...plan.events], jobs: plan.jobs },
+      opts,
+      settlement,
+      commit,
+    );
     return { plan, order: after ?? order, from, events, jobIds };
   }
 
@@ -110,25 +137,38 @@ export function createPostgresStore(c: PgConnection, opts: EnqueueOptions & { st
   async function change(orderId: number, now: number, planner: (s: Snapshot) => Plan, step?: JobStep, idempotent?: IdempotentResponse): Promise<Applied> {
     for (let conflicts = 0; ; ) {
       try {
-        return await c.tx(async (tx) => {
-          const order = await lockOrder(tx, orderId);
-          // the stock read brings the order's supplierAsked along (stock.ts)
-          const plan = await planAndMove(tx, order, now, (onHand, supplierAsked) => planner({ order, onHand, supplierAsked }), opts.strategy);
-          // a runner that lost its job's lease changes nothing: the settlement throws and the transaction rolls back
-          const s = step ? settlementOf(step, plan) : null;
-          // keep or complete with nothing dropped goes into the plan's own statement (one round trip
-          // less; the job's row is still locked after the order's and the SKU's); the rest on its own, first
-          const merged: PlanSettlement | undefined =
-            step && s && (s.kind === 'keep' || s.kind === 'complete') && !plan.dropJobs?.length ? { kind: s.kind, lease: step.lease } : undefined;
-          if (step && s && !merged) await settle(tx, step, s, now);
-          const notes: PlannedEvent[] = conflicts > 0 ? [{ type: 'InventoryConflict', data: { sku: order.sku, strategy: opts.strategy, conflicts } }] : [];
-          for (const type of plan.dropJobs ?? []) {
-            await tx.delete(t.jobs).where(and(eq(t.jobs.orderId, order.id), eq(t.jobs.type, type), sql`${t.jobs.status} <> 'running'`));
-          }
-          const applied = await applyPlan(tx, order, plan, now, notes, merged);
-          if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
-          return applied;
-        });
+        return await c.tx(
+          async (tx) => {
+            // BEGIN, the order's lock and the stock read (with the order's supplierAsked, stock.ts) in one round trip
+            const [locked, stock] = await run(tx, [{ name: 'wh_lock_order', text: LOCK_ORDER, values: [orderId] }, stockAskedByOrder(orderId, opts.strategy)]);
+            if (!locked![0]) throw new NotFoundError('order', orderId);
+            const order = toOrder(locked![0] as OrderRow);
+            const plan = await planAndMove(
+              tx,
+              order,
+              now,
+              (onHand, supplierAsked) => planner({ order, onHand, supplierAsked }),
+              opts.strategy,
+              firstReadOf(stock!),
+            );
+            // a runner that lost its job's lease changes nothing: the settlement throws and the transaction rolls back
+            const s = step ? settlementOf(step, plan) : null;
+            // keep or complete with nothing dropped goes into the plan's own statement (one round trip
+            // less; the job's row is still locked after the order's and the SKU's); the rest on its own, first
+            const merged: PlanSettlement | undefined =
+              step && s && (s.kind === 'keep' || s.kind === 'complete') && !plan.dropJobs?.length ? { kind: s.kind, lease: step.lease } : undefined;
+            if (step && s && !merged) await settle(tx, step, s, now);
+            const notes: PlannedEvent[] = conflicts > 0 ? [{ type: 'InventoryConflict', data: { sku: order.sku, strategy: opts.strategy, conflicts } }] : [];
+            for (const type of plan.dropJobs ?? []) {
+              await tx.delete(t.jobs).where(and(eq(t.jobs.orderId, order.id), eq(t.jobs.type, type), sql`${t.jobs.status} <> 'running'`));
+            }
+            // the plan's statement is the last one unless an Idempotency-Key record follows: COMMIT goes with it
+            const applied = await applyPlan(tx, order, plan, now, notes, merged, !idempotent);
+            if (idempotent) await completeIdempotency(tx, idempotent, applied.order);
+            return applied;
+          },
+          { lazyBegin: true },
+        );
       } catch (error) {
         if (!(error instanceof VersionConflict)) throw error;
         conflicts++;

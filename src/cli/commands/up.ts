@@ -16,7 +16,7 @@ import { numberFromText } from '../../domain/validation.js';
 import { describeQueue } from '../../config.js';
 import type { Ctx } from '../context.js';
 import { checkPortFree } from '../ports.js';
-import { parseQueueFlag } from '../flags.js';
+import { parseQueueFlag, settingsFromFlags } from '../flags.js';
 
 /** Engine options passed on to `serve` and every `work` as they were given. */
 const ENGINE_FLAGS: Record<string, string> = {
@@ -55,6 +55,8 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
     );
   }
   const queue = parseQueueFlag(opts.queue);
+  // the engine flags passed on to serve and work, checked here first: a bad one is exit 2 with nothing started
+  settingsFromFlags(opts);
   // a port in use is said at once, with the flag of `up` that changes it, before anything starts
   if (!ctx.opts.supplierUrl) await checkPortFree(supplierPort, '127.0.0.1', '--supplier-port');
   await checkPortFree(port, ctx.io.env.WAREHOUSE_HOST ?? '127.0.0.1', '--port');
