@@ -20,6 +20,23 @@ const list = (text) =>
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
 
+/**
+ * The order form's body: a SKU and the qty field (one line), or, when the SKU field holds
+ * `SKU:QTY` pairs (`A:2, B:1`), a multi-line order (docs/design.md §2.6) and the qty field is not
+ * read. The server checks every line and names the one that is wrong (422).
+ */
+export function orderBody(skuField, qtyField) {
+  if (!skuField.includes(':')) return { sku: skuField, qty: qtyField === '' ? null : Number(qtyField) };
+  const lines = skuField
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((pair) => {
+      const [sku, qty = ''] = pair.split(':');
+      return { sku, qty: qty === '' || Number.isNaN(Number(qty)) ? qty || null : Number(qty) };
+    });
+  return { lines };
+}
+
 export function setupControls({ say, onOrderCreated, onClock }) {
   /** run a write; explain a refusal (401 and 403 ask for a token, 403 naming the scope it needs) */
   async function write(what, fn) {
@@ -36,11 +53,10 @@ export function setupControls({ say, onOrderCreated, onClock }) {
   $('#order-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = e.currentTarget;
-    const sku = f.sku.value;
-    const qty = f.qty.value === '' ? null : Number(f.qty.value);
-    const o = await write('create order', () => api('POST', '/api/orders', { sku, qty }));
+    const o = await write('create order', () => api('POST', '/api/orders', orderBody(f.sku.value, f.qty.value)));
     if (o) {
-      say(`order #${o.id} created: ${o.sku} × ${o.qty}, ${o.status}`);
+      const what = o.lines ? `${o.lines.map((l) => `${l.sku} × ${l.qty}`).join(' + ')} (${o.lines.length} lines)` : `${o.sku} × ${o.qty}`;
+      say(`order #${o.id} created: ${what}, ${o.status}`);
       onOrderCreated(o.id);
     }
   });

@@ -52,15 +52,21 @@ export function idleStrategyFor(clock: Clock, deps: IdleDeps): IdleStrategy {
   return realIdle(clock, deps);
 }
 
+/**
+ * The reason a wait's own timer is ended with: `abort()` without one builds a DOMException (a stack
+ * trace) every time, and a busy runner ends a wait after nearly every job.
+ */
+const WAIT_OVER = 'the wait is over';
+
 export function realIdle(clock: Clock, { wake, pollMs, concurrency }: IdleDeps): IdleStrategy {
   /** wait for a wake-up, the next due time, or the poll interval, whichever is first */
   async function sleep(until: number | null, signal?: AbortSignal): Promise<void> {
     const stop = new AbortController();
-    const onAbort = () => stop.abort();
+    const onAbort = () => stop.abort(WAIT_OVER);
     signal?.addEventListener('abort', onAbort, { once: true });
     const ms = Math.min(pollMs, until === null ? pollMs : Math.max(0, until - clock.now()));
     await Promise.race([wake.next, clock.sleep(ms, stop.signal)]);
-    stop.abort();
+    stop.abort(WAIT_OVER);
     signal?.removeEventListener('abort', onAbort);
   }
   return {
@@ -105,12 +111,12 @@ function timeSkipping(clock: VirtualClockControl, pacer: ClockPacer | undefined,
   /** wait at the pacer until it moves time, a wake-up, or a wall-clock poll (jobs other processes enqueue) */
   async function atPacer(p: ClockPacer, next: number | null, ctx: IdleContext): Promise<void> {
     const poll = new AbortController();
-    const onAbort = () => poll.abort();
+    const onAbort = () => poll.abort(WAIT_OVER);
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await p.idle(next, Promise.race([ctx.wakeSeen, wallSleep(pollMs, poll.signal)]));
     } finally {
-      poll.abort(); // ends the poll's timer with the wait
+      poll.abort(WAIT_OVER); // ends the poll's timer with the wait
       ctx.signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -33,7 +33,8 @@ export const orderJson = (o: Order) => ({
   createdAt: iso(o.createdAt),
   updatedAt: iso(o.updatedAt),
   // a multi-line order (docs/design.md §2.6) adds its lines; a one-line order's shape is unchanged
-  ...(o.lineCount ? { lines: (o.lines ?? []).map(lineJson) } : {}),
+  // (read with them: a list of orders shows a multi-line one without its lines, its sku `A+B`)
+  ...(o.lineCount && o.lines ? { lines: o.lines.map(lineJson) } : {}),
 });
 export type OrderJson = ReturnType<typeof orderJson>;
 

@@ -49,7 +49,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--durability <mode>', 'synchronous=FULL survives power loss; NORMAL is faster').choices(['full', 'normal']).default('full'))
     .option(
       '--group-commit',
-      'commit the writes of one event-loop turn together (same durability per write; about twice the orders/s of `serve` under load)',
+      'commit the writes of one event-loop turn together (same durability per write; several times the orders/s of `serve` under load)',
       io.env.WAREHOUSE_GROUP_COMMIT !== '0',
     )
     .option('--no-group-commit', 'one commit per write, the plain path (env WAREHOUSE_GROUP_COMMIT=0)')

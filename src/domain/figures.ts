@@ -61,8 +61,11 @@ export interface Figures {
   lockConflicts: Record<string, number>;
   /** the order's life after the reservation (docs/design.md §2.5): orders cancelled, expired and fulfilled */
   lifecycle: { cancelled: number; expired: number; fulfilled: number };
-  /** compensations at the supplier: cancels answered `cancelled` or `too_late`, and cancel calls that failed (retried) */
-  compensations: { cancelled: number; tooLate: number; failedCalls: number };
+  /**
+   * compensations: at the supplier, cancels answered `cancelled` or `too_late` and cancel calls that
+   * failed (retried); and the lines of multi-line orders undone because another line failed (§2.6)
+   */
+  compensations: { cancelled: number; tooLate: number; failedCalls: number; linesUndone: number };
 }
 
 interface OpenOrder {
@@ -93,7 +96,7 @@ export class EventFold {
     deadLettered: {},
     lockConflicts: {},
     lifecycle: { cancelled: 0, expired: 0, fulfilled: 0 },
-    compensations: { cancelled: 0, tooLate: 0, failedCalls: 0 },
+    compensations: { cancelled: 0, tooLate: 0, failedCalls: 0, linesUndone: 0 },
   };
 
   private order(id: number): OpenOrder {
@@ -176,6 +179,9 @@ export class EventFold {
         case 'SupplierReservationCancelled':
           if (d.tooLate === true) f.compensations.tooLate++;
           else f.compensations.cancelled++;
+          break;
+        case 'LineCompensated':
+          f.compensations.linesUndone++;
           break;
         case 'SupplierReservationCancelFailed':
           f.compensations.failedCalls++;

@@ -149,12 +149,13 @@ export function createMetrics({ bus, queue, figures, clock }: { bus: Bus; queue:
   );
   stored(
     'warehouse_compensations_total',
-    'compensations at the supplier: cancels answered cancelled or too_late (the delivery booked to stock), and cancel calls that failed and were retried',
+    'compensations: cancels at the supplier answered cancelled or too_late (the delivery booked to stock), cancel calls that failed and were retried, and lines of a multi-line order undone because another line failed',
     'counter',
     () => [
       { labels: { result: 'cancelled' }, value: f.compensations.cancelled },
       { labels: { result: 'too_late' }, value: f.compensations.tooLate },
       { labels: { result: 'call_failed' }, value: f.compensations.failedCalls },
+      { labels: { result: 'line_undone' }, value: f.compensations.linesUndone },
     ],
   );
   stored('warehouse_dead_letters', 'dead-lettered jobs not yet retried', 'gauge', () => [{ value: queueNow.deadLetters }]);

@@ -296,7 +296,7 @@ describe('the figures', () => {
     expect((await w.orders.get(expiring.id)).status).toBe('expired');
     const stats = await createStatsService({ store: w.store, queue: w.queue, clock: w.clock }).read();
     expect(stats.lifecycle).toEqual({ cancelled: 2, expired: 1, fulfilled: 1 });
-    expect(stats.compensations).toEqual({ cancelled: 0, tooLate: 1, failedCalls: 1 });
+    expect(stats.compensations).toEqual({ cancelled: 0, tooLate: 1, failedCalls: 1, linesUndone: 0 });
   });
 });
 

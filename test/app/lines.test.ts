@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { explainOrder } from '../../src/app/explain.js';
+import { createStatsService } from '../../src/app/stats.js';
 import { inventoryJson, orderJson } from '../../src/app/json.js';
 import { OrderStateError, ValidationError } from '../../src/domain/errors.js';
 import type { SupplierScript } from '../../src/domain/supplier-script.js';
@@ -145,6 +146,34 @@ describe('a multi-line order', () => {
     // in commit order: the stock step writes its lines in SKU order (GADGET before WIDGET), a commit its lines before the order
     expect(x.summary).toBe('line 2 short → line 1 from stock → line 2 accepted by the supplier → line 2 failed → line 1 undone → failed: supplier_failed');
     expect(x.events.find((e) => e.type === 'LineCompensated')?.text).toMatch(/^Line 1 \(WIDGET × 3\) is undone \(it was reserved\)/);
+    // the figures count the undone line among the compensations, and the order once, failed
+    const stats = await createStatsService({ store: w.store, queue: w.queue, clock: w.clock }).read();
+    expect(stats.compensations).toEqual({ cancelled: 0, tooLate: 0, failedCalls: 0, linesUndone: 1 });
+    expect(stats.failures).toEqual({ supplier_failed: 1 });
+  });
+
+  it('a line whose supplier never answers is dead-lettered: the order fails supplier_unavailable, the stock line released', async () => {
+    const w = await engine({ jobAttempts: 2 }, { DOWN: { reserve: 'error' } });
+    await w.inventory.set('UP', 5);
+    const order = await w.orders.create({
+      lines: [
+        { sku: 'UP', qty: 2 },
+        { sku: 'DOWN', qty: 1 },
+      ],
+    });
+    await runUntil(w, order.id, 'failed');
+    expect(await w.orders.get(order.id)).toMatchObject({ status: 'failed', failureReason: 'supplier_unavailable' });
+    expect(await lineStates(w, order.id)).toEqual([
+      [1, 'UP', 'cancelled', null],
+      [2, 'DOWN', 'failed', 'supplier_unavailable'],
+    ]);
+    expect(await ledger(w, 'UP')).toEqual([
+      ['reservation', -2],
+      ['release', 2],
+    ]);
+    // the dead letter names the order and the line
+    const [dead] = await w.jobs.failed();
+    expect(dead).toMatchObject({ orderId: order.id, type: 'ReserveInventory', payload: { line: 2 } });
   });
 
   it('cancels at the supplier a line it holds when another line is rejected', async () => {

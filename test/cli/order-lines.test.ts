@@ -52,7 +52,6 @@ describe('order create --line', () => {
   ];
   it.each(bad)('refuses %s: exit 2, the line named, nothing stored', async (_what, args, message) => {
     const db = tempDb();
-    await runCli(['--db', db, 'inventory', 'set', 'A', '5']);
     const r = await runCli(['--db', db, 'order', 'create', ...args, '--clock', 'virtual']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);

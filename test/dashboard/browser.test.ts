@@ -146,6 +146,25 @@ describe.runIf(run)('the dashboard in a browser', () => {
     await page.screenshot({ path: screenshotPath('dashboard.png') });
   });
 
+  it('creates a multi-line order from the form (SKU:QTY pairs) and names a bad line the server refuses', async () => {
+    const server = await serve();
+    for (const sku of ['A', 'B'])
+      await fetch(`${server.url}/api/inventory/${sku}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"onHand":5}' });
+    const page = await open(server);
+    await page.fill('#order-form [name=sku]', 'a:2, B:x');
+    await page.click('#order-form button[type=submit]');
+    await page.waitForSelector('#message:has-text("line 2")');
+    expect((await (await fetch(`${server.url}/api/orders`)).json()).orders).toEqual([]);
+    await page.fill('#order-form [name=sku]', 'a:2, B:1');
+    await page.click('#order-form button[type=submit]');
+    await page.waitForSelector('#message:has-text("order #1 created: A × 2 + B × 1 (2 lines)")');
+    await page.waitForSelector('#lines tr[data-line="2"][data-status="reserved"]');
+    expect(await page.locator('#lines tr[data-line]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.status))).toEqual([
+      'reserved',
+      'reserved',
+    ]);
+  });
+
   it("shows a multi-line order's lines, each with its state, and their movements from each SKU's ledger", async () => {
     const server = await serve();
     for (const sku of ['A', 'B'])

@@ -74,6 +74,25 @@ describe('multi-line orders over HTTP', () => {
     expect(Object.keys(one.body as object)).not.toContain('lines');
   });
 
+  it('replays a multi-line order under its Idempotency-Key with the first answer, creating it once', async () => {
+    const headers = { 'idempotency-key': 'lines-create-1' };
+    const json = {
+      lines: [
+        { sku: 'A', qty: 1 },
+        { sku: 'B', qty: 1 },
+      ],
+    };
+    const first = await server.call('POST', '/api/orders', { json, headers });
+    const before = rowCounts(server.db);
+    const again = await server.call('POST', '/api/orders', { json, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((again.body as { lines: unknown[] }).lines).toHaveLength(2);
+    expect(rowCounts(server.db)).toEqual(before);
+    await server.warehouse.runner.runUntilIdle();
+  });
+
   const bad: Array<[string, unknown, string]> = [
     [
       'the same SKU twice',

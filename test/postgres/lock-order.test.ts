@@ -23,9 +23,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function run(strategy: ReserveStrategy, lineLockOrder: LineLockOrder) {
+async function run(strategy: ReserveStrategy, lineLockOrder: LineLockOrder, url = PG_TEST_URL, pairs = PAIRS) {
   const schema = tempSchema();
-  const backend: Backend = await openPostgresBackend({ url: PG_TEST_URL, schema, reserveStrategy: strategy, lineLockOrder, poolSize: CONNECTIONS });
+  const backend: Backend = await openPostgresBackend({ url, schema, reserveStrategy: strategy, lineLockOrder, poolSize: CONNECTIONS });
   cleanups.push(() => backend.close());
   const { store } = backend;
   await store.setOnHand('A', 10_000, T0);
@@ -36,7 +36,7 @@ async function run(strategy: ReserveStrategy, lineLockOrder: LineLockOrder) {
   ];
   const ba = [...ab].reverse();
   const ids: number[] = [];
-  for (let i = 0; i < PAIRS; i++) {
+  for (let i = 0; i < pairs; i++) {
     for (const lines of [ab, ba]) ids.push((await store.createOrderLines(lines, T0, () => planCreateLines(lines, T0))).order.id);
   }
   // every order's stock step at once: each takes both SKUs' row locks (or updates) in one transaction
@@ -76,7 +76,11 @@ describe('locks in one global order (by SKU) on PostgreSQL', () => {
   });
 
   it('pessimistic, locking in the lines’ order instead: the same pairs deadlock (what the global order prevents)', async () => {
-    const r = await run('pessimistic', 'request');
+    // the server looks for a cycle after deadlock_timeout (1 s by default): 100 ms here, so the lesson takes seconds, not twenty
+    const url = new URL(PG_TEST_URL);
+    url.searchParams.set('options', '-c deadlock_timeout=100ms');
+    // fewer pairs: a handful of cycles makes the point
+    const r = await run('pessimistic', 'request', url.toString(), 12);
     expect(r.deadlocks).toBeGreaterThan(0);
     // the server broke each cycle and the transaction ran again: the ledger is still right
     expect(await pgInvariants(PG_TEST_URL, r.schema)).toEqual([]);

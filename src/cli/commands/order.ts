@@ -165,6 +165,12 @@ async function createLines(ctx: Ctx, lines: Array<{ sku: string; qty: number }>,
   let final = false;
   if (!ctx.opts.json) {
     ctx.say(eventHeader(ctx.c));
+    // the creation's events were told before anyone listened: the order's, then each line's
+    ctx.say(eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku: order.sku, qty: order.qty } }, order.createdAt, ctx.c));
+    for (const l of order.lines ?? [])
+      ctx.say(
+        eventLine({ orderId: order.id, at: order.createdAt, type: 'OrderCreated', data: { sku: l.sku, qty: l.qty, line: l.lineNo } }, order.createdAt, ctx.c),
+      );
     w.bus.on('order:event', (e) => {
       if (e.orderId === order.id) ctx.say(eventLine(e, order.createdAt, ctx.c));
     });

@@ -54,7 +54,11 @@ function rows(s: Stats): Array<[string, string, string | number]> {
   add('queue', 'queued / running / parked', `${s.queue.queued} / ${s.queue.running} / ${s.queue.parked}`);
   add('queue', 'oldest due job waited', seconds(s.queue.oldestDueAgeSeconds));
   add('lifecycle', 'cancelled / expired / fulfilled', `${s.lifecycle.cancelled} / ${s.lifecycle.expired} / ${s.lifecycle.fulfilled}`);
-  add('compensations', 'cancelled / too late / calls failed', `${s.compensations.cancelled} / ${s.compensations.tooLate} / ${s.compensations.failedCalls}`);
+  add(
+    'compensations',
+    'cancelled / too late / calls failed / lines undone',
+    `${s.compensations.cancelled} / ${s.compensations.tooLate} / ${s.compensations.failedCalls} / ${s.compensations.linesUndone}`,
+  );
   const conflicts = Object.entries(s.lockConflicts).sort();
   if (conflicts.length === 0) add('lock conflicts', 'none', 0);
   for (const [strategy, n] of conflicts) add('lock conflicts', `${strategy} (each retried)`, n);
