@@ -96,6 +96,14 @@ module.exports = {
       to: { path: `node_modules/(${LIBRARIES_OF_ADAPTERS.join('|')})` },
     },
     {
+      name: 'sqlite-adapter-takes-drizzle-from-its-shim',
+      comment:
+        "the SQLite adapter's drizzle values come from adapters/sqlite/drizzle.ts (loaded through require: docs/decisions.md); an ES import of drizzle-orm would load its second build beside it",
+      severity: 'error',
+      from: { path: '^src/adapters/sqlite/', pathNot: '^src/adapters/sqlite/drizzle\\.ts$' },
+      to: { path: 'node_modules/drizzle-orm/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'edges-reach-adapters-through-wiring',
       comment: 'cli/, http/, sim/, telemetry/ and explore/ get adapters from src/wiring/ (createWarehouse, wiring/explore.ts), never import them',
       severity: 'error',

@@ -2,7 +2,13 @@
 // The entry point: run the compiled CLI and exit with its code (the only process.exit).
 // dist/ is found next to this file's real path, so a symlink to it (`npm link`, a bin in PATH)
 // works from any directory.
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+// Node 22.1+ keeps V8's compiled code of every module on disk (os.tmpdir()/node-compile-cache, or
+// NODE_COMPILE_CACHE), so a later start skips most compiling; Node 20 has no such cache (the call
+// is absent there) and starts as before. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+module.enableCompileCache?.();
 
 let main;
 try {

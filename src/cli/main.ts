@@ -18,6 +18,21 @@ import { registerUp } from './commands/up.register.js';
 
 export type { Action, Loader, Run } from './command.js';
 
+/**
+ * The commands whose first step is opening the engine (ctx.open): its wiring, the largest part of
+ * what they load (the adapters, drizzle, better-sqlite3), starts loading as they start.
+ */
+const OPENS_ENGINE = new Set(
+  [
+    ['order', 'create', 'show', 'cancel', 'fulfil', 'explain', 'list'],
+    ['inventory', 'set', 'add', 'list', 'movements'],
+    ['jobs', 'list', 'failed', 'resume', 'retry'],
+    ['token', 'create', 'list', 'revoke'],
+  ]
+    .flatMap(([group, ...names]) => names.map((name) => `${group} ${name}`))
+    .concat(['work', 'check', 'backup', 'stats']),
+);
+
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('warehouse')
     .description('Event-driven stock reservation: orders, a durable job queue, a late-answering supplier, every step recorded.')
@@ -59,12 +74,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         .flat()
         .filter((a) => a !== undefined)
         .map(String);
-      // loaded with the command, not before: chalk and zod are not needed for --help
-      const { createCtx } = await import('./context.js');
-      const ctx = createCtx(io, opts);
-      const action = await load();
+      // loaded with the command, not before: chalk and zod are not needed for --help. The three
+      // are loaded at once (each import waits on file reads; side by side, one's reads overlap
+      // another's compiling), and so is the engine's wiring for a command that opens it, which
+      // each does when it starts (docs/performance.md, start-up).
       const path = commandPath(cmd);
-      const { traced } = await import('./tracing.js');
+      if (OPENS_ENGINE.has(path)) void import('../wiring/warehouse.js').catch(() => undefined);
+      const [{ createCtx }, action, { traced }] = await Promise.all([import('./context.js'), load(), import('./tracing.js')]);
+      const ctx = createCtx(io, opts);
       setCode(await traced(ctx, path, () => action(ctx, args, opts)));
     };
   const mod =

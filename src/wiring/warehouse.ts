@@ -6,9 +6,7 @@
 import { createRealClock } from '../adapters/clock/real.js';
 import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
-import { openFiguresThread as openPgFiguresThread } from '../adapters/postgres/figures-thread.js';
 import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
-import { openMemoryBackend } from '../adapters/memory/index.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
@@ -179,8 +177,15 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   if (config.memoryBackend && !(database.kind === 'sqlite' && database.file === ':memory:' && !config.teaching?.naive)) {
     throw new Error('memoryBackend is for a throwaway in-memory database only, without the naive teaching path');
   }
+  // the mock's module starts loading now, its file reads overlapping the opening of the database
+  const mockModule = config.supplierUrl || config.noJobs ? null : import('../adapters/mock-supplier/mock.js');
+  mockModule?.catch(() => undefined); // its failure is met where it is awaited, below
   const backend = config.memoryBackend
-    ? openMemoryBackend({ jobAttempts: settings.jobAttempts, reserveStrategy: settings.reserveStrategy, instanceId: config.databaseId })
+    ? (await import('../adapters/memory/index.js')).openMemoryBackend({
+        jobAttempts: settings.jobAttempts,
+        reserveStrategy: settings.reserveStrategy,
+        instanceId: config.databaseId,
+      })
     : await closers.unwinding(() =>
         openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, naive: config.teaching?.naive, ...lockWait }),
       );
@@ -193,9 +198,9 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
       })
     : backend.store;
   const mock = await closers.unwinding(async (): Promise<MockSupplier | null> => {
-    if (config.supplierUrl || config.noJobs) return null;
+    if (!mockModule) return null;
     // loaded only when needed: msw is the heaviest import of a run
-    const { startMockSupplier } = await import('../adapters/mock-supplier/mock.js');
+    const { startMockSupplier } = await mockModule;
     // its conversations live in the engine's database (tables of its own: the SQLite file, or the
     // PostgreSQL database and schema), so other processes continue them
     // PostgreSQL: on the backend's own pool
@@ -232,7 +237,11 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   // the server's loop); an in-memory database, which no other thread can open, on this thread
   const figures =
     database.kind === 'postgres'
-      ? openPgFiguresThread({ url: database.url, schema: database.schema ?? 'public', fallback: foldOnThisThread(store) })
+      ? (await import('../adapters/postgres/figures-thread.js')).openFiguresThread({
+          url: database.url,
+          schema: database.schema ?? 'public',
+          fallback: foldOnThisThread(store),
+        })
       : database.file !== ':memory:'
         ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
         : foldOnThisThread(store);

@@ -20,7 +20,8 @@
  * for many writes, the same durability for each. Off, each write is a transaction of its own.
  */
 import type Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from './drizzle.js';
 import { DatabaseError } from '../../domain/errors.js';
 import { describeInUse, isBusy, openDatabase, refusalFor, type OpenOptions } from './open.js';
 import * as t from './schema.js';

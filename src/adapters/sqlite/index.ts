@@ -1,7 +1,6 @@
 /** `openSqliteBackend`: the store and the queue over one SQLite connection (ports/database.ts). */
 import type { ReserveStrategy } from '../../domain/settings.js';
 import type { Backend } from '../../ports/database.js';
-import { backupSqlite } from './backup.js';
 import { createSqliteIdempotencyStore } from './idempotency.js';
 import { createSqliteTokenStore } from './tokens.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
@@ -31,7 +30,7 @@ export async function openSqliteBackend(opts: SqliteBackendOptions): Promise<Bac
     queue: createSqliteQueue(c, { ...stamp, leaseMs: opts.leaseMs ?? 30_000 }),
     idempotency: createSqliteIdempotencyStore(c),
     tokens: createSqliteTokenStore(c),
-    backup: (destination) => backupSqlite(c, destination),
+    backup: async (destination) => (await import('./backup.js')).backupSqlite(c, destination),
     async close() {
       c.close();
     },

@@ -7,7 +7,8 @@
  * `CAST(? AS INTEGER)` is an expression the planner does not read, so the plan stays (a constant
  * is written into the SQL instead). Measured in docs/performance.md ("LIMIT ? re-prepared").
  */
-import { type Placeholder, type SQL, sql } from 'drizzle-orm';
+import type { Placeholder, SQL } from 'drizzle-orm';
+import { sql } from './drizzle.js';
 
 /** for drizzle's `.limit()`: a constant or a placeholder, never re-prepared (anything but a non-negative integer is drizzle's to handle, as before) */
 export function limitOf(n: number | Placeholder): number {

@@ -11,7 +11,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, r
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { readMigrationFiles } from './drizzle.js';
 import { DatabaseError, UsageError } from '../../domain/errors.js';
 
 export type Durability = 'full' | 'normal';

@@ -3,7 +3,7 @@
  * Claims take the write lock (IMMEDIATE) so two processes never claim the same job; a poll that
  * finds nothing due is a plain read.
  */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from './drizzle.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';

@@ -3,7 +3,7 @@
  * external queue one generation at a time, and deliveries from it claimed by id. Every write is one
  * IMMEDIATE transaction of its own (it must see what committed just before it), as for claims.
  */
-import { and, eq, lte, or, sql } from 'drizzle-orm';
+import { and, eq, lte, or, sql } from './drizzle.js';
 import type { JobType } from '../../domain/jobs.js';
 import type { Delivery, JobQueue, RelayItem } from '../../ports/queue.js';
 import type { Connection } from './connection.js';

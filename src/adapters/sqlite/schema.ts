@@ -3,8 +3,8 @@
  * `npm run db:generate`; the triggers that make the database itself refuse an illegal status
  * transition live in a custom migration next to them. All times are epoch milliseconds.
  */
-import { sql } from 'drizzle-orm';
-import { type AnySQLiteColumn, check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sql, sqliteTable, text, uniqueIndex } from './drizzle.js';
 
 export const inventory = sqliteTable(
   'inventory',

@@ -3,7 +3,7 @@
  * drizzle and prepared once per connection: re-building and re-preparing SQL on every call cost
  * more CPU than SQLite's own work (see docs/performance.md).
  */
-import { and, asc, eq, gt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, or, sql } from './drizzle.js';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { limitOf } from './limit.js';
 import * as t from './schema.js';

@@ -7,7 +7,7 @@
  * strategy is correct here and all are serialised by the single writer; each still runs its own
  * SQL (see `reserveMove`). The difference between them shows on PostgreSQL.
  */
-import { and, asc, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt } from './drizzle.js';
 import { DatabaseError, IdempotencyClaimLostError, NotFoundError } from '../../domain/errors.js';
 import type { EventData, TimelineEvent } from '../../domain/events.js';
 import { adjustmentFor, type Movement } from '../../domain/inventory.js';
