@@ -163,7 +163,7 @@ describe('the job queue', () => {
   });
 });
 
-describeNeedsDatabase('the relay (jobs handed to an external queue)', () => {
+describeNeedsDatabase('the relay (jobs handed to an external queue)', (it) => {
   it('hands new jobs to one relay at a time, and the same generation again when that relay never marked them', async () => {
     const { queue, orders } = await withOrders(3);
     const first = await queue.claimForRelay(T0, 10, 1_000);
@@ -267,7 +267,9 @@ describeNeedsDatabase('the relay (jobs handed to an external queue)', () => {
     expect((await queue.claimForRelay(T0 + 1_000, 5, 1_000)).map((i) => [i.orderId, i.generation])).toEqual([[orders[2], 0]]);
     await store.applyToOrder(orders[1]!, T0 + 11, () => noop(), { lease: got.job.lease, settle: { kind: 'complete' } });
   });
+});
 
+describe('the database id', () => {
   it('names the database with an id of its own, the same every time', async () => {
     const a = await testBackend();
     const b = await testBackend();

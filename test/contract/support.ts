@@ -4,7 +4,7 @@
  * `postgres` one, the simulator's in-memory backend in the `memory` one), opened through
  * src/wiring/warehouse.ts's openBackend and closed after each test.
  */
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openMemoryBackend } from '../../src/adapters/memory/index.js';
 import { parseDatabase } from '../../src/config.js';
 import { planCreateOrder, type Plan } from '../../src/domain/plans.js';
@@ -26,9 +26,20 @@ afterEach(async () => {
  * database keeps (test/adapters/memory-backend.test.ts checks the refusals).
  */
 export const ON_MEMORY = process.env.WAREHOUSE_TEST_BACKEND === 'memory';
-/** a test of what only a database keeps (the audit, Idempotency-Key records, the relay): not run on the in-memory backend, which refuses it by design */
-export const itNeedsDatabase = ON_MEMORY ? it.skip : it;
-export const describeNeedsDatabase = ON_MEMORY ? describe.skip : describe;
+type Test = (name: string, body: () => Promise<void>) => void;
+/**
+ * A test of what only a database keeps (the audit, Idempotency-Key records, the relay). On the
+ * in-memory backend, which refuses these by design, the same body runs and must be refused with
+ * the backend's message — never skipped, never passing by accident.
+ */
+export const itNeedsDatabase: Test = ON_MEMORY
+  ? (name, body) =>
+      it(`${name} — refused by the in-memory backend`, async () => {
+        await expect(body()).rejects.toThrow(/is not kept by the simulator's in-memory backend \(a database keeps it: run with --db\)/);
+      })
+  : (name, body) => it(name, body);
+/** A suite of such tests: its body gets the `it` to use (itNeedsDatabase). */
+export const describeNeedsDatabase = (name: string, body: (it: Test) => void) => describe(name, () => body(itNeedsDatabase));
 
 export async function testBackend(settings: Partial<Settings> = {}): Promise<Backend & { db: string }> {
   const all = { ...DEFAULT_SETTINGS, ...settings };
