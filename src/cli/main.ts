@@ -15,6 +15,7 @@ import { registerServe } from './commands/serve.register.js';
 import { registerSimulate } from './commands/simulate.register.js';
 import { registerSupplier } from './commands/supplier.register.js';
 import { registerUp } from './commands/up.register.js';
+import { stopWithParent } from './supervised.js';
 
 export type { Action, Loader, Run } from './command.js';
 
@@ -235,6 +236,7 @@ export function commandPath(c: Command): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
+  stopWithParent(io.env, io.stderr);
   let code = 0;
   const program = buildProgram(io, (c) => (code = c));
   try {

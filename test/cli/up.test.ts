@@ -54,6 +54,18 @@ const alive = (pid: number) => {
   }
 };
 
+/** the pids whose parent is `parent`, from /proc */
+const childrenOf = (parent: number) =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(parent);
+      } catch {
+        return false;
+      }
+    });
+
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
   const deadline = performance.now() + ms;
   for (;;) {
@@ -126,6 +138,29 @@ describe('warehouse up', () => {
     );
   }
 
+  it('its members stop by themselves when `up` is killed with SIGKILL (no process left running unwatched)', { timeout: 60_000 }, async ({ onTestFailed }) => {
+    const up = startUp(['--database', tempDb(), 'up', '--workers', '1', '--port', '0', '--supplier-port', '0', '--supplier-state', join(tempDir(), 's.db')]);
+    const members = () => childrenOf(up.child.pid!);
+    let seen: string[] = [];
+    onTestFailed(() => {
+      up.child.kill('SIGKILL');
+      for (const pid of seen) if (alive(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+      console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
+    });
+    const [, api] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 1 worker/);
+    seen = members();
+    expect(seen).toHaveLength(3);
+    up.child.kill('SIGKILL');
+    await up.exited;
+    // each notices within a second that its parent is gone and stops as on SIGTERM
+    const left = await until(
+      async () => seen.filter((pid) => alive(Number(pid))),
+      (l) => l.length === 0,
+    );
+    expect(left).toEqual([]);
+    await expect(fetch(`${api}/healthz`)).rejects.toThrow();
+  });
+
   it('passes secrets to its children through the environment, never their command lines (which `ps` shows)', { timeout: 60_000 }, async ({ onTestFailed }) => {
     const token = 'supplier-secret-0123456789abcdefghij';
     const db = tempDb();
@@ -137,15 +172,7 @@ describe('warehouse up', () => {
       console.log(`warehouse up printed:\n${up.out()}\n${up.err()}`);
     });
     const [, api, supplier] = await up.waitFor(/cluster up: API (http:\/\/\S+) · supplier (http:\/\/\S+) · 1 worker/);
-    const children = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(up.child.pid);
-        } catch {
-          return false;
-        }
-      });
+    const children = childrenOf(up.child.pid!);
     expect(children).toHaveLength(3);
     for (const pid of children) {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

@@ -116,6 +116,8 @@ export async function up(ctx: Ctx, _args: string[], opts: Record<string, unknown
       env: {
         ...ctx.io.env,
         ...secrets,
+        // a member stops by itself when `up` is gone without stopping it (SIGKILL): src/cli/supervised.ts
+        WAREHOUSE_STOP_WITH_PARENT: '1',
         NO_COLOR: ctx.c.level === 0 ? '1' : ctx.io.env.NO_COLOR,
         // serve's log lines, read by a person on a terminal: one line of words each (docs/design.md §13)
         LOG_FORMAT: ctx.io.env.LOG_FORMAT ?? (out.isTTY ? 'pretty' : 'json'),
