@@ -21,7 +21,16 @@ try {
   process.exit(1);
 }
 
-const code = await main(process.argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+// stdin only when a command reads it (demo, order create's prompts): making process.stdin opens a
+// handle on it (a few ms of every start, `--help`'s included)
+const code = await main(process.argv, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  get stdin() {
+    return process.stdin;
+  },
+  env: process.env,
+});
 process.exitCode = code;
 // let stdout drain, then leave even if a handle (a timer, a socket) is still open
 process.stdout.write('', () => process.exit(code));
