@@ -3,31 +3,15 @@
  * stock views and the ledger, in virtual time on a real SQLite file (and on a PostgreSQL schema in
  * the `postgres` project); the invariants of docs/design.md §6 are checked after each test.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { checkedEngines } from '../support/checked-engine.js';
 import { inventoryJson } from '../../src/app/json.js';
 import { explainOrder } from '../../src/app/explain.js';
 import { createStatsService } from '../../src/app/stats.js';
 import { OrderStateError } from '../../src/domain/errors.js';
-import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Warehouse } from '../../src/wiring/warehouse.js';
-import { freshDatabase, invariantsOf, testWarehouse } from '../helpers.js';
 
-let open: Array<{ w: Warehouse; file: string }> = [];
-
-async function engine(settings = {}, script: SupplierScript = {}) {
-  const file = freshDatabase();
-  const w = await testWarehouse({ db: file, supplierScript: script, settings });
-  open.push({ w, file });
-  return w;
-}
-
-afterEach(async () => {
-  for (const { w, file } of open) {
-    await w.close();
-    expect(await invariantsOf(file)).toEqual([]);
-  }
-  open = [];
-});
+const engine = checkedEngines();
 
 const types = (o: { events: Array<{ type: string }> }) => o.events.map((e) => e.type);
 const ledger = async (w: Warehouse, sku: string) => (await w.inventory.movements(sku)).map((m) => [m.type, m.qty, m.orderId, m.onHandAfter]);

@@ -4,35 +4,20 @@
  * in virtual time on a real SQLite file (and on a PostgreSQL schema in the `postgres` project);
  * the invariants of docs/design.md §6 are checked after each test.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { checkedEngines } from '../support/checked-engine.js';
 import { explainOrder } from '../../src/app/explain.js';
 import { createStatsService } from '../../src/app/stats.js';
 import { inventoryJson, orderJson } from '../../src/app/json.js';
 import { OrderStateError, ValidationError } from '../../src/domain/errors.js';
-import type { SupplierScript } from '../../src/domain/supplier-script.js';
 import type { Warehouse } from '../../src/wiring/warehouse.js';
 import { join } from 'node:path';
 import { compare } from '../../src/sim/expect.js';
 import { loadScenarioFile } from '../../src/sim/loader.js';
 import { replay } from '../../src/sim/runner.js';
-import { freshDatabase, invariantsOf, ROOT, testWarehouse } from '../helpers.js';
+import { freshDatabase, invariantsOf, ROOT } from '../helpers.js';
 
-let open: Array<{ w: Warehouse; file: string }> = [];
-
-async function engine(settings = {}, script: SupplierScript = {}) {
-  const file = freshDatabase();
-  const w = await testWarehouse({ db: file, supplierScript: script, settings });
-  open.push({ w, file });
-  return w;
-}
-
-afterEach(async () => {
-  for (const { w, file } of open) {
-    await w.close();
-    expect(await invariantsOf(file)).toEqual([]);
-  }
-  open = [];
-});
+const engine = checkedEngines();
 
 /** Runs jobs until order `id` reaches `status` (told by the bus as it commits), or until nothing is left to run. */
 async function runUntil(w: Warehouse, id: number, status?: string) {
