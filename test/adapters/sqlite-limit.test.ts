@@ -26,11 +26,11 @@ describe('the prepared statements of the SQLite adapter', () => {
       c.raw.pragma('foreign_keys = OFF');
       for (let i = 0; i < 5; i++)
         c.raw.prepare(`INSERT INTO jobs (type, order_id, run_at, max_attempts, created_at) VALUES ('ReserveInventory', ?, 0, 5, 0)`).run(i + 1);
+      expect(c.q.anyDue.get({ now: 10 })).toBeDefined();
       expect(c.q.claimDue.all({ now: 10, limit: 2, workerId: 'w', lockedUntil: 20 })).toHaveLength(2);
       // the two claimed are leased until 20: of the three left, at most two
       expect(c.q.claimDue.all({ now: 10, limit: 2, workerId: 'w', lockedUntil: 20 })).toHaveLength(2);
       expect(c.q.claimDue.all({ now: 10, limit: 4, workerId: 'w', lockedUntil: 20 })).toHaveLength(1);
-      expect(c.q.anyDue.get({ now: 10 })).toBeDefined();
     } finally {
       c.close();
     }
