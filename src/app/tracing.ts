@@ -50,12 +50,23 @@ export function traceStore(store: Store, tracing: Tracing, opts: TraceStoreOptio
    * with its jobs stamped: a producer span each, whose context the job's headers carry.
    */
   function stamping<A>(planner: (a: A) => Plan, producers: Span[]): (a: A) => Plan {
-    return tracing.bind((a: A) => stampPlan(planner(a), producers));
+    return tracing.bind((a: A) => stampPlan(planner(a), again(producers)));
+  }
+
+  /**
+   * The producers of this planner's earlier run, dropped unended (never exported): a store may
+   * run a write's function again (the SQLite connection reruns a group-commit batch in which
+   * another write threw), and only the last run's jobs, with their headers, are stored.
+   */
+  function again(producers: Span[]): Span[] {
+    producers.length = 0;
+    return producers;
   }
 
   /** The same for a multi-line order's plan: its lines' jobs in the order the store writes them (the snapshot's), then the order's. */
   function stampingLines(planner: (s: LinesSnapshot) => LinesPlan, producers: Span[]): (s: LinesSnapshot) => LinesPlan {
     return tracing.bind((s: LinesSnapshot) => {
+      again(producers);
       const lp = planner(s);
       const lines = new Map(lp.lines);
       for (const l of s.lines) {

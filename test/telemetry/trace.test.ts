@@ -221,6 +221,22 @@ describe('job headers', () => {
     expect(producer.attributes['messaging.message.id']).toBe(String(row.id));
   });
 
+  it('are the last run\'s when a group-commit batch runs again: one producer span per job, the one stored', async () => {
+    const { w, exporter, db } = await traced({}, tempDb());
+    // a write of the same turn that throws (no such dead letter): the batch is rolled back and run again
+    const [created, refused] = await Promise.allSettled([
+      w.tracing.inSpan('root', {}, () => w.orders.create({ sku: 'WIDGET', qty: 1 })),
+      w.queue.retryDeadLetter('999', w.clock.now()),
+    ]);
+    expect([created.status, refused.status]).toEqual(['fulfilled', 'rejected']);
+    const info = await w.store.info();
+    if (info.database === 'sqlite' && process.env.WAREHOUSE_GROUP_COMMIT !== '0') expect(info.batchReruns).toBe(1);
+    const producer = one(exporter.getFinishedSpans(), 'create ReserveInventory');
+    const row = new Database(db, { readonly: true }).prepare('SELECT headers, id FROM jobs').get() as { headers: string; id: number };
+    expect(JSON.parse(row.headers).traceparent).toBe(`00-${producer.spanContext().traceId}-${idOf(producer)}-01`);
+    expect(producer.attributes['messaging.message.id']).toBe(String(row.id));
+  });
+
   it("go with a dead-lettered job, so that `jobs retry` continues the order's trace", async () => {
     const { w, exporter } = await traced({ WIDGET: { reserve: 'error' } }, tempDb());
     await w.tracing.inSpan('root', {}, () => w.orders.create({ sku: 'WIDGET', qty: 1 }));

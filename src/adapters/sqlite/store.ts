@@ -413,6 +413,8 @@ export function createSqliteStore(
         auditsCached: audits.cached,
         /** write transactions this process committed on the file (a group-commit batch counts once) */
         commits: c.commits,
+        /** group-commit batches run again, with a savepoint per write, because one of their writes threw */
+        batchReruns: c.reruns,
       }));
     },
   };
