@@ -221,7 +221,7 @@ describe('job headers', () => {
     expect(producer.attributes['messaging.message.id']).toBe(String(row.id));
   });
 
-  it('are the last run\'s when a group-commit batch runs again: one producer span per job, the one stored', async () => {
+  it("are the last run's when a group-commit batch runs again: one producer span per job, the one stored", async () => {
     const { w, exporter, db } = await traced({}, tempDb());
     // a write of the same turn that throws (no such dead letter): the batch is rolled back and run again
     const [created, refused] = await Promise.allSettled([
