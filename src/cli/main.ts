@@ -3,7 +3,7 @@
  * loads its module lazily, so `warehouse --help` pays for none of them. `main` returns the exit
  * code: 0 ok, 1 a check or operation failed, 2 bad usage or bad input.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option } from './commander.js';
 import { WarehouseError } from '../domain/errors.js';
 import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions, QUEUE_HELP } from './options.js';
@@ -82,7 +82,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const path = commandPath(cmd);
       if (OPENS_ENGINE.has(path)) void import('../wiring/warehouse.js').catch(() => undefined);
       const [{ createCtx }, action, { traced }] = await Promise.all([import('./context.js'), load(), import('./tracing.js')]);
-      const ctx = createCtx(io, opts);
+      const ctx = await createCtx(io, opts);
       setCode(await traced(ctx, path, () => action(ctx, args, opts)));
     };
   const mod =
