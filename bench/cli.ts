@@ -95,7 +95,10 @@ function countModules(cmd: string[]): number | null {
 const loadAtStart = loadavg().map((x) => +x.toFixed(2));
 try {
   // node -e 0 and --help in turns: their ratio is the figure
-  const [nodeMs, helpMs] = medians([['-e', '0'], [bin, '--help']]) as [number, number];
+  const [nodeMs, helpMs] = medians([
+    ['-e', '0'],
+    [bin, '--help'],
+  ]) as [number, number];
   const db = join(dir, 'bench.db');
   const [createMs] = medians([createArgs(db)], () => fresh(db)) as [number];
   const modules = countModules(createArgs(db));
