@@ -50,6 +50,13 @@ export const METRICS: MetricDef[] = [
     better: 'higher',
     ratio: true,
   },
+  {
+    key: 'engine.groupCommitOfBatched',
+    label: 'group commit ÷ same SQL batched by hand',
+    unit: '×',
+    better: 'higher',
+    ratio: true,
+  },
   { key: 'engine.ordersPerSec', label: 'engine orders/s', unit: '/s', better: 'higher', ratio: false },
   {
     key: 'engine.groupCommitPerSec',

@@ -13,7 +13,7 @@ describe('the prepared statements of the SQLite adapter', () => {
       const withLimit = Object.entries(c.q)
         .map(([name, stmt]) => [name, (stmt as unknown as { query: { sql: string } }).query.sql] as const)
         .filter(([, sql]) => / limit /i.test(sql));
-      expect(withLimit.map(([name]) => name).sort()).toEqual(['anyDue', 'dueJobs', 'eventsAfter', 'supplierAsked']);
+      expect(withLimit.map(([name]) => name).sort()).toEqual(['anyDue', 'claimDue', 'eventsAfter', 'supplierAsked']);
       for (const [, sql] of withLimit) expect(sql).not.toMatch(/ limit \?/i);
     } finally {
       c.close();
@@ -26,9 +26,11 @@ describe('the prepared statements of the SQLite adapter', () => {
       c.raw.pragma('foreign_keys = OFF');
       for (let i = 0; i < 5; i++)
         c.raw.prepare(`INSERT INTO jobs (type, order_id, run_at, max_attempts, created_at) VALUES ('ReserveInventory', ?, 0, 5, 0)`).run(i + 1);
-      expect(c.q.dueJobs.all({ now: 10, limit: 2 })).toHaveLength(2);
-      expect(c.q.dueJobs.all({ now: 10, limit: 4 })).toHaveLength(4);
       expect(c.q.anyDue.get({ now: 10 })).toBeDefined();
+      expect(c.q.claimDue.all({ now: 10, limit: 2, workerId: 'w', lockedUntil: 20 })).toHaveLength(2);
+      // the two claimed are leased until 20: of the three left, at most two
+      expect(c.q.claimDue.all({ now: 10, limit: 2, workerId: 'w', lockedUntil: 20 })).toHaveLength(2);
+      expect(c.q.claimDue.all({ now: 10, limit: 4, workerId: 'w', lockedUntil: 20 })).toHaveLength(1);
     } finally {
       c.close();
     }

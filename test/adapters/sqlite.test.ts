@@ -80,8 +80,42 @@ describe('the SQLite database itself', () => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
       expect(c.commits - before, `groupCommit: ${groupCommit}`).toBe(commits);
       expect(c.raw.prepare('SELECT n FROM t ORDER BY n').pluck().all()).toEqual([1, 3, 4]);
+      // the batch ran once without savepoints, met the throw, and ran again with them
+      expect(c.reruns, `groupCommit: ${groupCommit}`).toBe(groupCommit === false ? 0 : 1);
       c.close();
     }
+  });
+
+  it('runs a group-commit batch once when no write throws, and each write of a rerun batch sees only its own effects', async () => {
+    const c = await openConnection({ file: tempDb() });
+    c.raw.exec('CREATE TABLE t (n INTEGER)');
+    const insert = c.raw.prepare('INSERT INTO t VALUES (?)');
+    const count = c.raw.prepare('SELECT count(*) FROM t').pluck();
+    const runs = [0, 0, 0];
+    // each write reads what the writes before it left: the same on the rerun as on the first run
+    const seen: number[][] = [[], [], []];
+    const write = (i: number, fail = false) =>
+      c.write(() => {
+        runs[i]!++;
+        seen[i]!.push(count.get() as number);
+        insert.run(i);
+        if (fail) throw new Error('refused');
+        return count.get();
+      });
+    expect(await Promise.all([write(0), write(1), write(2)])).toEqual([1, 2, 3]);
+    expect(runs).toEqual([1, 1, 1]);
+    expect(c.reruns).toBe(0);
+
+    runs.fill(0);
+    seen.forEach((s) => (s.length = 0));
+    const results = await Promise.allSettled([write(0), write(1, true), write(2)]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([4, 'rejected', 5]);
+    // the first run stopped at the throw (write 2 never ran in it); the rerun ran all three
+    expect(runs).toEqual([2, 2, 1]);
+    expect(seen).toEqual([[3, 3], [4, 4], [4]]);
+    expect(c.reruns).toBe(1);
+    expect(count.get()).toBe(5);
+    c.close();
   });
 
   for (const from of ORDER_STATUSES) {

@@ -15,9 +15,13 @@
  * refused for every later write with the same message: nothing more is written into it.
  *
  * Group commit (the default; `groupCommit: false` turns it off): writes issued in the same turn of
- * the event loop are run in one IMMEDIATE transaction, each inside its own SAVEPOINT (a failing
- * write rolls back alone), and every caller is answered only after the shared COMMIT: one fsync
- * for many writes, the same durability for each. Off, each write is a transaction of its own.
+ * the event loop are run in one IMMEDIATE transaction, and every caller is answered only after the
+ * shared COMMIT: one fsync for many writes, the same durability for each. A failing write rolls
+ * back alone: the batch runs first with no SAVEPOINTs (SQLite copies every page a savepoint touches,
+ * ~40 % of the batch's CPU: docs/performance.md), and only if a write throws is the whole batch
+ * rolled back and run again with each write inside its own SAVEPOINT. So a write's `fn` may run
+ * more than once: it must act only on the database, or assign what the last run overwrites
+ * (every write of the store and the queue does). Off, each write is a transaction of its own.
  */
 import type Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -47,6 +51,8 @@ export interface Connection {
   read<T>(fn: () => T): Promise<T>;
   /** write transactions committed by this connection (a group-commit batch counts once): for Store.info and the benchmarks */
   readonly commits: number;
+  /** group-commit batches run a second time, with savepoints, because one of their writes threw */
+  readonly reruns: number;
   /** set once the database was found corrupt: every later write is refused with it */
   readonly corrupt: DatabaseError | null;
   /**
@@ -77,6 +83,13 @@ interface QueuedWrite {
 const WRITE_SLICE_MS = 10;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A write of a group-commit batch threw: the batch is rolled back and run again with savepoints. */
+class Rerun extends Error {
+  constructor(readonly original: unknown) {
+    super('a write of the batch threw');
+  }
+}
 
 export async function openConnection(opts: ConnectionOptions): Promise<Connection> {
   const raw = await openDatabase(opts);
@@ -219,6 +232,7 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
   // one write in its own IMMEDIATE transaction; nested inside a batch, better-sqlite3 makes it a SAVEPOINT
   const inTransaction = raw.transaction((fn: () => unknown) => fn());
   let commits = 0;
+  let reruns = 0;
   const immediate = <T>(fn: () => T): T => {
     const value = inTransaction.immediate(fn) as T;
     commits++;
@@ -227,6 +241,17 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
 
   let batch: Pending[] = [];
   let flushing = false;
+  /** the batch without savepoints: the first write that throws rolls the whole batch back (Rerun) */
+  const runBatchFast = raw.transaction((items: Pending[]) =>
+    items.map((item) => {
+      try {
+        return { ok: true as const, value: item.fn() };
+      } catch (error) {
+        throw new Rerun(error);
+      }
+    }),
+  );
+  /** the batch with each write in its own SAVEPOINT: a write that throws rolls back alone */
   const runBatch = raw.transaction((items: Pending[]) =>
     items.map((item) => {
       try {
@@ -248,7 +273,16 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
         results = await patiently(
           () => {
             const taken = batch.slice();
-            const done = runBatch.immediate(taken);
+            let done: ReturnType<typeof runBatch>;
+            try {
+              done = runBatchFast.immediate(taken);
+            } catch (error) {
+              // BEGIN or COMMIT failed (busy: patiently tries again): as with savepoints
+              if (!(error instanceof Rerun)) throw error;
+              // a write threw and the batch rolled back: again, each write able to fail alone
+              reruns++;
+              done = runBatch.immediate(taken);
+            }
             commits++;
             batch.splice(0, taken.length);
             items = taken;
@@ -286,6 +320,9 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
     },
     get commits() {
       return commits;
+    },
+    get reruns() {
+      return reruns;
     },
     write<T>(fn: () => T): Promise<T> {
       if (opts.groupCommit === false) return writeAlone(fn);

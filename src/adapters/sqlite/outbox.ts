@@ -72,13 +72,15 @@ function leased(c: Connection, step: JobStep): JobRow {
 }
 
 export function settle(c: Connection, step: JobStep, plan: Plan, now: number): void {
-  const job = leased(c, step);
   const s = typeof step.settle === 'function' ? step.settle(plan) : step.settle;
+  if (s.kind === 'complete') {
+    // the usual end of a job: the lease checked by the delete itself
+    if (c.q.completeLeased.run({ id: Number(step.lease.jobId), token: step.lease.token }).changes !== 1) throw new LeaseLostError(step.lease.jobId);
+    return;
+  }
+  const job = leased(c, step);
   switch (s.kind) {
     case 'keep':
-      return;
-    case 'complete':
-      c.q.deleteJob.run({ id: job.id });
       return;
     case 'retry':
       c.q.requeueJob.run({ id: job.id, runAt: s.runAt, lastError: s.error, counted: s.counted ? 1 : 0 });

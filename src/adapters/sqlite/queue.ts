@@ -9,7 +9,7 @@ import type { JobType } from '../../domain/jobs.js';
 import type { ClaimedJob, DeadLetter, JobInfo, JobQueue } from '../../ports/queue.js';
 import type { Connection } from './connection.js';
 import { limitOf } from './limit.js';
-import { enqueue, leaseToken, parseHeaders, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
+import { enqueue, parseHeaders, toJob, type EnqueueOptions, type JobRow } from './outbox.js';
 import * as t from './schema.js';
 import { createSqliteRelay } from './relay.js';
 import { insertEvents } from './store.js';
@@ -95,13 +95,14 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
       if (!(await c.read(() => q.anyDue.get({ now })))) return [];
       // not batched: a claim must see the jobs committed just before it, and is cheap to repeat
       return c.writeAlone(() =>
-        q.dueJobs.all({ now, limit }).map((row): ClaimedJob => {
-          const runs = row.attempts + 1;
-          const token = leaseToken(workerId, runs);
-          const lockedUntil = now + leaseMs;
-          q.claimJob.run({ id: row.id, workerId: token, lockedUntil, attempts: runs });
-          return { ...toJob(row), runs, lease: { jobId: String(row.id), token }, headers: parseHeaders(row.headers) };
-        }),
+        q.claimDue
+          .all({ now, limit, workerId, lockedUntil: now + leaseMs })
+          .sort((a, b) => a.runAt - b.runAt || a.id - b.id)
+          .map((row): ClaimedJob => {
+            // the statement counted the run and wrote the token as leaseToken does
+            const token = row.lockedBy!;
+            return { ...toJob(row), runs: row.attempts, lease: { jobId: String(row.id), token }, headers: parseHeaders(row.headers) };
+          }),
       );
     },
 

@@ -3,7 +3,7 @@
  * drizzle and prepared once per connection: re-building and re-preparing SQL on every call cost
  * more CPU than SQLite's own work (see docs/performance.md).
  */
-import { and, asc, eq, gt, lte, or, sql } from './drizzle.js';
+import { and, asc, eq, gt, inArray, lte, or, sql } from './drizzle.js';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { limitOf } from './limit.js';
 import * as t from './schema.js';
@@ -176,6 +176,14 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .insert(t.orderEvents)
       .values({ orderId: p('orderId'), at: p('at'), type: p('type'), data: p('data') })
       .prepare(),
+    /** two events of one order at once (a step's usual pair, e.g. InventoryReserved and OrderReserved) */
+    insertTwoEvents: db
+      .insert(t.orderEvents)
+      .values([
+        { orderId: p('orderId'), at: p('at'), type: p('type1'), data: p('data1') },
+        { orderId: p('orderId'), at: p('at'), type: p('type2'), data: p('data2') },
+      ])
+      .prepare(),
     insertJob: db
       .insert(t.jobs)
       .values({
@@ -199,23 +207,42 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .delete(t.jobs)
       .where(eq(t.jobs.id, p('id')))
       .prepare(),
-    dueJobs: db
-      .select()
-      .from(t.jobs)
-      .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
-      .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
-      .limit(limitOf(p('limit')))
+    /** a finished job, deleted only if the lease is still the caller's (one statement for the read and the delete) */
+    completeLeased: db
+      .delete(t.jobs)
+      .where(and(eq(t.jobs.id, p('id')), eq(t.jobs.status, 'running'), eq(t.jobs.lockedBy, p('token'))))
+      .prepare(),
+    /**
+     * A claim in one statement: the due jobs, in due order, up to the limit, each leased to
+     * `workerId#runs` (outbox.ts leaseToken) with its runs counted; the rows come back in no
+     * particular order (RETURNING), so the caller sorts them.
+     */
+    claimDue: db
+      .update(t.jobs)
+      .set({
+        status: 'running',
+        attempts: sql`${t.jobs.attempts} + 1`,
+        lockedBy: sql`${sql.placeholder('workerId')} || '#' || (${t.jobs.attempts} + 1)`,
+        lockedUntil: v('lockedUntil'),
+      })
+      .where(
+        inArray(
+          t.jobs.id,
+          db
+            .select({ id: t.jobs.id })
+            .from(t.jobs)
+            .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
+            .orderBy(asc(t.jobs.runAt), asc(t.jobs.id))
+            .limit(limitOf(p('limit'))),
+        ),
+      )
+      .returning()
       .prepare(),
     anyDue: db
       .select({ id: t.jobs.id })
       .from(t.jobs)
       .where(and(lte(t.jobs.runAt, p('now')), or(eq(t.jobs.status, 'queued'), and(eq(t.jobs.status, 'running'), lte(t.jobs.lockedUntil, p('now'))))))
       .limit(limitOf(1))
-      .prepare(),
-    claimJob: db
-      .update(t.jobs)
-      .set({ status: 'running', lockedBy: v('workerId'), lockedUntil: v('lockedUntil'), attempts: v('attempts') })
-      .where(eq(t.jobs.id, p('id')))
       .prepare(),
     requeueJob: db
       .update(t.jobs)

@@ -36,6 +36,14 @@ const toEvent = (r: typeof t.orderEvents.$inferSelect): TimelineEvent => ({
 
 /** Records `events` on an order's timeline, within the caller's transaction. */
 export function insertEvents(c: Connection, orderId: number, now: number, events: Plan['events']): TimelineEvent[] {
+  if (events.length === 2) {
+    const [a, b] = events as [Plan['events'][number], Plan['events'][number]];
+    c.q.insertTwoEvents.run({ orderId, at: now, type1: a.type, data1: JSON.stringify(a.data), type2: b.type, data2: JSON.stringify(b.data) });
+    return [
+      { orderId, at: now, type: a.type, data: a.data },
+      { orderId, at: now, type: b.type, data: b.data },
+    ];
+  }
   return events.map((e) => {
     c.q.insertEvent.run({ orderId, at: now, type: e.type, data: JSON.stringify(e.data) });
     return { orderId, at: now, type: e.type, data: e.data };
