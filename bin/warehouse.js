@@ -3,7 +3,6 @@
 // dist/ is found next to this file's real path, so a symlink to it (`npm link`, a bin in PATH)
 // works from any directory.
 import module from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 // Node 22.1+ keeps V8's compiled code of every module on disk (os.tmpdir()/node-compile-cache, or
 // NODE_COMPILE_CACHE), so a later start skips most compiling; Node 20 has no such cache (the call
@@ -15,6 +14,7 @@ try {
   ({ main } = await import('../dist/cli/main.js'));
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  const { fileURLToPath } = await import('node:url');
   const root = fileURLToPath(new URL('..', import.meta.url));
   const what = /dist[\\/]cli[\\/]main\.js/.test(error.message) ? 'it is not built (no dist/)' : `a dependency is missing (${error.message.split('\n')[0]})`;
   process.stderr.write(`error: warehouse cannot start: ${what}\nrun \`npm install\` in ${root} (it installs the dependencies and builds dist/)\n`);

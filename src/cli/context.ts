@@ -2,13 +2,14 @@
  * What every command receives: where to write, how (JSON or human, colour or not), and how to
  * open the engine with the global options. Commands return an exit code; only bin/ exits.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../domain/errors.js';
 import type { Settings } from '../domain/settings.js';
 import type { SupplierScript } from '../domain/supplier-script.js';
 import type { Warehouse, WarehouseConfig } from '../wiring/warehouse.js';
 import { describeDatabase, resolveDatabase, type DatabaseConfig, type QueueConfig } from '../config.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
+import { PLAIN } from './plain.js';
 
 export interface GlobalOptions {
   /** --database (or its alias --db): a SQLite file or a postgres:// URL; the environment otherwise */
@@ -59,7 +60,7 @@ export interface Ctx {
   }): Promise<Warehouse>;
 }
 
-export function createCtx(io: Io, opts: GlobalOptions): Ctx {
+export async function createCtx(io: Io, opts: GlobalOptions): Promise<Ctx> {
   if (opts.database !== undefined && opts.db !== undefined && opts.database !== opts.db) {
     throw new UsageError('give --database or --db (the same option), not both');
   }
@@ -76,7 +77,9 @@ export function createCtx(io: Io, opts: GlobalOptions): Ctx {
     busyTimeoutMs: busy ? Number(busy) : undefined,
   });
   const colour = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY);
-  const c = new Chalk({ level: colour ? (io.env.FORCE_COLOR === '0' ? 0 : 1) : 0 });
+  const level = colour ? (io.env.FORCE_COLOR === '0' ? 0 : 1) : 0;
+  // chalk only for colour: without it, PLAIN does what chalk at level 0 does, unloaded (plain.ts)
+  const c = level === 0 ? PLAIN : new (await import('chalk')).Chalk({ level });
   const ctx: Ctx = {
     io,
     opts,

@@ -3,8 +3,7 @@
  * loads its module lazily, so `warehouse --help` pays for none of them. `main` returns the exit
  * code: 0 ok, 1 a check or operation failed, 2 bad usage or bad input.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { WarehouseError } from '../domain/errors.js';
+import { Command, CommanderError, Option } from './commander.js';
 import { EXAMPLES, examplesText } from './examples.js';
 import { engineOptions, QUEUE_HELP } from './options.js';
 import type { Action, Loader, Run } from './command.js';
@@ -75,14 +74,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         .flat()
         .filter((a) => a !== undefined)
         .map(String);
-      // loaded with the command, not before: chalk and zod are not needed for --help. The three
-      // are loaded at once (each import waits on file reads; side by side, one's reads overlap
-      // another's compiling), and so is the engine's wiring for a command that opens it, which
-      // each does when it starts (docs/performance.md, start-up).
+      // loaded with the command, not before: zod (and chalk, when there is colour) are not needed
+      // for --help. The three are loaded at once (each import waits on file reads; side by side,
+      // one's reads overlap another's compiling), and so is the engine's wiring for a command that
+      // opens it, which each does when it starts (docs/performance.md, start-up).
       const path = commandPath(cmd);
       if (OPENS_ENGINE.has(path)) void import('../wiring/warehouse.js').catch(() => undefined);
       const [{ createCtx }, action, { traced }] = await Promise.all([import('./context.js'), load(), import('./tracing.js')]);
-      const ctx = createCtx(io, opts);
+      const ctx = await createCtx(io, opts);
       setCode(await traced(ctx, path, () => action(ctx, args, opts)));
     };
   const mod =
@@ -251,6 +250,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'].includes(error.code)) return 0;
       return 2; // commander already printed the usage error
     }
+    // the domain's errors only when something failed: `--help` never loads them
+    const { WarehouseError } = await import('../domain/errors.js');
     if (error instanceof WarehouseError) {
       io.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;

@@ -1,12 +1,20 @@
 /** Human output: tables and timeline lines, fitting 80 columns (docs/design.md §9). */
+import { createRequire } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
-import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { TimelineEvent } from '../domain/events.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 import { dataParts, eventName, SINCE_CREATED, sinceCreated, WIDTH, wrapParts } from '../text/timeline.js';
 
 const visible = (s: string) => stripVTControlCharacters(s).length;
+
+const require = createRequire(import.meta.url);
+/**
+ * cli-table3 when a table is drawn, not with this module: `order create` and the timelines never
+ * draw one (docs/performance.md, start-up). Through `require`, its own build (CommonJS), which
+ * Node 20 loads in about half the time of an `import` of it.
+ */
+export const tableClass = () => require('cli-table3') as typeof import('cli-table3');
 
 /**
  * A table no wider than `width` columns. While it is too wide, the widest column that can still
@@ -46,6 +54,7 @@ export function table(head: string[], rows: Array<Array<string | number | null>>
   // a word longer than its column: cut it in pieces of the column's width (plain text only)
   const cut = (text: string, room: number) =>
     text.includes('\x1b') ? text : text.replace(new RegExp(`[^\\s]{${room + 1},}`, 'g'), (word) => word.match(new RegExp(`.{1,${room}}`, 'g'))!.join(' '));
+  const Table = tableClass();
   const t = new Table({
     head: heads.map((h, i) => cut(h, widths[i]! - 2)),
     style: { head: [], border: [] },

@@ -6,7 +6,6 @@
  * pools), so the mock adapter never reaches into a database adapter.
  */
 import { describeSqliteError } from '../adapters/sqlite/open.js';
-import { createMemoryMockState } from '../adapters/mock-supplier/memory-state.js';
 import { openSqliteMockState } from '../adapters/sqlite/mock-state.js';
 import { parseDatabase, type PostgresConfig } from '../config.js';
 import type { MockState } from '../ports/mock-state.js';
@@ -30,7 +29,8 @@ export async function openMockState(opts: MockStateOptions): Promise<MockState> 
     const { openPostgresMockState } = await import('../adapters/postgres/mock-state.js');
     return openPostgresMockState(opts);
   }
-  if (opts.file === ':memory:') return createMemoryMockState();
+  // loaded only for an in-memory engine (the simulator's)
+  if (opts.file === ':memory:') return (await import('../adapters/mock-supplier/memory-state.js')).createMemoryMockState();
   return openSqliteMockState(opts);
 }
 

@@ -6,7 +6,6 @@
 import { createRealClock } from '../adapters/clock/real.js';
 import { createPacedClock } from '../adapters/clock/paced.js';
 import { createVirtualClock } from '../adapters/clock/virtual.js';
-import { openFiguresThread } from '../adapters/sqlite/figures-thread.js';
 import { openSqliteBackend } from '../adapters/sqlite/index.js';
 import type { NaivePause } from '../adapters/sqlite/naive.js';
 import { createHttpSupplier } from '../adapters/supplier/http.js';
@@ -19,12 +18,10 @@ import { createInventoryService, type InventoryService } from '../app/inventory.
 import { createJobsService, type JobsService } from '../app/jobs.js';
 import { createOrderService, type OrderService } from '../app/orders.js';
 import { createRandom } from '../app/random.js';
-import { foldOnThisThread } from '../app/stats.js';
 import type { FiguresReader } from '../ports/figures.js';
 import type { DriverStatus } from '../ports/driver.js';
 import { driverEventsOf } from './driver-events.js';
 import { createRunner, type Runner } from '../app/runner.js';
-import { traceJobOutcomes, traceStore } from '../app/tracing.js';
 import { DEFAULT_SETTINGS, type Settings } from '../domain/settings.js';
 import { describeDatabase, describeQueue, parseDatabase, parseQueue, type DatabaseConfig, type QueueConfig } from '../config.js';
 import type { Bullmq } from '../adapters/bullmq/index.js';
@@ -38,7 +35,7 @@ import type { Store } from '../ports/store.js';
 import type { Supplier } from '../ports/supplier.js';
 import { NO_TRACING, type Tracing } from '../ports/tracing.js';
 import { createClosers } from './closers.js';
-import { openTracing, type TracingConfig } from './tracing.js';
+import type { TracingConfig } from './tracing.js';
 
 export interface WarehouseConfig {
   /** the database (config.ts); a string is a SQLite file (or ':memory:') or a postgres:// URL */
@@ -163,7 +160,10 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     );
   }
   const ownsTracing = config.tracing !== undefined && !isTracing(config.tracing);
-  const tracing = config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await openTracing(config.tracing);
+  // the tracing modules only when spans are asked for: most runs trace nothing (docs/performance.md, start-up)
+  const tracing =
+    config.tracing === undefined ? NO_TRACING : isTracing(config.tracing) ? config.tracing : await (await import('./tracing.js')).openTracing(config.tracing);
+  const traceWith = tracing.enabled ? await import('../app/tracing.js') : null;
   tracing.useClock(clock);
   const closers = createClosers();
   if (ownsTracing) closers.defer(() => tracing.shutdown());
@@ -190,8 +190,8 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
         openBackend(database, settings, clock.mode, { notifyEnqueues: config.noJobs === true, naive: config.teaching?.naive, ...lockWait }),
       );
   closers.defer(() => backend.close());
-  const traced = tracing.enabled
-    ? traceStore(backend.store, tracing, {
+  const traced = traceWith
+    ? traceWith.traceStore(backend.store, tracing, {
         system: database.kind === 'sqlite' ? 'sqlite' : 'postgresql',
         namespace: describeDatabase(database),
         strategy: settings.reserveStrategy,
@@ -235,16 +235,16 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   const random = createRandom(config.seed);
   // the event log is folded by a thread of its own reading the database (a large log would hold
   // the server's loop); an in-memory database, which no other thread can open, on this thread
-  const figures =
-    database.kind === 'postgres'
-      ? (await import('../adapters/postgres/figures-thread.js')).openFiguresThread({
-          url: database.url,
-          schema: database.schema ?? 'public',
-          fallback: foldOnThisThread(store),
-        })
-      : database.file !== ':memory:'
-        ? openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) })
-        : foldOnThisThread(store);
+  const figures = figuresOnFirstRead(async () => {
+    const { foldOnThisThread } = await import('../app/stats.js');
+    if (database.kind === 'postgres') {
+      const { openFiguresThread } = await import('../adapters/postgres/figures-thread.js');
+      return openFiguresThread({ url: database.url, schema: database.schema ?? 'public', fallback: foldOnThisThread(store) });
+    }
+    if (database.file === ':memory:') return foldOnThisThread(store);
+    const { openFiguresThread } = await import('../adapters/sqlite/figures-thread.js');
+    return openFiguresThread({ file: database.file, busyTimeoutMs: database.busyTimeoutMs ?? 5_000, fallback: foldOnThisThread(store) });
+  });
   closers.defer(() => figures.close());
   const bullmq = await closers.unwinding(async (): Promise<Bullmq | null> => {
     if (!queueConfig || config.noJobs) return null;
@@ -272,7 +272,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
     driver: bullmq ? (parts) => bullmq.driver(parts) : undefined,
   });
   closers.defer(() => runner.drain());
-  if (tracing.enabled) stopTracing = traceJobOutcomes(bus, tracing);
+  if (traceWith) stopTracing = traceWith.traceJobOutcomes(bus, tracing);
   // the relay runs while the engine is open, jobs run or not (`serve --no-runner` still relays what it enqueues)
   bullmq?.relay.start();
   let closed = false;
@@ -329,6 +329,22 @@ function lockWaitOf(tell: ((message: string) => void) | undefined): { lockWaitMs
 }
 
 const isTracing = (t: TracingConfig | Tracing): t is Tracing => typeof (t as Tracing).inSpan === 'function';
+
+/**
+ * The figures reader made, and its modules loaded, at the first read: only the HTTP server's
+ * /metrics reads one, so no other command loads the thread's modules or the fold
+ * (docs/performance.md, start-up). The thread itself started at the first read before too.
+ */
+function figuresOnFirstRead(open: () => Promise<FiguresReader>): FiguresReader {
+  let opened: Promise<FiguresReader> | undefined;
+  return {
+    read: () => (opened ??= open()).then((reader) => reader.read()),
+    async close() {
+      const reader = await opened?.catch(() => null);
+      await reader?.close();
+    },
+  };
+}
 
 /** The one place that picks a database adapter (exported for the port contract suites). */
 export async function openBackend(

@@ -271,8 +271,11 @@ export function integrityProblems(db: Database.Database, pragma: 'integrity_chec
  * they run and checked (`foreign_key_check`) before the commit: SQLite's own procedure for a
  * change it can only make by rebuilding a table (a CHECK constraint: drizzle/0008), whose
  * `PRAGMA foreign_keys` statements are no-ops inside the transaction.
+ *
+ * A database with nothing in it yet gets NEW_DATABASE_SCRIPT instead, when that script stands for
+ * exactly the journal's migrations (`how: 'migrations'` always runs the migrations themselves).
  */
-function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, how: 'auto' | 'migrations' = 'auto'): void {
   const latest = latestMigration();
   const applied = () => {
     const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATIONS_TABLE);
@@ -281,33 +284,81 @@ function migrate(db: Database.Database): void {
     return Number(row.last ?? 0);
   };
   if (applied() >= latest) return;
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
   db.pragma('foreign_keys = OFF');
   try {
-    migrateLocked(db, migrations, applied);
+    migrateLocked(db, applied, how);
   } finally {
     db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
 }
 
-let latestKnown: number | undefined;
-/**
- * The newest migration's time (drizzle's `folderMillis`), from drizzle-kit's journal alone: an
- * up-to-date database (every open but the first) never reads the SQL files or hashes them.
- */
-function latestMigration(): number {
-  if (latestKnown === undefined) {
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> };
-    latestKnown = Math.max(0, ...journal.entries.map((e) => e.when));
+let journalKnown: number[] | undefined;
+/** The migrations' times (drizzle's `folderMillis`), oldest first, from drizzle-kit's journal alone. */
+function journal(): number[] {
+  if (journalKnown === undefined) {
+    const read = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> };
+    journalKnown = read.entries.map((e) => e.when);
   }
-  return latestKnown;
+  return journalKnown;
 }
 
-function migrateLocked(db: Database.Database, migrations: ReturnType<typeof readMigrationFiles>, applied: () => number): void {
+/** The newest migration's time: an up-to-date database (every open but the first) never reads the SQL files or hashes them. */
+const latestMigration = () => Math.max(0, ...journal());
+
+/**
+ * drizzle/new-database.sql: the schema the migrations leave, with their bookkeeping rows and the
+ * rows they insert, in one script — for a new file, where running the 11 migrations one by one
+ * (three of them rebuilding a table, each statement re-reading the schema) cost about 10 ms of a
+ * start of about 0.45 s (docs/performance.md, start-up). test/adapters/new-database.test.ts
+ * writes it from the migrations (`-u` after `npm run db:generate`) and checks that a file made by
+ * it and one made by the migrations are the same. A script that does not stand for the journal's
+ * migrations (one added since) is rolled back and the migrations run instead.
+ */
+export const NEW_DATABASE_SCRIPT = join(MIGRATIONS_FOLDER, 'new-database.sql');
+
+/**
+ * Runs `script` on a database holding nothing but an empty bookkeeping table, inside the caller's
+ * transaction; keeps it only if its bookkeeping rows are exactly `journal` (the migrations'
+ * times), else undoes it. Whether it was kept.
+ */
+export function applyNewDatabaseScript(db: Database.Database, script: string, journal: readonly number[]): boolean {
+  const objects = db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name <> ?`).pluck().get(MIGRATIONS_TABLE) as number;
+  const rows = db.prepare(`SELECT COUNT(*) FROM ${MIGRATIONS_TABLE}`).pluck().get() as number;
+  if (objects > 0 || rows > 0) return false;
+  db.exec('SAVEPOINT new_database');
+  try {
+    db.exec(script);
+    const made = db.prepare(`SELECT created_at FROM ${MIGRATIONS_TABLE} ORDER BY id`).pluck().all() as number[];
+    if (made.length === journal.length && made.every((when, i) => Number(when) === journal[i])) {
+      db.exec('RELEASE new_database');
+      return true;
+    }
+  } catch (error) {
+    // a script that does not run here (SQL it does not know) is not used: the migrations run
+    // instead; any other trouble (a lock, a full disk) is the database's, and ends the transaction
+    if (!(error instanceof Database.SqliteError && error.code === 'SQLITE_ERROR')) throw error;
+  }
+  db.exec('ROLLBACK TO new_database');
+  db.exec('RELEASE new_database');
+  return false;
+}
+
+function newDatabaseScript(): string | null {
+  try {
+    return readFileSync(NEW_DATABASE_SCRIPT, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function migrateLocked(db: Database.Database, applied: () => number, how: 'auto' | 'migrations'): void {
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)`);
     const last = applied();
+    const script = how === 'auto' && last === 0 ? newDatabaseScript() : null;
+    const scripted = script !== null && applyNewDatabaseScript(db, script, journal());
+    const migrations = scripted ? [] : readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
     for (const m of migrations) {
       if (m.folderMillis <= last) continue;
       // one script per migration (a newline before each `;` ends a trailing `--` comment)

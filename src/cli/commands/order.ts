@@ -1,6 +1,5 @@
 import { idempotencyKeyFor } from '../../app/keys.js';
 import { orderJson, orderWithTimelineJson } from '../../app/json.js';
-import { explainOrder } from '../../app/explain.js';
 import { UsageError, ValidationError } from '../../domain/errors.js';
 import type { TimelineEvent } from '../../domain/events.js';
 import { isOrderStatus, isSettled, ORDER_STATUSES, type Order } from '../../domain/order.js';
@@ -11,7 +10,9 @@ import { sayTrouble } from '../trouble.js';
 import { eventHeader, eventLine, lineSummary, orderSummary, stateLine, statusColour, table, when } from '../render.js';
 import { sinceCreated, wrapParts } from '../../text/timeline.js';
 import { orderScriptFromFlags, seedFromFlags, settingsFromFlags } from '../flags.js';
-import { explanationText, timelineMarkdown } from './order-text.js';
+
+/** explain.ts and the explanation's text, loaded by the commands that show one (not by `order create`) */
+const explaining = () => Promise.all([import('../../app/explain.js'), import('./order-text.js')]).then(([a, b]) => ({ ...a, ...b }));
 
 async function ask(ctx: Ctx, field: 'sku' | 'qty'): Promise<string> {
   if (!ctx.io.stdin.isTTY || !ctx.io.stdout.isTTY) {
@@ -199,8 +200,12 @@ export async function show(ctx: Ctx, [id]: string[], opts: Record<string, unknow
   if (format !== 'text' && format !== 'md') throw new UsageError(`--format must be text or md (got ${JSON.stringify(format)})`);
   await using w = await ctx.open();
   const order = await w.orders.get(n);
-  if (ctx.opts.json) ctx.json(orderWithTimelineJson(order));
-  else if (format === 'md') ctx.say(timelineMarkdown(order, explainOrder(order, order.events, w.settings)));
+  if (ctx.opts.json) {
+    ctx.json(orderWithTimelineJson(order));
+    return 0;
+  }
+  const { explainOrder, timelineMarkdown } = await explaining();
+  if (format === 'md') ctx.say(timelineMarkdown(order, explainOrder(order, order.events, w.settings)));
   else {
     ctx.say(orderSummary(order, ctx.c));
     for (const l of order.lines ?? []) ctx.say(`  ${lineSummary(l, ctx.c)}`);
@@ -217,6 +222,7 @@ export async function explain(ctx: Ctx, [id]: string[], opts: Record<string, unk
   const n = numberFromText('id', id!, 'an order id is a whole number; see `warehouse order list`');
   await using w = await ctx.open({ settings: settingsFromFlags(opts) });
   const order = await w.orders.get(n);
+  const { explainOrder, explanationText } = await explaining();
   const x = explainOrder(order, order.events, w.settings);
   if (ctx.opts.json) ctx.json({ ...x, events: x.events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
   else for (const line of explanationText(order, x, ctx.c)) ctx.say(line);

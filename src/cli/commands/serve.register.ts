@@ -1,5 +1,5 @@
 /** Declares `warehouse serve` (options only; the action module loads lazily). */
-import { Option } from 'commander';
+import { Option } from '../commander.js';
 import { engineOptions, QUEUE_HELP } from '../options.js';
 import type { Register } from '../command.js';
 

@@ -5,8 +5,8 @@
  */
 import { createStatsService, type Stats } from '../../app/stats.js';
 import { AWAITING_BUCKETS } from '../../domain/figures.js';
-import Table from 'cli-table3';
 import type { Ctx } from '../context.js';
+import { tableClass } from '../render.js';
 
 const percent = (r: number | null) => (r === null ? '-' : `${(r * 100).toFixed(1)}%`);
 const seconds = (s: number) => `${s.toFixed(3)}s`;
@@ -78,6 +78,7 @@ export async function stats(ctx: Ctx): Promise<number> {
     return 0;
   }
   // one rule under the head only: a figure's rows read as one group
+  const Table = tableClass();
   const t = new Table({
     head: ['figure', 'by', 'value'].map((h) => ctx.c.bold(h)),
     style: { head: [], border: [] },
