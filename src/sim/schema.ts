@@ -9,7 +9,7 @@ import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { RESERVE_STRATEGIES, type ReserveStrategy } from '../domain/settings.js';
-import { MAX_QTY, QTY_RULE, reservationTtlSchema } from '../domain/validation.js';
+import { MAX_QTY, QTY_RULE, reservationTtlSchema, withThousands } from '../domain/validation.js';
 
 export const LABEL_RULE = "a label is 1-64 letters, digits, '_' or '-' (a '.' is kept for burst members such as b.1)";
 export const LABEL_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -23,7 +23,7 @@ export const durationSchema = z
   .transform((s) => parseDuration(s)!);
 
 const whole = (what: string, min: number, max: number) => {
-  const rule = `${what} must be a whole number from ${min} to ${max.toLocaleString('en-US')}`;
+  const rule = `${what} must be a whole number from ${min} to ${withThousands(max)}`;
   return z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }).max(max, { error: rule });
 };
 

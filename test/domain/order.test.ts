@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.js';
 import { canTransition, isFinal, isSettled, ORDER_STATUSES, TRANSITIONS, transitionPairs } from '../../src/domain/order.js';
 import { backoffDelay } from '../../src/domain/settings.js';
-import { numberFromText, parseOrderInput } from '../../src/domain/validation.js';
+import { numberFromText, parseOrderInput, withThousands } from '../../src/domain/validation.js';
 
 describe('the order state machine', () => {
   const legal = new Set([
@@ -96,5 +96,12 @@ describe('backoff', () => {
   });
   it('never exceeds the cap', () => {
     expect(backoffDelay(30, settings, () => 1)).toBe(60_000);
+  });
+});
+
+describe('withThousands', () => {
+  it("writes a whole number as toLocaleString('en-US') does", () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 100_000, 999_999, 1_000_000, 25_000_000, 1_234_567_890, Number.MAX_SAFE_INTEGER])
+      expect(withThousands(n), String(n)).toBe(n.toLocaleString('en-US'));
   });
 });
