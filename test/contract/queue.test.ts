@@ -36,6 +36,19 @@ describe('the job queue', () => {
     expect(again!.lease.token).not.toBe(first!.lease.token);
   });
 
+  it('gives the same runner another lease when it takes over its own job: the earlier lease can no longer finish it', async () => {
+    const { store, queue, orders } = await withOrders(1);
+    const [first] = await queue.claim(T0, 1, 'same', 1_000);
+    const [again] = await queue.claim(T0 + 1_000, 1, 'same', 1_000);
+    expect(again).toMatchObject({ id: first!.id, runs: 2 });
+    expect(again!.lease.token).not.toBe(first!.lease.token);
+    await expect(store.applyToOrder(orders[0]!, T0 + 1_001, () => noop(), { lease: first!.lease, settle: { kind: 'complete' } })).rejects.toThrow(
+      /lost its lease/,
+    );
+    await store.applyToOrder(orders[0]!, T0 + 1_002, () => noop(), { lease: again!.lease, settle: { kind: 'complete' } });
+    expect(await queue.count()).toMatchObject({ queued: 0, running: 0 });
+  });
+
   it('says when the next job is due, and null when none is queued', async () => {
     const { queue } = await withOrders(2, (i) => T0 + 100 * (i + 1));
     expect(await queue.nextDueAt()).toBe(T0 + 100);

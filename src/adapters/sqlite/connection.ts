@@ -18,7 +18,7 @@
  * the event loop are run in one IMMEDIATE transaction, and every caller is answered only after the
  * shared COMMIT: one fsync for many writes, the same durability for each. A failing write rolls
  * back alone: the batch runs first with no SAVEPOINTs (SQLite copies every page a savepoint touches,
- * ~40 % of the batch's CPU: docs/performance.md), and only if a write throws is the whole batch
+ * a quarter of the batch's CPU: docs/performance.md), and only if a write throws is the whole batch
  * rolled back and run again with each write inside its own SAVEPOINT. So a write's `fn` may run
  * more than once: it must act only on the database, or assign what the last run overwrites
  * (every write of the store and the queue does). Off, each write is a transaction of its own.

@@ -22,9 +22,6 @@ export const toJob = (r: JobRow): Job => ({
   attempt: r.failures + 1,
 });
 
-/** A lease token names the runner and the claim, so a re-claim by the same runner is another lease. */
-export const leaseToken = (workerId: string, runs: number) => `${workerId}#${runs}`;
-
 /** How the jobs a backend enqueues are stamped: attempts they get, and whether their times are virtual. */
 export interface EnqueueOptions {
   jobAttempts: number;

@@ -99,7 +99,7 @@ export function createSqliteQueue(c: Connection, opts: EnqueueOptions & { leaseM
           .all({ now, limit, workerId, lockedUntil: now + leaseMs })
           .sort((a, b) => a.runAt - b.runAt || a.id - b.id)
           .map((row): ClaimedJob => {
-            // the statement counted the run and wrote the token as leaseToken does
+            // the statement counted the run and wrote the lease token (statements.ts claimDue)
             const token = row.lockedBy!;
             return { ...toJob(row), runs: row.attempts, lease: { jobId: String(row.id), token }, headers: parseHeaders(row.headers) };
           }),

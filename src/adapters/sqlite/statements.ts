@@ -214,7 +214,8 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       .prepare(),
     /**
      * A claim in one statement: the due jobs, in due order, up to the limit, each leased to
-     * `workerId#runs` (outbox.ts leaseToken) with its runs counted; the rows come back in no
+     * `workerId#runs` (a lease token names the runner and the claim, so a re-claim by the same
+     * runner is another lease) with its runs counted; the rows come back in no
      * particular order (RETURNING), so the caller sorts them.
      */
     claimDue: db
