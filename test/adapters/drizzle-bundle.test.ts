@@ -1,0 +1,83 @@
+/**
+ * dist/adapters/sqlite/drizzle.bundle.cjs (scripts/bundle-drizzle.mjs, written by `npm run build`):
+ * the built SQLite adapter takes drizzle from that one file, not from drizzle-orm's 134 CommonJS
+ * files, and builds the same SQL with it as src/ does with drizzle-orm's own entries.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import * as srcDrizzle from '../../src/adapters/sqlite/drizzle.js';
+import { migrate } from '../../src/adapters/sqlite/open.js';
+import * as srcSchema from '../../src/adapters/sqlite/schema.js';
+import { prepareStatements as srcPrepare } from '../../src/adapters/sqlite/statements.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const dist = join(root, 'dist', 'adapters', 'sqlite');
+const bundle = join(dist, 'drizzle.bundle.cjs');
+
+type Prepared = Record<string, { getQuery(): { sql: string } }>;
+
+/** each hot statement's SQL, prepared on a migrated in-memory database by the given drizzle, schema and statements */
+function sqlOf(drizzle: typeof srcDrizzle.drizzle, schema: object, prepare: (db: never) => object): Record<string, string> {
+  const sqlite = new Database(':memory:');
+  try {
+    migrate(sqlite, 'auto');
+    const statements = prepare(drizzle(sqlite, { schema }) as never) as Prepared;
+    return Object.fromEntries(Object.entries(statements).map(([name, s]) => [name, s.getQuery().sql]));
+  } finally {
+    sqlite.close();
+  }
+}
+
+/** Runs `code` (an ES module) in a Node process of its own: Vitest's module runner defines `require`, which drizzle.ts takes for drizzle-kit's. */
+function node(code: string): string {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: root });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+describe('the drizzle bundle of the build', () => {
+  it('is written by the build and is what the built adapter loads', () => {
+    expect(existsSync(bundle), 'dist/adapters/sqlite/drizzle.bundle.cjs: run `npm run build`').toBe(true);
+    const built = JSON.parse(
+      node(`const d = await import(${JSON.stringify(pathToFileURL(join(dist, 'drizzle.js')).href)});
+console.log(JSON.stringify({ source: d.drizzleSource, types: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v])) }));`),
+    ) as { source: string; types: Record<string, string> };
+    expect(built.source).toBe('bundle');
+    expect(built.types).toEqual(Object.fromEntries(Object.entries(srcDrizzle).map(([k, v]) => [k, typeof v])));
+  });
+
+  it('loads no file of drizzle-orm, and better-sqlite3 as the package it is', () => {
+    const files = JSON.parse(
+      node(`import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+require(${JSON.stringify(bundle)});
+console.log(JSON.stringify(Object.keys(require.cache)));`),
+    ) as string[];
+    expect(files).toContain(bundle);
+    expect(files.filter((f) => f.includes(join('node_modules', 'drizzle-orm')))).toEqual([]);
+    expect(files.some((f) => f.includes(join('node_modules', 'better-sqlite3', 'lib')))).toBe(true);
+  });
+
+  it('builds the same SQL for every hot statement as drizzle-orm does', () => {
+    const expected = sqlOf(srcDrizzle.drizzle, srcSchema, srcPrepare as (db: never) => object);
+    expect(Object.keys(expected).length).toBeGreaterThan(10);
+    const url = (file: string) => JSON.stringify(pathToFileURL(join(dist, file)).href);
+    const built = JSON.parse(
+      node(`import Database from 'better-sqlite3';
+const { drizzle, drizzleSource } = await import(${url('drizzle.js')});
+const schema = await import(${url('schema.js')});
+const { migrate } = await import(${url('open.js')});
+const { prepareStatements } = await import(${url('statements.js')});
+if (drizzleSource !== 'bundle') throw new Error(drizzleSource);
+const sqlite = new Database(':memory:');
+migrate(sqlite, 'auto');
+const statements = prepareStatements(drizzle(sqlite, { schema }));
+console.log(JSON.stringify(Object.fromEntries(Object.entries(statements).map(([name, s]) => [name, s.getQuery().sql]))));`),
+    ) as Record<string, string>;
+    expect(built).toEqual(expected);
+  });
+});
