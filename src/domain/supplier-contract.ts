@@ -14,7 +14,7 @@
  *   retries with the same key); any other 4xx is a fault no retry fixes. A 200 whose body does not
  *   match its schema counts as transient too ("malformed"), as does no answer within the timeout.
  */
-import { z } from 'zod';
+import { type Zod, z } from '../kit/zod.js';
 import { MAX_QTY, SKU_PATTERN } from './validation.js';
 
 /**
@@ -114,11 +114,11 @@ export const problemSchema = z
   .meta({ description: 'An error, as RFC 9457 application/problem+json.' })
   .register(contractRegistry, { id: 'Problem' });
 
-export type ReserveRequestBody = z.infer<typeof reserveRequestSchema>;
-export type ReserveAnswer = z.infer<typeof reserveAnswerSchema>;
-export type StatusAnswer = z.infer<typeof statusAnswerSchema>;
-export type CancelAnswer = z.infer<typeof cancelAnswerSchema>;
-export type Problem = z.infer<typeof problemSchema>;
+export type ReserveRequestBody = Zod.infer<typeof reserveRequestSchema>;
+export type ReserveAnswer = Zod.infer<typeof reserveAnswerSchema>;
+export type StatusAnswer = Zod.infer<typeof statusAnswerSchema>;
+export type CancelAnswer = Zod.infer<typeof cancelAnswerSchema>;
+export type Problem = Zod.infer<typeof problemSchema>;
 export type SupplierStatus = (typeof SUPPLIER_STATUSES)[number];
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

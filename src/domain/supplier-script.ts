@@ -4,7 +4,7 @@
  * (`order create --supplier-status …`), in the same shape; see supplier-conversation.ts. `skuScriptSchema`
  * reads one from a scenario, a script file or the supplier service's HTTP body.
  */
-import { z } from 'zod';
+import { z } from '../kit/zod.js';
 
 export const RESERVE_ANSWERS = ['accepted', 'rejected', 'error', 'timeout', 'malformed'] as const;
 export const STATUS_ANSWERS = ['ok', 'fail', 'delayed', 'error', 'timeout', 'malformed'] as const;

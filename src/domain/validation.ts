@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type Zod, z } from '../kit/zod.js';
 import { ValidationError } from './errors.js';
 import { DURATION_FORM, parseDuration } from './duration.js';
 
@@ -55,9 +55,9 @@ export const onHandSchema = z
   .max(MAX_QTY, { error: `onHand must be a whole number from 0 to ${MAX_QTY}` });
 
 export const orderInputSchema = z.strictObject({ sku: skuSchema, qty: qtySchema });
-export type OrderInput = z.output<typeof orderInputSchema>;
+export type OrderInput = Zod.output<typeof orderInputSchema>;
 
-function parseWith<T>(schema: z.ZodType<T>, field: string, value: unknown): T {
+function parseWith<T>(schema: Zod.ZodType<T>, field: string, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

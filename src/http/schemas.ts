@@ -4,7 +4,7 @@
  * encode the responses and generate GET /openapi.json (OpenAPI 3.1). The input rules themselves
  * (SKU, qty, on-hand) come from src/domain/validation.ts, shared with the CLI.
  */
-import { z } from 'zod';
+import { type Zod, z } from '../kit/zod.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
 import { FailureReason, ORDER_STATUSES } from '../domain/order.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
@@ -327,7 +327,7 @@ export const WRITE_FAULTS = { 507: P[507] } as const;
 export const WRITE_ERRORS = { 401: P[401], 403: P[403], 413: P[413], 415: P[415], 422: P[422], 429: P[429], ...SERVER_ERRORS, ...WRITE_FAULTS } as const;
 
 /** a success answer, as JSON */
-export const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
+export const ok = <T extends Zod.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
 
 /** OpenAPI: writes need a bearer token with their scope once the server has a token (docs/security.md) */
 export const WRITE_SECURITY = [{ bearer: [] }];

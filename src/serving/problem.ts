@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { type Zod, z } from '../kit/zod.js';
 import { SCOPES } from '../domain/scopes.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -36,7 +36,7 @@ export const problemSchema = z
     orderStatus: z.string().optional(),
   })
   .meta({ id: 'Problem' });
-export type Problem = z.output<typeof problemSchema>;
+export type Problem = Zod.output<typeof problemSchema>;
 
 export function problem(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
   return { type: ProblemType.blank, title: STATUS_CODES[status] ?? 'Error', status, detail, ...extra };

@@ -4,7 +4,7 @@
  * the schema knows at a path, and which of them a misspelt key most likely meant.
  */
 import { isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node } from 'yaml';
-import { z } from 'zod';
+import { type Zod, z } from '../kit/zod.js';
 
 export type Path = ReadonlyArray<PropertyKey>;
 
@@ -92,26 +92,26 @@ export function sourceOf(text: string, node: Node | null): string | null {
 }
 
 /** Steps through wrappers (optional, nullable, preprocess) to the schema that holds the data. */
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s: z.ZodType = schema;
+function unwrap(schema: Zod.ZodType): Zod.ZodType {
+  let s: Zod.ZodType = schema;
   for (let i = 0; i < 10; i++) {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
-    else if (s instanceof z.ZodPipe) s = (s.out instanceof z.ZodTransform ? s.in : s.out) as z.ZodType;
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as Zod.ZodType;
+    else if (s instanceof z.ZodPipe) s = (s.out instanceof z.ZodTransform ? s.in : s.out) as Zod.ZodType;
     else break;
   }
   return s;
 }
 
 /** The keys the strict object at `path` accepts (empty when there is none). */
-export function knownKeysAt(schema: z.ZodType, path: Path): string[] {
+export function knownKeysAt(schema: Zod.ZodType, path: Path): string[] {
   let s = unwrap(schema);
   for (const seg of path) {
     if (s instanceof z.ZodObject) {
-      const child = (s.shape as Record<string, z.ZodType>)[String(seg)];
+      const child = (s.shape as Record<string, Zod.ZodType>)[String(seg)];
       if (!child) return [];
       s = unwrap(child);
-    } else if (s instanceof z.ZodRecord) s = unwrap(s.valueType as z.ZodType);
-    else if (s instanceof z.ZodArray) s = unwrap(s.element as z.ZodType);
+    } else if (s instanceof z.ZodRecord) s = unwrap(s.valueType as Zod.ZodType);
+    else if (s instanceof z.ZodArray) s = unwrap(s.element as Zod.ZodType);
     else return [];
   }
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];

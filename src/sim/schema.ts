@@ -3,7 +3,7 @@
  * wrote the file. Objects are strict, so a misspelt key is an error, not silently ignored.
  * Cross-references (labels, SKUs named by expectations) are checked afterwards, in compile.ts.
  */
-import { z } from 'zod';
+import { type Zod, z } from '../kit/zod.js';
 import { skuScriptSchema } from '../domain/supplier-script.js';
 import { DURATION_FORM, parseDuration } from '../domain/duration.js';
 import { MOVEMENT_TYPES } from '../domain/inventory.js';
@@ -121,7 +121,7 @@ const orderExpectation = z.strictObject({
 const countExpectation = z.strictObject(
   Object.fromEntries(ORDER_STATUSES.map((s) => [s, whole(`count of ${s}`, 0, MAX_COUNT).optional()])) as Record<
     (typeof ORDER_STATUSES)[number],
-    z.ZodOptional<z.ZodNumber>
+    Zod.ZodOptional<Zod.ZodNumber>
   >,
 );
 
@@ -157,4 +157,4 @@ export const scenarioSchema = z.strictObject({
   expect: expectSchema.optional(),
 });
 
-export type RawScenario = z.output<typeof scenarioSchema>;
+export type RawScenario = Zod.output<typeof scenarioSchema>;

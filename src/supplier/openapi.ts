@@ -5,7 +5,7 @@
  * same document kept in the repository (`warehouse supplier openapi` prints it; a test fails when
  * the file is stale).
  */
-import { z } from 'zod';
+import { z } from '../kit/zod.js';
 import { contractRegistry, IDEMPOTENCY_KEY_PATTERN, PROBLEM_CONTENT_TYPE } from '../domain/supplier-contract.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

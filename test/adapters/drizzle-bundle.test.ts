@@ -1,5 +1,5 @@
 /**
- * dist/adapters/sqlite/drizzle.bundle.cjs (scripts/bundle-drizzle.mjs, written by `npm run build`):
+ * dist/adapters/sqlite/drizzle.bundle.cjs (scripts/bundle-deps.mjs, written by `npm run build`):
  * the built SQLite adapter takes drizzle from that one file, not from drizzle-orm's 134 CommonJS
  * files, and builds the same SQL with it as src/ does with drizzle-orm's own entries.
  */
@@ -21,7 +21,7 @@ const bundle = join(dist, 'drizzle.bundle.cjs');
 type Prepared = Record<string, { getQuery(): { sql: string } }>;
 
 /** each hot statement's SQL, prepared on a migrated in-memory database by the given drizzle, schema and statements */
-function sqlOf(drizzle: typeof srcDrizzle.drizzle, schema: object, prepare: (db: never) => object): Record<string, string> {
+function sqlOf(drizzle: typeof srcDrizzle.drizzle, schema: Record<string, unknown>, prepare: (db: never) => object): Record<string, string> {
   const sqlite = new Database(':memory:');
   try {
     migrate(sqlite, 'auto');

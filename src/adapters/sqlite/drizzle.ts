@@ -11,7 +11,7 @@
  * Why a bundle: drizzle-orm's CommonJS entries load 134 files, 43 of them its PostgreSQL column
  * types (its relations.cjs and sql.cjs require pg-core for one `is()` check each): ~270 M
  * instructions at every start. `npm run build` (and `prepare`) writes
- * dist/adapters/sqlite/drizzle.bundle.cjs next to this file's build (scripts/bundle-drizzle.mjs:
+ * dist/adapters/sqlite/drizzle.bundle.cjs next to this file's build (scripts/bundle-deps.mjs:
  * esbuild, from drizzle's ES build, tree-shaken), ~45 M. Where it is absent (src/ under tsx or
  * Vitest, an install without the dev dependencies) the entries below are required as they are.
  *

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import { z } from '../../kit/zod.js';
 import type { FastifyReply } from 'fastify';
 import { HttpProblem, problem } from '../errors.js';
 import { documented } from '../openapi.js';

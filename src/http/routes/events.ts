@@ -24,7 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { z } from 'zod';
+import { z } from '../../kit/zod.js';
 import { isPaced } from '../../ports/clock.js';
 import type { BusEvents } from '../../app/bus.js';
 import { eventJson } from '../../app/json.js';

@@ -4,7 +4,7 @@
  * a new job, JobRetried on the order's timeline) and POST /api/jobs/{id}/resume (a parked job).
  * The same use cases as `warehouse jobs list|failed|retry|resume`.
  */
-import { z } from 'zod';
+import { z } from '../../kit/zod.js';
 import { deadLetterJson, enqueuedJobJson, jobJson } from '../../app/json.js';
 import type { Warehouse } from '../../wiring/warehouse.js';
 import { HttpProblem, problem } from '../errors.js';

@@ -7,7 +7,7 @@
  * 20 ms at 200,000 orders on SQLite, docs/performance.md), not from reading the orders.
  */
 import type { Keyring } from '../keyring.js';
-import { z } from 'zod';
+import { z } from '../../kit/zod.js';
 import { inventoryJson } from '../../app/json.js';
 import { describeDatabase } from '../../config.js';
 import type { Warehouse } from '../../wiring/warehouse.js';

@@ -4,7 +4,7 @@
  * any other way has none, and says so with `story: null` (an answer, not an error: the page asks
  * at every start).
  */
-import { z } from 'zod';
+import { type Zod, z } from '../../kit/zod.js';
 import { ANY_REQUEST, ok, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
@@ -33,7 +33,7 @@ export const storySchema = z
   })
   .meta({ id: 'ExploreStory' });
 
-export type ExploreStory = z.infer<typeof storySchema>;
+export type ExploreStory = Zod.infer<typeof storySchema>;
 
 export function storyRoutes(app: ZodApp, { story }: { story?: ExploreStory | null }): void {
   app.get(

@@ -3,7 +3,7 @@
  * scripts, overview), written once in zod like src/http/schemas.ts: they validate requests, type
  * the handlers, encode the responses and appear in GET /openapi.json.
  */
-import { z } from 'zod';
+import { type Zod, z } from '../../kit/zod.js';
 import { RESERVE_ANSWERS, STATUS_ANSWERS } from '../../domain/supplier-script.js';
 import { JOB_TYPES } from '../../domain/jobs.js';
 import { ORDER_STATUSES } from '../../domain/order.js';
@@ -229,7 +229,7 @@ export const scriptSkuParams = z.strictObject({
 
 export const overviewSchema = z
   .object({
-    orders: z.object(Object.fromEntries(ORDER_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof ORDER_STATUSES)[number], z.ZodNumber>),
+    orders: z.object(Object.fromEntries(ORDER_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof ORDER_STATUSES)[number], Zod.ZodNumber>),
     jobs: jobCountsSchema,
     runner: z.object({ state: z.string(), reason: z.string().nullable() }),
     clock: clockSchema,
