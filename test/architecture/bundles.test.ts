@@ -1,7 +1,10 @@
 /**
- * dist/adapters/sqlite/drizzle.bundle.cjs (scripts/bundle-deps.mjs, written by `npm run build`):
- * the built SQLite adapter takes drizzle from that one file, not from drizzle-orm's 134 CommonJS
- * files, and builds the same SQL with it as src/ does with drizzle-orm's own entries.
+ * The build's two bundles (scripts/bundle-deps.mjs, written by `npm run build`):
+ * dist/adapters/sqlite/drizzle.bundle.cjs — the built SQLite adapter takes drizzle from that one
+ * file, not from drizzle-orm's 134 CommonJS files, and builds the same SQL with it as src/ does
+ * with drizzle-orm's own entries; dist/kit/zod.bundle.cjs — the build's zod, not the package's 95
+ * ES modules. (`order create`'s output, `serve`'s OpenAPI document and validation answers through
+ * the bundles are the CLI's and HTTP's tests: test/cli runs bin/warehouse.js, the build.)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { prepareStatements as srcPrepare } from '../../src/adapters/sqlite/state
 const root = join(import.meta.dirname, '..', '..');
 const dist = join(root, 'dist', 'adapters', 'sqlite');
 const bundle = join(dist, 'drizzle.bundle.cjs');
+const zodBundle = join(root, 'dist', 'kit', 'zod.bundle.cjs');
 
 type Prepared = Record<string, { getQuery(): { sql: string } }>;
 
@@ -79,5 +83,21 @@ const statements = prepareStatements(drizzle(sqlite, { schema }));
 console.log(JSON.stringify(Object.fromEntries(Object.entries(statements).map(([name, s]) => [name, s.getQuery().sql]))));`),
     ) as Record<string, string>;
     expect(built).toEqual(expected);
+  });
+
+  it("gives the build one zod, from its bundle, and loads no module of zod's package", () => {
+    expect(existsSync(zodBundle), 'dist/kit/zod.bundle.cjs: run `npm run build`').toBe(true);
+    const seen = JSON.parse(
+      node(`import { createRequire } from 'node:module';
+const { z, zodSource } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist', 'kit', 'zod.js')).href)});
+const require = createRequire(import.meta.url);
+const schema = z.strictObject({ qty: z.number().int().min(1) });
+const r = schema.safeParse({ qty: 0, extra: 1 });
+console.log(JSON.stringify({ zodSource, files: Object.keys(require.cache), issues: r.error.issues.map((i) => i.code + ' ' + i.message) }));`),
+    ) as { zodSource: string; files: string[]; issues: string[] };
+    expect(seen.zodSource).toBe('bundle');
+    expect(seen.files).toEqual([zodBundle]);
+    // English messages, as the package's (its locale is set when the first schema is made)
+    expect(seen.issues).toEqual(['too_small Too small: expected number to be >=1', 'unrecognized_keys Unrecognized key: "extra"']);
   });
 });
