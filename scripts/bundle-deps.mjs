@@ -19,18 +19,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLES = [
   {
     outfile: join(root, 'dist', 'adapters', 'sqlite', 'drizzle.bundle.cjs'),
-    // the names of drizzle.ts (test/adapters/drizzle-bundle.test.ts checks the bundle has each of them)
+    // the names of drizzle.ts (test/architecture/bundles.test.ts checks the bundle has each of them)
     entry: `export { and, asc, count, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 export { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 export { drizzle } from 'drizzle-orm/better-sqlite3';
 `,
     // the native module stays a package of its own (its addon, its own require)
     external: ['better-sqlite3'],
+    minifyWhitespace: false,
   },
   {
     outfile: join(root, 'dist', 'kit', 'zod.bundle.cjs'),
     entry: `export { z } from 'zod';\n`,
     external: [],
+    // no comments and indentation: less for V8 to scan at every start (~20 M instructions; the
+    // same for drizzle's bundle cost ~70 M more in `order create`, so that one stays as written)
+    minifyWhitespace: true,
     // zod's namespace re-exports its 61 locales (`z.locales`, 340 KB of source): nothing of ours
     // names one (kit/zod.ts types `z` without them, and English, zod's default, is a module of its
     // own that schemas.js imports), so the bundle has an empty namespace there: ~40 M instructions
@@ -55,7 +59,7 @@ try {
   process.exit(0);
 }
 
-for (const { outfile, entry, external, plugins = [] } of BUNDLES) {
+for (const { outfile, entry, external, minifyWhitespace, plugins = [] } of BUNDLES) {
   await esbuild.build({
     stdin: { contents: entry, resolveDir: root, sourcefile: 'entry.mjs', loader: 'js' },
     bundle: true,
@@ -65,9 +69,7 @@ for (const { outfile, entry, external, plugins = [] } of BUNDLES) {
     external,
     plugins,
     outfile,
-    // no comments and indentation: less for V8 to scan at every start (~20 M instructions for zod);
-    // the names stay (stack traces), and the packages' own files are the source to read
-    minifyWhitespace: true,
+    minifyWhitespace,
     legalComments: 'inline',
     logLevel: 'warning',
   });
