@@ -174,6 +174,31 @@ describe('PostgreSQL trouble as DatabaseErrors', () => {
     await b.close();
   });
 
+  it('reports a pool whose every connection stays in use as busy, not as a server out of reach, and stores nothing for that call', async () => {
+    const schema = tempSchema();
+    const b = await openPostgresBackend({ url: PG_TEST_URL, schema, poolSize: 1, connectTimeoutMs: 300 });
+    await b.store.setOnHand('A', 1, 0);
+    const holder = new pg.Client(poolConfig({ url: PG_TEST_URL, schema }));
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT * FROM inventory WHERE sku = 'A' FOR UPDATE`);
+    // the pool's one connection waits for the row lock; the next call waits for that connection
+    const first = b.store.addStock('A', 1, 1);
+    const error = await b.store.addStock('A', 10, 2).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect(error).toMatchObject({ fault: 'busy', retryable: true, owner: 'database' });
+    expect((error as Error).message).toMatch(
+      /^no connection to .* came free in time \(timeout exceeded when trying to connect\): .* raise poolSize in the URL/,
+    );
+    expect((error as Error).message).toContain(`schema ${schema}`);
+    expect((error as Error).message).not.toMatch(/cannot reach/);
+    await holder.query('ROLLBACK');
+    await holder.end();
+    await first;
+    expect((await b.store.getInventory('A'))?.onHand).toBe(2);
+    await b.close();
+  });
+
   it('reports a real deadlock as a conflict that may simply run again', async () => {
     const schema = tempSchema();
     await (await openPostgresBackend({ url: PG_TEST_URL, schema })).close();
