@@ -1,6 +1,6 @@
 /**
  * Scale-out under faults (issue 14): PostgreSQL + Redis + the supplier service, 2 `serve` and
- * 3 `work` processes with `--queue`, 3,000 orders posted over HTTP by 16 clients (an
+ * 3 `work` processes with `--queue`, 2,000 orders posted over HTTP by 16 clients (an
  * Idempotency-Key each) on four SKUs with mixed supplier scripts. While the orders come in, each
  * kind of process is killed with SIGKILL twice and started again — a worker, a server (with
  * requests in flight to it), the supplier service (back on its port, over its state file) — and
@@ -19,11 +19,15 @@ import { pgUnavailable } from '../postgres/support.js';
 import { kill, postOrder, startServe, startSupplier, startWork, type Posted, type Proc, type Serve } from './cluster.js';
 import { privateRedis, redisOrSkip, type PrivateRedis } from './support.js';
 
-const ORDERS = 3_000;
+/**
+ * 2,000 (3,000 until 2026-12-06: CI ran 9 s under its 20 minutes on a slower VM): the faults come
+ * at fractions of the orders answered, so every kill and Redis's loss still happen mid-load
+ */
+const ORDERS = 2_000;
 const CLIENTS = 16;
 /** the SKUs, their share of the orders, and how each order of theirs ends */
 const SKUS = [
-  { sku: 'STOCK', every: 5, share: 2, status: 'reserved', reason: null }, // 400 on hand for 1,200 orders: the rest through the supplier
+  { sku: 'STOCK', every: 5, share: 2, status: 'reserved', reason: null }, // 400 on hand for 800 orders: the rest through the supplier
   { sku: 'ACC', share: 1, status: 'reserved', reason: null },
   { sku: 'REJ', share: 1, status: 'failed', reason: 'supplier_rejected' },
   { sku: 'FAIL', share: 1, status: 'failed', reason: 'supplier_failed' },
@@ -56,7 +60,7 @@ interface Conversation {
 }
 
 describe.runIf(haveRedis && !pgWhy)('2 servers and 3 workers on PostgreSQL and Redis, under kill -9', () => {
-  it('3,000 orders: each kind of process killed twice, Redis emptied once; nothing lost, nothing doubled, one reservation per order at the supplier', {
+  it('2,000 orders: each kind of process killed twice, Redis emptied once; nothing lost, nothing doubled, one reservation per order at the supplier', {
     timeout: 400_000,
   }, async () => {
     const redis = await privateRedis();
