@@ -53,7 +53,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
   return {
     test: {
       // one worker per core: vitest's default is one fewer (a single worker on a 2-core machine),
-      // and these tests wait on processes, sockets and files about as much as they compute
+      // and these tests wait on processes, sockets and files about as much as they compute.
+      // `npm test` asks for half as many again (--maxWorkers=150%: 3 on 2 cores): two workers kept
+      // 1.68 cores busy on average and took 346 s, three 1.88 and 330 s (the same 1,329 tests
+      // passing, a quiet AMD VM, 2026-12-06; docs/performance.md)
       maxWorkers: availableParallelism(),
       // the JSON report gives .ci/run the pass/fail counts of exactly this run (test:services
       // writes .vitest-services.json); the last reporter prints the ten slowest files

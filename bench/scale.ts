@@ -6,7 +6,7 @@
  *
  * Run: npx tsx bench/scale.ts [--quick] [--json] [--orders N] [--workers 1,2,4] [--queues database,redis] [--inflight 64]
  *      (DATABASE_URL and REDIS_URL: the servers; default local)
- * --quick: 300 orders, 1 and 2 workers. --durability (passed on by `npm run bench`) is accepted
+ * --quick: 300 orders, 1 worker. --durability (passed on by `npm run bench`) is accepted
  * and ignored: PostgreSQL commits with its own synchronous_commit (on).
  *
  * Set-up, per queue and worker count, on a fresh schema (and a fresh key prefix): one `warehouse
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     return;
   }
   const orders = Number(values.orders ?? (values.quick ? 300 : 3_000));
-  const levels = (values.workers ?? (values.quick ? '1,2' : '1,2,4')).split(',').map(Number);
+  const levels = (values.workers ?? (values.quick ? '1' : '1,2,4')).split(',').map(Number);
   const queues = (values.queues ?? 'database,redis').split(',') as QueueKind[];
   const inflight = Number(values.inflight);
   const started = performance.now();
