@@ -8,7 +8,7 @@
  * | 40001 serialization failure, 40P01 deadlock       | `conflict`    |
  * | 55P03 lock timeout, 57014 statement timeout,      | `busy`        |
  * | 53300 too many connections, no connection of the  |               |
- * | pool came free in time (pg-pool's wait)            |               |
+ * | pool came free in time (pg-pool's wait)           |               |
  * | 53100 disk full                                   | `full`        |
  * | 58030 I/O error                                   | `io`          |
  * | 25006 read-only transaction (a standby)           | `readonly`    |
