@@ -38,7 +38,7 @@ const NO_GROUP_COMMIT = [
 
 /**
  * `npm test` runs the projects all, faults and no-group-commit side by side, which need no service;
- * `npm run test:services` runs postgres and services, two files at a time like the rest: their files
+ * `npm run test:services` runs postgres and services, two files at a time (npm test three): their files
  * start many processes on the shared PostgreSQL and Redis (each with a database, schema or key
  * prefix of its own) and mostly wait on them. One at a time they took 468 s on a quiet 2-core
  * machine, side by side 232–255 s, every test passing (docs/performance.md); side by side under
