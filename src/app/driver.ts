@@ -8,8 +8,8 @@
  *
  *   draining and nothing in flight      → stopped
  *   claim what is due (not when draining)
- *     too few slots free to refill      → wait for the next job to end (a backlog, real clock:
- *                                         see `refillAt`)
+ *     too few slots free to refill      → wait for the next job to end, or the hold's end (a
+ *                                         backlog, real clock: see `refillAt`)
  *     the claim failed                  → degraded (the fault's owner and kind); back off on the
  *                                         wall clock, then look again
  *     it worked after degraded          → running or idle; after the database's trouble, resume
@@ -46,7 +46,21 @@ export interface DriverDeps {
   pollMs?: number;
   /** runUntilIdle gives up (throws the last error) after the queue failed this long in a row */
   giveUpAfterMs?: number;
+  /** real clock, a queue with a backlog: the longest a freed slot waits to be refilled with others (see `refillAt`) */
+  refillWaitMs?: number;
 }
+
+/** Free slots held for a refill: their wait ends after refillWaitMs (`expired`), or by the claim (`stop`). */
+interface Hold {
+  over: Promise<void>;
+  expired: boolean;
+  stop: AbortController;
+}
+
+/** The default of DriverDeps.refillWaitMs. */
+export const REFILL_WAIT_MS = 10;
+/** the reason a hold's timer is ended with (a reason of our own: `abort()` without one builds a DOMException) */
+const HOLD_OVER = 'refilled';
 
 export function createDriver(deps: DriverDeps): Driver {
   const { queue, executor, clock, bus, random, workerId, concurrency, leaseMs } = deps;
@@ -70,23 +84,44 @@ export function createDriver(deps: DriverDeps): Driver {
   let running = 0;
 
   /**
-   * Refilling in batches (real clock; docs/decisions.md, "The runner refills its slots a quarter at
-   * a time"): while the queue has a backlog — the last claim filled every free slot — and jobs are
-   * in flight, the slots freed by jobs ending are claimed `refillAt` at a time, one claim for
-   * several jobs, instead of a claim (a write and its round trip) for every job that ends. A
-   * claim that comes back short ends the backlog: then any free slot is claimed at once, so a job
-   * enqueued into a quiet queue never waits for others to end. Nothing is claimed ahead: every
-   * claimed job starts at once. On the virtual clock the slots are filled one by one as before, so
-   * a replay starts each job at the moment it would have started.
+   * Refilling in batches (real clock; docs/decisions.md, "The runner refills its slots in
+   * batches"): while the queue has a backlog — the last claim filled every free slot — and jobs
+   * are in flight, a slot freed by a job's end waits until a quarter of the slots are free
+   * (`refillAt`) or for `refillWaitMs` at most, whichever comes first, and they are claimed
+   * together: one claim (a write and its round trip) for several jobs instead of one for every job
+   * that ends. A claim that comes back short ends the backlog: then any free slot is claimed at
+   * once, so a job enqueued into a quiet queue never waits for others to end. Nothing is claimed
+   * ahead: every claimed job starts at once. On the virtual clock every freed slot is claimed at
+   * once as before, so a replay starts each job at the moment it would have started.
    */
   const refillAt = isVirtual(clock) ? 1 : Math.max(1, Math.floor(concurrency / 4));
+  const refillWaitMs = deps.refillWaitMs ?? REFILL_WAIT_MS;
   let backlog = false;
+  /** the free slots' wait for the refill: over after refillWaitMs, or ended by the claim */
+  let hold: Hold | null = null;
+  const startHold = (): Hold => {
+    const stop = new AbortController();
+    const h: Hold = { expired: false, stop, over: Promise.resolve() };
+    h.over = clock.sleep(refillWaitMs, stop.signal).then(() => {
+      h.expired = true;
+    });
+    return h;
+  };
+  const endHold = () => {
+    hold?.stop.abort(HOLD_OVER);
+    hold = null;
+  };
 
-  /** The jobs claimed and started, or 'held': free slots left for the next refill (see refillAt). */
-  async function fill(): Promise<number | 'held'> {
+  /** The jobs claimed and started, or the wait of the free slots held for the refill (see refillAt). */
+  async function fill(): Promise<number | { held: Promise<void> }> {
     const free = concurrency - running;
     if (free <= 0) return 0;
-    if (backlog && running > 0 && free < refillAt) return 'held';
+    if (backlog && running > 0 && free < refillAt) {
+      hold ??= startHold();
+      // wrapped: a promise returned from an async function would be waited for by its caller's await
+      if (!hold.expired) return { held: hold.over };
+    }
+    endHold();
     backlog = false;
     const jobs = await queue.claim(clock.now(), free, workerId, leaseMs);
     backlog = jobs.length === free;
@@ -117,9 +152,9 @@ export function createDriver(deps: DriverDeps): Driver {
       const wakeSeen = wake.next;
       try {
         const claimed = draining ? 0 : await fill();
-        if (claimed === 'held') {
-          // jobs are in flight and the queue has more: the next job to end wakes the loop
-          await wakeSeen;
+        if (typeof claimed !== 'number') {
+          // jobs are in flight and the queue has more: the next job to end or the hold's end wakes the loop
+          await Promise.race([wakeSeen, claimed.held]);
           continue;
         }
         if (machine.status.state === 'degraded') {
@@ -142,7 +177,10 @@ export function createDriver(deps: DriverDeps): Driver {
         }
         if (!draining) to(running > 0 ? 'running' : 'idle');
         const next = await idle.wait({ running, draining, forever: opts.forever, horizon: opts.horizon, wakeSeen, signal: opts.signal, nextDueAt });
-        if (next === 'horizon') return 'horizon';
+        if (next === 'horizon') {
+          endHold();
+          return 'horizon';
+        }
         if (next === 'done') break;
       } catch (error) {
         // never stop on an error: back off on the wall clock (another process holds the lock, the
@@ -158,6 +196,7 @@ export function createDriver(deps: DriverDeps): Driver {
         await Promise.race([wakeSeen, wallSleep(backoffDelay(failures, DATABASE_BACKOFF, random), opts.signal)]);
       }
     }
+    endHold(); // draining stops claims, and so ends a hold by hand
     to('stopped');
     return 'done';
   }
