@@ -58,7 +58,7 @@ interface Hold {
 }
 
 /** The default of DriverDeps.refillWaitMs. */
-export const REFILL_WAIT_MS = 10;
+export const REFILL_WAIT_MS = 5;
 /** the reason a hold's timer is ended with (a reason of our own: `abort()` without one builds a DOMException) */
 const HOLD_OVER = 'refilled';
 
