@@ -76,6 +76,10 @@ export function createDriver(deps: DriverDeps): Driver {
   // "something happened": a job enqueued here, a job ended, a wait parked on the virtual clock
   const wake = createWakeSignal();
   bus.on('job:enqueued', wake.wake);
+  // the database answers again (a health probe saw it): a degraded runner looks now, not at its backoff's end
+  bus.on('database:answered', () => {
+    if (machine.status.state === 'degraded') wake.wake();
+  });
   if (isVirtual(clock)) clock.onPark(wake.wake);
   const idle = idleStrategyFor(clock, { wake, pollMs, concurrency });
 

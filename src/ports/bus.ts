@@ -28,6 +28,11 @@ export interface BusEvents {
   'job:unsettled': { job: Job; error: string; owner: FaultOwner };
   /** the runner changed state (ports/driver.ts); `reason` says why when it is degraded */
   'runner:state': { state: DriverState; reason: string | null; at: number };
+  /**
+   * A health probe found the database answering and taking writes: a runner backing off for the
+   * database's trouble looks again now instead of at the end of its backoff (up to 30 s)
+   */
+  'database:answered': { at: number };
   'listener:error': { event: string; error: unknown };
 }
 

@@ -5,6 +5,26 @@ import type { Metrics } from '../metrics.js';
 import { ANY_REQUEST, healthSchema, metricsText, ok, openApiSchema, PUBLIC } from '../schemas.js';
 import type { ZodApp } from '../types.js';
 
+/** How long /healthz waits for a degraded runner's new look at the database. */
+const RUNNER_LOOK_MS = 1_000;
+
+/**
+ * Tells a runner backing off for the database's trouble that the database answers again
+ * (`database:answered`, app/driver.ts), and resolves at its next change of state, or after `ms`.
+ */
+function runnerLooksAgain(w: Warehouse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const off = w.bus.on('runner:state', done);
+    w.bus.emit('database:answered', { at: w.clock.now() });
+  });
+}
+
 export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: Warehouse; metrics: Metrics }): void {
   app.get(
     '/healthz',
@@ -28,7 +48,13 @@ export function opsRoutes(app: ZodApp, { warehouse: w, metrics }: { warehouse: W
           retryAfterS: database.fault === 'corrupt' ? null : 1,
         });
       }
-      const runner = w.runnerStatus();
+      let runner = w.runnerStatus();
+      if (runner?.state === 'degraded' && runner.reason?.startsWith('database')) {
+        // the database answers: the runner, backing off for its trouble, is told to look again,
+        // and this answer waits for what it finds (a short while at most)
+        await runnerLooksAgain(w, RUNNER_LOOK_MS);
+        runner = w.runnerStatus();
+      }
       if (runner?.state === 'degraded') {
         throw new HttpProblem(problem(503, `job runner degraded since ${new Date(runner.since).toISOString()}: ${runner.reason ?? 'unknown'}`));
       }
