@@ -58,7 +58,7 @@ interface Hold {
 }
 
 /** The default of DriverDeps.refillWaitMs. */
-export const REFILL_WAIT_MS = 5;
+const REFILL_WAIT_MS = 5;
 /** the reason a hold's timer is ended with (a reason of our own: `abort()` without one builds a DOMException) */
 const HOLD_OVER = 'refilled';
 
@@ -181,10 +181,7 @@ export function createDriver(deps: DriverDeps): Driver {
         }
         if (!draining) to(running > 0 ? 'running' : 'idle');
         const next = await idle.wait({ running, draining, forever: opts.forever, horizon: opts.horizon, wakeSeen, signal: opts.signal, nextDueAt });
-        if (next === 'horizon') {
-          endHold();
-          return 'horizon';
-        }
+        if (next === 'horizon') return 'horizon'; // the virtual clock's: it never holds slots
         if (next === 'done') break;
       } catch (error) {
         // never stop on an error: back off on the wall clock (another process holds the lock, the

@@ -118,6 +118,13 @@ function scripted(clockKind: 'real' | 'virtual' | Clock, concurrency: number, jo
         resolve();
       }
     },
+    /** ends the running jobs one at a time, letting the driver act after each */
+    async endOneByOne() {
+      while (ends.size > 0) {
+        this.end(ends.keys().next().value!);
+        await settle();
+      }
+    },
     /** a job enqueued now, announced as the engine announces its own */
     enqueue() {
       last++;
@@ -143,10 +150,7 @@ describe('the driver refills its slots', () => {
     expect(s.claims.at(-1)).toEqual({ limit: 2, got: 2, inFlight: 6 });
     expect(s.running()).toEqual(['3', '4', '5', '6', '7', '8', '9', '10']);
     // ended one at a time, the rest of the backlog goes out two by two
-    while (s.running().length > 0) {
-      s.end(s.running()[0]!);
-      await settle();
-    }
+    await s.endOneByOne();
     await done;
     const refills = s.claims.slice(1);
     // every claim made with jobs in flight while the last one came back full asked for two or more
@@ -201,10 +205,7 @@ describe('the driver refills its slots', () => {
     await settle();
     expect(s.claims.at(-1)).toEqual({ limit: 2, got: 2, inFlight: 6 });
     expect(holds()).toHaveLength(0);
-    while (s.running().length > 0) {
-      s.end(s.running()[0]!);
-      await settle();
-    }
+    await s.endOneByOne();
     await done;
     expect(s.claims.reduce((n, c) => n + c.got, 0)).toBe(30);
     expect(holds()).toHaveLength(0);
@@ -218,10 +219,7 @@ describe('the driver refills its slots', () => {
     s.end('1');
     await settle();
     expect(s.claims.at(-1)).toEqual({ limit: 1, got: 1, inFlight: 7 });
-    while (s.running().length > 0) {
-      s.end(s.running()[0]!);
-      await settle();
-    }
+    await s.endOneByOne();
     await done;
     expect(s.claims.reduce((n, c) => n + c.got, 0)).toBe(30);
   });
