@@ -11,7 +11,7 @@ describe('the prepared statements of the SQLite adapter', () => {
     const c = await openConnection({ file: ':memory:', durability: 'normal', quickCheck: false });
     try {
       const withLimit = Object.entries(c.q)
-        .map(([name, stmt]) => [name, (stmt as unknown as { query: { sql: string } }).query.sql] as const)
+        .map(([name, stmt]) => [name, (stmt as unknown as { getQuery(): { sql: string } }).getQuery().sql] as const)
         .filter(([, sql]) => / limit /i.test(sql));
       expect(withLimit.map(([name]) => name).sort()).toEqual(['anyDue', 'claimDue', 'eventsAfter', 'supplierAsked']);
       for (const [, sql] of withLimit) expect(sql).not.toMatch(/ limit \?/i);

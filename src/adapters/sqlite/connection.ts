@@ -29,6 +29,7 @@ import { drizzle } from './drizzle.js';
 import { DatabaseError } from '../../domain/errors.js';
 import { describeInUse, isBusy, openDatabase, refusalFor, type OpenOptions } from './open.js';
 import * as t from './schema.js';
+import { leanAll } from './lean.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 export type Db = BetterSQLite3Database<typeof t>;
@@ -95,7 +96,8 @@ export async function openConnection(opts: ConnectionOptions): Promise<Connectio
   const raw = await openDatabase(opts);
   const db: Db = drizzle(raw, { schema: t });
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5_000;
-  const q = prepareStatements(db);
+  // drizzle builds and prepares them; the calls skip its per-call work (lean.ts)
+  const q = leanAll(prepareStatements(db));
   /** the refusal of writes once the file was found corrupt (by this connection or another: open.ts) */
   let latched: DatabaseError | null = null;
   const refusalOfFile = refusalFor(opts.file);
