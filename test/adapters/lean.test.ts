@@ -24,7 +24,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const isDrizzles = (s: unknown) => Object.getPrototypeOf(s) !== Object.prototype;
 
 /** what a call gave, comparable across two databases (a RunResult's fields, rows as they are) */
-const plain = (r: unknown): unknown => (r && typeof r === 'object' && 'changes' in r ? { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) } : r);
+const plain = (r: unknown): unknown => {
+  if (!r || typeof r !== 'object' || !('changes' in r)) return r;
+  const { changes, lastInsertRowid } = r as Database.RunResult;
+  return { changes, lastInsertRowid: Number(lastInsertRowid) };
+};
 
 /** One order's life on the hot path and the reads around it, through `q`; every answer in order. */
 function script(q: Statements): unknown[] {
