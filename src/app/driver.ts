@@ -1,7 +1,8 @@
 /**
  * The in-database queue's driver: it claims due jobs under a lease and hands them to the executor
- * with bounded concurrency (p-queue; jobs due at the same moment start in the order they were
- * enqueued). Any queue whose jobs live in the database (SQLite, PostgreSQL) is driven by it.
+ * with bounded concurrency (a claim takes no more jobs than there are free slots; jobs due at the
+ * same moment start in the order they were enqueued). Any queue whose jobs live in the database
+ * (SQLite, PostgreSQL) is driven by it.
  *
  * Its states and their moves are the driver port's (ports/driver.ts DRIVER_TRANSITIONS). One turn
  * of the loop:
@@ -18,14 +19,13 @@
  *     nothing claimed                   → running (jobs in flight) or idle; wait as the clock does
  *                                         (app/idle.ts): again, done (→ stopped) or at the horizon
  */
-import PQueue from 'p-queue';
 import { faultOf } from '../domain/errors.js';
 import { DATABASE_BACKOFF } from '../domain/retry.js';
 import { backoffDelay } from '../domain/settings.js';
 import { createWakeSignal, wallSleep } from '../kit/wake.js';
 import { isVirtual, type Clock } from '../ports/clock.js';
 import { createDriverStateMachine, DriverState, recovered, type Driver, type DriverStatus, type RunOptions } from '../ports/driver.js';
-import type { JobQueue } from '../ports/queue.js';
+import type { ClaimedJob, JobQueue } from '../ports/queue.js';
 import { publishResumed, type Bus } from './bus.js';
 import type { Executor } from './executor.js';
 import { idleStrategyFor } from './idle.js';
@@ -66,7 +66,6 @@ export function createDriver(deps: DriverDeps): Driver {
   const { queue, executor, clock, bus, random, workerId, concurrency, leaseMs } = deps;
   const pollMs = deps.pollMs ?? 250;
   const giveUpAfterMs = deps.giveUpAfterMs ?? 120_000;
-  const pq = new PQueue({ concurrency });
   const machine = createDriverStateMachine(
     () => clock.now(),
     ({ state, reason, since }) => bus.emit('runner:state', { state, reason, at: since }),
@@ -83,9 +82,30 @@ export function createDriver(deps: DriverDeps): Driver {
   if (isVirtual(clock)) clock.onPark(wake.wake);
   const idle = idleStrategyFor(clock, { wake, pollMs, concurrency });
 
-  // counted here rather than read from p-queue, which updates its own counts only after a task's
-  // promise settles: a wake-up sent from a job's `finally` must already see the job gone
+  /**
+   * The jobs in flight. The bound needs no queue of its own: a claim never takes more jobs than
+   * there are free slots, and every job claimed starts at once, in the claim's (due) order. (This
+   * was p-queue, which kept an id, a symbol, timestamps and events for every job to keep a bound
+   * nothing ever reached: docs/performance.md, "The runner's own bookkeeping".) Counted when a job
+   * ends, before its wake-up, so the loop it wakes sees the slot free.
+   */
   let running = 0;
+  /** resolved when the last job in flight ends (a drain, the end of a run) */
+  let idleWaiters: Array<() => void> = [];
+  const whenIdle = (): Promise<void> => (running === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+  async function run(job: ClaimedJob): Promise<void> {
+    try {
+      await executor.execute(job);
+    } finally {
+      running--;
+      if (running === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+      wake.wake();
+    }
+  }
 
   /**
    * Refilling in batches (real clock; docs/decisions.md, "The runner refills its slots in
@@ -130,16 +150,7 @@ export function createDriver(deps: DriverDeps): Driver {
     const jobs = await queue.claim(clock.now(), free, workerId, leaseMs);
     backlog = jobs.length === free;
     running += jobs.length;
-    for (const job of jobs) {
-      void pq.add(async () => {
-        try {
-          await executor.execute(job);
-        } finally {
-          running--;
-          wake.wake();
-        }
-      });
-    }
+    for (const job of jobs) void run(job);
     return jobs.length;
   }
 
@@ -191,7 +202,7 @@ export function createDriver(deps: DriverDeps): Driver {
         troubleSince ??= performance.now();
         to('degraded', `${fault.owner}: ${fault.kind}: ${fault.message}`);
         if (!opts.forever && performance.now() - troubleSince > giveUpAfterMs) {
-          await pq.onIdle();
+          await whenIdle();
           throw error;
         }
         await Promise.race([wakeSeen, wallSleep(backoffDelay(failures, DATABASE_BACKOFF, random), opts.signal)]);
@@ -214,12 +225,12 @@ export function createDriver(deps: DriverDeps): Driver {
         to('stopped');
         return;
       }
-      await pq.onIdle();
+      await whenIdle();
     },
     async runForever(signal) {
       await loop({ signal, forever: true });
-      await pq.onIdle();
+      await whenIdle();
     },
-    drain: () => pq.onIdle(),
+    drain: () => whenIdle(),
   };
 }
