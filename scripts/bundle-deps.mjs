@@ -20,7 +20,7 @@ const BUNDLES = [
   {
     outfile: join(root, 'dist', 'adapters', 'sqlite', 'drizzle.bundle.cjs'),
     // the names of drizzle.ts (test/architecture/bundles.test.ts checks the bundle has each of them)
-    entry: `export { and, asc, count, desc, eq, gt, inArray, isNull, lt, lte, or, sql, is, Param, Placeholder, SQL } from 'drizzle-orm';
+    entry: `export { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, lt, lte, or, sql, is, Param, Placeholder, SQL } from 'drizzle-orm';
 export { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 export { drizzle } from 'drizzle-orm/better-sqlite3';
 `,

@@ -73,6 +73,13 @@ function script(q: Statements): unknown[] {
   call(q.orderById.get({ id: order.id }));
   call(q.onHand.get({ sku: 'A' }));
   call(q.orderById.get({ id: 999 })); // absent: undefined
+  // a step's reads: the order, its stock, and the supplier asked (with a key, then without one)
+  call(q.orderStep.get({ id: order.id }));
+  call(q.insertEvent.run({ orderId: order.id, at: now + 2, type: 'SupplierReservationRequested', data: '{"qty":2,"key":"order-1.ab"}' }));
+  call(q.insertEvent.run({ orderId: order.id, at: now + 3, type: 'SupplierReservationRequested', data: '{"qty":2}' }));
+  call(q.orderStep.get({ id: order.id }));
+  const elsewhere = q.insertOrder.get({ sku: 'NO-ROW', qty: 1, now }) as { id: number };
+  call(q.orderStep.get({ id: elsewhere.id }));
   return out;
 }
 
@@ -108,6 +115,9 @@ describe("the SQLite adapter's lean statements", () => {
       // the script reached what it meant to: an order reserved, a row refused, a lease kept
       expect(byLean).toContainEqual(expect.objectContaining({ sku: 'A', qty: 2, status: 'reserved' }));
       expect(byLean).toContainEqual({ onHand: 3 });
+      expect(byLean).toContainEqual(expect.objectContaining({ sku: 'A', onHand: 3, asked: 0, askedKey: null }));
+      expect(byLean).toContainEqual(expect.objectContaining({ sku: 'A', onHand: 3, asked: 1, askedKey: 'order-1.ab' }));
+      expect(byLean).toContainEqual(expect.objectContaining({ sku: 'NO-ROW', onHand: null, version: null, asked: 0 }));
       // no row: the refused update, the supplier never asked, the absent order
       expect(byLean.filter((r) => r === undefined)).toHaveLength(3);
       expect(dump(b.raw)).toEqual(dump(a.raw));

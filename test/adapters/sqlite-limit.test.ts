@@ -13,7 +13,7 @@ describe('the prepared statements of the SQLite adapter', () => {
       const withLimit = Object.entries(c.q)
         .map(([name, stmt]) => [name, (stmt as unknown as { getQuery(): { sql: string } }).getQuery().sql] as const)
         .filter(([, sql]) => / limit /i.test(sql));
-      expect(withLimit.map(([name]) => name).sort()).toEqual(['anyDue', 'claimDue', 'eventsAfter', 'supplierAsked']);
+      expect(withLimit.map(([name]) => name).sort()).toEqual(['anyDue', 'claimDue', 'eventsAfter', 'orderStep', 'supplierAsked']);
       for (const [, sql] of withLimit) expect(sql).not.toMatch(/ limit \?/i);
     } finally {
       c.close();

@@ -46,7 +46,7 @@ const driver: BetterSqlite3 = one ?? (load('drizzle-orm/better-sqlite3') as Bett
 
 /** where this process's drizzle comes from: the build's bundle, or drizzle-orm's own entries */
 export const drizzleSource: 'bundle' | 'drizzle-orm' = one === null ? 'drizzle-orm' : 'bundle';
-export const { and, asc, count, desc, eq, gt, inArray, isNull, lt, lte, or, sql } = orm;
+export const { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, lt, lte, or, sql } = orm;
 /** drizzle's classes that src/adapters/sqlite/lean.ts reads prepared queries with */
 export const { is, Param, Placeholder, SQL } = orm;
 export const { check, index, integer, sqliteTable, text, uniqueIndex } = core;

@@ -254,20 +254,12 @@ export function createSqliteStore(
           applyPlan(order, planner({ order, onHand: stock?.onHand ?? 0, supplierAsked: supplierAsked(orderId) }), now, step, stock),
         );
       return c.write(() => {
-        const order = loadOrder(orderId);
-        const inv = q.stock.get({ sku: order.sku });
-        // supplierAsked is read only by a planner that asks for it (the reservation's first step;
-        // not the supplier's answers and the status checks): the planner runs here, inside the
-        // transaction, so the lazy read sees what the eager one would have
-        let asked: Snapshot['supplierAsked'] | undefined;
-        const snapshot: Snapshot = {
-          order,
-          onHand: inv?.onHand ?? 0,
-          get supplierAsked() {
-            if (asked === undefined) asked = supplierAsked(orderId);
-            return asked;
-          },
-        };
+        // the order, its stock and whether the supplier was asked: one statement (statements.ts orderStep)
+        const row = q.orderStep.get({ id: orderId });
+        if (!row) throw new NotFoundError('order', orderId);
+        const { onHand, version, asked, askedKey, ...order } = row;
+        const inv = onHand === null || version === null ? undefined : { onHand, version };
+        const snapshot: Snapshot = { order, onHand: onHand ?? 0, supplierAsked: asked ? { key: typeof askedKey === 'string' ? askedKey : null } : null };
         const applied = applyPlan(order, planner(snapshot), now, step, inv);
         if (idempotent) storeResponse(idempotent, applied.order);
         return applied;
