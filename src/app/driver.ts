@@ -86,8 +86,8 @@ export function createDriver(deps: DriverDeps): Driver {
    * The jobs in flight. The bound needs no queue of its own: a claim never takes more jobs than
    * there are free slots, and every job claimed starts at once, in the claim's (due) order. (This
    * was p-queue, which kept an id, a symbol, timestamps and events for every job to keep a bound
-   * nothing ever reached: docs/performance.md, "The runner's own bookkeeping".) Counted when a job
-   * ends, before its wake-up, so the loop it wakes sees the slot free.
+   * nothing ever reached: docs/decisions.md, "The driver counts its jobs in flight itself".)
+   * Counted when a job ends, before its wake-up, so the loop it wakes sees the slot free.
    */
   let running = 0;
   /** resolved when the last job in flight ends (a drain, the end of a run) */
