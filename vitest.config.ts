@@ -54,10 +54,11 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     test: {
       // one worker per core: vitest's default is one fewer (a single worker on a 2-core machine),
       // and these tests wait on processes, sockets and files about as much as they compute.
-      // `npm test` asks for half as many again (--maxWorkers=150%: 3 on 2 cores): two workers kept
-      // 1.68 cores busy on average and took 346 s, three 1.88 and 330 s (the same 1,329 tests
-      // passing, a quiet AMD VM, 2026-12-06; docs/performance.md)
-      maxWorkers: availableParallelism(),
+      // `npm test` (npm names the script it runs in npm_lifecycle_event) takes half as many again:
+      // 3 on 2 cores. (It asked for `--maxWorkers=150%` before, which vitest 4 caps at the core
+      // count: it ran 2 workers. With 3 the same 1,344 tests took 292 and 301 s against 306–315 s
+      // with 2, on a 2-core AMD VM, 2026-12-06; docs/performance.md, "Install and test times".)
+      maxWorkers: process.env.npm_lifecycle_event === 'test' ? Math.ceil(availableParallelism() * 1.5) : availableParallelism(),
       // the JSON report gives .ci/run the pass/fail counts of exactly this run (test:services
       // writes .vitest-services.json); the last reporter prints the ten slowest files
       reporters: ['default', 'json', './test/support/slowest-files.ts'],
