@@ -90,19 +90,15 @@ export function createDriver(deps: DriverDeps): Driver {
    * Counted when a job ends, before its wake-up, so the loop it wakes sees the slot free.
    */
   let running = 0;
-  /** resolved when the last job in flight ends (a drain, the end of a run) */
-  let idleWaiters: Array<() => void> = [];
-  const whenIdle = (): Promise<void> => (running === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+  /** fired when the last job in flight ends (a drain, the end of a run wait for it) */
+  const drained = createWakeSignal();
+  const whenIdle = (): Promise<void> => (running === 0 ? Promise.resolve() : drained.next);
   async function run(job: ClaimedJob): Promise<void> {
     try {
       await executor.execute(job);
     } finally {
       running--;
-      if (running === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const resolve of waiters) resolve();
-      }
+      if (running === 0) drained.wake();
       wake.wake();
     }
   }

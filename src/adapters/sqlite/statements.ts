@@ -145,7 +145,7 @@ export function prepareStatements(db: BetterSQLite3Database<typeof t>) {
       })
       .where(eq(t.orders.id, p('id')))
       .prepare(),
-    /** the hot path's read of a SKU's stock (no reserved sum) */
+    /** a SKU's stock (no reserved sum): a multi-line order's steps and naive.ts (a one-line step reads it with its order: orderStep) */
     stock: db
       .select({ onHand: t.inventory.onHand, version: t.inventory.version })
       .from(t.inventory)
